@@ -1,0 +1,1 @@
+//! iam-emulator: a local IBM Cloud IAM.

@@ -1,0 +1,4 @@
+fn main() {
+    eprintln!("iam-emulator: not yet implemented");
+    std::process::exit(1);
+}

@@ -1,0 +1,64 @@
+# Shared set-up for scripts/test and scripts/demo. Sourced, not run.
+# Everything here is idempotent: a machine that already has a tool skips its install.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV="$ROOT/.venv-test"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Installs Debian packages that are missing. Each argument is "command:package" or "package"
+# (then checked with dpkg). Needs root or sudo; any other machine must bring the tools itself.
+ensure_debian_packages() {
+    local missing=() spec cmd pkg
+    for spec in "$@"; do
+        cmd=${spec%%:*}; pkg=${spec#*:}
+        if [[ $spec == *:* ]]; then
+            command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+        else
+            dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+        fi
+    done
+    ((${#missing[@]})) || return 0
+    command -v apt-get >/dev/null 2>&1 ||
+        die "missing tools (${missing[*]}) and no apt-get to install them; install them and re-run"
+    local sudo=()
+    [[ $(id -u) == 0 ]] || sudo=(sudo)
+    log "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -q >/dev/null
+    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The packages every run needs: a real Secret Service (gnome-keyring on a private D-Bus), curl
+# and jq for IBM's documented pipelines.
+ensure_base_packages() {
+    ensure_debian_packages dbus-run-session:dbus gnome-keyring-daemon:gnome-keyring \
+        secret-tool:libsecret-tools curl:curl jq:jq
+}
+
+# Runs "$@" on a private D-Bus session with an unlocked gnome-keyring whose data lives in a
+# throwaway directory, so tests never touch the developer's own login keyring.
+with_secret_service() {
+    if [[ ${IAMCTL_SECRET_SERVICE_READY:-} == 1 ]]; then
+        "$@"
+        return
+    fi
+    local kr_home
+    kr_home=$(mktemp -d "${TMPDIR:-/tmp}/iamctl-keyring.XXXXXX")
+    # shellcheck disable=SC2016
+    XDG_DATA_HOME="$kr_home/data" XDG_RUNTIME_DIR="$kr_home/run" \
+    dbus-run-session -- bash -c '
+        set -e
+        mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
+        eval "$(printf "iamctl-test\n" | gnome-keyring-daemon --unlock --components=secrets)"
+        export GNOME_KEYRING_CONTROL IAMCTL_SECRET_SERVICE_READY=1
+        # Prove the Secret Service answers before anything relies on it.
+        printf probe | secret-tool store --label=iamctl-probe iamctl probe
+        [ "$(secret-tool lookup iamctl probe)" = probe ] || { echo "Secret Service does not answer" >&2; exit 1; }
+        secret-tool clear iamctl probe
+        exec "$@"' with_secret_service "$@"
+    local rc=$?
+    rm -rf "$kr_home"
+    return $rc
+}

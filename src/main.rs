@@ -1,0 +1,3 @@
+fn main() {
+    println!("iamctl {}", env!("CARGO_PKG_VERSION"));
+}
