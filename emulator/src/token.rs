@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::{App, Session};
 use crate::errors::{self as codes, Ctx, TokenError};
+use crate::server::GrantCounted;
 use crate::util::{lock, now, random_token, read};
 use crate::world::{Principal, World};
 
@@ -94,15 +96,13 @@ pub async fn token(
     State(app): State<Arc<App>>,
     ctx: Ctx,
     headers: HeaderMap,
+    counted: Option<Extension<GrantCounted>>,
     body: Bytes,
 ) -> Response {
-    // A proper form decoder: raw `:` and `%3A` both decode, `+` is a space.
-    let mut form: HashMap<String, String> = HashMap::new();
-    for (k, v) in form_urlencoded::parse(&body) {
-        form.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+    let form = parse_form(&body);
+    if counted.is_none() {
+        app.count_grant(form.get("grant_type").map(String::as_str).unwrap_or(""));
     }
-    let grant = form.get("grant_type").map(String::as_str).unwrap_or("");
-    app.count_grant(grant);
     match handle(&app, &headers, &form) {
         Ok(resp) => (
             StatusCode::OK,
@@ -112,6 +112,16 @@ pub async fn token(
             .into_response(),
         Err(e) => e.respond(&ctx, &app.url),
     }
+}
+
+/// A proper form decoder: raw `:` and `%3A` both decode, `+` is a space; the first of
+/// repeated fields wins.
+pub fn parse_form(body: &[u8]) -> HashMap<String, String> {
+    let mut form: HashMap<String, String> = HashMap::new();
+    for (k, v) in form_urlencoded::parse(body) {
+        form.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+    }
+    form
 }
 
 pub async fn method_not_allowed(State(app): State<Arc<App>>, ctx: Ctx) -> Response {
@@ -259,11 +269,22 @@ fn password_grant(world: &World, form: &HashMap<String, String>) -> Result<Grant
     }
     Ok(Grant {
         iam_id: user.iam_id.clone(),
-        account_id: user.accounts[0].clone(),
+        account_id: home_account(user)?,
         grant_type: GRANT_PASSWORD.into(),
         amr: vec!["pwd".into()],
         session_id: None,
         apikey_id: None,
+    })
+}
+
+/// Password and passcode logins land in the user's first account.
+fn home_account(user: &crate::world::User) -> Result<String, TokenError> {
+    user.accounts.first().cloned().ok_or_else(|| {
+        TokenError::new(
+            codes::SESSION_INACTIVE,
+            "The user belongs to no account.",
+            "The user is not a member of any account.",
+        )
     })
 }
 
@@ -303,7 +324,7 @@ fn passcode_grant(
         .ok_or_else(|| invalid("The user of this passcode no longer exists."))?;
     Ok(Grant {
         iam_id: user.iam_id.clone(),
-        account_id: user.accounts[0].clone(),
+        account_id: home_account(user)?,
         grant_type: GRANT_PASSCODE.into(),
         amr: vec!["sso".into()],
         session_id: None,
