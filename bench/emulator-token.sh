@@ -5,6 +5,9 @@
 # grants/s with p99 < 25 ms. Results are recorded in docs/benchmarks.md.
 #
 #   bench/emulator-token.sh [DURATION] [CONNECTIONS]      e.g. bench/emulator-token.sh 10s 32
+#
+# Variants: BENCH_CLIENT=bx adds the CLI's Basic client (a refresh session per grant);
+# BENCH_STATE=1 runs the emulator with --state (persistence must not cost throughput).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=${1:-10s}
@@ -23,7 +26,9 @@ cleanup() {
 trap cleanup EXIT
 
 mkfifo "$OUT/ready"
-"$ROOT/target/release/iam-emulator" --listen 127.0.0.1:0 >"$OUT/ready" 2>"$OUT/stderr" &
+EMU_ARGS=(--listen 127.0.0.1:0)
+[[ ${BENCH_STATE:-} == 1 ]] && EMU_ARGS+=(--state "$OUT/state.json")
+"$ROOT/target/release/iam-emulator" "${EMU_ARGS[@]}" >"$OUT/ready" 2>"$OUT/stderr" &
 EMU_PID=$!
 # The first stdout line is the ready JSON; later lines (none today) are ignored.
 exec 3<"$OUT/ready"
@@ -32,8 +37,8 @@ URL=$(jq -r .url <<<"$READY")
 APIKEY=$(jq -r .apikey <<<"$READY")
 
 # Warm up (connections, allocator, CPU frequency) before measuring.
-APIKEY=$APIKEY wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -s "$ROOT/bench/emulator-token.lua" "$URL" >/dev/null
-APIKEY=$APIKEY wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
+APIKEY=$APIKEY BENCH_CLIENT=${BENCH_CLIENT:-} wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -s "$ROOT/bench/emulator-token.lua" "$URL" >/dev/null
+APIKEY=$APIKEY BENCH_CLIENT=${BENCH_CLIENT:-} wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
     -s "$ROOT/bench/emulator-token.lua" "$URL" | tee "$OUT/wrk.txt"
 
 STATS=$(curl -s "$URL/emulator/stats")
