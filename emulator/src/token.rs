@@ -570,3 +570,89 @@ pub async fn openid_configuration(State(app): State<Arc<App>>) -> Response {
     }))
     .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed::Seed;
+
+    fn app() -> App {
+        let mut world = World::from_seed(&Seed::demo()).unwrap();
+        world.reindex();
+        App::new(
+            "http://127.0.0.1:1".into(),
+            crate::jwt::Signer::generate().unwrap(),
+            world,
+            HashMap::new(),
+            3600,
+            3600,
+            None,
+        )
+    }
+
+    fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    // Passcodes live five minutes; waiting that long in an HTTP test is not an option.
+    #[test]
+    fn expired_passcodes_are_refused() {
+        let app = app();
+        let code = app.new_passcode("IBMid-6650002SSO");
+        lock(&app.passcodes).get_mut(&code).unwrap().expires_at = now() - 1;
+        let err = handle(
+            &app,
+            &HeaderMap::new(),
+            &form(&[("grant_type", GRANT_PASSCODE), ("passcode", &code)]),
+        )
+        .unwrap_err();
+        assert_eq!(err.code, codes::PASSCODE_INVALID);
+        assert!(err.details.contains("expired"), "{}", err.details);
+
+        let fresh = app.new_passcode("IBMid-6650002SSO");
+        let expires = lock(&app.passcodes)[&fresh].expires_at;
+        assert!((expires - now() - 300).abs() <= 1);
+    }
+
+    #[test]
+    fn sessions_end_when_the_user_leaves_the_account() {
+        let app = app();
+        let ok = handle(
+            &app,
+            &HeaderMap::new(),
+            &form(&[
+                ("grant_type", GRANT_PASSWORD),
+                ("username", "demo@example.com"),
+                ("password", "demo-password"),
+            ]),
+        );
+        assert!(ok.is_ok());
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, "Basic Yng6Yng=".parse().unwrap());
+        let tok = handle(
+            &app,
+            &headers,
+            &form(&[
+                ("grant_type", GRANT_PASSWORD),
+                ("username", "demo@example.com"),
+                ("password", "demo-password"),
+            ]),
+        )
+        .unwrap();
+        crate::util::write(&app.world).users[0].accounts =
+            vec![crate::seed::STAGING_ACCOUNT.into()];
+        let err = handle(
+            &app,
+            &headers,
+            &form(&[
+                ("grant_type", GRANT_REFRESH),
+                ("refresh_token", &tok.refresh_token),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(err.code, codes::SESSION_INACTIVE);
+    }
+}
