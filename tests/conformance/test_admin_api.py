@@ -106,7 +106,7 @@ def test_delay_fault(admin_emu):
     assert slow >= 0.8, f"delay_ms=800 but the request took {slow:.3f}s"
     t0 = time.monotonic()
     assert requests.get(emu.url + "/identity/keys", timeout=HTTP_TIMEOUT).status_code == 200
-    assert time.monotonic() - t0 < 0.5, "the delay must end after `count` requests"
+    assert time.monotonic() - t0 < 0.8, "the delay must end after `count` requests"
 
 
 def test_delay_fault_trips_client_timeout(admin_emu):
