@@ -1,0 +1,107 @@
+"""`--seed FILE`: a custom world (the example from docs/emulator.md, "Seed format") as IBM's
+clients see it: the ready line, tokens, service IDs, API keys and resource groups."""
+
+import json
+
+import pytest
+from ibm_cloud_sdk_core import ApiException
+from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
+from ibm_platform_services import IamIdentityV1, ResourceManagerV2
+from ibm_platform_services.iam_identity_v1 import ApiKey, ServiceId
+from ibm_platform_services.resource_manager_v2 import ResourceGroupList
+
+from iamconf import BX, GRANT_PASSWORD, apikey_grant, assert_token_error, claims, post_token
+
+SEED = {
+    "accounts": [
+        {"id": "acc-main", "name": "Main", "ims_account": "999", "owner": "ci@example.com"},
+        {"id": "acc-side", "name": "Side"},
+    ],
+    "users": [
+        {
+            "username": "ci@example.com",
+            "email": "ci@example.com",
+            "iam_id": "IBMid-CI00000001",
+            "given_name": "CI",
+            "family_name": "Bot",
+            "password": "ci-pass",
+            "accounts": ["acc-main", "acc-side"],
+            "ims_user_id": 4242,
+        },
+        {"username": "fed@example.com", "password": "idp-pass", "federated": True, "accounts": ["acc-side"]},
+    ],
+    "service_ids": [
+        {
+            "id": "ServiceId-00000000-0000-4000-8000-000000000001",
+            "account_id": "acc-main",
+            "name": "deployer",
+            "description": "CI deployer",
+            "locked": True,
+            "unique_instance_crns": [],
+        }
+    ],
+    "api_keys": [
+        {"name": "ci-key", "owner": "ci@example.com", "account_id": "acc-main", "apikey": "ci-fixed-api-key-value-000000000000000"},
+        {
+            "id": "ApiKey-00000000-0000-4000-8000-000000000002",
+            "name": "deploy-key",
+            "description": "deployer's key",
+            "owner": "deployer",
+            "apikey": "deployer-fixed-key-value-00000000000000",
+            "locked": False,
+            "disabled": False,
+            "store_value": True,
+        },
+    ],
+    "resource_groups": [
+        {"account_id": "acc-main", "name": "Default", "default": True},
+        {"id": "0123456789abcdef0123456789abcdef", "account_id": "acc-main", "name": "ci"},
+    ],
+}
+
+
+@pytest.fixture
+def seeded(start_emulator, tmp_path):
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(SEED))
+    return start_emulator("--seed", str(path))
+
+
+def test_seeded_world(seeded):
+    emu = seeded
+    assert emu["username"] == "ci@example.com" and emu["password"] == "ci-pass"
+    assert emu["sso_user"] == "fed@example.com"
+    assert emu["apikey"] == "ci-fixed-api-key-value-000000000000000"
+    assert emu["accounts"] == [{"id": "acc-main", "name": "Main"}, {"id": "acc-side", "name": "Side"}]
+
+    body = apikey_grant(emu.url, emu["apikey"])
+    c = claims(body["access_token"])
+    assert c["iam_id"] == "IBMid-CI00000001"
+    assert c["account"]["bss"] == "acc-main" and str(c["account"]["ims"]) == "999"
+    assert c["given_name"] == "CI" and c["family_name"] == "Bot"
+    assert body["ims_user_id"] == 4242
+
+    iam = IamIdentityV1(authenticator=IAMAuthenticator(emu["apikey"], url=emu.url))
+    iam.set_service_url(emu.url)
+    sid = iam.get_service_id("ServiceId-00000000-0000-4000-8000-000000000001").get_result()
+    model = ServiceId.from_dict(sid)
+    assert model.name == "deployer" and model.description == "CI deployer" and model.locked is True
+    assert sid["created_at"] == "2024-01-15T10:00+0000"
+    with pytest.raises(ApiException) as exc_info:
+        iam.delete_service_id(sid["id"])
+    assert exc_info.value.status_code in (400, 403, 409, 423)
+
+    key = iam.get_api_key("ApiKey-00000000-0000-4000-8000-000000000002").get_result()
+    assert ApiKey.from_dict(key).iam_id == sid["iam_id"]
+    assert key["apikey"] == "deployer-fixed-key-value-00000000000000", "store_value: true keeps the value retrievable"
+    c = claims(apikey_grant(emu.url, key["apikey"])["access_token"])
+    assert c["sub_type"] == "ServiceId" and c["iam_id"] == sid["iam_id"]
+
+    rm = ResourceManagerV2(authenticator=IAMAuthenticator(emu["apikey"], url=emu.url))
+    rm.set_service_url(emu.url)
+    groups = ResourceGroupList.from_dict(rm.list_resource_groups(account_id="acc-main").get_result()).resources
+    assert sorted((g.name, bool(g.default)) for g in groups) == [("Default", True), ("ci", False)]
+    assert [g.id for g in groups if g.name == "ci"] == ["0123456789abcdef0123456789abcdef"]
+
+    r = post_token(emu.url, {"grant_type": GRANT_PASSWORD, "username": "fed@example.com", "password": "idp-pass"}, auth=BX)
+    assert_token_error(r, 400, "BXNIM0608E")
