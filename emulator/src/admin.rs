@@ -66,9 +66,7 @@ pub async fn create_passcode(State(app): State<Arc<App>>, bytes: Bytes) -> Respo
     let code = app.new_passcode(&iam_id);
     (
         StatusCode::OK,
-        axum::Json(
-            json!({"passcode": code, "iam_id": iam_id, "expires_in": crate::app::PASSCODE_TTL}),
-        ),
+        axum::Json(json!({"passcode": code, "iam_id": iam_id, "expires_in": app.passcode_ttl()})),
     )
         .into_response()
 }
@@ -157,12 +155,15 @@ struct ConfigRequest {
     token_ttl: Option<u64>,
     #[serde(default)]
     refresh_token_ttl: Option<u64>,
+    #[serde(default)]
+    passcode_ttl: Option<u64>,
 }
 
 fn config_json(app: &App) -> Response {
     axum::Json(json!({
         "token_ttl": app.token_ttl(),
         "refresh_token_ttl": app.refresh_ttl(),
+        "passcode_ttl": app.passcode_ttl(),
     }))
     .into_response()
 }
@@ -171,13 +172,13 @@ pub async fn get_config(State(app): State<Arc<App>>) -> Response {
     config_json(&app)
 }
 
-/// `PUT /emulator/config`: lifetimes of tokens issued from now on.
+/// `PUT /emulator/config`: lifetimes of tokens and passcodes issued from now on.
 pub async fn put_config(State(app): State<Arc<App>>, bytes: Bytes) -> Response {
     let req: ConfigRequest = match body(&bytes) {
         Ok(r) => r,
         Err(e) => return bad(StatusCode::BAD_REQUEST, e),
     };
-    if req.token_ttl == Some(0) || req.refresh_token_ttl == Some(0) {
+    if [req.token_ttl, req.refresh_token_ttl, req.passcode_ttl].contains(&Some(0)) {
         return bad(
             StatusCode::BAD_REQUEST,
             "lifetimes must be at least 1 second",
@@ -188,6 +189,9 @@ pub async fn put_config(State(app): State<Arc<App>>, bytes: Bytes) -> Response {
     }
     if let Some(t) = req.refresh_token_ttl {
         app.refresh_ttl.store(t, Ordering::Relaxed);
+    }
+    if let Some(t) = req.passcode_ttl {
+        app.passcode_ttl.store(t, Ordering::Relaxed);
     }
     config_json(&app)
 }

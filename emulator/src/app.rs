@@ -38,7 +38,9 @@ pub struct Passcode {
     pub used: bool,
 }
 
-pub const PASSCODE_TTL: i64 = 300;
+/// Default lifetime of a one-time passcode; `PUT /emulator/config` can change it so tests
+/// can watch a code expire without waiting five minutes.
+pub const PASSCODE_TTL: u64 = 300;
 
 /// Refresh token -> session. Shared pointers so the state writer can copy the map in a
 /// fraction of the time a deep clone of tens of thousands of sessions would hold the lock.
@@ -89,6 +91,7 @@ pub struct App {
     pub passcodes: Mutex<HashMap<String, Passcode>>,
     pub token_ttl: AtomicU64,
     pub refresh_ttl: AtomicU64,
+    pub passcode_ttl: AtomicU64,
     pub stats: Mutex<Stats>,
     pub faults: Mutex<Vec<Fault>>,
     pub state_path: Option<PathBuf>,
@@ -119,6 +122,7 @@ impl App {
             passcodes: Mutex::new(HashMap::new()),
             token_ttl: AtomicU64::new(token_ttl),
             refresh_ttl: AtomicU64::new(refresh_ttl),
+            passcode_ttl: AtomicU64::new(PASSCODE_TTL),
             stats: Mutex::new(Stats::default()),
             faults: Mutex::new(Vec::new()),
             state_path,
@@ -143,6 +147,10 @@ impl App {
 
     pub fn refresh_ttl(&self) -> u64 {
         self.refresh_ttl.load(Ordering::Relaxed)
+    }
+
+    pub fn passcode_ttl(&self) -> u64 {
+        self.passcode_ttl.load(Ordering::Relaxed)
     }
 
     pub fn count_request(&self, path: &str) {
@@ -205,13 +213,15 @@ impl App {
     pub fn new_passcode(&self, iam_id: &str) -> String {
         let code = random_code(10);
         let t = now();
+        let ttl = self.passcode_ttl() as i64;
         let mut codes = lock(&self.passcodes);
-        codes.retain(|_, p| p.expires_at > t - PASSCODE_TTL);
+        // Expired codes linger one more lifetime so a late exchange is told "expired".
+        codes.retain(|_, p| p.expires_at > t - ttl);
         codes.insert(
             code.clone(),
             Passcode {
                 iam_id: iam_id.to_owned(),
-                expires_at: t + PASSCODE_TTL,
+                expires_at: t + ttl,
                 used: false,
             },
         );

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::app::{App, PASSCODE_TTL};
+use crate::app::App;
 use crate::util::read;
 
 fn escape(s: &str) -> String {
@@ -117,10 +117,13 @@ pub async fn sign_in(State(app): State<Arc<App>>, body: Bytes) -> Response {
         r#"<h1>Your one-time passcode</h1>
 <p class="note">Signed in as <span id="user">{}</span>. Enter this code at the command line prompt.</p>
 <code id="passcode">{}</code>
-<p class="note">The code can be used once and expires in {} minutes.</p>"#,
+<p class="note">The code can be used once and expires in {}.</p>"#,
         escape(&email),
         escape(&code),
-        PASSCODE_TTL / 60
+        match app.passcode_ttl() {
+            t if t % 60 == 0 => format!("{} minutes", t / 60),
+            t => format!("{t} seconds"),
+        }
     );
     html(StatusCode::OK, "One-time passcode", &body)
 }

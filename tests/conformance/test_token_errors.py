@@ -122,6 +122,19 @@ def test_unknown_passcode(emu):
     assert_token_error(r, 400)
 
 
+def test_expired_passcode(start_emulator):
+    emu = start_emulator()
+    emu.set_config(passcode_ttl=1)
+    code = emu.new_passcode()
+    time.sleep(2.2)
+    r = post_token(emu.url, {"grant_type": GRANT_PASSCODE, "passcode": code}, auth=BX)
+    assert_token_error(r, 400, "BXNIM0420E")
+    assert "expired" in _text(r.json()), r.text
+    # A code issued after the lifetime is restored works again.
+    emu.set_config(passcode_ttl=300)
+    passcode_grant(emu.url, emu.new_passcode())
+
+
 def test_admin_passcode_for_unknown_user_refused(emu):
     r = emu.admin("POST", "/emulator/passcodes", json={"user": "nobody-here@example.com"})
     assert 400 <= r.status_code < 500, f"passcode for an unknown user: {r.status_code} {r.text}"
