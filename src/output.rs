@@ -1,0 +1,189 @@
+//! Output conventions: `OK` and data on stdout, `FAILED`/warnings on stderr, colour only on
+//! a terminal (`NO_COLOR` and `IBMCLOUD_COLOR` respected), `-q` silencing progress text,
+//! JSON rendering, and the summary block `login`/`target` print.
+
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+/// How a command talks to the user.
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    pub quiet: bool,
+    pub format: Format,
+    color_stdout: bool,
+    color_stderr: bool,
+}
+
+const GREEN: &str = "\x1b[32;1m";
+const RED: &str = "\x1b[31;1m";
+const YELLOW: &str = "\x1b[33;1m";
+const CYAN: &str = "\x1b[36;1m";
+const RESET: &str = "\x1b[0m";
+
+/// Colour decision for one stream: `IBMCLOUD_COLOR=false` or `NO_COLOR` turn it off,
+/// `IBMCLOUD_COLOR=true` forces it on, otherwise only on a terminal.
+fn color_for(is_tty: bool) -> bool {
+    if let Ok(v) = std::env::var("IBMCLOUD_COLOR") {
+        match v.to_ascii_lowercase().as_str() {
+            "false" | "0" | "no" | "off" => return false,
+            "true" | "1" | "yes" | "on" => return std::env::var_os("NO_COLOR").is_none(),
+            _ => {}
+        }
+    }
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    is_tty
+}
+
+impl Out {
+    pub fn new(quiet: bool, format: Format) -> Out {
+        Out {
+            quiet,
+            format,
+            color_stdout: color_for(std::io::stdout().is_terminal()),
+            color_stderr: color_for(std::io::stderr().is_terminal()),
+        }
+    }
+
+    pub fn json(&self) -> bool {
+        self.format == Format::Json
+    }
+
+    /// Progress and confirmation text (suppressed by `-q` and by `--output json`).
+    pub fn say(&self, line: &str) {
+        if !self.quiet && !self.json() {
+            write_stdout(&format!("{line}\n"));
+        }
+    }
+
+    pub fn blank(&self) {
+        self.say("");
+    }
+
+    pub fn ok(&self) {
+        if self.color_stdout {
+            self.say(&format!("{GREEN}OK{RESET}"));
+        } else {
+            self.say("OK");
+        }
+    }
+
+    /// Highlights a value (account or group name) in progress lines.
+    pub fn em(&self, value: &str) -> String {
+        if self.color_stdout {
+            format!("{CYAN}{value}{RESET}")
+        } else {
+            value.to_string()
+        }
+    }
+
+    /// A warning on stderr; never suppressed, because warnings are about safety.
+    pub fn warn(&self, message: &str) {
+        warn_with(self.color_stderr, message);
+    }
+
+    /// Data output: always printed, whatever `-q` says.
+    pub fn data(&self, text: &str) {
+        write_stdout(text);
+    }
+
+    pub fn print_json<T: Serialize>(&self, value: &T) {
+        match serde_json::to_string_pretty(value) {
+            Ok(s) => write_stdout(&format!("{s}\n")),
+            Err(e) => self.warn(&format!("could not render JSON: {e}")),
+        }
+    }
+
+    pub fn failed_header(&self) -> String {
+        if self.color_stderr {
+            format!("{RED}FAILED{RESET}\n")
+        } else {
+            "FAILED\n".to_string()
+        }
+    }
+}
+
+/// Warns on stderr without needing an `Out` (used by the secret store).
+pub fn warn(message: &str) {
+    warn_with(color_for(std::io::stderr().is_terminal()), message);
+}
+
+fn warn_with(color: bool, message: &str) {
+    let text = if color {
+        format!("{YELLOW}WARNING:{RESET} {message}\n")
+    } else {
+        format!("WARNING: {message}\n")
+    };
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+/// Writes to stdout; a closed pipe (`| head`) ends the program quietly instead of panicking.
+pub fn write_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let res = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+    if let Err(e) = res
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+/// `label:` padded so that values start 3 spaces after the longest label (IBM's layout).
+pub fn aligned(rows: &[(&str, String)]) -> String {
+    let width = rows.iter().map(|(l, _)| l.len() + 1).max().unwrap_or(0) + 3;
+    let mut s = String::new();
+    for (label, value) in rows {
+        let l = format!("{label}:");
+        s.push_str(format!("{l:<width$}{value}").trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+/// IBM shows account ids shortened: `b028...9793`.
+pub fn short_id(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= 11 {
+        return id.to_string();
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}...{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_values_start_three_spaces_after_the_longest_label() {
+        let s = aligned(&[
+            ("API endpoint", "https://cloud.ibm.com".into()),
+            ("Region", "us-south".into()),
+            ("Resource group", "Default".into()),
+        ]);
+        assert_eq!(
+            s,
+            "API endpoint:     https://cloud.ibm.com\nRegion:           us-south\nResource group:   Default\n"
+        );
+    }
+
+    #[test]
+    fn empty_values_leave_no_trailing_spaces() {
+        assert_eq!(aligned(&[("Region", String::new())]), "Region:\n");
+    }
+
+    #[test]
+    fn short_ids() {
+        assert_eq!(short_id("b0281234567890abcdef9793"), "b028...9793");
+        assert_eq!(short_id("short"), "short");
+    }
+}
