@@ -1,1 +1,347 @@
-//! iam-emulator: a local IBM Cloud IAM.
+//! iam-emulator: a local IBM Cloud IAM that IBM's official SDKs accept.
+//!
+//! Tests start it in-process on a free port:
+//!
+//! ```no_run
+//! let emu = iam_emulator::spawn(iam_emulator::Config::default()).unwrap();
+//! println!("{} {}", emu.url(), emu.info().apikey);
+//! drop(emu); // stops the server
+//! ```
+//!
+//! The binary (`iam-emulator`) wraps [`Server`]; its contract and the HTTP API are documented
+//! in `docs/emulator.md`.
+
+// TEMPORARY (milestone 1): helpers the IAM Identity v1 API of milestone 2 uses are unused yet.
+#![allow(dead_code)]
+
+mod accounts;
+mod admin;
+mod app;
+mod auth;
+mod errors;
+mod identity;
+mod jwt;
+mod passcode;
+pub mod seed;
+mod server;
+mod state;
+mod token;
+mod util;
+mod world;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use serde::Serialize;
+
+use crate::app::App;
+pub use crate::seed::Seed;
+use crate::world::World;
+
+/// Where the initial world comes from when there is no state file to resume.
+#[derive(Debug, Clone)]
+pub enum SeedSource {
+    File(PathBuf),
+    Seed(Box<Seed>),
+}
+
+impl From<PathBuf> for SeedSource {
+    fn from(p: PathBuf) -> Self {
+        SeedSource::File(p)
+    }
+}
+
+impl From<&Path> for SeedSource {
+    fn from(p: &Path) -> Self {
+        SeedSource::File(p.to_path_buf())
+    }
+}
+
+impl From<Seed> for SeedSource {
+    fn from(s: Seed) -> Self {
+        SeedSource::Seed(Box::new(s))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to bind; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The world to start with; `None` is the built-in demo world.
+    pub seed: Option<SeedSource>,
+    /// Persist everything here (and resume from it when it exists); `None` keeps state in
+    /// memory only.
+    pub state: Option<PathBuf>,
+    /// Access token lifetime in seconds.
+    pub token_ttl: u64,
+    /// Refresh token lifetime in seconds.
+    pub refresh_token_ttl: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            seed: None,
+            state: None,
+            token_ttl: 3600,
+            refresh_token_ttl: 30 * 24 * 3600,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Error {
+    /// The listen address could not be bound.
+    Bind(SocketAddr, std::io::Error),
+    Seed(String),
+    State(String),
+    Key(String),
+    Runtime(std::io::Error),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
+            Error::Seed(e) => write!(f, "seed: {e}"),
+            Error::State(e) => write!(f, "state: {e}"),
+            Error::Key(e) => write!(f, "signing key: {e}"),
+            Error::Runtime(e) => write!(f, "cannot start the async runtime: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AccountInfo {
+    pub id: String,
+    pub name: String,
+}
+
+/// The ready line: what a test or script needs to use the emulator. Fields that the world
+/// has no value for (a seed without a federated user, say) are empty strings.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ReadyInfo {
+    /// `http://HOST:PORT`, no trailing slash: the IAM, account and resource-controller URL.
+    pub url: String,
+    /// API key of the password user `username`, scoped to that user's first account.
+    pub apikey: String,
+    pub username: String,
+    pub password: String,
+    /// A federated (SSO-only) user: log in with a passcode.
+    pub sso_user: String,
+    /// The password the passcode page accepts for `sso_user`.
+    pub sso_password: String,
+    /// An API key of a service ID.
+    pub service_apikey: String,
+    pub accounts: Vec<AccountInfo>,
+}
+
+impl ReadyInfo {
+    fn from_world(url: &str, w: &World) -> ReadyInfo {
+        let user = w
+            .users
+            .iter()
+            .find(|u| !u.federated && u.password.is_some());
+        let sso = w.users.iter().find(|u| u.federated);
+        let apikey = user
+            .and_then(|u| {
+                w.api_keys
+                    .values()
+                    .filter(|k| k.iam_id == u.iam_id && !k.disabled)
+                    .min_by_key(|k| k.seq)
+            })
+            .map(|k| k.value.clone())
+            .unwrap_or_default();
+        let service_apikey = w
+            .api_keys
+            .values()
+            .filter(|k| k.iam_id.starts_with("iam-ServiceId-") && !k.disabled)
+            .min_by_key(|k| k.seq)
+            .map(|k| k.value.clone())
+            .unwrap_or_default();
+        ReadyInfo {
+            url: url.to_owned(),
+            apikey,
+            username: user.map(|u| u.username.clone()).unwrap_or_default(),
+            password: user.and_then(|u| u.password.clone()).unwrap_or_default(),
+            sso_user: sso.map(|u| u.username.clone()).unwrap_or_default(),
+            sso_password: sso.and_then(|u| u.password.clone()).unwrap_or_default(),
+            service_apikey,
+            accounts: w
+                .accounts
+                .iter()
+                .map(|a| AccountInfo {
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The ready line the binary prints: one line of JSON.
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+}
+
+/// A bound, loaded emulator that has not started serving yet.
+pub struct Server {
+    app: Arc<App>,
+    listener: std::net::TcpListener,
+    info: ReadyInfo,
+}
+
+impl Server {
+    /// Loads the state file (or the seed, or the demo world), prepares the signing key and
+    /// binds the listen address.
+    pub fn bind(config: Config) -> Result<Server, Error> {
+        let resumed = match &config.state {
+            Some(path) => state::load(path).map_err(Error::State)?,
+            None => None,
+        };
+        let (world, signer, sessions, fresh) = match resumed {
+            Some(snap) => {
+                let signer = jwt::Signer::from_stored(&snap.signing_key).map_err(Error::Key)?;
+                (snap.world, signer, snap.sessions, false)
+            }
+            None => {
+                let seed = match &config.seed {
+                    None => Seed::demo(),
+                    Some(SeedSource::Seed(s)) => (**s).clone(),
+                    Some(SeedSource::File(p)) => Seed::from_file(p).map_err(Error::Seed)?,
+                };
+                let mut world = World::from_seed(&seed).map_err(Error::Seed)?;
+                world.reindex();
+                let signer = jwt::Signer::generate().map_err(Error::Key)?;
+                (world, signer, HashMap::new(), true)
+            }
+        };
+        let listener = std::net::TcpListener::bind(config.listen)
+            .map_err(|e| Error::Bind(config.listen, e))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| Error::Bind(config.listen, e))?;
+        let mut addr = listener
+            .local_addr()
+            .map_err(|e| Error::Bind(config.listen, e))?;
+        // A wildcard bind is reachable on loopback; "0.0.0.0" is no URL to hand a client.
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr.ip() {
+                IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            });
+        }
+        let url = format!("http://{addr}");
+        let info = ReadyInfo::from_world(&url, &world);
+        let app = Arc::new(App::new(
+            url,
+            signer,
+            world,
+            sessions,
+            config.token_ttl.max(1),
+            config.refresh_token_ttl.max(1),
+            config.state.clone(),
+        ));
+        if fresh && config.state.is_some() {
+            // Persist the new key before any token signed with it leaves the process.
+            state::flush(&app, true).map_err(Error::State)?;
+        }
+        Ok(Server {
+            app,
+            listener,
+            info,
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.info.url
+    }
+
+    pub fn info(&self) -> &ReadyInfo {
+        &self.info
+    }
+
+    /// Serves until `shutdown` completes, then writes the state file one last time. Must run
+    /// inside a Tokio runtime.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
+        let listener = tokio::net::TcpListener::from_std(self.listener)
+            .map_err(|e| Error::Bind(self.info.url.parse().unwrap_or(UNSPECIFIED), e))?;
+        let flusher = tokio::spawn(state::flusher(self.app.clone()));
+        server::serve(listener, server::router(self.app.clone()), shutdown).await;
+        flusher.abort();
+        let app = self.app.clone();
+        tokio::task::spawn_blocking(move || state::flush(&app, false))
+            .await
+            .map_err(|e| Error::State(e.to_string()))?
+            .map_err(Error::State)
+    }
+}
+
+const UNSPECIFIED: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0);
+
+/// An emulator serving on its own thread and runtime; dropping it stops the server.
+pub struct Running {
+    info: ReadyInfo,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// Starts an emulator on its own thread with its own Tokio runtime and returns once it is
+/// listening.
+pub fn spawn(config: Config) -> Result<Running, Error> {
+    let server = Server::bind(config)?;
+    let info = server.info().clone();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("iam-emulator")
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("iam-emulator".into())
+        .spawn(move || {
+            let result = runtime.block_on(server.run(async {
+                let _ = stopped.await;
+            }));
+            if let Err(e) = result {
+                eprintln!("iam-emulator: {e}");
+            }
+            runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+        })
+        .map_err(Error::Runtime)?;
+    Ok(Running {
+        info,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
+impl Running {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn url(&self) -> &str {
+        &self.info.url
+    }
+
+    pub fn info(&self) -> &ReadyInfo {
+        &self.info
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

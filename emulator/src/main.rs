@@ -1,4 +1,104 @@
-fn main() {
-    eprintln!("iam-emulator: not yet implemented");
-    std::process::exit(1);
+//! The `iam-emulator` binary: prints the ready line (one JSON object) on stdout once listening,
+//! logs on stderr, stops on SIGTERM/SIGINT after writing its state file.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// A local IBM Cloud IAM that IBM's official SDKs accept.
+#[derive(Parser, Debug)]
+#[command(name = "iam-emulator", version, about)]
+struct Args {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// JSON file describing the world (accounts, users, service IDs, API keys, resource
+    /// groups); default: the built-in demo world.
+    #[arg(long, value_name = "FILE")]
+    seed: Option<PathBuf>,
+    /// Persist everything (signing key included) in FILE and resume from it on start.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Access token lifetime.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    token_ttl: u64,
+    /// Refresh token lifetime.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    refresh_token_ttl: u64,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let config = iam_emulator::Config {
+        listen: args.listen,
+        seed: args.seed.map(Into::into),
+        state: args.state,
+        token_ttl: args.token_ttl,
+        refresh_token_ttl: args.refresh_token_ttl,
+    };
+    let server = match iam_emulator::Server::bind(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("iam-emulator: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("iam-emulator: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        let line = server.info().to_json_line();
+        if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
+            eprintln!("iam-emulator: cannot write the ready line to stdout");
+            return ExitCode::FAILURE;
+        }
+    }
+    eprintln!("iam-emulator: listening on {}", server.url());
+    let result = runtime.block_on(server.run(shutdown_signal()));
+    match result {
+        Ok(()) => {
+            eprintln!("iam-emulator: stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("iam-emulator: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -1,0 +1,216 @@
+//! The server's shared state. Locks are std locks held for a few map operations and never
+//! across an await, so the async runtime never blocks on them for long.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+
+use crate::jwt::Signer;
+use crate::util::{lock, now, random_code};
+use crate::world::World;
+
+/// What a refresh token stands for. Refresh tokens are opaque random strings; this record
+/// is the truth about them (and is persisted with `--state`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub session_id: String,
+    pub iam_id: String,
+    pub account_id: String,
+    pub client_id: String,
+    pub expires_at: i64,
+    /// The grant that started the session (the `grant_type` claim keeps naming it).
+    pub origin_grant: String,
+    pub amr: Vec<String>,
+    /// Set when the session began with an API key: disabling or deleting the key ends it.
+    pub apikey_id: Option<String>,
+    #[serde(default)]
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Passcode {
+    pub iam_id: String,
+    pub expires_at: i64,
+    pub used: bool,
+}
+
+pub const PASSCODE_TTL: i64 = 300;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    Status {
+        status: u16,
+        retry_after: Option<u64>,
+    },
+    Delay {
+        delay_ms: u64,
+    },
+    Drop,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Fault {
+    pub path: String,
+    pub kind: FaultKind,
+    pub remaining: u32,
+}
+
+impl Fault {
+    fn matches(&self, path: &str) -> bool {
+        match self.path.strip_suffix('*') {
+            Some(prefix) => path.starts_with(prefix),
+            None => self.path == path,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub token_grants: BTreeMap<String, u64>,
+    pub requests: BTreeMap<String, u64>,
+}
+
+pub struct App {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub url: String,
+    pub issuer: String,
+    pub signer: Signer,
+    pub world: RwLock<World>,
+    pub sessions: Mutex<HashMap<String, Session>>,
+    pub passcodes: Mutex<HashMap<String, Passcode>>,
+    pub token_ttl: AtomicU64,
+    pub refresh_ttl: AtomicU64,
+    pub stats: Mutex<Stats>,
+    pub faults: Mutex<Vec<Fault>>,
+    pub state_path: Option<PathBuf>,
+    pub dirty: AtomicBool,
+    pub dirty_notify: Notify,
+    /// Serialises state-file writers (the background task and the shutdown flush).
+    pub flush_lock: Mutex<()>,
+    session_inserts: AtomicU64,
+}
+
+impl App {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        url: String,
+        signer: Signer,
+        world: World,
+        sessions: HashMap<String, Session>,
+        token_ttl: u64,
+        refresh_ttl: u64,
+        state_path: Option<PathBuf>,
+    ) -> App {
+        App {
+            issuer: format!("{url}/identity"),
+            url,
+            signer,
+            world: RwLock::new(world),
+            sessions: Mutex::new(sessions),
+            passcodes: Mutex::new(HashMap::new()),
+            token_ttl: AtomicU64::new(token_ttl),
+            refresh_ttl: AtomicU64::new(refresh_ttl),
+            stats: Mutex::new(Stats::default()),
+            faults: Mutex::new(Vec::new()),
+            state_path,
+            dirty: AtomicBool::new(false),
+            dirty_notify: Notify::new(),
+            flush_lock: Mutex::new(()),
+            session_inserts: AtomicU64::new(0),
+        }
+    }
+
+    /// Records that persisted data changed; the state task writes it out soon after, off the
+    /// request path.
+    pub fn mark_dirty(&self) {
+        if self.state_path.is_some() && !self.dirty.swap(true, Ordering::AcqRel) {
+            self.dirty_notify.notify_one();
+        }
+    }
+
+    pub fn token_ttl(&self) -> u64 {
+        self.token_ttl.load(Ordering::Relaxed)
+    }
+
+    pub fn refresh_ttl(&self) -> u64 {
+        self.refresh_ttl.load(Ordering::Relaxed)
+    }
+
+    pub fn count_request(&self, path: &str) {
+        let mut stats = lock(&self.stats);
+        match stats.requests.get_mut(path) {
+            Some(n) => *n += 1,
+            None => {
+                stats.requests.insert(path.to_owned(), 1);
+            }
+        }
+    }
+
+    pub fn count_grant(&self, grant: &str) {
+        let mut stats = lock(&self.stats);
+        match stats.token_grants.get_mut(grant) {
+            Some(n) => *n += 1,
+            None => {
+                stats.token_grants.insert(grant.to_owned(), 1);
+            }
+        }
+    }
+
+    /// Takes one use of the first fault armed for `path`, if any.
+    pub fn take_fault(&self, path: &str) -> Option<FaultKind> {
+        let mut faults = lock(&self.faults);
+        let i = faults.iter().position(|f| f.matches(path))?;
+        let kind = faults[i].kind.clone();
+        faults[i].remaining -= 1;
+        if faults[i].remaining == 0 {
+            faults.remove(i);
+        }
+        Some(kind)
+    }
+
+    pub fn insert_session(&self, refresh_token: String, session: Session) {
+        let mut sessions = lock(&self.sessions);
+        // Long benchmark runs with a client would otherwise grow the map without bound.
+        if self.session_inserts.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            let t = now();
+            sessions.retain(|_, s| s.expires_at > t);
+        }
+        sessions.insert(refresh_token, session);
+        drop(sessions);
+        self.mark_dirty();
+    }
+
+    /// Every refresh token issued so far stops working (admin API, for the CLI's tests).
+    pub fn revoke_sessions(&self) -> usize {
+        let mut sessions = lock(&self.sessions);
+        let mut n = 0;
+        for s in sessions.values_mut().filter(|s| !s.revoked) {
+            s.revoked = true;
+            n += 1;
+        }
+        drop(sessions);
+        self.mark_dirty();
+        n
+    }
+
+    pub fn new_passcode(&self, iam_id: &str) -> String {
+        let code = random_code(10);
+        let t = now();
+        let mut codes = lock(&self.passcodes);
+        codes.retain(|_, p| p.expires_at > t - PASSCODE_TTL);
+        codes.insert(
+            code.clone(),
+            Passcode {
+                iam_id: iam_id.to_owned(),
+                expires_at: t + PASSCODE_TTL,
+                used: false,
+            },
+        );
+        code
+    }
+}

@@ -1,0 +1,65 @@
+//! Bearer authentication of the platform APIs: our own access tokens, checked for signature,
+//! expiry and an identity that still exists.
+
+use axum::http::{HeaderMap, StatusCode, header};
+
+use crate::app::App;
+use crate::errors::{self as codes, ApiError};
+use crate::token::Claims;
+use crate::util::{now, read};
+
+/// The authenticated caller of a platform API.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub iam_id: String,
+    /// The account the token is scoped to; entities of other accounts are off limits.
+    pub account_id: String,
+    pub accounts: Vec<String>,
+}
+
+fn unauthorized(message_code: &'static str, message: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_token",
+        message_code,
+        message,
+    )
+}
+
+pub fn authenticate(app: &App, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(unauthorized(
+            codes::NO_AUTH_HEADER,
+            "No authorization header found",
+        ));
+    };
+    let invalid = || {
+        unauthorized(
+            codes::TOKEN_INVALID,
+            "The provided access token is invalid.",
+        )
+    };
+    let text = value.to_str().map_err(|_| invalid())?;
+    let (scheme, token) = text.split_once(' ').ok_or_else(invalid)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(invalid());
+    }
+    let claims: Claims = app.signer.verify(token.trim()).ok_or_else(invalid)?;
+    if claims.exp <= now() {
+        return Err(unauthorized(
+            codes::TOKEN_EXPIRED,
+            "The provided access token is expired.",
+        ));
+    }
+    let world = read(&app.world);
+    let principal = world.principal(&claims.iam_id).ok_or_else(invalid)?;
+    let accounts = match principal {
+        crate::world::Principal::User(u) => u.accounts.clone(),
+        crate::world::Principal::Service(s) => vec![s.account_id.clone()],
+    };
+    Ok(Caller {
+        iam_id: claims.iam_id,
+        account_id: claims.account.bss,
+        accounts,
+    })
+}

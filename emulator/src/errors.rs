@@ -1,0 +1,255 @@
+//! IBM's two error body shapes: the token service's (`errorCode`, `errorMessage`, ...) and the
+//! platform APIs' (`{"errors": [...], "status_code", "trace", "context"}`), plus the request
+//! context both carry. Every code the emulator can answer with is named here, so
+//! `docs/emulator.md` can list them from one place.
+
+use std::convert::Infallible;
+use std::time::Instant;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use serde_json::json;
+
+use crate::util::{context_time, random_hex32};
+
+// Token service codes. Those marked "chosen" are not in IBM's public material; the emulator
+// picked them (docs/emulator.md lists them as such).
+pub const MISSING_PROPERTY: &str = "BXNIM0109E";
+pub const INVALID_PROPERTY: &str = "BXNIM0106E"; // e.g. response_type other than cloud_iam
+pub const UNSUPPORTED_GRANT: &str = "BXNIM0103E"; // chosen
+pub const APIKEY_NOT_FOUND: &str = "BXNIM0415E";
+pub const APIKEY_DISABLED: &str = "BXNIM0416E"; // chosen
+pub const REFRESH_INVALID: &str = "BXNIM0407E";
+pub const REFRESH_EXPIRED: &str = "BXNIM0408E";
+pub const SESSION_INACTIVE: &str = "BXNIM0439E";
+pub const INVALID_CLIENT: &str = "BXNIM0409E"; // chosen
+pub const PASSCODE_INVALID: &str = "BXNIM0420E"; // chosen
+pub const ACCOUNT_NOT_ALLOWED: &str = "BXNIM0425E"; // chosen
+pub const WRONG_PASSWORD: &str = "BXNIM0602E";
+pub const FEDERATED_USER: &str = "BXNIM0608E";
+pub const METHOD_NOT_ALLOWED: &str = "BXNIM0060E";
+pub const INJECTED_FAULT: &str = "BXNIM0001E"; // chosen: answers of POST /emulator/faults
+
+// Platform API (v1, accounts, resource groups) message codes.
+pub const NO_AUTH_HEADER: &str = "BXNIM0308E";
+pub const TOKEN_INVALID: &str = "BXNIM0302E"; // chosen
+pub const TOKEN_EXPIRED: &str = "BXNIM0303E"; // chosen
+pub const FORBIDDEN: &str = "BXNIM0513E"; // chosen
+pub const NOT_FOUND: &str = "BXNIM0102E"; // chosen
+pub const ENTITY_LOCKED: &str = "BXNIM0511E"; // chosen
+pub const STALE_ETAG: &str = "BXNIM0512E"; // chosen
+pub const CONFLICT: &str = "BXNIM0514E"; // chosen: duplicate API key value
+
+/// What every error body repeats about the request; extracted first in each handler.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub method: Method,
+    pub path: String,
+    pub host: String,
+    pub user_agent: String,
+    pub start: Timestamp,
+    pub started: Instant,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(Ctx::from_parts(
+            &parts.method,
+            parts.uri.path(),
+            &parts.headers,
+        ))
+    }
+}
+
+impl Ctx {
+    pub fn from_parts(method: &Method, path: &str, headers: &HeaderMap) -> Ctx {
+        let text = |name: header::HeaderName| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        Ctx {
+            method: method.clone(),
+            path: path.to_owned(),
+            host: text(header::HOST),
+            user_agent: text(header::USER_AGENT),
+            start: Timestamp::now(),
+            started: Instant::now(),
+        }
+    }
+
+    fn elapsed_ms(&self) -> u128 {
+        self.started.elapsed().as_millis()
+    }
+}
+
+/// An error of `POST /identity/token`.
+#[derive(Debug, Clone)]
+pub struct TokenError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: String,
+}
+
+impl TokenError {
+    pub fn new(code: &'static str, message: impl Into<String>, details: impl Into<String>) -> Self {
+        TokenError {
+            status: StatusCode::BAD_REQUEST,
+            code,
+            message: message.into(),
+            details: details.into(),
+        }
+    }
+
+    pub fn missing(property: &str) -> Self {
+        TokenError::new(
+            MISSING_PROPERTY,
+            format!("Property '{property}' either missing or empty."),
+            "Property missing or empty.",
+        )
+    }
+
+    pub fn status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub fn respond(&self, ctx: &Ctx, base_url: &str) -> Response {
+        let end = Timestamp::now();
+        let body = json!({
+            "errorCode": self.code,
+            "errorMessage": self.message,
+            "errorDetails": self.details,
+            "context": {
+                "requestId": random_hex32(),
+                "requestType": "incoming.Identity_Token",
+                "userAgent": ctx.user_agent,
+                "url": base_url,
+                "instanceId": "iam-emulator-0",
+                "threadId": "1",
+                "host": "iam-emulator",
+                "startTime": context_time(ctx.start),
+                "endTime": context_time(end),
+                "elapsedTime": ctx.elapsed_ms().to_string(),
+                "locale": "en_US",
+                "clusterName": "iam-emulator",
+            }
+        });
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// An error of the platform APIs (IAM Identity v1, accounts, resource groups, admin faults).
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message_code: &'static str,
+    pub message: String,
+    pub details: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        message_code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            status,
+            code,
+            message_code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    pub fn details(mut self, details: impl Into<String>) -> Self {
+        self.details = Some(details.into());
+        self
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            INVALID_PROPERTY,
+            message,
+        )
+    }
+
+    pub fn missing(property: &str) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "missing_property",
+            MISSING_PROPERTY,
+            format!("Property '{property}' either missing or empty."),
+        )
+    }
+
+    pub fn not_found(what: &str, id: &str) -> Self {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            NOT_FOUND,
+            format!("{what} with id '{id}' not found."),
+        )
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", FORBIDDEN, message)
+    }
+
+    pub fn respond(&self, ctx: &Ctx) -> Response {
+        let trace = random_hex32();
+        let end = Timestamp::now();
+        let mut error = json!({
+            "code": self.code,
+            "message_code": self.message_code,
+            "message": self.message,
+        });
+        if let Some(details) = &self.details {
+            error["details"] = json!(details);
+        }
+        let body = json!({
+            "errors": [error],
+            "trace": trace,
+            "status_code": self.status.as_u16(),
+            "context": {
+                "transaction_id": trace,
+                "operation": format!("{} {}", ctx.method, ctx.path),
+                "user_agent": ctx.user_agent,
+                "url": ctx.path,
+                "instance_id": "iam-emulator-0",
+                "thread_id": "1",
+                "host": ctx.host,
+                "start_time": context_time(ctx.start),
+                "end_time": context_time(end),
+                "elapsed_time": ctx.elapsed_ms().to_string(),
+                "cluster_name": "iam-emulator",
+            }
+        });
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"IBM Cloud IAM\""),
+            );
+        }
+        resp
+    }
+}
+
+/// Turns a handler's outcome into a response, giving errors the request's context.
+pub fn reply(ctx: &Ctx, result: Result<Response, ApiError>) -> Response {
+    result.unwrap_or_else(|e| e.respond(ctx))
+}

@@ -1,0 +1,319 @@
+//! The seed file format (`--seed FILE`) and the built-in demo world, which is itself a seed so
+//! that both go through the same validation and id derivation.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// A world to start from. Every list may be omitted. Ids that are not given are derived from
+/// names, so the same seed always produces the same ids.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Seed {
+    #[serde(default)]
+    pub accounts: Vec<SeedAccount>,
+    #[serde(default)]
+    pub users: Vec<SeedUser>,
+    #[serde(default)]
+    pub service_ids: Vec<SeedServiceId>,
+    #[serde(default)]
+    pub api_keys: Vec<SeedApiKey>,
+    #[serde(default)]
+    pub resource_groups: Vec<SeedResourceGroup>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedAccount {
+    /// BSS account id (32 hex digits at IBM; any non-empty text is accepted).
+    pub id: String,
+    pub name: String,
+    /// Linked classic-infrastructure (IMS) account number, if any.
+    #[serde(default)]
+    pub ims_account: Option<String>,
+    /// Username or email of the owning user; defaults to the first member.
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedUser {
+    /// Login name for the password grant and the passcode page (usually the email).
+    pub username: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    /// `IBMid-...`; derived from the username when omitted.
+    #[serde(default)]
+    pub iam_id: Option<String>,
+    #[serde(default)]
+    pub given_name: Option<String>,
+    #[serde(default)]
+    pub family_name: Option<String>,
+    /// For non-federated users the IBMid password; for federated users the password their
+    /// identity provider (the emulator's passcode page) accepts.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Federated (SSO-only) users cannot use the password grant.
+    #[serde(default)]
+    pub federated: bool,
+    /// Account ids the user belongs to; the first is where password/passcode logins land.
+    pub accounts: Vec<String>,
+    #[serde(default)]
+    pub ims_user_id: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedServiceId {
+    /// `ServiceId-<uuid>`; derived from account and name when omitted.
+    #[serde(default)]
+    pub id: Option<String>,
+    pub account_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub locked: bool,
+    #[serde(default)]
+    pub unique_instance_crns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedApiKey {
+    /// `ApiKey-<uuid>`; derived from owner and name when omitted.
+    #[serde(default)]
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// A user (username, email or iam_id) or a service ID (id, iam_id or name).
+    pub owner: String,
+    /// Defaults to the owner's first account (a service ID's own account).
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// The secret value used with the apikey grant.
+    pub apikey: String,
+    #[serde(default)]
+    pub locked: bool,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default)]
+    pub store_value: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedResourceGroup {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub account_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub default: bool,
+}
+
+impl Seed {
+    pub fn from_file(path: &Path) -> Result<Seed, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read seed file {}: {e}", path.display()))?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("invalid seed file {}: {e}", path.display()))
+    }
+
+    /// The built-in world: three accounts (one linked to IMS), a password user in two of them
+    /// with an API key, a federated user in two, a single-account user, a service ID with a
+    /// key, and `Default` plus more resource groups everywhere. Everything is fixed so users'
+    /// CI can rely on it.
+    pub fn demo() -> Seed {
+        let s = |v: &str| v.to_owned();
+        Seed {
+            accounts: vec![
+                SeedAccount {
+                    id: s(DEMO_ACCOUNT),
+                    name: s("Demo Account"),
+                    ims_account: Some(s("1234567")),
+                    owner: Some(s(DEMO_USER)),
+                },
+                SeedAccount {
+                    id: s(STAGING_ACCOUNT),
+                    name: s("Staging Account"),
+                    ims_account: None,
+                    owner: Some(s(DEMO_USER)),
+                },
+                SeedAccount {
+                    id: s(PARTNER_ACCOUNT),
+                    name: s("Partner Account"),
+                    ims_account: None,
+                    owner: Some(s(OTHER_USER)),
+                },
+            ],
+            users: vec![
+                SeedUser {
+                    username: s(DEMO_USER),
+                    email: None,
+                    iam_id: Some(s("IBMid-6650001DMO")),
+                    given_name: Some(s("Demo")),
+                    family_name: Some(s("User")),
+                    password: Some(s(DEMO_PASSWORD)),
+                    federated: false,
+                    accounts: vec![s(DEMO_ACCOUNT), s(STAGING_ACCOUNT)],
+                    ims_user_id: Some(7_100_001),
+                },
+                SeedUser {
+                    username: s(SSO_USER),
+                    email: None,
+                    iam_id: Some(s("IBMid-6650002SSO")),
+                    given_name: Some(s("Sam")),
+                    family_name: Some(s("Federated")),
+                    password: Some(s(SSO_PASSWORD)),
+                    federated: true,
+                    accounts: vec![s(DEMO_ACCOUNT), s(PARTNER_ACCOUNT)],
+                    ims_user_id: Some(7_100_002),
+                },
+                SeedUser {
+                    username: s(OTHER_USER),
+                    email: None,
+                    iam_id: Some(s("IBMid-6650003OTH")),
+                    given_name: Some(s("Olive")),
+                    family_name: Some(s("Other")),
+                    password: Some(s(OTHER_PASSWORD)),
+                    federated: false,
+                    accounts: vec![s(PARTNER_ACCOUNT)],
+                    ims_user_id: Some(7_100_003),
+                },
+            ],
+            service_ids: vec![SeedServiceId {
+                id: Some(s("ServiceId-5e0b3c0a-7d1e-4d5f-9a62-3f0c8e1b2a41")),
+                account_id: s(DEMO_ACCOUNT),
+                name: s("demo-service"),
+                description: Some(s("Service ID of the demo world")),
+                locked: false,
+                unique_instance_crns: vec![],
+            }],
+            api_keys: vec![
+                SeedApiKey {
+                    id: Some(s("ApiKey-0d3f6a52-1c9b-4e7d-8a1f-2b4c6d8e0f11")),
+                    name: s("demo-key"),
+                    description: Some(s("API key of the demo user")),
+                    owner: s(DEMO_USER),
+                    account_id: Some(s(DEMO_ACCOUNT)),
+                    apikey: s(DEMO_APIKEY),
+                    locked: false,
+                    disabled: false,
+                    store_value: false,
+                },
+                SeedApiKey {
+                    id: Some(s("ApiKey-7a2e9c14-5b3d-4f60-9e8a-1c2d3e4f5a62")),
+                    name: s("demo-service-key"),
+                    description: Some(s("API key of the demo service ID")),
+                    owner: s("demo-service"),
+                    account_id: None,
+                    apikey: s(DEMO_SERVICE_APIKEY),
+                    locked: false,
+                    disabled: false,
+                    store_value: false,
+                },
+                SeedApiKey {
+                    id: Some(s("ApiKey-3b8d1f07-6e2a-4c95-b7d4-0a9e8f7c6b53")),
+                    name: s("other-key"),
+                    description: Some(s("API key of the partner account's user")),
+                    owner: s(OTHER_USER),
+                    account_id: Some(s(PARTNER_ACCOUNT)),
+                    apikey: s(OTHER_APIKEY),
+                    locked: false,
+                    disabled: false,
+                    store_value: false,
+                },
+            ],
+            resource_groups: vec![
+                rg(
+                    "8a6d1b2c3e4f40a1b2c3d4e5f6a7b8c9",
+                    DEMO_ACCOUNT,
+                    "Default",
+                    true,
+                ),
+                rg(
+                    "9b7e2c3d4f5a41b2c3d4e5f6a7b8c9d0",
+                    DEMO_ACCOUNT,
+                    "dev",
+                    false,
+                ),
+                rg(
+                    "ac8f3d4e5a6b42c3d4e5f6a7b8c9d0e1",
+                    DEMO_ACCOUNT,
+                    "prod",
+                    false,
+                ),
+                rg(
+                    "bd9a4e5f6b7c43d4e5f6a7b8c9d0e1f2",
+                    STAGING_ACCOUNT,
+                    "Default",
+                    true,
+                ),
+                rg(
+                    "ceab5f6a7c8d44e5f6a7b8c9d0e1f2a3",
+                    STAGING_ACCOUNT,
+                    "dev",
+                    false,
+                ),
+                rg(
+                    "dfbc6a7b8d9e45f6a7b8c9d0e1f2a3b4",
+                    PARTNER_ACCOUNT,
+                    "Default",
+                    true,
+                ),
+                rg(
+                    "e0cd7b8c9eaf46a7b8c9d0e1f2a3b4c5",
+                    PARTNER_ACCOUNT,
+                    "shared",
+                    false,
+                ),
+            ],
+        }
+    }
+}
+
+fn rg(id: &str, account: &str, name: &str, default: bool) -> SeedResourceGroup {
+    SeedResourceGroup {
+        id: Some(id.to_owned()),
+        account_id: account.to_owned(),
+        name: name.to_owned(),
+        default,
+    }
+}
+
+pub const DEMO_ACCOUNT: &str = "b028e1c4a7d94f3e8c6f2a1d5e7b9793";
+pub const STAGING_ACCOUNT: &str = "e4432bd6f0a84c21a9e7d3c5b1f08e89";
+pub const PARTNER_ACCOUNT: &str = "2bb2c3d4e5f64a7b8c9d0e1f2a3bb222";
+pub const DEMO_USER: &str = "demo@example.com";
+pub const DEMO_PASSWORD: &str = "demo-password";
+pub const SSO_USER: &str = "sso@example.com";
+pub const SSO_PASSWORD: &str = "sso-password";
+pub const OTHER_USER: &str = "other@example.com";
+pub const OTHER_PASSWORD: &str = "other-password";
+/// 44 characters like IBM's keys; fixed so scripts and CI can hard-code it.
+pub const DEMO_APIKEY: &str = "DemoUserApiKey-iamctl-emulator-0000000000001";
+pub const DEMO_SERVICE_APIKEY: &str = "DemoServiceApiKey-iamctl-emulator-0000000002";
+pub const OTHER_APIKEY: &str = "OtherUserApiKey-iamctl-emulator-000000000003";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_keys_look_like_ibm_keys() {
+        assert_eq!(DEMO_APIKEY.len(), 44);
+        assert_eq!(DEMO_SERVICE_APIKEY.len(), 44);
+        assert_eq!(OTHER_APIKEY.len(), 44);
+    }
+
+    #[test]
+    fn demo_seed_round_trips_through_json() {
+        let seed = Seed::demo();
+        let text = serde_json::to_string(&seed).unwrap();
+        let back: Seed = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, seed);
+    }
+}

@@ -1,0 +1,176 @@
+//! The router, the stats/fault middleware, and the accept loop (hand-rolled rather than
+//! `axum::serve` so a `drop` fault can cut a connection without answering).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tower::ServiceExt as _;
+
+use crate::app::{App, FaultKind};
+use crate::errors::{self as codes, ApiError, Ctx, TokenError};
+use crate::{accounts, admin, identity, passcode, token};
+
+/// Lets a handler end its own connection without a response (the `drop` fault).
+#[derive(Clone)]
+struct ConnKill(Arc<Notify>);
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route(
+            "/identity/token",
+            post(token::token).fallback(token::method_not_allowed),
+        )
+        .route("/identity/keys", get(token::keys))
+        .route(
+            "/identity/.well-known/openid-configuration",
+            get(token::openid_configuration),
+        )
+        .route(
+            "/identity/passcode",
+            get(passcode::page).post(passcode::sign_in),
+        )
+        .route("/coe/v2/accounts", get(accounts::list_accounts))
+        .route("/coe/v2/accounts/{id}", get(accounts::get_account))
+        .route("/v2/resource_groups", get(accounts::list_resource_groups))
+        .route(
+            "/v2/resource_groups/{id}",
+            get(accounts::get_resource_group),
+        )
+        .merge(identity::routes())
+        .route("/emulator/passcodes", post(admin::create_passcode))
+        .route("/emulator/stats", get(admin::stats))
+        .route(
+            "/emulator/faults",
+            post(admin::add_fault)
+                .get(admin::list_faults)
+                .delete(admin::clear_faults),
+        )
+        .route(
+            "/emulator/config",
+            get(admin::get_config).put(admin::put_config),
+        )
+        .route(
+            "/emulator/refresh-tokens/revoke",
+            post(admin::revoke_refresh_tokens),
+        )
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), observe))
+        .with_state(app)
+}
+
+async fn not_found(ctx: Ctx) -> Response {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        codes::NOT_FOUND,
+        format!("No such endpoint: {} {}", ctx.method, ctx.path),
+    )
+    .respond(&ctx)
+}
+
+/// Counts requests per path and applies armed faults. The emulator's own `/emulator/` API is
+/// neither counted nor faultable, so tests can always inspect and reset it.
+async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if path.starts_with("/emulator/") {
+        return next.run(req).await;
+    }
+    app.count_request(&path);
+    match app.take_fault(&path) {
+        None => {}
+        Some(FaultKind::Delay { delay_ms }) => {
+            tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        }
+        Some(FaultKind::Drop) => {
+            if let Some(kill) = req.extensions().get::<ConnKill>() {
+                kill.0.notify_one();
+            }
+            // The connection task drops this request's future along with the socket.
+            return std::future::pending().await;
+        }
+        Some(FaultKind::Status {
+            status,
+            retry_after,
+        }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let ctx = Ctx::from_parts(req.method(), &path, req.headers());
+            let message = format!(
+                "Injected fault: {} {}",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("")
+            );
+            let mut resp = if path == "/identity/token" {
+                TokenError::new(
+                    codes::INJECTED_FAULT,
+                    message,
+                    "Fault injected by POST /emulator/faults.",
+                )
+                .status(status)
+                .respond(&ctx, &app.url)
+            } else {
+                ApiError::new(status, "fault_injected", codes::INJECTED_FAULT, message)
+                    .respond(&ctx)
+            };
+            if let Some(secs) = retry_after
+                && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+            {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return resp;
+        }
+    }
+    next.run(req).await
+}
+
+/// Serves connections until `shutdown` completes; open connections are closed then.
+pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                eprintln!("iam-emulator: accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let kill = Arc::new(Notify::new());
+            let handle = ConnKill(kill.clone());
+            let svc = router.map_request(move |mut req: axum::http::Request<Incoming>| {
+                req.extensions_mut().insert(handle.clone());
+                req
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
+            tokio::select! {
+                _ = conn => {}
+                _ = kill.notified() => {}
+                _ = stop.changed() => {}
+            }
+        });
+    }
+    let _ = stop_tx.send(true);
+}

@@ -1,0 +1,121 @@
+//! `--state FILE`: everything that changes (world, refresh-token sessions) and the signing key,
+//! written atomically (temp file, fsync, rename) by a background task whenever something was
+//! marked dirty, and once more at shutdown. Requests never wait for the disk.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::app::{App, Session};
+use crate::jwt::StoredKey;
+use crate::util::{lock, read};
+use crate::world::World;
+
+const FORMAT: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+pub struct Snapshot {
+    pub format: u32,
+    pub signing_key: StoredKey,
+    pub world: World,
+    pub sessions: HashMap<String, Session>,
+}
+
+/// Reads a state file; `Ok(None)` when it does not exist yet (first run).
+pub fn load(path: &Path) -> Result<Option<Snapshot>, String> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read state file {}: {e}", path.display())),
+    };
+    let mut snap: Snapshot = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("state file {} is not valid: {e}", path.display()))?;
+    if snap.format != FORMAT {
+        return Err(format!(
+            "state file {} has format {}, this emulator reads format {FORMAT}",
+            path.display(),
+            snap.format
+        ));
+    }
+    snap.world.reindex();
+    Ok(Some(snap))
+}
+
+fn snapshot(app: &App) -> Snapshot {
+    Snapshot {
+        format: FORMAT,
+        signing_key: app.signer.stored(),
+        world: read(&app.world).clone(),
+        sessions: lock(&app.sessions).clone(),
+    }
+}
+
+/// Writes `bytes` so that readers see either the old file or the new one, never a torn one,
+/// even across a crash.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "state".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        // Make the rename itself durable.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Writes the state now if anything changed since the last write (or unconditionally with
+/// `force`).
+pub fn flush(app: &App, force: bool) -> Result<(), String> {
+    let Some(path) = &app.state_path else {
+        return Ok(());
+    };
+    let _writer = lock(&app.flush_lock);
+    if !app.dirty.swap(false, Ordering::AcqRel) && !force {
+        return Ok(());
+    }
+    let snap = snapshot(app);
+    let result = serde_json::to_vec(&snap)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| write_atomic(path, &bytes).map_err(|e| e.to_string()));
+    if let Err(e) = &result {
+        // Try again on the next change or at shutdown.
+        app.dirty.store(true, Ordering::Release);
+        eprintln!(
+            "iam-emulator: cannot write state file {}: {e}",
+            path.display()
+        );
+    }
+    result
+}
+
+/// Background writer: wakes on `mark_dirty`, lets a burst of changes settle, writes once.
+pub async fn flusher(app: Arc<App>) {
+    loop {
+        app.dirty_notify.notified().await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let app2 = app.clone();
+        let _ = tokio::task::spawn_blocking(move || flush(&app2, false)).await;
+    }
+}

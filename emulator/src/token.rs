@@ -1,0 +1,551 @@
+//! `POST /identity/token`: the four grants, client credentials, refresh-token sessions and the
+//! access token's claim set.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+use crate::app::{App, Session};
+use crate::errors::{self as codes, Ctx, TokenError};
+use crate::util::{lock, now, random_token, read};
+use crate::world::{Principal, World};
+
+pub const GRANT_APIKEY: &str = "urn:ibm:params:oauth:grant-type:apikey";
+pub const GRANT_PASSCODE: &str = "urn:ibm:params:oauth:grant-type:passcode";
+pub const GRANT_REFRESH: &str = "refresh_token";
+pub const GRANT_PASSWORD: &str = "password";
+
+/// The registered OAuth clients. `bx` is the one the `ibmcloud` CLI (and iamctl) uses.
+const CLIENTS: &[(&str, &str)] = &[("bx", "bx")];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountClaim {
+    pub boundary: String,
+    pub valid: bool,
+    pub bss: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ims: Option<String>,
+    pub frozen: bool,
+}
+
+/// IBM's access-token claim set (facts §2).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub iam_id: String,
+    pub id: String,
+    pub realmid: String,
+    pub session_id: String,
+    pub jti: String,
+    pub identifier: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub sub: String,
+    pub sub_type: String,
+    pub account: AccountClaim,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub grant_type: String,
+    pub scope: String,
+    pub client_id: String,
+    pub acr: u8,
+    pub amr: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct TokenResponse {
+    access_token: String,
+    refresh_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ims_user_id: Option<u64>,
+    token_type: &'static str,
+    expires_in: u64,
+    expiration: i64,
+    scope: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token_expiration: Option<i64>,
+    session_id: String,
+}
+
+/// Everything a successful grant decided; `issue` turns it into tokens.
+struct Grant {
+    iam_id: String,
+    account_id: String,
+    grant_type: String,
+    amr: Vec<String>,
+    session_id: Option<String>,
+    apikey_id: Option<String>,
+}
+
+pub async fn token(
+    State(app): State<Arc<App>>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // A proper form decoder: raw `:` and `%3A` both decode, `+` is a space.
+    let mut form: HashMap<String, String> = HashMap::new();
+    for (k, v) in form_urlencoded::parse(&body) {
+        form.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+    }
+    let grant = form.get("grant_type").map(String::as_str).unwrap_or("");
+    app.count_grant(grant);
+    match handle(&app, &headers, &form) {
+        Ok(resp) => (
+            StatusCode::OK,
+            [(header::CACHE_CONTROL, "no-cache, no-store, must-revalidate")],
+            axum::Json(resp),
+        )
+            .into_response(),
+        Err(e) => e.respond(&ctx, &app.url),
+    }
+}
+
+pub async fn method_not_allowed(State(app): State<Arc<App>>, ctx: Ctx) -> Response {
+    TokenError::new(
+        codes::METHOD_NOT_ALLOWED,
+        "Method not allowed.",
+        format!(
+            "Request method '{}' is not supported; use POST.",
+            ctx.method
+        ),
+    )
+    .status(StatusCode::METHOD_NOT_ALLOWED)
+    .respond(&ctx, &app.url)
+}
+
+fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, TokenError> {
+    match form.get(name).map(|v| v.trim()) {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => Err(TokenError::missing(name)),
+    }
+}
+
+fn optional<'a>(form: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+/// `default` without credentials, the client id with valid Basic credentials.
+fn client(headers: &HeaderMap) -> Result<String, TokenError> {
+    let Some(auth) = headers.get(header::AUTHORIZATION) else {
+        return Ok("default".into());
+    };
+    let invalid = || {
+        TokenError::new(
+            codes::INVALID_CLIENT,
+            "Client credentials are invalid.",
+            "The client id or secret in the Authorization header is not valid.",
+        )
+    };
+    let text = auth.to_str().map_err(|_| invalid())?;
+    let Some((scheme, rest)) = text.split_once(' ') else {
+        return Err(invalid());
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        // Other schemes (a stray Bearer) carry no client: treat as anonymous, like IAM.
+        return Ok("default".into());
+    }
+    let decoded = STANDARD.decode(rest.trim()).map_err(|_| invalid())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| invalid())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(invalid)?;
+    if CLIENTS.iter().any(|(i, s)| *i == id && *s == secret) {
+        Ok(id.to_owned())
+    } else {
+        Err(invalid())
+    }
+}
+
+fn handle(
+    app: &App,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<TokenResponse, TokenError> {
+    let grant_type = field(form, "grant_type")?;
+    if let Some(rt) = optional(form, "response_type")
+        && rt != "cloud_iam"
+    {
+        return Err(TokenError::new(
+            codes::INVALID_PROPERTY,
+            format!(
+                "Validation of property 'response_type' with value '{rt}' failed. Valid values: 'cloud_iam'"
+            ),
+            "Property validation failed.",
+        ));
+    }
+    let client_id = client(headers)?;
+    let world = read(&app.world);
+    let grant = match grant_type {
+        GRANT_APIKEY => apikey_grant(&world, form)?,
+        GRANT_PASSWORD => password_grant(&world, form)?,
+        GRANT_PASSCODE => passcode_grant(app, &world, form)?,
+        GRANT_REFRESH => refresh_grant(app, &world, form, &client_id)?,
+        other => {
+            return Err(TokenError::new(
+                codes::UNSUPPORTED_GRANT,
+                "Unsupported grant type.",
+                format!("Grant type '{other}' is not supported by this IAM."),
+            ));
+        }
+    };
+    issue(app, &world, grant, &client_id)
+}
+
+fn apikey_grant(world: &World, form: &HashMap<String, String>) -> Result<Grant, TokenError> {
+    let value = field(form, "apikey")?;
+    let Some(key) = world.api_key_by_value(value) else {
+        return Err(TokenError::new(
+            codes::APIKEY_NOT_FOUND,
+            "Provided API key could not be found.",
+            "Provided API key could not be found.",
+        ));
+    };
+    if key.disabled {
+        return Err(TokenError::new(
+            codes::APIKEY_DISABLED,
+            "Provided API key is disabled.",
+            "The API key was disabled; enable it to log in with it again.",
+        ));
+    }
+    Ok(Grant {
+        iam_id: key.iam_id.clone(),
+        account_id: key.account_id.clone(),
+        grant_type: GRANT_APIKEY.into(),
+        amr: vec!["pwd".into()],
+        session_id: None,
+        apikey_id: Some(key.id.clone()),
+    })
+}
+
+fn password_grant(world: &World, form: &HashMap<String, String>) -> Result<Grant, TokenError> {
+    let username = field(form, "username")?;
+    let password = form
+        .get("password")
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| TokenError::missing("password"))?;
+    let wrong = || {
+        TokenError::new(
+            codes::WRONG_PASSWORD,
+            "Provided user not found or active or password not valid.",
+            "The username or password is not correct.",
+        )
+    };
+    let user = world.user_by_login(username).ok_or_else(wrong)?;
+    if user.federated {
+        return Err(TokenError::new(
+            codes::FEDERATED_USER,
+            "You are using a federated user ID; log in with a one-time passcode or an API key.",
+            format!(
+                "Federated users cannot log in with a password. Get a one-time passcode at the \
+                 passcode_endpoint of /identity/.well-known/openid-configuration and use the \
+                 grant type {GRANT_PASSCODE} (ibmcloud login --sso), or use an API key."
+            ),
+        ));
+    }
+    if user.password.as_deref() != Some(password.as_str()) {
+        return Err(wrong());
+    }
+    Ok(Grant {
+        iam_id: user.iam_id.clone(),
+        account_id: user.accounts[0].clone(),
+        grant_type: GRANT_PASSWORD.into(),
+        amr: vec!["pwd".into()],
+        session_id: None,
+        apikey_id: None,
+    })
+}
+
+fn passcode_grant(
+    app: &App,
+    world: &World,
+    form: &HashMap<String, String>,
+) -> Result<Grant, TokenError> {
+    let code = field(form, "passcode")?;
+    let invalid = |details: &str| {
+        TokenError::new(
+            codes::PASSCODE_INVALID,
+            "Provided passcode is invalid or expired.",
+            details,
+        )
+    };
+    let iam_id = {
+        let mut codes = lock(&app.passcodes);
+        let p = codes
+            .get_mut(code)
+            .ok_or_else(|| invalid("The passcode is not known."))?;
+        if p.used {
+            return Err(invalid(
+                "The passcode was already used; passcodes are single use.",
+            ));
+        }
+        if p.expires_at <= now() {
+            return Err(invalid(
+                "The passcode expired; passcodes are valid for 5 minutes.",
+            ));
+        }
+        p.used = true;
+        p.iam_id.clone()
+    };
+    let user = world
+        .user(&iam_id)
+        .ok_or_else(|| invalid("The user of this passcode no longer exists."))?;
+    Ok(Grant {
+        iam_id: user.iam_id.clone(),
+        account_id: user.accounts[0].clone(),
+        grant_type: GRANT_PASSCODE.into(),
+        amr: vec!["sso".into()],
+        session_id: None,
+        apikey_id: None,
+    })
+}
+
+fn refresh_grant(
+    app: &App,
+    world: &World,
+    form: &HashMap<String, String>,
+    client_id: &str,
+) -> Result<Grant, TokenError> {
+    let token = field(form, "refresh_token")?;
+    let invalid = |details: &str| {
+        TokenError::new(
+            codes::REFRESH_INVALID,
+            "Provided refresh token is invalid.",
+            details,
+        )
+    };
+    let session = lock(&app.sessions)
+        .get(token)
+        .cloned()
+        .ok_or_else(|| invalid("The refresh token is not known."))?;
+    if session.revoked {
+        return Err(invalid("The refresh token was revoked."));
+    }
+    if session.client_id != client_id {
+        return Err(invalid(
+            "The refresh token was issued to a different client; use the same client credentials as the grant that created it.",
+        ));
+    }
+    if session.expires_at <= now() {
+        return Err(TokenError::new(
+            codes::REFRESH_EXPIRED,
+            "Provided refresh token is expired.",
+            "The refresh token expired; log in again.",
+        ));
+    }
+    let inactive =
+        |details: &str| TokenError::new(codes::SESSION_INACTIVE, "Session is not active.", details);
+    let principal = world
+        .principal(&session.iam_id)
+        .ok_or_else(|| inactive("The identity of this session no longer exists."))?;
+    if let Some(key_id) = &session.apikey_id {
+        match world.api_keys.get(key_id) {
+            Some(k) if !k.disabled => {}
+            Some(_) => return Err(inactive("The API key of this session was disabled.")),
+            None => return Err(inactive("The API key of this session was deleted.")),
+        }
+    }
+    let mut account_id = session.account_id.clone();
+    let requested = optional(form, "account");
+    let requested_ims = optional(form, "ims_account");
+    if requested.is_some() || requested_ims.is_some() {
+        let target = match (requested, requested_ims) {
+            (Some(bss), ims) => world
+                .account(bss)
+                .filter(|a| ims.is_none() || a.ims.as_deref() == ims),
+            (None, Some(ims)) => world.account_by_ims(ims),
+            (None, None) => None,
+        };
+        let target = target
+            .filter(|a| principal.belongs_to(&a.id))
+            .ok_or_else(|| {
+                let asked = requested.or(requested_ims).unwrap_or_default();
+                TokenError::new(
+                    codes::ACCOUNT_NOT_ALLOWED,
+                    "The identity does not belong to the requested account.",
+                    format!("Account '{asked}' is not an account this identity belongs to."),
+                )
+            })?;
+        account_id = target.id.clone();
+    }
+    if !principal.belongs_to(&account_id) {
+        return Err(inactive(
+            "The identity no longer belongs to the session's account.",
+        ));
+    }
+    Ok(Grant {
+        iam_id: session.iam_id,
+        account_id,
+        grant_type: session.origin_grant,
+        amr: session.amr,
+        session_id: Some(session.session_id),
+        apikey_id: session.apikey_id,
+    })
+}
+
+fn issue(
+    app: &App,
+    world: &World,
+    grant: Grant,
+    client_id: &str,
+) -> Result<TokenResponse, TokenError> {
+    let internal = |e: String| {
+        TokenError::new("BXNIM0500E", "Internal error.", e)
+            .status(StatusCode::INTERNAL_SERVER_ERROR)
+    };
+    let principal = world
+        .principal(&grant.iam_id)
+        .ok_or_else(|| internal("identity vanished".into()))?;
+    let account = world
+        .account(&grant.account_id)
+        .ok_or_else(|| internal("account vanished".into()))?;
+    let iat = now();
+    let ttl = app.token_ttl();
+    let session_id = grant
+        .session_id
+        .clone()
+        .unwrap_or_else(|| format!("C-{}", uuid::Uuid::new_v4()));
+    let account_claim = AccountClaim {
+        boundary: "global".into(),
+        valid: true,
+        bss: account.id.clone(),
+        ims: account.ims.clone(),
+        frozen: true,
+    };
+    let (mut claims, ims_user_id) = match principal {
+        Principal::User(u) => (
+            Claims {
+                iam_id: u.iam_id.clone(),
+                id: u.iam_id.clone(),
+                realmid: "IBMid".into(),
+                session_id: session_id.clone(),
+                jti: String::new(),
+                identifier: u.identifier().to_owned(),
+                given_name: Some(u.given_name.clone()),
+                family_name: Some(u.family_name.clone()),
+                name: Some(u.name()),
+                email: Some(u.email.clone()),
+                sub: u.email.clone(),
+                sub_type: "User".into(),
+                account: account_claim,
+                iat,
+                exp: 0,
+                iss: String::new(),
+                grant_type: String::new(),
+                scope: String::new(),
+                client_id: String::new(),
+                acr: 1,
+                amr: vec![],
+            },
+            Some(u.ims_user_id),
+        ),
+        Principal::Service(s) => (
+            Claims {
+                iam_id: s.iam_id.clone(),
+                id: s.iam_id.clone(),
+                realmid: "iam".into(),
+                session_id: session_id.clone(),
+                jti: String::new(),
+                identifier: s.id.clone(),
+                given_name: None,
+                family_name: None,
+                name: Some(s.name.clone()),
+                email: None,
+                sub: s.id.clone(),
+                sub_type: "ServiceId".into(),
+                account: account_claim,
+                iat,
+                exp: 0,
+                iss: String::new(),
+                grant_type: String::new(),
+                scope: String::new(),
+                client_id: String::new(),
+                acr: 1,
+                amr: vec![],
+            },
+            None,
+        ),
+    };
+    claims.jti = uuid::Uuid::new_v4().to_string();
+    claims.exp = iat + ttl as i64;
+    claims.iss = app.issuer.clone();
+    claims.grant_type = grant.grant_type.clone();
+    claims.scope = "ibm openid".into();
+    claims.client_id = client_id.to_owned();
+    claims.amr = grant.amr.clone();
+    let access_token = app.signer.sign(&claims).map_err(internal)?;
+
+    // Without client credentials IAM hands out no usable refresh token.
+    let (refresh_token, refresh_token_expiration) = if client_id == "default" {
+        ("not_supported".to_owned(), None)
+    } else {
+        let expires_at = iat + app.refresh_ttl() as i64;
+        let rt = random_token(48);
+        app.insert_session(
+            rt.clone(),
+            Session {
+                session_id: session_id.clone(),
+                iam_id: grant.iam_id,
+                account_id: grant.account_id,
+                client_id: client_id.to_owned(),
+                expires_at,
+                origin_grant: grant.grant_type,
+                amr: grant.amr,
+                apikey_id: grant.apikey_id,
+                revoked: false,
+            },
+        );
+        (rt, Some(expires_at))
+    };
+    Ok(TokenResponse {
+        access_token,
+        refresh_token,
+        ims_user_id,
+        token_type: "Bearer",
+        expires_in: ttl,
+        expiration: iat + ttl as i64,
+        scope: "ibm openid",
+        refresh_token_expiration,
+        session_id,
+    })
+}
+
+pub async fn keys(State(app): State<Arc<App>>) -> Response {
+    axum::Json(app.signer.jwks()).into_response()
+}
+
+pub async fn openid_configuration(State(app): State<Arc<App>>) -> Response {
+    let u = &app.url;
+    axum::Json(serde_json::json!({
+        "issuer": app.issuer,
+        "authorization_endpoint": format!("{u}/identity/authorize"),
+        "token_endpoint": format!("{u}/identity/token"),
+        "passcode_endpoint": format!("{u}/identity/passcode"),
+        "jwks_uri": format!("{u}/identity/keys"),
+        "response_types_supported": ["cloud_iam"],
+        "grant_types_supported": [
+            GRANT_APIKEY, GRANT_PASSCODE, GRANT_REFRESH, GRANT_PASSWORD,
+        ],
+        "subject_types_supported": ["public"],
+        "token_endpoint_auth_methods_supported": ["none", "client_secret_basic"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": ["openid"],
+        "claims_supported": [
+            "iam_id", "id", "realmid", "session_id", "jti", "identifier", "given_name",
+            "family_name", "name", "email", "sub", "sub_type", "account", "iat", "exp", "iss",
+            "grant_type", "scope", "client_id", "acr", "amr",
+        ],
+    }))
+    .into_response()
+}

@@ -1,0 +1,151 @@
+//! Helpers shared by the emulator's integration tests: every test starts its own emulator via
+//! `spawn()` and talks real HTTP to it.
+#![allow(dead_code)]
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use iam_emulator::{Config, Running};
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde_json::Value;
+
+pub const APIKEY_GRANT: &str = "urn:ibm:params:oauth:grant-type:apikey";
+pub const PASSCODE_GRANT: &str = "urn:ibm:params:oauth:grant-type:passcode";
+
+pub fn start() -> Running {
+    start_with(Config::default())
+}
+
+pub fn start_with(config: Config) -> Running {
+    iam_emulator::spawn(config).expect("emulator starts")
+}
+
+pub fn client() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
+
+/// Status and JSON body of a response.
+pub fn json(resp: Response) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let text = resp.text().expect("body");
+    let body =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    (status, body)
+}
+
+/// POSTs a raw form body to the token endpoint.
+pub fn token_raw(emu: &Running, body: &str, basic: bool) -> (u16, Value) {
+    let mut req = client()
+        .post(format!("{}/identity/token", emu.url()))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Accept", "application/json")
+        .body(body.to_owned());
+    if basic {
+        req = req.basic_auth("bx", Some("bx"));
+    }
+    json(req.send().expect("token request"))
+}
+
+/// POSTs form fields (properly encoded) to the token endpoint.
+pub fn token(emu: &Running, fields: &[(&str, &str)], basic: bool) -> (u16, Value) {
+    let mut req = client()
+        .post(format!("{}/identity/token", emu.url()))
+        .header("Accept", "application/json")
+        .form(fields);
+    if basic {
+        req = req.basic_auth("bx", Some("bx"));
+    }
+    json(req.send().expect("token request"))
+}
+
+pub fn apikey_login(emu: &Running, key: &str, basic: bool) -> Value {
+    let (status, body) = token(emu, &[("grant_type", APIKEY_GRANT), ("apikey", key)], basic);
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+pub fn access_token(emu: &Running) -> String {
+    apikey_login(emu, &emu.info().apikey, false)["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
+}
+
+pub fn claims(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).expect("payload");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("json")
+}
+
+/// Asserts an IBM token-service error: status, code and the body's shape.
+pub fn assert_token_error(got: &(u16, Value), status: u16, code: &str) {
+    let (s, body) = got;
+    assert_eq!(*s, status, "{body}");
+    assert_eq!(body["errorCode"], code, "{body}");
+    assert!(
+        body["errorMessage"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert!(body["errorDetails"].is_string(), "{body}");
+    let ctx = &body["context"];
+    assert_eq!(ctx["requestType"], "incoming.Identity_Token", "{body}");
+    for k in [
+        "requestId",
+        "url",
+        "host",
+        "startTime",
+        "endTime",
+        "elapsedTime",
+    ] {
+        assert!(ctx[k].is_string(), "context.{k} missing: {body}");
+    }
+}
+
+/// Asserts an IBM platform-API error: status, message code and the v1 body shape.
+pub fn assert_api_error(got: &(u16, Value), status: u16, message_code: &str) {
+    let (s, body) = got;
+    assert_eq!(*s, status, "{body}");
+    assert_eq!(body["status_code"], status, "{body}");
+    let err = &body["errors"][0];
+    assert_eq!(err["message_code"], message_code, "{body}");
+    assert!(
+        err["code"].is_string() && err["message"].is_string(),
+        "{body}"
+    );
+    assert!(
+        body["trace"].is_string() && body["context"].is_object(),
+        "{body}"
+    );
+}
+
+pub fn get(emu: &Running, path: &str, token: Option<&str>) -> RequestBuilder {
+    let req = client().get(format!("{}{path}", emu.url()));
+    match token {
+        Some(t) => req.bearer_auth(t),
+        None => req,
+    }
+}
+
+pub fn admin(
+    emu: &Running,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = client().request(method, format!("{}{path}", emu.url()));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().expect("admin request");
+    let status = resp.status().as_u16();
+    let text = resp.text().expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+pub fn passcode_for(emu: &Running, user: Option<&str>) -> String {
+    let body = user.map(|u| serde_json::json!({ "user": u }));
+    let (status, resp) = admin(emu, reqwest::Method::POST, "/emulator/passcodes", body);
+    assert_eq!(status, 200, "{resp}");
+    resp["passcode"].as_str().expect("passcode").to_owned()
+}
