@@ -4,8 +4,9 @@
 //! enum, `IamCommand`, reachable as `iamctl iam <cmd>` and flattened as `iamctl <cmd>`, so
 //! new IAM commands are one variant each.
 
-use crate::output::Format;
+use crate::output::{Format, TokenFormat};
 use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -15,12 +16,25 @@ use clap::{Args, Parser, Subcommand};
     long_about = "A fast, safe, scriptable command line for IBM Cloud Identity and Access Management.\n\n\
                   Log in once (API key, password or SSO one-time code), then get fresh IAM tokens \
                   with 'iamctl oauth-tokens'. Secrets live in the OS keyring.",
-    max_term_width = 100
+    max_term_width = 100,
+    after_help = "Examples:\n  \
+        iamctl login --apikey @apikey.json --no-region\n  \
+        iamctl --session prod oauth-tokens --output raw\n  \
+        IAMCTL_TRACE=/tmp/iam.trace iamctl target\n\n\
+        Environment:\n  \
+        IAMCTL_SESSION=NAME       the session to use (--session wins)\n  \
+        IAMCTL_TRACE, IBMCLOUD_TRACE=true|PATH\n                            \
+        trace HTTP to stderr or append to PATH, secrets hidden (IAMCTL_TRACE wins)"
 )]
 pub struct Cli {
     /// Print only data and errors (also IBMCLOUD_QUIET=true)
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// Use the named session for this command (also IAMCTL_SESSION; the flag wins over it
+    /// and over 'iamctl session-switch')
+    #[arg(long, global = true, value_name = "NAME")]
+    pub session: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -34,6 +48,19 @@ pub enum Command {
     Logout(LogoutArgs),
     /// Show or change the targeted account, region and resource group
     Target(TargetArgs),
+    /// Run a command with a fresh IAM token in its environment
+    Exec(ExecArgs),
+    /// Inspect access tokens
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// List the named sessions (accounts, environments) and which one is active
+    Sessions(SessionsArgs),
+    /// Make a named session the active one, without logging in again
+    #[command(name = "session-switch")]
+    SessionSwitch(SessionSwitchArgs),
+    /// Log out of a named session and remove it
+    #[command(name = "session-delete")]
+    SessionDelete(SessionDeleteArgs),
     /// IAM commands (each is also available without the `iam` prefix)
     #[command(subcommand)]
     Iam(IamCommand),
@@ -153,9 +180,116 @@ impl TargetArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    iamctl oauth-tokens\n  \
+    curl -H \"Authorization: Bearer $(iamctl oauth-tokens --output raw)\" https://iam.cloud.ibm.com/v1/apikeys\n  \
+    eval \"$(iamctl oauth-tokens --output env)\"   # sets IBMCLOUD_IAM_TOKEN and IC_IAM_TOKEN\n  \
+    iamctl oauth-tokens --output json | jq -r .iam_token")]
 pub struct OauthTokensArgs {
+    /// Output format: text ('IAM token:  Bearer <jwt>'), json, raw (the bare token, no
+    /// 'Bearer'), or env (export lines for IBMCLOUD_IAM_TOKEN and IC_IAM_TOKEN, valued
+    /// 'Bearer <jwt>')
+    #[arg(long, value_name = "FORMAT", value_enum, ignore_case = true, default_value_t = TokenFormat::Text)]
+    pub output: TokenFormat,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Run a command with a fresh IAM token in its environment.\n\n\
+        The token is renewed first if it is about to expire, then COMMAND runs with \
+        IBMCLOUD_IAM_TOKEN and IC_IAM_TOKEN (read by the IBM Terraform provider) set to \
+        'Bearer <jwt>', and IAMCTL_SESSION set to the session used. Standard input, output \
+        and error are the command's own; iamctl prints nothing on success, never the token. \
+        The exit status is the command's (on Unix iamctl becomes the command, so signals \
+        reach it directly). A command that cannot be found exits 127, one that cannot be \
+        run exits 126, like a shell.",
+    after_help = "Examples:\n  \
+        iamctl exec -- terraform plan\n  \
+        iamctl --session prod exec -- sh -c 'curl -sH \"Authorization: $IBMCLOUD_IAM_TOKEN\" https://iam.cloud.ibm.com/v1/apikeys'"
+)]
+pub struct ExecArgs {
+    /// The command to run and its arguments (after '--')
+    #[arg(
+        value_name = "COMMAND",
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Show a token's claims and when it expires (no signature check, no network)
+    #[command(
+        long_about = "Show an access token's claims and when it expires, in local time.\n\n\
+            Decodes the JWT payload only: the signature is NOT checked, so the output says \
+            what the token claims, not that IAM issued it. Nothing is sent over the network. \
+            Without TOKEN, the session's current token is shown as it is (even expired; run \
+            'iamctl oauth-tokens' to renew it).",
+        after_help = "Examples:\n  \
+            iamctl token decode\n  \
+            iamctl token decode --output json | jq .account.bss\n  \
+            iamctl --session prod oauth-tokens | iamctl token decode -"
+    )]
+    Decode(TokenDecodeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenDecodeArgs {
+    /// The token, with or without 'Bearer ', or - to read it from stdin (safer: arguments
+    /// are visible to other users in the process list); default: the session's token
+    #[arg(value_name = "TOKEN|-", allow_hyphen_values = true)]
+    pub token: Option<String>,
+
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "List the named sessions: name, user, account, API endpoint and whether the \
+        access token is still valid. The active session (chosen by --session, else \
+        IAMCTL_SESSION, else 'iamctl session-switch', else 'default') is marked with '*'.\n\n\
+        Create a session with 'iamctl --session NAME login ...'.",
+    after_help = "Examples:\n  \
+        iamctl sessions\n  \
+        iamctl sessions --output json | jq -r '.[] | select(.active) | .name'"
+)]
+pub struct SessionsArgs {
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Make a named session the active one for every later command that has no \
+        --session flag and no IAMCTL_SESSION variable. Nothing is sent to IBM Cloud: the \
+        session keeps its own login, account and tokens.",
+    after_help = "Examples:\n  \
+        iamctl --session staging login -a https://test.cloud.ibm.com --sso\n  \
+        iamctl session-switch staging\n  \
+        iamctl session-switch default"
+)]
+pub struct SessionSwitchArgs {
+    /// The session to make active (see 'iamctl sessions')
+    #[arg(value_name = "NAME")]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Log out of a named session (its refresh token and API key leave the \
+        keyring) and remove its file. 'iamctl logout' only clears a session: its API \
+        endpoint and region stay, and it is still listed.",
+    after_help = "Examples:\n  \
+        iamctl session-delete staging"
+)]
+pub struct SessionDeleteArgs {
+    /// The session to remove (see 'iamctl sessions')
+    #[arg(value_name = "NAME")]
+    pub name: String,
 }
 
 #[cfg(test)]
@@ -186,7 +320,7 @@ mod tests {
         let Command::IamFlat(IamCommand::OauthTokens(a)) = cli.command else {
             panic!("wrong command")
         };
-        assert_eq!(a.output.output, Format::Json);
+        assert_eq!(a.output, TokenFormat::Json);
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub enum ErrorKind {
     SecretStore,
     /// Ctrl-C at a prompt.
     Interrupted,
+    /// `exec`: the command exists but cannot be run (a shell's 126).
+    CannotExecute,
+    /// `exec`: the command was not found (a shell's 127).
+    CommandNotFound,
 }
 
 impl ErrorKind {
@@ -36,6 +40,8 @@ impl ErrorKind {
             ErrorKind::Network => 5,
             ErrorKind::SecretStore => 6,
             ErrorKind::Interrupted => 130,
+            ErrorKind::CannotExecute => 126,
+            ErrorKind::CommandNotFound => 127,
         }
     }
 }
@@ -147,6 +153,8 @@ mod tests {
         assert_eq!(ErrorKind::Network.exit_code(), 5);
         assert_eq!(ErrorKind::SecretStore.exit_code(), 6);
         assert_eq!(ErrorKind::Interrupted.exit_code(), 130);
+        assert_eq!(ErrorKind::CannotExecute.exit_code(), 126);
+        assert_eq!(ErrorKind::CommandNotFound.exit_code(), 127);
     }
 
     #[test]

@@ -12,6 +12,30 @@ pub enum Format {
     Json,
 }
 
+/// `oauth-tokens --output`: the two shared formats plus the two that only a token has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TokenFormat {
+    /// `IAM token:  Bearer <jwt>` (IBM's exact line)
+    #[default]
+    Text,
+    /// `{"iam_token": "Bearer <jwt>", "expiration": N}`
+    Json,
+    /// The bare JWT, no `Bearer`
+    Raw,
+    /// `export IBMCLOUD_IAM_TOKEN='Bearer <jwt>'` and the same for `IC_IAM_TOKEN`
+    Env,
+}
+
+impl TokenFormat {
+    /// The `Out` format: JSON silences progress text, everything else behaves like text.
+    pub fn base(self) -> Format {
+        match self {
+            TokenFormat::Json => Format::Json,
+            _ => Format::Text,
+        }
+    }
+}
+
 /// How a command talks to the user.
 #[derive(Debug, Clone, Copy)]
 pub struct Out {
@@ -102,6 +126,11 @@ impl Out {
         }
     }
 
+    /// A borderless, left-aligned table (IBM's style); the header is bold only with colour.
+    pub fn table(&self, headers: &[&str], rows: &[Vec<String>]) -> String {
+        table(headers, rows, self.color_stdout)
+    }
+
     pub fn failed_header(&self) -> String {
         if self.color_stderr {
             format!("{RED}FAILED{RESET}\n")
@@ -134,6 +163,43 @@ pub fn write_stdout(text: &str) {
     {
         std::process::exit(0);
     }
+}
+
+/// Columns separated by three spaces, padded to the widest cell (counted in characters);
+/// no trailing spaces.
+pub fn table(headers: &[&str], rows: &[Vec<String>], color: bool) -> String {
+    let columns = headers.len();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate().take(columns) {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 < cells.len() {
+                let pad = widths[i].saturating_sub(cell.chars().count()) + 3;
+                s.push_str(cell);
+                s.push_str(&" ".repeat(pad));
+            } else {
+                s.push_str(cell);
+            }
+        }
+        s.truncate(s.trim_end().len());
+        s.push('\n');
+        s
+    };
+    let mut out = line(headers.to_vec());
+    if color {
+        out = format!("\x1b[1m{}{RESET}\n", out.trim_end_matches('\n'));
+    }
+    for row in rows {
+        out.push_str(&line(
+            row.iter().map(String::as_str).take(columns).collect(),
+        ));
+    }
+    out
 }
 
 /// `label:` padded so that values start 3 spaces after the longest label (IBM's layout).
@@ -179,6 +245,24 @@ mod tests {
     #[test]
     fn empty_values_leave_no_trailing_spaces() {
         assert_eq!(aligned(&[("Region", String::new())]), "Region:\n");
+    }
+
+    #[test]
+    fn tables_pad_columns_without_trailing_spaces() {
+        let t = table(
+            &["Name", "User", "Account"],
+            &[
+                vec!["default".into(), "a@b.c".into(), String::new()],
+                vec!["prod".into(), "someone@example.com".into(), "Acme".into()],
+            ],
+            false,
+        );
+        assert_eq!(
+            t,
+            "Name      User                  Account\n\
+             default   a@b.c\n\
+             prod      someone@example.com   Acme\n"
+        );
     }
 
     #[test]

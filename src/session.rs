@@ -13,11 +13,34 @@ use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub const DEFAULT_SESSION: &str = "default";
 const FORMAT_VERSION: u32 = 1;
 const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The global `--session NAME` flag, set once by `main` before any command runs. A process
+/// global rather than a parameter so every `SessionStore::open()` (including commands
+/// written before the flag existed) honours it, with the same precedence everywhere.
+static SESSION_FLAG: OnceLock<String> = OnceLock::new();
+
+/// Records `--session NAME` (validated); it wins over `IAMCTL_SESSION` and `current`.
+pub fn set_session_flag(name: &str) -> Result<()> {
+    let name = validate_name(name, "--session")?;
+    let _ = SESSION_FLAG.set(name);
+    Ok(())
+}
+
+/// Where the active session's name came from (shown by `sessions`, checked by
+/// `session-switch`, which cannot override the first two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    Flag,
+    Env,
+    Current,
+    Default,
+}
 
 /// Seconds since the epoch.
 pub fn now() -> i64 {
@@ -150,25 +173,98 @@ impl Home {
         self.dir.join("sessions")
     }
 
-    /// The active session: `IAMCTL_SESSION`, else the `current` file, else `default`.
+    /// The active session: `--session`, else `IAMCTL_SESSION`, else the `current` file, else
+    /// `default`.
     pub fn active_session_name(&self) -> Result<String> {
+        self.active_session().map(|(name, _)| name)
+    }
+
+    /// The active session's name and what selected it.
+    pub fn active_session(&self) -> Result<(String, Selection)> {
+        if let Some(name) = SESSION_FLAG.get() {
+            return Ok((name.clone(), Selection::Flag));
+        }
         if let Ok(name) = std::env::var("IAMCTL_SESSION")
             && !name.is_empty()
         {
-            return validate_name(&name, "IAMCTL_SESSION");
+            return Ok((validate_name(&name, "IAMCTL_SESSION")?, Selection::Env));
         }
-        match fs::read_to_string(self.dir.join("current")) {
+        match self.current_file_name()? {
+            Some(name) => Ok((name, Selection::Current)),
+            None => Ok((DEFAULT_SESSION.to_string(), Selection::Default)),
+        }
+    }
+
+    /// The name in the `current` file, if it exists and is not empty.
+    pub fn current_file_name(&self) -> Result<Option<String>> {
+        let path = self.current_path();
+        match fs::read_to_string(&path) {
             Ok(s) => {
                 let name = s.trim();
                 if name.is_empty() {
-                    Ok(DEFAULT_SESSION.to_string())
+                    Ok(None)
                 } else {
-                    validate_name(name, "the 'current' file")
+                    validate_name(name, "the 'current' file").map(Some)
                 }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DEFAULT_SESSION.to_string()),
-            Err(e) => Err(io_error("read", &self.dir.join("current"), &e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error("read", &path, &e)),
         }
+    }
+
+    pub fn current_path(&self) -> PathBuf {
+        self.dir.join("current")
+    }
+
+    /// Makes `name` the session used when neither `--session` nor `IAMCTL_SESSION` says
+    /// otherwise (atomic replace, like every other write).
+    pub fn set_current(&self, name: &str) -> Result<()> {
+        let name = validate_name(name, "the session name")?;
+        self.ensure_dirs()?;
+        write_atomic(
+            &self.dir,
+            &self.current_path(),
+            format!("{name}\n").as_bytes(),
+        )
+    }
+
+    /// Removes the `current` file, so `default` is active again.
+    pub fn clear_current(&self) -> Result<()> {
+        let path = self.current_path();
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_error("remove", &path, &e)),
+        }
+    }
+
+    /// Every session with a file in `sessions/`, sorted by name. Temporary files and names
+    /// that are not valid session names are skipped.
+    pub fn session_names(&self) -> Result<Vec<String>> {
+        let dir = self.sessions_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error("read the directory", &dir, &e)),
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .filter_map(|e| {
+                let file = e.file_name().into_string().ok()?;
+                let name = file.strip_suffix(".json")?;
+                validate_name(name, "").ok()
+            })
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// The store of a named session (which need not exist yet).
+    pub fn store(&self, name: &str) -> Result<SessionStore> {
+        Ok(SessionStore {
+            home: self.clone(),
+            name: validate_name(name, "the session name")?,
+        })
     }
 
     /// Creates the home and sessions directories (0700) if needed.
@@ -194,7 +290,7 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
         .map_err(|e| io_error("create the directory", dir, &e))
 }
 
-fn validate_name(name: &str, source: &str) -> Result<String> {
+pub fn validate_name(name: &str, source: &str) -> Result<String> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && !name.starts_with('.')
@@ -204,8 +300,13 @@ fn validate_name(name: &str, source: &str) -> Result<String> {
     if ok {
         Ok(name.to_string())
     } else {
+        let place = if source.is_empty() {
+            String::new()
+        } else {
+            format!(" in {source}")
+        };
         Err(CliError::usage(format!(
-            "Invalid session name '{name}' in {source}: use letters, digits, '-', '_' and '.'."
+            "Invalid session name '{name}'{place}: use letters, digits, '-', '_' and '.' (at most 64)."
         )))
     }
 }
@@ -233,7 +334,7 @@ impl SessionStore {
         self.home.sessions_dir().join(format!("{}.json", self.name))
     }
 
-    fn lock_path(&self) -> PathBuf {
+    pub fn lock_path(&self) -> PathBuf {
         self.home.sessions_dir().join(format!("{}.lock", self.name))
     }
 

@@ -1,10 +1,13 @@
 //! One module per command, plus what several commands share: the summary block, the
 //! target JSON, secret names, and `fresh_session` (the single-flight token refresh).
 
+pub mod exec;
 pub mod login;
 pub mod logout;
 pub mod oauth_tokens;
+pub mod sessions;
 pub mod target;
+pub mod token;
 
 use crate::endpoints::Endpoints;
 use crate::error::{CliError, Result};

@@ -4,12 +4,11 @@
 //! Every request goes through `Client::execute`, which applies the deadline
 //! (`IBMCLOUD_HTTP_TIMEOUT`, default 60 s), retries what is safe to repeat (connection
 //! errors, 429 honouring `Retry-After`, 5xx) with exponential backoff inside that deadline,
-//! and is the hook where an HTTP trace (with `trace::` redaction) plugs in.
+//! and is where the HTTP trace (`trace::`, with its redaction) and the spinner
+//! (`progress::`) hook in, so every request gets both without its caller doing anything.
 
 pub mod errors;
 pub mod jwt;
-// Redaction rules for the HTTP trace that hooks into `Client::execute` (not wired yet).
-#[allow(dead_code)]
 pub mod trace;
 
 use crate::endpoints::Endpoints;
@@ -25,6 +24,7 @@ const CLIENT_ID: &str = "bx";
 const CLIENT_SECRET: &str = "bx";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const MAX_ATTEMPTS: u32 = 8;
+const USER_AGENT: &str = concat!("iamctl/", env!("CARGO_PKG_VERSION"));
 
 pub const GRANT_APIKEY: &str = "urn:ibm:params:oauth:grant-type:apikey";
 pub const GRANT_PASSCODE: &str = "urn:ibm:params:oauth:grant-type:passcode";
@@ -166,7 +166,7 @@ impl Client {
             );
         }
         let http = reqwest::blocking::Client::builder()
-            .user_agent(concat!("iamctl/", env!("CARGO_PKG_VERSION")))
+            .user_agent(USER_AGENT)
             .connect_timeout(timeout.min(Duration::from_secs(15)))
             .danger_accept_invalid_certs(skip_ssl_validation)
             .redirect(reqwest::redirect::Policy::none())
@@ -193,6 +193,11 @@ impl Client {
             .unwrap_or("")
             .to_string();
         let deadline = Instant::now() + self.timeout;
+        let _spinner = crate::progress::start(format!(
+            "Waiting for {}",
+            request.url().host_str().unwrap_or("IBM Cloud")
+        ));
+        let tracing = trace::enabled();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -201,10 +206,21 @@ impl Client {
                 return Err(CliError::failed("Could not repeat a streaming request."));
             };
             *req.timeout_mut() = Some(remaining.max(Duration::from_millis(1)));
-            // Trace hook: a later `IBMCLOUD_TRACE` prints `req` here through `trace::`.
+            if tracing {
+                trace::request(&req, USER_AGENT);
+            }
             let started = Instant::now();
-            let outcome = self.http.execute(req);
-            let _elapsed = started.elapsed(); // Trace hook: the response is printed here.
+            let mut outcome = self.http.execute(req);
+            if tracing {
+                // Buffers the body to print it; the caller gets an equivalent response.
+                outcome = match outcome {
+                    Ok(resp) => trace::response(resp, started.elapsed()),
+                    Err(e) => {
+                        trace::failure(&e, started.elapsed());
+                        Err(e)
+                    }
+                };
+            }
             let backoff = Duration::from_millis(250u64 << (attempt - 1).min(4));
             match outcome {
                 Ok(resp) => {
