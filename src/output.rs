@@ -25,6 +25,7 @@ const GREEN: &str = "\x1b[32;1m";
 const RED: &str = "\x1b[31;1m";
 const YELLOW: &str = "\x1b[33;1m";
 const CYAN: &str = "\x1b[36;1m";
+const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
 /// Colour decision for one stream: `IBMCLOUD_COLOR=false` or `NO_COLOR` turn it off,
@@ -95,6 +96,16 @@ impl Out {
         write_stdout(text);
     }
 
+    /// `key_values` with this output's colour decision.
+    pub fn key_values(&self, rows: &[(&str, String)]) -> String {
+        key_values(rows, self.color_stdout)
+    }
+
+    /// `table` with this output's colour decision.
+    pub fn table(&self, headers: &[&str], rows: &[Vec<String>]) -> String {
+        table(headers, rows, self.color_stdout)
+    }
+
     pub fn print_json<T: Serialize>(&self, value: &T) {
         match serde_json::to_string_pretty(value) {
             Ok(s) => write_stdout(&format!("{s}\n")),
@@ -148,6 +159,65 @@ pub fn aligned(rows: &[(&str, String)]) -> String {
     s
 }
 
+/// IBM's entity tables: each label left-aligned, its value 3 spaces after the longest label,
+/// no colon; labels bold only with colour on.
+pub fn key_values(rows: &[(&str, String)], color: bool) -> String {
+    let width = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 3;
+    let mut s = String::new();
+    for (label, value) in rows {
+        let padded = format!("{label:<width$}");
+        let line = if color {
+            format!("{BOLD}{label}{RESET}{}{value}", &padded[label.len()..])
+        } else {
+            format!("{padded}{value}")
+        };
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+/// IBM's list tables: a header row, columns 3 spaces apart, no borders; the header bold only
+/// with colour on.
+pub fn table(headers: &[&str], rows: &[Vec<String>], color: bool) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut l = String::new();
+        for (i, cell) in cells.enumerate() {
+            let w = widths.get(i).copied().unwrap_or(0);
+            let pad = w.saturating_sub(cell.chars().count()) + 3;
+            l.push_str(cell);
+            l.push_str(&" ".repeat(pad));
+        }
+        l.trim_end().to_string()
+    };
+    let mut s = String::new();
+    let head = line(&mut headers.iter().copied());
+    if color {
+        s.push_str(&format!("{BOLD}{head}{RESET}\n"));
+    } else {
+        s.push_str(&head);
+        s.push('\n');
+    }
+    for row in rows {
+        s.push_str(&line(&mut row.iter().map(String::as_str)));
+        s.push('\n');
+    }
+    s
+}
+
 /// IBM shows account ids shortened: `b028...9793`.
 pub fn short_id(id: &str) -> String {
     let chars: Vec<char> = id.chars().collect();
@@ -179,6 +249,37 @@ mod tests {
     #[test]
     fn empty_values_leave_no_trailing_spaces() {
         assert_eq!(aligned(&[("Region", String::new())]), "Region:\n");
+    }
+
+    #[test]
+    fn key_values_align_three_spaces_after_the_longest_label() {
+        let s = key_values(
+            &[
+                ("ID", "ApiKey-1".into()),
+                ("Description", String::new()),
+                ("API Key", "k".into()),
+            ],
+            false,
+        );
+        assert_eq!(s, "ID            ApiKey-1\nDescription\nAPI Key       k\n");
+        let c = key_values(&[("ID", "x".into())], true);
+        assert_eq!(c, format!("{BOLD}ID{RESET}   x\n"));
+    }
+
+    #[test]
+    fn tables_pad_columns_and_trim_line_ends() {
+        let s = table(
+            &["ID", "Name", "Locked"],
+            &[
+                vec!["a".into(), "long name".into(), "false".into()],
+                vec!["bbbb".into(), "".into(), "true".into()],
+            ],
+            false,
+        );
+        assert_eq!(
+            s,
+            "ID     Name        Locked\na      long name   false\nbbbb               true\n"
+        );
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! One module per command, plus what several commands share: the summary block, the
 //! target JSON, secret names, and `fresh_session` (the single-flight token refresh).
 
+pub mod api_keys;
 pub mod login;
 pub mod logout;
 pub mod oauth_tokens;
+pub mod service_ids;
+pub mod stored_keys;
 pub mod target;
 
 use crate::endpoints::Endpoints;

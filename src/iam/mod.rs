@@ -7,6 +7,7 @@
 //! and is the hook where an HTTP trace (with `trace::` redaction) plugs in.
 
 pub mod errors;
+pub mod identity;
 pub mod jwt;
 // Redaction rules for the HTTP trace that hooks into `Client::execute` (not wired yet).
 #[allow(dead_code)]
