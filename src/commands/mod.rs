@@ -150,8 +150,11 @@ pub fn login_grant_error(e: IamError) -> CliError {
         IamError::Rejected(api) if api.is_client_error() => {
             if api.has_code("BXNIM0608E") || api.line().to_ascii_lowercase().contains("federated") {
                 CliError::auth(format!(
-                    "This user ID is federated: IAM does not accept its password here ({}).",
-                    api.line()
+                    "This user ID is federated, so IAM does not accept a password for it{}.",
+                    api.code
+                        .as_deref()
+                        .map(|c| format!(" ({c})"))
+                        .unwrap_or_default()
                 ))
                 .hint("log in with a one-time code: 'iamctl login --sso'")
                 .hint("or with an API key: 'iamctl login --apikey @FILE' (or IBMCLOUD_API_KEY)")
