@@ -187,7 +187,10 @@ impl KeyFile {
                 if !(meta.is_file() || meta.file_type().is_symlink()) {
                     return Err(CliError::failed(format!(
                         "{shown} is not a regular file; iamctl replaces only files."
-                    )));
+                    ))
+                    .hint(
+                        "no API key was created; choose a --file path for a new or existing file",
+                    ));
                 }
                 let dir = match path.parent() {
                     Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
