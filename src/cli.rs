@@ -382,7 +382,8 @@ pub struct KeyCreateArgs {
     pub file: Option<std::path::PathBuf>,
 
     /// Keep the key in the OS keyring under NAME (see 'iamctl stored-keys', 'iamctl login
-    /// --keyring NAME'); the secret is never printed nor written to disk
+    /// --keyring NAME'); the secret is never printed, and reaches disk only if you opted in
+    /// to the file secret store (IAMCTL_SECRET_STORE=file)
     #[arg(long, value_name = "NAME")]
     pub keyring: Option<String>,
 

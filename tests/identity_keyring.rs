@@ -296,3 +296,43 @@ fn the_file_store_is_used_only_on_opt_in_and_says_so() {
     let secrets = std::fs::read_to_string(env.home().join("secrets.json")).unwrap_or_default();
     assert!(!secrets.contains("stored-key|filed"), "{secrets}");
 }
+
+#[test]
+fn a_key_that_cannot_be_kept_after_creation_is_shown_once() {
+    let env = TestEnv::new();
+    env.login();
+    // Only the final bookkeeping step can fail: its lock file is a directory.
+    std::fs::create_dir(env.home().join("stored-keys.lock")).unwrap_or_else(|e| panic!("{e}"));
+    let out = env
+        .iamctl(["api-key-create", "late", "--keyring", "late"])
+        .run()
+        .code(1);
+    let secret = out
+        .out()
+        .lines()
+        .find(|l| l.starts_with("API Key"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(secret.len(), 44, "{}", out.out());
+    assert_snapshot!(
+        "keyring_failed_after_create",
+        stable(
+            &format!("{}--- stderr\n{}", out.out(), out.err())
+                .replace(&env.home().display().to_string(), "<HOME>"),
+            &[&secret]
+        )
+    );
+    // Nothing left behind unseen; the key works.
+    assert_eq!(keyring_secret(&env, "late"), "");
+    env.iamctl([
+        "login",
+        "-a",
+        &env.url(),
+        "--apikey",
+        &secret,
+        "--no-region",
+    ])
+    .run()
+    .success();
+}

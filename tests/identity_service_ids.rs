@@ -469,3 +469,29 @@ fn a_token_near_expiry_is_refreshed_before_use() {
         .run()
         .success();
 }
+
+#[test]
+fn a_session_without_an_account_is_told_to_target_one() {
+    let env = TestEnv::new();
+    env.iamctl([
+        "login",
+        "-a",
+        &env.url(),
+        "--apikey",
+        &env.apikey(),
+        "--no-account",
+        "--no-region",
+    ])
+    .run()
+    .success();
+    for args in [
+        &["service-ids"][..],
+        &["api-keys"][..],
+        &["api-key-create", "k"][..],
+    ] {
+        env.iamctl(args)
+            .run()
+            .code(1)
+            .stderr_contains("Tip: target one: 'iamctl target -c ACCOUNT_ID'");
+    }
+}

@@ -215,12 +215,10 @@ impl Pending {
             keys.retain(|k| k.name != name);
             keys.push(stored);
         })
-        .map_err(|e| {
-            let msg = format!(
-                "{} (the secret is in the secret store, but iamctl cannot find it without this file)",
-                e.message
-            );
-            CliError { message: msg, ..e }
+        .inspect_err(|_| {
+            // Without its entry nobody would find the secret again: take it back out rather
+            // than leave it behind unseen (the caller shows the key once instead).
+            let _ = self.store.delete(&entry.secret_id());
         })?;
         // A replaced entry under another endpoint or store would otherwise linger unseen.
         if let Some(old) = self.replaced

@@ -307,7 +307,8 @@ impl TestEnv {
         out
     }
 
-    /// `secret-tool search --all service iamctl`, limited to this environment's entries.
+    /// `secret-tool search --all service iamctl`, limited to this environment's entries,
+    /// sorted (the Secret Service lists them in no fixed order).
     pub fn keyring_entries(&self) -> Vec<String> {
         let out = Command::new("secret-tool")
             .args(["search", "--all", "service", "iamctl"])
@@ -318,11 +319,14 @@ impl TestEnv {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        text.lines()
+        let mut entries = text
+            .lines()
             .filter(|l| l.trim_start().starts_with("attribute.username"))
             .filter(|l| l.contains(&self.url()))
             .map(|l| l.split_once(" = ").map(|x| x.1).unwrap_or(l).to_string())
-            .collect()
+            .collect::<Vec<_>>();
+        entries.sort();
+        entries
     }
 }
 
