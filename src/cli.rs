@@ -73,6 +73,112 @@ pub enum IamCommand {
     /// Print the current IAM access token, refreshing it first if it is about to expire
     #[command(name = "oauth-tokens")]
     OauthTokens(OauthTokensArgs),
+
+    /// Create a service ID in the current account
+    #[command(name = "service-id-create")]
+    ServiceIdCreate(ServiceIdCreateArgs),
+    /// List the service IDs of the current account
+    #[command(name = "service-ids")]
+    ServiceIds(ListArgs),
+    /// Show a service ID (every service ID with that name, since names are not unique)
+    #[command(name = "service-id")]
+    ServiceId(ServiceIdShowArgs),
+    /// Rename a service ID or change its description
+    #[command(name = "service-id-update")]
+    ServiceIdUpdate(ServiceIdUpdateArgs),
+    /// Delete a service ID and its API keys
+    #[command(name = "service-id-delete")]
+    ServiceIdDelete(ServiceIdChangeArgs),
+    /// Lock a service ID so that it cannot be changed or deleted
+    #[command(name = "service-id-lock")]
+    ServiceIdLock(ServiceIdChangeArgs),
+    /// Unlock a service ID
+    #[command(name = "service-id-unlock")]
+    ServiceIdUnlock(ServiceIdChangeArgs),
+
+    /// Create an API key for a service ID
+    #[command(name = "service-api-key-create")]
+    ServiceApiKeyCreate(ServiceApiKeyCreateArgs),
+    /// List the API keys of a service ID
+    #[command(name = "service-api-keys")]
+    ServiceApiKeys(ServiceApiKeysArgs),
+    /// Show an API key of a service ID
+    #[command(name = "service-api-key")]
+    ServiceApiKey(ServiceApiKeyShowArgs),
+    /// Rename an API key of a service ID or change its description
+    #[command(name = "service-api-key-update")]
+    ServiceApiKeyUpdate(ServiceApiKeyUpdateArgs),
+    /// Delete an API key of a service ID
+    #[command(name = "service-api-key-delete")]
+    ServiceApiKeyDelete(ServiceApiKeyChangeArgs),
+    /// Lock an API key of a service ID so that it cannot be changed or deleted
+    #[command(name = "service-api-key-lock")]
+    ServiceApiKeyLock(ServiceApiKeyChangeArgs),
+    /// Unlock an API key of a service ID
+    #[command(name = "service-api-key-unlock")]
+    ServiceApiKeyUnlock(ServiceApiKeyChangeArgs),
+
+    /// Create an API key for yourself (the logged-in identity)
+    #[command(name = "api-key-create")]
+    ApiKeyCreate(ApiKeyCreateArgs),
+    /// List your API keys in the current account
+    #[command(name = "api-keys")]
+    ApiKeys(ListArgs),
+    /// Show one of your API keys
+    #[command(name = "api-key")]
+    ApiKey(ApiKeyShowArgs),
+    /// Rename one of your API keys or change its description
+    #[command(name = "api-key-update")]
+    ApiKeyUpdate(ApiKeyUpdateArgs),
+    /// Delete one of your API keys
+    #[command(name = "api-key-delete")]
+    ApiKeyDelete(ApiKeyChangeArgs),
+    /// Lock one of your API keys so that it cannot be changed or deleted
+    #[command(name = "api-key-lock")]
+    ApiKeyLock(ApiKeyChangeArgs),
+    /// Unlock one of your API keys
+    #[command(name = "api-key-unlock")]
+    ApiKeyUnlock(ApiKeyChangeArgs),
+
+    /// List the API keys kept in the OS keyring with --keyring (never their secrets)
+    #[command(name = "stored-keys")]
+    StoredKeys(ListArgs),
+    /// Remove an API key kept with --keyring from this machine (the key stays valid in IAM)
+    #[command(
+        name = "stored-key-delete",
+        long_about = "Remove an API key kept with --keyring from this machine: its secret leaves the \
+                      OS keyring and its entry leaves stored-keys.json.\n\n\
+                      The key itself is NOT deleted in IAM and stays valid: delete it with \
+                      'iamctl service-api-key-delete' or 'iamctl api-key-delete'."
+    )]
+    StoredKeyDelete(StoredKeyDeleteArgs),
+}
+
+impl IamCommand {
+    /// The `--output` format the command was given (text for commands without one).
+    pub fn format(&self) -> Format {
+        use IamCommand as C;
+        match self {
+            C::OauthTokens(a) => a.output.base(),
+            C::ServiceIdCreate(a) => a.output.output,
+            C::ServiceIds(a) | C::ApiKeys(a) | C::StoredKeys(a) => a.output.output,
+            C::ServiceId(a) => a.output.output,
+            C::ServiceIdUpdate(a) => a.output.output,
+            C::ServiceIdDelete(a) | C::ServiceIdLock(a) | C::ServiceIdUnlock(a) => a.output.output,
+            C::ServiceApiKeyCreate(a) => a.key.output.output,
+            C::ServiceApiKeys(a) => a.output.output,
+            C::ServiceApiKey(a) => a.output.output,
+            C::ServiceApiKeyUpdate(a) => a.output.output,
+            C::ServiceApiKeyDelete(a) | C::ServiceApiKeyLock(a) | C::ServiceApiKeyUnlock(a) => {
+                a.output.output
+            }
+            C::ApiKeyCreate(a) => a.key.output.output,
+            C::ApiKey(a) => a.output.output,
+            C::ApiKeyUpdate(a) => a.output.output,
+            C::ApiKeyDelete(a) | C::ApiKeyLock(a) | C::ApiKeyUnlock(a) => a.output.output,
+            C::StoredKeyDelete(a) => a.output.output,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -95,6 +201,11 @@ pub struct LoginArgs {
     /// Log in with a one-time code from the SSO passcode page (read from stdin without a terminal)
     #[arg(long, conflicts_with = "username")]
     pub sso: bool,
+
+    /// Log in with an API key kept in the OS keyring by 'api-key-create --keyring NAME' or
+    /// 'service-api-key-create --keyring NAME' (see 'iamctl stored-keys')
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["apikey", "sso", "username"])]
+    pub keyring: Option<String>,
 
     /// User name (email) for a password login
     #[arg(short = 'u', value_name = "USER")]
@@ -290,6 +401,283 @@ pub struct SessionDeleteArgs {
     /// The session to remove (see 'iamctl sessions')
     #[arg(value_name = "NAME")]
     pub name: String,
+}
+
+/// Skips the confirmation prompt.
+#[derive(Debug, Clone, Args)]
+pub struct ForceArgs {
+    /// Do not ask for confirmation (needed without a terminal)
+    #[arg(short, long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceIdCreateArgs {
+    /// Name of the new service ID (names need not be unique)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Description of the service ID
+    #[arg(short, long, value_name = "DESCRIPTION")]
+    pub description: Option<String>,
+
+    /// Lock the service ID so that it cannot be changed or deleted until unlocked
+    #[arg(long)]
+    pub lock: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceIdShowArgs {
+    /// Name or ID (ServiceId-...) of the service ID
+    #[arg(value_name = "NAME|ID")]
+    pub service_id: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description"]))]
+pub struct ServiceIdUpdateArgs {
+    /// Name or ID (ServiceId-...) of the service ID
+    #[arg(value_name = "NAME|ID")]
+    pub service_id: String,
+
+    /// New name
+    #[arg(short = 'n', long = "name", value_name = "NEW_NAME")]
+    pub new_name: Option<String>,
+
+    /// New description
+    #[arg(short, long, value_name = "DESCRIPTION")]
+    pub description: Option<String>,
+
+    /// Accepted for compatibility with ibmcloud scripts; updates do not ask for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Delete, lock, unlock.
+#[derive(Debug, Args)]
+pub struct ServiceIdChangeArgs {
+    /// Name or ID (ServiceId-...) of the service ID
+    #[arg(value_name = "NAME|ID")]
+    pub service_id: String,
+
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LeakAction {
+    None,
+    Disable,
+    Delete,
+}
+
+impl LeakAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeakAction::None => "none",
+            LeakAction::Disable => "disable",
+            LeakAction::Delete => "delete",
+        }
+    }
+}
+
+/// What both key-creating commands accept.
+#[derive(Debug, Args)]
+pub struct KeyCreateArgs {
+    /// Name of the new API key
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Description of the API key
+    #[arg(short, long, value_name = "DESCRIPTION")]
+    pub description: Option<String>,
+
+    /// Save the key as JSON (name, description, created_at, apikey, ...) in a new file, mode
+    /// 0600; the secret is then not printed
+    #[arg(long, value_name = "FILE", conflicts_with = "keyring")]
+    pub file: Option<std::path::PathBuf>,
+
+    /// Keep the key in the OS keyring under NAME (see 'iamctl stored-keys', 'iamctl login
+    /// --keyring NAME'); the secret is never printed, and reaches disk only if you opted in
+    /// to the file secret store (IAMCTL_SECRET_STORE=file)
+    #[arg(long, value_name = "NAME")]
+    pub keyring: Option<String>,
+
+    /// Replace an existing --file, or an existing --keyring entry of that name
+    #[arg(short, long)]
+    pub force: bool,
+
+    /// Lock the API key so that it cannot be changed or deleted until unlocked
+    #[arg(long)]
+    pub lock: bool,
+
+    /// What IAM does if it finds the key leaked
+    #[arg(long, value_name = "ACTION", value_enum, ignore_case = true)]
+    pub action_if_leaked: Option<LeakAction>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceApiKeyCreateArgs {
+    #[command(flatten)]
+    pub key: KeyCreateArgs,
+
+    /// Name or ID (ServiceId-...) of the service ID that owns the key
+    #[arg(value_name = "SERVICE_ID")]
+    pub service_id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiKeyCreateArgs {
+    #[command(flatten)]
+    pub key: KeyCreateArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceApiKeysArgs {
+    /// Name or ID (ServiceId-...) of the service ID
+    #[arg(value_name = "SERVICE_ID")]
+    pub service_id: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceApiKeyShowArgs {
+    /// Name or ID (ApiKey-...) of the API key
+    #[arg(value_name = "NAME|ID")]
+    pub key: String,
+
+    /// Name or ID (ServiceId-...) of the service ID that owns the key
+    #[arg(value_name = "SERVICE_ID")]
+    pub service_id: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description"]))]
+pub struct ServiceApiKeyUpdateArgs {
+    /// Name or ID (ApiKey-...) of the API key
+    #[arg(value_name = "NAME|ID")]
+    pub key: String,
+
+    /// Name or ID (ServiceId-...) of the service ID that owns the key
+    #[arg(value_name = "SERVICE_ID")]
+    pub service_id: String,
+
+    /// New name
+    #[arg(short = 'n', long = "name", value_name = "NEW_NAME")]
+    pub new_name: Option<String>,
+
+    /// New description
+    #[arg(short, long, value_name = "DESCRIPTION")]
+    pub description: Option<String>,
+
+    /// Accepted for compatibility with ibmcloud scripts; updates do not ask for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceApiKeyChangeArgs {
+    /// Name or ID (ApiKey-...) of the API key
+    #[arg(value_name = "NAME|ID")]
+    pub key: String,
+
+    /// Name or ID (ServiceId-...) of the service ID that owns the key
+    #[arg(value_name = "SERVICE_ID")]
+    pub service_id: String,
+
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiKeyShowArgs {
+    /// Name or ID (ApiKey-...) of the API key
+    #[arg(value_name = "NAME|ID")]
+    pub key: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description"]))]
+pub struct ApiKeyUpdateArgs {
+    /// Name or ID (ApiKey-...) of the API key
+    #[arg(value_name = "NAME|ID")]
+    pub key: String,
+
+    /// New name
+    #[arg(short = 'n', long = "name", value_name = "NEW_NAME")]
+    pub new_name: Option<String>,
+
+    /// New description
+    #[arg(short, long, value_name = "DESCRIPTION")]
+    pub description: Option<String>,
+
+    /// Accepted for compatibility with ibmcloud scripts; updates do not ask for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiKeyChangeArgs {
+    /// Name or ID (ApiKey-...) of the API key
+    #[arg(value_name = "NAME|ID")]
+    pub key: String,
+
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StoredKeyDeleteArgs {
+    /// Name the key was stored under with --keyring
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[cfg(test)]

@@ -29,6 +29,36 @@ fn fail(out: &Out, e: &CliError) -> ! {
     std::process::exit(e.exit_code());
 }
 
+fn run_iam(cmd: &IamCommand, out: &Out) -> error::Result<()> {
+    use commands::{api_keys, service_ids, stored_keys};
+    match cmd {
+        IamCommand::OauthTokens(a) => commands::oauth_tokens::run(a, out),
+        IamCommand::ServiceIdCreate(a) => service_ids::create(a, out),
+        IamCommand::ServiceIds(a) => service_ids::list(a, out),
+        IamCommand::ServiceId(a) => service_ids::show(a, out),
+        IamCommand::ServiceIdUpdate(a) => service_ids::update(a, out),
+        IamCommand::ServiceIdDelete(a) => service_ids::delete(a, out),
+        IamCommand::ServiceIdLock(a) => service_ids::lock(a, out),
+        IamCommand::ServiceIdUnlock(a) => service_ids::unlock(a, out),
+        IamCommand::ServiceApiKeyCreate(a) => api_keys::service_create(a, out),
+        IamCommand::ServiceApiKeys(a) => api_keys::service_list(a, out),
+        IamCommand::ServiceApiKey(a) => api_keys::service_show(a, out),
+        IamCommand::ServiceApiKeyUpdate(a) => api_keys::service_update(a, out),
+        IamCommand::ServiceApiKeyDelete(a) => api_keys::service_delete(a, out),
+        IamCommand::ServiceApiKeyLock(a) => api_keys::service_lock(a, out),
+        IamCommand::ServiceApiKeyUnlock(a) => api_keys::service_unlock(a, out),
+        IamCommand::ApiKeyCreate(a) => api_keys::user_create(a, out),
+        IamCommand::ApiKeys(a) => api_keys::user_list(a, out),
+        IamCommand::ApiKey(a) => api_keys::user_show(a, out),
+        IamCommand::ApiKeyUpdate(a) => api_keys::user_update(a, out),
+        IamCommand::ApiKeyDelete(a) => api_keys::user_delete(a, out),
+        IamCommand::ApiKeyLock(a) => api_keys::user_lock(a, out),
+        IamCommand::ApiKeyUnlock(a) => api_keys::user_unlock(a, out),
+        IamCommand::StoredKeys(a) => stored_keys::list(a, out),
+        IamCommand::StoredKeyDelete(a) => stored_keys::delete(a, out),
+    }
+}
+
 fn main() {
     // Usage errors exit 2 (clap), --help/--version exit 0.
     let cli = Cli::parse();
@@ -36,9 +66,7 @@ fn main() {
     let format = match &cli.command {
         Command::Login(a) => a.output.output,
         Command::Target(a) => a.output.output,
-        Command::Iam(IamCommand::OauthTokens(a)) | Command::IamFlat(IamCommand::OauthTokens(a)) => {
-            a.output.base()
-        }
+        Command::Iam(c) | Command::IamFlat(c) => c.format(),
         Command::Token(TokenCommand::Decode(a)) => a.output.output,
         Command::Sessions(a) => a.output.output,
         Command::Logout(_)
@@ -63,9 +91,7 @@ fn main() {
         Command::Sessions(a) => commands::sessions::list(a, &out),
         Command::SessionSwitch(a) => commands::sessions::switch(a, &out),
         Command::SessionDelete(a) => commands::sessions::delete(a, &out),
-        Command::Iam(IamCommand::OauthTokens(a)) | Command::IamFlat(IamCommand::OauthTokens(a)) => {
-            commands::oauth_tokens::run(a, &out)
-        }
+        Command::Iam(c) | Command::IamFlat(c) => run_iam(c, &out),
     };
     if let Err(e) = result {
         fail(&out, &e);

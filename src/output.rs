@@ -49,6 +49,7 @@ const GREEN: &str = "\x1b[32;1m";
 const RED: &str = "\x1b[31;1m";
 const YELLOW: &str = "\x1b[33;1m";
 const CYAN: &str = "\x1b[36;1m";
+const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
 /// Colour decision for one stream: `IBMCLOUD_COLOR=false` or `NO_COLOR` turn it off,
@@ -119,16 +120,21 @@ impl Out {
         write_stdout(text);
     }
 
+    /// `key_values` with this output's colour decision.
+    pub fn key_values(&self, rows: &[(&str, String)]) -> String {
+        key_values(rows, self.color_stdout)
+    }
+
+    /// `table` with this output's colour decision.
+    pub fn table(&self, headers: &[&str], rows: &[Vec<String>]) -> String {
+        table(headers, rows, self.color_stdout)
+    }
+
     pub fn print_json<T: Serialize>(&self, value: &T) {
         match serde_json::to_string_pretty(value) {
             Ok(s) => write_stdout(&format!("{s}\n")),
             Err(e) => self.warn(&format!("could not render JSON: {e}")),
         }
-    }
-
-    /// A borderless, left-aligned table (IBM's style); the header is bold only with colour.
-    pub fn table(&self, headers: &[&str], rows: &[Vec<String>]) -> String {
-        table(headers, rows, self.color_stdout)
     }
 
     pub fn failed_header(&self) -> String {
@@ -165,43 +171,6 @@ pub fn write_stdout(text: &str) {
     }
 }
 
-/// Columns separated by three spaces, padded to the widest cell (counted in characters);
-/// no trailing spaces.
-pub fn table(headers: &[&str], rows: &[Vec<String>], color: bool) -> String {
-    let columns = headers.len();
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate().take(columns) {
-            widths[i] = widths[i].max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut s = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i + 1 < cells.len() {
-                let pad = widths[i].saturating_sub(cell.chars().count()) + 3;
-                s.push_str(cell);
-                s.push_str(&" ".repeat(pad));
-            } else {
-                s.push_str(cell);
-            }
-        }
-        s.truncate(s.trim_end().len());
-        s.push('\n');
-        s
-    };
-    let mut out = line(headers.to_vec());
-    if color {
-        out = format!("\x1b[1m{}{RESET}\n", out.trim_end_matches('\n'));
-    }
-    for row in rows {
-        out.push_str(&line(
-            row.iter().map(String::as_str).take(columns).collect(),
-        ));
-    }
-    out
-}
-
 /// `label:` padded so that values start 3 spaces after the longest label (IBM's layout).
 pub fn aligned(rows: &[(&str, String)]) -> String {
     let width = rows.iter().map(|(l, _)| l.len() + 1).max().unwrap_or(0) + 3;
@@ -209,6 +178,65 @@ pub fn aligned(rows: &[(&str, String)]) -> String {
     for (label, value) in rows {
         let l = format!("{label}:");
         s.push_str(format!("{l:<width$}{value}").trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+/// IBM's entity tables: each label left-aligned, its value 3 spaces after the longest label,
+/// no colon; labels bold only with colour on.
+pub fn key_values(rows: &[(&str, String)], color: bool) -> String {
+    let width = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 3;
+    let mut s = String::new();
+    for (label, value) in rows {
+        let padded = format!("{label:<width$}");
+        let line = if color {
+            format!("{BOLD}{label}{RESET}{}{value}", &padded[label.len()..])
+        } else {
+            format!("{padded}{value}")
+        };
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+/// IBM's list tables: a header row, columns 3 spaces apart, no borders; the header bold only
+/// with colour on.
+pub fn table(headers: &[&str], rows: &[Vec<String>], color: bool) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut l = String::new();
+        for (i, cell) in cells.enumerate() {
+            let w = widths.get(i).copied().unwrap_or(0);
+            let pad = w.saturating_sub(cell.chars().count()) + 3;
+            l.push_str(cell);
+            l.push_str(&" ".repeat(pad));
+        }
+        l.trim_end().to_string()
+    };
+    let mut s = String::new();
+    let head = line(&mut headers.iter().copied());
+    if color {
+        s.push_str(&format!("{BOLD}{head}{RESET}\n"));
+    } else {
+        s.push_str(&head);
+        s.push('\n');
+    }
+    for row in rows {
+        s.push_str(&line(&mut row.iter().map(String::as_str)));
         s.push('\n');
     }
     s
@@ -248,20 +276,33 @@ mod tests {
     }
 
     #[test]
-    fn tables_pad_columns_without_trailing_spaces() {
-        let t = table(
-            &["Name", "User", "Account"],
+    fn key_values_align_three_spaces_after_the_longest_label() {
+        let s = key_values(
             &[
-                vec!["default".into(), "a@b.c".into(), String::new()],
-                vec!["prod".into(), "someone@example.com".into(), "Acme".into()],
+                ("ID", "ApiKey-1".into()),
+                ("Description", String::new()),
+                ("API Key", "k".into()),
+            ],
+            false,
+        );
+        assert_eq!(s, "ID            ApiKey-1\nDescription\nAPI Key       k\n");
+        let c = key_values(&[("ID", "x".into())], true);
+        assert_eq!(c, format!("{BOLD}ID{RESET}   x\n"));
+    }
+
+    #[test]
+    fn tables_pad_columns_and_trim_line_ends() {
+        let s = table(
+            &["ID", "Name", "Locked"],
+            &[
+                vec!["a".into(), "long name".into(), "false".into()],
+                vec!["bbbb".into(), "".into(), "true".into()],
             ],
             false,
         );
         assert_eq!(
-            t,
-            "Name      User                  Account\n\
-             default   a@b.c\n\
-             prod      someone@example.com   Acme\n"
+            s,
+            "ID     Name        Locked\na      long name   false\nbbbb               true\n"
         );
     }
 

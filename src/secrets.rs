@@ -29,6 +29,8 @@ pub enum StoreKind {
 pub enum SecretKind {
     RefreshToken,
     ApiKey,
+    /// An API key kept with `--keyring NAME`: belongs to no session.
+    StoredKey,
 }
 
 impl SecretKind {
@@ -36,6 +38,7 @@ impl SecretKind {
         match self {
             SecretKind::RefreshToken => "refresh_token",
             SecretKind::ApiKey => "apikey",
+            SecretKind::StoredKey => "stored-key",
         }
     }
 }
@@ -59,8 +62,17 @@ impl SecretId {
         }
     }
 
-    /// The keyring `user` attribute.
+    /// A key kept with `--keyring NAME`; the name takes the place of the identity.
+    pub fn stored_key(iam_endpoint: &str, name: &str) -> SecretId {
+        SecretId::new(iam_endpoint, "", name, SecretKind::StoredKey)
+    }
+
+    /// The keyring `user` attribute: `<iam endpoint>|<session>|<iam_id>|<kind>`, or
+    /// `<iam endpoint>|stored-key|<name>` for stored keys.
     pub fn user(&self) -> String {
+        if self.kind == SecretKind::StoredKey {
+            return format!("{}|stored-key|{}", self.iam_endpoint, self.iam_id);
+        }
         format!(
             "{}|{}|{}|{}",
             self.iam_endpoint,
@@ -382,6 +394,12 @@ mod tests {
             id.user(),
             "https://iam.cloud.ibm.com|default|IBMid-123|refresh_token"
         );
+    }
+
+    #[test]
+    fn stored_key_entries_are_named_by_endpoint_and_name() {
+        let id = SecretId::stored_key("https://iam.cloud.ibm.com", "ci");
+        assert_eq!(id.user(), "https://iam.cloud.ibm.com|stored-key|ci");
     }
 
     #[test]

@@ -36,9 +36,14 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
     let term = prompt::terminal();
 
     // Everything that can be a usage error is checked before IAM is contacted.
+    let stored = match &args.keyring {
+        Some(name) => Some(super::stored_keys::find(&store.home, name)?),
+        None => None,
+    };
     let api_input = args
         .api_endpoint
         .clone()
+        .or_else(|| stored.as_ref().map(|k| k.api_endpoint.clone()))
         .or_else(|| previous.as_ref().map(|s| s.api_endpoint.clone()))
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| DEFAULT_API_ENDPOINT.to_string());
@@ -56,7 +61,14 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
             "-g needs an account, but --no-account was given.",
         ));
     }
-    let credential = credential(args, term.as_ref())?;
+    let credential = match &stored {
+        Some(k) => Credential::ApiKey(super::stored_keys::secret_for_login(
+            &store.home,
+            k,
+            &endpoints.iam,
+        )?),
+        None => credential(args, term.as_ref())?,
+    };
 
     // Fail closed before authenticating if there is nowhere safe to keep the secrets.
     let store_kind = secrets::configured_kind(&store.home)?;

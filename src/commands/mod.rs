@@ -1,11 +1,14 @@
 //! One module per command, plus what several commands share: the summary block, the
 //! target JSON, secret names, and `fresh_session` (the single-flight token refresh).
 
+pub mod api_keys;
 pub mod exec;
 pub mod login;
 pub mod logout;
 pub mod oauth_tokens;
+pub mod service_ids;
 pub mod sessions;
+pub mod stored_keys;
 pub mod target;
 pub mod token;
 

@@ -8,6 +8,7 @@
 //! (`progress::`) hook in, so every request gets both without its caller doing anything.
 
 pub mod errors;
+pub mod identity;
 pub mod jwt;
 pub mod trace;
 

@@ -88,7 +88,20 @@ impl TestEnv {
 
     /// For tests that deliberately run without a keyring.
     pub fn without_keyring_check() -> TestEnv {
-        let emu = iam_emulator::spawn(iam_emulator::Config::default())
+        Self::with_config(iam_emulator::Config::default())
+    }
+
+    /// An emulator started from this seed (a world built for one test), keyring checked.
+    pub fn with_seed(seed: iam_emulator::Seed) -> TestEnv {
+        require_secret_service();
+        Self::with_config(iam_emulator::Config {
+            seed: Some(seed.into()),
+            ..iam_emulator::Config::default()
+        })
+    }
+
+    fn with_config(config: iam_emulator::Config) -> TestEnv {
+        let emu = iam_emulator::spawn(config)
             .unwrap_or_else(|e| panic!("cannot start the emulator: {e}"));
         let home = tempfile::Builder::new()
             .prefix("iamctl-home-")
@@ -294,7 +307,8 @@ impl TestEnv {
         out
     }
 
-    /// `secret-tool search --all service iamctl`, limited to this environment's entries.
+    /// `secret-tool search --all service iamctl`, limited to this environment's entries,
+    /// sorted (the Secret Service lists them in no fixed order).
     pub fn keyring_entries(&self) -> Vec<String> {
         let out = Command::new("secret-tool")
             .args(["search", "--all", "service", "iamctl"])
@@ -305,12 +319,49 @@ impl TestEnv {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        text.lines()
+        let mut entries = text
+            .lines()
             .filter(|l| l.trim_start().starts_with("attribute.username"))
             .filter(|l| l.contains(&self.url()))
             .map(|l| l.split_once(" = ").map(|x| x.1).unwrap_or(l).to_string())
-            .collect()
+            .collect::<Vec<_>>();
+        entries.sort();
+        entries
     }
+}
+
+/// Replaces what differs between runs in IAM Identity output: `ServiceId-<uuid>` and
+/// `ApiKey-<uuid>` become `ServiceId-#1`, `ApiKey-#1`, ... numbered by first appearance,
+/// minute timestamps `<TIME>`, entity tags `N-<TAG>`, and the given secrets `<SECRET>`.
+pub fn stable(text: &str, secrets: &[&str]) -> String {
+    use std::collections::HashMap;
+    let mut s = text.to_string();
+    for secret in secrets.iter().filter(|x| !x.is_empty()) {
+        s = s.replace(secret, "<SECRET>");
+    }
+    let uuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+    let ids =
+        regex::Regex::new(&format!("(ServiceId|ApiKey)-{uuid}")).unwrap_or_else(|e| panic!("{e}"));
+    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    s = ids
+        .replace_all(&s, |c: &regex::Captures| {
+            let whole = c[0].to_string();
+            let kind = c[1].to_string();
+            seen.entry(whole)
+                .or_insert_with(|| {
+                    let n = counts.entry(kind.clone()).or_insert(0);
+                    *n += 1;
+                    format!("{kind}-#{n}")
+                })
+                .clone()
+        })
+        .into_owned();
+    let time = regex::Regex::new(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[+-]\d{4}")
+        .unwrap_or_else(|e| panic!("{e}"));
+    s = time.replace_all(&s, "<TIME>").into_owned();
+    let tag = regex::Regex::new(r"\b(\d+)-[0-9a-f]{32}\b").unwrap_or_else(|e| panic!("{e}"));
+    tag.replace_all(&s, "$1-<TAG>").into_owned()
 }
 
 fn replace_jwts(s: &str) -> String {
@@ -343,6 +394,12 @@ pub struct Cmd<'a> {
 impl<'a> Cmd<'a> {
     pub fn stdin(mut self, input: impl AsRef<[u8]>) -> Self {
         self.stdin = input.as_ref().to_vec();
+        self
+    }
+
+    /// One more argument (a path, say, that is not UTF-8-safe to format).
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.cmd.arg(arg);
         self
     }
 
