@@ -1,6 +1,7 @@
 //! A spinner on stderr while iamctl waits for the network, shown only when the wait lasts
 //! more than a moment and only to a person: stderr is a terminal, no `-q`, no HTTP trace on
-//! stderr, `TERM` is not `dumb`.
+//! stderr, and `TERM` set and not `dumb` (indicatif's own rule, checked here first so no
+//! thread is started for nothing).
 //!
 //! `Client::execute` holds a `Spinner` for each request. A background thread sleeps
 //! `DELAY` first, so quick requests draw nothing at all; dropping the guard stops the thread
@@ -22,7 +23,7 @@ static ENABLED: AtomicBool = AtomicBool::new(false);
 
 /// Decides once whether spinners may be drawn (one `isatty`, no other work).
 pub fn init(quiet: bool) {
-    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    let dumb = std::env::var("TERM").map_or(true, |t| t.is_empty() || t == "dumb");
     ENABLED.store(
         !quiet && !dumb && std::io::stderr().is_terminal(),
         Ordering::Relaxed,

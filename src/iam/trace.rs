@@ -19,11 +19,12 @@ pub const HIDDEN: &str = "[PRIVATE DATA HIDDEN]";
 /// in doubt a field is hidden.
 pub fn is_secret_field(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    // Metadata about a secret (its type or expiry) is not the secret, and a trace that hides
-    // `expires_in` is a worse debugging tool.
-    if ["_type", "_expiration", "_expires_at", "_expires_in"]
-        .iter()
-        .any(|s| n.ends_with(s))
+    // Metadata about a secret (its type or expiry) is not the secret, nor is a list's page
+    // cursor, and a trace that hides `expires_in` or `pagetoken` is a worse debugging tool.
+    if n == "pagetoken"
+        || ["_type", "_expiration", "_expires_at", "_expires_in"]
+            .iter()
+            .any(|s| n.ends_with(s))
     {
         return false;
     }
@@ -397,7 +398,8 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("\"n\""));
-        let meta = serde_json::json!({"token_type":"Bearer","refresh_token_expiration":5});
+        let meta =
+            serde_json::json!({"token_type":"Bearer","refresh_token_expiration":5,"pagetoken":"p"});
         assert_eq!(redact_json(&meta), meta);
         assert_eq!(
             redact_header("Authorization", "Basic Yng6Yng="),

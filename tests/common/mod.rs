@@ -540,3 +540,54 @@ impl Out {
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e})\n{}", self.describe()))
     }
 }
+
+// ---- named sessions, keyring secrets, token claims (extras) ------------------------------
+
+impl TestEnv {
+    /// `sessions/<name>.json` of this environment.
+    pub fn named_session_file(&self, name: &str) -> PathBuf {
+        self.home().join("sessions").join(format!("{name}.json"))
+    }
+
+    /// The secret values of this environment's keyring entries (refresh tokens, API keys),
+    /// for tests that prove a secret never shows up somewhere.
+    pub fn keyring_secrets(&self) -> Vec<String> {
+        let out = Command::new("secret-tool")
+            .args(["search", "--all", "--unlock", "service", "iamctl"])
+            .output()
+            .unwrap_or_else(|e| panic!("secret-tool: {e}"));
+        let text = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // `secret-tool` prints one block per item, each starting with `[/path]`.
+        let mut secrets = Vec::new();
+        for block in text.split("\n[") {
+            let mine = block.lines().any(|l| {
+                l.trim_start().starts_with("attribute.username") && l.contains(&self.url())
+            });
+            let secret = block
+                .lines()
+                .find_map(|l| l.trim_start().strip_prefix("secret = "));
+            if let (true, Some(s)) = (mine, secret) {
+                secrets.push(s.to_string());
+            }
+        }
+        secrets
+    }
+}
+
+/// The payload of a JWT (with or without `Bearer `), as JSON.
+pub fn jwt_claims(token: &str) -> Value {
+    use base64::Engine;
+    let token = token.trim().trim_start_matches("Bearer ").trim();
+    let payload = token
+        .split('.')
+        .nth(1)
+        .unwrap_or_else(|| panic!("not a JWT: {token:?}"));
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .unwrap_or_else(|e| panic!("payload: {e}"));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("claims: {e}"))
+}
