@@ -51,7 +51,12 @@ pub enum Command {
     /// Run a command with a fresh IAM token in its environment
     Exec(ExecArgs),
     /// Inspect access tokens
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            iamctl token decode\n  \
+            iamctl oauth-tokens | iamctl token decode - --output json"
+    )]
     Token(TokenCommand),
     /// List the named sessions (accounts, environments) and which one is active
     Sessions(SessionsArgs),
@@ -178,6 +183,33 @@ impl IamCommand {
             C::ApiKeyDelete(a) | C::ApiKeyLock(a) | C::ApiKeyUnlock(a) => a.output.output,
             C::StoredKeyDelete(a) => a.output.output,
         }
+    }
+}
+
+/// The hot path's shortcut past clap: `oauth-tokens` or `iam oauth-tokens`, optionally with
+/// `--output FORMAT` / `--output=FORMAT`, and nothing else. Building the whole clap tree
+/// (every IAM command, twice: under `iam` and flattened) costs more than the rest of a cached
+/// `oauth-tokens` run, and that command is what scripts call in loops. Anything else,
+/// including `-q`, `--session` and every error, goes through clap as usual; a unit test keeps
+/// this in step with clap's parse.
+pub fn fast_oauth_tokens(args: &[OsString]) -> Option<TokenFormat> {
+    let args: Vec<&str> = args.iter().map(|a| a.to_str()).collect::<Option<_>>()?;
+    let rest = match args.as_slice() {
+        ["oauth-tokens", rest @ ..] | ["iam", "oauth-tokens", rest @ ..] => rest,
+        _ => return None,
+    };
+    let value = match rest {
+        [] => return Some(TokenFormat::Text),
+        ["--output", v] => *v,
+        [one] => one.strip_prefix("--output=")?,
+        _ => return None,
+    };
+    match value.to_ascii_lowercase().as_str() {
+        "text" => Some(TokenFormat::Text),
+        "json" => Some(TokenFormat::Json),
+        "raw" => Some(TokenFormat::Raw),
+        "env" => Some(TokenFormat::Env),
+        _ => None,
     }
 }
 
@@ -709,6 +741,90 @@ mod tests {
             panic!("wrong command")
         };
         assert_eq!(a.output, TokenFormat::Json);
+    }
+
+    #[test]
+    fn the_runtime_commands_show_an_example_in_their_help() {
+        let mut root = Cli::command();
+        root.build();
+        for path in [
+            &["exec"][..],
+            &["token"][..],
+            &["token", "decode"][..],
+            &["sessions"][..],
+            &["session-switch"][..],
+            &["session-delete"][..],
+            &["oauth-tokens"][..],
+        ] {
+            let mut cmd = &mut root;
+            for name in path {
+                cmd = cmd
+                    .find_subcommand_mut(name)
+                    .unwrap_or_else(|| panic!("no subcommand {path:?}"));
+            }
+            let help = cmd.render_long_help().to_string();
+            assert!(help.contains("Examples:\n  iamctl "), "{path:?}:\n{help}");
+        }
+        assert!(
+            Cli::command()
+                .render_long_help()
+                .to_string()
+                .contains("iamctl --session prod")
+        );
+    }
+
+    #[test]
+    fn the_oauth_tokens_shortcut_agrees_with_clap() {
+        let clap_format = |argv: &[&str]| match parse(argv) {
+            Ok(Cli {
+                command:
+                    Command::Iam(IamCommand::OauthTokens(a))
+                    | Command::IamFlat(IamCommand::OauthTokens(a)),
+                quiet: false,
+                session: None,
+            }) => Some(a.output),
+            _ => None,
+        };
+        let os = |argv: &[&str]| argv.iter().map(OsString::from).collect::<Vec<_>>();
+        for argv in [
+            &["oauth-tokens"][..],
+            &["iam", "oauth-tokens"][..],
+            &["oauth-tokens", "--output", "raw"][..],
+            &["oauth-tokens", "--output", "ENV"][..],
+            &["iam", "oauth-tokens", "--output=json"][..],
+            &["oauth-tokens", "--output=Text"][..],
+        ] {
+            let fast = fast_oauth_tokens(&os(argv));
+            assert!(fast.is_some(), "{argv:?}");
+            assert_eq!(fast, clap_format(argv), "{argv:?}");
+        }
+        // Everything else is clap's: other flags, errors, help.
+        for argv in [
+            &["oauth-tokens", "-q"][..],
+            &["--session", "x", "oauth-tokens"][..],
+            &["oauth-tokens", "--session", "x"][..],
+            &["oauth-tokens", "--output", "yaml"][..],
+            &["oauth-tokens", "--output"][..],
+            &["oauth-tokens", "--help"][..],
+            &["oauth-tokens", "--output", "raw", "extra"][..],
+            &["iam"][..],
+            &[][..],
+        ] {
+            assert_eq!(fast_oauth_tokens(&os(argv)), None, "{argv:?}");
+        }
+    }
+
+    #[test]
+    fn exec_takes_everything_after_the_separator() {
+        let cli = parse(&["exec", "--", "terraform", "plan", "--output", "json", "-q"])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let Command::Exec(a) = cli.command else {
+            panic!("wrong command")
+        };
+        assert_eq!(a.command, ["terraform", "plan", "--output", "json", "-q"]);
+        assert!(!cli.quiet);
+        let cli = parse(&["--session", "prod", "exec", "env"]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cli.session.as_deref(), Some("prod"));
     }
 
     #[test]

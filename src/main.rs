@@ -60,6 +60,17 @@ fn run_iam(cmd: &IamCommand, out: &Out) -> error::Result<()> {
 }
 
 fn main() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if let Some(format) = cli::fast_oauth_tokens(&args) {
+        let quiet = quiet_from_env();
+        let out = Out::new(quiet, format.base());
+        progress::init(quiet);
+        if let Err(e) = commands::oauth_tokens::run(&cli::OauthTokensArgs { output: format }, &out)
+        {
+            fail(&out, &e);
+        }
+        return;
+    }
     // Usage errors exit 2 (clap), --help/--version exit 0.
     let cli = Cli::parse();
     let quiet = cli.quiet || quiet_from_env();

@@ -1,15 +1,17 @@
 //! A spinner on stderr while iamctl waits for the network, shown only when the wait lasts
 //! more than a moment and only to a person: stderr is a terminal, no `-q`, no HTTP trace on
-//! stderr, and `TERM` set and not `dumb` (indicatif's own rule, checked here first so no
-//! thread is started for nothing).
+//! stderr, and `TERM` set and not `dumb` (a terminal that cannot erase a line gets none).
 //!
 //! `Client::execute` holds a `Spinner` for each request. A background thread sleeps
 //! `DELAY` first, so quick requests draw nothing at all; dropping the guard stops the thread
 //! and waits for it to erase its line, so a spinner can never be left behind in front of a
 //! prompt, an error or the command's output (prompts only happen between requests).
+//!
+//! Hand-written rather than `indicatif`: a frame, a message and an erase are all it takes,
+//! and indicatif linked `libm` (one more shared library loaded by every run, the
+//! `oauth-tokens` hot path included) and ~100 KB of progress-bar machinery for it.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
@@ -18,6 +20,9 @@ use std::time::Duration;
 /// How long a request may take before the spinner appears.
 const DELAY: Duration = Duration::from_millis(150);
 const TICK: Duration = Duration::from_millis(80);
+const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+/// Carriage return, then erase the whole line.
+const ERASE: &str = "\r\x1b[2K";
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
 
@@ -53,20 +58,17 @@ pub fn start(message: String) -> Spinner {
             if rx.recv_timeout(DELAY) != Err(RecvTimeoutError::Timeout) {
                 return;
             }
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template("{spinner} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner())
-                .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ ");
-            bar.set_style(style);
-            bar.set_message(message);
-            loop {
-                bar.tick();
-                match rx.recv_timeout(TICK) {
-                    Err(RecvTimeoutError::Timeout) => continue,
-                    _ => break,
+            let mut stderr = std::io::stderr();
+            for frame in FRAMES.iter().cycle() {
+                // Errors are ignored: a spinner that cannot draw must not fail the command.
+                let _ = write!(stderr, "{ERASE}{frame} {message}");
+                let _ = stderr.flush();
+                if rx.recv_timeout(TICK) != Err(RecvTimeoutError::Timeout) {
+                    break;
                 }
             }
-            bar.finish_and_clear();
+            let _ = write!(stderr, "{ERASE}");
+            let _ = stderr.flush();
         });
     match spawned {
         Ok(thread) => Spinner {
