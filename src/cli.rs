@@ -34,6 +34,9 @@ pub enum Command {
     Logout(LogoutArgs),
     /// Show or change the targeted account, region and resource group
     Target(TargetArgs),
+    /// Show or change iamctl's settings
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// IAM commands (each is also available without the `iam` prefix)
     #[command(subcommand)]
     Iam(IamCommand),
@@ -46,6 +49,28 @@ pub enum IamCommand {
     /// Print the current IAM access token, refreshing it first if it is about to expire
     #[command(name = "oauth-tokens")]
     OauthTokens(OauthTokensArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Show or set where secrets are kept: the OS keyring (default) or a plain file
+    #[command(name = "secret-store")]
+    SecretStore(SecretStoreArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SecretStoreChoice {
+    /// The OS keyring (Secret Service, Keychain, Credential Manager)
+    Keyring,
+    /// secrets.json in the iamctl home, mode 0600, unencrypted (warns on every use)
+    File,
+}
+
+#[derive(Debug, Args)]
+pub struct SecretStoreArgs {
+    /// The store to use from now on; without it, print the current one
+    #[arg(value_enum)]
+    pub store: Option<SecretStoreChoice>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -30,12 +30,13 @@ fn main() {
         Command::Iam(IamCommand::OauthTokens(a)) | Command::IamFlat(IamCommand::OauthTokens(a)) => {
             a.output.output
         }
-        Command::Logout(_) => Format::Text,
+        Command::Logout(_) | Command::Config(_) => Format::Text,
     };
     let out = Out::new(quiet, format);
     let result = match &cli.command {
         Command::Login(a) => commands::login::run(a, &out),
         Command::Logout(a) => commands::logout::run(a, &out),
+        Command::Config(c) => commands::config::run(c, &out),
         Command::Target(a) => commands::target::run(a, &out),
         Command::Iam(IamCommand::OauthTokens(a)) | Command::IamFlat(IamCommand::OauthTokens(a)) => {
             commands::oauth_tokens::run(a, &out)

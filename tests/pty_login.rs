@@ -154,6 +154,7 @@ fn password_login_on_a_terminal_with_skipped_region() {
     let info = env.info().clone();
     let mut p = spawn(&env, &["login", "-a", &env.url()], &[]);
     let mut t = String::new();
+    expect(&mut p, &mut t, &format!("API endpoint: {}", env.url()));
     expect(&mut p, &mut t, "Email> ");
     p.send_line(&info.username)
         .unwrap_or_else(|e| panic!("{e}"));

@@ -179,3 +179,36 @@ fn hot_path_needs_no_keyring() {
         .success()
         .stdout_is("IAM token:  Bearer <JWT>\n");
 }
+
+#[test]
+fn config_setting_opts_in_to_the_file_store() {
+    let env = TestEnv::without_keyring_check();
+    let no_bus = "unix:path=/nonexistent/bus";
+    env.iamctl(["config", "secret-store"])
+        .run()
+        .success()
+        .stdout_is("keyring\n");
+    env.iamctl(["config", "secret-store", "file"])
+        .run()
+        .success()
+        .stderr_contains("unencrypted");
+    env.iamctl(["config", "secret-store"])
+        .run()
+        .success()
+        .stdout_is("file\n");
+    // The variable overrides the setting.
+    env.iamctl(["config", "secret-store"])
+        .env("IAMCTL_SECRET_STORE", "keyring")
+        .run()
+        .success()
+        .stdout_is("keyring\n");
+    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .stdin(env.apikey())
+        .run()
+        .success()
+        .stderr_contains("WARNING: secrets are kept unencrypted in");
+    env.iamctl(["config", "secret-store", "nowhere"])
+        .run()
+        .code(2);
+}

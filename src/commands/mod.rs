@@ -1,6 +1,7 @@
 //! One module per command, plus what several commands share: the summary block, the
 //! target JSON, secret names, and `fresh_session` (the single-flight token refresh).
 
+pub mod config;
 pub mod login;
 pub mod logout;
 pub mod oauth_tokens;
