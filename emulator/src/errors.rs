@@ -212,14 +212,12 @@ impl ApiError {
     pub fn respond(&self, ctx: &Ctx) -> Response {
         let trace = random_hex32();
         let end = Timestamp::now();
-        let mut error = json!({
+        let error = json!({
             "code": self.code,
             "message_code": self.message_code,
             "message": self.message,
+            "details": self.details.as_deref().unwrap_or(&self.message),
         });
-        if let Some(details) = &self.details {
-            error["details"] = json!(details);
-        }
         let body = json!({
             "errors": [error],
             "trace": trace,

@@ -73,10 +73,6 @@ impl Signer {
         }
     }
 
-    pub fn kid(&self) -> &str {
-        &self.kid
-    }
-
     pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, String> {
         let payload = serde_json::to_vec(claims).map_err(|e| e.to_string())?;
         let mut token = String::with_capacity(self.header_prefix.len() + payload.len() * 2 + 400);

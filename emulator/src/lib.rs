@@ -11,9 +11,6 @@
 //! The binary (`iam-emulator`) wraps [`Server`]; its contract and the HTTP API are documented
 //! in `docs/emulator.md`.
 
-// TEMPORARY (milestone 1): helpers the IAM Identity v1 API of milestone 2 uses are unused yet.
-#![allow(dead_code)]
-
 mod accounts;
 mod admin;
 mod app;

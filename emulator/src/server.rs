@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -25,6 +25,10 @@ use crate::{accounts, admin, identity, passcode, token};
 /// Lets a handler end its own connection without a response (the `drop` fault).
 #[derive(Clone)]
 struct ConnKill(Arc<Notify>);
+
+/// Marks a token request whose grant the fault middleware already counted.
+#[derive(Clone, Copy)]
+pub struct GrantCounted;
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
@@ -66,6 +70,7 @@ pub fn router(app: Arc<App>) -> Router {
             post(admin::revoke_refresh_tokens),
         )
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(app.clone(), observe))
         .with_state(app)
 }
@@ -80,6 +85,16 @@ async fn not_found(ctx: Ctx) -> Response {
     .respond(&ctx)
 }
 
+async fn method_not_allowed(ctx: Ctx) -> Response {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        codes::METHOD_NOT_ALLOWED,
+        format!("Method {} is not allowed on {}.", ctx.method, ctx.path),
+    )
+    .respond(&ctx)
+}
+
 /// Counts requests per path and applies armed faults. The emulator's own `/emulator/` API is
 /// neither counted nor faultable, so tests can always inspect and reset it.
 async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
@@ -88,22 +103,39 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
         return next.run(req).await;
     }
     app.count_request(&path);
-    match app.take_fault(&path) {
-        None => {}
-        Some(FaultKind::Delay { delay_ms }) => {
+    let Some(fault) = app.take_fault(&path) else {
+        return next.run(req).await;
+    };
+    // Faulted token requests still count by grant type, so tests can count a client's retries.
+    let req = if path == "/identity/token" && req.method() == Method::POST {
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, 1 << 20)
+            .await
+            .unwrap_or_default();
+        let form = token::parse_form(&bytes);
+        app.count_grant(form.get("grant_type").map(String::as_str).unwrap_or(""));
+        // A delayed request goes on to the handler, which must not count it again.
+        let mut req = Request::from_parts(parts, axum::body::Body::from(bytes));
+        req.extensions_mut().insert(GrantCounted);
+        req
+    } else {
+        req
+    };
+    match fault {
+        FaultKind::Delay { delay_ms } => {
             tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         }
-        Some(FaultKind::Drop) => {
+        FaultKind::Drop => {
             if let Some(kill) = req.extensions().get::<ConnKill>() {
                 kill.0.notify_one();
             }
             // The connection task drops this request's future along with the socket.
             return std::future::pending().await;
         }
-        Some(FaultKind::Status {
+        FaultKind::Status {
             status,
             retry_after,
-        }) => {
+        } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let ctx = Ctx::from_parts(req.method(), &path, req.headers());
             let message = format!(

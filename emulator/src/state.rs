@@ -111,11 +111,16 @@ pub fn flush(app: &App, force: bool) -> Result<(), String> {
 }
 
 /// Background writer: wakes on `mark_dirty`, lets a burst of changes settle, writes once.
+/// The pause after a write grows with the write's cost (10x), so a busy emulator with a big
+/// state spends at most about a tenth of one core on persistence.
 pub async fn flusher(app: Arc<App>) {
+    let mut pause = Duration::from_millis(50);
     loop {
         app.dirty_notify.notified().await;
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(pause).await;
         let app2 = app.clone();
+        let started = std::time::Instant::now();
         let _ = tokio::task::spawn_blocking(move || flush(&app2, false)).await;
+        pause = (started.elapsed() * 10).clamp(Duration::from_millis(50), Duration::from_secs(5));
     }
 }

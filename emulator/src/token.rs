@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::{App, Session};
 use crate::errors::{self as codes, Ctx, TokenError};
+use crate::server::GrantCounted;
 use crate::util::{lock, now, random_token, read};
 use crate::world::{Principal, World};
 
@@ -94,15 +96,13 @@ pub async fn token(
     State(app): State<Arc<App>>,
     ctx: Ctx,
     headers: HeaderMap,
+    counted: Option<Extension<GrantCounted>>,
     body: Bytes,
 ) -> Response {
-    // A proper form decoder: raw `:` and `%3A` both decode, `+` is a space.
-    let mut form: HashMap<String, String> = HashMap::new();
-    for (k, v) in form_urlencoded::parse(&body) {
-        form.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+    let form = parse_form(&body);
+    if counted.is_none() {
+        app.count_grant(form.get("grant_type").map(String::as_str).unwrap_or(""));
     }
-    let grant = form.get("grant_type").map(String::as_str).unwrap_or("");
-    app.count_grant(grant);
     match handle(&app, &headers, &form) {
         Ok(resp) => (
             StatusCode::OK,
@@ -112,6 +112,16 @@ pub async fn token(
             .into_response(),
         Err(e) => e.respond(&ctx, &app.url),
     }
+}
+
+/// A proper form decoder: raw `:` and `%3A` both decode, `+` is a space; the first of
+/// repeated fields wins.
+pub fn parse_form(body: &[u8]) -> HashMap<String, String> {
+    let mut form: HashMap<String, String> = HashMap::new();
+    for (k, v) in form_urlencoded::parse(body) {
+        form.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+    }
+    form
 }
 
 pub async fn method_not_allowed(State(app): State<Arc<App>>, ctx: Ctx) -> Response {
@@ -259,11 +269,22 @@ fn password_grant(world: &World, form: &HashMap<String, String>) -> Result<Grant
     }
     Ok(Grant {
         iam_id: user.iam_id.clone(),
-        account_id: user.accounts[0].clone(),
+        account_id: home_account(user)?,
         grant_type: GRANT_PASSWORD.into(),
         amr: vec!["pwd".into()],
         session_id: None,
         apikey_id: None,
+    })
+}
+
+/// Password and passcode logins land in the user's first account.
+fn home_account(user: &crate::world::User) -> Result<String, TokenError> {
+    user.accounts.first().cloned().ok_or_else(|| {
+        TokenError::new(
+            codes::SESSION_INACTIVE,
+            "The user belongs to no account.",
+            "The user is not a member of any account.",
+        )
     })
 }
 
@@ -303,7 +324,7 @@ fn passcode_grant(
         .ok_or_else(|| invalid("The user of this passcode no longer exists."))?;
     Ok(Grant {
         iam_id: user.iam_id.clone(),
-        account_id: user.accounts[0].clone(),
+        account_id: home_account(user)?,
         grant_type: GRANT_PASSCODE.into(),
         amr: vec!["sso".into()],
         session_id: None,
@@ -548,4 +569,90 @@ pub async fn openid_configuration(State(app): State<Arc<App>>) -> Response {
         ],
     }))
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed::Seed;
+
+    fn app() -> App {
+        let mut world = World::from_seed(&Seed::demo()).unwrap();
+        world.reindex();
+        App::new(
+            "http://127.0.0.1:1".into(),
+            crate::jwt::Signer::generate().unwrap(),
+            world,
+            HashMap::new(),
+            3600,
+            3600,
+            None,
+        )
+    }
+
+    fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    // Passcodes live five minutes; waiting that long in an HTTP test is not an option.
+    #[test]
+    fn expired_passcodes_are_refused() {
+        let app = app();
+        let code = app.new_passcode("IBMid-6650002SSO");
+        lock(&app.passcodes).get_mut(&code).unwrap().expires_at = now() - 1;
+        let err = handle(
+            &app,
+            &HeaderMap::new(),
+            &form(&[("grant_type", GRANT_PASSCODE), ("passcode", &code)]),
+        )
+        .unwrap_err();
+        assert_eq!(err.code, codes::PASSCODE_INVALID);
+        assert!(err.details.contains("expired"), "{}", err.details);
+
+        let fresh = app.new_passcode("IBMid-6650002SSO");
+        let expires = lock(&app.passcodes)[&fresh].expires_at;
+        assert!((expires - now() - 300).abs() <= 1);
+    }
+
+    #[test]
+    fn sessions_end_when_the_user_leaves_the_account() {
+        let app = app();
+        let ok = handle(
+            &app,
+            &HeaderMap::new(),
+            &form(&[
+                ("grant_type", GRANT_PASSWORD),
+                ("username", "demo@example.com"),
+                ("password", "demo-password"),
+            ]),
+        );
+        assert!(ok.is_ok());
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, "Basic Yng6Yng=".parse().unwrap());
+        let tok = handle(
+            &app,
+            &headers,
+            &form(&[
+                ("grant_type", GRANT_PASSWORD),
+                ("username", "demo@example.com"),
+                ("password", "demo-password"),
+            ]),
+        )
+        .unwrap();
+        crate::util::write(&app.world).users[0].accounts =
+            vec![crate::seed::STAGING_ACCOUNT.into()];
+        let err = handle(
+            &app,
+            &headers,
+            &form(&[
+                ("grant_type", GRANT_REFRESH),
+                ("refresh_token", &tok.refresh_token),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(err.code, codes::SESSION_INACTIVE);
+    }
 }

@@ -241,7 +241,10 @@ impl World {
                 return Err(format!("API key {} repeats another key's value", k.name));
             }
             let (owner_iam_id, home) = if let Some(u) = w.user_by_login(&k.owner) {
-                (u.iam_id.clone(), u.accounts[0].clone())
+                (
+                    u.iam_id.clone(),
+                    u.accounts.first().cloned().unwrap_or_default(),
+                )
             } else if let Some(s) = w.service_id_by_ref(&k.owner) {
                 (s.iam_id.clone(), s.account_id.clone())
             } else {

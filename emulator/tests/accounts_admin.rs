@@ -371,3 +371,52 @@ fn binary_refuses_a_bad_seed() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("seed"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn faulted_token_requests_still_count_by_grant_type() {
+    let emu = start();
+    admin(
+        &emu,
+        Method::POST,
+        "/emulator/faults",
+        Some(json!({"path": "/identity/token", "status": 503, "count": 2})),
+    );
+    admin(
+        &emu,
+        Method::POST,
+        "/emulator/faults",
+        Some(json!({"path": "/identity/token", "delay_ms": 10, "count": 1})),
+    );
+    for _ in 0..2 {
+        let (status, _) = token(
+            &emu,
+            &[("grant_type", APIKEY_GRANT), ("apikey", seed::DEMO_APIKEY)],
+            false,
+        );
+        assert_eq!(status, 503);
+    }
+    apikey_login(&emu, seed::DEMO_APIKEY, false); // delayed, then answered
+    apikey_login(&emu, seed::DEMO_APIKEY, false);
+    let (_, stats) = admin(&emu, Method::GET, "/emulator/stats", None);
+    assert_eq!(stats["token_grants"][APIKEY_GRANT], 4, "{stats}");
+    assert_eq!(stats["requests"]["/identity/token"], 4, "{stats}");
+}
+
+#[test]
+fn wrong_methods_on_platform_apis_answer_405() {
+    let emu = start();
+    let t = access_token(&emu);
+    let resp = client()
+        .patch(format!("{}/v1/serviceids/", emu.url()))
+        .bearer_auth(&t)
+        .send()
+        .unwrap();
+    assert_api_error(&json(resp), 405, "BXNIM0060E");
+    let resp = client()
+        .post(format!("{}/identity/keys", emu.url()))
+        .send()
+        .unwrap();
+    assert_api_error(&json(resp), 405, "BXNIM0060E");
+    let resp = client().get(format!("{}/nope", emu.url())).send().unwrap();
+    assert_api_error(&json(resp), 404, "BXNIM0102E");
+}

@@ -1,0 +1,310 @@
+//! `--seed` worlds and `--state` persistence (library and binary).
+
+mod common;
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use common::*;
+use iam_emulator::{Config, Seed};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!(
+            "iam-emu-{name}-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const SEED: &str = r#"{
+  "accounts": [
+    {"id": "acc-main", "name": "Main", "ims_account": "999", "owner": "ci@example.com"},
+    {"id": "acc-side", "name": "Side"}
+  ],
+  "users": [
+    {"username": "ci@example.com", "password": "ci-pass", "given_name": "CI", "family_name": "Bot",
+     "accounts": ["acc-main", "acc-side"]},
+    {"username": "fed@example.com", "password": "idp-pass", "federated": true, "accounts": ["acc-side"]}
+  ],
+  "service_ids": [{"account_id": "acc-main", "name": "deployer", "locked": true}],
+  "api_keys": [
+    {"name": "ci-key", "owner": "ci@example.com", "apikey": "ci-fixed-api-key-value-000000000000000"},
+    {"name": "deploy-key", "owner": "deployer", "apikey": "deployer-fixed-key-value-00000000000000", "disabled": true}
+  ],
+  "resource_groups": [{"account_id": "acc-main", "name": "Default", "default": true},
+                      {"account_id": "acc-main", "name": "ci"}]
+}"#;
+
+#[test]
+fn custom_seed_defines_the_world() {
+    let seed: Seed = serde_json::from_str(SEED).unwrap();
+    let emu = start_with(Config {
+        seed: Some(seed.into()),
+        ..Default::default()
+    });
+    let info = emu.info();
+    assert_eq!(info.apikey, "ci-fixed-api-key-value-000000000000000");
+    assert_eq!(info.username, "ci@example.com");
+    assert_eq!(info.password, "ci-pass");
+    assert_eq!(info.sso_user, "fed@example.com");
+    assert_eq!(info.sso_password, "idp-pass");
+    assert_eq!(info.service_apikey, "", "the only service key is disabled");
+    assert_eq!(info.accounts.len(), 2);
+
+    let tok = apikey_login(&emu, &info.apikey, false);
+    let c = claims(tok["access_token"].as_str().unwrap());
+    assert_eq!(c["account"]["bss"], "acc-main");
+    assert_eq!(c["account"]["ims"], "999");
+    assert_eq!(c["name"], "CI Bot");
+    let e = token(
+        &emu,
+        &[
+            ("grant_type", APIKEY_GRANT),
+            ("apikey", "deployer-fixed-key-value-00000000000000"),
+        ],
+        false,
+    );
+    assert_token_error(&e, 400, "BXNIM0416E");
+    let e = token(
+        &emu,
+        &[
+            ("grant_type", "password"),
+            ("username", "fed@example.com"),
+            ("password", "idp-pass"),
+        ],
+        false,
+    );
+    assert_token_error(&e, 400, "BXNIM0608E");
+
+    let t = tok["access_token"].as_str().unwrap();
+    // acc-side got a Default group although the seed names none.
+    let (_, side) = json(
+        get(&emu, "/v2/resource_groups?account_id=acc-side", Some(t))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(side["resources"][0]["name"], "Default");
+    assert_eq!(side["resources"][0]["default"], true);
+    let (_, main) = json(
+        get(&emu, "/v2/resource_groups?account_id=acc-main", Some(t))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(main["resources"].as_array().unwrap().len(), 2);
+    let (_, sids) = json(
+        get(&emu, "/v1/serviceids/?account_id=acc-main", Some(t))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(sids["serviceids"][0]["name"], "deployer");
+    assert_eq!(sids["serviceids"][0]["locked"], true);
+
+    // Ids derive from names: a second emulator from the same seed agrees.
+    let again = start_with(Config {
+        seed: Some(serde_json::from_str::<Seed>(SEED).unwrap().into()),
+        ..Default::default()
+    });
+    let t2 = access_token(&again);
+    let (_, sids2) = json(
+        get(&again, "/v1/serviceids/?account_id=acc-main", Some(&t2))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(sids["serviceids"][0]["id"], sids2["serviceids"][0]["id"]);
+}
+
+#[test]
+fn state_survives_a_restart_including_the_signing_key() {
+    let dir = TempDir::new("state");
+    let state = dir.path("state.json");
+    let config = || Config {
+        state: Some(state.clone()),
+        ..Default::default()
+    };
+    let emu = start_with(config());
+    assert!(state.exists(), "the state file is written at start");
+    let session = apikey_login(&emu, &emu.info().apikey, true);
+    let t = session["access_token"].as_str().unwrap().to_owned();
+    let (status, sid) = json(
+        client()
+            .post(format!("{}/v1/serviceids/", emu.url()))
+            .bearer_auth(&t)
+            .json(&json!({"account_id": iam_emulator::seed::DEMO_ACCOUNT, "name": "persisted"}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, 201);
+    let (_, key) = json(
+        client()
+            .post(format!("{}/v1/apikeys", emu.url()))
+            .bearer_auth(&t)
+            .json(&json!({"name": "k", "iam_id": sid["iam_id"]}))
+            .send()
+            .unwrap(),
+    );
+    let value = key["apikey"].as_str().unwrap().to_owned();
+    drop(emu);
+
+    let emu = start_with(config());
+    // The old access token still verifies (same key), and the world is as we left it.
+    let path = format!("/v1/serviceids/{}", sid["id"].as_str().unwrap());
+    let (status, got) = json(get(&emu, &path, Some(&t)).send().unwrap());
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(got["name"], "persisted");
+    apikey_login(&emu, &value, false);
+    let (status, _) = token(
+        &emu,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", session["refresh_token"].as_str().unwrap()),
+        ],
+        true,
+    );
+    assert_eq!(status, 200, "refresh tokens survive too");
+    // No temp files are left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "state.json")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn state_is_flushed_in_the_background_while_running() {
+    let dir = TempDir::new("bg");
+    let state = dir.path("state.json");
+    let emu = start_with(Config {
+        state: Some(state.clone()),
+        ..Default::default()
+    });
+    let t = access_token(&emu);
+    let (status, _) = json(
+        client()
+            .post(format!("{}/v1/serviceids/", emu.url()))
+            .bearer_auth(&t)
+            .json(&json!({"account_id": iam_emulator::seed::DEMO_ACCOUNT, "name": "background"}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, 201);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let text = std::fs::read_to_string(&state).unwrap_or_default();
+        if text.contains("\"background\"") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "state was not written while running"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_corrupt_state_file_is_refused() {
+    let dir = TempDir::new("corrupt");
+    let state = dir.path("state.json");
+    std::fs::write(&state, "{ not json").unwrap();
+    let err = iam_emulator::spawn(Config {
+        state: Some(state),
+        ..Default::default()
+    })
+    .err()
+    .expect("refused");
+    assert!(err.to_string().contains("state"), "{err}");
+}
+
+fn start_binary(args: &[&str], state: &Path) -> (Child, Value) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iam-emulator"))
+        .args(args)
+        .arg("--state")
+        .arg(state)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (
+        child,
+        serde_json::from_str(&line).unwrap_or_else(|_| panic!("ready line: {line}")),
+    )
+}
+
+#[test]
+fn binary_flushes_state_on_sigterm_and_resumes() {
+    let dir = TempDir::new("bin");
+    let state = dir.path("state.json");
+    let seed = dir.path("seed.json");
+    std::fs::write(&seed, SEED).unwrap();
+    let (mut child, info) = start_binary(&["--seed", seed.to_str().unwrap()], &state);
+    let url = info["url"].as_str().unwrap().to_owned();
+    let (status, tok) = json(
+        client()
+            .post(format!("{url}/identity/token"))
+            .form(&[
+                ("grant_type", APIKEY_GRANT),
+                ("apikey", info["apikey"].as_str().unwrap()),
+            ])
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, 200);
+    let t = tok["access_token"].as_str().unwrap().to_owned();
+    let (status, sid) = json(
+        client()
+            .post(format!("{url}/v1/serviceids/"))
+            .bearer_auth(&t)
+            .json(&json!({"account_id": "acc-main", "name": "from-binary"}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, 201);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+
+    // Resumed: the state wins over the seed, the token from before still works.
+    let (mut child, info) = start_binary(&[], &state);
+    let url = info["url"].as_str().unwrap().to_owned();
+    assert_eq!(info["username"], "ci@example.com");
+    let resp = client()
+        .request(
+            Method::GET,
+            format!("{url}/v1/serviceids/{}", sid["id"].as_str().unwrap()),
+        )
+        .bearer_auth(&t)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
