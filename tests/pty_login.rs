@@ -203,3 +203,54 @@ fn federated_user_on_a_terminal_is_told_to_use_sso() {
     expect(&mut p, &mut t, "iamctl login --sso");
     finish(&mut p, &mut t);
 }
+
+#[test]
+fn answering_yes_opens_the_passcode_page_in_the_browser() {
+    let env = TestEnv::new();
+    let info = env.info().clone();
+    let code = env.passcode(&info.sso_user);
+    // $BROWSER is a script that records the URL it was asked to open.
+    let dir = env.home().join("..").join(format!(
+        "browser-{}",
+        env.url().len() + std::process::id() as usize
+    ));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let opened = dir.join("opened");
+    let script = dir.join("browser.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"$1\" > '{}'\n", opened.display()),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let script_s = script.display().to_string();
+    let mut p = spawn(
+        &env,
+        &[
+            "login",
+            "--sso",
+            "-a",
+            &env.url(),
+            "-c",
+            "2bb2c3d4e5f64a7b8c9d0e1f2a3bb222",
+            "--no-region",
+        ],
+        &[("DISPLAY", ":99"), ("BROWSER", &script_s)],
+    );
+    let mut t = String::new();
+    expect(
+        &mut p,
+        &mut t,
+        "Open the URL in the default browser? [Y/n] > ",
+    );
+    p.send_line("").unwrap_or_else(|e| panic!("{e}")); // Enter: the default, yes
+    expect(&mut p, &mut t, "One-time code > ");
+    p.send_line(&code).unwrap_or_else(|e| panic!("{e}"));
+    expect(&mut p, &mut t, "Resource group:   Default");
+    finish(&mut p, &mut t);
+    let url = std::fs::read_to_string(&opened).unwrap_or_default();
+    assert_eq!(url.trim(), format!("{}/identity/passcode", env.url()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
