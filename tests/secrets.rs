@@ -212,3 +212,27 @@ fn config_setting_opts_in_to_the_file_store() {
         .run()
         .code(2);
 }
+
+#[test]
+fn logout_without_keyring_clears_the_token_and_retries_the_secrets_later() {
+    let env = TestEnv::new();
+    env.login();
+    assert_eq!(env.keyring_entries().len(), 2);
+    env.iamctl(["logout"])
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .run()
+        .code(6)
+        .stderr_contains("run 'iamctl logout' again");
+    let session = env.session();
+    assert!(session["login"].is_null());
+    assert_eq!(
+        session["pending_deletes"].as_array().map(|a| a.len()),
+        Some(2)
+    );
+    assert_eq!(env.keyring_entries().len(), 2);
+    env.iamctl(["oauth-tokens"]).run().code(3);
+    // With the keyring back, the next logout finishes the job.
+    env.iamctl(["logout"]).run().success();
+    assert_eq!(env.keyring_entries(), Vec::<String>::new());
+    assert!(env.session()["pending_deletes"].is_null());
+}

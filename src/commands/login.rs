@@ -222,6 +222,11 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         skip_ssl_validation: skip_ssl,
         region,
         login: None,
+        // Secrets an earlier logout could not delete stay listed for the next logout.
+        pending_deletes: previous
+            .as_ref()
+            .map(|s| s.pending_deletes.clone())
+            .unwrap_or_default(),
     };
     let mut login = Login {
         method,
