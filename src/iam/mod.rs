@@ -8,8 +8,6 @@
 
 pub mod errors;
 pub mod jwt;
-// Redaction rules for the HTTP trace that hooks into `Client::execute` (not wired yet).
-#[allow(dead_code)]
 pub mod trace;
 
 use crate::endpoints::Endpoints;
@@ -201,10 +199,10 @@ impl Client {
                 return Err(CliError::failed("Could not repeat a streaming request."));
             };
             *req.timeout_mut() = Some(remaining.max(Duration::from_millis(1)));
-            // Trace hook: a later `IBMCLOUD_TRACE` prints `req` here through `trace::`.
+            trace::request(&req);
             let started = Instant::now();
             let outcome = self.http.execute(req);
-            let _elapsed = started.elapsed(); // Trace hook: the response is printed here.
+            trace::response(&outcome, started.elapsed());
             let backoff = Duration::from_millis(250u64 << (attempt - 1).min(4));
             match outcome {
                 Ok(resp) => {
