@@ -1,6 +1,7 @@
 //! The hot path of `oauth-tokens`, proven with strace: with a valid cached token the binary
 //! opens only the session file (and probes the `current` pointer), and makes no socket, so
 //! no keyring (D-Bus), no network, no HTTP client.
+#![cfg(target_os = "linux")]
 
 mod common;
 use common::*;

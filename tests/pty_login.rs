@@ -254,3 +254,34 @@ fn answering_yes_opens_the_passcode_page_in_the_browser() {
     assert_eq!(url.trim(), format!("{}/identity/passcode", env.url()));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn ctrl_c_at_the_hidden_prompt_exits_130_and_restores_the_terminal() {
+    let env = TestEnv::new();
+    // The terminal settings (`stty -g`) before and after iamctl, in the same pty. The shell
+    // ignores SIGINT so it survives the Ctrl-C; iamctl installs its own handler.
+    let script = format!(
+        "stty echo; trap '' INT; echo \"before=$(stty -g)\"; {BIN} login --sso --no-browser -a {} ; \
+         echo \"rc=$?\"; echo \"after=$(stty -g)\"",
+        env.url()
+    );
+    let mut cmd = env.command("sh");
+    cmd.args(["-c", &script]);
+    let mut p = spawn_command(cmd, Some(TIMEOUT_MS)).unwrap_or_else(|e| panic!("{e}"));
+    let mut t = String::new();
+    expect(&mut p, &mut t, "One-time code > ");
+    p.send_control('c').unwrap_or_else(|e| panic!("{e}"));
+    expect(&mut p, &mut t, "rc=130");
+    finish(&mut p, &mut t);
+    let setting = |key: &str| {
+        t.lines()
+            .find_map(|l| l.trim().strip_prefix(key).map(str::to_string))
+            .unwrap_or_else(|| panic!("no {key} in\n{t}"))
+    };
+    assert_eq!(
+        setting("before="),
+        setting("after="),
+        "terminal not restored:\n{t}"
+    );
+    assert!(!env.session_file().exists());
+}
