@@ -225,8 +225,15 @@ pub fn fresh_session(store: &SessionStore, out: &Out) -> Result<Session> {
     };
     apply_tokens(&mut login, &tokens);
     if let Some(new_rt) = tokens.usable_refresh_token() {
-        secrets.set(&rt_id, new_rt)?;
-        login.secrets.refresh_token = true;
+        // IAM may have retired the old refresh token already: keep the new access token
+        // even if the keyring refuses the new refresh token now.
+        match secrets.set(&rt_id, new_rt) {
+            Ok(()) => login.secrets.refresh_token = true,
+            Err(e) => out.warn(&format!(
+                "could not store the renewed refresh token ({}); once this token expires, run 'iamctl login'",
+                e.message
+            )),
+        }
     }
     session.login = Some(login);
     store.save(&lock, &session)?;
