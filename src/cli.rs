@@ -66,6 +66,9 @@ pub enum Command {
     /// Log out of a named session and remove it
     #[command(name = "session-delete")]
     SessionDelete(SessionDeleteArgs),
+    /// Show or change iamctl's settings
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// IAM commands (each is also available without the `iam` prefix)
     #[command(subcommand)]
     Iam(IamCommand),
@@ -211,6 +214,28 @@ pub fn fast_oauth_tokens(args: &[OsString]) -> Option<TokenFormat> {
         "env" => Some(TokenFormat::Env),
         _ => None,
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Show or set where secrets are kept: the OS keyring (default) or a plain file
+    #[command(name = "secret-store")]
+    SecretStore(SecretStoreArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SecretStoreChoice {
+    /// The OS keyring (Secret Service, Keychain, Credential Manager)
+    Keyring,
+    /// secrets.json in the iamctl home, mode 0600, unencrypted (warns on every use)
+    File,
+}
+
+#[derive(Debug, Args)]
+pub struct SecretStoreArgs {
+    /// The store to use from now on; without it, print the current one
+    #[arg(value_enum)]
+    pub store: Option<SecretStoreChoice>,
 }
 
 #[derive(Debug, Clone, Args)]

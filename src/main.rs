@@ -81,6 +81,7 @@ fn main() {
         Command::Token(TokenCommand::Decode(a)) => a.output.output,
         Command::Sessions(a) => a.output.output,
         Command::Logout(_)
+        | Command::Config(_)
         | Command::Exec(_)
         | Command::SessionSwitch(_)
         | Command::SessionDelete(_) => Format::Text,
@@ -96,6 +97,7 @@ fn main() {
     let result = match &cli.command {
         Command::Login(a) => commands::login::run(a, &out),
         Command::Logout(a) => commands::logout::run(a, &out),
+        Command::Config(c) => commands::config::run(c, &out),
         Command::Target(a) => commands::target::run(a, &out),
         Command::Exec(a) => commands::exec::run(a, &out),
         Command::Token(t) => commands::token::run(t, &out),

@@ -105,6 +105,48 @@ impl Theme for IbmTheme {
     }
 }
 
+/// Ctrl-C at a prompt: the hidden-input prompt has turned echo off and the menus hide the
+/// cursor, and the default SIGINT death would leave the terminal that way. The handler puts
+/// the terminal back as it was before the first prompt and exits 130.
+#[cfg(unix)]
+mod interrupt {
+    use std::sync::{Once, OnceLock};
+
+    static SAVED: OnceLock<libc::termios> = OnceLock::new();
+
+    extern "C" fn on_sigint(_: libc::c_int) {
+        // Only async-signal-safe calls here.
+        if let Some(t) = SAVED.get() {
+            unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, t) };
+        }
+        let msg = b"\x1b[?25h\n";
+        unsafe {
+            libc::write(libc::STDERR_FILENO, msg.as_ptr().cast(), msg.len());
+            libc::_exit(130);
+        }
+    }
+
+    pub fn install() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            let mut t = std::mem::MaybeUninit::<libc::termios>::uninit();
+            // SAFETY: tcgetattr fills `t` when it returns 0; the handler only reads SAVED.
+            unsafe {
+                if libc::tcgetattr(libc::STDIN_FILENO, t.as_mut_ptr()) == 0 {
+                    let _ = SAVED.set(t.assume_init());
+                }
+                let handler: extern "C" fn(libc::c_int) = on_sigint;
+                libc::signal(libc::SIGINT, handler as libc::sighandler_t);
+            }
+        });
+    }
+}
+
+fn guard_terminal() {
+    #[cfg(unix)]
+    interrupt::install();
+}
+
 fn prompt_error(e: dialoguer::Error) -> CliError {
     let dialoguer::Error::IO(io) = e;
     if io.kind() == std::io::ErrorKind::Interrupted {
@@ -116,6 +158,7 @@ fn prompt_error(e: dialoguer::Error) -> CliError {
 
 /// `PROMPT [Y/n] > `, answered with y/n and Enter.
 pub fn confirm(term: &Term, prompt: &str, default: bool) -> Result<bool> {
+    guard_terminal();
     dialoguer::Confirm::with_theme(&IbmTheme)
         .with_prompt(prompt)
         .default(default)
@@ -126,6 +169,7 @@ pub fn confirm(term: &Term, prompt: &str, default: bool) -> Result<bool> {
 
 /// Hidden input (`One-time code > `, `Password> `, `API key> `).
 pub fn secret(term: &Term, prompt: &str) -> Result<String> {
+    guard_terminal();
     dialoguer::Password::with_theme(&IbmTheme)
         .with_prompt(prompt)
         .interact_on(term)
@@ -134,6 +178,7 @@ pub fn secret(term: &Term, prompt: &str) -> Result<String> {
 
 /// Visible input (`Email> `).
 pub fn text(term: &Term, prompt: &str, allow_empty: bool) -> Result<String> {
+    guard_terminal();
     dialoguer::Input::<String>::with_theme(&IbmTheme)
         .with_prompt(prompt)
         .allow_empty(allow_empty)

@@ -25,7 +25,8 @@ pub enum StoreKind {
     File,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SecretKind {
     RefreshToken,
     ApiKey,

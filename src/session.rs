@@ -68,6 +68,18 @@ pub struct Session {
     /// `None` once logged out (endpoint and region stay).
     #[serde(default)]
     pub login: Option<Login>,
+    /// Secrets a `logout` could not delete (keyring unreachable); the next `logout` retries.
+    /// Names only, never values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_deletes: Vec<PendingDelete>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PendingDelete {
+    pub store: crate::secrets::StoreKind,
+    pub iam_endpoint: String,
+    pub iam_id: String,
+    pub kind: crate::secrets::SecretKind,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

@@ -154,6 +154,7 @@ fn password_login_on_a_terminal_with_skipped_region() {
     let info = env.info().clone();
     let mut p = spawn(&env, &["login", "-a", &env.url()], &[]);
     let mut t = String::new();
+    expect(&mut p, &mut t, &format!("API endpoint: {}", env.url()));
     expect(&mut p, &mut t, "Email> ");
     p.send_line(&info.username)
         .unwrap_or_else(|e| panic!("{e}"));
@@ -201,4 +202,86 @@ fn federated_user_on_a_terminal_is_told_to_use_sso() {
     expect(&mut p, &mut t, "FAILED");
     expect(&mut p, &mut t, "iamctl login --sso");
     finish(&mut p, &mut t);
+}
+
+#[test]
+fn answering_yes_opens_the_passcode_page_in_the_browser() {
+    let env = TestEnv::new();
+    let info = env.info().clone();
+    let code = env.passcode(&info.sso_user);
+    // $BROWSER is a script that records the URL it was asked to open.
+    let dir = env.home().join("..").join(format!(
+        "browser-{}",
+        env.url().len() + std::process::id() as usize
+    ));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let opened = dir.join("opened");
+    let script = dir.join("browser.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"$1\" > '{}'\n", opened.display()),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let script_s = script.display().to_string();
+    let mut p = spawn(
+        &env,
+        &[
+            "login",
+            "--sso",
+            "-a",
+            &env.url(),
+            "-c",
+            "2bb2c3d4e5f64a7b8c9d0e1f2a3bb222",
+            "--no-region",
+        ],
+        &[("DISPLAY", ":99"), ("BROWSER", &script_s)],
+    );
+    let mut t = String::new();
+    expect(
+        &mut p,
+        &mut t,
+        "Open the URL in the default browser? [Y/n] > ",
+    );
+    p.send_line("").unwrap_or_else(|e| panic!("{e}")); // Enter: the default, yes
+    expect(&mut p, &mut t, "One-time code > ");
+    p.send_line(&code).unwrap_or_else(|e| panic!("{e}"));
+    expect(&mut p, &mut t, "Resource group:   Default");
+    finish(&mut p, &mut t);
+    let url = std::fs::read_to_string(&opened).unwrap_or_default();
+    assert_eq!(url.trim(), format!("{}/identity/passcode", env.url()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ctrl_c_at_the_hidden_prompt_exits_130_and_restores_the_terminal() {
+    let env = TestEnv::new();
+    // The terminal settings (`stty -g`) before and after iamctl, in the same pty. The shell
+    // ignores SIGINT so it survives the Ctrl-C; iamctl installs its own handler.
+    let script = format!(
+        "stty echo; trap '' INT; echo \"before=$(stty -g)\"; {BIN} login --sso --no-browser -a {} ; \
+         echo \"rc=$?\"; echo \"after=$(stty -g)\"",
+        env.url()
+    );
+    let mut cmd = env.command("sh");
+    cmd.args(["-c", &script]);
+    let mut p = spawn_command(cmd, Some(TIMEOUT_MS)).unwrap_or_else(|e| panic!("{e}"));
+    let mut t = String::new();
+    expect(&mut p, &mut t, "One-time code > ");
+    p.send_control('c').unwrap_or_else(|e| panic!("{e}"));
+    expect(&mut p, &mut t, "rc=130");
+    finish(&mut p, &mut t);
+    let setting = |key: &str| {
+        t.lines()
+            .find_map(|l| l.trim().strip_prefix(key).map(str::to_string))
+            .unwrap_or_else(|| panic!("no {key} in\n{t}"))
+    };
+    assert_eq!(
+        setting("before="),
+        setting("after="),
+        "terminal not restored:\n{t}"
+    );
+    assert!(!env.session_file().exists());
 }

@@ -179,3 +179,60 @@ fn hot_path_needs_no_keyring() {
         .success()
         .stdout_is("IAM token:  Bearer <JWT>\n");
 }
+
+#[test]
+fn config_setting_opts_in_to_the_file_store() {
+    let env = TestEnv::without_keyring_check();
+    let no_bus = "unix:path=/nonexistent/bus";
+    env.iamctl(["config", "secret-store"])
+        .run()
+        .success()
+        .stdout_is("keyring\n");
+    env.iamctl(["config", "secret-store", "file"])
+        .run()
+        .success()
+        .stderr_contains("unencrypted");
+    env.iamctl(["config", "secret-store"])
+        .run()
+        .success()
+        .stdout_is("file\n");
+    // The variable overrides the setting.
+    env.iamctl(["config", "secret-store"])
+        .env("IAMCTL_SECRET_STORE", "keyring")
+        .run()
+        .success()
+        .stdout_is("keyring\n");
+    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .stdin(env.apikey())
+        .run()
+        .success()
+        .stderr_contains("WARNING: secrets are kept unencrypted in");
+    env.iamctl(["config", "secret-store", "nowhere"])
+        .run()
+        .code(2);
+}
+
+#[test]
+fn logout_without_keyring_clears_the_token_and_retries_the_secrets_later() {
+    let env = TestEnv::new();
+    env.login();
+    assert_eq!(env.keyring_entries().len(), 2);
+    env.iamctl(["logout"])
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .run()
+        .code(6)
+        .stderr_contains("run 'iamctl logout' again");
+    let session = env.session();
+    assert!(session["login"].is_null());
+    assert_eq!(
+        session["pending_deletes"].as_array().map(|a| a.len()),
+        Some(2)
+    );
+    assert_eq!(env.keyring_entries().len(), 2);
+    env.iamctl(["oauth-tokens"]).run().code(3);
+    // With the keyring back, the next logout finishes the job.
+    env.iamctl(["logout"]).run().success();
+    assert_eq!(env.keyring_entries(), Vec::<String>::new());
+    assert!(env.session()["pending_deletes"].is_null());
+}

@@ -61,6 +61,17 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
             "-g needs an account, but --no-account was given.",
         ));
     }
+    // A stored key (--keyring) is a credential source of its own.
+    if stored.is_none() && term.is_none() && !has_credential_source(args) {
+        return Err(no_credentials_error());
+    }
+
+    // Fail closed before asking for or sending credentials if there is nowhere safe to keep
+    // the secrets.
+    let store_kind = secrets::configured_kind(&store.home)?;
+    let secret_store = secrets::open(store_kind, &store.home)?;
+
+    out.say(&format!("API endpoint: {}", endpoints.api));
     let credential = match &stored {
         Some(k) => Credential::ApiKey(super::stored_keys::secret_for_login(
             &store.home,
@@ -69,12 +80,6 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         )?),
         None => credential(args, term.as_ref())?,
     };
-
-    // Fail closed before authenticating if there is nowhere safe to keep the secrets.
-    let store_kind = secrets::configured_kind(&store.home)?;
-    let secret_store = secrets::open(store_kind, &store.home)?;
-
-    out.say(&format!("API endpoint: {}", endpoints.api));
     let client = Client::new(endpoints.clone(), skip_ssl)?;
 
     let (method, mut tokens, apikey) = match credential {
@@ -230,6 +235,11 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         skip_ssl_validation: skip_ssl,
         region,
         login: None,
+        // Secrets an earlier logout could not delete stay listed for the next logout.
+        pending_deletes: previous
+            .as_ref()
+            .map(|s| s.pending_deletes.clone())
+            .unwrap_or_default(),
     };
     let mut login = Login {
         method,
@@ -370,12 +380,22 @@ fn credential(args: &LoginArgs, term: Option<&Term>) -> Result<Credential> {
                 password,
             })
         }
-        None => Err(CliError::usage(
-            "No credentials given, and there is no terminal to ask for them.",
-        )
-        .hint("use --apikey @FILE (or --apikey - to read it from stdin, or IBMCLOUD_API_KEY)")
-        .hint("or 'echo CODE | iamctl login --sso', or -u USER -p PASSWORD")),
+        None => Err(no_credentials_error()),
     }
+}
+
+/// Whether the flags or the environment name a credential (so no prompt is needed to pick one).
+fn has_credential_source(args: &LoginArgs) -> bool {
+    args.apikey.is_some()
+        || args.sso
+        || args.username.is_some()
+        || std::env::var("IBMCLOUD_API_KEY").is_ok_and(|v| !v.trim().is_empty())
+}
+
+fn no_credentials_error() -> CliError {
+    CliError::usage("No credentials given, and there is no terminal to ask for them.")
+        .hint("use --apikey @FILE (or --apikey - to read it from stdin, or IBMCLOUD_API_KEY)")
+        .hint("or 'echo CODE | iamctl login --sso', or -u USER -p PASSWORD")
 }
 
 /// `KEY`, `@FILE` (plain, or IBM's JSON key file), or `-` (stdin).

@@ -1,12 +1,14 @@
 //! `iamctl logout`: deletes the session's secrets and forgets the login; the API endpoint
 //! and region stay, like IBM's CLI. Also the way out of a corrupt session file.
+//!
+//! If the secret store cannot be reached, the token still leaves the disk, the secrets'
+//! names are kept as `pending_deletes`, and the next `logout` deletes them.
 
-use super::secret_id;
 use crate::cli::LogoutArgs;
-use crate::error::{Result, io_error};
+use crate::error::{CliError, Result, io_error};
 use crate::output::Out;
-use crate::secrets::{self, SecretKind};
-use crate::session::SessionStore;
+use crate::secrets::{self, SecretId, SecretKind};
+use crate::session::{PendingDelete, SessionStore};
 
 pub fn run(_args: &LogoutArgs, out: &Out) -> Result<()> {
     let store = SessionStore::open()?;
@@ -27,32 +29,38 @@ pub fn run(_args: &LogoutArgs, out: &Out) -> Result<()> {
         out.ok();
         return Ok(());
     };
-    let mut failure = None;
+    let mut todo = std::mem::take(&mut session.pending_deletes);
     if let Some(login) = session.login.take() {
-        let kinds: Vec<SecretKind> = [
+        for (present, kind) in [
             (login.secrets.refresh_token, SecretKind::RefreshToken),
             (login.secrets.apikey, SecretKind::ApiKey),
-        ]
-        .into_iter()
-        .filter(|(present, _)| *present)
-        .map(|(_, k)| k)
-        .collect();
-        if !kinds.is_empty() {
-            let deleted = secrets::open(login.secrets.store, &store.home).and_then(|s| {
-                kinds
-                    .iter()
-                    .try_for_each(|k| s.delete(&secret_id(&session, &store, &login.iam_id, *k)))
-            });
-            if let Err(e) = deleted {
-                failure = Some(e);
+        ] {
+            if present {
+                todo.push(PendingDelete {
+                    store: login.secrets.store,
+                    iam_endpoint: session.iam_endpoint.clone(),
+                    iam_id: login.iam_id.clone(),
+                    kind,
+                });
             }
         }
-        // The token leaves the disk even if the keyring could not be reached.
-        store.save(&lock, &session)?;
     }
+    let mut failure: Option<CliError> = None;
+    for item in todo {
+        let id = SecretId::new(&item.iam_endpoint, &store.name, &item.iam_id, item.kind);
+        let deleted = secrets::open(item.store, &store.home).and_then(|s| s.delete(&id));
+        if let Err(e) = deleted {
+            failure.get_or_insert(e);
+            session.pending_deletes.push(item);
+        }
+    }
+    // The token leaves the disk even if the keyring could not be reached.
+    store.save(&lock, &session)?;
     drop(lock);
     match failure {
-        Some(e) => Err(e.hint("the session itself was cleared; run 'iamctl logout' again once the keyring is reachable")),
+        Some(e) => Err(e.hint(
+            "the token was removed from disk; run 'iamctl logout' again once the keyring is reachable to delete the secrets",
+        )),
         None => {
             out.ok();
             Ok(())

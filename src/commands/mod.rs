@@ -2,6 +2,7 @@
 //! target JSON, secret names, and `fresh_session` (the single-flight token refresh).
 
 pub mod api_keys;
+pub mod config;
 pub mod exec;
 pub mod login;
 pub mod logout;
@@ -230,8 +231,15 @@ pub fn fresh_session(store: &SessionStore, out: &Out) -> Result<Session> {
     };
     apply_tokens(&mut login, &tokens);
     if let Some(new_rt) = tokens.usable_refresh_token() {
-        secrets.set(&rt_id, new_rt)?;
-        login.secrets.refresh_token = true;
+        // IAM may have retired the old refresh token already: keep the new access token
+        // even if the keyring refuses the new refresh token now.
+        match secrets.set(&rt_id, new_rt) {
+            Ok(()) => login.secrets.refresh_token = true,
+            Err(e) => out.warn(&format!(
+                "could not store the renewed refresh token ({}); once this token expires, run 'iamctl login'",
+                e.message
+            )),
+        }
     }
     session.login = Some(login);
     store.save(&lock, &session)?;
