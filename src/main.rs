@@ -1,3 +1,112 @@
+//! iamctl: parse, dispatch, render errors, exit with the documented codes.
+
+mod cli;
+mod commands;
+mod endpoints;
+mod error;
+mod iam;
+mod output;
+mod progress;
+mod prompt;
+mod secrets;
+mod session;
+
+use clap::Parser;
+use cli::{Cli, Command, IamCommand, TokenCommand};
+use error::CliError;
+use output::{Format, Out};
+
+fn quiet_from_env() -> bool {
+    std::env::var("IBMCLOUD_QUIET")
+        .map(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
+        .unwrap_or(false)
+}
+
+fn fail(out: &Out, e: &CliError) -> ! {
+    use std::io::Write;
+    let text = format!("{}{}", out.failed_header(), e.render());
+    let _ = std::io::stderr().write_all(text.as_bytes());
+    std::process::exit(e.exit_code());
+}
+
+fn run_iam(cmd: &IamCommand, out: &Out) -> error::Result<()> {
+    use commands::{api_keys, service_ids, stored_keys};
+    match cmd {
+        IamCommand::OauthTokens(a) => commands::oauth_tokens::run(a, out),
+        IamCommand::ServiceIdCreate(a) => service_ids::create(a, out),
+        IamCommand::ServiceIds(a) => service_ids::list(a, out),
+        IamCommand::ServiceId(a) => service_ids::show(a, out),
+        IamCommand::ServiceIdUpdate(a) => service_ids::update(a, out),
+        IamCommand::ServiceIdDelete(a) => service_ids::delete(a, out),
+        IamCommand::ServiceIdLock(a) => service_ids::lock(a, out),
+        IamCommand::ServiceIdUnlock(a) => service_ids::unlock(a, out),
+        IamCommand::ServiceApiKeyCreate(a) => api_keys::service_create(a, out),
+        IamCommand::ServiceApiKeys(a) => api_keys::service_list(a, out),
+        IamCommand::ServiceApiKey(a) => api_keys::service_show(a, out),
+        IamCommand::ServiceApiKeyUpdate(a) => api_keys::service_update(a, out),
+        IamCommand::ServiceApiKeyDelete(a) => api_keys::service_delete(a, out),
+        IamCommand::ServiceApiKeyLock(a) => api_keys::service_lock(a, out),
+        IamCommand::ServiceApiKeyUnlock(a) => api_keys::service_unlock(a, out),
+        IamCommand::ApiKeyCreate(a) => api_keys::user_create(a, out),
+        IamCommand::ApiKeys(a) => api_keys::user_list(a, out),
+        IamCommand::ApiKey(a) => api_keys::user_show(a, out),
+        IamCommand::ApiKeyUpdate(a) => api_keys::user_update(a, out),
+        IamCommand::ApiKeyDelete(a) => api_keys::user_delete(a, out),
+        IamCommand::ApiKeyLock(a) => api_keys::user_lock(a, out),
+        IamCommand::ApiKeyUnlock(a) => api_keys::user_unlock(a, out),
+        IamCommand::StoredKeys(a) => stored_keys::list(a, out),
+        IamCommand::StoredKeyDelete(a) => stored_keys::delete(a, out),
+    }
+}
+
 fn main() {
-    println!("iamctl {}", env!("CARGO_PKG_VERSION"));
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if let Some(format) = cli::fast_oauth_tokens(&args) {
+        let quiet = quiet_from_env();
+        let out = Out::new(quiet, format.base());
+        progress::init(quiet);
+        if let Err(e) = commands::oauth_tokens::run(&cli::OauthTokensArgs { output: format }, &out)
+        {
+            fail(&out, &e);
+        }
+        return;
+    }
+    // Usage errors exit 2 (clap), --help/--version exit 0.
+    let cli = Cli::parse();
+    let quiet = cli.quiet || quiet_from_env();
+    let format = match &cli.command {
+        Command::Login(a) => a.output.output,
+        Command::Target(a) => a.output.output,
+        Command::Iam(c) | Command::IamFlat(c) => c.format(),
+        Command::Token(TokenCommand::Decode(a)) => a.output.output,
+        Command::Sessions(a) => a.output.output,
+        Command::Logout(_)
+        | Command::Config(_)
+        | Command::Exec(_)
+        | Command::SessionSwitch(_)
+        | Command::SessionDelete(_) => Format::Text,
+    };
+    let out = Out::new(quiet, format);
+    // Nothing here touches the network or the keyring: the hot path stays one file read.
+    progress::init(quiet);
+    if let Some(name) = &cli.session
+        && let Err(e) = session::set_session_flag(name)
+    {
+        fail(&out, &e);
+    }
+    let result = match &cli.command {
+        Command::Login(a) => commands::login::run(a, &out),
+        Command::Logout(a) => commands::logout::run(a, &out),
+        Command::Config(c) => commands::config::run(c, &out),
+        Command::Target(a) => commands::target::run(a, &out),
+        Command::Exec(a) => commands::exec::run(a, &out),
+        Command::Token(t) => commands::token::run(t, &out),
+        Command::Sessions(a) => commands::sessions::list(a, &out),
+        Command::SessionSwitch(a) => commands::sessions::switch(a, &out),
+        Command::SessionDelete(a) => commands::sessions::delete(a, &out),
+        Command::Iam(c) | Command::IamFlat(c) => run_iam(c, &out),
+    };
+    if let Err(e) = result {
+        fail(&out, &e);
+    }
 }

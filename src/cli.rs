@@ -1,0 +1,885 @@
+//! Every clap definition: the single source for help, completions and man pages.
+//!
+//! Argument structs only; the behaviour lives in `commands/`. The `iam` namespace is one
+//! enum, `IamCommand`, reachable as `iamctl iam <cmd>` and flattened as `iamctl <cmd>`, so
+//! new IAM commands are one variant each.
+
+use crate::output::{Format, TokenFormat};
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "iamctl",
+    version,
+    about = "A fast, safe, scriptable command line for IBM Cloud IAM",
+    long_about = "A fast, safe, scriptable command line for IBM Cloud Identity and Access Management.\n\n\
+                  Log in once (API key, password or SSO one-time code), then get fresh IAM tokens \
+                  with 'iamctl oauth-tokens'. Secrets live in the OS keyring.",
+    max_term_width = 100,
+    after_help = "Examples:\n  \
+        iamctl login --apikey @apikey.json --no-region\n  \
+        iamctl --session prod oauth-tokens --output raw\n  \
+        IAMCTL_TRACE=/tmp/iam.trace iamctl target\n\n\
+        Environment:\n  \
+        IAMCTL_SESSION=NAME       the session to use (--session wins)\n  \
+        IAMCTL_TRACE, IBMCLOUD_TRACE=true|PATH\n                            \
+        trace HTTP to stderr or append to PATH, secrets hidden (IAMCTL_TRACE wins)"
+)]
+pub struct Cli {
+    /// Print only data and errors (also IBMCLOUD_QUIET=true)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Use the named session for this command (also IAMCTL_SESSION; the flag wins over it
+    /// and over 'iamctl session-switch')
+    #[arg(long, global = true, value_name = "NAME")]
+    pub session: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in to IBM Cloud with an API key, a password or an SSO one-time code
+    Login(LoginArgs),
+    /// Log out: forget the tokens and delete the session's secrets from the keyring
+    Logout(LogoutArgs),
+    /// Show or change the targeted account, region and resource group
+    Target(TargetArgs),
+    /// Run a command with a fresh IAM token in its environment
+    Exec(ExecArgs),
+    /// Inspect access tokens
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            iamctl token decode\n  \
+            iamctl oauth-tokens | iamctl token decode - --output json"
+    )]
+    Token(TokenCommand),
+    /// List the named sessions (accounts, environments) and which one is active
+    Sessions(SessionsArgs),
+    /// Make a named session the active one, without logging in again
+    #[command(name = "session-switch")]
+    SessionSwitch(SessionSwitchArgs),
+    /// Log out of a named session and remove it
+    #[command(name = "session-delete")]
+    SessionDelete(SessionDeleteArgs),
+    /// Show or change iamctl's settings
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// IAM commands (each is also available without the `iam` prefix)
+    #[command(subcommand)]
+    Iam(IamCommand),
+    #[command(flatten)]
+    IamFlat(IamCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IamCommand {
+    /// Print the current IAM access token, refreshing it first if it is about to expire
+    #[command(name = "oauth-tokens")]
+    OauthTokens(OauthTokensArgs),
+
+    /// Create a service ID in the current account
+    #[command(name = "service-id-create")]
+    ServiceIdCreate(ServiceIdCreateArgs),
+    /// List the service IDs of the current account
+    #[command(name = "service-ids")]
+    ServiceIds(ListArgs),
+    /// Show a service ID (every service ID with that name, since names are not unique)
+    #[command(name = "service-id")]
+    ServiceId(ServiceIdShowArgs),
+    /// Rename a service ID or change its description
+    #[command(name = "service-id-update")]
+    ServiceIdUpdate(ServiceIdUpdateArgs),
+    /// Delete a service ID and its API keys
+    #[command(name = "service-id-delete")]
+    ServiceIdDelete(ServiceIdChangeArgs),
+    /// Lock a service ID so that it cannot be changed or deleted
+    #[command(name = "service-id-lock")]
+    ServiceIdLock(ServiceIdChangeArgs),
+    /// Unlock a service ID
+    #[command(name = "service-id-unlock")]
+    ServiceIdUnlock(ServiceIdChangeArgs),
+
+    /// Create an API key for a service ID
+    #[command(name = "service-api-key-create")]
+    ServiceApiKeyCreate(ServiceApiKeyCreateArgs),
+    /// List the API keys of a service ID
+    #[command(name = "service-api-keys")]
+    ServiceApiKeys(ServiceApiKeysArgs),
+    /// Show an API key of a service ID
+    #[command(name = "service-api-key")]
+    ServiceApiKey(ServiceApiKeyShowArgs),
+    /// Rename an API key of a service ID or change its description
+    #[command(name = "service-api-key-update")]
+    ServiceApiKeyUpdate(ServiceApiKeyUpdateArgs),
+    /// Delete an API key of a service ID
+    #[command(name = "service-api-key-delete")]
+    ServiceApiKeyDelete(ServiceApiKeyChangeArgs),
+    /// Lock an API key of a service ID so that it cannot be changed or deleted
+    #[command(name = "service-api-key-lock")]
+    ServiceApiKeyLock(ServiceApiKeyChangeArgs),
+    /// Unlock an API key of a service ID
+    #[command(name = "service-api-key-unlock")]
+    ServiceApiKeyUnlock(ServiceApiKeyChangeArgs),
+
+    /// Create an API key for yourself (the logged-in identity)
+    #[command(name = "api-key-create")]
+    ApiKeyCreate(ApiKeyCreateArgs),
+    /// List your API keys in the current account
+    #[command(name = "api-keys")]
+    ApiKeys(ListArgs),
+    /// Show one of your API keys
+    #[command(name = "api-key")]
+    ApiKey(ApiKeyShowArgs),
+    /// Rename one of your API keys or change its description
+    #[command(name = "api-key-update")]
+    ApiKeyUpdate(ApiKeyUpdateArgs),
+    /// Delete one of your API keys
+    #[command(name = "api-key-delete")]
+    ApiKeyDelete(ApiKeyChangeArgs),
+    /// Lock one of your API keys so that it cannot be changed or deleted
+    #[command(name = "api-key-lock")]
+    ApiKeyLock(ApiKeyChangeArgs),
+    /// Unlock one of your API keys
+    #[command(name = "api-key-unlock")]
+    ApiKeyUnlock(ApiKeyChangeArgs),
+
+    /// List the API keys kept in the OS keyring with --keyring (never their secrets)
+    #[command(name = "stored-keys")]
+    StoredKeys(ListArgs),
+    /// Remove an API key kept with --keyring from this machine (the key stays valid in IAM)
+    #[command(
+        name = "stored-key-delete",
+        long_about = "Remove an API key kept with --keyring from this machine: its secret leaves the \
+                      OS keyring and its entry leaves stored-keys.json.\n\n\
+                      The key itself is NOT deleted in IAM and stays valid: delete it with \
+                      'iamctl service-api-key-delete' or 'iamctl api-key-delete'."
+    )]
+    StoredKeyDelete(StoredKeyDeleteArgs),
+}
+
+impl IamCommand {
+    /// The `--output` format the command was given (text for commands without one).
+    pub fn format(&self) -> Format {
+        use IamCommand as C;
+        match self {
+            C::OauthTokens(a) => a.output.base(),
+            C::ServiceIdCreate(a) => a.output.output,
+            C::ServiceIds(a) | C::ApiKeys(a) | C::StoredKeys(a) => a.output.output,
+            C::ServiceId(a) => a.output.output,
+            C::ServiceIdUpdate(a) => a.output.output,
+            C::ServiceIdDelete(a) | C::ServiceIdLock(a) | C::ServiceIdUnlock(a) => a.output.output,
+            C::ServiceApiKeyCreate(a) => a.key.output.output,
+            C::ServiceApiKeys(a) => a.output.output,
+            C::ServiceApiKey(a) => a.output.output,
+            C::ServiceApiKeyUpdate(a) => a.output.output,
+            C::ServiceApiKeyDelete(a) | C::ServiceApiKeyLock(a) | C::ServiceApiKeyUnlock(a) => {
+                a.output.output
+            }
+            C::ApiKeyCreate(a) => a.key.output.output,
+            C::ApiKey(a) => a.output.output,
+            C::ApiKeyUpdate(a) => a.output.output,
+            C::ApiKeyDelete(a) | C::ApiKeyLock(a) | C::ApiKeyUnlock(a) => a.output.output,
+            C::StoredKeyDelete(a) => a.output.output,
+        }
+    }
+}
+
+/// The hot path's shortcut past clap: `oauth-tokens` or `iam oauth-tokens`, optionally with
+/// `--output FORMAT` / `--output=FORMAT`, and nothing else. Building the whole clap tree
+/// (every IAM command, twice: under `iam` and flattened) costs more than the rest of a cached
+/// `oauth-tokens` run, and that command is what scripts call in loops. Anything else,
+/// including `-q`, `--session` and every error, goes through clap as usual; a unit test keeps
+/// this in step with clap's parse.
+pub fn fast_oauth_tokens(args: &[OsString]) -> Option<TokenFormat> {
+    let args: Vec<&str> = args.iter().map(|a| a.to_str()).collect::<Option<_>>()?;
+    let rest = match args.as_slice() {
+        ["oauth-tokens", rest @ ..] | ["iam", "oauth-tokens", rest @ ..] => rest,
+        _ => return None,
+    };
+    let value = match rest {
+        [] => return Some(TokenFormat::Text),
+        ["--output", v] => *v,
+        [one] => one.strip_prefix("--output=")?,
+        _ => return None,
+    };
+    match value.to_ascii_lowercase().as_str() {
+        "text" => Some(TokenFormat::Text),
+        "json" => Some(TokenFormat::Json),
+        "raw" => Some(TokenFormat::Raw),
+        "env" => Some(TokenFormat::Env),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Show or set where secrets are kept: the OS keyring (default) or a plain file
+    #[command(name = "secret-store")]
+    SecretStore(SecretStoreArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SecretStoreChoice {
+    /// The OS keyring (Secret Service, Keychain, Credential Manager)
+    Keyring,
+    /// secrets.json in the iamctl home, mode 0600, unencrypted (warns on every use)
+    File,
+}
+
+#[derive(Debug, Args)]
+pub struct SecretStoreArgs {
+    /// The store to use from now on; without it, print the current one
+    #[arg(value_enum)]
+    pub store: Option<SecretStoreChoice>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Output format: text or json
+    #[arg(long, value_name = "FORMAT", value_enum, ignore_case = true, default_value_t = Format::Text)]
+    pub output: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// API endpoint (default https://cloud.ibm.com; remembered)
+    #[arg(short = 'a', long = "api-endpoint", value_name = "URL")]
+    pub api_endpoint: Option<String>,
+
+    /// API key: the key, @FILE, or - to read it from stdin (also IBMCLOUD_API_KEY)
+    #[arg(long, value_name = "KEY|@FILE|-", conflicts_with_all = ["sso", "username"])]
+    pub apikey: Option<String>,
+
+    /// Log in with a one-time code from the SSO passcode page (read from stdin without a terminal)
+    #[arg(long, conflicts_with = "username")]
+    pub sso: bool,
+
+    /// Log in with an API key kept in the OS keyring by 'api-key-create --keyring NAME' or
+    /// 'service-api-key-create --keyring NAME' (see 'iamctl stored-keys')
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["apikey", "sso", "username"])]
+    pub keyring: Option<String>,
+
+    /// User name (email) for a password login
+    #[arg(short = 'u', value_name = "USER")]
+    pub username: Option<String>,
+
+    /// Password (prompted for, hidden, when omitted on a terminal; read from stdin otherwise)
+    #[arg(short = 'p', value_name = "PASSWORD", requires = "username")]
+    pub password: Option<String>,
+
+    /// Account to target
+    #[arg(short = 'c', value_name = "ACCOUNT_ID", conflicts_with = "no_account")]
+    pub account: Option<String>,
+
+    /// Do not target an account
+    #[arg(long)]
+    pub no_account: bool,
+
+    /// Region to target
+    #[arg(short = 'r', value_name = "REGION", conflicts_with = "no_region")]
+    pub region: Option<String>,
+
+    /// Do not target a region (and do not ask for one)
+    #[arg(long)]
+    pub no_region: bool,
+
+    /// Resource group to target (name or ID; default: the account's default group)
+    #[arg(short = 'g', value_name = "RESOURCE_GROUP")]
+    pub resource_group: Option<String>,
+
+    /// Do not offer to open the SSO page in a browser (the URL is printed either way)
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// Do not verify TLS certificates (remembered; warns on every use)
+    #[arg(long)]
+    pub skip_ssl_validation: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {}
+
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// Switch to another account (the token is re-scoped to it)
+    #[arg(short = 'c', value_name = "ACCOUNT_ID")]
+    pub account: Option<String>,
+
+    /// Target a region
+    #[arg(short = 'r', value_name = "REGION", conflicts_with = "unset_region")]
+    pub region: Option<String>,
+
+    /// Target a resource group (name or ID)
+    #[arg(
+        short = 'g',
+        value_name = "RESOURCE_GROUP",
+        conflicts_with = "unset_resource_group"
+    )]
+    pub resource_group: Option<String>,
+
+    /// Stop targeting a region
+    #[arg(long)]
+    pub unset_region: bool,
+
+    /// Stop targeting a resource group
+    #[arg(long)]
+    pub unset_resource_group: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+impl TargetArgs {
+    pub fn changes_anything(&self) -> bool {
+        self.account.is_some()
+            || self.region.is_some()
+            || self.resource_group.is_some()
+            || self.unset_region
+            || self.unset_resource_group
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    iamctl oauth-tokens\n  \
+    curl -H \"Authorization: Bearer $(iamctl oauth-tokens --output raw)\" https://iam.cloud.ibm.com/v1/apikeys\n  \
+    eval \"$(iamctl oauth-tokens --output env)\"   # sets IBMCLOUD_IAM_TOKEN and IC_IAM_TOKEN\n  \
+    iamctl oauth-tokens --output json | jq -r .iam_token")]
+pub struct OauthTokensArgs {
+    /// Output format: text ('IAM token:  Bearer <jwt>'), json, raw (the bare token, no
+    /// 'Bearer'), or env (export lines for IBMCLOUD_IAM_TOKEN and IC_IAM_TOKEN, valued
+    /// 'Bearer <jwt>')
+    #[arg(long, value_name = "FORMAT", value_enum, ignore_case = true, default_value_t = TokenFormat::Text)]
+    pub output: TokenFormat,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Run a command with a fresh IAM token in its environment.\n\n\
+        The token is renewed first if it is about to expire, then COMMAND runs with \
+        IBMCLOUD_IAM_TOKEN and IC_IAM_TOKEN (read by the IBM Terraform provider) set to \
+        'Bearer <jwt>', and IAMCTL_SESSION set to the session used. Standard input, output \
+        and error are the command's own; iamctl prints nothing on success, never the token. \
+        The exit status is the command's (on Unix iamctl becomes the command, so signals \
+        reach it directly). A command that cannot be found exits 127, one that cannot be \
+        run exits 126, like a shell.",
+    after_help = "Examples:\n  \
+        iamctl exec -- terraform plan\n  \
+        iamctl --session prod exec -- sh -c 'curl -sH \"Authorization: $IBMCLOUD_IAM_TOKEN\" https://iam.cloud.ibm.com/v1/apikeys'"
+)]
+pub struct ExecArgs {
+    /// The command to run and its arguments (after '--')
+    #[arg(
+        value_name = "COMMAND",
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Show a token's claims and when it expires (no signature check, no network)
+    #[command(
+        long_about = "Show an access token's claims and when it expires, in local time.\n\n\
+            Decodes the JWT payload only: the signature is NOT checked, so the output says \
+            what the token claims, not that IAM issued it. Nothing is sent over the network. \
+            Without TOKEN, the session's current token is shown as it is (even expired; run \
+            'iamctl oauth-tokens' to renew it).",
+        after_help = "Examples:\n  \
+            iamctl token decode\n  \
+            iamctl token decode --output json | jq .account.bss\n  \
+            iamctl --session prod oauth-tokens | iamctl token decode -"
+    )]
+    Decode(TokenDecodeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenDecodeArgs {
+    /// The token, with or without 'Bearer ', or - to read it from stdin (safer: arguments
+    /// are visible to other users in the process list); default: the session's token
+    #[arg(value_name = "TOKEN|-", allow_hyphen_values = true)]
+    pub token: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "List the named sessions: name, user, account, API endpoint and whether the \
+        access token is still valid. The active session (chosen by --session, else \
+        IAMCTL_SESSION, else 'iamctl session-switch', else 'default') is marked with '*'.\n\n\
+        Create a session with 'iamctl --session NAME login ...'.",
+    after_help = "Examples:\n  \
+        iamctl sessions\n  \
+        iamctl sessions --output json | jq -r '.[] | select(.active) | .name'"
+)]
+pub struct SessionsArgs {
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Make a named session the active one for every later command that has no \
+        --session flag and no IAMCTL_SESSION variable. Nothing is sent to IBM Cloud: the \
+        session keeps its own login, account and tokens.",
+    after_help = "Examples:\n  \
+        iamctl --session staging login -a https://test.cloud.ibm.com --sso\n  \
+        iamctl session-switch staging\n  \
+        iamctl session-switch default"
+)]
+pub struct SessionSwitchArgs {
+    /// The session to make active (see 'iamctl sessions')
+    #[arg(value_name = "NAME")]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Log out of a named session (its refresh token and API key leave the \
+        keyring) and remove its file. 'iamctl logout' only clears a session: its API \
+        endpoint and region stay, and it is still listed.",
+    after_help = "Examples:\n  \
+        iamctl session-delete staging"
+)]
+pub struct SessionDeleteArgs {
+    /// The session to remove (see 'iamctl sessions')
+    #[arg(value_name = "NAME")]
+    pub name: String,
+}
+
+/// Skips the confirmation prompt.
+#[derive(Debug, Clone, Args)]
+pub struct ForceArgs {
+    /// Do not ask for confirmation (needed without a terminal)
+    #[arg(short, long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceIdCreateArgs {
+    /// Name of the new service ID (names need not be unique)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Description of the service ID
+    #[arg(short, long, value_name = "DESCRIPTION")]
+    pub description: Option<String>,
+
+    /// Lock the service ID so that it cannot be changed or deleted until unlocked
+    #[arg(long)]
+    pub lock: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceIdShowArgs {
+    /// Name or ID (ServiceId-...) of the service ID
+    #[arg(value_name = "NAME|ID")]
+    pub service_id: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description"]))]
+pub struct ServiceIdUpdateArgs {
+    /// Name or ID (ServiceId-...) of the service ID
+    #[arg(value_name = "NAME|ID")]
+    pub service_id: String,
+
+    /// New name
+    #[arg(short = 'n', long = "name", value_name = "NEW_NAME")]
+    pub new_name: Option<String>,
+
+    /// New description
+    #[arg(short, long, value_name = "DESCRIPTION")]
+    pub description: Option<String>,
+
+    /// Accepted for compatibility with ibmcloud scripts; updates do not ask for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Delete, lock, unlock.
+#[derive(Debug, Args)]
+pub struct ServiceIdChangeArgs {
+    /// Name or ID (ServiceId-...) of the service ID
+    #[arg(value_name = "NAME|ID")]
+    pub service_id: String,
+
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LeakAction {
+    None,
+    Disable,
+    Delete,
+}
+
+impl LeakAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeakAction::None => "none",
+            LeakAction::Disable => "disable",
+            LeakAction::Delete => "delete",
+        }
+    }
+}
+
+/// What both key-creating commands accept.
+#[derive(Debug, Args)]
+pub struct KeyCreateArgs {
+    /// Name of the new API key
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Description of the API key
+    #[arg(short, long, value_name = "DESCRIPTION")]
+    pub description: Option<String>,
+
+    /// Save the key as JSON (name, description, created_at, apikey, ...) in a new file, mode
+    /// 0600; the secret is then not printed
+    #[arg(long, value_name = "FILE", conflicts_with = "keyring")]
+    pub file: Option<std::path::PathBuf>,
+
+    /// Keep the key in the OS keyring under NAME (see 'iamctl stored-keys', 'iamctl login
+    /// --keyring NAME'); the secret is never printed, and reaches disk only if you opted in
+    /// to the file secret store (IAMCTL_SECRET_STORE=file)
+    #[arg(long, value_name = "NAME")]
+    pub keyring: Option<String>,
+
+    /// Replace an existing --file, or an existing --keyring entry of that name
+    #[arg(short, long)]
+    pub force: bool,
+
+    /// Lock the API key so that it cannot be changed or deleted until unlocked
+    #[arg(long)]
+    pub lock: bool,
+
+    /// What IAM does if it finds the key leaked
+    #[arg(long, value_name = "ACTION", value_enum, ignore_case = true)]
+    pub action_if_leaked: Option<LeakAction>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceApiKeyCreateArgs {
+    #[command(flatten)]
+    pub key: KeyCreateArgs,
+
+    /// Name or ID (ServiceId-...) of the service ID that owns the key
+    #[arg(value_name = "SERVICE_ID")]
+    pub service_id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiKeyCreateArgs {
+    #[command(flatten)]
+    pub key: KeyCreateArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceApiKeysArgs {
+    /// Name or ID (ServiceId-...) of the service ID
+    #[arg(value_name = "SERVICE_ID")]
+    pub service_id: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceApiKeyShowArgs {
+    /// Name or ID (ApiKey-...) of the API key
+    #[arg(value_name = "NAME|ID")]
+    pub key: String,
+
+    /// Name or ID (ServiceId-...) of the service ID that owns the key
+    #[arg(value_name = "SERVICE_ID")]
+    pub service_id: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description"]))]
+pub struct ServiceApiKeyUpdateArgs {
+    /// Name or ID (ApiKey-...) of the API key
+    #[arg(value_name = "NAME|ID")]
+    pub key: String,
+
+    /// Name or ID (ServiceId-...) of the service ID that owns the key
+    #[arg(value_name = "SERVICE_ID")]
+    pub service_id: String,
+
+    /// New name
+    #[arg(short = 'n', long = "name", value_name = "NEW_NAME")]
+    pub new_name: Option<String>,
+
+    /// New description
+    #[arg(short, long, value_name = "DESCRIPTION")]
+    pub description: Option<String>,
+
+    /// Accepted for compatibility with ibmcloud scripts; updates do not ask for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceApiKeyChangeArgs {
+    /// Name or ID (ApiKey-...) of the API key
+    #[arg(value_name = "NAME|ID")]
+    pub key: String,
+
+    /// Name or ID (ServiceId-...) of the service ID that owns the key
+    #[arg(value_name = "SERVICE_ID")]
+    pub service_id: String,
+
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiKeyShowArgs {
+    /// Name or ID (ApiKey-...) of the API key
+    #[arg(value_name = "NAME|ID")]
+    pub key: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description"]))]
+pub struct ApiKeyUpdateArgs {
+    /// Name or ID (ApiKey-...) of the API key
+    #[arg(value_name = "NAME|ID")]
+    pub key: String,
+
+    /// New name
+    #[arg(short = 'n', long = "name", value_name = "NEW_NAME")]
+    pub new_name: Option<String>,
+
+    /// New description
+    #[arg(short, long, value_name = "DESCRIPTION")]
+    pub description: Option<String>,
+
+    /// Accepted for compatibility with ibmcloud scripts; updates do not ask for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiKeyChangeArgs {
+    /// Name or ID (ApiKey-...) of the API key
+    #[arg(value_name = "NAME|ID")]
+    pub key: String,
+
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StoredKeyDeleteArgs {
+    /// Name the key was stored under with --keyring
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("iamctl").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn oauth_tokens_is_reachable_with_and_without_iam() {
+        for argv in [&["oauth-tokens"][..], &["iam", "oauth-tokens"][..]] {
+            let cli = parse(argv).unwrap_or_else(|e| panic!("{e}"));
+            assert!(matches!(
+                cli.command,
+                Command::Iam(IamCommand::OauthTokens(_))
+                    | Command::IamFlat(IamCommand::OauthTokens(_))
+            ));
+        }
+        let cli = parse(&["oauth-tokens", "--output", "JSON"]).unwrap_or_else(|e| panic!("{e}"));
+        let Command::IamFlat(IamCommand::OauthTokens(a)) = cli.command else {
+            panic!("wrong command")
+        };
+        assert_eq!(a.output, TokenFormat::Json);
+    }
+
+    #[test]
+    fn the_runtime_commands_show_an_example_in_their_help() {
+        let mut root = Cli::command();
+        root.build();
+        for path in [
+            &["exec"][..],
+            &["token"][..],
+            &["token", "decode"][..],
+            &["sessions"][..],
+            &["session-switch"][..],
+            &["session-delete"][..],
+            &["oauth-tokens"][..],
+        ] {
+            let mut cmd = &mut root;
+            for name in path {
+                cmd = cmd
+                    .find_subcommand_mut(name)
+                    .unwrap_or_else(|| panic!("no subcommand {path:?}"));
+            }
+            let help = cmd.render_long_help().to_string();
+            assert!(help.contains("Examples:\n  iamctl "), "{path:?}:\n{help}");
+        }
+        assert!(
+            Cli::command()
+                .render_long_help()
+                .to_string()
+                .contains("iamctl --session prod")
+        );
+    }
+
+    #[test]
+    fn the_oauth_tokens_shortcut_agrees_with_clap() {
+        let clap_format = |argv: &[&str]| match parse(argv) {
+            Ok(Cli {
+                command:
+                    Command::Iam(IamCommand::OauthTokens(a))
+                    | Command::IamFlat(IamCommand::OauthTokens(a)),
+                quiet: false,
+                session: None,
+            }) => Some(a.output),
+            _ => None,
+        };
+        let os = |argv: &[&str]| argv.iter().map(OsString::from).collect::<Vec<_>>();
+        for argv in [
+            &["oauth-tokens"][..],
+            &["iam", "oauth-tokens"][..],
+            &["oauth-tokens", "--output", "raw"][..],
+            &["oauth-tokens", "--output", "ENV"][..],
+            &["iam", "oauth-tokens", "--output=json"][..],
+            &["oauth-tokens", "--output=Text"][..],
+        ] {
+            let fast = fast_oauth_tokens(&os(argv));
+            assert!(fast.is_some(), "{argv:?}");
+            assert_eq!(fast, clap_format(argv), "{argv:?}");
+        }
+        // Everything else is clap's: other flags, errors, help.
+        for argv in [
+            &["oauth-tokens", "-q"][..],
+            &["--session", "x", "oauth-tokens"][..],
+            &["oauth-tokens", "--session", "x"][..],
+            &["oauth-tokens", "--output", "yaml"][..],
+            &["oauth-tokens", "--output"][..],
+            &["oauth-tokens", "--help"][..],
+            &["oauth-tokens", "--output", "raw", "extra"][..],
+            &["iam"][..],
+            &[][..],
+        ] {
+            assert_eq!(fast_oauth_tokens(&os(argv)), None, "{argv:?}");
+        }
+    }
+
+    #[test]
+    fn exec_takes_everything_after_the_separator() {
+        let cli = parse(&["exec", "--", "terraform", "plan", "--output", "json", "-q"])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let Command::Exec(a) = cli.command else {
+            panic!("wrong command")
+        };
+        assert_eq!(a.command, ["terraform", "plan", "--output", "json", "-q"]);
+        assert!(!cli.quiet);
+        let cli = parse(&["--session", "prod", "exec", "env"]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cli.session.as_deref(), Some("prod"));
+    }
+
+    #[test]
+    fn api_key_starting_with_a_dash_works_with_equals() {
+        let cli = parse(&["login", "--apikey=-abc"]).unwrap_or_else(|e| panic!("{e}"));
+        let Command::Login(a) = cli.command else {
+            panic!("wrong command")
+        };
+        assert_eq!(a.apikey.as_deref(), Some("-abc"));
+        let cli = parse(&["login", "--apikey", "-"]).unwrap_or_else(|e| panic!("{e}"));
+        let Command::Login(a) = cli.command else {
+            panic!("wrong command")
+        };
+        assert_eq!(a.apikey.as_deref(), Some("-"));
+    }
+
+    #[test]
+    fn conflicting_flags_are_usage_errors() {
+        for argv in [
+            &["login", "--apikey", "k", "--sso"][..],
+            &["login", "-c", "a", "--no-account"][..],
+            &["login", "-p", "pw"][..],
+            &["target", "-r", "us-south", "--unset-region"][..],
+            &["oauth-tokens", "--output", "yaml"][..],
+        ] {
+            let err = match parse(argv) {
+                Err(e) => e,
+                Ok(_) => panic!("{argv:?} accepted"),
+            };
+            assert_eq!(err.exit_code(), 2, "{argv:?}");
+        }
+    }
+}

@@ -1,0 +1,832 @@
+//! API keys of service IDs (`service-api-key*`) and of the logged-in identity (`api-key*`):
+//! one implementation, two scopes.
+//!
+//! Creating a key is the one step whose result cannot be fetched again, so every destination
+//! for the secret (`--file`, `--keyring`) is made ready before IAM is asked for the key. If
+//! the secret still cannot be saved afterwards, it is shown once rather than lost.
+
+use super::service_ids::{IamCtx, ambiguous, change_error, confirm, is_id, resolve_service_id};
+use super::stored_keys;
+use crate::cli::{
+    ApiKeyChangeArgs, ApiKeyCreateArgs, ApiKeyShowArgs, ApiKeyUpdateArgs, ForceArgs, KeyCreateArgs,
+    ListArgs, ServiceApiKeyChangeArgs, ServiceApiKeyCreateArgs, ServiceApiKeyShowArgs,
+    ServiceApiKeyUpdateArgs, ServiceApiKeysArgs,
+};
+use crate::error::{CliError, Result};
+use crate::iam::identity::{ApiKey, NewApiKey, Tagged};
+use crate::output::Out;
+use serde_json::{Value, json};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Whose keys a command works on.
+struct Scope {
+    /// The owner's IAM ID: `iam-ServiceId-...` or the user's.
+    iam_id: String,
+    /// The service ID as the user named it; `None` for the user's own keys.
+    service: Option<String>,
+}
+
+impl Scope {
+    fn service(ctx: &IamCtx, arg: &str) -> Result<Scope> {
+        let sid = resolve_service_id(ctx, arg)?;
+        Ok(Scope {
+            iam_id: sid.iam_id,
+            service: Some(arg.to_string()),
+        })
+    }
+
+    fn user(ctx: &IamCtx) -> Scope {
+        Scope {
+            iam_id: ctx.login.iam_id.clone(),
+            service: None,
+        }
+    }
+
+    /// `API key NAME of service ID SID under account ACCT` / `API key NAME under account ACCT`.
+    fn subject(&self, out: &Out, key: &str, ctx: &IamCtx) -> String {
+        match &self.service {
+            Some(s) => format!(
+                "API key {} of service ID {} under account {}",
+                out.em(key),
+                out.em(s),
+                out.em(ctx.account_id())
+            ),
+            None => format!(
+                "API key {} under account {}",
+                out.em(key),
+                out.em(ctx.account_id())
+            ),
+        }
+    }
+
+    /// What the success lines call the key.
+    fn label(&self) -> &'static str {
+        if self.service.is_some() {
+            "Service ID API key"
+        } else {
+            "API key"
+        }
+    }
+
+    fn owner_phrase(&self) -> String {
+        match &self.service {
+            Some(s) => format!("of service ID {s}"),
+            None => "of yours".to_string(),
+        }
+    }
+
+    fn command(&self, verb: &str, key_id: &str) -> String {
+        match &self.service {
+            Some(s) => format!("iamctl service-api-key-{verb} {key_id} {}", shell_word(s)),
+            None => format!("iamctl api-key-{verb} {key_id}"),
+        }
+    }
+}
+
+/// Quotes a word for a copy-and-paste hint when it needs it.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:/@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// One key of the scope by name or ID; a key of another identity is refused.
+fn resolve_key(ctx: &IamCtx, scope: &Scope, arg: &str) -> Result<ApiKey> {
+    if is_id(arg, "ApiKey-") {
+        let key = ctx
+            .api()
+            .get_api_key(arg)
+            .map_err(|e| e.into_cli(&format!("Could not get API key {arg}")))?
+            .value;
+        if key.iam_id != scope.iam_id {
+            let mut err = CliError::failed(format!(
+                "API key {arg} is not an API key {}.",
+                scope.owner_phrase()
+            ));
+            if scope.service.is_none() && key.iam_id.starts_with("iam-ServiceId-") {
+                err = err.hint("for a service ID's key use the service-api-key-* commands");
+            }
+            return Err(err);
+        }
+        return Ok(key);
+    }
+    let mut found: Vec<ApiKey> = list_keys(ctx, scope)?
+        .into_iter()
+        .filter(|k| k.name == arg)
+        .collect();
+    match found.len() {
+        0 => Err(CliError::failed(format!(
+            "API key '{arg}' {} was not found in account {}.",
+            scope.owner_phrase(),
+            ctx.account_id()
+        ))),
+        1 => Ok(found.remove(0)),
+        _ => {
+            let ids: Vec<&str> = found.iter().map(|k| k.id.as_str()).collect();
+            Err(ambiguous("API key", arg, &scope.owner_phrase(), &ids))
+        }
+    }
+}
+
+fn list_keys(ctx: &IamCtx, scope: &Scope) -> Result<Vec<ApiKey>> {
+    ctx.api()
+        .list_api_keys(ctx.account_id(), &scope.iam_id)
+        .map_err(|e| e.into_cli("Could not list API keys"))
+}
+
+/// The table for one key; `secret` adds the `API Key` row (only ever for a new key).
+fn key_table(out: &Out, key: &ApiKey, secret: Option<&str>, extra: &[(&str, String)]) -> String {
+    let mut rows = vec![
+        ("ID", key.id.clone()),
+        ("Name", key.name.clone()),
+        ("Description", key.description.clone().unwrap_or_default()),
+        ("Created At", key.created_at.clone()),
+    ];
+    if let Some(s) = secret {
+        rows.push(("API Key", s.to_string()));
+    }
+    rows.push(("Locked", key.locked.to_string()));
+    rows.extend(extra.iter().cloned());
+    out.key_values(&rows)
+}
+
+// ---- where a new key's secret goes ----------------------------------------------------------
+
+/// A `--file` destination, made ready before the key exists.
+enum KeyFile {
+    /// Created with O_CREAT|O_EXCL (0600); removed again if no key is made.
+    New { path: PathBuf, file: File },
+    /// `--force` over an existing file: a 0600 temp file beside it, renamed over it at the
+    /// end, so the old file stays intact until the new content is complete.
+    Replace {
+        path: PathBuf,
+        tmp: tempfile::NamedTempFile,
+    },
+}
+
+impl KeyFile {
+    /// Refuses (before any key exists) what cannot be written: an existing file without
+    /// `-f`, anything but a regular file, a missing or unwritable directory.
+    fn prepare(path: &Path, force: bool) -> Result<KeyFile> {
+        let shown = path.display();
+        match std::fs::symlink_metadata(path) {
+            Ok(meta) => {
+                if !force {
+                    return Err(CliError::failed(format!(
+                        "The file {shown} already exists; iamctl does not overwrite key files."
+                    ))
+                    .hint("pass -f to replace it, or choose another --file"));
+                }
+                if !(meta.is_file() || meta.file_type().is_symlink()) {
+                    return Err(CliError::failed(format!(
+                        "{shown} is not a regular file; iamctl replaces only files."
+                    ))
+                    .hint(
+                        "no API key was created; choose a --file path for a new or existing file",
+                    ));
+                }
+                let dir = match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                let tmp = tempfile::Builder::new()
+                    .prefix(".iamctl-key-")
+                    .tempfile_in(&dir)
+                    .map_err(|e| {
+                        CliError::failed(format!(
+                            "Cannot write the key file {shown}: cannot create a file in {}: {e}",
+                            dir.display()
+                        ))
+                        .hint("no API key was created; choose a --file in a writable directory")
+                    })?;
+                Ok(KeyFile::Replace {
+                    path: path.to_path_buf(),
+                    tmp,
+                })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut opts = OpenOptions::new();
+                opts.write(true).create_new(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    opts.mode(0o600);
+                }
+                let file = opts.open(path).map_err(|e| {
+                    CliError::failed(format!("Cannot create the key file {shown}: {e}"))
+                        .hint("no API key was created; choose a --file in an existing, writable directory")
+                })?;
+                Ok(KeyFile::New {
+                    path: path.to_path_buf(),
+                    file,
+                })
+            }
+            Err(e) => Err(
+                CliError::failed(format!("Cannot use the key file {shown}: {e}"))
+                    .hint("no API key was created"),
+            ),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            KeyFile::New { path, .. } | KeyFile::Replace { path, .. } => path,
+        }
+    }
+
+    /// The key was never made: leave no trace (only files this command created go).
+    fn abandon(self) {
+        match self {
+            KeyFile::New { path, file } => {
+                drop(file);
+                let _ = std::fs::remove_file(path);
+            }
+            KeyFile::Replace { tmp, .. } => drop(tmp),
+        }
+    }
+
+    fn commit(self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            KeyFile::New { path, mut file } => {
+                let res = file.write_all(bytes).and_then(|_| file.sync_all());
+                if res.is_err() {
+                    // A half-written key file is worse than none.
+                    drop(file);
+                    let _ = std::fs::remove_file(&path);
+                }
+                res
+            }
+            KeyFile::Replace { path, mut tmp } => {
+                tmp.write_all(bytes)?;
+                tmp.as_file().sync_all()?;
+                tmp.persist(&path).map_err(|e| e.error)?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// What `--file` writes: IBM's key file fields plus the IDs.
+fn key_file_json(key: &ApiKey, secret: &str) -> Value {
+    json!({
+        "name": key.name,
+        "description": key.description.clone().unwrap_or_default(),
+        "created_at": key.created_at,
+        "apikey": secret,
+        "id": key.id,
+        "iam_id": key.iam_id,
+        "account_id": key.account_id,
+    })
+}
+
+enum Destination {
+    /// Shown on stdout (text table or JSON).
+    Show,
+    File(KeyFile),
+    Keyring(Box<stored_keys::Pending>),
+}
+
+fn create(ctx: &IamCtx, scope: &Scope, args: &KeyCreateArgs, out: &Out) -> Result<()> {
+    let dest = if let Some(path) = &args.file {
+        Destination::File(KeyFile::prepare(path, args.force)?)
+    } else if let Some(name) = &args.keyring {
+        Destination::Keyring(Box::new(stored_keys::Pending::prepare(
+            name,
+            args.force,
+            &ctx.session,
+        )?))
+    } else {
+        Destination::Show
+    };
+    match &scope.service {
+        Some(_) => out.say(&format!(
+            "Creating {} as {}...",
+            scope.subject(out, &args.name, ctx),
+            out.em(ctx.user())
+        )),
+        None => out.say(&format!(
+            "Creating API key {} under {} as {}...",
+            out.em(&args.name),
+            out.em(ctx.account_id()),
+            out.em(ctx.user())
+        )),
+    }
+    let new = NewApiKey {
+        name: &args.name,
+        description: args.description.as_deref(),
+        iam_id: &scope.iam_id,
+        account_id: ctx.account_id(),
+        action_when_leaked: args.action_if_leaked.map(|a| a.as_str()),
+        lock: args.lock,
+    };
+    let key = match ctx.api().create_api_key(&new) {
+        Ok(k) => k,
+        Err(e) => {
+            match dest {
+                Destination::File(f) => f.abandon(),
+                Destination::Keyring(_) | Destination::Show => {}
+            }
+            return Err(e.into_cli(&format!("Could not create API key {}", args.name)));
+        }
+    };
+    let Some(secret) = key.secret().map(str::to_string) else {
+        return Err(CliError::failed(format!(
+            "IAM created API key {} but did not return its secret.",
+            key.id
+        ))
+        .hint(format!(
+            "delete it, since nobody can use it: '{}'",
+            scope.command("delete", &key.id)
+        )));
+    };
+    let created_line = if scope.service.is_some() {
+        format!("Service ID API key {} is created", out.em(&key.name))
+    } else {
+        format!("API key {} was created", out.em(&key.name))
+    };
+
+    // Where the secret went, as an extra table row and JSON field; or the reason it could
+    // not go there, in which case it is shown once instead.
+    let saved: std::result::Result<(&str, String), CliError> = match dest {
+        Destination::Show => {
+            show_new_key(out, &key, &secret, &created_line);
+            return Ok(());
+        }
+        Destination::File(f) => {
+            let path = f.path().display().to_string();
+            let bytes = key_file_json(&key, &secret).to_string().into_bytes();
+            match f.commit(&bytes) {
+                Ok(()) => Ok(("file", path)),
+                Err(e) => Err(CliError::failed(format!(
+                    "API key {} was created, but the key file {path} could not be written: {e}",
+                    key.id
+                ))),
+            }
+        }
+        Destination::Keyring(pending) => {
+            let name = pending.name().to_string();
+            match pending.commit(&key, &secret) {
+                Ok(()) => Ok(("keyring", name)),
+                Err(e) => Err(CliError::new(
+                    e.kind,
+                    format!(
+                        "API key {} was created, but it could not be stored as '{name}': {}",
+                        key.id, e.message
+                    ),
+                )),
+            }
+        }
+    };
+    match saved {
+        Ok((field, place)) => {
+            if out.json() {
+                let mut v = serde_json::to_value(&key).unwrap_or(Value::Null);
+                if let Some(obj) = v.as_object_mut() {
+                    obj.remove("apikey");
+                    obj.insert(field.to_string(), json!(place));
+                }
+                out.print_json(&v);
+                return Ok(());
+            }
+            out.ok();
+            out.say(&created_line);
+            let (row, note) = if field == "file" {
+                (
+                    "File",
+                    format!("Successfully saved API key information to {place}"),
+                )
+            } else {
+                (
+                    "Keyring",
+                    format!(
+                        "The API key is kept in the secret store as '{place}' and is not shown; log in with it: iamctl login --keyring {place}"
+                    ),
+                )
+            };
+            out.say(&note);
+            out.blank();
+            out.data(&key_table(out, &key, None, &[(row, place)]));
+            Ok(())
+        }
+        Err(err) => {
+            out.warn("the API key is shown below ONCE; save it now, it cannot be retrieved again");
+            show_new_key(out, &key, &secret, &created_line);
+            Err(err.hint(format!(
+                "if you cannot save it, delete the key: '{}'",
+                scope.command("delete", &key.id)
+            )))
+        }
+    }
+}
+
+/// A new key with its secret: JSON (the API object) or IBM's text.
+fn show_new_key(out: &Out, key: &ApiKey, secret: &str, created_line: &str) {
+    if out.json() {
+        out.print_json(key);
+        return;
+    }
+    out.ok();
+    out.say(created_line);
+    out.blank();
+    out.say("Please preserve the API key! It cannot be retrieved after it's created.");
+    out.blank();
+    out.data(&key_table(out, key, Some(secret), &[]));
+}
+
+fn list(ctx: &IamCtx, scope: &Scope, out: &Out) -> Result<()> {
+    match &scope.service {
+        Some(s) => out.say(&format!(
+            "Getting all API keys of service ID {} under account {} as {}...",
+            out.em(s),
+            out.em(ctx.account_id()),
+            out.em(ctx.user())
+        )),
+        None => out.say(&format!(
+            "Getting all API keys of current user under account {} as {}...",
+            out.em(ctx.account_id()),
+            out.em(ctx.user())
+        )),
+    }
+    let keys = list_keys(ctx, scope)?;
+    if out.json() {
+        out.print_json(&keys);
+        return Ok(());
+    }
+    out.ok();
+    if keys.is_empty() {
+        out.say("No API keys found.");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = keys
+        .iter()
+        .map(|k| {
+            vec![
+                k.id.clone(),
+                k.name.clone(),
+                k.description.clone().unwrap_or_default(),
+                k.created_at.clone(),
+                k.locked.to_string(),
+            ]
+        })
+        .collect();
+    out.data(&out.table(
+        &["ID", "Name", "Description", "Created At", "Locked"],
+        &rows,
+    ));
+    Ok(())
+}
+
+fn show(ctx: &IamCtx, scope: &Scope, arg: &str, out: &Out) -> Result<()> {
+    out.say(&format!(
+        "Getting {} as {}...",
+        scope.subject(out, arg, ctx),
+        out.em(ctx.user())
+    ));
+    let key = resolve_key(ctx, scope, arg)?;
+    if out.json() {
+        out.print_json(&key);
+        return Ok(());
+    }
+    out.ok();
+    out.blank();
+    out.data(&key_table(
+        out,
+        &key,
+        None,
+        &[("Last Updated", key.modified_at.clone())],
+    ));
+    Ok(())
+}
+
+fn update(
+    ctx: &IamCtx,
+    scope: &Scope,
+    arg: &str,
+    new_name: Option<&str>,
+    description: Option<&str>,
+    out: &Out,
+) -> Result<()> {
+    let key = resolve_key(ctx, scope, arg)?;
+    // The current ETag, read just before the change, goes back in If-Match.
+    let Tagged {
+        value: current,
+        etag,
+    } = ctx
+        .api()
+        .get_api_key(&key.id)
+        .map_err(|e| e.into_cli(&format!("Could not get API key {arg}")))?;
+    out.say(&format!(
+        "Updating {} as {}...",
+        scope.subject(out, arg, ctx),
+        out.em(ctx.user())
+    ));
+    let updated = ctx
+        .api()
+        .update_api_key(&current.id, &etag, new_name, description)
+        .map_err(|e| {
+            change_error(
+                e,
+                &format!("Could not update API key {arg}"),
+                current.locked,
+                &scope.command("unlock", &current.id),
+            )
+        })?;
+    if out.json() {
+        out.print_json(&updated);
+        return Ok(());
+    }
+    out.ok();
+    out.say(&format!(
+        "{} {} is updated successfully",
+        scope.label(),
+        out.em(&updated.name)
+    ));
+    out.blank();
+    out.data(&key_table(out, &updated, None, &[]));
+    Ok(())
+}
+
+fn delete(ctx: &IamCtx, scope: &Scope, arg: &str, force: &ForceArgs, out: &Out) -> Result<()> {
+    let key = resolve_key(ctx, scope, arg)?;
+    confirm(
+        force,
+        &format!(
+            "Really delete API key {} ({}) {}?",
+            key.name,
+            key.id,
+            scope.owner_phrase()
+        ),
+        &format!("delete API key {arg}"),
+    )?;
+    out.say(&format!(
+        "Deleting {} as {}...",
+        scope.subject(out, arg, ctx),
+        out.em(ctx.user())
+    ));
+    ctx.api().delete_api_key(&key.id).map_err(|e| {
+        change_error(
+            e,
+            &format!("Could not delete API key {arg}"),
+            key.locked,
+            &scope.command("unlock", &key.id),
+        )
+    })?;
+    if out.json() {
+        out.print_json(&json!({ "id": key.id, "name": key.name, "deleted": true }));
+        return Ok(());
+    }
+    out.ok();
+    out.say(&format!(
+        "{} {} is deleted successfully",
+        scope.label(),
+        out.em(arg)
+    ));
+    Ok(())
+}
+
+fn set_lock(
+    ctx: &IamCtx,
+    scope: &Scope,
+    arg: &str,
+    force: &ForceArgs,
+    lock: bool,
+    out: &Out,
+) -> Result<()> {
+    let (verb, doing, done) = if lock {
+        ("lock", "Locking", "locked")
+    } else {
+        ("unlock", "Unlocking", "unlocked")
+    };
+    let key = resolve_key(ctx, scope, arg)?;
+    confirm(
+        force,
+        &format!(
+            "Really {verb} API key {} ({}) {}?",
+            key.name,
+            key.id,
+            scope.owner_phrase()
+        ),
+        &format!("{verb} API key {arg}"),
+    )?;
+    out.say(&format!(
+        "{doing} {} as {}...",
+        scope.subject(out, arg, ctx),
+        out.em(ctx.user())
+    ));
+    ctx.api()
+        .set_api_key_lock(&key.id, lock)
+        .map_err(|e| e.into_cli(&format!("Could not {verb} API key {arg}")))?;
+    if out.json() {
+        let now = ctx
+            .api()
+            .get_api_key(&key.id)
+            .map_err(|e| e.into_cli(&format!("Could not get API key {arg}")))?;
+        out.print_json(&now.value);
+        return Ok(());
+    }
+    out.ok();
+    out.say(&format!("{} {} is {done}", scope.label(), out.em(arg)));
+    Ok(())
+}
+
+// ---- the commands ---------------------------------------------------------------------------
+
+pub fn service_create(args: &ServiceApiKeyCreateArgs, out: &Out) -> Result<()> {
+    let ctx = IamCtx::open(out)?;
+    let scope = Scope::service(&ctx, &args.service_id)?;
+    create(&ctx, &scope, &args.key, out)
+}
+
+pub fn service_list(args: &ServiceApiKeysArgs, out: &Out) -> Result<()> {
+    let ctx = IamCtx::open(out)?;
+    let scope = Scope::service(&ctx, &args.service_id)?;
+    list(&ctx, &scope, out)
+}
+
+pub fn service_show(args: &ServiceApiKeyShowArgs, out: &Out) -> Result<()> {
+    let ctx = IamCtx::open(out)?;
+    let scope = Scope::service(&ctx, &args.service_id)?;
+    show(&ctx, &scope, &args.key, out)
+}
+
+pub fn service_update(args: &ServiceApiKeyUpdateArgs, out: &Out) -> Result<()> {
+    let ctx = IamCtx::open(out)?;
+    let scope = Scope::service(&ctx, &args.service_id)?;
+    update(
+        &ctx,
+        &scope,
+        &args.key,
+        args.new_name.as_deref(),
+        args.description.as_deref(),
+        out,
+    )
+}
+
+pub fn service_delete(args: &ServiceApiKeyChangeArgs, out: &Out) -> Result<()> {
+    let ctx = IamCtx::open(out)?;
+    let scope = Scope::service(&ctx, &args.service_id)?;
+    delete(&ctx, &scope, &args.key, &args.force, out)
+}
+
+pub fn service_lock(args: &ServiceApiKeyChangeArgs, out: &Out) -> Result<()> {
+    let ctx = IamCtx::open(out)?;
+    let scope = Scope::service(&ctx, &args.service_id)?;
+    set_lock(&ctx, &scope, &args.key, &args.force, true, out)
+}
+
+pub fn service_unlock(args: &ServiceApiKeyChangeArgs, out: &Out) -> Result<()> {
+    let ctx = IamCtx::open(out)?;
+    let scope = Scope::service(&ctx, &args.service_id)?;
+    set_lock(&ctx, &scope, &args.key, &args.force, false, out)
+}
+
+pub fn user_create(args: &ApiKeyCreateArgs, out: &Out) -> Result<()> {
+    let ctx = IamCtx::open(out)?;
+    create(&ctx, &Scope::user(&ctx), &args.key, out)
+}
+
+pub fn user_list(_args: &ListArgs, out: &Out) -> Result<()> {
+    let ctx = IamCtx::open(out)?;
+    list(&ctx, &Scope::user(&ctx), out)
+}
+
+pub fn user_show(args: &ApiKeyShowArgs, out: &Out) -> Result<()> {
+    let ctx = IamCtx::open(out)?;
+    show(&ctx, &Scope::user(&ctx), &args.key, out)
+}
+
+pub fn user_update(args: &ApiKeyUpdateArgs, out: &Out) -> Result<()> {
+    let ctx = IamCtx::open(out)?;
+    update(
+        &ctx,
+        &Scope::user(&ctx),
+        &args.key,
+        args.new_name.as_deref(),
+        args.description.as_deref(),
+        out,
+    )
+}
+
+pub fn user_delete(args: &ApiKeyChangeArgs, out: &Out) -> Result<()> {
+    let ctx = IamCtx::open(out)?;
+    delete(&ctx, &Scope::user(&ctx), &args.key, &args.force, out)
+}
+
+pub fn user_lock(args: &ApiKeyChangeArgs, out: &Out) -> Result<()> {
+    let ctx = IamCtx::open(out)?;
+    set_lock(&ctx, &Scope::user(&ctx), &args.key, &args.force, true, out)
+}
+
+pub fn user_unlock(args: &ApiKeyChangeArgs, out: &Out) -> Result<()> {
+    let ctx = IamCtx::open(out)?;
+    set_lock(&ctx, &Scope::user(&ctx), &args.key, &args.force, false, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[cfg(unix)]
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn new_key_files_are_exclusive_and_private() {
+        let dir = tmp();
+        let path = dir.path().join("key.json");
+        let f = KeyFile::prepare(&path, false).unwrap_or_else(|e| panic!("{}", e.message));
+        #[cfg(unix)]
+        assert_eq!(mode(&path), 0o600);
+        // A second writer is refused while the first holds the name.
+        assert!(KeyFile::prepare(&path, false).is_err());
+        f.commit(b"{}").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(std::fs::read(&path).ok(), Some(b"{}".to_vec()));
+        let err = match KeyFile::prepare(&path, false) {
+            Err(e) => e,
+            Ok(_) => panic!("existing file accepted"),
+        };
+        assert!(err.render().contains("pass -f"), "{}", err.render());
+    }
+
+    #[test]
+    fn abandoning_removes_only_what_was_created() {
+        let dir = tmp();
+        let path = dir.path().join("key.json");
+        KeyFile::prepare(&path, false)
+            .unwrap_or_else(|e| panic!("{}", e.message))
+            .abandon();
+        assert!(!path.exists());
+        std::fs::write(&path, b"old").unwrap_or_else(|e| panic!("{e}"));
+        KeyFile::prepare(&path, true)
+            .unwrap_or_else(|e| panic!("{}", e.message))
+            .abandon();
+        assert_eq!(std::fs::read(&path).ok(), Some(b"old".to_vec()));
+        assert_eq!(
+            std::fs::read_dir(dir.path()).map(|d| d.count()).ok(),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn force_replaces_atomically_with_a_private_file() {
+        let dir = tmp();
+        let path = dir.path().join("key.json");
+        std::fs::write(&path, b"old").unwrap_or_else(|e| panic!("{e}"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644));
+        }
+        let f = KeyFile::prepare(&path, true).unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!(std::fs::read(&path).ok(), Some(b"old".to_vec()));
+        f.commit(b"new").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(std::fs::read(&path).ok(), Some(b"new".to_vec()));
+        #[cfg(unix)]
+        assert_eq!(mode(&path), 0o600);
+    }
+
+    #[test]
+    fn unwritable_destinations_are_refused_up_front() {
+        let dir = tmp();
+        assert!(KeyFile::prepare(&dir.path().join("missing/key.json"), false).is_err());
+        assert!(KeyFile::prepare(&dir.path().join("missing/key.json"), true).is_err());
+        // A directory is never replaced, even with -f.
+        assert!(KeyFile::prepare(dir.path(), true).is_err());
+        let file = dir.path().join("plain");
+        std::fs::write(&file, b"x").unwrap_or_else(|e| panic!("{e}"));
+        assert!(KeyFile::prepare(&file.join("key.json"), false).is_err());
+    }
+
+    #[test]
+    fn a_failed_write_after_creation_removes_the_partial_file() {
+        let dir = tmp();
+        let path = dir.path().join("key.json");
+        std::fs::write(&path, b"old").unwrap_or_else(|e| panic!("{e}"));
+        let f = KeyFile::prepare(&path, true).unwrap_or_else(|e| panic!("{}", e.message));
+        // The directory vanishing between preparation and writing makes the write fail.
+        let _ = std::fs::remove_dir_all(dir.path());
+        assert!(f.commit(b"{}").is_err());
+    }
+
+    #[test]
+    fn shell_words_are_quoted_when_needed() {
+        assert_eq!(shell_word("ServiceId-1"), "ServiceId-1");
+        assert_eq!(shell_word("my sid"), "'my sid'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+    }
+}

@@ -1,0 +1,279 @@
+//! Named sessions side by side: `sessions` lists them, `session-switch` changes which one is
+//! active by default, `session-delete` logs out of one and removes it.
+//!
+//! A session is `sessions/<name>.json` with its own login, account and keyring entries, so
+//! switching needs no network and no new login. Which one a command uses: `--session`,
+//! else `IAMCTL_SESSION`, else the `current` file, else `default`. Parallel jobs pin theirs
+//! with the flag or the variable and never depend on `current`.
+
+use super::{account_label, secret_id, summary};
+use crate::cli::{SessionDeleteArgs, SessionSwitchArgs, SessionsArgs};
+use crate::error::{CliError, Result, io_error};
+use crate::output::Out;
+use crate::secrets::{self, SecretKind};
+use crate::session::{Home, Selection, Session, SessionStore, now, validate_name};
+use serde_json::json;
+
+/// One row of the listing.
+struct Entry {
+    name: String,
+    active: bool,
+    /// `None` when the file could not be read or parsed (shown, not fatal: one broken
+    /// session must not hide the others).
+    session: Option<Session>,
+    problem: Option<String>,
+}
+
+fn entries(home: &Home) -> Result<(Vec<Entry>, String, Selection)> {
+    let (active, selection) = home.active_session()?;
+    let mut names = home.session_names()?;
+    // A session chosen by flag or variable but not created yet is still worth showing.
+    if !names.contains(&active) && selection != Selection::Default {
+        names.push(active.clone());
+        names.sort();
+    }
+    let list = names
+        .into_iter()
+        .map(|name| {
+            let store = SessionStore {
+                home: home.clone(),
+                name: name.clone(),
+            };
+            let (session, problem) = match store.load() {
+                Ok(s) => (s, None),
+                Err(e) => (None, Some(e.message)),
+            };
+            Entry {
+                active: name == active,
+                name,
+                session,
+                problem,
+            }
+        })
+        .collect();
+    Ok((list, active, selection))
+}
+
+/// `valid 42m`, `expired`, `logged out`, ... for the Token column.
+fn token_state(entry: &Entry, at: i64) -> String {
+    if entry.problem.is_some() {
+        return "unreadable".to_string();
+    }
+    match entry.session.as_ref().and_then(|s| s.login.as_ref()) {
+        None if entry.session.is_none() => "no session".to_string(),
+        None => "logged out".to_string(),
+        Some(l) if l.expired(at) => "expired (renews on use)".to_string(),
+        Some(l) => {
+            let left = (l.token_expires_at - at).max(0);
+            format!("valid {}m", left / 60)
+        }
+    }
+}
+
+pub fn list(_args: &SessionsArgs, out: &Out) -> Result<()> {
+    let home = Home::locate()?;
+    let (list, active, selection) = entries(&home)?;
+    let at = now();
+    if out.json() {
+        let items: Vec<_> = list
+            .iter()
+            .map(|e| {
+                let s = e.session.as_ref();
+                let l = s.and_then(|s| s.login.as_ref());
+                json!({
+                    "name": e.name,
+                    "active": e.active,
+                    "logged_in": l.is_some(),
+                    "user": l.map(|l| l.user.clone()),
+                    "iam_id": l.map(|l| l.iam_id.clone()),
+                    "account": l.and_then(|l| l.account.as_ref()).map(|a| json!({
+                        "guid": a.guid, "name": a.name, "ims_account_id": a.ims,
+                    })),
+                    "api_endpoint": s.map(|s| s.api_endpoint.clone()),
+                    "region": s.and_then(|s| s.region.clone()),
+                    "token_expires_at": l.map(|l| l.token_expires_at),
+                    "token_valid": l.is_some_and(|l| !l.expired(at)),
+                    "error": e.problem,
+                })
+            })
+            .collect();
+        out.print_json(&items);
+        return Ok(());
+    }
+    if list.is_empty() {
+        out.say("No sessions yet. Log in with 'iamctl login' (or 'iamctl --session NAME login').");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|e| {
+            let s = e.session.as_ref();
+            let l = s.and_then(|s| s.login.as_ref());
+            vec![
+                format!("{} {}", if e.active { "*" } else { " " }, e.name),
+                l.map(|l| l.user.clone()).unwrap_or_default(),
+                l.and_then(|l| l.account.as_ref())
+                    .map(account_label)
+                    .unwrap_or_default(),
+                s.map(|s| s.api_endpoint.clone()).unwrap_or_default(),
+                token_state(e, at),
+            ]
+        })
+        .collect();
+    out.data(&out.table(
+        &["  Name", "User", "Account", "API endpoint", "Token"],
+        &rows,
+    ));
+    if !out.quiet {
+        let why = match selection {
+            Selection::Flag => "--session",
+            Selection::Env => "IAMCTL_SESSION",
+            Selection::Current => "'iamctl session-switch'",
+            Selection::Default => "the default",
+        };
+        out.say(&format!("\nActive: {active} ({why})"));
+    }
+    Ok(())
+}
+
+/// Names for a hint: `default, prod, staging` or a way to create one.
+fn known(home: &Home) -> String {
+    match home.session_names() {
+        Ok(names) if !names.is_empty() => format!("known sessions: {}", names.join(", ")),
+        _ => "there are no sessions yet".to_string(),
+    }
+}
+
+fn existing(home: &Home, name: &str) -> Result<SessionStore> {
+    let store = home.store(name)?;
+    if store.path().is_file() {
+        return Ok(store);
+    }
+    Err(
+        CliError::usage(format!("There is no session named '{name}'."))
+            .hint(known(home))
+            .hint(format!(
+                "create it with 'iamctl --session {name} login ...'"
+            )),
+    )
+}
+
+pub fn switch(args: &SessionSwitchArgs, out: &Out) -> Result<()> {
+    let home = Home::locate()?;
+    let name = validate_name(&args.name, "the session name")?;
+    let store = existing(&home, &name)?;
+    let session = store.load()?;
+    home.set_current(&name)?;
+    out.say(&format!("Switched to session '{name}'."));
+    match session.as_ref().filter(|s| s.login.is_some()) {
+        Some(s) => {
+            out.blank();
+            if !out.quiet {
+                out.data(&summary(s));
+            }
+        }
+        None => out.warn(&format!(
+            "session '{name}' is not logged in; run 'iamctl login' to log in"
+        )),
+    }
+    // `current` is the weakest choice: say so when something in this shell overrides it.
+    if let Ok(v) = std::env::var("IAMCTL_SESSION")
+        && !v.is_empty()
+        && v != name
+    {
+        out.warn(&format!(
+            "IAMCTL_SESSION={v} is set in this environment and takes precedence over '{name}'"
+        ));
+    }
+    Ok(())
+}
+
+pub fn delete(args: &SessionDeleteArgs, out: &Out) -> Result<()> {
+    let home = Home::locate()?;
+    let name = validate_name(&args.name, "the session name")?;
+    let store = existing(&home, &name)?;
+    let lock = store.lock()?;
+    // A corrupt file is removed anyway: deleting is a way out of it.
+    let (session, _corrupt) = store.load_lenient()?;
+    if let Some(session) = &session
+        && let Some(login) = &session.login
+    {
+        let kinds: Vec<SecretKind> = [
+            (login.secrets.refresh_token, SecretKind::RefreshToken),
+            (login.secrets.apikey, SecretKind::ApiKey),
+        ]
+        .into_iter()
+        .filter_map(|(present, k)| present.then_some(k))
+        .collect();
+        if !kinds.is_empty() {
+            // Fail before removing anything: a session file is the only record of which
+            // keyring entries exist, so it must outlive them.
+            let store_kind = secrets::open(login.secrets.store, &store.home)?;
+            for k in kinds {
+                store_kind.delete(&secret_id(session, &store, &login.iam_id, k))?;
+            }
+        }
+    }
+    let path = store.path();
+    std::fs::remove_file(&path).map_err(|e| io_error("remove", &path, &e))?;
+    drop(lock);
+    let _ = std::fs::remove_file(store.lock_path());
+    if home.current_file_name()?.as_deref() == Some(name.as_str()) {
+        home.clear_current()?;
+        out.say(&format!(
+            "Removed session '{name}'; the 'default' session is active again."
+        ));
+    } else {
+        out.say(&format!("Removed session '{name}'."));
+    }
+    out.ok();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::StoreKind;
+    use crate::session::{Login, LoginMethod, SecretsMeta};
+
+    fn entry(login: Option<(i64, i64)>, exists: bool) -> Entry {
+        let session = exists.then(|| Session {
+            login: login.map(|(iat, exp)| Login {
+                method: LoginMethod::Apikey,
+                user: "u".into(),
+                iam_id: "i".into(),
+                sub_type: None,
+                account: None,
+                resource_group: None,
+                access_token: "t".into(),
+                token_issued_at: iat,
+                token_expires_at: exp,
+                refresh_token_expires_at: None,
+                login_at: iat,
+                secrets: SecretsMeta {
+                    store: StoreKind::Keyring,
+                    refresh_token: true,
+                    apikey: false,
+                },
+            }),
+            ..Session::default()
+        });
+        Entry {
+            name: "n".into(),
+            active: false,
+            session,
+            problem: None,
+        }
+    }
+
+    #[test]
+    fn token_states() {
+        assert_eq!(token_state(&entry(Some((0, 3600)), true), 60), "valid 59m");
+        assert_eq!(
+            token_state(&entry(Some((0, 3600)), true), 3600),
+            "expired (renews on use)"
+        );
+        assert_eq!(token_state(&entry(None, true), 0), "logged out");
+        assert_eq!(token_state(&entry(None, false), 0), "no session");
+    }
+}

@@ -1,0 +1,246 @@
+//! API endpoint -> service URLs.
+//!
+//! `https://cloud.ibm.com` (and its `test.` and `private.` variants) map to IBM's per-service
+//! hosts; any other URL (the emulator, a proxy) serves every service on its own origin.
+//! `IAM_ENDPOINT` overrides the IAM URL. Plain `http://` is only accepted for loopback hosts.
+
+use crate::error::{CliError, Result};
+use url::{Host, Url};
+
+pub const DEFAULT_API_ENDPOINT: &str = "https://cloud.ibm.com";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// The API endpoint as the user sees it (normalised, no trailing slash).
+    pub api: String,
+    pub iam: String,
+    pub accounts: String,
+    pub resource_controller: String,
+}
+
+impl Endpoints {
+    /// Resolves the service URLs for an API endpoint. `iam_override` is `IAM_ENDPOINT`.
+    pub fn resolve(api_endpoint: &str, iam_override: Option<&str>) -> Result<Endpoints> {
+        let api = parse_endpoint(api_endpoint, "-a/--api-endpoint")?;
+        let api_str = origin_string(&api);
+        let (iam, accounts, resource_controller) = match ibm_hosts(&api) {
+            Some(hosts) => hosts,
+            None => (api_str.clone(), api_str.clone(), api_str.clone()),
+        };
+        let iam = match iam_override.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(url) => origin_string(&parse_endpoint(url, "IAM_ENDPOINT")?),
+            None => iam,
+        };
+        Ok(Endpoints {
+            api: api_str,
+            iam,
+            accounts,
+            resource_controller,
+        })
+    }
+}
+
+fn is_ibm_host(host: &str) -> bool {
+    host == "cloud.ibm.com" || host.ends_with(".cloud.ibm.com")
+}
+
+/// `cloud.ibm.com`, `test.cloud.ibm.com`, `private.cloud.ibm.com`,
+/// `private.test.cloud.ibm.com` (and the legacy `api.` prefix) -> the service hosts.
+fn ibm_hosts(api: &Url) -> Option<(String, String, String)> {
+    let host = api.host_str()?.to_ascii_lowercase();
+    if !is_ibm_host(&host) {
+        return None;
+    }
+    let (private, rest) = match host.strip_prefix("private.") {
+        Some(rest) => (true, rest.to_string()),
+        None => (false, host.clone()),
+    };
+    let base = rest.strip_prefix("api.").unwrap_or(&rest).to_string();
+    let prefix = if private { "private." } else { "" };
+    let port = api.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let svc = |name: &str| format!("https://{prefix}{name}.{base}{port}");
+    Some((svc("iam"), svc("accounts"), svc("resource-controller")))
+}
+
+/// Parses a user-given endpoint: adds `https://` when no scheme is given, refuses
+/// anything but https, except http on loopback hosts.
+pub fn parse_endpoint(input: &str, flag: &str) -> Result<Url> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(CliError::usage(format!(
+            "The endpoint given with {flag} is empty."
+        )));
+    }
+    let with_scheme = if trimmed.contains("://") {
+        trimmed.to_string()
+    } else {
+        format!("https://{trimmed}")
+    };
+    let url = Url::parse(&with_scheme).map_err(|e| {
+        CliError::usage(format!(
+            "'{trimmed}' given with {flag} is not a valid URL: {e}."
+        ))
+    })?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(CliError::usage(format!(
+                "Refusing plain http:// for '{trimmed}' ({flag}): tokens and secrets would cross \
+                 the network unencrypted."
+            ))
+            .hint("use https://, or http:// only for a local server (127.0.0.1, ::1, localhost)"));
+        }
+        other => {
+            return Err(CliError::usage(format!(
+                "Unsupported URL scheme '{other}' in '{trimmed}' ({flag})."
+            ))
+            .hint("use an https:// URL"));
+        }
+    }
+    if url.host().is_none() {
+        return Err(CliError::usage(format!(
+            "'{trimmed}' given with {flag} has no host."
+        )));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
+/// `scheme://host[:port]`, without path or trailing slash.
+fn origin_string(url: &Url) -> String {
+    let mut s = format!("{}://", url.scheme());
+    match url.host() {
+        Some(Host::Ipv6(ip)) => s.push_str(&format!("[{ip}]")),
+        Some(h) => s.push_str(&h.to_string().to_ascii_lowercase()),
+        None => {}
+    }
+    if let Some(port) = url.port() {
+        s.push_str(&format!(":{port}"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(api: &str) -> Endpoints {
+        match Endpoints::resolve(api, None) {
+            Ok(e) => e,
+            Err(e) => panic!("{api}: {}", e.message),
+        }
+    }
+
+    #[test]
+    fn production_maps_to_service_hosts() {
+        let e = r("https://cloud.ibm.com");
+        assert_eq!(e.api, "https://cloud.ibm.com");
+        assert_eq!(e.iam, "https://iam.cloud.ibm.com");
+        assert_eq!(e.accounts, "https://accounts.cloud.ibm.com");
+        assert_eq!(
+            e.resource_controller,
+            "https://resource-controller.cloud.ibm.com"
+        );
+    }
+
+    #[test]
+    fn scheme_defaults_to_https_and_trailing_slash_goes() {
+        assert_eq!(r("cloud.ibm.com").api, "https://cloud.ibm.com");
+        assert_eq!(r("https://cloud.ibm.com/").api, "https://cloud.ibm.com");
+        assert_eq!(
+            r("https://api.cloud.ibm.com").iam,
+            "https://iam.cloud.ibm.com"
+        );
+    }
+
+    #[test]
+    fn test_and_private_variants() {
+        let t = r("https://test.cloud.ibm.com");
+        assert_eq!(t.iam, "https://iam.test.cloud.ibm.com");
+        assert_eq!(t.accounts, "https://accounts.test.cloud.ibm.com");
+        assert_eq!(
+            t.resource_controller,
+            "https://resource-controller.test.cloud.ibm.com"
+        );
+        let p = r("https://private.cloud.ibm.com");
+        assert_eq!(p.iam, "https://private.iam.cloud.ibm.com");
+        assert_eq!(p.accounts, "https://private.accounts.cloud.ibm.com");
+        assert_eq!(
+            p.resource_controller,
+            "https://private.resource-controller.cloud.ibm.com"
+        );
+        let pt = r("https://private.test.cloud.ibm.com");
+        assert_eq!(pt.iam, "https://private.iam.test.cloud.ibm.com");
+    }
+
+    #[test]
+    fn other_hosts_serve_everything_on_their_origin() {
+        let e = r("http://127.0.0.1:8080/some/path");
+        assert_eq!(e.api, "http://127.0.0.1:8080");
+        assert_eq!(e.iam, "http://127.0.0.1:8080");
+        assert_eq!(e.accounts, "http://127.0.0.1:8080");
+        assert_eq!(e.resource_controller, "http://127.0.0.1:8080");
+        let e = r("https://iam.example.org:9443");
+        assert_eq!(e.iam, "https://iam.example.org:9443");
+        // A look-alike domain is not IBM's.
+        assert_eq!(
+            r("https://evilcloud.ibm.com.example").iam,
+            "https://evilcloud.ibm.com.example"
+        );
+    }
+
+    #[test]
+    fn iam_endpoint_overrides_only_iam() {
+        let e = match Endpoints::resolve(
+            "https://cloud.ibm.com",
+            Some("https://iam.test.cloud.ibm.com/"),
+        ) {
+            Ok(e) => e,
+            Err(e) => panic!("{}", e.message),
+        };
+        assert_eq!(e.iam, "https://iam.test.cloud.ibm.com");
+        assert_eq!(e.accounts, "https://accounts.cloud.ibm.com");
+        assert!(
+            Endpoints::resolve("https://cloud.ibm.com", Some("http://iam.example.com")).is_err()
+        );
+    }
+
+    #[test]
+    fn plain_http_only_for_loopback() {
+        for ok in [
+            "http://127.0.0.1:1",
+            "http://127.1.2.3",
+            "http://[::1]:8080",
+            "http://localhost:3000",
+            "http://LOCALHOST",
+        ] {
+            assert!(Endpoints::resolve(ok, None).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://cloud.ibm.com",
+            "http://10.0.0.1",
+            "http://192.168.1.1:80",
+            "http://localhost.example.com",
+            "http://[::2]",
+            "ftp://cloud.ibm.com",
+        ] {
+            let err = match Endpoints::resolve(bad, None) {
+                Ok(_) => panic!("{bad} accepted"),
+                Err(e) => e,
+            };
+            assert_eq!(err.exit_code(), 2, "{bad}");
+        }
+    }
+}

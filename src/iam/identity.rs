@@ -1,0 +1,440 @@
+//! IAM Identity v1 (`{iam}/v1/...`): service IDs and API keys.
+//!
+//! Typed views of the entities keep every field IAM sent (`rest`), so `--output json` prints
+//! the API object unchanged. Lists follow `next` to the end; updates send the entity's ETag in
+//! `If-Match`, so a change made meanwhile by someone else is reported instead of overwritten.
+
+use super::errors::ApiError;
+use super::{Client, IamError};
+use crate::error::CliError;
+use reqwest::Method;
+use reqwest::blocking::Response;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::collections::HashSet;
+use url::Url;
+
+/// IAM's maximum page size: fewest round trips for long lists.
+const PAGE_SIZE: &str = "100";
+/// A listing longer than this many pages means a server that never stops answering `next`.
+const MAX_PAGES: usize = 10_000;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServiceId {
+    pub id: String,
+    #[serde(default)]
+    pub iam_id: String,
+    #[serde(default)]
+    pub entity_tag: String,
+    #[serde(default)]
+    pub crn: String,
+    #[serde(default)]
+    pub locked: bool,
+    #[serde(default)]
+    pub created_at: String,
+    #[serde(default)]
+    pub modified_at: String,
+    #[serde(default)]
+    pub account_id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+/// An API key. No `Debug`: a freshly created one holds the secret.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: String,
+    #[serde(default)]
+    pub entity_tag: String,
+    #[serde(default)]
+    pub crn: String,
+    #[serde(default)]
+    pub locked: bool,
+    #[serde(default)]
+    pub created_at: String,
+    #[serde(default)]
+    pub modified_at: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub iam_id: String,
+    #[serde(default)]
+    pub account_id: String,
+    /// The secret: only in the create response (IAM sends `""` or nothing otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apikey: Option<String>,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+impl ApiKey {
+    pub fn secret(&self) -> Option<&str> {
+        self.apikey.as_deref().filter(|s| !s.is_empty())
+    }
+}
+
+/// An entity with the ETag to send back in `If-Match`.
+pub struct Tagged<T> {
+    pub value: T,
+    pub etag: String,
+}
+
+/// What `POST /v1/apikeys` needs.
+pub struct NewApiKey<'a> {
+    pub name: &'a str,
+    pub description: Option<&'a str>,
+    pub iam_id: &'a str,
+    pub account_id: &'a str,
+    pub action_when_leaked: Option<&'a str>,
+    pub lock: bool,
+}
+
+/// The v1 API with one access token.
+pub struct Identity<'a> {
+    client: &'a Client,
+    token: &'a str,
+}
+
+fn encode_path(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+/// The `pagetoken` of a `next` link (absolute or relative).
+fn page_token(next: &str) -> Option<String> {
+    let base = Url::parse("http://localhost/").ok()?;
+    let url = base.join(next).ok()?;
+    url.query_pairs()
+        .find(|(k, _)| k == "pagetoken")
+        .map(|(_, v)| v.into_owned())
+        .filter(|t| !t.is_empty())
+}
+
+fn unexpected(what: &str, detail: impl std::fmt::Display) -> IamError {
+    IamError::Transport(CliError::failed(format!(
+        "Unexpected answer from IAM ({what}): {detail}"
+    )))
+}
+
+impl<'a> Identity<'a> {
+    pub fn new(client: &'a Client, token: &'a str) -> Identity<'a> {
+        Identity { client, token }
+    }
+
+    fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url, IamError> {
+        let mut url = Url::parse(&format!("{}{path}", self.client.endpoints.iam)).map_err(|e| {
+            IamError::Transport(CliError::failed(format!(
+                "Invalid IAM URL {}{path}: {e}",
+                self.client.endpoints.iam
+            )))
+        })?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        Ok(url)
+    }
+
+    /// One request. Creating and deleting are not repeated on a 5xx: a create that IAM
+    /// carried out but answered badly would otherwise make a second key.
+    fn send(
+        &self,
+        method: Method,
+        url: Url,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+        retryable: bool,
+    ) -> Result<Response, IamError> {
+        let mut builder = self
+            .client
+            .http
+            .request(method, url)
+            .bearer_auth(self.token)
+            .header(reqwest::header::ACCEPT, "application/json");
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        if let Some(b) = body {
+            builder = builder
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b.to_string());
+        }
+        Ok(self.client.execute(builder, retryable)?)
+    }
+
+    fn tagged<T: for<'de> Deserialize<'de>>(
+        resp: Response,
+        what: &str,
+        tag_of: impl Fn(&T) -> String,
+    ) -> Result<Tagged<T>, IamError> {
+        let etag = resp
+            .headers()
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let value: T = Client::json(resp, what)?;
+        let etag = etag
+            .filter(|e| !e.is_empty())
+            .unwrap_or_else(|| tag_of(&value));
+        Ok(Tagged { value, etag })
+    }
+
+    /// A 2xx answer without a body we need (204 of delete, lock, unlock).
+    fn no_content(resp: Response) -> Result<(), IamError> {
+        let status = resp.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(());
+        }
+        let body = resp.bytes().unwrap_or_default();
+        Err(IamError::Rejected(ApiError::parse(status, &body)))
+    }
+
+    /// Every item of a listing: pages of 100, following `next` until IAM gives none.
+    fn list_all<T: for<'de> Deserialize<'de>>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        field: &str,
+    ) -> Result<Vec<T>, IamError> {
+        let mut items = Vec::new();
+        let mut token: Option<String> = None;
+        let mut seen = HashSet::new();
+        for _ in 0..MAX_PAGES {
+            let mut q: Vec<(&str, &str)> = query.to_vec();
+            q.push(("pagesize", PAGE_SIZE));
+            if let Some(t) = &token {
+                q.push(("pagetoken", t));
+            }
+            let resp = self.send(Method::GET, self.url(path, &q)?, &[], None, true)?;
+            let page: Value = Client::json(resp, field)?;
+            let list = match page.get(field) {
+                Some(Value::Array(a)) => a.clone(),
+                None | Some(Value::Null) => Vec::new(),
+                Some(_) => return Err(unexpected(field, format!("'{field}' is not a list"))),
+            };
+            for item in list {
+                items.push(serde_json::from_value(item).map_err(|e| unexpected(field, e))?);
+            }
+            let next = page
+                .get("next")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty());
+            match next {
+                None => return Ok(items),
+                Some(link) => {
+                    // Only the page token is taken from the link: the bearer token goes to the
+                    // configured IAM host and nowhere a response names.
+                    let t = page_token(link)
+                        .ok_or_else(|| unexpected(field, "a 'next' link without a pagetoken"))?;
+                    if !seen.insert(t.clone()) {
+                        return Err(unexpected(field, "the same page was offered twice"));
+                    }
+                    token = Some(t);
+                }
+            }
+        }
+        Err(unexpected(
+            field,
+            format!("more than {MAX_PAGES} pages; giving up"),
+        ))
+    }
+
+    // ---- service IDs ------------------------------------------------------------------
+
+    /// The account's service IDs, optionally only those with exactly this name.
+    pub fn list_service_ids(
+        &self,
+        account_id: &str,
+        name: Option<&str>,
+    ) -> Result<Vec<ServiceId>, IamError> {
+        let mut q = vec![("account_id", account_id)];
+        if let Some(n) = name {
+            q.push(("name", n));
+        }
+        let mut all: Vec<ServiceId> = self.list_all("/v1/serviceids/", &q, "serviceids")?;
+        // IAM filters by name itself; checking again costs nothing and keeps a lenient
+        // server from turning a name into the wrong entity.
+        if let Some(n) = name {
+            all.retain(|s| s.name == n);
+        }
+        Ok(all)
+    }
+
+    pub fn get_service_id(&self, id: &str) -> Result<Tagged<ServiceId>, IamError> {
+        let url = self.url(&format!("/v1/serviceids/{}", encode_path(id)), &[])?;
+        let resp = self.send(Method::GET, url, &[], None, true)?;
+        Self::tagged(resp, "service ID", |s: &ServiceId| s.entity_tag.clone())
+    }
+
+    pub fn create_service_id(
+        &self,
+        account_id: &str,
+        name: &str,
+        description: Option<&str>,
+        lock: bool,
+    ) -> Result<ServiceId, IamError> {
+        let mut body = json!({ "account_id": account_id, "name": name });
+        if let Some(d) = description {
+            body["description"] = json!(d);
+        }
+        let url = self.url("/v1/serviceids/", &[])?;
+        let lock = if lock { "true" } else { "false" };
+        let resp = self.send(
+            Method::POST,
+            url,
+            &[("Entity-Lock", lock)],
+            Some(&body),
+            false,
+        )?;
+        Client::json(resp, "service ID")
+    }
+
+    pub fn update_service_id(
+        &self,
+        id: &str,
+        etag: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<ServiceId, IamError> {
+        let mut body = json!({});
+        if let Some(n) = name {
+            body["name"] = json!(n);
+        }
+        if let Some(d) = description {
+            body["description"] = json!(d);
+        }
+        let url = self.url(&format!("/v1/serviceids/{}", encode_path(id)), &[])?;
+        let resp = self.send(Method::PUT, url, &[("If-Match", etag)], Some(&body), false)?;
+        Client::json(resp, "service ID")
+    }
+
+    pub fn delete_service_id(&self, id: &str) -> Result<(), IamError> {
+        let url = self.url(&format!("/v1/serviceids/{}", encode_path(id)), &[])?;
+        Self::no_content(self.send(Method::DELETE, url, &[], None, false)?)
+    }
+
+    pub fn set_service_id_lock(&self, id: &str, lock: bool) -> Result<(), IamError> {
+        let url = self.url(&format!("/v1/serviceids/{}/lock", encode_path(id)), &[])?;
+        let method = if lock { Method::POST } else { Method::DELETE };
+        Self::no_content(self.send(method, url, &[], None, true)?)
+    }
+
+    // ---- API keys -----------------------------------------------------------------------
+
+    /// The API keys of one identity (a user or a service ID) in an account.
+    pub fn list_api_keys(&self, account_id: &str, iam_id: &str) -> Result<Vec<ApiKey>, IamError> {
+        let q = [
+            ("account_id", account_id),
+            ("iam_id", iam_id),
+            ("scope", "entity"),
+        ];
+        let mut all: Vec<ApiKey> = self.list_all("/v1/apikeys", &q, "apikeys")?;
+        all.retain(|k| k.iam_id.is_empty() || k.iam_id == iam_id);
+        Ok(all)
+    }
+
+    pub fn get_api_key(&self, id: &str) -> Result<Tagged<ApiKey>, IamError> {
+        let url = self.url(&format!("/v1/apikeys/{}", encode_path(id)), &[])?;
+        let resp = self.send(Method::GET, url, &[], None, true)?;
+        Self::tagged(resp, "API key", |k: &ApiKey| k.entity_tag.clone())
+    }
+
+    pub fn create_api_key(&self, new: &NewApiKey<'_>) -> Result<ApiKey, IamError> {
+        let mut body = json!({
+            "name": new.name,
+            "iam_id": new.iam_id,
+            "account_id": new.account_id,
+        });
+        if let Some(d) = new.description {
+            body["description"] = json!(d);
+        }
+        if let Some(a) = new.action_when_leaked {
+            body["action_when_leaked"] = json!(a);
+        }
+        let url = self.url("/v1/apikeys", &[])?;
+        let lock = if new.lock { "true" } else { "false" };
+        let resp = self.send(
+            Method::POST,
+            url,
+            &[("Entity-Lock", lock)],
+            Some(&body),
+            false,
+        )?;
+        Client::json(resp, "API key")
+    }
+
+    pub fn update_api_key(
+        &self,
+        id: &str,
+        etag: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<ApiKey, IamError> {
+        let mut body = json!({});
+        if let Some(n) = name {
+            body["name"] = json!(n);
+        }
+        if let Some(d) = description {
+            body["description"] = json!(d);
+        }
+        let url = self.url(&format!("/v1/apikeys/{}", encode_path(id)), &[])?;
+        let resp = self.send(Method::PUT, url, &[("If-Match", etag)], Some(&body), false)?;
+        Client::json(resp, "API key")
+    }
+
+    pub fn delete_api_key(&self, id: &str) -> Result<(), IamError> {
+        let url = self.url(&format!("/v1/apikeys/{}", encode_path(id)), &[])?;
+        Self::no_content(self.send(Method::DELETE, url, &[], None, false)?)
+    }
+
+    pub fn set_api_key_lock(&self, id: &str, lock: bool) -> Result<(), IamError> {
+        let url = self.url(&format!("/v1/apikeys/{}/lock", encode_path(id)), &[])?;
+        let method = if lock { Method::POST } else { Method::DELETE };
+        Self::no_content(self.send(method, url, &[], None, true)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_tokens_come_from_absolute_and_relative_links() {
+        assert_eq!(
+            page_token("https://iam.cloud.ibm.com/v1/serviceids/?pagetoken=abc%3D&pagesize=20"),
+            Some("abc=".to_string())
+        );
+        assert_eq!(
+            page_token("/v1/apikeys?pagesize=5&pagetoken=xyz"),
+            Some("xyz".into())
+        );
+        assert_eq!(page_token("/v1/apikeys?pagesize=5"), None);
+    }
+
+    #[test]
+    fn entities_keep_every_field_for_json_output() {
+        let raw = json!({
+            "id": "ServiceId-1", "iam_id": "iam-ServiceId-1", "entity_tag": "1-a",
+            "crn": "crn:x", "locked": false, "created_at": "2026-01-01T00:00+0000",
+            "modified_at": "2026-01-01T00:00+0000", "account_id": "acc", "name": "n",
+            "unique_instance_crns": [], "history": [{"action": "create"}]
+        });
+        let s: ServiceId = serde_json::from_value(raw.clone()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(serde_json::to_value(&s).ok(), Some(raw));
+        let key: ApiKey = serde_json::from_value(json!({"id": "ApiKey-1", "apikey": ""}))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(key.secret(), None);
+    }
+
+    #[test]
+    fn path_segments_are_escaped() {
+        assert_eq!(encode_path("ServiceId-1"), "ServiceId-1");
+        assert_eq!(encode_path("a/b c"), "a%2Fb%20c");
+    }
+}

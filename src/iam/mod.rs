@@ -1,0 +1,465 @@
+//! Typed HTTP client for IAM and the platform APIs iamctl needs: token grants, discovery,
+//! accounts, resource groups.
+//!
+//! Every request goes through `Client::execute`, which applies the deadline
+//! (`IBMCLOUD_HTTP_TIMEOUT`, default 60 s), retries what is safe to repeat (connection
+//! errors, 429 honouring `Retry-After`, 5xx) with exponential backoff inside that deadline,
+//! and is where the HTTP trace (`trace::`, with its redaction) and the spinner
+//! (`progress::`) hook in, so every request gets both without its caller doing anything.
+
+pub mod errors;
+pub mod identity;
+pub mod jwt;
+pub mod trace;
+
+use crate::endpoints::Endpoints;
+use crate::error::{CliError, Result};
+use crate::session::{Account, ResourceGroup};
+use errors::ApiError;
+use reqwest::blocking::{Request, RequestBuilder, Response};
+use serde::Deserialize;
+use std::time::{Duration, Instant};
+
+/// The CLI's OAuth client: with it IAM issues refresh tokens.
+const CLIENT_ID: &str = "bx";
+const CLIENT_SECRET: &str = "bx";
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+const MAX_ATTEMPTS: u32 = 8;
+const USER_AGENT: &str = concat!("iamctl/", env!("CARGO_PKG_VERSION"));
+
+pub const GRANT_APIKEY: &str = "urn:ibm:params:oauth:grant-type:apikey";
+pub const GRANT_PASSCODE: &str = "urn:ibm:params:oauth:grant-type:passcode";
+
+/// A failure of an IAM call: either IAM answered with an error, or it could not be reached.
+#[derive(Debug)]
+pub enum IamError {
+    Rejected(ApiError),
+    Transport(CliError),
+}
+
+impl IamError {
+    /// For callers with no special handling: rejected -> exit 1 with IAM's words.
+    pub fn into_cli(self, what: &str) -> CliError {
+        match self {
+            IamError::Rejected(e) if e.status == 401 => CliError::new(
+                crate::error::ErrorKind::LoginRequired,
+                format!("{what}: {}", e.line()),
+            )
+            .hint("run 'iamctl login' to log in again"),
+            IamError::Rejected(e) => CliError::failed(format!("{what}: {}", e.line())),
+            IamError::Transport(e) => e,
+        }
+    }
+}
+
+impl From<CliError> for IamError {
+    fn from(e: CliError) -> Self {
+        IamError::Transport(e)
+    }
+}
+
+/// The grants `login`, `target` and the refresh logic use.
+pub enum Grant<'a> {
+    ApiKey(&'a str),
+    Password {
+        username: &'a str,
+        password: &'a str,
+    },
+    Passcode(&'a str),
+    Refresh {
+        refresh_token: &'a str,
+        /// Re-scope the session to this BSS account (and its linked IMS account).
+        account: Option<&'a str>,
+        ims_account: Option<&'a str>,
+    },
+}
+
+/// A token endpoint answer. No `Debug`: it holds secrets.
+#[derive(Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    #[serde(default)]
+    pub expires_in: Option<i64>,
+    #[serde(default)]
+    pub expiration: Option<i64>,
+    #[serde(default)]
+    pub refresh_token_expiration: Option<i64>,
+}
+
+impl TokenResponse {
+    /// The refresh token, unless IAM said it issues none.
+    pub fn usable_refresh_token(&self) -> Option<&str> {
+        self.refresh_token
+            .as_deref()
+            .filter(|t| !t.is_empty() && *t != "not_supported")
+    }
+
+    /// (issued at, expires at) from the JWT, falling back to the response fields.
+    pub fn times(&self, claims: &jwt::Claims) -> (i64, i64) {
+        let now = crate::session::now();
+        let exp = claims
+            .exp
+            .or(self.expiration)
+            .or(self.expires_in.map(|s| now + s))
+            .unwrap_or(now + 3600);
+        let iat = claims.iat.unwrap_or(now).min(exp);
+        (iat, exp)
+    }
+}
+
+pub struct Client {
+    http: reqwest::blocking::Client,
+    pub endpoints: Endpoints,
+    timeout: Duration,
+}
+
+/// `IBMCLOUD_HTTP_TIMEOUT` in seconds (default 60).
+pub fn timeout_from_env() -> Result<Duration> {
+    match std::env::var("IBMCLOUD_HTTP_TIMEOUT") {
+        Ok(v) if !v.trim().is_empty() => match v.trim().parse::<u64>() {
+            Ok(s) if s > 0 => Ok(Duration::from_secs(s)),
+            _ => Err(CliError::usage(format!(
+                "IBMCLOUD_HTTP_TIMEOUT must be a positive number of seconds, not '{v}'."
+            ))),
+        },
+        _ => Ok(DEFAULT_TIMEOUT),
+    }
+}
+
+fn network_error(url: &str, err: &reqwest::Error) -> CliError {
+    // The reqwest message names the URL; add the innermost cause (refused, DNS, TLS).
+    let mut cause = String::new();
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
+    while let Some(s) = src {
+        cause = s.to_string();
+        src = s.source();
+    }
+    let what = if err.is_timeout() {
+        "timed out".to_string()
+    } else if cause.is_empty() {
+        err.to_string()
+    } else {
+        cause
+    };
+    CliError::network(format!("Could not reach {url}: {what}"))
+        .hint("check the API endpoint (-a), your network, and IBMCLOUD_HTTP_TIMEOUT")
+}
+
+fn retry_after(resp: &Response) -> Option<Duration> {
+    let v = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?;
+    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+impl Client {
+    /// Builds the HTTP client. Only commands that talk to IBM call this: the `oauth-tokens`
+    /// hot path never does.
+    pub fn new(endpoints: Endpoints, skip_ssl_validation: bool) -> Result<Client> {
+        let timeout = timeout_from_env()?;
+        if skip_ssl_validation {
+            crate::output::warn(
+                "SSL certificate validation is disabled (--skip-ssl-validation); a network attacker could read your tokens",
+            );
+        }
+        let mut builder = reqwest::blocking::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(timeout.min(Duration::from_secs(15)))
+            .danger_accept_invalid_certs(skip_ssl_validation)
+            .redirect(reqwest::redirect::Policy::none());
+        let all_plain = [
+            &endpoints.iam,
+            &endpoints.accounts,
+            &endpoints.resource_controller,
+        ]
+        .iter()
+        .all(|u| u.starts_with("http://"));
+        if all_plain {
+            // Only loopback hosts may be plain http (endpoints.rs), and redirects are off, so
+            // this client never speaks TLS: skip loading the system's CA certificates, which
+            // costs several milliseconds per run.
+            builder = builder.tls_certs_only(std::iter::empty());
+        }
+        let http = builder
+            .build()
+            .map_err(|e| CliError::failed(format!("Could not set up HTTPS: {e}")))?;
+        Ok(Client {
+            http,
+            endpoints,
+            timeout,
+        })
+    }
+
+    /// Sends a request; retries connection errors, 429 and 5xx when `retryable`, within
+    /// the deadline. Returns the last response (even an error status) when retries end.
+    fn execute(&self, builder: RequestBuilder, retryable: bool) -> Result<Response> {
+        let request: Request = builder
+            .build()
+            .map_err(|e| CliError::failed(format!("Could not build a request: {e}")))?;
+        let url = request
+            .url()
+            .as_str()
+            .split('?')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let deadline = Instant::now() + self.timeout;
+        let _spinner = crate::progress::start(format!(
+            "Waiting for {}",
+            request.url().host_str().unwrap_or("IBM Cloud")
+        ));
+        let tracing = trace::enabled();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let Some(mut req) = request.try_clone() else {
+                return Err(CliError::failed("Could not repeat a streaming request."));
+            };
+            *req.timeout_mut() = Some(remaining.max(Duration::from_millis(1)));
+            if tracing {
+                trace::request(&req, USER_AGENT);
+            }
+            let started = Instant::now();
+            let mut outcome = self.http.execute(req);
+            if tracing {
+                // Buffers the body to print it; the caller gets an equivalent response.
+                outcome = match outcome {
+                    Ok(resp) => trace::response(resp, started.elapsed()),
+                    Err(e) => {
+                        trace::failure(&e, started.elapsed());
+                        Err(e)
+                    }
+                };
+            }
+            let backoff = Duration::from_millis(250u64 << (attempt - 1).min(4));
+            match outcome {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let transient = status == 429 || (500..600).contains(&status);
+                    if !(retryable && transient) || attempt >= MAX_ATTEMPTS {
+                        return Ok(resp);
+                    }
+                    let wait = retry_after(&resp).unwrap_or(backoff);
+                    if Instant::now() + wait >= deadline {
+                        return Ok(resp);
+                    }
+                    drop(resp);
+                    std::thread::sleep(wait);
+                }
+                Err(e) => {
+                    let again = retryable
+                        && e.is_connect()
+                        && attempt < MAX_ATTEMPTS
+                        && Instant::now() + backoff < deadline;
+                    if !again {
+                        return Err(network_error(&url, &e));
+                    }
+                    std::thread::sleep(backoff);
+                }
+            }
+        }
+    }
+
+    /// Reads a JSON body of a successful answer, or turns the answer into an `IamError`.
+    fn json<T: for<'de> Deserialize<'de>>(resp: Response, what: &str) -> Result<T, IamError> {
+        let status = resp.status().as_u16();
+        let url = resp
+            .url()
+            .as_str()
+            .split('?')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let body = resp
+            .bytes()
+            .map_err(|e| IamError::Transport(network_error(&url, &e)))?;
+        if !(200..300).contains(&status) {
+            return Err(IamError::Rejected(ApiError::parse(status, &body)));
+        }
+        serde_json::from_slice(&body).map_err(|e| {
+            IamError::Transport(CliError::failed(format!(
+                "Unexpected answer from {url} ({what}): {e}"
+            )))
+        })
+    }
+
+    /// `POST {iam}/identity/token` with client `bx`, so IAM issues a refresh token.
+    pub fn token(&self, grant: Grant<'_>) -> Result<TokenResponse, IamError> {
+        let mut form: Vec<(&str, &str)> = Vec::with_capacity(5);
+        match &grant {
+            Grant::ApiKey(key) => {
+                form.push(("grant_type", GRANT_APIKEY));
+                form.push(("apikey", key));
+            }
+            Grant::Password { username, password } => {
+                form.push(("grant_type", "password"));
+                form.push(("username", username));
+                form.push(("password", password));
+            }
+            Grant::Passcode(code) => {
+                form.push(("grant_type", GRANT_PASSCODE));
+                form.push(("passcode", code));
+            }
+            Grant::Refresh {
+                refresh_token,
+                account,
+                ims_account,
+            } => {
+                form.push(("grant_type", "refresh_token"));
+                form.push(("refresh_token", refresh_token));
+                if let Some(a) = account {
+                    form.push(("account", a));
+                }
+                if let Some(i) = ims_account {
+                    form.push(("ims_account", i));
+                }
+            }
+        }
+        form.push(("response_type", "cloud_iam"));
+        let url = format!("{}/identity/token", self.endpoints.iam);
+        let builder = self
+            .http
+            .post(&url)
+            .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&form);
+        let resp = self.execute(builder, true)?;
+        Self::json(resp, "token")
+    }
+
+    /// The SSO passcode page, from IAM's discovery document.
+    pub fn passcode_url(&self) -> Result<String, IamError> {
+        #[derive(Deserialize)]
+        struct Discovery {
+            #[serde(default)]
+            passcode_endpoint: Option<String>,
+        }
+        let url = format!(
+            "{}/identity/.well-known/openid-configuration",
+            self.endpoints.iam
+        );
+        let resp = self.execute(
+            self.http.get(&url).header("Accept", "application/json"),
+            true,
+        )?;
+        let d: Discovery = Self::json(resp, "discovery document")?;
+        Ok(d.passcode_endpoint
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| format!("{}/identity/passcode", self.endpoints.iam)))
+    }
+
+    /// Every account the token's user can use (follows `next_url`).
+    pub fn accounts(&self, access_token: &str) -> Result<Vec<Account>, IamError> {
+        #[derive(Deserialize)]
+        struct Page {
+            #[serde(default)]
+            next_url: Option<String>,
+            #[serde(default)]
+            resources: Vec<Resource>,
+        }
+        #[derive(Deserialize)]
+        struct Resource {
+            metadata: Metadata,
+            entity: Entity,
+        }
+        #[derive(Deserialize)]
+        struct Metadata {
+            guid: String,
+            #[serde(default)]
+            linked_accounts: Vec<Linked>,
+        }
+        #[derive(Deserialize)]
+        struct Linked {
+            #[serde(default)]
+            origin: String,
+            #[serde(default)]
+            id: serde_json::Value,
+        }
+        #[derive(Deserialize)]
+        struct Entity {
+            #[serde(default)]
+            name: String,
+            #[serde(default)]
+            owner: Option<String>,
+            #[serde(default)]
+            owner_userid: Option<String>,
+        }
+        let mut out = Vec::new();
+        let mut url = format!("{}/coe/v2/accounts", self.endpoints.accounts);
+        for _ in 0..100 {
+            let resp = self.execute(self.http.get(&url).bearer_auth(access_token), true)?;
+            let page: Page = Self::json(resp, "accounts")?;
+            for r in page.resources {
+                let ims = r
+                    .metadata
+                    .linked_accounts
+                    .iter()
+                    .find(|l| l.origin.eq_ignore_ascii_case("IMS"))
+                    .map(|l| match &l.id {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .filter(|s| !s.is_empty() && s != "null");
+                out.push(Account {
+                    guid: r.metadata.guid,
+                    name: r.entity.name,
+                    owner: r.entity.owner.or(r.entity.owner_userid).unwrap_or_default(),
+                    ims,
+                });
+            }
+            match page.next_url.filter(|n| !n.is_empty()) {
+                Some(next) if next.starts_with("http") => url = next,
+                Some(next) => url = format!("{}{}", self.endpoints.accounts, next),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// The account's resource groups.
+    pub fn resource_groups(
+        &self,
+        access_token: &str,
+        account_id: &str,
+    ) -> Result<Vec<ResourceGroup>, IamError> {
+        #[derive(Deserialize)]
+        struct Page {
+            #[serde(default)]
+            resources: Vec<Group>,
+        }
+        #[derive(Deserialize)]
+        struct Group {
+            id: String,
+            name: String,
+            #[serde(default)]
+            state: String,
+            #[serde(default)]
+            default: bool,
+        }
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("account_id", account_id)
+            .finish();
+        let url = format!(
+            "{}/v2/resource_groups?{query}",
+            self.endpoints.resource_controller
+        );
+        let builder = self.http.get(&url).bearer_auth(access_token);
+        let resp = self.execute(builder, true)?;
+        let page: Page = Self::json(resp, "resource groups")?;
+        Ok(page
+            .resources
+            .into_iter()
+            .map(|g| ResourceGroup {
+                guid: g.id,
+                name: g.name,
+                state: g.state,
+                default: g.default,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,432 @@
+//! Where refresh tokens and API keys live: the OS keyring (through `keyring-core` and the
+//! platform store crates) or, only on explicit opt-in, a plain file store.
+//!
+//! Entries: service `iamctl`, user `<iam endpoint>|<session>|<iam_id>|<kind>`, so different
+//! IAM environments, sessions and identities never collide. When no keyring is reachable and
+//! the user has not opted in to the file store, every command that needs a secret fails
+//! closed (exit 6) and says how to get a keyring or opt in.
+
+use crate::error::{CliError, Result, io_error};
+use crate::session::{Home, create_private_dir, write_atomic};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const SERVICE: &str = "iamctl";
+/// Keyring calls can hang (a locked collection waiting for a prompt nobody sees); bound them.
+const KEYRING_TIMEOUT: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    Keyring,
+    File,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretKind {
+    RefreshToken,
+    ApiKey,
+    /// An API key kept with `--keyring NAME`: belongs to no session.
+    StoredKey,
+}
+
+impl SecretKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretKind::RefreshToken => "refresh_token",
+            SecretKind::ApiKey => "apikey",
+            SecretKind::StoredKey => "stored-key",
+        }
+    }
+}
+
+/// Names one secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretId {
+    pub iam_endpoint: String,
+    pub session: String,
+    pub iam_id: String,
+    pub kind: SecretKind,
+}
+
+impl SecretId {
+    pub fn new(iam_endpoint: &str, session: &str, iam_id: &str, kind: SecretKind) -> SecretId {
+        SecretId {
+            iam_endpoint: iam_endpoint.to_string(),
+            session: session.to_string(),
+            iam_id: iam_id.to_string(),
+            kind,
+        }
+    }
+
+    /// A key kept with `--keyring NAME`; the name takes the place of the identity.
+    pub fn stored_key(iam_endpoint: &str, name: &str) -> SecretId {
+        SecretId::new(iam_endpoint, "", name, SecretKind::StoredKey)
+    }
+
+    /// The keyring `user` attribute: `<iam endpoint>|<session>|<iam_id>|<kind>`, or
+    /// `<iam endpoint>|stored-key|<name>` for stored keys.
+    pub fn user(&self) -> String {
+        if self.kind == SecretKind::StoredKey {
+            return format!("{}|stored-key|{}", self.iam_endpoint, self.iam_id);
+        }
+        format!(
+            "{}|{}|{}|{}",
+            self.iam_endpoint,
+            self.session,
+            self.iam_id,
+            self.kind.as_str()
+        )
+    }
+}
+
+pub trait SecretStore {
+    fn get(&self, id: &SecretId) -> Result<Option<String>>;
+    fn set(&self, id: &SecretId, value: &str) -> Result<()>;
+    /// Deleting a missing secret is not an error.
+    fn delete(&self, id: &SecretId) -> Result<()>;
+    fn kind(&self) -> StoreKind;
+}
+
+/// The store the user asked for: `IAMCTL_SECRET_STORE` (`keyring`|`file`), else
+/// `secret_store` in `config.json`, else the keyring.
+pub fn configured_kind(home: &Home) -> Result<StoreKind> {
+    if let Ok(v) = std::env::var("IAMCTL_SECRET_STORE")
+        && !v.is_empty()
+    {
+        return parse_kind(&v, "IAMCTL_SECRET_STORE");
+    }
+    let path = home.dir.join("config.json");
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let cfg: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+                CliError::failed(format!("{} is not valid JSON: {e}", path.display()))
+            })?;
+            match cfg.get("secret_store").and_then(|v| v.as_str()) {
+                Some(v) => parse_kind(v, &path.display().to_string()),
+                None => Ok(StoreKind::Keyring),
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StoreKind::Keyring),
+        Err(e) => Err(io_error("read", &path, &e)),
+    }
+}
+
+fn parse_kind(v: &str, source: &str) -> Result<StoreKind> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "keyring" | "os" => Ok(StoreKind::Keyring),
+        "file" => Ok(StoreKind::File),
+        other => Err(CliError::usage(format!(
+            "Unknown secret store '{other}' in {source}: use 'keyring' or 'file'."
+        ))),
+    }
+}
+
+/// Opens a store. The keyring connection is made here (and only here), so commands that
+/// need no secret never touch D-Bus or the keychain.
+pub fn open(kind: StoreKind, home: &Home) -> Result<Box<dyn SecretStore>> {
+    match kind {
+        StoreKind::Keyring => Ok(Box::new(KeyringStore::connect(home)?)),
+        StoreKind::File => Ok(Box::new(FileStore::open(home)?)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// OS keyring
+
+pub struct KeyringStore {
+    store: Arc<keyring_core::CredentialStore>,
+    home_hint: PathBuf,
+}
+
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+fn platform_store() -> keyring_core::Result<Arc<keyring_core::CredentialStore>> {
+    let s: Arc<keyring_core::CredentialStore> = zbus_secret_service_keyring_store::Store::new()?;
+    Ok(s)
+}
+
+#[cfg(target_os = "macos")]
+fn platform_store() -> keyring_core::Result<Arc<keyring_core::CredentialStore>> {
+    let s: Arc<keyring_core::CredentialStore> = apple_native_keyring_store::keychain::Store::new()?;
+    Ok(s)
+}
+
+#[cfg(target_os = "windows")]
+fn platform_store() -> keyring_core::Result<Arc<keyring_core::CredentialStore>> {
+    let s: Arc<keyring_core::CredentialStore> = windows_native_keyring_store::Store::new()?;
+    Ok(s)
+}
+
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "macos",
+    target_os = "windows"
+)))]
+fn platform_store() -> keyring_core::Result<Arc<keyring_core::CredentialStore>> {
+    Err(keyring_core::Error::NotSupportedByStore(
+        "no OS keyring support on this platform".into(),
+    ))
+}
+
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+const KEYRING_NAME: &str = "Secret Service (D-Bus)";
+#[cfg(target_os = "macos")]
+const KEYRING_NAME: &str = "macOS Keychain";
+#[cfg(target_os = "windows")]
+const KEYRING_NAME: &str = "Windows Credential Manager";
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "macos",
+    target_os = "windows"
+)))]
+const KEYRING_NAME: &str = "OS keyring";
+
+/// Runs a keyring call on a helper thread and gives up after `KEYRING_TIMEOUT`.
+fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(KEYRING_TIMEOUT).ok()
+}
+
+/// The error every keyring failure turns into: exit 6, with the two ways out.
+pub fn unreachable_error(detail: &str, home: &std::path::Path) -> CliError {
+    let mut err = CliError::secret_store(format!(
+        "No usable OS keyring ({KEYRING_NAME}): {detail}. iamctl keeps refresh tokens and API keys only in a keyring, so it stopped without saving anything."
+    ));
+    if cfg!(any(
+        target_os = "linux",
+        target_os = "freebsd",
+        target_os = "openbsd"
+    )) {
+        err = err.hint(
+            "start a Secret Service on your D-Bus session (GNOME Keyring, KeePassXC); on a headless box: \
+             dbus-run-session -- sh -c 'printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets; iamctl login ...'",
+        );
+    }
+    err.hint(format!(
+        "or opt in to an unencrypted file store: IAMCTL_SECRET_STORE=file (secrets in {}, mode 0600, a warning on each use)",
+        home.join("secrets.json").display()
+    ))
+}
+
+fn keyring_failure(err: &keyring_core::Error, home: &std::path::Path) -> CliError {
+    unreachable_error(&err.to_string(), home)
+}
+
+impl KeyringStore {
+    pub fn connect(home: &Home) -> Result<KeyringStore> {
+        let home_hint = home.dir.clone();
+        match bounded(platform_store) {
+            Some(Ok(store)) => Ok(KeyringStore { store, home_hint }),
+            Some(Err(e)) => Err(keyring_failure(&e, &home_hint)),
+            None => Err(unreachable_error("it did not answer in time", &home_hint)),
+        }
+    }
+
+    fn with_entry<T: Send + 'static>(
+        &self,
+        id: &SecretId,
+        f: impl FnOnce(keyring_core::Entry) -> keyring_core::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let store = self.store.clone();
+        let user = id.user();
+        let outcome = bounded(move || {
+            let entry = store.build(SERVICE, &user, None)?;
+            f(entry)
+        });
+        match outcome {
+            Some(Ok(v)) => Ok(v),
+            Some(Err(e)) => Err(keyring_failure(&e, &self.home_hint)),
+            None => Err(unreachable_error(
+                "it did not answer in time",
+                &self.home_hint,
+            )),
+        }
+    }
+}
+
+impl SecretStore for KeyringStore {
+    fn get(&self, id: &SecretId) -> Result<Option<String>> {
+        self.with_entry(id, |entry| match entry.get_password() {
+            Ok(v) => Ok(Some(v)),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e),
+        })
+    }
+
+    fn set(&self, id: &SecretId, value: &str) -> Result<()> {
+        let value = value.to_string();
+        self.with_entry(id, move |entry| entry.set_password(&value))
+    }
+
+    fn delete(&self, id: &SecretId) -> Result<()> {
+        self.with_entry(id, |entry| match entry.delete_credential() {
+            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+            Err(keyring_core::Error::Ambiguous(entries)) => {
+                for e in entries {
+                    match e.delete_credential() {
+                        Ok(()) | Err(keyring_core::Error::NoEntry) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(())
+            }
+            Err(e) => Err(e),
+        })
+    }
+
+    fn kind(&self) -> StoreKind {
+        StoreKind::Keyring
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Explicit file store
+
+/// `secrets.json` (0600) in the home directory. Used only on explicit opt-in, and every
+/// use prints a warning.
+pub struct FileStore {
+    home: Home,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct FileContents {
+    #[serde(default)]
+    entries: BTreeMap<String, String>,
+}
+
+impl FileStore {
+    pub fn open(home: &Home) -> Result<FileStore> {
+        let store = FileStore { home: home.clone() };
+        crate::output::warn(&format!(
+            "secrets are kept unencrypted in {} (IAMCTL_SECRET_STORE=file); anyone who can read it can act as you",
+            store.path().display()
+        ));
+        Ok(store)
+    }
+
+    fn path(&self) -> PathBuf {
+        self.home.dir.join("secrets.json")
+    }
+
+    fn read(&self) -> Result<FileContents> {
+        let path = self.path();
+        match std::fs::read(&path) {
+            Ok(b) => serde_json::from_slice(&b).map_err(|e| {
+                CliError::failed(format!(
+                    "The secret file {} is corrupt: {e}",
+                    path.display()
+                ))
+                .hint("delete it and log in again")
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileContents::default()),
+            Err(e) => Err(io_error("read", &path, &e)),
+        }
+    }
+
+    fn update(&self, f: impl FnOnce(&mut FileContents)) -> Result<()> {
+        create_private_dir(&self.home.dir)?;
+        let lock_path = self.home.dir.join("secrets.lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| io_error("open", &lock_path, &e))?;
+        lock.lock().map_err(|e| io_error("lock", &lock_path, &e))?;
+        let mut contents = self.read()?;
+        f(&mut contents);
+        let bytes = serde_json::to_vec_pretty(&contents)
+            .map_err(|e| CliError::failed(format!("Could not encode secrets: {e}")))?;
+        write_atomic(&self.home.dir, &self.path(), &bytes)
+    }
+}
+
+impl SecretStore for FileStore {
+    fn get(&self, id: &SecretId) -> Result<Option<String>> {
+        Ok(self.read()?.entries.get(&id.user()).cloned())
+    }
+
+    fn set(&self, id: &SecretId, value: &str) -> Result<()> {
+        let value = value.to_string();
+        self.update(|c| {
+            c.entries.insert(id.user(), value);
+        })
+    }
+
+    fn delete(&self, id: &SecretId) -> Result<()> {
+        if self.read()?.entries.contains_key(&id.user()) {
+            self.update(|c| {
+                c.entries.remove(&id.user());
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn kind(&self) -> StoreKind {
+        StoreKind::File
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_names_carry_endpoint_session_identity_and_kind() {
+        let id = SecretId::new(
+            "https://iam.cloud.ibm.com",
+            "default",
+            "IBMid-123",
+            SecretKind::RefreshToken,
+        );
+        assert_eq!(
+            id.user(),
+            "https://iam.cloud.ibm.com|default|IBMid-123|refresh_token"
+        );
+    }
+
+    #[test]
+    fn stored_key_entries_are_named_by_endpoint_and_name() {
+        let id = SecretId::stored_key("https://iam.cloud.ibm.com", "ci");
+        assert_eq!(id.user(), "https://iam.cloud.ibm.com|stored-key|ci");
+    }
+
+    #[test]
+    fn file_store_round_trip_is_private() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let home = Home {
+            dir: tmp.path().join("h"),
+        };
+        let store = FileStore::open(&home).unwrap_or_else(|e| panic!("{}", e.message));
+        let id = SecretId::new("i", "s", "u", SecretKind::ApiKey);
+        assert_eq!(store.get(&id).ok().flatten(), None);
+        store
+            .set(&id, "v")
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!(store.get(&id).ok().flatten(), Some("v".to_string()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(home.dir.join("secrets.json"))
+                .map(|m| m.permissions().mode() & 0o777)
+                .ok();
+            assert_eq!(mode, Some(0o600));
+        }
+        store
+            .delete(&id)
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!(store.get(&id).ok().flatten(), None);
+    }
+}

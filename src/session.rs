@@ -1,0 +1,573 @@
+//! The session file: where iamctl keeps endpoints, the targeted account/region/resource group
+//! and the current access token (never the refresh token or API key: those live in the
+//! secret store).
+//!
+//! Layout under the home directory (`$IAMCTL_HOME`, else the platform config dir):
+//! `sessions/<name>.json` (0600), `sessions/<name>.lock` (exclusive lock for writers),
+//! `current` (optional one-line name of the active session). Writes are atomic (temp file in
+//! the same directory, fsync, rename) and happen under the lock; commands that fail never
+//! write, so the previous session stays byte-identical.
+
+use crate::error::{CliError, ErrorKind, Result, io_error};
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub const DEFAULT_SESSION: &str = "default";
+const FORMAT_VERSION: u32 = 1;
+const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The global `--session NAME` flag, set once by `main` before any command runs. A process
+/// global rather than a parameter so every `SessionStore::open()` (including commands
+/// written before the flag existed) honours it, with the same precedence everywhere.
+static SESSION_FLAG: OnceLock<String> = OnceLock::new();
+
+/// Records `--session NAME` (validated); it wins over `IAMCTL_SESSION` and `current`.
+pub fn set_session_flag(name: &str) -> Result<()> {
+    let name = validate_name(name, "--session")?;
+    let _ = SESSION_FLAG.set(name);
+    Ok(())
+}
+
+/// Where the active session's name came from (shown by `sessions`, checked by
+/// `session-switch`, which cannot override the first two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    Flag,
+    Env,
+    Current,
+    Default,
+}
+
+/// Seconds since the epoch.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct Session {
+    #[serde(default)]
+    pub version: u32,
+    pub api_endpoint: String,
+    pub iam_endpoint: String,
+    #[serde(default)]
+    pub accounts_endpoint: String,
+    #[serde(default)]
+    pub resource_controller_endpoint: String,
+    /// Remembered from `login --skip-ssl-validation`; warns on every network use.
+    #[serde(default)]
+    pub skip_ssl_validation: bool,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// `None` once logged out (endpoint and region stay).
+    #[serde(default)]
+    pub login: Option<Login>,
+    /// Secrets a `logout` could not delete (keyring unreachable); the next `logout` retries.
+    /// Names only, never values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_deletes: Vec<PendingDelete>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PendingDelete {
+    pub store: crate::secrets::StoreKind,
+    pub iam_endpoint: String,
+    pub iam_id: String,
+    pub kind: crate::secrets::SecretKind,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LoginMethod {
+    Apikey,
+    Password,
+    Sso,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Login {
+    pub method: LoginMethod,
+    /// What the summary shows as `User:` (email, or the identifier for service IDs).
+    pub user: String,
+    pub iam_id: String,
+    #[serde(default)]
+    pub sub_type: Option<String>,
+    #[serde(default)]
+    pub account: Option<Account>,
+    #[serde(default)]
+    pub resource_group: Option<ResourceGroup>,
+    /// `Bearer` is not included; `oauth-tokens` adds it.
+    pub access_token: String,
+    pub token_issued_at: i64,
+    pub token_expires_at: i64,
+    #[serde(default)]
+    pub refresh_token_expires_at: Option<i64>,
+    pub login_at: i64,
+    /// Which secrets exist for this login, and where. Metadata only, never the values.
+    pub secrets: SecretsMeta,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SecretsMeta {
+    pub store: crate::secrets::StoreKind,
+    #[serde(default)]
+    pub refresh_token: bool,
+    #[serde(default)]
+    pub apikey: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Account {
+    pub guid: String,
+    pub name: String,
+    #[serde(default)]
+    pub owner: String,
+    /// Linked classic-infrastructure account, shown as `<-> NNN`.
+    #[serde(default)]
+    pub ims: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ResourceGroup {
+    pub guid: String,
+    pub name: String,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub default: bool,
+}
+
+impl Login {
+    /// Refresh window: 80% of the lifetime gone, or under 10 s left.
+    pub fn needs_refresh(&self, now: i64) -> bool {
+        let lifetime = (self.token_expires_at - self.token_issued_at).max(0);
+        let refresh_at = self.token_issued_at + lifetime * 8 / 10;
+        now >= refresh_at || now >= self.token_expires_at - 10
+    }
+
+    pub fn expired(&self, now: i64) -> bool {
+        now >= self.token_expires_at
+    }
+}
+
+/// The home directory and which session in it is active.
+#[derive(Debug, Clone)]
+pub struct Home {
+    pub dir: PathBuf,
+}
+
+impl Home {
+    /// `$IAMCTL_HOME`, else the platform's config directory for iamctl.
+    pub fn locate() -> Result<Home> {
+        if let Some(dir) = std::env::var_os("IAMCTL_HOME").filter(|v| !v.is_empty()) {
+            return Ok(Home {
+                dir: PathBuf::from(dir),
+            });
+        }
+        match directories::ProjectDirs::from("", "", "iamctl") {
+            Some(p) => Ok(Home {
+                dir: p.config_dir().to_path_buf(),
+            }),
+            None => Err(CliError::failed(
+                "Cannot find a home directory for iamctl's configuration.",
+            )
+            .hint("set IAMCTL_HOME to a directory iamctl may use")),
+        }
+    }
+
+    pub fn sessions_dir(&self) -> PathBuf {
+        self.dir.join("sessions")
+    }
+
+    /// The active session: `--session`, else `IAMCTL_SESSION`, else the `current` file, else
+    /// `default`.
+    pub fn active_session_name(&self) -> Result<String> {
+        self.active_session().map(|(name, _)| name)
+    }
+
+    /// The active session's name and what selected it.
+    pub fn active_session(&self) -> Result<(String, Selection)> {
+        if let Some(name) = SESSION_FLAG.get() {
+            return Ok((name.clone(), Selection::Flag));
+        }
+        if let Ok(name) = std::env::var("IAMCTL_SESSION")
+            && !name.is_empty()
+        {
+            return Ok((validate_name(&name, "IAMCTL_SESSION")?, Selection::Env));
+        }
+        match self.current_file_name()? {
+            Some(name) => Ok((name, Selection::Current)),
+            None => Ok((DEFAULT_SESSION.to_string(), Selection::Default)),
+        }
+    }
+
+    /// The name in the `current` file, if it exists and is not empty.
+    pub fn current_file_name(&self) -> Result<Option<String>> {
+        let path = self.current_path();
+        match fs::read_to_string(&path) {
+            Ok(s) => {
+                let name = s.trim();
+                if name.is_empty() {
+                    Ok(None)
+                } else {
+                    validate_name(name, "the 'current' file").map(Some)
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error("read", &path, &e)),
+        }
+    }
+
+    pub fn current_path(&self) -> PathBuf {
+        self.dir.join("current")
+    }
+
+    /// Makes `name` the session used when neither `--session` nor `IAMCTL_SESSION` says
+    /// otherwise (atomic replace, like every other write).
+    pub fn set_current(&self, name: &str) -> Result<()> {
+        let name = validate_name(name, "the session name")?;
+        self.ensure_dirs()?;
+        write_atomic(
+            &self.dir,
+            &self.current_path(),
+            format!("{name}\n").as_bytes(),
+        )
+    }
+
+    /// Removes the `current` file, so `default` is active again.
+    pub fn clear_current(&self) -> Result<()> {
+        let path = self.current_path();
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_error("remove", &path, &e)),
+        }
+    }
+
+    /// Every session with a file in `sessions/`, sorted by name. Temporary files and names
+    /// that are not valid session names are skipped.
+    pub fn session_names(&self) -> Result<Vec<String>> {
+        let dir = self.sessions_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error("read the directory", &dir, &e)),
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .filter_map(|e| {
+                let file = e.file_name().into_string().ok()?;
+                let name = file.strip_suffix(".json")?;
+                validate_name(name, "").ok()
+            })
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// The store of a named session (which need not exist yet).
+    pub fn store(&self, name: &str) -> Result<SessionStore> {
+        Ok(SessionStore {
+            home: self.clone(),
+            name: validate_name(name, "the session name")?,
+        })
+    }
+
+    /// Creates the home and sessions directories (0700) if needed.
+    pub fn ensure_dirs(&self) -> Result<()> {
+        create_private_dir(&self.dir)?;
+        create_private_dir(&self.sessions_dir())
+    }
+}
+
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|e| io_error("create the directory", dir, &e))
+}
+
+pub fn validate_name(name: &str, source: &str) -> Result<String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(name.to_string())
+    } else {
+        let place = if source.is_empty() {
+            String::new()
+        } else {
+            format!(" in {source}")
+        };
+        Err(CliError::usage(format!(
+            "Invalid session name '{name}'{place}: use letters, digits, '-', '_' and '.' (at most 64)."
+        )))
+    }
+}
+
+/// One named session on disk.
+#[derive(Debug, Clone)]
+pub struct SessionStore {
+    pub home: Home,
+    pub name: String,
+}
+
+/// Held while a command reads, changes and writes the session. Dropping it releases the lock.
+pub struct SessionLock {
+    _file: File,
+}
+
+impl SessionStore {
+    pub fn open() -> Result<SessionStore> {
+        let home = Home::locate()?;
+        let name = home.active_session_name()?;
+        Ok(SessionStore { home, name })
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.home.sessions_dir().join(format!("{}.json", self.name))
+    }
+
+    pub fn lock_path(&self) -> PathBuf {
+        self.home.sessions_dir().join(format!("{}.lock", self.name))
+    }
+
+    /// Reads the session; `Ok(None)` when none was ever written. The hot path of
+    /// `oauth-tokens`: one small file, nothing else.
+    pub fn load(&self) -> Result<Option<Session>> {
+        let path = self.path();
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(io_error("read the session file", &path, &e).hint(format!(
+                    "check the permissions of {} (it should belong to you, mode 0600), or point IAMCTL_HOME elsewhere",
+                    path.display()
+                )));
+            }
+        };
+        match serde_json::from_slice::<Session>(&bytes) {
+            Ok(s) => Ok(Some(s)),
+            Err(e) => Err(CliError::failed(format!(
+                "The session file {} is corrupt ({e}).",
+                path.display()
+            ))
+            .hint("run 'iamctl logout' to reset it (or 'iamctl login' to start over)")),
+        }
+    }
+
+    /// Like `load`, but a corrupt file counts as no session (for `login` and `logout`, which
+    /// are the ways out of a corrupt file). Unreadable files are still errors.
+    pub fn load_lenient(&self) -> Result<(Option<Session>, bool)> {
+        match self.load() {
+            Ok(s) => Ok((s, false)),
+            Err(e) if e.kind == ErrorKind::Failed && e.message.contains("is corrupt") => {
+                Ok((None, true))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Takes the session's exclusive lock, waiting up to 30 s for another iamctl.
+    pub fn lock(&self) -> Result<SessionLock> {
+        self.home.ensure_dirs()?;
+        let path = self.lock_path();
+        let mut opts = OpenOptions::new();
+        opts.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let file = opts
+            .open(&path)
+            .map_err(|e| io_error("open the lock file", &path, &e))?;
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(SessionLock { _file: file }),
+                Err(fs::TryLockError::WouldBlock) => {
+                    if start.elapsed() > LOCK_TIMEOUT {
+                        return Err(CliError::failed(format!(
+                            "Another iamctl has held the session lock {} for over {} s.",
+                            path.display(),
+                            LOCK_TIMEOUT.as_secs()
+                        ))
+                        .hint("wait for the other command to finish, then try again"));
+                    }
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(io_error("lock", &path, &e));
+                }
+            }
+        }
+    }
+
+    /// Atomically replaces the session file. The caller holds the lock.
+    pub fn save(&self, _lock: &SessionLock, session: &Session) -> Result<()> {
+        let mut session = session.clone();
+        session.version = FORMAT_VERSION;
+        let mut bytes = serde_json::to_vec_pretty(&session)
+            .map_err(|e| CliError::failed(format!("Could not encode the session: {e}")))?;
+        bytes.push(b'\n');
+        write_atomic(&self.home.sessions_dir(), &self.path(), &bytes)
+    }
+}
+
+/// Temp file in `dir` (0600), write, fsync, rename over `path`, fsync the directory.
+pub fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| io_error("create a temporary file in", dir, &e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600))
+            .map_err(|e| io_error("set permissions on", tmp.path(), &e))?;
+    }
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| io_error("write", tmp.path(), &e))?;
+    tmp.persist(path)
+        .map_err(|e| io_error("replace", path, &e.error))?;
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::StoreKind;
+
+    fn login(iat: i64, exp: i64) -> Login {
+        Login {
+            method: LoginMethod::Apikey,
+            user: "u".into(),
+            iam_id: "IBMid-1".into(),
+            sub_type: None,
+            account: None,
+            resource_group: None,
+            access_token: "t".into(),
+            token_issued_at: iat,
+            token_expires_at: exp,
+            refresh_token_expires_at: None,
+            login_at: iat,
+            secrets: SecretsMeta {
+                store: StoreKind::Keyring,
+                refresh_token: true,
+                apikey: false,
+            },
+        }
+    }
+
+    #[test]
+    fn refresh_window_is_80_percent_or_10_seconds() {
+        let l = login(1000, 4600);
+        assert!(!l.needs_refresh(1000));
+        assert!(!l.needs_refresh(3879));
+        assert!(l.needs_refresh(3880));
+        let short = login(1000, 1030);
+        assert!(!short.needs_refresh(1019));
+        assert!(short.needs_refresh(1020));
+        let tiny = login(1000, 1005);
+        assert!(tiny.needs_refresh(1000));
+    }
+
+    fn store_in(dir: &Path) -> SessionStore {
+        SessionStore {
+            home: Home {
+                dir: dir.to_path_buf(),
+            },
+            name: DEFAULT_SESSION.into(),
+        }
+    }
+
+    #[test]
+    fn save_then_load_round_trips_with_private_modes() {
+        let tmp = match tempfile::tempdir() {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        };
+        let store = store_in(&tmp.path().join("home"));
+        assert!(matches!(store.load(), Ok(None)));
+        let session = Session {
+            api_endpoint: "https://cloud.ibm.com".into(),
+            iam_endpoint: "https://iam.cloud.ibm.com".into(),
+            region: Some("us-south".into()),
+            login: Some(login(1, 2)),
+            ..Session::default()
+        };
+        let lock = store
+            .lock()
+            .map_err(|e| e.message)
+            .unwrap_or_else(|e| panic!("{e}"));
+        store
+            .save(&lock, &session)
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        drop(lock);
+        let loaded = store.load().ok().flatten();
+        assert_eq!(loaded.map(|s| s.region), Some(Some("us-south".to_string())));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).map(|m| m.permissions().mode() & 0o777).ok();
+            assert_eq!(mode(&store.path()), Some(0o600));
+            assert_eq!(mode(&store.home.dir), Some(0o700));
+            assert_eq!(mode(&store.home.sessions_dir()), Some(0o700));
+        }
+    }
+
+    #[test]
+    fn corrupt_file_is_a_clear_error() {
+        let tmp = match tempfile::tempdir() {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        };
+        let store = store_in(tmp.path());
+        store
+            .home
+            .ensure_dirs()
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        fs::write(store.path(), b"{not json").unwrap_or_else(|e| panic!("{e}"));
+        let err = match store.load() {
+            Err(e) => e,
+            Ok(_) => panic!("corrupt file accepted"),
+        };
+        assert!(err.message.contains("corrupt"));
+        assert!(err.render().contains("iamctl logout"));
+        assert!(matches!(store.load_lenient(), Ok((None, true))));
+    }
+
+    #[test]
+    fn session_names_are_validated() {
+        assert!(validate_name("work-2", "x").is_ok());
+        assert!(validate_name("../etc", "x").is_err());
+        assert!(validate_name(".hidden", "x").is_err());
+        assert!(validate_name("a/b", "x").is_err());
+    }
+}

@@ -1,0 +1,61 @@
+//! The hot path of `oauth-tokens`, proven with strace: with a valid cached token the binary
+//! opens only the session file (and probes the `current` pointer), and makes no socket, so
+//! no keyring (D-Bus), no network, no HTTP client.
+#![cfg(target_os = "linux")]
+
+mod common;
+use common::*;
+
+#[test]
+fn cached_oauth_tokens_opens_one_file_and_no_socket() {
+    let env = TestEnv::new();
+    env.login();
+    let probe = std::process::Command::new("strace").arg("-V").output();
+    assert!(
+        probe.map(|o| o.status.success()).unwrap_or(false),
+        "strace is missing: run the tests with scripts/test (Debian package strace)"
+    );
+    let log = env.home().join("..").join(format!(
+        "strace-{}.log",
+        env.url().len() + std::process::id() as usize
+    ));
+    let out = env
+        .command("strace")
+        .args(["-f", "-qq", "-e", "trace=openat,open,socket,connect", "-o"])
+        .arg(&log)
+        .arg(BIN)
+        .arg("oauth-tokens")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("IAM token:  Bearer "));
+    let trace = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    assert!(!trace.contains("socket("), "a socket was opened:\n{trace}");
+    assert!(
+        !trace.contains("connect("),
+        "a connection was made:\n{trace}"
+    );
+    let home = env.home().display().to_string();
+    let opened: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("open"))
+        .filter_map(|l| l.split('"').nth(1))
+        .filter(|p| {
+            !p.starts_with("/lib") && !p.starts_with("/usr/lib") && !p.starts_with("/etc/ld.so")
+        })
+        .filter(|p| *p != "/proc/self/maps")
+        .collect();
+    assert_eq!(
+        opened,
+        vec![
+            format!("{home}/current"),
+            format!("{home}/sessions/default.json")
+        ],
+        "{trace}"
+    );
+}

@@ -1,0 +1,290 @@
+//! API-key login in all its input forms, the summary block, oauth-tokens text/JSON and the
+//! seeds' pipelines, target, logout.
+
+mod common;
+use common::*;
+
+const DEMO: &str = "b028e1c4a7d94f3e8c6f2a1d5e7b9793";
+const STAGING: &str = "e4432bd6f0a84c21a9e7d3c5b1f08e89";
+
+#[test]
+fn apikey_login_prints_ibm_summary_and_stores_secrets_in_keyring() {
+    let env = TestEnv::new();
+    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+        .stdin(format!("{}\n", env.apikey()))
+        .run()
+        .success()
+        .stdout_is(
+            "API endpoint: <URL>\n\
+             Authenticating...\n\
+             OK\n\
+             \n\
+             Targeted account Demo Account (<SHORT:Demo Account>) <-> 1234567\n\
+             \n\
+             Targeted resource group Default\n\
+             \n\
+             API endpoint:     <URL>\n\
+             Region:\n\
+             User:             demo@example.com\n\
+             Account:          Demo Account (<SHORT:Demo Account>) <-> 1234567\n\
+             Resource group:   Default\n",
+        )
+        .stderr_is("");
+    let mut entries = env.keyring_entries();
+    entries.sort();
+    let base = format!("{}|default|IBMid-6650001DMO", env.url());
+    assert_eq!(
+        entries,
+        vec![format!("{base}|apikey"), format!("{base}|refresh_token")]
+    );
+    assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:apikey"), 1);
+}
+
+#[test]
+fn apikey_from_file_env_and_equals_form() {
+    let env = TestEnv::new();
+    let file = env.home().join("..").join(format!(
+        "key-{}.json",
+        std::process::id() as u64 + env.url().len() as u64
+    ));
+    // IBM's downloaded key file is JSON with an `apikey` field.
+    std::fs::write(
+        &file,
+        json!({"name": "k", "apikey": env.apikey()}).to_string(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let at = format!("@{}", file.display());
+    env.iamctl(["login", "-a", &env.url(), "--apikey", &at, "--no-region"])
+        .run()
+        .success();
+    let plain = env
+        .home()
+        .join("..")
+        .join(format!("key-{}.txt", env.url().len()));
+    std::fs::write(&plain, format!("{}\n", env.apikey())).unwrap_or_else(|e| panic!("{e}"));
+    env.iamctl(["login", "-a", &env.url(), "--no-region"])
+        .env("IBMCLOUD_API_KEY", format!("@{}", plain.display()))
+        .run()
+        .success();
+    env.iamctl(["login", "-a", &env.url(), "--no-region"])
+        .env("IBMCLOUD_API_KEY", env.apikey())
+        .run()
+        .success();
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_file(&plain);
+    // A key that starts with '-' works as --apikey=-KEY (and is refused by IAM here).
+    env.iamctl([
+        "login",
+        "-a",
+        &env.url(),
+        "--apikey=-not-a-key",
+        "--no-region",
+    ])
+    .run()
+    .code(4)
+    .stderr_contains("Unable to authenticate")
+    .stderr_contains("BXNIM0415E");
+    assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:apikey"), 4);
+}
+
+#[test]
+fn oauth_tokens_text_json_and_the_seeds_pipelines() {
+    let env = TestEnv::new();
+    env.login();
+    let text = env.iamctl(["iam", "oauth-tokens"]).run().success();
+    assert_eq!(text.out(), "IAM token:  Bearer <JWT>\n");
+    assert_eq!(text.stderr, "");
+    let jwt = text
+        .stdout
+        .trim_end()
+        .strip_prefix("IAM token:  Bearer ")
+        .unwrap_or_else(|| panic!("{}", text.stdout))
+        .to_string();
+    env.iamctl(["oauth-tokens"])
+        .run()
+        .success()
+        .stdout_is("IAM token:  Bearer <JWT>\n");
+
+    // IBM's documented pipelines, run through a real shell, unchanged.
+    let bearer = env
+        .sh("iamctl iam oauth-tokens | grep IAM | cut -d \\: -f 2 | sed 's/^ *//'")
+        .run()
+        .success();
+    assert_eq!(bearer.stdout, format!("Bearer {jwt}\n"));
+    let bare = env
+        .sh("iamctl iam oauth-tokens | grep IAM | cut -d ' ' -f 5 | sed 's/^ *//'")
+        .run()
+        .success();
+    assert_eq!(bare.stdout, format!("{jwt}\n"));
+    let jq = env
+        .sh("export IAM_TOKEN=`iamctl iam oauth-tokens --output json | jq -r '.iam_token'`; echo \"$IAM_TOKEN\"")
+        .run()
+        .success();
+    assert_eq!(jq.stdout, format!("Bearer {jwt}\n"));
+
+    let json = env
+        .iamctl(["oauth-tokens", "--output", "json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(json["iam_token"], format!("Bearer {jwt}"));
+    assert!(json["expiration"].as_i64().unwrap_or(0) > 1_700_000_000);
+    // The hot path made no request: one apikey grant, no refresh.
+    assert_eq!(env.grants("refresh_token"), 0);
+}
+
+#[test]
+fn target_shows_and_changes_account_region_and_group() {
+    let env = TestEnv::new();
+    env.login();
+    let json = env
+        .iamctl(["target", "--output", "json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(json["api_endpoint"], env.url());
+    assert_eq!(json["user"], "demo@example.com");
+    assert_eq!(json["account"]["guid"], DEMO);
+    assert_eq!(json["account"]["name"], "Demo Account");
+    assert_eq!(json["account"]["owner"], "demo@example.com");
+    assert_eq!(json["resource_group"]["name"], "Default");
+    assert_eq!(json["resource_group"]["default"], true);
+    assert_eq!(json["resource_group"]["state"], "ACTIVE");
+    assert_eq!(json["region"], "");
+
+    env.iamctl(["target", "-c", STAGING, "-r", "eu-de"])
+        .run()
+        .success()
+        .stdout_is(
+            "Targeted account Staging Account (<SHORT:Staging Account>)\n\
+             \n\
+             Targeted region eu-de\n\
+             \n\
+             API endpoint:     <URL>\n\
+             Region:           eu-de\n\
+             User:             demo@example.com\n\
+             Account:          Staging Account (<SHORT:Staging Account>)\n\
+             Resource group:   Default\n",
+        );
+    // The token itself was re-scoped to the new account.
+    let token = env
+        .iamctl(["oauth-tokens", "--output", "json"])
+        .run()
+        .success()
+        .json();
+    let jwt = token["iam_token"]
+        .as_str()
+        .unwrap_or("")
+        .trim_start_matches("Bearer ");
+    let payload = jwt.split('.').nth(1).unwrap_or("");
+    use base64::Engine;
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap_or_default(),
+    )
+    .unwrap_or(Value::Null);
+    assert_eq!(claims["account"]["bss"], STAGING);
+
+    env.iamctl(["target", "--unset-region", "--unset-resource-group"])
+        .run()
+        .success()
+        .stdout_contains("Region:\n")
+        .stdout_contains(
+            "Resource group:   No resource group targeted, use 'iamctl target -g RESOURCE_GROUP'",
+        );
+    env.iamctl(["target", "-g", "no-such-group"])
+        .run()
+        .code(1)
+        .stderr_contains("Resource group 'no-such-group' was not found");
+    env.iamctl(["target", "-r", "mars-north-1"])
+        .run()
+        .code(2)
+        .stderr_contains("Unknown region 'mars-north-1'");
+    env.iamctl(["target", "-c", "not-my-account"])
+        .run()
+        .code(2)
+        .stderr_contains("-c");
+}
+
+#[test]
+fn logout_clears_session_and_keyring_but_keeps_endpoint_and_region() {
+    let env = TestEnv::new();
+    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "-r", "us-south"])
+        .stdin(env.apikey())
+        .run()
+        .success()
+        .stdout_contains("Targeted region us-south");
+    assert_eq!(env.keyring_entries().len(), 2);
+    env.iamctl(["logout"])
+        .run()
+        .success()
+        .stdout_is("Logging out...\nOK\n");
+    assert_eq!(env.keyring_entries(), Vec::<String>::new());
+    let session = env.session();
+    assert_eq!(session["api_endpoint"], env.url());
+    assert_eq!(session["region"], "us-south");
+    assert!(session["login"].is_null());
+    for args in [&["oauth-tokens"][..], &["target"][..]] {
+        env.iamctl(args)
+            .run()
+            .code(3)
+            .stderr_is("FAILED\nNot logged in. Use 'iamctl login' to log in.\n");
+    }
+    // Logging out twice is fine; the remembered endpoint is used by the next login.
+    env.iamctl(["logout"]).run().success();
+    env.iamctl(["login", "--apikey", "-", "--no-region"])
+        .stdin(env.apikey())
+        .run()
+        .success()
+        .stdout_contains("API endpoint: <URL>\n");
+}
+
+#[test]
+fn quiet_and_json_login() {
+    let env = TestEnv::new();
+    env.iamctl([
+        "login",
+        "-q",
+        "-a",
+        &env.url(),
+        "--apikey",
+        "-",
+        "--no-region",
+    ])
+    .stdin(env.apikey())
+    .run()
+    .success()
+    .stdout_is("");
+    let json = env
+        .iamctl([
+            "login",
+            "-a",
+            &env.url(),
+            "--apikey",
+            "-",
+            "--no-region",
+            "--output",
+            "json",
+        ])
+        .stdin(env.apikey())
+        .run()
+        .success()
+        .json();
+    assert_eq!(json["account"]["guid"], DEMO);
+    assert_eq!(json["user"], "demo@example.com");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let env = TestEnv::new();
+    for args in [
+        &["login", "--apikey", "k", "--sso"][..],
+        &["login", "--no-such-flag"][..],
+        &["oauth-tokens", "--output", "yaml"][..],
+        &["frobnicate"][..],
+    ] {
+        env.iamctl(args).run().code(2);
+    }
+    env.iamctl(["--version"]).run().success();
+}

@@ -1,0 +1,185 @@
+//! Token renewal: single-flight across 50 processes, silent re-login with the stored API key
+//! when the refresh token dies, a clear exit 3 when nothing can renew the session, and
+//! retries on 503/429.
+
+mod common;
+use common::*;
+use std::time::Instant;
+
+fn token_of(out: &Out) -> String {
+    out.stdout
+        .trim_end()
+        .strip_prefix("IAM token:  Bearer ")
+        .unwrap_or_else(|| panic!("unexpected output {:?}", out.stdout))
+        .to_string()
+}
+
+#[test]
+fn fifty_parallel_oauth_tokens_around_expiry_make_one_refresh() {
+    let env = TestEnv::new();
+    // Log in with a token that is already inside the refresh window (5 s lifetime)...
+    env.set_ttl(5, 86_400);
+    env.login();
+    let old = token_of(&env.iamctl(["oauth-tokens"]).run().success());
+    let refreshes_before = env.grants("refresh_token");
+    // ...and let the renewed token be long-lived, so it is outside the window.
+    env.set_ttl(3600, 86_400);
+
+    let children: Vec<_> = (0..50)
+        .map(|_| {
+            let mut cmd = env.command(BIN);
+            cmd.arg("oauth-tokens")
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            cmd.spawn().unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect();
+    let mut tokens = std::collections::BTreeSet::new();
+    for child in children {
+        let o = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+        assert!(
+            o.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        tokens.insert(stdout);
+    }
+    assert_eq!(tokens.len(), 1, "processes printed different tokens");
+    let new = tokens.into_iter().next().unwrap_or_default();
+    assert!(!new.contains(&old), "the token was not renewed");
+    assert_eq!(
+        env.grants("refresh_token") - refreshes_before,
+        1,
+        "exactly one refresh request: {}",
+        env.stats()
+    );
+}
+
+#[test]
+fn dead_refresh_token_falls_back_to_the_stored_api_key() {
+    let env = TestEnv::new();
+    env.set_ttl(5, 86_400);
+    env.login();
+    env.set_ttl(3600, 86_400);
+    env.admin("POST", "/emulator/refresh-tokens/revoke", None);
+    let apikey_grants = env.grants("urn:ibm:params:oauth:grant-type:apikey");
+    env.iamctl(["oauth-tokens"])
+        .run()
+        .success()
+        .stderr_is("")
+        .stdout_is("IAM token:  Bearer <JWT>\n");
+    assert_eq!(
+        env.grants("urn:ibm:params:oauth:grant-type:apikey"),
+        apikey_grants + 1
+    );
+    // The session still targets the same account, and the new refresh token works.
+    let json = env
+        .iamctl(["target", "--output", "json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(json["account"]["name"], "Demo Account");
+    assert_eq!(env.keyring_entries().len(), 2);
+}
+
+#[test]
+fn dead_refresh_token_without_api_key_is_login_required() {
+    let env = TestEnv::new();
+    env.set_ttl(5, 86_400);
+    let info = env.info().clone();
+    env.iamctl([
+        "login",
+        "-a",
+        &env.url(),
+        "-u",
+        &info.username,
+        "-p",
+        &info.password,
+        "-c",
+        "b028e1c4a7d94f3e8c6f2a1d5e7b9793",
+        "--no-region",
+    ])
+    .run()
+    .success();
+    env.admin("POST", "/emulator/refresh-tokens/revoke", None);
+    env.iamctl(["oauth-tokens"])
+        .run()
+        .code(3)
+        .stderr_contains("FAILED\nSession expired")
+        .stderr_contains("iamctl login");
+}
+
+#[test]
+fn token_requests_are_retried_on_503_and_429() {
+    let env = TestEnv::new();
+    env.fault(json!({"path": "/identity/token", "status": 503, "count": 2}));
+    env.login();
+    env.fault(json!({"path": "/identity/token", "status": 429, "retry_after": 1, "count": 1}));
+    let start = Instant::now();
+    env.login();
+    assert!(
+        start.elapsed().as_millis() >= 900,
+        "Retry-After was not honoured"
+    );
+    let requests = env.stats()["requests"]["/identity/token"]
+        .as_u64()
+        .unwrap_or(0);
+    assert_eq!(requests, 5, "{}", env.stats());
+}
+
+#[test]
+fn persistent_503_gives_up_within_the_timeout_with_exit_5() {
+    let env = TestEnv::new();
+    env.fault(json!({"path": "/identity/token", "status": 503, "count": 1000}));
+    let start = Instant::now();
+    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+        .env("IBMCLOUD_HTTP_TIMEOUT", "3")
+        .stdin(env.apikey())
+        .run()
+        .code(5)
+        .stderr_contains("IAM is unavailable");
+    assert!(start.elapsed().as_secs() < 10);
+    assert!(!env.session_file().exists());
+}
+
+#[test]
+fn unreachable_iam_is_exit_5() {
+    let env = TestEnv::new();
+    // A loopback port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .map(|l| l.local_addr().map(|a| a.port()).unwrap_or(9))
+        .unwrap_or(9);
+    env.iamctl([
+        "login",
+        "-a",
+        &format!("http://127.0.0.1:{port}"),
+        "--apikey",
+        "-",
+    ])
+    .env("IBMCLOUD_HTTP_TIMEOUT", "2")
+    .stdin("key")
+    .run()
+    .code(5)
+    .stderr_contains("Could not reach");
+}
+
+#[test]
+fn cached_token_is_used_when_iam_is_down_but_token_still_valid() {
+    let env = TestEnv::new();
+    env.set_ttl(30, 86_400); // 30 s lifetime: inside the window after 24 s, valid for 30.
+    env.login();
+    // Force the window: rewrite issue time so 80% of the lifetime is gone.
+    let mut session = env.session();
+    let exp = session["login"]["token_expires_at"].as_i64().unwrap_or(0);
+    session["login"]["token_issued_at"] = json!(exp - 1000);
+    std::fs::write(env.session_file(), session.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    env.fault(json!({"path": "/identity/token", "status": 503, "count": 1000}));
+    env.iamctl(["oauth-tokens"])
+        .env("IBMCLOUD_HTTP_TIMEOUT", "2")
+        .run()
+        .success()
+        .stderr_contains("WARNING: could not renew the token")
+        .stdout_is("IAM token:  Bearer <JWT>\n");
+}

@@ -1,0 +1,238 @@
+//! Secrets stay secret: never in files under IAMCTL_HOME, never in output or errors; without
+//! a keyring iamctl fails closed, and the explicit file store works with its warning.
+
+mod common;
+use common::*;
+
+/// The refresh tokens iamctl holds, read back from the keyring.
+fn refresh_tokens_in_keyring(env: &TestEnv) -> Vec<String> {
+    env.keyring_entries()
+        .iter()
+        .filter(|u| u.ends_with("|refresh_token"))
+        .map(|user| {
+            let o = std::process::Command::new("secret-tool")
+                .args(["lookup", "service", "iamctl", "username", user])
+                .output()
+                .unwrap_or_else(|e| panic!("{e}"));
+            String::from_utf8_lossy(&o.stdout).trim().to_string()
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+#[test]
+fn no_api_key_or_refresh_token_in_files_or_output() {
+    let env = TestEnv::new();
+    let key = env.apikey();
+    let info = env.info().clone();
+    let mut outputs = Vec::new();
+    let mut refresh_tokens = Vec::new();
+    outputs.push(env.login());
+    refresh_tokens.extend(refresh_tokens_in_keyring(&env));
+    outputs.push(env.iamctl(["oauth-tokens"]).run().success());
+    outputs.push(
+        env.iamctl(["oauth-tokens", "--output", "json"])
+            .run()
+            .success(),
+    );
+    outputs.push(env.iamctl(["target", "--output", "json"]).run().success());
+    outputs.push(
+        env.iamctl(["target", "-c", "e4432bd6f0a84c21a9e7d3c5b1f08e89"])
+            .run()
+            .success(),
+    );
+    refresh_tokens.extend(refresh_tokens_in_keyring(&env));
+    // Failures too: a wrong key, a wrong password.
+    outputs.push(
+        env.iamctl(["login", "-a", &env.url(), "--apikey", "-"])
+            .stdin(format!("{key}-wrong"))
+            .run()
+            .code(4),
+    );
+    outputs.push(
+        env.iamctl([
+            "login",
+            "-a",
+            &env.url(),
+            "-u",
+            &info.username,
+            "-p",
+            "pw-secret-xyz",
+        ])
+        .run()
+        .code(4),
+    );
+    assert!(
+        !refresh_tokens.is_empty(),
+        "no refresh token found in the keyring"
+    );
+
+    let mut secrets = vec![key.clone(), "pw-secret-xyz".to_string()];
+    secrets.extend(refresh_tokens);
+    for (path, bytes) in env.home_files() {
+        let text = String::from_utf8_lossy(&bytes);
+        for s in &secrets {
+            assert!(
+                !text.contains(s.as_str()),
+                "{} contains a secret",
+                path.display()
+            );
+        }
+    }
+    for out in &outputs {
+        for s in &secrets {
+            assert!(
+                !out.stdout.contains(s.as_str()) && !out.stderr.contains(s.as_str()),
+                "a secret was printed:\n{}\n{}",
+                out.stdout,
+                out.stderr
+            );
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for (path, _) in env.home_files() {
+            let mode = std::fs::metadata(&path)
+                .map(|m| m.permissions().mode() & 0o777)
+                .unwrap_or(0);
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+        let mode = std::fs::metadata(env.home().join("sessions"))
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0);
+        assert_eq!(mode, 0o700);
+    }
+}
+
+#[test]
+fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
+    let env = TestEnv::without_keyring_check();
+    let no_bus = "unix:path=/nonexistent/bus";
+    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .stdin(env.apikey())
+        .run()
+        .code(6)
+        .stderr_contains("IAMCTL_SECRET_STORE=file")
+        .stderr_contains("dbus-run-session");
+    assert!(!env.session_file().exists());
+    assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:apikey"), 0);
+
+    let warning = "WARNING: secrets are kept unencrypted in";
+    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .env("IAMCTL_SECRET_STORE", "file")
+        .stdin(env.apikey())
+        .run()
+        .success()
+        .stderr_contains(warning);
+    let secrets_file = env.home().join("secrets.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&secrets_file)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0);
+        assert_eq!(mode, 0o600);
+    }
+    let stored: Value = serde_json::from_slice(&std::fs::read(&secrets_file).unwrap_or_default())
+        .unwrap_or(Value::Null);
+    assert_eq!(stored["entries"].as_object().map(|o| o.len()), Some(2));
+
+    // The session remembers its store: renewing uses the file (with the warning) even
+    // without the variable, and the hot path touches neither.
+    env.iamctl(["oauth-tokens"])
+        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .run()
+        .success()
+        .stderr_is("");
+    let mut session = env.session();
+    session["login"]["token_issued_at"] = json!(0);
+    std::fs::write(env.session_file(), session.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    env.iamctl(["oauth-tokens"])
+        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .run()
+        .success()
+        .stderr_contains(warning);
+    assert_eq!(env.grants("refresh_token"), 1);
+
+    env.iamctl(["logout"])
+        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .run()
+        .success()
+        .stderr_contains(warning);
+    let stored: Value = serde_json::from_slice(&std::fs::read(&secrets_file).unwrap_or_default())
+        .unwrap_or(Value::Null);
+    assert_eq!(stored["entries"].as_object().map(|o| o.len()), Some(0));
+}
+
+#[test]
+fn hot_path_needs_no_keyring() {
+    let env = TestEnv::new();
+    env.login();
+    // With the bus gone, a valid cached token is still printed: no keyring, no network.
+    env.iamctl(["oauth-tokens"])
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env("IAM_ENDPOINT", "http://127.0.0.1:1")
+        .run()
+        .success()
+        .stdout_is("IAM token:  Bearer <JWT>\n");
+}
+
+#[test]
+fn config_setting_opts_in_to_the_file_store() {
+    let env = TestEnv::without_keyring_check();
+    let no_bus = "unix:path=/nonexistent/bus";
+    env.iamctl(["config", "secret-store"])
+        .run()
+        .success()
+        .stdout_is("keyring\n");
+    env.iamctl(["config", "secret-store", "file"])
+        .run()
+        .success()
+        .stderr_contains("unencrypted");
+    env.iamctl(["config", "secret-store"])
+        .run()
+        .success()
+        .stdout_is("file\n");
+    // The variable overrides the setting.
+    env.iamctl(["config", "secret-store"])
+        .env("IAMCTL_SECRET_STORE", "keyring")
+        .run()
+        .success()
+        .stdout_is("keyring\n");
+    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .stdin(env.apikey())
+        .run()
+        .success()
+        .stderr_contains("WARNING: secrets are kept unencrypted in");
+    env.iamctl(["config", "secret-store", "nowhere"])
+        .run()
+        .code(2);
+}
+
+#[test]
+fn logout_without_keyring_clears_the_token_and_retries_the_secrets_later() {
+    let env = TestEnv::new();
+    env.login();
+    assert_eq!(env.keyring_entries().len(), 2);
+    env.iamctl(["logout"])
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .run()
+        .code(6)
+        .stderr_contains("run 'iamctl logout' again");
+    let session = env.session();
+    assert!(session["login"].is_null());
+    assert_eq!(
+        session["pending_deletes"].as_array().map(|a| a.len()),
+        Some(2)
+    );
+    assert_eq!(env.keyring_entries().len(), 2);
+    env.iamctl(["oauth-tokens"]).run().code(3);
+    // With the keyring back, the next logout finishes the job.
+    env.iamctl(["logout"]).run().success();
+    assert_eq!(env.keyring_entries(), Vec::<String>::new());
+    assert!(env.session()["pending_deletes"].is_null());
+}
