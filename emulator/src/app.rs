@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
@@ -39,6 +39,10 @@ pub struct Passcode {
 }
 
 pub const PASSCODE_TTL: i64 = 300;
+
+/// Refresh token -> session. Shared pointers so the state writer can copy the map in a
+/// fraction of the time a deep clone of tens of thousands of sessions would hold the lock.
+pub type Sessions = HashMap<Arc<str>, Arc<Session>>;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -81,7 +85,7 @@ pub struct App {
     pub issuer: String,
     pub signer: Signer,
     pub world: RwLock<World>,
-    pub sessions: Mutex<HashMap<String, Session>>,
+    pub sessions: Mutex<Sessions>,
     pub passcodes: Mutex<HashMap<String, Passcode>>,
     pub token_ttl: AtomicU64,
     pub refresh_ttl: AtomicU64,
@@ -101,7 +105,7 @@ impl App {
         url: String,
         signer: Signer,
         world: World,
-        sessions: HashMap<String, Session>,
+        sessions: Sessions,
         token_ttl: u64,
         refresh_ttl: u64,
         state_path: Option<PathBuf>,
@@ -180,7 +184,7 @@ impl App {
             let t = now();
             sessions.retain(|_, s| s.expires_at > t);
         }
-        sessions.insert(refresh_token, session);
+        sessions.insert(refresh_token.into(), Arc::new(session));
         drop(sessions);
         self.mark_dirty();
     }
@@ -190,7 +194,7 @@ impl App {
         let mut sessions = lock(&self.sessions);
         let mut n = 0;
         for s in sessions.values_mut().filter(|s| !s.revoked) {
-            s.revoked = true;
+            Arc::make_mut(s).revoked = true;
             n += 1;
         }
         drop(sessions);

@@ -204,9 +204,10 @@ impl Server {
             None => None,
         };
         let (world, signer, sessions, fresh) = match resumed {
-            Some(snap) => {
+            Some(mut snap) => {
                 let signer = jwt::Signer::from_stored(&snap.signing_key).map_err(Error::Key)?;
-                (snap.world, signer, snap.sessions, false)
+                let sessions = snap.sessions();
+                (snap.world, signer, sessions, false)
             }
             None => {
                 let seed = match &config.seed {

@@ -11,19 +11,45 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::app::{App, Session};
+use crate::app::{App, Session, Sessions};
 use crate::jwt::StoredKey;
 use crate::util::{lock, read};
 use crate::world::World;
 
 const FORMAT: u32 = 1;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 pub struct Snapshot {
     pub format: u32,
     pub signing_key: StoredKey,
     pub world: World,
     pub sessions: HashMap<String, Session>,
+}
+
+impl Snapshot {
+    pub fn sessions(&mut self) -> Sessions {
+        std::mem::take(&mut self.sessions)
+            .into_iter()
+            .map(|(k, v)| (Arc::from(k), Arc::new(v)))
+            .collect()
+    }
+}
+
+/// What is written: the same shape as `Snapshot`, built from shared pointers.
+#[derive(Serialize)]
+struct SnapshotOut {
+    format: u32,
+    signing_key: StoredKey,
+    world: World,
+    sessions: SessionsOut,
+}
+
+struct SessionsOut(Vec<(Arc<str>, Arc<Session>)>);
+
+impl Serialize for SessionsOut {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (&**k, &**v)))
+    }
 }
 
 /// Reads a state file; `Ok(None)` when it does not exist yet (first run).
@@ -46,12 +72,16 @@ pub fn load(path: &Path) -> Result<Option<Snapshot>, String> {
     Ok(Some(snap))
 }
 
-fn snapshot(app: &App) -> Snapshot {
-    Snapshot {
+fn snapshot(app: &App) -> SnapshotOut {
+    let sessions = lock(&app.sessions)
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    SnapshotOut {
         format: FORMAT,
         signing_key: app.signer.stored(),
         world: read(&app.world).clone(),
-        sessions: lock(&app.sessions).clone(),
+        sessions: SessionsOut(sessions),
     }
 }
 

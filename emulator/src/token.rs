@@ -406,12 +406,12 @@ fn refresh_grant(
         ));
     }
     Ok(Grant {
-        iam_id: session.iam_id,
+        iam_id: session.iam_id.clone(),
         account_id,
-        grant_type: session.origin_grant,
-        amr: session.amr,
-        session_id: Some(session.session_id),
-        apikey_id: session.apikey_id,
+        grant_type: session.origin_grant.clone(),
+        amr: session.amr.clone(),
+        session_id: Some(session.session_id.clone()),
+        apikey_id: session.apikey_id.clone(),
     })
 }
 
