@@ -93,7 +93,9 @@ hyperfine -N --warmup 3 --min-runs 30 --export-json "$OUT/login.json" \
     -n iamctl "$IAMCTL login -q -a $URL --apikey @$WORK/apikey --no-region" \
     -n python-sdk "$VENV/bin/python $WORK/sdk_token.py"
 
-mean() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .mean' "$1"; }
+# Medians: the machine is shared, and a colleague's build landing in one command's runs
+# skews its mean far more than its median.
+mean() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median' "$1"; }
 T_TRUE=$(mean "$OUT/oauth-tokens.json" true)
 T_IAMCTL=$(mean "$OUT/oauth-tokens.json" iamctl)
 T_GH=$(mean "$OUT/oauth-tokens.json" gh)
@@ -108,7 +110,7 @@ R_TRUE=$(ratio "$T_IAMCTL" "$T_TRUE")
 R_PY=$(ratio "$T_PY" "$T_LOGIN")
 cat <<EOF
 
-iamctl benchmark ($(nproc) cores, $(uname -sr))
+iamctl benchmark, medians ($(nproc) cores, $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg))
   /bin/true                          $(ms "$T_TRUE")
   iamctl oauth-tokens (cached)       $(ms "$T_IAMCTL")
   gh auth token                      $(ms "$T_GH")

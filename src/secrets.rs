@@ -128,7 +128,7 @@ fn parse_kind(v: &str, source: &str) -> Result<StoreKind> {
 
 /// Opens a store. The keyring connection is made here (and only here), so commands that
 /// need no secret never touch D-Bus or the keychain.
-pub fn open(kind: StoreKind, home: &Home) -> Result<Box<dyn SecretStore>> {
+pub fn open(kind: StoreKind, home: &Home) -> Result<Box<dyn SecretStore + Send>> {
     match kind {
         StoreKind::Keyring => Ok(Box::new(KeyringStore::connect(home)?)),
         StoreKind::File => Ok(Box::new(FileStore::open(home)?)),

@@ -288,3 +288,45 @@ fn usage_errors_exit_2() {
     }
     env.iamctl(["--version"]).run().success();
 }
+
+#[test]
+fn colour_only_when_asked_for_or_on_a_terminal() {
+    let env = TestEnv::new();
+    env.login();
+    // Piped output: no colour, even without NO_COLOR.
+    let plain = env
+        .iamctl(["logout"])
+        .env_remove("NO_COLOR")
+        .run()
+        .success();
+    assert!(!plain.stdout.contains('\x1b'), "{:?}", plain.stdout);
+    env.login();
+    // IBMCLOUD_COLOR=true forces it (unless NO_COLOR says otherwise).
+    let forced = env
+        .iamctl(["logout"])
+        .env_remove("NO_COLOR")
+        .env("IBMCLOUD_COLOR", "true")
+        .run()
+        .success();
+    assert!(
+        forced.stdout.contains("\x1b[32;1mOK\x1b[0m"),
+        "{:?}",
+        forced.stdout
+    );
+    env.login();
+    let vetoed = env
+        .iamctl(["logout"])
+        .env("IBMCLOUD_COLOR", "true")
+        .run()
+        .success();
+    assert!(!vetoed.stdout.contains('\x1b'));
+    // The token line never carries colour, whatever the settings.
+    env.login();
+    let token = env
+        .iamctl(["oauth-tokens"])
+        .env_remove("NO_COLOR")
+        .env("IBMCLOUD_COLOR", "true")
+        .run()
+        .success();
+    assert!(token.stdout.starts_with("IAM token:  Bearer "));
+}

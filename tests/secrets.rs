@@ -116,8 +116,18 @@ fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
         .code(6)
         .stderr_contains("IAMCTL_SECRET_STORE=file")
         .stderr_contains("dbus-run-session");
+    // Nothing was saved anywhere (the API-key grant may have run alongside the keyring
+    // connection; its tokens were dropped).
     assert!(!env.session_file().exists());
-    assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:apikey"), 0);
+    assert!(!env.home().join("secrets.json").exists());
+    // A one-time code is never spent when no keyring can keep the session.
+    let code = env.passcode(&env.info().sso_user.clone());
+    env.iamctl(["login", "--sso", "-a", &env.url(), "--no-region"])
+        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .stdin(format!("{code}\n"))
+        .run()
+        .code(6);
+    assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:passcode"), 0);
 
     let warning = "WARNING: secrets are kept unencrypted in";
     env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])

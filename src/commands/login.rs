@@ -66,10 +66,19 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         return Err(no_credentials_error());
     }
 
-    // Fail closed before asking for or sending credentials if there is nowhere safe to keep
-    // the secrets.
+    // Fail closed if there is nowhere safe to keep the secrets. Connecting to the keyring
+    // takes a D-Bus handshake; without a terminal, for reusable credentials (API key,
+    // password), it runs alongside the first requests to IAM and is awaited before anything
+    // is stored. Whenever the user would type something, or spend a one-time code, the
+    // keyring is checked first.
     let store_kind = secrets::configured_kind(&store.home)?;
-    let secret_store = secrets::open(store_kind, &store.home)?;
+    let home = store.home.clone();
+    let opening = std::thread::spawn(move || secrets::open(store_kind, &home));
+    let (secret_store, mut opening) = if term.is_some() || args.sso {
+        (Some(join_store(opening)?), None)
+    } else {
+        (None, Some(opening))
+    };
 
     out.say(&format!("API endpoint: {}", endpoints.api));
     let credential = match &stored {
@@ -119,13 +128,28 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         ));
     }
 
-    // Account: -c, the API key's own account, the only one, or the user's choice.
+    // Account: -c, the API key's own account, the only one, or the user's choice. The token's
+    // own account's resource groups are fetched alongside the account list: it is usually
+    // the account that ends up targeted.
+    let mut prefetched_groups = None;
     let account = if args.no_account {
         None
     } else {
-        let accounts = client
-            .accounts(&tokens.access_token)
-            .map_err(|e| e.into_cli("Could not list your accounts"))?;
+        let token_account = claims.account_bss().map(str::to_string);
+        let (accounts, groups) = std::thread::scope(|scope| {
+            let groups = token_account.as_deref().map(|bss| {
+                let token = tokens.access_token.as_str();
+                let client = &client;
+                scope.spawn(move || client.resource_groups(token, bss).ok())
+            });
+            let accounts = client.accounts(&tokens.access_token);
+            let groups = groups.and_then(|h| h.join().ok().flatten());
+            (accounts, groups)
+        });
+        if let (Some(bss), Some(groups)) = (token_account, groups) {
+            prefetched_groups = Some((bss, groups));
+        }
+        let accounts = accounts.map_err(|e| e.into_cli("Could not list your accounts"))?;
         choose_account(args, method, &claims, accounts, term.as_ref())?
     };
     if let Some(acct) = &account {
@@ -183,7 +207,12 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
 
     // Resource group: -g, else the account's default.
     let resource_group = match &account {
-        Some(acct) => match client.resource_groups(&tokens.access_token, &acct.guid) {
+        Some(acct) => match prefetched_groups
+            .take()
+            .filter(|(bss, _)| bss == &acct.guid)
+            .map(|(_, groups)| Ok(groups))
+            .unwrap_or_else(|| client.resource_groups(&tokens.access_token, &acct.guid))
+        {
             Ok(groups) => match &args.resource_group {
                 Some(want) => Some(
                     groups
@@ -240,6 +269,11 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
             .as_ref()
             .map(|s| s.pending_deletes.clone())
             .unwrap_or_default(),
+    };
+    let secret_store = match (secret_store, opening.take()) {
+        (Some(s), _) => s,
+        (None, Some(handle)) => join_store(handle)?,
+        (None, None) => return Err(CliError::failed("internal error: no secret store")),
     };
     let mut login = Login {
         method,
@@ -339,6 +373,14 @@ fn forget_previous_secrets(
             e.message
         ));
     }
+}
+
+fn join_store(
+    handle: std::thread::JoinHandle<Result<Box<dyn SecretStore + Send>>>,
+) -> Result<Box<dyn SecretStore + Send>> {
+    handle
+        .join()
+        .map_err(|_| CliError::secret_store("The keyring connection failed unexpectedly."))?
 }
 
 /// Decides the credential from flags, `IBMCLOUD_API_KEY`, stdin and prompts.
