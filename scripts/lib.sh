@@ -27,7 +27,7 @@ ensure_debian_packages() {
     log "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     "${sudo[@]}" apt-get update -q >/dev/null
-    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+    "${sudo[@]}" apt-get install -y -q "${missing[@]}" >/dev/null
 }
 
 # The packages every run needs: a real Secret Service (gnome-keyring on a private D-Bus), curl
