@@ -40,7 +40,21 @@ pub fn has_display() -> bool {
 }
 
 /// IBM's prompt style: the caller passes the whole prompt text (`"Enter a number> "`).
-struct IbmTheme;
+/// A confirmation's default rides along because dialoguer's redraw after the answer does not
+/// pass it, and `[y/N]` must not turn into `[Y/n]` once answered.
+#[derive(Default)]
+struct IbmTheme {
+    confirm_default: Option<bool>,
+}
+
+impl IbmTheme {
+    fn hint(default: Option<bool>) -> &'static str {
+        match default {
+            Some(false) => "[y/N]",
+            _ => "[Y/n]",
+        }
+    }
+}
 
 impl Theme for IbmTheme {
     fn format_prompt(&self, f: &mut dyn fmt::Write, prompt: &str) -> fmt::Result {
@@ -53,10 +67,7 @@ impl Theme for IbmTheme {
         prompt: &str,
         default: Option<bool>,
     ) -> fmt::Result {
-        match default {
-            Some(false) => write!(f, "{prompt} [y/N] > "),
-            _ => write!(f, "{prompt} [Y/n] > "),
-        }
+        write!(f, "{prompt} {} > ", Self::hint(default))
     }
 
     fn format_confirm_prompt_selection(
@@ -70,7 +81,11 @@ impl Theme for IbmTheme {
             Some(false) => "n",
             None => "",
         };
-        write!(f, "{prompt} [Y/n] > {answer}")
+        write!(
+            f,
+            "{prompt} {} > {answer}",
+            Self::hint(self.confirm_default)
+        )
     }
 
     fn format_input_prompt(
@@ -159,7 +174,10 @@ fn prompt_error(e: dialoguer::Error) -> CliError {
 /// `PROMPT [Y/n] > `, answered with y/n and Enter.
 pub fn confirm(term: &Term, prompt: &str, default: bool) -> Result<bool> {
     guard_terminal();
-    dialoguer::Confirm::with_theme(&IbmTheme)
+    let theme = IbmTheme {
+        confirm_default: Some(default),
+    };
+    dialoguer::Confirm::with_theme(&theme)
         .with_prompt(prompt)
         .default(default)
         .wait_for_newline(true)
@@ -170,7 +188,7 @@ pub fn confirm(term: &Term, prompt: &str, default: bool) -> Result<bool> {
 /// Hidden input (`One-time code > `, `Password> `, `API key> `).
 pub fn secret(term: &Term, prompt: &str) -> Result<String> {
     guard_terminal();
-    dialoguer::Password::with_theme(&IbmTheme)
+    dialoguer::Password::with_theme(&IbmTheme::default())
         .with_prompt(prompt)
         .interact_on(term)
         .map_err(prompt_error)
@@ -179,7 +197,7 @@ pub fn secret(term: &Term, prompt: &str) -> Result<String> {
 /// Visible input (`Email> `).
 pub fn text(term: &Term, prompt: &str, allow_empty: bool) -> Result<String> {
     guard_terminal();
-    dialoguer::Input::<String>::with_theme(&IbmTheme)
+    dialoguer::Input::<String>::with_theme(&IbmTheme::default())
         .with_prompt(prompt)
         .allow_empty(allow_empty)
         .interact_text_on(term)
@@ -215,5 +233,27 @@ pub fn choose(
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redraw(default: bool, answer: bool) -> String {
+        let theme = IbmTheme {
+            confirm_default: Some(default),
+        };
+        let mut out = String::new();
+        theme
+            .format_confirm_prompt_selection(&mut out, "Delete?", Some(answer))
+            .expect("formatting into a String cannot fail");
+        out
+    }
+
+    #[test]
+    fn the_answered_prompt_keeps_the_question_default() {
+        assert_eq!(redraw(false, true), "Delete? [y/N] > y");
+        assert_eq!(redraw(true, false), "Delete? [Y/n] > n");
     }
 }

@@ -27,6 +27,12 @@ fn answer(env: &TestEnv, args: &[&str], question: &str, reply: &str) -> (String,
     let rest = p
         .exp_eof()
         .unwrap_or_else(|e| panic!("waiting for the end: {e}"));
+    // Once answered, the question is redrawn with the answer; it must still say the default
+    // is No (while typing, dialoguer capitalises the pending choice instead).
+    assert!(
+        rest.contains(&format!("{question} [y/N] > {reply}")),
+        "the answered prompt changed its default: {rest:?}"
+    );
     let code = match p.process().wait() {
         Ok(WaitStatus::Exited(_, code)) => code,
         other => panic!("unexpected end: {other:?}"),
