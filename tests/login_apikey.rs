@@ -197,6 +197,21 @@ fn target_shows_and_changes_account_region_and_group() {
         .run()
         .code(1)
         .stderr_contains("Resource group 'no-such-group' was not found");
+    // A failed change claims nothing and changes nothing, not even the valid part of it.
+    let before = std::fs::read(env.session_file()).unwrap_or_default();
+    let failed = env
+        .iamctl(["target", "-r", "eu-de", "-g", "no-such-group"])
+        .run()
+        .code(1);
+    assert!(
+        !failed.out().contains("Targeted region"),
+        "{}",
+        failed.out()
+    );
+    assert_eq!(
+        std::fs::read(env.session_file()).unwrap_or_default(),
+        before
+    );
     env.iamctl(["target", "-r", "mars-north-1"])
         .run()
         .code(2)

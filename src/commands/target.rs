@@ -26,6 +26,9 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
     fresh_session(&store, out)?;
     let lock = store.lock()?;
     let (mut session, mut login) = require_login(store.load()?)?;
+    // Said only once every change has succeeded and is saved: a failed -g must not claim
+    // that the region it was given with was targeted.
+    let mut done: Vec<String> = Vec::new();
     let needs_network = args.account.is_some() || args.resource_group.is_some();
     let client = if needs_network {
         Some(Client::new(
@@ -81,11 +84,10 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
             secret_store.set(&rt_id, new_rt)?;
             login.secrets.refresh_token = true;
         }
-        out.say(&format!(
+        done.push(format!(
             "Targeted account {}",
             out.em(&account_label(&acct))
         ));
-        out.blank();
         // The old account's resource group means nothing in the new one.
         login.resource_group = None;
         if args.resource_group.is_none()
@@ -97,8 +99,7 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
     }
 
     if let Some(r) = region {
-        out.say(&format!("Targeted region {}", out.em(&r)));
-        out.blank();
+        done.push(format!("Targeted region {}", out.em(&r)));
         session.region = Some(r);
     }
     if args.unset_region {
@@ -131,8 +132,7 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
                         .join(", ")
                 ))
             })?;
-        out.say(&format!("Targeted resource group {}", out.em(&group.name)));
-        out.blank();
+        done.push(format!("Targeted resource group {}", out.em(&group.name)));
         login.resource_group = Some(group);
     }
     if args.unset_resource_group {
@@ -142,6 +142,10 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
     session.login = Some(login);
     store.save(&lock, &session)?;
     drop(lock);
+    for line in &done {
+        out.say(line);
+        out.blank();
+    }
     print_summary(out, &session);
     Ok(())
 }
