@@ -396,7 +396,10 @@ fn credential(args: &LoginArgs, term: Option<&Term>) -> Result<Credential> {
             Some(p) => p.clone(),
             None => match term {
                 Some(t) => prompt::secret(t, "Password> ")?,
-                None => read_stdin_line("the password", "-p PASSWORD")?,
+                None => read_stdin_line(
+                    "the password",
+                    "pass -p PASSWORD, or pipe the password in on stdin",
+                )?,
             },
         };
         return Ok(Credential::Password {
@@ -478,7 +481,7 @@ fn read_apikey(spec: &str, source: &str, term: Option<&Term>) -> Result<String> 
     Ok(key)
 }
 
-fn read_stdin_line(what: &str, flag: &str) -> Result<String> {
+fn read_stdin_line(what: &str, hint: &str) -> Result<String> {
     let mut line = String::new();
     std::io::stdin()
         .read_line(&mut line)
@@ -488,7 +491,7 @@ fn read_stdin_line(what: &str, flag: &str) -> Result<String> {
         return Err(CliError::usage(format!(
             "No terminal to ask for {what}, and nothing on stdin."
         ))
-        .hint(format!("pass {flag}, or pipe it in")));
+        .hint(hint.to_string()));
     }
     Ok(line)
 }
@@ -524,7 +527,7 @@ fn sso_code(args: &LoginArgs, client: &Client, term: Option<&Term>, out: &Out) -
             eprintln!("{line}");
             read_stdin_line(
                 "the one-time code",
-                "it on stdin: echo CODE | iamctl login --sso",
+                "open the URL above in a browser, then pipe the code in: echo CODE | iamctl login --sso",
             )
         }
     }
