@@ -135,9 +135,19 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
-/// An I/O failure on a named file, with the path in the message.
+/// An I/O failure on a file of iamctl's state directory, with the path in the message and,
+/// when the directory itself is the problem, the variable that moves it.
 pub fn io_error(action: &str, path: &std::path::Path, err: &std::io::Error) -> CliError {
-    CliError::failed(format!("Could not {action} {}: {err}", path.display()))
+    use std::io::ErrorKind::{NotADirectory, PermissionDenied, ReadOnlyFilesystem};
+    let e = CliError::failed(format!("Could not {action} {}: {err}", path.display()));
+    if matches!(
+        err.kind(),
+        NotADirectory | PermissionDenied | ReadOnlyFilesystem
+    ) {
+        e.hint("iamctl keeps its state in IAMCTL_HOME (or the default config directory): point it at a directory you can write")
+    } else {
+        e
+    }
 }
 
 #[cfg(test)]
