@@ -55,7 +55,7 @@ pub enum Command {
         subcommand,
         after_help = "Examples:\n  \
             iamctl token decode\n  \
-            iamctl oauth-tokens | iamctl token decode - --output json"
+            iamctl iam oauth-tokens | iamctl token decode - --output json"
     )]
     Token(TokenCommand),
     /// List the named sessions (accounts, environments) and which one is active
@@ -349,10 +349,9 @@ impl TargetArgs {
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
-    iamctl oauth-tokens\n  \
-    curl -H \"Authorization: Bearer $(iamctl oauth-tokens --output raw)\" https://iam.cloud.ibm.com/v1/apikeys\n  \
-    eval \"$(iamctl oauth-tokens --output env)\"   # sets IBMCLOUD_IAM_TOKEN and IC_IAM_TOKEN\n  \
-    iamctl oauth-tokens --output json | jq -r .iam_token")]
+    iamctl iam oauth-tokens | grep IAM | cut -d \\: -f 2 | sed 's/^ *//'\n  \
+    curl -H \"Authorization: Bearer $(iamctl iam oauth-tokens --output raw)\" https://iam.cloud.ibm.com/v1/apikeys\n  \
+    eval \"$(iamctl iam oauth-tokens --output env)\"   # sets IBMCLOUD_IAM_TOKEN and IC_IAM_TOKEN")]
 pub struct OauthTokensArgs {
     /// Output format: text ('IAM token:  Bearer <jwt>'), json, raw (the bare token, no
     /// 'Bearer'), or env (export lines for IBMCLOUD_IAM_TOKEN and IC_IAM_TOKEN, valued
@@ -399,7 +398,7 @@ pub enum TokenCommand {
         after_help = "Examples:\n  \
             iamctl token decode\n  \
             iamctl token decode --output json | jq .account.bss\n  \
-            iamctl --session prod oauth-tokens | iamctl token decode -"
+            iamctl --session prod iam oauth-tokens | iamctl token decode -"
     )]
     Decode(TokenDecodeArgs),
 }
@@ -436,7 +435,6 @@ pub struct SessionsArgs {
         --session flag and no IAMCTL_SESSION variable. Nothing is sent to IBM Cloud: the \
         session keeps its own login, account and tokens.",
     after_help = "Examples:\n  \
-        iamctl --session staging login -a https://test.cloud.ibm.com --sso\n  \
         iamctl session-switch staging\n  \
         iamctl session-switch default"
 )]
