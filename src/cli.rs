@@ -55,7 +55,7 @@ pub enum Command {
         subcommand,
         after_help = "Examples:\n  \
             iamctl token decode\n  \
-            iamctl oauth-tokens | iamctl token decode - --output json"
+            iamctl iam oauth-tokens | iamctl token decode - --output json"
     )]
     Token(TokenCommand),
     /// List the named sessions (accounts, environments) and which one is active
@@ -67,10 +67,21 @@ pub enum Command {
     #[command(name = "session-delete")]
     SessionDelete(SessionDeleteArgs),
     /// Show or change iamctl's settings
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            iamctl config secret-store\n  \
+            iamctl config secret-store file"
+    )]
     Config(ConfigCommand),
     /// IAM commands (each is also available without the `iam` prefix)
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            iamctl iam oauth-tokens\n  \
+            iamctl iam service-ids --output json | jq -r '.[].name'\n  \
+            iamctl iam service-api-key-create deploy-key my-service-id -d \"CI deploy\" --file key.json"
+    )]
     Iam(IamCommand),
     #[command(flatten)]
     IamFlat(IamCommand),
@@ -83,73 +94,183 @@ pub enum IamCommand {
     OauthTokens(OauthTokensArgs),
 
     /// Create a service ID in the current account
-    #[command(name = "service-id-create")]
+    #[command(
+        name = "service-id-create",
+        after_help = "Examples:\n  \
+            iamctl iam service-id-create my-service-id -d \"Deploys from CI\"\n  \
+            iamctl iam service-id-create my-service-id --lock --output json | jq -r .id"
+    )]
     ServiceIdCreate(ServiceIdCreateArgs),
     /// List the service IDs of the current account
-    #[command(name = "service-ids")]
+    #[command(
+        name = "service-ids",
+        after_help = "Examples:\n  \
+            iamctl iam service-ids\n  \
+            iamctl iam service-ids --output json | jq -r '.[] | select(.name == \"my-service-id\") | .id'"
+    )]
     ServiceIds(ListArgs),
     /// Show a service ID (every service ID with that name, since names are not unique)
-    #[command(name = "service-id")]
+    #[command(
+        name = "service-id",
+        after_help = "Examples:\n  \
+            iamctl iam service-id my-service-id\n  \
+            iamctl iam service-id ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07 --output json | jq -r '.[0].iam_id'"
+    )]
     ServiceId(ServiceIdShowArgs),
     /// Rename a service ID or change its description
-    #[command(name = "service-id-update")]
+    #[command(
+        name = "service-id-update",
+        after_help = "Examples:\n  \
+            iamctl iam service-id-update my-service-id -n ci-deployer\n  \
+            iamctl iam service-id-update ci-deployer -d \"Deploys from GitHub Actions\""
+    )]
     ServiceIdUpdate(ServiceIdUpdateArgs),
     /// Delete a service ID and its API keys
-    #[command(name = "service-id-delete")]
+    #[command(
+        name = "service-id-delete",
+        after_help = "Examples:\n  \
+            iamctl iam service-id-delete my-service-id\n  \
+            iamctl iam service-id-delete ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07 -f"
+    )]
     ServiceIdDelete(ServiceIdChangeArgs),
     /// Lock a service ID so that it cannot be changed or deleted
-    #[command(name = "service-id-lock")]
+    #[command(
+        name = "service-id-lock",
+        after_help = "Examples:\n  \
+            iamctl iam service-id-lock my-service-id\n  \
+            iamctl iam service-id-lock ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07 -f"
+    )]
     ServiceIdLock(ServiceIdChangeArgs),
     /// Unlock a service ID
-    #[command(name = "service-id-unlock")]
+    #[command(
+        name = "service-id-unlock",
+        after_help = "Examples:\n  \
+            iamctl iam service-id-unlock my-service-id\n  \
+            iamctl iam service-id-unlock ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07 -f"
+    )]
     ServiceIdUnlock(ServiceIdChangeArgs),
 
     /// Create an API key for a service ID
-    #[command(name = "service-api-key-create")]
+    #[command(
+        name = "service-api-key-create",
+        after_help = "Examples:\n  \
+            iamctl iam service-api-key-create deploy-key my-service-id -d \"CI deploy\" --file key.json\n  \
+            iamctl iam service-api-key-create deploy-key my-service-id --keyring deploy-key --action-if-leaked delete\n  \
+            iamctl iam service-api-key-create deploy-key my-service-id --output json | jq -r .apikey"
+    )]
     ServiceApiKeyCreate(ServiceApiKeyCreateArgs),
     /// List the API keys of a service ID
-    #[command(name = "service-api-keys")]
+    #[command(
+        name = "service-api-keys",
+        after_help = "Examples:\n  \
+            iamctl iam service-api-keys my-service-id\n  \
+            iamctl iam service-api-keys my-service-id --output json | jq -r '.[].id'"
+    )]
     ServiceApiKeys(ServiceApiKeysArgs),
     /// Show an API key of a service ID
-    #[command(name = "service-api-key")]
+    #[command(
+        name = "service-api-key",
+        after_help = "Examples:\n  \
+            iamctl iam service-api-key deploy-key my-service-id\n  \
+            iamctl iam service-api-key deploy-key my-service-id --output json | jq -r .id"
+    )]
     ServiceApiKey(ServiceApiKeyShowArgs),
     /// Rename an API key of a service ID or change its description
-    #[command(name = "service-api-key-update")]
+    #[command(
+        name = "service-api-key-update",
+        after_help = "Examples:\n  \
+            iamctl iam service-api-key-update deploy-key my-service-id -n deploy-key-2025\n  \
+            iamctl iam service-api-key-update deploy-key-2025 my-service-id -d \"Replaced, delete after the next release\""
+    )]
     ServiceApiKeyUpdate(ServiceApiKeyUpdateArgs),
     /// Delete an API key of a service ID
-    #[command(name = "service-api-key-delete")]
+    #[command(
+        name = "service-api-key-delete",
+        after_help = "Examples:\n  \
+            iamctl iam service-api-key-delete deploy-key-2025 my-service-id\n  \
+            iamctl iam service-api-key-delete ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 my-service-id -f"
+    )]
     ServiceApiKeyDelete(ServiceApiKeyChangeArgs),
     /// Lock an API key of a service ID so that it cannot be changed or deleted
-    #[command(name = "service-api-key-lock")]
+    #[command(
+        name = "service-api-key-lock",
+        after_help = "Examples:\n  \
+            iamctl iam service-api-key-lock deploy-key my-service-id\n  \
+            iamctl iam service-api-key-lock ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 my-service-id -f"
+    )]
     ServiceApiKeyLock(ServiceApiKeyChangeArgs),
     /// Unlock an API key of a service ID
-    #[command(name = "service-api-key-unlock")]
+    #[command(
+        name = "service-api-key-unlock",
+        after_help = "Examples:\n  \
+            iamctl iam service-api-key-unlock deploy-key my-service-id\n  \
+            iamctl iam service-api-key-unlock ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 my-service-id -f"
+    )]
     ServiceApiKeyUnlock(ServiceApiKeyChangeArgs),
 
     /// Create an API key for yourself (the logged-in identity)
-    #[command(name = "api-key-create")]
+    #[command(
+        name = "api-key-create",
+        after_help = "Examples:\n  \
+            iamctl iam api-key-create laptop-key -d \"My laptop\" --file laptop-key.json\n  \
+            iamctl iam api-key-create terraform --keyring terraform && iamctl login --keyring terraform"
+    )]
     ApiKeyCreate(ApiKeyCreateArgs),
     /// List your API keys in the current account
-    #[command(name = "api-keys")]
+    #[command(
+        name = "api-keys",
+        after_help = "Examples:\n  \
+            iamctl iam api-keys\n  \
+            iamctl iam api-keys --output json | jq -r '.[] | select(.locked | not) | .name'"
+    )]
     ApiKeys(ListArgs),
     /// Show one of your API keys
-    #[command(name = "api-key")]
+    #[command(
+        name = "api-key",
+        after_help = "Examples:\n  \
+            iamctl iam api-key laptop-key\n  \
+            iamctl iam api-key ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 --output json | jq -r .crn"
+    )]
     ApiKey(ApiKeyShowArgs),
     /// Rename one of your API keys or change its description
-    #[command(name = "api-key-update")]
+    #[command(
+        name = "api-key-update",
+        after_help = "Examples:\n  \
+            iamctl iam api-key-update laptop-key -n old-laptop-key -d \"Replaced in June\""
+    )]
     ApiKeyUpdate(ApiKeyUpdateArgs),
     /// Delete one of your API keys
-    #[command(name = "api-key-delete")]
+    #[command(
+        name = "api-key-delete",
+        after_help = "Examples:\n  \
+            iamctl iam api-key-delete old-laptop-key\n  \
+            iamctl iam api-key-delete ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 -f"
+    )]
     ApiKeyDelete(ApiKeyChangeArgs),
     /// Lock one of your API keys so that it cannot be changed or deleted
-    #[command(name = "api-key-lock")]
+    #[command(
+        name = "api-key-lock",
+        after_help = "Examples:\n  \
+            iamctl iam api-key-lock laptop-key\n  \
+            iamctl iam api-key-lock ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 -f"
+    )]
     ApiKeyLock(ApiKeyChangeArgs),
     /// Unlock one of your API keys
-    #[command(name = "api-key-unlock")]
+    #[command(
+        name = "api-key-unlock",
+        after_help = "Examples:\n  \
+            iamctl iam api-key-unlock laptop-key\n  \
+            iamctl iam api-key-unlock ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 -f"
+    )]
     ApiKeyUnlock(ApiKeyChangeArgs),
 
     /// List the API keys kept in the OS keyring with --keyring (never their secrets)
-    #[command(name = "stored-keys")]
+    #[command(
+        name = "stored-keys",
+        after_help = "Examples:\n  \
+            iamctl iam stored-keys\n  \
+            iamctl iam stored-keys --output json | jq -r '.[].name'"
+    )]
     StoredKeys(ListArgs),
     /// Remove an API key kept with --keyring from this machine (the key stays valid in IAM)
     #[command(
@@ -157,7 +278,10 @@ pub enum IamCommand {
         long_about = "Remove an API key kept with --keyring from this machine: its secret leaves the \
                       OS keyring and its entry leaves stored-keys.json.\n\n\
                       The key itself is NOT deleted in IAM and stays valid: delete it with \
-                      'iamctl service-api-key-delete' or 'iamctl api-key-delete'."
+                      'iamctl service-api-key-delete' or 'iamctl api-key-delete'.",
+        after_help = "Examples:\n  \
+            iamctl iam stored-key-delete deploy-key\n  \
+            iamctl iam stored-key-delete terraform -f"
     )]
     StoredKeyDelete(StoredKeyDeleteArgs),
 }
@@ -219,7 +343,13 @@ pub fn fast_oauth_tokens(args: &[OsString]) -> Option<TokenFormat> {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Show or set where secrets are kept: the OS keyring (default) or a plain file
-    #[command(name = "secret-store")]
+    #[command(
+        name = "secret-store",
+        after_help = "Examples:\n  \
+            iamctl config secret-store\n  \
+            iamctl config secret-store file   # a CI container without a keyring\n  \
+            iamctl config secret-store keyring"
+    )]
     SecretStore(SecretStoreArgs),
 }
 
@@ -246,6 +376,10 @@ pub struct OutputArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    iamctl login --sso\n  \
+    iamctl login -a https://cloud.ibm.com --apikey @apikey.json -r us-south -g Default\n  \
+    iamctl --session ci login --keyring deploy-key --no-region")]
 pub struct LoginArgs {
     /// API endpoint (default https://cloud.ibm.com; remembered)
     #[arg(short = 'a', long = "api-endpoint", value_name = "URL")]
@@ -305,9 +439,16 @@ pub struct LoginArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    iamctl logout\n  \
+    iamctl --session staging logout")]
 pub struct LogoutArgs {}
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    iamctl target -r eu-de -g Default\n  \
+    iamctl target -c b0281c1d6e0b4a49a6f0d4c6c9a4f793\n  \
+    iamctl target --output json | jq -r .account.guid")]
 pub struct TargetArgs {
     /// Switch to another account (the token is re-scoped to it)
     #[arg(short = 'c', value_name = "ACCOUNT_ID")]
@@ -349,10 +490,9 @@ impl TargetArgs {
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
-    iamctl oauth-tokens\n  \
-    curl -H \"Authorization: Bearer $(iamctl oauth-tokens --output raw)\" https://iam.cloud.ibm.com/v1/apikeys\n  \
-    eval \"$(iamctl oauth-tokens --output env)\"   # sets IBMCLOUD_IAM_TOKEN and IC_IAM_TOKEN\n  \
-    iamctl oauth-tokens --output json | jq -r .iam_token")]
+    iamctl iam oauth-tokens | grep IAM | cut -d \\: -f 2 | sed 's/^ *//'\n  \
+    curl -H \"Authorization: Bearer $(iamctl iam oauth-tokens --output raw)\" https://iam.cloud.ibm.com/v1/apikeys\n  \
+    eval \"$(iamctl iam oauth-tokens --output env)\"   # sets IBMCLOUD_IAM_TOKEN and IC_IAM_TOKEN")]
 pub struct OauthTokensArgs {
     /// Output format: text ('IAM token:  Bearer <jwt>'), json, raw (the bare token, no
     /// 'Bearer'), or env (export lines for IBMCLOUD_IAM_TOKEN and IC_IAM_TOKEN, valued
@@ -399,7 +539,7 @@ pub enum TokenCommand {
         after_help = "Examples:\n  \
             iamctl token decode\n  \
             iamctl token decode --output json | jq .account.bss\n  \
-            iamctl --session prod oauth-tokens | iamctl token decode -"
+            iamctl --session prod iam oauth-tokens | iamctl token decode -"
     )]
     Decode(TokenDecodeArgs),
 }
@@ -436,7 +576,6 @@ pub struct SessionsArgs {
         --session flag and no IAMCTL_SESSION variable. Nothing is sent to IBM Cloud: the \
         session keeps its own login, account and tokens.",
     after_help = "Examples:\n  \
-        iamctl --session staging login -a https://test.cloud.ibm.com --sso\n  \
         iamctl session-switch staging\n  \
         iamctl session-switch default"
 )]
