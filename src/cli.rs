@@ -908,36 +908,6 @@ mod tests {
     }
 
     #[test]
-    fn the_runtime_commands_show_an_example_in_their_help() {
-        let mut root = Cli::command();
-        root.build();
-        for path in [
-            &["exec"][..],
-            &["token"][..],
-            &["token", "decode"][..],
-            &["sessions"][..],
-            &["session-switch"][..],
-            &["session-delete"][..],
-            &["oauth-tokens"][..],
-        ] {
-            let mut cmd = &mut root;
-            for name in path {
-                cmd = cmd
-                    .find_subcommand_mut(name)
-                    .unwrap_or_else(|| panic!("no subcommand {path:?}"));
-            }
-            let help = cmd.render_long_help().to_string();
-            assert!(help.contains("Examples:\n  iamctl "), "{path:?}:\n{help}");
-        }
-        assert!(
-            Cli::command()
-                .render_long_help()
-                .to_string()
-                .contains("iamctl --session prod")
-        );
-    }
-
-    #[test]
     fn the_oauth_tokens_shortcut_agrees_with_clap() {
         let clap_format = |argv: &[&str]| match parse(argv) {
             Ok(Cli {
