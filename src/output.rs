@@ -160,14 +160,22 @@ fn warn_with(color: bool, message: &str) {
     let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
-/// Writes to stdout; a closed pipe (`| head`) ends the program quietly instead of panicking.
+/// Set once stdout's reader has gone away (`| head -1`).
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Writes to stdout. A closed pipe silences stdout but lets the command finish: a login whose
+/// summary nobody reads must still save its session, and no panic reaches the user.
 pub fn write_stdout(text: &str) {
+    use std::sync::atomic::Ordering;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
     let mut out = std::io::stdout().lock();
     let res = out.write_all(text.as_bytes()).and_then(|_| out.flush());
     if let Err(e) = res
         && e.kind() == std::io::ErrorKind::BrokenPipe
     {
-        std::process::exit(0);
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
     }
 }
 

@@ -345,3 +345,30 @@ fn colour_only_when_asked_for_or_on_a_terminal() {
         .success();
     assert!(token.stdout.starts_with("IAM token:  Bearer "));
 }
+
+#[test]
+fn a_closed_stdout_does_not_stop_the_login_half_way() {
+    let env = TestEnv::new();
+    // The reader is gone before iamctl writes a byte, so every write meets a broken pipe.
+    let mut cmd = env.command(BIN);
+    cmd.args(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn: {e}"));
+    drop(child.stdout.take());
+    if let Some(mut stdin) = child.stdin.take() {
+        std::io::Write::write_all(&mut stdin, env.apikey().as_bytes())
+            .unwrap_or_else(|e| panic!("stdin: {e}"));
+    }
+    let done = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait: {e}"));
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    env.iamctl(["target"])
+        .run()
+        .success()
+        .stdout_contains("User:             demo@example.com");
+}
