@@ -308,10 +308,14 @@ struct FileContents {
 impl FileStore {
     pub fn open(home: &Home) -> Result<FileStore> {
         let store = FileStore { home: home.clone() };
-        crate::output::warn(&format!(
+        // Once per run: a command may open the store more than once (logout does).
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            crate::output::warn(&format!(
             "secrets are kept unencrypted in {} (IAMCTL_SECRET_STORE=file); anyone who can read it can act as you",
-            store.path().display()
-        ));
+                store.path().display()
+            ))
+        });
         Ok(store)
     }
 
@@ -337,10 +341,11 @@ impl FileStore {
     fn update(&self, f: impl FnOnce(&mut FileContents)) -> Result<()> {
         create_private_dir(&self.home.dir)?;
         let lock_path = self.home.dir.join("secrets.lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let lock = options
             .open(&lock_path)
             .map_err(|e| io_error("open", &lock_path, &e))?;
         lock.lock().map_err(|e| io_error("lock", &lock_path, &e))?;

@@ -109,13 +109,20 @@ fn no_api_key_or_refresh_token_in_files_or_output() {
 fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
     let env = TestEnv::without_keyring_check();
     let no_bus = "unix:path=/nonexistent/bus";
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+    let failed = env
+        .iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
         .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
         .stdin(env.apikey())
         .run()
         .code(6)
         .stderr_contains("IAMCTL_SECRET_STORE=file")
         .stderr_contains("dbus-run-session");
+    // It never looks like a success, not even for a moment.
+    assert!(
+        !failed.out().contains("OK") && !failed.out().contains("Targeted"),
+        "{}",
+        failed.out()
+    );
     // Nothing was saved anywhere (the API-key grant may have run alongside the keyring
     // connection; its tokens were dropped).
     assert!(!env.session_file().exists());
@@ -138,13 +145,15 @@ fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
         .success()
         .stderr_contains(warning);
     let secrets_file = env.home().join("secrets.json");
+    assert!(secrets_file.exists());
+    // Every file of the store, its lock included, is private.
     #[cfg(unix)]
-    {
+    for (path, _) in env.home_files() {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&secrets_file)
+        let mode = std::fs::metadata(&path)
             .map(|m| m.permissions().mode() & 0o777)
             .unwrap_or(0);
-        assert_eq!(mode, 0o600);
+        assert_eq!(mode, 0o600, "{}", path.display());
     }
     let stored: Value = serde_json::from_slice(&std::fs::read(&secrets_file).unwrap_or_default())
         .unwrap_or(Value::Null);
@@ -167,11 +176,13 @@ fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
         .stderr_contains(warning);
     assert_eq!(env.grants("refresh_token"), 1);
 
-    env.iamctl(["logout"])
+    let logout = env
+        .iamctl(["logout"])
         .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
         .run()
         .success()
         .stderr_contains(warning);
+    assert_eq!(logout.err().matches(warning).count(), 1, "{}", logout.err());
     let stored: Value = serde_json::from_slice(&std::fs::read(&secrets_file).unwrap_or_default())
         .unwrap_or(Value::Null);
     assert_eq!(stored["entries"].as_object().map(|o| o.len()), Some(0));

@@ -70,7 +70,7 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
     // takes a D-Bus handshake; without a terminal, for reusable credentials (API key,
     // password), it runs alongside the first requests to IAM and is awaited before anything
     // is stored. Whenever the user would type something, or spend a one-time code, the
-    // keyring is checked first.
+    // keyring is checked first. Either way it is awaited before `OK` is printed.
     let store_kind = secrets::configured_kind(&store.home)?;
     let home = store.home.clone();
     let opening = std::thread::spawn(move || secrets::open(store_kind, &home));
@@ -117,6 +117,12 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
                 .map_err(login_grant_error)?;
             (LoginMethod::Sso, t, None)
         }
+    };
+    // Before saying OK: a login that cannot keep its secrets must not look like a success.
+    let secret_store = match (secret_store, opening.take()) {
+        (Some(s), _) => s,
+        (None, Some(handle)) => join_store(handle)?,
+        (None, None) => return Err(CliError::failed("internal error: no secret store")),
     };
     out.ok();
     let mut claims = jwt::decode(&tokens.access_token).ok_or_else(|| {
@@ -269,11 +275,6 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
             .as_ref()
             .map(|s| s.pending_deletes.clone())
             .unwrap_or_default(),
-    };
-    let secret_store = match (secret_store, opening.take()) {
-        (Some(s), _) => s,
-        (None, Some(handle)) => join_store(handle)?,
-        (None, None) => return Err(CliError::failed("internal error: no secret store")),
     };
     let mut login = Login {
         method,
