@@ -1,8 +1,8 @@
 //! Where refresh tokens and API keys live: the OS keyring (through `keyring-core` and the
 //! platform store crates) or, only on explicit opt-in, a plain file store.
 //!
-//! Entries: service `iamctl`, user `<iam endpoint>|<session>|<iam_id>|<kind>`, so different
-//! IAM environments, sessions and identities never collide. When no keyring is reachable and
+//! Keyring entries: service `iamctl`, user `<iamctl home>|<iam endpoint>|<session>|<iam_id>|<kind>`,
+//! so different homes (`IAMCTL_HOME`), IAM environments, sessions and identities never collide. When no keyring is reachable and
 //! the user has not opted in to the file store, every command that needs a secret fails
 //! closed (exit 6) and says how to get a keyring or opt in.
 
@@ -68,8 +68,8 @@ impl SecretId {
         SecretId::new(iam_endpoint, "", name, SecretKind::StoredKey)
     }
 
-    /// The keyring `user` attribute: `<iam endpoint>|<session>|<iam_id>|<kind>`, or
-    /// `<iam endpoint>|stored-key|<name>` for stored keys.
+    /// The secret's name within one home: `<iam endpoint>|<session>|<iam_id>|<kind>`, or
+    /// `<iam endpoint>|stored-key|<name>` for stored keys. The keyring prefixes the home.
     pub fn user(&self) -> String {
         if self.kind == SecretKind::StoredKey {
             return format!("{}|stored-key|{}", self.iam_endpoint, self.iam_id);
@@ -140,7 +140,7 @@ pub fn open(kind: StoreKind, home: &Home) -> Result<Box<dyn SecretStore + Send>>
 
 pub struct KeyringStore {
     store: Arc<keyring_core::CredentialStore>,
-    home_hint: PathBuf,
+    home_dir: PathBuf,
 }
 
 #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
@@ -225,11 +225,11 @@ fn keyring_failure(err: &keyring_core::Error, home: &std::path::Path) -> CliErro
 
 impl KeyringStore {
     pub fn connect(home: &Home) -> Result<KeyringStore> {
-        let home_hint = home.dir.clone();
+        let home_dir = home.dir.clone();
         match bounded(platform_store) {
-            Some(Ok(store)) => Ok(KeyringStore { store, home_hint }),
-            Some(Err(e)) => Err(keyring_failure(&e, &home_hint)),
-            None => Err(unreachable_error("it did not answer in time", &home_hint)),
+            Some(Ok(store)) => Ok(KeyringStore { store, home_dir }),
+            Some(Err(e)) => Err(keyring_failure(&e, &home_dir)),
+            None => Err(unreachable_error("it did not answer in time", &home_dir)),
         }
     }
 
@@ -239,17 +239,19 @@ impl KeyringStore {
         f: impl FnOnce(keyring_core::Entry) -> keyring_core::Result<T> + Send + 'static,
     ) -> Result<T> {
         let store = self.store.clone();
-        let user = id.user();
+        // The keyring is shared by every home of the OS user; without the home in the name,
+        // a logout under one IAMCTL_HOME would delete another home's secrets.
+        let user = format!("{}|{}", self.home_dir.display(), id.user());
         let outcome = bounded(move || {
             let entry = store.build(SERVICE, &user, None)?;
             f(entry)
         });
         match outcome {
             Some(Ok(v)) => Ok(v),
-            Some(Err(e)) => Err(keyring_failure(&e, &self.home_hint)),
+            Some(Err(e)) => Err(keyring_failure(&e, &self.home_dir)),
             None => Err(unreachable_error(
                 "it did not answer in time",
-                &self.home_hint,
+                &self.home_dir,
             )),
         }
     }

@@ -166,8 +166,11 @@ impl Home {
     /// `$IAMCTL_HOME`, else the platform's config directory for iamctl.
     pub fn locate() -> Result<Home> {
         if let Some(dir) = std::env::var_os("IAMCTL_HOME").filter(|v| !v.is_empty()) {
+            // Absolute, so that a relative IAMCTL_HOME names the same keyring entries from
+            // any working directory.
+            let dir = PathBuf::from(dir);
             return Ok(Home {
-                dir: PathBuf::from(dir),
+                dir: std::path::absolute(&dir).unwrap_or(dir),
             });
         }
         match directories::ProjectDirs::from("", "", "iamctl") {

@@ -257,3 +257,35 @@ fn logout_without_keyring_clears_the_token_and_retries_the_secrets_later() {
     assert_eq!(env.keyring_entries(), Vec::<String>::new());
     assert!(env.session()["pending_deletes"].is_null());
 }
+
+#[test]
+fn two_homes_logged_in_as_the_same_identity_keep_their_own_secrets() {
+    let env = TestEnv::new();
+    env.login();
+    let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let other_home = other.path().join("iamctl");
+    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+        .env("IAMCTL_HOME", &other_home)
+        .stdin(env.apikey())
+        .run()
+        .success();
+    let refresh_entries = |env: &TestEnv| {
+        env.keyring_entries()
+            .into_iter()
+            .filter(|e| e.ends_with("|refresh_token"))
+            .count()
+    };
+    assert_eq!(refresh_entries(&env), 2, "{:?}", env.keyring_entries());
+
+    // Logging out of the other home must leave this home's refresh token and API key alone.
+    env.iamctl(["logout"])
+        .env("IAMCTL_HOME", &other_home)
+        .run()
+        .success();
+    assert_eq!(refresh_entries(&env), 1, "{:?}", env.keyring_entries());
+    let mut session = env.session();
+    session["login"]["token_issued_at"] = json!(0);
+    std::fs::write(env.session_file(), session.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    env.iamctl(["oauth-tokens"]).run().success();
+    assert_eq!(env.grants("refresh_token"), 1);
+}
