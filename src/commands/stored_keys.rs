@@ -1,5 +1,6 @@
 //! API keys kept with `--keyring NAME`: the secret in the secret store (the OS keyring, or
-//! the file store only on explicit opt-in) under `<iam endpoint>|stored-key|<name>`, what is
+//! the file store only on explicit opt-in) under `<iam endpoint>|stored-key|<name>` (the keyring
+//! prefixes the home), what is
 //! needed to find and describe it (never the secret) in `stored-keys.json` (0600).
 //!
 //! `stored-keys` lists them, `stored-key-delete` forgets one (the key stays valid in IAM), and
