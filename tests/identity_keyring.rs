@@ -8,7 +8,7 @@ use insta::assert_snapshot;
 
 /// The secret of a stored key, read straight from the Secret Service.
 fn keyring_secret(env: &TestEnv, name: &str) -> String {
-    let user = format!("{}|stored-key|{name}", env.url());
+    let user = format!("{}|{}|stored-key|{name}", env.home().display(), env.url());
     let o = std::process::Command::new("secret-tool")
         .args(["lookup", "service", "iamctl", "username", &user])
         .output()
