@@ -6,6 +6,7 @@ mod completion;
 mod endpoints;
 mod error;
 mod iam;
+mod man;
 mod output;
 mod progress;
 mod prompt;
@@ -74,6 +75,9 @@ fn main() {
             fail(&out, &e);
         }
         return;
+    }
+    if args.first().is_some_and(|a| a == man::COMMAND) {
+        man::run(&args[1..]);
     }
     // Usage errors exit 2 (clap), --help/--version exit 0.
     let cli = Cli::parse();
