@@ -4,8 +4,13 @@
 //! enum, `IamCommand`, reachable as `iamctl iam <cmd>` and flattened as `iamctl <cmd>`, so
 //! new IAM commands are one variant each.
 
+use crate::completion::{
+    account_candidates, region_candidates, resource_group_candidates, service_id_candidates,
+    session_candidates, stored_key_candidates,
+};
 use crate::output::{Format, TokenFormat};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap_complete::engine::ArgValueCandidates;
 use std::ffi::OsString;
 
 #[derive(Debug, Parser)]
@@ -33,7 +38,7 @@ pub struct Cli {
 
     /// Use the named session for this command (also IAMCTL_SESSION; the flag wins over it
     /// and over 'iamctl session-switch')
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", add = ArgValueCandidates::new(session_candidates))]
     pub session: Option<String>,
 
     #[command(subcommand)]
@@ -74,6 +79,8 @@ pub enum Command {
             iamctl config secret-store file"
     )]
     Config(ConfigCommand),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish
+    Completion(CompletionArgs),
     /// IAM commands (each is also available without the `iam` prefix)
     #[command(
         subcommand,
@@ -313,6 +320,11 @@ impl IamCommand {
     }
 }
 
+/// The whole command tree: what parses, and what completions and man pages are made from.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
 /// The hot path's shortcut past clap: `oauth-tokens` or `iam oauth-tokens`, optionally with
 /// `--output FORMAT` / `--output=FORMAT`, and nothing else. Building the whole clap tree
 /// (every IAM command, twice: under `iam` and flattened) costs more than the rest of a cached
@@ -395,7 +407,12 @@ pub struct LoginArgs {
 
     /// Log in with an API key kept in the OS keyring by 'api-key-create --keyring NAME' or
     /// 'service-api-key-create --keyring NAME' (see 'iamctl stored-keys')
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["apikey", "sso", "username"])]
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with_all = ["apikey", "sso", "username"],
+        add = ArgValueCandidates::new(stored_key_candidates)
+    )]
     pub keyring: Option<String>,
 
     /// User name (email) for a password login
@@ -407,7 +424,12 @@ pub struct LoginArgs {
     pub password: Option<String>,
 
     /// Account to target
-    #[arg(short = 'c', value_name = "ACCOUNT_ID", conflicts_with = "no_account")]
+    #[arg(
+        short = 'c',
+        value_name = "ACCOUNT_ID",
+        conflicts_with = "no_account",
+        add = ArgValueCandidates::new(account_candidates)
+    )]
     pub account: Option<String>,
 
     /// Do not target an account
@@ -415,7 +437,12 @@ pub struct LoginArgs {
     pub no_account: bool,
 
     /// Region to target
-    #[arg(short = 'r', value_name = "REGION", conflicts_with = "no_region")]
+    #[arg(
+        short = 'r',
+        value_name = "REGION",
+        conflicts_with = "no_region",
+        add = ArgValueCandidates::new(region_candidates)
+    )]
     pub region: Option<String>,
 
     /// Do not target a region (and do not ask for one)
@@ -423,7 +450,11 @@ pub struct LoginArgs {
     pub no_region: bool,
 
     /// Resource group to target (name or ID; default: the account's default group)
-    #[arg(short = 'g', value_name = "RESOURCE_GROUP")]
+    #[arg(
+        short = 'g',
+        value_name = "RESOURCE_GROUP",
+        add = ArgValueCandidates::new(resource_group_candidates)
+    )]
     pub resource_group: Option<String>,
 
     /// Do not offer to open the SSO page in a browser (the URL is printed either way)
@@ -451,18 +482,28 @@ pub struct LogoutArgs {}
     iamctl target --output json | jq -r .account.guid")]
 pub struct TargetArgs {
     /// Switch to another account (the token is re-scoped to it)
-    #[arg(short = 'c', value_name = "ACCOUNT_ID")]
+    #[arg(
+        short = 'c',
+        value_name = "ACCOUNT_ID",
+        add = ArgValueCandidates::new(account_candidates)
+    )]
     pub account: Option<String>,
 
     /// Target a region
-    #[arg(short = 'r', value_name = "REGION", conflicts_with = "unset_region")]
+    #[arg(
+        short = 'r',
+        value_name = "REGION",
+        conflicts_with = "unset_region",
+        add = ArgValueCandidates::new(region_candidates)
+    )]
     pub region: Option<String>,
 
     /// Target a resource group (name or ID)
     #[arg(
         short = 'g',
         value_name = "RESOURCE_GROUP",
-        conflicts_with = "unset_resource_group"
+        conflicts_with = "unset_resource_group",
+        add = ArgValueCandidates::new(resource_group_candidates)
     )]
     pub resource_group: Option<String>,
 
@@ -581,7 +622,7 @@ pub struct SessionsArgs {
 )]
 pub struct SessionSwitchArgs {
     /// The session to make active (see 'iamctl sessions')
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", add = ArgValueCandidates::new(session_candidates))]
     pub name: String,
 }
 
@@ -595,8 +636,35 @@ pub struct SessionSwitchArgs {
 )]
 pub struct SessionDeleteArgs {
     /// The session to remove (see 'iamctl sessions')
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", add = ArgValueCandidates::new(session_candidates))]
     pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Print the shell completion script for bash, zsh, fish, powershell or elvish.\n\n\
+        The script asks iamctl what to offer on every TAB, so completions always match the \
+        installed iamctl: commands, flags, and values such as account IDs, resource groups, \
+        service-ID names and session names. Those values come from a cache that commands \
+        fill as they fetch them; TAB never contacts IBM Cloud and never opens the keyring.",
+    after_help = "Examples:\n  \
+        iamctl completion bash > ~/.local/share/bash-completion/completions/iamctl\n  \
+        source <(iamctl completion zsh)          # in ~/.zshrc, after compinit\n  \
+        iamctl completion fish > ~/.config/fish/completions/iamctl.fish"
+)]
+pub struct CompletionArgs {
+    /// The shell to print the script for
+    #[arg(value_name = "SHELL", value_enum)]
+    pub shell: CompletionShell,
 }
 
 /// Skips the confirmation prompt.
@@ -634,7 +702,7 @@ pub struct ServiceIdCreateArgs {
 #[derive(Debug, Args)]
 pub struct ServiceIdShowArgs {
     /// Name or ID (ServiceId-...) of the service ID
-    #[arg(value_name = "NAME|ID")]
+    #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(service_id_candidates))]
     pub service_id: String,
 
     #[command(flatten)]
@@ -645,7 +713,7 @@ pub struct ServiceIdShowArgs {
 #[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description"]))]
 pub struct ServiceIdUpdateArgs {
     /// Name or ID (ServiceId-...) of the service ID
-    #[arg(value_name = "NAME|ID")]
+    #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(service_id_candidates))]
     pub service_id: String,
 
     /// New name
@@ -668,7 +736,7 @@ pub struct ServiceIdUpdateArgs {
 #[derive(Debug, Args)]
 pub struct ServiceIdChangeArgs {
     /// Name or ID (ServiceId-...) of the service ID
-    #[arg(value_name = "NAME|ID")]
+    #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(service_id_candidates))]
     pub service_id: String,
 
     #[command(flatten)]
@@ -739,7 +807,7 @@ pub struct ServiceApiKeyCreateArgs {
     pub key: KeyCreateArgs,
 
     /// Name or ID (ServiceId-...) of the service ID that owns the key
-    #[arg(value_name = "SERVICE_ID")]
+    #[arg(value_name = "SERVICE_ID", add = ArgValueCandidates::new(service_id_candidates))]
     pub service_id: String,
 }
 
@@ -752,7 +820,7 @@ pub struct ApiKeyCreateArgs {
 #[derive(Debug, Args)]
 pub struct ServiceApiKeysArgs {
     /// Name or ID (ServiceId-...) of the service ID
-    #[arg(value_name = "SERVICE_ID")]
+    #[arg(value_name = "SERVICE_ID", add = ArgValueCandidates::new(service_id_candidates))]
     pub service_id: String,
 
     #[command(flatten)]
@@ -766,7 +834,7 @@ pub struct ServiceApiKeyShowArgs {
     pub key: String,
 
     /// Name or ID (ServiceId-...) of the service ID that owns the key
-    #[arg(value_name = "SERVICE_ID")]
+    #[arg(value_name = "SERVICE_ID", add = ArgValueCandidates::new(service_id_candidates))]
     pub service_id: String,
 
     #[command(flatten)]
@@ -781,7 +849,7 @@ pub struct ServiceApiKeyUpdateArgs {
     pub key: String,
 
     /// Name or ID (ServiceId-...) of the service ID that owns the key
-    #[arg(value_name = "SERVICE_ID")]
+    #[arg(value_name = "SERVICE_ID", add = ArgValueCandidates::new(service_id_candidates))]
     pub service_id: String,
 
     /// New name
@@ -807,7 +875,7 @@ pub struct ServiceApiKeyChangeArgs {
     pub key: String,
 
     /// Name or ID (ServiceId-...) of the service ID that owns the key
-    #[arg(value_name = "SERVICE_ID")]
+    #[arg(value_name = "SERVICE_ID", add = ArgValueCandidates::new(service_id_candidates))]
     pub service_id: String,
 
     #[command(flatten)]
@@ -866,7 +934,7 @@ pub struct ApiKeyChangeArgs {
 #[derive(Debug, Args)]
 pub struct StoredKeyDeleteArgs {
     /// Name the key was stored under with --keyring
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", add = ArgValueCandidates::new(stored_key_candidates))]
     pub name: String,
 
     #[command(flatten)]

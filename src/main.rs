@@ -2,9 +2,11 @@
 
 mod cli;
 mod commands;
+mod completion;
 mod endpoints;
 mod error;
 mod iam;
+mod man;
 mod output;
 mod progress;
 mod prompt;
@@ -60,6 +62,9 @@ fn run_iam(cmd: &IamCommand, out: &Out) -> error::Result<()> {
 }
 
 fn main() {
+    // A shell asking what TAB offers (IAMCTL_COMPLETE set): answer and exit. Otherwise this
+    // is one environment lookup, so the hot path below stays as it was.
+    completion::answer_tab_if_asked();
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     if let Some(format) = cli::fast_oauth_tokens(&args) {
         let quiet = quiet_from_env();
@@ -70,6 +75,9 @@ fn main() {
             fail(&out, &e);
         }
         return;
+    }
+    if args.first().is_some_and(|a| a == man::COMMAND) {
+        man::run(&args[1..]);
     }
     // Usage errors exit 2 (clap), --help/--version exit 0.
     let cli = Cli::parse();
@@ -84,7 +92,8 @@ fn main() {
         | Command::Config(_)
         | Command::Exec(_)
         | Command::SessionSwitch(_)
-        | Command::SessionDelete(_) => Format::Text,
+        | Command::SessionDelete(_)
+        | Command::Completion(_) => Format::Text,
     };
     let out = Out::new(quiet, format);
     // Nothing here touches the network or the keyring: the hot path stays one file read.
@@ -104,6 +113,7 @@ fn main() {
         Command::Sessions(a) => commands::sessions::list(a, &out),
         Command::SessionSwitch(a) => commands::sessions::switch(a, &out),
         Command::SessionDelete(a) => commands::sessions::delete(a, &out),
+        Command::Completion(a) => commands::completion::run(a),
         Command::Iam(c) | Command::IamFlat(c) => run_iam(c, &out),
     };
     if let Err(e) = result {

@@ -7,6 +7,7 @@ use super::{
     validate_region,
 };
 use crate::cli::LoginArgs;
+use crate::completion;
 use crate::endpoints::{DEFAULT_API_ENDPOINT, Endpoints};
 use crate::error::{CliError, Result};
 use crate::iam::{Client, Grant, IamError, jwt};
@@ -138,6 +139,9 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
     // own account's resource groups are fetched alongside the account list: it is usually
     // the account that ends up targeted.
     let mut prefetched_groups = None;
+    // What TAB offers later (-c, -g), remembered once the login has succeeded.
+    let mut seen_accounts = None;
+    let mut seen_groups = None;
     let account = if args.no_account {
         None
     } else {
@@ -156,6 +160,7 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
             prefetched_groups = Some((bss, groups));
         }
         let accounts = accounts.map_err(|e| e.into_cli("Could not list your accounts"))?;
+        seen_accounts = Some(accounts.clone());
         choose_account(args, method, &claims, accounts, term.as_ref())?
     };
     if let Some(acct) = &account {
@@ -219,29 +224,33 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
             .map(|(_, groups)| Ok(groups))
             .unwrap_or_else(|| client.resource_groups(&tokens.access_token, &acct.guid))
         {
-            Ok(groups) => match &args.resource_group {
-                Some(want) => Some(
-                    groups
-                        .iter()
-                        .find(|g| &g.name == want || &g.guid == want)
-                        .cloned()
-                        .ok_or_else(|| {
-                            CliError::failed(format!(
-                                "Resource group '{want}' was not found in account {}.",
-                                acct.guid
-                            ))
-                            .hint(format!(
-                                "available: {}",
-                                groups
-                                    .iter()
-                                    .map(|g| g.name.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ))
-                        })?,
-                ),
-                None => groups.iter().find(|g| g.default).cloned(),
-            },
+            Ok(groups) => {
+                let chosen = match &args.resource_group {
+                    Some(want) => Some(
+                        groups
+                            .iter()
+                            .find(|g| &g.name == want || &g.guid == want)
+                            .cloned()
+                            .ok_or_else(|| {
+                                CliError::failed(format!(
+                                    "Resource group '{want}' was not found in account {}.",
+                                    acct.guid
+                                ))
+                                .hint(format!(
+                                    "available: {}",
+                                    groups
+                                        .iter()
+                                        .map(|g| g.name.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ))
+                            })?,
+                    ),
+                    None => groups.iter().find(|g| g.default).cloned(),
+                };
+                seen_groups = Some((acct.guid.clone(), groups));
+                chosen
+            }
             Err(e) if args.resource_group.is_some() => {
                 return Err(e.into_cli("Could not list resource groups"));
             }
@@ -322,6 +331,12 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
     let lock = store.lock()?;
     store.save(&lock, &session)?;
     drop(lock);
+    if let Some(accounts) = &seen_accounts {
+        completion::remember_accounts(&store.home, &session.iam_endpoint, &claims.iam_id, accounts);
+    }
+    if let Some((account, groups)) = &seen_groups {
+        completion::remember_resource_groups(&store.home, &session.iam_endpoint, account, groups);
+    }
 
     if !out.json() {
         out.blank();

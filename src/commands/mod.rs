@@ -2,6 +2,7 @@
 //! target JSON, secret names, and `fresh_session` (the single-flight token refresh).
 
 pub mod api_keys;
+pub mod completion;
 pub mod config;
 pub mod exec;
 pub mod login;

@@ -7,12 +7,13 @@ use crate::cli::{
     ForceArgs, ListArgs, ServiceIdChangeArgs, ServiceIdCreateArgs, ServiceIdShowArgs,
     ServiceIdUpdateArgs,
 };
+use crate::completion::{self, ServiceIds};
 use crate::error::{CliError, Result};
 use crate::iam::identity::{Identity, ServiceId, Tagged};
 use crate::iam::{Client, IamError};
 use crate::output::Out;
 use crate::prompt;
-use crate::session::{Account, Login, Session, SessionStore};
+use crate::session::{Account, Home, Login, Session, SessionStore};
 use serde_json::json;
 
 /// A logged-in session with a fresh token, the targeted account and an HTTP client.
@@ -21,6 +22,7 @@ pub struct IamCtx {
     pub login: Login,
     pub account: Account,
     client: Client,
+    home: Home,
 }
 
 impl IamCtx {
@@ -39,6 +41,7 @@ impl IamCtx {
             login,
             account,
             client,
+            home: store.home,
         })
     }
 
@@ -52,6 +55,16 @@ impl IamCtx {
 
     pub fn account_id(&self) -> &str {
         &self.account.guid
+    }
+
+    /// Updates what TAB offers for service IDs (best effort, after the command succeeded).
+    pub fn remember(&self, what: ServiceIds) {
+        completion::remember_service_ids(
+            &self.home,
+            &self.session.iam_endpoint,
+            self.account_id(),
+            what,
+        );
     }
 }
 
@@ -187,6 +200,7 @@ pub fn create(args: &ServiceIdCreateArgs, out: &Out) -> Result<()> {
             args.lock,
         )
         .map_err(|e| e.into_cli(&format!("Could not create service ID {}", args.name)))?;
+    ctx.remember(ServiceIds::Seen(std::slice::from_ref(&created)));
     if out.json() {
         out.print_json(&created);
         return Ok(());
@@ -211,6 +225,7 @@ pub fn list(_args: &ListArgs, out: &Out) -> Result<()> {
         .api()
         .list_service_ids(ctx.account_id(), None)
         .map_err(|e| e.into_cli("Could not list service IDs"))?;
+    ctx.remember(ServiceIds::All(&all));
     if out.json() {
         out.print_json(&all);
         return Ok(());
@@ -258,6 +273,7 @@ pub fn show(args: &ServiceIdShowArgs, out: &Out) -> Result<()> {
     if found.is_empty() {
         return Err(not_found("Service ID", &args.service_id, &ctx));
     }
+    ctx.remember(ServiceIds::Seen(&found));
     if out.json() {
         // Names are not unique, so a name (or an ID) always gives an array.
         out.print_json(&found);
@@ -305,6 +321,7 @@ pub fn update(args: &ServiceIdUpdateArgs, out: &Out) -> Result<()> {
                 &format!("iamctl service-id-unlock {}", current.id),
             )
         })?;
+    ctx.remember(ServiceIds::Seen(std::slice::from_ref(&updated)));
     if out.json() {
         out.print_json(&updated);
         return Ok(());
@@ -343,6 +360,7 @@ pub fn delete(args: &ServiceIdChangeArgs, out: &Out) -> Result<()> {
             &format!("iamctl service-id-unlock {}", sid.id),
         )
     })?;
+    ctx.remember(ServiceIds::Deleted(&sid.id));
     if out.json() {
         out.print_json(&json!({ "id": sid.id, "name": sid.name, "deleted": true }));
         return Ok(());
@@ -384,6 +402,7 @@ fn set_lock(args: &ServiceIdChangeArgs, out: &Out, lock: bool) -> Result<()> {
     ctx.api()
         .set_service_id_lock(&sid.id, lock)
         .map_err(|e| e.into_cli(&format!("Could not {verb} service ID {}", args.service_id)))?;
+    ctx.remember(ServiceIds::Seen(std::slice::from_ref(&sid)));
     if out.json() {
         let now = ctx
             .api()

@@ -74,7 +74,7 @@ pub fn validate_name(name: &str) -> Result<()> {
     }
 }
 
-fn load(home: &Home) -> Result<Vec<StoredKey>> {
+pub fn load(home: &Home) -> Result<Vec<StoredKey>> {
     let p = path(home);
     match std::fs::read(&p) {
         Ok(bytes) => serde_json::from_slice::<Contents>(&bytes)

@@ -5,6 +5,7 @@ use super::{
     account_label, fresh_session, print_summary, require_login, secret_id, validate_region,
 };
 use crate::cli::TargetArgs;
+use crate::completion;
 use crate::error::{CliError, Result};
 use crate::iam::{Client, Grant, IamError};
 use crate::output::Out;
@@ -29,6 +30,9 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
     // Said only once every change has succeeded and is saved: a failed -g must not claim
     // that the region it was given with was targeted.
     let mut done: Vec<String> = Vec::new();
+    // What TAB offers later (-c, -g), remembered once the change is saved.
+    let mut seen_accounts = None;
+    let mut seen_groups = None;
     let needs_network = args.account.is_some() || args.resource_group.is_some();
     let client = if needs_network {
         Some(Client::new(
@@ -43,6 +47,7 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
         let accounts = client
             .accounts(&login.access_token)
             .map_err(|e| e.into_cli("Could not list your accounts"))?;
+        seen_accounts = Some(accounts.clone());
         let acct = accounts
             .iter()
             .find(|a| &a.guid == want)
@@ -93,7 +98,8 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
         if args.resource_group.is_none()
             && let Ok(groups) = client.resource_groups(&login.access_token, &acct.guid)
         {
-            login.resource_group = groups.into_iter().find(|g| g.default);
+            login.resource_group = groups.iter().find(|g| g.default).cloned();
+            seen_groups = Some((acct.guid.clone(), groups));
         }
         login.account = Some(acct);
     }
@@ -114,6 +120,7 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
         let groups = client
             .resource_groups(&login.access_token, &acct.guid)
             .map_err(|e| e.into_cli("Could not list resource groups"))?;
+        seen_groups = Some((acct.guid.clone(), groups.clone()));
         let group = groups
             .iter()
             .find(|g| &g.name == want || &g.guid == want)
@@ -142,6 +149,12 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
     session.login = Some(login);
     store.save(&lock, &session)?;
     drop(lock);
+    if let (Some(accounts), Some(login)) = (&seen_accounts, &session.login) {
+        completion::remember_accounts(&store.home, &session.iam_endpoint, &login.iam_id, accounts);
+    }
+    if let Some((account, groups)) = &seen_groups {
+        completion::remember_resource_groups(&store.home, &session.iam_endpoint, account, groups);
+    }
     for line in &done {
         out.say(line);
         out.blank();

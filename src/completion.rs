@@ -1,0 +1,544 @@
+//! Shell completion: the TAB-time engine, the registration scripts, and the small cache that
+//! value completion reads.
+//!
+//! Structure and values both come from the clap definition in `cli.rs` through
+//! clap_complete's dynamic engine: the shell's script calls `IAMCTL_COMPLETE=<shell> iamctl --
+//! <words>` on every TAB, and `answer_tab_if_asked` (the first thing `main` does) prints the
+//! candidates and exits. Without that variable it costs one environment lookup.
+//!
+//! Values that IAM knows (accounts, resource groups, service IDs) are offered from
+//! `completion-cache.json` in the iamctl home, which the commands that already fetch them fill
+//! on success. Names and IDs only, never a token or key; keyed by IAM endpoint and account (or
+//! identity, for the account list) so another account's names are never offered. TAB reads
+//! that file, the session files and `stored-keys.json`: never the network, never the keyring.
+//! A missing or corrupt cache simply gives no candidates; writing it never fails a command.
+
+use crate::cli::CompletionShell;
+use crate::session::{Home, ResourceGroup, Session, write_atomic};
+use clap_complete::engine::CompletionCandidate;
+use clap_complete::env::EnvCompleter;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fs::{self, OpenOptions};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// The variable the registration scripts set to ask for candidates. Not clap's default
+/// `COMPLETE`, so a stray `COMPLETE=...` in someone's environment cannot hijack iamctl.
+pub const ENV_VAR: &str = "IAMCTL_COMPLETE";
+/// What the scripts call: `iamctl` as found on PATH, so the committed scripts are portable.
+const BIN: &str = "iamctl";
+const CACHE_FILE: &str = "completion-cache.json";
+const CACHE_LOCK: &str = "completion-cache.lock";
+const CACHE_VERSION: u32 = 1;
+/// Bounds the file (and TAB's parse time) for accounts with huge numbers of service IDs.
+const MAX_ENTRIES: usize = 5000;
+/// How long a command waits for another iamctl writing the cache before giving up (silently).
+const LOCK_WAIT: Duration = Duration::from_millis(500);
+
+/// Answers a completion request and exits when `IAMCTL_COMPLETE` is set; otherwise returns
+/// at once without building the clap tree.
+pub fn answer_tab_if_asked() {
+    if std::env::var_os(ENV_VAR).is_none() {
+        return;
+    }
+    clap_complete::CompleteEnv::with_factory(crate::cli::command)
+        .var(ENV_VAR)
+        .bin(BIN)
+        .completer(BIN)
+        .complete();
+}
+
+/// The registration script for a shell: what `iamctl completion SHELL` prints and what
+/// `completions/` holds.
+pub fn registration(shell: CompletionShell) -> Vec<u8> {
+    use clap_complete::env::{Bash, Elvish, Fish, Powershell, Zsh};
+    let adapter: &dyn EnvCompleter = match shell {
+        CompletionShell::Bash => &Bash,
+        CompletionShell::Zsh => &Zsh,
+        CompletionShell::Fish => &Fish,
+        CompletionShell::Powershell => &Powershell,
+        CompletionShell::Elvish => &Elvish,
+    };
+    let mut buf = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = adapter.write_registration(ENV_VAR, BIN, BIN, BIN, &mut buf);
+    buf
+}
+
+// ---- the cache ---------------------------------------------------------------------------
+
+/// One cached thing: its ID and its name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+struct Entry {
+    id: String,
+    name: String,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Cache {
+    #[serde(default)]
+    version: u32,
+    /// The accounts an identity can use, by `<iam endpoint>|<iam_id>`.
+    #[serde(default)]
+    accounts: BTreeMap<String, Vec<Entry>>,
+    /// Resource groups, by `<iam endpoint>|<account id>`.
+    #[serde(default)]
+    resource_groups: BTreeMap<String, Vec<Entry>>,
+    /// Service IDs, by `<iam endpoint>|<account id>`.
+    #[serde(default)]
+    service_ids: BTreeMap<String, Vec<Entry>>,
+}
+
+fn key(iam_endpoint: &str, id: &str) -> String {
+    format!("{iam_endpoint}|{id}")
+}
+
+fn cache_path(home: &Home) -> PathBuf {
+    home.dir.join(CACHE_FILE)
+}
+
+/// The cache as it is on disk; anything unreadable counts as empty.
+fn read_cache(home: &Home) -> Cache {
+    fs::read(cache_path(home))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Cache>(&b).ok())
+        .filter(|c| c.version == CACHE_VERSION)
+        .unwrap_or_default()
+}
+
+/// Read-modify-write of the cache under its own lock. Best effort: any failure (no home, a
+/// busy lock, a full disk) leaves the cache as it was and the command undisturbed.
+fn update(home: &Home, change: impl FnOnce(&mut Cache)) {
+    let _ = try_update(home, change);
+}
+
+fn try_update(home: &Home, change: impl FnOnce(&mut Cache)) -> Option<()> {
+    // The commands that fill the cache have a session, so the home exists; never create it
+    // just for the cache.
+    if !home.dir.is_dir() {
+        return None;
+    }
+    let mut opts = OpenOptions::new();
+    opts.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let lock = opts.open(home.dir.join(CACHE_LOCK)).ok()?;
+    let start = Instant::now();
+    loop {
+        match lock.try_lock() {
+            Ok(()) => break,
+            Err(fs::TryLockError::WouldBlock) if start.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(_) => return None,
+        }
+    }
+    let mut cache = read_cache(home);
+    cache.version = CACHE_VERSION;
+    change(&mut cache);
+    let mut bytes = serde_json::to_vec_pretty(&cache).ok()?;
+    bytes.push(b'\n');
+    write_atomic(&home.dir, &cache_path(home), &bytes).ok()
+}
+
+fn entries<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<Entry> {
+    let mut v: Vec<Entry> = items
+        .into_iter()
+        .map(|(id, name)| Entry {
+            id: id.to_string(),
+            name: name.to_string(),
+        })
+        .take(MAX_ENTRIES)
+        .collect();
+    v.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    v
+}
+
+/// After `login` or `target -c`: the accounts this identity can use.
+pub fn remember_accounts(
+    home: &Home,
+    iam_endpoint: &str,
+    iam_id: &str,
+    accounts: &[crate::session::Account],
+) {
+    let list = entries(accounts.iter().map(|a| (a.guid.as_str(), a.name.as_str())));
+    update(home, |c| {
+        c.accounts.insert(key(iam_endpoint, iam_id), list);
+    });
+}
+
+/// After `login` or `target`: every resource group of an account.
+pub fn remember_resource_groups(
+    home: &Home,
+    iam_endpoint: &str,
+    account_id: &str,
+    groups: &[ResourceGroup],
+) {
+    let list = entries(groups.iter().map(|g| (g.guid.as_str(), g.name.as_str())));
+    update(home, |c| {
+        c.resource_groups
+            .insert(key(iam_endpoint, account_id), list);
+    });
+}
+
+/// What a service-ID command learnt about the account's service IDs.
+pub enum ServiceIds<'a> {
+    /// The complete list (`service-ids`): replaces what was cached.
+    All(&'a [crate::iam::identity::ServiceId]),
+    /// Some that exist now (created, shown, renamed, locked): added or updated by ID.
+    Seen(&'a [crate::iam::identity::ServiceId]),
+    /// One that was deleted.
+    Deleted(&'a str),
+}
+
+pub fn remember_service_ids(home: &Home, iam_endpoint: &str, account_id: &str, what: ServiceIds) {
+    update(home, |c| {
+        let list = c
+            .service_ids
+            .entry(key(iam_endpoint, account_id))
+            .or_default();
+        match what {
+            ServiceIds::All(all) => {
+                *list = entries(all.iter().map(|s| (s.id.as_str(), s.name.as_str())));
+            }
+            ServiceIds::Seen(seen) => {
+                list.retain(|e| !seen.iter().any(|s| s.id == e.id));
+                list.extend(entries(
+                    seen.iter().map(|s| (s.id.as_str(), s.name.as_str())),
+                ));
+                let mut all = std::mem::take(list);
+                all.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+                all.truncate(MAX_ENTRIES);
+                *list = all;
+            }
+            ServiceIds::Deleted(id) => list.retain(|e| e.id != id),
+        }
+    });
+}
+
+// ---- TAB time: candidates ----------------------------------------------------------------
+
+/// What TAB knows: the home and the session the completed command would use.
+struct Context {
+    home: Home,
+    session: Option<Session>,
+}
+
+/// `--session NAME` / `--session=NAME` among the words being completed (the shell passes
+/// them after `--`), so `iamctl --session prod target -c <TAB>` offers prod's accounts.
+fn session_in_words(words: &[OsString]) -> Option<String> {
+    let words: Vec<&str> = words.iter().filter_map(|w| w.to_str()).collect();
+    let start = words.iter().position(|w| *w == "--").map_or(0, |i| i + 1);
+    let words = &words[start..];
+    let mut found = None;
+    for (i, w) in words.iter().enumerate() {
+        if *w == "--session" {
+            found = words.get(i + 1).map(|s| s.to_string());
+        } else if let Some(v) = w.strip_prefix("--session=") {
+            found = Some(v.to_string());
+        }
+    }
+    found.filter(|s| !s.is_empty())
+}
+
+fn context() -> Option<Context> {
+    let home = Home::locate().ok()?;
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let name = match session_in_words(&args) {
+        Some(n) => n,
+        None => home.active_session_name().ok()?,
+    };
+    let session = home.store(&name).ok()?.load().ok().flatten();
+    Some(Context { home, session })
+}
+
+impl Context {
+    fn account_id(&self) -> Option<&str> {
+        let login = self.session.as_ref()?.login.as_ref()?;
+        login.account.as_ref().map(|a| a.guid.as_str())
+    }
+
+    fn iam_endpoint(&self) -> Option<&str> {
+        self.session.as_ref().map(|s| s.iam_endpoint.as_str())
+    }
+}
+
+/// By ID (help: the name), or by name (help: the ID). Names need not be unique (service IDs):
+/// a name several entries share would be an ambiguous argument, so those are offered by ID.
+fn candidates(list: &[Entry], by_name: bool) -> Vec<CompletionCandidate> {
+    let shared = |name: &str| list.iter().filter(|e| e.name == name).count() > 1;
+    list.iter()
+        .map(|e| {
+            if by_name && !shared(&e.name) {
+                CompletionCandidate::new(&e.name).help(Some(e.id.clone().into()))
+            } else {
+                CompletionCandidate::new(&e.id).help(Some(e.name.clone().into()))
+            }
+        })
+        .collect()
+}
+
+/// `-c ACCOUNT_ID`: the accounts of the session's identity (after a logout, of every
+/// identity cached for the session's IAM endpoint), with the account name as help.
+pub fn account_candidates() -> Vec<CompletionCandidate> {
+    let Some(ctx) = context() else {
+        return Vec::new();
+    };
+    let Some(iam) = ctx.iam_endpoint() else {
+        return Vec::new();
+    };
+    let cache = read_cache(&ctx.home);
+    let iam_id = ctx
+        .session
+        .as_ref()
+        .and_then(|s| s.login.as_ref())
+        .map(|l| l.iam_id.as_str());
+    let list: Vec<Entry> = match iam_id {
+        Some(id) => cache
+            .accounts
+            .get(&key(iam, id))
+            .cloned()
+            .unwrap_or_default(),
+        None => {
+            let prefix = format!("{iam}|");
+            cache
+                .accounts
+                .iter()
+                .filter(|(k, _)| k.starts_with(&prefix))
+                .flat_map(|(_, v)| v.iter().cloned())
+                .collect()
+        }
+    };
+    candidates(&list, false)
+}
+
+/// `-g RESOURCE_GROUP`: the targeted account's resource groups, by name, with the ID as help.
+pub fn resource_group_candidates() -> Vec<CompletionCandidate> {
+    let Some(ctx) = context() else {
+        return Vec::new();
+    };
+    let (Some(iam), Some(account)) = (ctx.iam_endpoint(), ctx.account_id()) else {
+        return Vec::new();
+    };
+    let cache = read_cache(&ctx.home);
+    let list = cache
+        .resource_groups
+        .get(&key(iam, account))
+        .cloned()
+        .unwrap_or_default();
+    candidates(&list, true)
+}
+
+/// Every `SERVICE_ID` / service-ID `NAME|ID`: the targeted account's service IDs, by name,
+/// with the ID as help.
+pub fn service_id_candidates() -> Vec<CompletionCandidate> {
+    let Some(ctx) = context() else {
+        return Vec::new();
+    };
+    let (Some(iam), Some(account)) = (ctx.iam_endpoint(), ctx.account_id()) else {
+        return Vec::new();
+    };
+    let cache = read_cache(&ctx.home);
+    let list = cache
+        .service_ids
+        .get(&key(iam, account))
+        .cloned()
+        .unwrap_or_default();
+    candidates(&list, true)
+}
+
+/// `-r REGION`: IBM Cloud's public regions (the only ones `-r` accepts), with their city.
+pub fn region_candidates() -> Vec<CompletionCandidate> {
+    crate::commands::REGIONS
+        .iter()
+        .map(|r| {
+            let c = CompletionCandidate::new(*r);
+            match region_city(r) {
+                Some(city) => c.help(Some(city.into())),
+                None => c,
+            }
+        })
+        .collect()
+}
+
+fn region_city(region: &str) -> Option<&'static str> {
+    Some(match region {
+        "au-syd" => "Sydney",
+        "in-che" => "Chennai",
+        "jp-osa" => "Osaka",
+        "jp-tok" => "Tokyo",
+        "kr-seo" => "Seoul",
+        "eu-de" => "Frankfurt",
+        "eu-gb" => "London",
+        "ca-tor" => "Toronto",
+        "us-south" => "Dallas",
+        "us-east" => "Washington DC",
+        "br-sao" => "Sao Paulo",
+        _ => return None,
+    })
+}
+
+/// `--session NAME`, `session-switch NAME`, `session-delete NAME`: the sessions on disk, with
+/// who is logged in to which account as help.
+pub fn session_candidates() -> Vec<CompletionCandidate> {
+    let Ok(home) = Home::locate() else {
+        return Vec::new();
+    };
+    let Ok(names) = home.session_names() else {
+        return Vec::new();
+    };
+    names
+        .into_iter()
+        .map(|name| {
+            let session = home.store(&name).ok().and_then(|s| s.load().ok().flatten());
+            let help = match session.as_ref().and_then(|s| s.login.as_ref()) {
+                Some(l) => match &l.account {
+                    Some(a) => format!("{}, {}", l.user, a.name),
+                    None => l.user.clone(),
+                },
+                None => "logged out".to_string(),
+            };
+            CompletionCandidate::new(name).help(Some(help.into()))
+        })
+        .collect()
+}
+
+/// `login --keyring NAME`, `stored-key-delete NAME`: the names in `stored-keys.json` (the
+/// index, never the keyring), with the key's IAM name and account as help.
+pub fn stored_key_candidates() -> Vec<CompletionCandidate> {
+    let Ok(home) = Home::locate() else {
+        return Vec::new();
+    };
+    crate::commands::stored_keys::load(&home)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|k| {
+            let help = if k.key_name.is_empty() {
+                format!("account {}", k.account_id)
+            } else {
+                format!("{}, account {}", k.key_name, k.account_id)
+            };
+            CompletionCandidate::new(k.name).help(Some(help.into()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(words: &[&str]) -> Vec<OsString> {
+        words.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn the_session_flag_is_found_among_the_completed_words() {
+        let w = os(&[
+            "iamctl",
+            "--",
+            "iamctl",
+            "--session",
+            "prod",
+            "target",
+            "-c",
+            "",
+        ]);
+        assert_eq!(session_in_words(&w).as_deref(), Some("prod"));
+        let w = os(&["iamctl", "--", "iamctl", "--session=ci", "service-id", ""]);
+        assert_eq!(session_in_words(&w).as_deref(), Some("ci"));
+        let w = os(&["iamctl", "--", "iamctl", "--session", ""]);
+        assert_eq!(session_in_words(&w), None);
+        let w = os(&["iamctl", "--", "iamctl", "service-id", ""]);
+        assert_eq!(session_in_words(&w), None);
+    }
+
+    #[test]
+    fn every_region_has_a_city() {
+        for r in crate::commands::REGIONS {
+            assert!(region_city(r).is_some(), "{r}");
+        }
+    }
+
+    #[test]
+    fn cache_updates_are_keyed_and_survive_corruption() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let home = Home {
+            dir: tmp.path().to_path_buf(),
+        };
+        fs::write(cache_path(&home), b"{not json").unwrap_or_else(|e| panic!("{e}"));
+        let sid = |id: &str, name: &str| -> crate::iam::identity::ServiceId {
+            serde_json::from_value(serde_json::json!({ "id": id, "name": name }))
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let all = [sid("ServiceId-2", "b"), sid("ServiceId-1", "a")];
+        remember_service_ids(&home, "iam", "acct", ServiceIds::All(&all));
+        remember_service_ids(
+            &home,
+            "iam",
+            "acct",
+            ServiceIds::Seen(&[sid("ServiceId-2", "c")]),
+        );
+        remember_service_ids(&home, "iam", "acct", ServiceIds::Deleted("ServiceId-1"));
+        remember_service_ids(
+            &home,
+            "iam",
+            "other",
+            ServiceIds::Seen(&[sid("ServiceId-9", "z")]),
+        );
+        let cache = read_cache(&home);
+        assert_eq!(
+            cache.service_ids.get("iam|acct"),
+            Some(&vec![Entry {
+                id: "ServiceId-2".into(),
+                name: "c".into()
+            }])
+        );
+        assert_eq!(cache.service_ids.get("iam|other").map(Vec::len), Some(1));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(cache_path(&home)).map(|m| m.permissions().mode() & 0o777);
+            assert_eq!(mode.ok(), Some(0o600));
+        }
+    }
+
+    #[test]
+    fn shared_names_are_offered_by_id() {
+        let e = |id: &str, name: &str| Entry {
+            id: id.into(),
+            name: name.into(),
+        };
+        let list = vec![
+            e("ServiceId-1", "dup"),
+            e("ServiceId-2", "dup"),
+            e("ServiceId-3", "one"),
+        ];
+        let values = |c: Vec<CompletionCandidate>| {
+            c.iter()
+                .map(|c| c.get_value().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            values(candidates(&list, true)),
+            ["ServiceId-1", "ServiceId-2", "one"]
+        );
+        assert_eq!(
+            values(candidates(&list, false)),
+            ["ServiceId-1", "ServiceId-2", "ServiceId-3"]
+        );
+    }
+
+    #[test]
+    fn every_shell_has_a_registration_naming_the_variable() {
+        use clap::ValueEnum;
+        for shell in CompletionShell::value_variants() {
+            let script = String::from_utf8(registration(*shell)).unwrap_or_default();
+            assert!(script.contains(ENV_VAR), "{shell:?}:\n{script}");
+        }
+    }
+}
