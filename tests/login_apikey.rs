@@ -32,7 +32,11 @@ fn apikey_login_prints_ibm_summary_and_stores_secrets_in_keyring() {
         .stderr_is("");
     let mut entries = env.keyring_entries();
     entries.sort();
-    let base = format!("{}|default|IBMid-6650001DMO", env.url());
+    let base = format!(
+        "{}|{}|default|IBMid-6650001DMO",
+        env.home().display(),
+        env.url()
+    );
     assert_eq!(
         entries,
         vec![format!("{base}|apikey"), format!("{base}|refresh_token")]

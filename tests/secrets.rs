@@ -269,20 +269,23 @@ fn two_homes_logged_in_as_the_same_identity_keep_their_own_secrets() {
         .stdin(env.apikey())
         .run()
         .success();
-    let refresh_entries = |env: &TestEnv| {
-        env.keyring_entries()
+    let refresh_entries = |home: &std::path::Path| {
+        let prefix = format!("{}|{}|", home.display(), env.url());
+        keyring_usernames()
             .into_iter()
-            .filter(|e| e.ends_with("|refresh_token"))
+            .filter(|u| u.starts_with(&prefix) && u.ends_with("|refresh_token"))
             .count()
     };
-    assert_eq!(refresh_entries(&env), 2, "{:?}", env.keyring_entries());
+    assert_eq!(refresh_entries(env.home()), 1, "{:?}", keyring_usernames());
+    assert_eq!(refresh_entries(&other_home), 1, "{:?}", keyring_usernames());
 
     // Logging out of the other home must leave this home's refresh token and API key alone.
     env.iamctl(["logout"])
         .env("IAMCTL_HOME", &other_home)
         .run()
         .success();
-    assert_eq!(refresh_entries(&env), 1, "{:?}", env.keyring_entries());
+    assert_eq!(refresh_entries(&other_home), 0, "{:?}", keyring_usernames());
+    assert_eq!(refresh_entries(env.home()), 1, "{:?}", keyring_usernames());
     let mut session = env.session();
     session["login"]["token_issued_at"] = json!(0);
     std::fs::write(env.session_file(), session.to_string()).unwrap_or_else(|e| panic!("{e}"));

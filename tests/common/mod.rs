@@ -307,27 +307,36 @@ impl TestEnv {
         out
     }
 
-    /// `secret-tool search --all service iamctl`, limited to this environment's entries,
-    /// sorted (the Secret Service lists them in no fixed order).
+    /// `secret-tool search --all service iamctl`, limited to this environment's entries (its
+    /// home and its emulator: a port can be reused within a run, a home cannot), sorted (the
+    /// Secret Service lists them in no fixed order).
     pub fn keyring_entries(&self) -> Vec<String> {
-        let out = Command::new("secret-tool")
-            .args(["search", "--all", "service", "iamctl"])
-            .output()
-            .unwrap_or_else(|e| panic!("secret-tool: {e}"));
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let mut entries = text
-            .lines()
-            .filter(|l| l.trim_start().starts_with("attribute.username"))
-            .filter(|l| l.contains(&self.url()))
-            .map(|l| l.split_once(" = ").map(|x| x.1).unwrap_or(l).to_string())
-            .collect::<Vec<_>>();
-        entries.sort();
-        entries
+        let prefix = format!("{}|{}|", self.home().display(), self.url());
+        keyring_usernames()
+            .into_iter()
+            .filter(|u| u.starts_with(&prefix))
+            .collect()
     }
+}
+
+/// Every `username` of service `iamctl` in the Secret Service, sorted.
+pub fn keyring_usernames() -> Vec<String> {
+    let out = Command::new("secret-tool")
+        .args(["search", "--all", "service", "iamctl"])
+        .output()
+        .unwrap_or_else(|e| panic!("secret-tool: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut entries = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("attribute.username"))
+        .map(|l| l.split_once(" = ").map(|x| x.1).unwrap_or(l).to_string())
+        .collect::<Vec<_>>();
+    entries.sort();
+    entries
 }
 
 /// Replaces what differs between runs in IAM Identity output: `ServiceId-<uuid>` and
