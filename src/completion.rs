@@ -319,24 +319,19 @@ pub fn account_candidates() -> Vec<CompletionCandidate> {
 
 /// `-g RESOURCE_GROUP`: the targeted account's resource groups, by name, with the ID as help.
 pub fn resource_group_candidates() -> Vec<CompletionCandidate> {
-    let Some(ctx) = context() else {
-        return Vec::new();
-    };
-    let (Some(iam), Some(account)) = (ctx.iam_endpoint(), ctx.account_id()) else {
-        return Vec::new();
-    };
-    let cache = read_cache(&ctx.home);
-    let list = cache
-        .resource_groups
-        .get(&key(iam, account))
-        .cloned()
-        .unwrap_or_default();
-    candidates(&list, true)
+    account_scoped(|cache| &cache.resource_groups)
 }
 
 /// Every `SERVICE_ID` / service-ID `NAME|ID`: the targeted account's service IDs, by name,
 /// with the ID as help.
 pub fn service_id_candidates() -> Vec<CompletionCandidate> {
+    account_scoped(|cache| &cache.service_ids)
+}
+
+/// The cached list of the targeted account, from the map `pick` chooses.
+fn account_scoped(
+    pick: impl Fn(&Cache) -> &BTreeMap<String, Vec<Entry>>,
+) -> Vec<CompletionCandidate> {
     let Some(ctx) = context() else {
         return Vec::new();
     };
@@ -344,8 +339,7 @@ pub fn service_id_candidates() -> Vec<CompletionCandidate> {
         return Vec::new();
     };
     let cache = read_cache(&ctx.home);
-    let list = cache
-        .service_ids
+    let list = pick(&cache)
         .get(&key(iam, account))
         .cloned()
         .unwrap_or_default();

@@ -226,26 +226,7 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         {
             Ok(groups) => {
                 let chosen = match &args.resource_group {
-                    Some(want) => Some(
-                        groups
-                            .iter()
-                            .find(|g| &g.name == want || &g.guid == want)
-                            .cloned()
-                            .ok_or_else(|| {
-                                CliError::failed(format!(
-                                    "Resource group '{want}' was not found in account {}.",
-                                    acct.guid
-                                ))
-                                .hint(format!(
-                                    "available: {}",
-                                    groups
-                                        .iter()
-                                        .map(|g| g.name.as_str())
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                ))
-                            })?,
-                    ),
+                    Some(want) => Some(super::find_resource_group(&groups, want, &acct.guid)?),
                     None => groups.iter().find(|g| g.default).cloned(),
                 };
                 seen_groups = Some((acct.guid.clone(), groups));

@@ -68,6 +68,31 @@ pub fn secret_id(
     SecretId::new(&session.iam_endpoint, &store.name, iam_id, kind)
 }
 
+/// The `-g` group by name or ID; when it is not there, the names that are.
+pub fn find_resource_group(
+    groups: &[crate::session::ResourceGroup],
+    want: &str,
+    account: &str,
+) -> Result<crate::session::ResourceGroup> {
+    groups
+        .iter()
+        .find(|g| g.name == want || g.guid == want)
+        .cloned()
+        .ok_or_else(|| {
+            CliError::failed(format!(
+                "Resource group '{want}' was not found in account {account}."
+            ))
+            .hint(format!(
+                "available: {}",
+                groups
+                    .iter()
+                    .map(|g| g.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+}
+
 /// `Name (b028...9793) <-> 1687099`.
 pub fn account_label(a: &crate::session::Account) -> String {
     let mut s = format!("{} ({})", a.name, output::short_id(&a.guid));

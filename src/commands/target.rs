@@ -121,24 +121,7 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
             .resource_groups(&login.access_token, &acct.guid)
             .map_err(|e| e.into_cli("Could not list resource groups"))?;
         seen_groups = Some((acct.guid.clone(), groups.clone()));
-        let group = groups
-            .iter()
-            .find(|g| &g.name == want || &g.guid == want)
-            .cloned()
-            .ok_or_else(|| {
-                CliError::failed(format!(
-                    "Resource group '{want}' was not found in account {}.",
-                    acct.guid
-                ))
-                .hint(format!(
-                    "available: {}",
-                    groups
-                        .iter()
-                        .map(|g| g.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            })?;
+        let group = super::find_resource_group(&groups, want, &acct.guid)?;
         done.push(format!("Targeted resource group {}", out.em(&group.name)));
         login.resource_group = Some(group);
     }
