@@ -325,12 +325,12 @@ fn a_key_that_cannot_be_kept_after_creation_is_shown_once() {
     );
     // Nothing left behind unseen; the key works.
     assert_eq!(keyring_secret(&env, "late"), "");
+    // The = form: a generated key may start with '-'.
     env.iamctl([
         "login",
         "-a",
         &env.url(),
-        "--apikey",
-        &secret,
+        &format!("--apikey={secret}"),
         "--no-region",
     ])
     .run()
