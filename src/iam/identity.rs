@@ -16,6 +16,8 @@ use url::Url;
 
 /// IAM's maximum page size: fewest round trips for long lists.
 const PAGE_SIZE: &str = "100";
+const SERVICE_IDS: &str = "/v1/serviceids";
+const API_KEYS: &str = "/v1/apikeys";
 /// A listing longer than this many pages means a server that never stops answering `next`.
 const MAX_PAGES: usize = 10_000;
 
@@ -267,9 +269,9 @@ impl<'a> Identity<'a> {
     }
 
     pub fn get_service_id(&self, id: &str) -> Result<Tagged<ServiceId>, IamError> {
-        let url = self.url(&format!("/v1/serviceids/{}", encode_path(id)), &[])?;
-        let resp = self.send(Method::GET, url, &[], None, true)?;
-        Self::tagged(resp, "service ID", |s: &ServiceId| s.entity_tag.clone())
+        self.get_entity(SERVICE_IDS, id, "service ID", |s: &ServiceId| {
+            s.entity_tag.clone()
+        })
     }
 
     pub fn create_service_id(
@@ -283,16 +285,8 @@ impl<'a> Identity<'a> {
         if let Some(d) = description {
             body["description"] = json!(d);
         }
-        let url = self.url("/v1/serviceids/", &[])?;
-        let lock = if lock { "true" } else { "false" };
-        let resp = self.send(
-            Method::POST,
-            url,
-            &[("Entity-Lock", lock)],
-            Some(&body),
-            false,
-        )?;
-        Client::json(resp, "service ID")
+        // IBM's SDKs create service IDs at the collection path with its trailing slash.
+        self.create_entity("/v1/serviceids/", &body, lock, "service ID")
     }
 
     pub fn update_service_id(
@@ -302,27 +296,15 @@ impl<'a> Identity<'a> {
         name: Option<&str>,
         description: Option<&str>,
     ) -> Result<ServiceId, IamError> {
-        let mut body = json!({});
-        if let Some(n) = name {
-            body["name"] = json!(n);
-        }
-        if let Some(d) = description {
-            body["description"] = json!(d);
-        }
-        let url = self.url(&format!("/v1/serviceids/{}", encode_path(id)), &[])?;
-        let resp = self.send(Method::PUT, url, &[("If-Match", etag)], Some(&body), false)?;
-        Client::json(resp, "service ID")
+        self.update_entity(SERVICE_IDS, id, etag, name, description, "service ID")
     }
 
     pub fn delete_service_id(&self, id: &str) -> Result<(), IamError> {
-        let url = self.url(&format!("/v1/serviceids/{}", encode_path(id)), &[])?;
-        Self::no_content(self.send(Method::DELETE, url, &[], None, false)?)
+        self.delete_entity(SERVICE_IDS, id)
     }
 
     pub fn set_service_id_lock(&self, id: &str, lock: bool) -> Result<(), IamError> {
-        let url = self.url(&format!("/v1/serviceids/{}/lock", encode_path(id)), &[])?;
-        let method = if lock { Method::POST } else { Method::DELETE };
-        Self::no_content(self.send(method, url, &[], None, true)?)
+        self.set_entity_lock(SERVICE_IDS, id, lock)
     }
 
     // ---- API keys -----------------------------------------------------------------------
@@ -334,15 +316,13 @@ impl<'a> Identity<'a> {
             ("iam_id", iam_id),
             ("scope", "entity"),
         ];
-        let mut all: Vec<ApiKey> = self.list_all("/v1/apikeys", &q, "apikeys")?;
+        let mut all: Vec<ApiKey> = self.list_all(API_KEYS, &q, "apikeys")?;
         all.retain(|k| k.iam_id.is_empty() || k.iam_id == iam_id);
         Ok(all)
     }
 
     pub fn get_api_key(&self, id: &str) -> Result<Tagged<ApiKey>, IamError> {
-        let url = self.url(&format!("/v1/apikeys/{}", encode_path(id)), &[])?;
-        let resp = self.send(Method::GET, url, &[], None, true)?;
-        Self::tagged(resp, "API key", |k: &ApiKey| k.entity_tag.clone())
+        self.get_entity(API_KEYS, id, "API key", |k: &ApiKey| k.entity_tag.clone())
     }
 
     pub fn create_api_key(&self, new: &NewApiKey<'_>) -> Result<ApiKey, IamError> {
@@ -357,16 +337,7 @@ impl<'a> Identity<'a> {
         if let Some(a) = new.action_when_leaked {
             body["action_when_leaked"] = json!(a);
         }
-        let url = self.url("/v1/apikeys", &[])?;
-        let lock = if new.lock { "true" } else { "false" };
-        let resp = self.send(
-            Method::POST,
-            url,
-            &[("Entity-Lock", lock)],
-            Some(&body),
-            false,
-        )?;
-        Client::json(resp, "API key")
+        self.create_entity(API_KEYS, &body, new.lock, "API key")
     }
 
     pub fn update_api_key(
@@ -376,6 +347,65 @@ impl<'a> Identity<'a> {
         name: Option<&str>,
         description: Option<&str>,
     ) -> Result<ApiKey, IamError> {
+        self.update_entity(API_KEYS, id, etag, name, description, "API key")
+    }
+
+    pub fn delete_api_key(&self, id: &str) -> Result<(), IamError> {
+        self.delete_entity(API_KEYS, id)
+    }
+
+    pub fn set_api_key_lock(&self, id: &str, lock: bool) -> Result<(), IamError> {
+        self.set_entity_lock(API_KEYS, id, lock)
+    }
+
+    // ---- What service IDs and API keys share ----------------------------------------------
+    // Both collections have the same shapes: GET with an ETag, POST with `Entity-Lock`, PUT
+    // of name/description with `If-Match`, DELETE, and POST/DELETE of `/lock`.
+
+    fn entity_url(&self, collection: &str, id: &str, suffix: &str) -> Result<Url, IamError> {
+        self.url(&format!("{collection}/{}{suffix}", encode_path(id)), &[])
+    }
+
+    fn get_entity<T: for<'de> Deserialize<'de>>(
+        &self,
+        collection: &str,
+        id: &str,
+        what: &str,
+        tag: impl Fn(&T) -> String,
+    ) -> Result<Tagged<T>, IamError> {
+        let url = self.entity_url(collection, id, "")?;
+        let resp = self.send(Method::GET, url, &[], None, true)?;
+        Self::tagged(resp, what, tag)
+    }
+
+    fn create_entity<T: for<'de> Deserialize<'de>>(
+        &self,
+        path: &str,
+        body: &Value,
+        lock: bool,
+        what: &str,
+    ) -> Result<T, IamError> {
+        let url = self.url(path, &[])?;
+        let lock = if lock { "true" } else { "false" };
+        let resp = self.send(
+            Method::POST,
+            url,
+            &[("Entity-Lock", lock)],
+            Some(body),
+            false,
+        )?;
+        Client::json(resp, what)
+    }
+
+    fn update_entity<T: for<'de> Deserialize<'de>>(
+        &self,
+        collection: &str,
+        id: &str,
+        etag: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+        what: &str,
+    ) -> Result<T, IamError> {
         let mut body = json!({});
         if let Some(n) = name {
             body["name"] = json!(n);
@@ -383,18 +413,18 @@ impl<'a> Identity<'a> {
         if let Some(d) = description {
             body["description"] = json!(d);
         }
-        let url = self.url(&format!("/v1/apikeys/{}", encode_path(id)), &[])?;
+        let url = self.entity_url(collection, id, "")?;
         let resp = self.send(Method::PUT, url, &[("If-Match", etag)], Some(&body), false)?;
-        Client::json(resp, "API key")
+        Client::json(resp, what)
     }
 
-    pub fn delete_api_key(&self, id: &str) -> Result<(), IamError> {
-        let url = self.url(&format!("/v1/apikeys/{}", encode_path(id)), &[])?;
+    fn delete_entity(&self, collection: &str, id: &str) -> Result<(), IamError> {
+        let url = self.entity_url(collection, id, "")?;
         Self::no_content(self.send(Method::DELETE, url, &[], None, false)?)
     }
 
-    pub fn set_api_key_lock(&self, id: &str, lock: bool) -> Result<(), IamError> {
-        let url = self.url(&format!("/v1/apikeys/{}/lock", encode_path(id)), &[])?;
+    fn set_entity_lock(&self, collection: &str, id: &str, lock: bool) -> Result<(), IamError> {
+        let url = self.entity_url(collection, id, "/lock")?;
         let method = if lock { Method::POST } else { Method::DELETE };
         Self::no_content(self.send(method, url, &[], None, true)?)
     }
