@@ -463,11 +463,12 @@ pub fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::secrets::StoreKind;
 
-    fn login(iat: i64, exp: i64) -> Login {
+    /// An API-key login whose token was issued at `iat` and expires at `exp`.
+    pub(crate) fn login(iat: i64, exp: i64) -> Login {
         Login {
             method: LoginMethod::Apikey,
             user: "u".into(),

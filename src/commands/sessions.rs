@@ -233,29 +233,10 @@ pub fn delete(args: &SessionDeleteArgs, out: &Out) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secrets::StoreKind;
-    use crate::session::{Login, LoginMethod, SecretsMeta};
 
     fn entry(login: Option<(i64, i64)>, exists: bool) -> Entry {
         let session = exists.then(|| Session {
-            login: login.map(|(iat, exp)| Login {
-                method: LoginMethod::Apikey,
-                user: "u".into(),
-                iam_id: "i".into(),
-                sub_type: None,
-                account: None,
-                resource_group: None,
-                access_token: "t".into(),
-                token_issued_at: iat,
-                token_expires_at: exp,
-                refresh_token_expires_at: None,
-                login_at: iat,
-                secrets: SecretsMeta {
-                    store: StoreKind::Keyring,
-                    refresh_token: true,
-                    apikey: false,
-                },
-            }),
+            login: login.map(|(iat, exp)| crate::session::tests::login(iat, exp)),
             ..Session::default()
         });
         Entry {
