@@ -583,11 +583,7 @@ fn a_broken_cache_gives_no_candidates_and_never_fails_a_command() {
         &["demo-service"],
     );
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&cache).map(|m| m.permissions().mode() & 0o777);
-        assert_eq!(mode.ok(), Some(0o600));
-    }
+    assert_eq!(mode(&cache), 0o600);
     // A cache that cannot be written: same output, same exit code.
     let expected = env.iamctl(["service-ids"]).run().success();
     std::fs::remove_file(&cache).unwrap_or_else(|e| panic!("{e}"));

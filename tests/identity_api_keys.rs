@@ -7,7 +7,6 @@ mod common;
 use base64::Engine;
 use common::*;
 use insta::assert_snapshot;
-use std::path::Path;
 
 fn logged_in() -> TestEnv {
     let env = TestEnv::new();
@@ -46,14 +45,6 @@ fn claims(jwt: &str) -> Value {
         .decode(payload)
         .unwrap_or_else(|e| panic!("{e}"));
     serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{e}"))
-}
-
-#[cfg(unix)]
-fn mode(p: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p)
-        .map(|m| m.permissions().mode() & 0o777)
-        .unwrap_or(0)
 }
 
 #[test]

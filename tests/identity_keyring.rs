@@ -104,13 +104,7 @@ fn store_list_login_and_remove_a_service_key() {
             .is_some_and(|s| s.starts_with("ApiKey-"))
     );
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let m = std::fs::metadata(env.home().join("stored-keys.json"))
-            .map(|m| m.permissions().mode() & 0o777)
-            .ok();
-        assert_eq!(m, Some(0o600));
-    }
+    assert_eq!(mode(&env.home().join("stored-keys.json")), 0o600);
 
     // Log in by name: no -a needed, the key knows its endpoint.
     env.iamctl(["logout"]).run().success();

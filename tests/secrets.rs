@@ -91,17 +91,10 @@ fn no_api_key_or_refresh_token_in_files_or_output() {
     }
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
         for (path, _) in env.home_files() {
-            let mode = std::fs::metadata(&path)
-                .map(|m| m.permissions().mode() & 0o777)
-                .unwrap_or(0);
-            assert_eq!(mode, 0o600, "{}", path.display());
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
         }
-        let mode = std::fs::metadata(env.home().join("sessions"))
-            .map(|m| m.permissions().mode() & 0o777)
-            .unwrap_or(0);
-        assert_eq!(mode, 0o700);
+        assert_eq!(mode(&env.home().join("sessions")), 0o700);
     }
 }
 
@@ -149,11 +142,7 @@ fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
     // Every file of the store, its lock included, is private.
     #[cfg(unix)]
     for (path, _) in env.home_files() {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&path)
-            .map(|m| m.permissions().mode() & 0o777)
-            .unwrap_or(0);
-        assert_eq!(mode, 0o600, "{}", path.display());
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
     }
     let stored: Value = serde_json::from_slice(&std::fs::read(&secrets_file).unwrap_or_default())
         .unwrap_or(Value::Null);

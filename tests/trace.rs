@@ -210,11 +210,7 @@ fn no_secret_reaches_the_trace() {
 
     let file_text = std::fs::read_to_string(&t.file).unwrap_or_else(|e| panic!("{e}"));
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&t.file).map(|m| m.permissions().mode() & 0o777);
-        assert_eq!(mode.ok(), Some(0o600));
-    }
+    assert_eq!(mode(&t.file), 0o600);
     let all = format!("{file_text}\n{}", t.stderr);
 
     // IBM's format.

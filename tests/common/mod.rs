@@ -339,6 +339,15 @@ pub fn keyring_usernames() -> Vec<String> {
     entries
 }
 
+/// A file's permission bits (0 when it cannot be read), for the 0600/0700 checks.
+#[cfg(unix)]
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o777)
+        .unwrap_or(0)
+}
+
 /// Replaces what differs between runs in IAM Identity output: `ServiceId-<uuid>` and
 /// `ApiKey-<uuid>` become `ServiceId-#1`, `ApiKey-#1`, ... numbered by first appearance,
 /// minute timestamps `<TIME>`, entity tags `N-<TAG>`, and the given secrets `<SECRET>`.
