@@ -200,14 +200,14 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         region_flag
     } else if let Some(term) = term.as_ref() {
         out.blank();
-        let items: Vec<String> = REGIONS.iter().map(|r| r.to_string()).collect();
+        let items: Vec<String> = super::region_names().map(str::to_string).collect();
         prompt::choose(
             term,
             "Select a region (or press enter to skip):",
             &items,
             true,
         )?
-        .map(|i| REGIONS[i].to_string())
+        .map(|i| REGIONS[i].0.to_string())
     } else {
         previous.as_ref().and_then(|s| s.region.clone())
     };

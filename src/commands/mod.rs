@@ -22,20 +22,36 @@ use crate::secrets::{self, SecretId, SecretKind, SecretStore};
 use crate::session::{Login, LoginMethod, Session, SessionStore, now};
 use serde_json::json;
 
-/// IBM's public regions (facts file §6).
-pub const REGIONS: &[&str] = &[
-    "au-syd", "in-che", "jp-osa", "jp-tok", "kr-seo", "eu-de", "eu-gb", "ca-tor", "us-south",
-    "us-east", "br-sao",
+/// IBM's public regions (facts file §6), in the order of IBM's region menu, with the city
+/// that completion shows beside each.
+pub const REGIONS: &[(&str, &str)] = &[
+    ("au-syd", "Sydney"),
+    ("in-che", "Chennai"),
+    ("jp-osa", "Osaka"),
+    ("jp-tok", "Tokyo"),
+    ("kr-seo", "Seoul"),
+    ("eu-de", "Frankfurt"),
+    ("eu-gb", "London"),
+    ("ca-tor", "Toronto"),
+    ("us-south", "Dallas"),
+    ("us-east", "Washington DC"),
+    ("br-sao", "Sao Paulo"),
 ];
+
+pub fn region_names() -> impl Iterator<Item = &'static str> {
+    REGIONS.iter().map(|(name, _)| *name)
+}
 
 pub fn validate_region(region: &str, flag: &str) -> Result<String> {
     let r = region.trim().to_ascii_lowercase();
-    if REGIONS.contains(&r.as_str()) {
+    if region_names().any(|n| n == r) {
         Ok(r)
     } else {
         Err(
-            CliError::usage(format!("Unknown region '{region}' given with {flag}."))
-                .hint(format!("use one of: {}", REGIONS.join(", "))),
+            CliError::usage(format!("Unknown region '{region}' given with {flag}.")).hint(format!(
+                "use one of: {}",
+                region_names().collect::<Vec<_>>().join(", ")
+            )),
         )
     }
 }
