@@ -9,11 +9,7 @@ use insta::assert_snapshot;
 /// The secret of a stored key, read straight from the Secret Service.
 fn keyring_secret(env: &TestEnv, name: &str) -> String {
     let user = format!("{}|{}|stored-key|{name}", env.home().display(), env.url());
-    let o = std::process::Command::new("secret-tool")
-        .args(["lookup", "service", "iamctl", "username", &user])
-        .output()
-        .unwrap_or_else(|e| panic!("secret-tool: {e}"));
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
+    keyring_lookup(&user).unwrap_or_default()
 }
 
 fn assert_secret_nowhere(env: &TestEnv, secret: &str, outputs: &[&Out]) {

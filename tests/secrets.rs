@@ -9,14 +9,7 @@ fn refresh_tokens_in_keyring(env: &TestEnv) -> Vec<String> {
     env.keyring_entries()
         .iter()
         .filter(|u| u.ends_with("|refresh_token"))
-        .map(|user| {
-            let o = std::process::Command::new("secret-tool")
-                .args(["lookup", "service", "iamctl", "username", user])
-                .output()
-                .unwrap_or_else(|e| panic!("{e}"));
-            String::from_utf8_lossy(&o.stdout).trim().to_string()
-        })
-        .filter(|s| !s.is_empty())
+        .filter_map(|user| keyring_lookup(user))
         .collect()
 }
 

@@ -49,13 +49,20 @@ impl Traced<'_> {
     /// The session's access token (read from the file: running `oauth-tokens` here would
     /// renew it outside the trace) and every refresh token / API key in the keyring now.
     fn collect(&mut self) {
+        let in_keyring = self.env.keyring_secrets();
         if let Ok(bytes) = std::fs::read(self.env.session_file())
             && let Ok(v) = serde_json::from_slice::<Value>(&bytes)
             && let Some(t) = v["login"]["access_token"].as_str()
         {
             self.secrets.push(t.to_string());
+            // A logged-in session always holds its refresh token there: finding none means
+            // the keyring was not read, and the trace would be checked against too little.
+            assert!(
+                !in_keyring.is_empty(),
+                "no secret read back from the keyring"
+            );
         }
-        self.secrets.extend(self.env.keyring_secrets());
+        self.secrets.extend(in_keyring);
     }
 }
 

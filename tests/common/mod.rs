@@ -307,9 +307,8 @@ impl TestEnv {
         out
     }
 
-    /// `secret-tool search --all service iamctl`, limited to this environment's entries (its
-    /// home and its emulator: a port can be reused within a run, a home cannot), sorted (the
-    /// Secret Service lists them in no fixed order).
+    /// This environment's keyring entries (its home and its emulator: a port can be reused
+    /// within a run, a home cannot) as usernames, sorted.
     pub fn keyring_entries(&self) -> Vec<String> {
         let prefix = format!("{}|{}|", self.home().display(), self.url());
         keyring_usernames()
@@ -320,23 +319,48 @@ impl TestEnv {
 }
 
 /// Every `username` of service `iamctl` in the Secret Service, sorted.
+///
+/// `secret-tool search` fails as a whole ("No such secret item") when any matching item is
+/// deleted while it reads them, which other tests running in parallel do all the time. Its
+/// output from such a run is partial, so it is thrown away and the search repeated; a search
+/// that keeps failing for another reason fails the test instead of reading as "no entries".
 pub fn keyring_usernames() -> Vec<String> {
+    let mut last_error = String::new();
+    for _ in 0..50 {
+        let out = Command::new("secret-tool")
+            .args(["search", "--all", "service", "iamctl"])
+            .output()
+            .unwrap_or_else(|e| panic!("secret-tool: {e}"));
+        // Attributes go to stderr (secrets and labels to stdout), so a failed run is told
+        // apart by its status and an error line.
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let error = stderr
+            .lines()
+            .find(|l| l.starts_with("secret-tool:"))
+            .map(str::to_string);
+        if out.status.success() && error.is_none() {
+            let mut users: Vec<String> = stderr
+                .lines()
+                .filter_map(|l| l.trim_start().strip_prefix("attribute.username = "))
+                .map(str::to_string)
+                .collect();
+            users.sort();
+            return users;
+        }
+        last_error = error.unwrap_or_else(|| format!("{}: {stderr}", out.status));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("secret-tool search kept failing: {last_error}")
+}
+
+/// The secret stored under service `iamctl` and `username`, if any.
+pub fn keyring_lookup(username: &str) -> Option<String> {
     let out = Command::new("secret-tool")
-        .args(["search", "--all", "service", "iamctl"])
+        .args(["lookup", "service", "iamctl", "username", username])
         .output()
         .unwrap_or_else(|e| panic!("secret-tool: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut entries = text
-        .lines()
-        .filter(|l| l.trim_start().starts_with("attribute.username"))
-        .map(|l| l.split_once(" = ").map(|x| x.1).unwrap_or(l).to_string())
-        .collect::<Vec<_>>();
-    entries.sort();
-    entries
+    let secret = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (!secret.is_empty()).then_some(secret)
 }
 
 /// A file's permission bits (0 when it cannot be read), for the 0600/0700 checks.
@@ -570,29 +594,10 @@ impl TestEnv {
     /// The secret values of this environment's keyring entries (refresh tokens, API keys),
     /// for tests that prove a secret never shows up somewhere.
     pub fn keyring_secrets(&self) -> Vec<String> {
-        let out = Command::new("secret-tool")
-            .args(["search", "--all", "--unlock", "service", "iamctl"])
-            .output()
-            .unwrap_or_else(|e| panic!("secret-tool: {e}"));
-        let text = format!(
-            "{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        // `secret-tool` prints one block per item, each starting with `[/path]`.
-        let mut secrets = Vec::new();
-        for block in text.split("\n[") {
-            let mine = block.lines().any(|l| {
-                l.trim_start().starts_with("attribute.username") && l.contains(&self.url())
-            });
-            let secret = block
-                .lines()
-                .find_map(|l| l.trim_start().strip_prefix("secret = "));
-            if let (true, Some(s)) = (mine, secret) {
-                secrets.push(s.to_string());
-            }
-        }
-        secrets
+        self.keyring_entries()
+            .iter()
+            .filter_map(|u| keyring_lookup(u))
+            .collect()
     }
 }
 
