@@ -18,7 +18,7 @@ pub enum ErrorKind {
     LoginRequired,
     /// IAM rejected the credentials given to `login`.
     Auth,
-    /// IAM unreachable, TLS failure, timeout.
+    /// IAM unreachable, TLS failure, timeout, a redirect (never followed).
     Network,
     /// No OS keyring reachable and no explicit file-store opt-in.
     SecretStore,

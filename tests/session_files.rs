@@ -174,3 +174,57 @@ fn skip_ssl_validation_is_remembered_and_warns_every_time() {
         .success()
         .stderr_contains("SSL certificate validation is disabled");
 }
+
+#[test]
+fn redirects_are_not_followed_so_credentials_reach_only_the_chosen_endpoint() {
+    let env = TestEnv::new();
+    env.login();
+    let before = std::fs::read(env.session_file()).unwrap_or_default();
+    // Where a redirect would send iamctl: an emulator that counts every request it gets.
+    let elsewhere = TestEnv::without_keyring_check();
+    let redirect = |path: &str, to: &str, status: u16| {
+        env.fault(json!({
+            "path": path,
+            "redirect": format!("{}{to}", elsewhere.url()),
+            "status": status,
+            "count": 100,
+        }));
+    };
+
+    // The API key of a login.
+    redirect("/identity/token", "/identity/token", 307);
+    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+        .stdin(env.apikey())
+        .run()
+        .code(5)
+        .stderr_contains(&format!(
+            "redirected to {}/identity/token (HTTP 307)",
+            elsewhere.url()
+        ))
+        .stderr_contains("does not follow redirects")
+        .stderr_contains("Tip: check the API endpoint: 'iamctl login -a URL'")
+        .stderr_lacks(&env.apikey());
+    // The bearer token of an identity call.
+    redirect("/v1/serviceids*", "/v1/serviceids/", 308);
+    env.iamctl(["service-ids"])
+        .run()
+        .code(5)
+        .stderr_contains("redirected to");
+    // The discovery document that names the one-time code page.
+    redirect(
+        "/identity/.well-known/openid-configuration",
+        "/identity/.well-known/openid-configuration",
+        302,
+    );
+    env.iamctl(["login", "--sso", "-a", &env.url(), "--no-region"])
+        .stdin("Abc123\n")
+        .run()
+        .code(5)
+        .stderr_contains("redirected to");
+
+    assert_eq!(elsewhere.stats()["requests"], json!({}));
+    env.admin("DELETE", "/emulator/faults", None);
+    let after = std::fs::read(env.session_file()).unwrap_or_default();
+    assert!(before == after, "the session file changed");
+    env.iamctl(["oauth-tokens"]).run().success();
+}

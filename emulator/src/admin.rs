@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -94,10 +94,13 @@ struct FaultRequest {
     delay_ms: Option<u64>,
     #[serde(default)]
     drop: bool,
+    #[serde(default)]
+    redirect: Option<String>,
 }
 
 /// `POST /emulator/faults`: the next `count` (default 1) requests to `path` fail with
-/// `status`, are delayed by `delay_ms`, or lose their connection (`drop`).
+/// `status`, are delayed by `delay_ms`, lose their connection (`drop`), or are redirected
+/// to `redirect` (a misconfigured proxy or endpoint, for clients that must not follow).
 pub async fn add_fault(State(app): State<Arc<App>>, bytes: Bytes) -> Response {
     let req: FaultRequest = match body(&bytes) {
         Ok(r) => r,
@@ -110,8 +113,21 @@ pub async fn add_fault(State(app): State<Arc<App>>, bytes: Bytes) -> Response {
     if count == 0 {
         return bad(StatusCode::BAD_REQUEST, "'count' must be at least 1");
     }
-    let kind = match (req.status, req.delay_ms, req.drop) {
-        (Some(status), None, false) => {
+    let kind = match (req.status, req.delay_ms, req.drop, req.redirect) {
+        (status, None, false, Some(location)) => {
+            let status = status.unwrap_or(307);
+            if ![301, 302, 303, 307, 308].contains(&status) {
+                return bad(
+                    StatusCode::BAD_REQUEST,
+                    "'status' with 'redirect' must be 301, 302, 303, 307 or 308",
+                );
+            }
+            if HeaderValue::from_str(&location).is_err() {
+                return bad(StatusCode::BAD_REQUEST, "'redirect' is not a valid URL");
+            }
+            FaultKind::Redirect { status, location }
+        }
+        (Some(status), None, false, None) => {
             if !(400..=599).contains(&status) {
                 return bad(StatusCode::BAD_REQUEST, "'status' must be 400..599");
             }
@@ -120,12 +136,12 @@ pub async fn add_fault(State(app): State<Arc<App>>, bytes: Bytes) -> Response {
                 retry_after: req.retry_after,
             }
         }
-        (None, Some(delay_ms), false) => FaultKind::Delay { delay_ms },
-        (None, None, true) => FaultKind::Drop,
+        (None, Some(delay_ms), false, None) => FaultKind::Delay { delay_ms },
+        (None, None, true, None) => FaultKind::Drop,
         _ => {
             return bad(
                 StatusCode::BAD_REQUEST,
-                "give exactly one of 'status', 'delay_ms' or 'drop': true",
+                "give exactly one of 'status', 'delay_ms', 'drop': true or 'redirect'",
             );
         }
     };

@@ -57,6 +57,10 @@ pub enum FaultKind {
         delay_ms: u64,
     },
     Drop,
+    Redirect {
+        status: u16,
+        location: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -132,6 +132,14 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
             // The connection task drops this request's future along with the socket.
             return std::future::pending().await;
         }
+        FaultKind::Redirect { status, location } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+            let mut resp = axum::response::IntoResponse::into_response(status);
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                resp.headers_mut().insert(header::LOCATION, v);
+            }
+            return resp;
+        }
         FaultKind::Status {
             status,
             retry_after,

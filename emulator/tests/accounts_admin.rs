@@ -227,10 +227,52 @@ fn status_faults_answer_ibm_errors_then_recover() {
         json!({"path": "/identity/token"}),
         json!({"path": "/identity/token", "status": 503, "drop": true}),
         json!({"path": "/identity/token", "status": 200}),
+        json!({"path": "/identity/token", "redirect": "http://x.test/", "status": 404}),
+        json!({"path": "/identity/token", "redirect": "http://x.test/", "drop": true}),
+        json!({"path": "/identity/token", "redirect": "bad\nurl"}),
     ] {
         let (status, _) = admin(&emu, Method::POST, "/emulator/faults", Some(bad.clone()));
         assert_eq!(status, 400, "{bad}");
     }
+}
+
+#[test]
+fn redirect_faults_send_clients_elsewhere_once() {
+    let emu = start();
+    let (status, _) = admin(
+        &emu,
+        Method::POST,
+        "/emulator/faults",
+        Some(
+            json!({"path": "/identity/token", "redirect": "http://elsewhere.test/identity/token"}),
+        ),
+    );
+    assert_eq!(status, 200);
+    let resp = client()
+        .post(format!("{}/identity/token", emu.url()))
+        .form(&[("grant_type", APIKEY_GRANT), ("apikey", seed::DEMO_APIKEY)])
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 307);
+    assert_eq!(
+        resp.headers()["location"],
+        "http://elsewhere.test/identity/token"
+    );
+    // The redirected request still counts, like any faulted token request.
+    let (_, stats) = admin(&emu, Method::GET, "/emulator/stats", None);
+    assert_eq!(stats["token_grants"][APIKEY_GRANT], 1);
+
+    admin(
+        &emu,
+        Method::POST,
+        "/emulator/faults",
+        Some(json!({"path": "/identity/keys", "redirect": "/identity/elsewhere", "status": 301})),
+    );
+    let resp = get(&emu, "/identity/keys", None).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 301);
+    assert_eq!(resp.headers()["location"], "/identity/elsewhere");
+    let (status, _) = json(get(&emu, "/identity/keys", None).send().unwrap());
+    assert_eq!(status, 200);
 }
 
 #[test]

@@ -147,6 +147,22 @@ fn network_error(url: &str, err: &reqwest::Error) -> CliError {
         .hint("check the API endpoint (-a), your network, and IBMCLOUD_HTTP_TIMEOUT")
 }
 
+/// Redirects are never followed: the request carries an API key, a password or a token, and
+/// a redirect could hand it to a host the user never chose.
+fn redirect_error(url: &str, resp: &Response) -> CliError {
+    let location = resp
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|l| l.split('?').next().unwrap_or(""))
+        .unwrap_or("elsewhere");
+    CliError::network(format!(
+        "{url} redirected to {location} (HTTP {}); iamctl does not follow redirects, so credentials are sent only to the endpoint you chose",
+        resp.status().as_u16()
+    ))
+    .hint("check the API endpoint: 'iamctl login -a URL' (IBM Cloud's is https://cloud.ibm.com)")
+}
+
 fn retry_after(resp: &Response) -> Option<Duration> {
     let v = resp
         .headers()
@@ -238,6 +254,9 @@ impl Client {
             }
             let backoff = Duration::from_millis(250u64 << (attempt - 1).min(4));
             match outcome {
+                Ok(resp) if resp.status().is_redirection() => {
+                    return Err(redirect_error(&url, &resp));
+                }
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let transient = status == 429 || (500..600).contains(&status);
