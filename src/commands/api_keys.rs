@@ -5,7 +5,9 @@
 //! for the secret (`--file`, `--keyring`) is made ready before IAM is asked for the key. If
 //! the secret still cannot be saved afterwards, it is shown once rather than lost.
 
-use super::service_ids::{IamCtx, ambiguous, change_error, confirm, is_id, resolve_service_id};
+use super::confirm;
+use super::identity::{IamCtx, ambiguous, change_error, is_id};
+use super::service_ids::resolve_service_id;
 use super::stored_keys;
 use crate::cli::{
     ApiKeyChangeArgs, ApiKeyCreateArgs, ApiKeyShowArgs, ApiKeyUpdateArgs, ForceArgs, KeyCreateArgs,

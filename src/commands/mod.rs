@@ -1,10 +1,12 @@
 //! One module per command, plus what several commands share: the summary block, the
-//! target JSON, secret names, and `fresh_session` (the single-flight token refresh).
+//! target JSON, secret names, confirmations, and `fresh_session` (the single-flight token
+//! refresh).
 
 pub mod api_keys;
 pub mod completion;
 pub mod config;
 pub mod exec;
+pub mod identity;
 pub mod login;
 pub mod logout;
 pub mod oauth_tokens;
@@ -14,10 +16,12 @@ pub mod stored_keys;
 pub mod target;
 pub mod token;
 
+use crate::cli::ForceArgs;
 use crate::endpoints::Endpoints;
 use crate::error::{CliError, Result};
 use crate::iam::{self, Client, Grant, IamError, TokenResponse, jwt};
 use crate::output::{self, Out};
+use crate::prompt;
 use crate::secrets::{self, SecretId, SecretKind, SecretStore};
 use crate::session::{Login, LoginMethod, Session, SessionStore, now};
 use serde_json::json;
@@ -330,4 +334,25 @@ fn relogin_with_apikey(
             .map_err(|e| e.into_cli("Could not re-scope the new session to the account"));
     }
     Ok(Some(tokens))
+}
+
+/// Asks `QUESTION [y/N] > ` on a terminal unless `-f`; without a terminal, fails naming `-f`.
+/// A "no" cancels the command (exit 1, nothing changed).
+pub fn confirm(force: &ForceArgs, question: &str, action: &str) -> Result<()> {
+    if force.force {
+        return Ok(());
+    }
+    let Some(term) = prompt::terminal() else {
+        return Err(CliError::usage(format!(
+            "Confirmation needed to {action}, and there is no terminal to ask."
+        ))
+        .hint(format!("pass -f to {action} without confirmation")));
+    };
+    if prompt::confirm(&term, question, false)? {
+        Ok(())
+    } else {
+        Err(CliError::failed(format!(
+            "Cancelled: nothing was changed (did not {action})."
+        )))
+    }
 }

@@ -6,7 +6,7 @@
 //! `stored-keys` lists them, `stored-key-delete` forgets one (the key stays valid in IAM), and
 //! `login --keyring NAME` logs in with one. None of these talk to IAM, so none needs a login.
 
-use super::service_ids::confirm;
+use super::confirm;
 use crate::cli::{ListArgs, StoredKeyDeleteArgs};
 use crate::error::{CliError, Result, io_error};
 use crate::iam::identity::ApiKey;

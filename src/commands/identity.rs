@@ -1,0 +1,176 @@
+//! What every IAM Identity command (service IDs and API keys) shares: the logged-in context,
+//! telling IDs from names, and the errors for ambiguous names, missing entities and refused
+//! changes.
+
+use super::fresh_session;
+use crate::completion::{self, ServiceIds};
+use crate::error::{CliError, Result};
+use crate::iam::identity::Identity;
+use crate::iam::{Client, IamError};
+use crate::output::Out;
+use crate::session::{Account, Home, Login, Session, SessionStore};
+
+/// A logged-in session with a fresh token, the targeted account and an HTTP client.
+pub struct IamCtx {
+    pub session: Session,
+    pub login: Login,
+    pub account: Account,
+    client: Client,
+    home: Home,
+}
+
+impl IamCtx {
+    /// Exit 3 when not logged in; the token is refreshed first if it is near expiry.
+    pub fn open(out: &Out) -> Result<IamCtx> {
+        let store = SessionStore::open()?;
+        let session = fresh_session(&store, out)?;
+        let login = session.login.clone().ok_or_else(CliError::not_logged_in)?;
+        let account = login.account.clone().ok_or_else(|| {
+            CliError::failed("No account is targeted, and service IDs and API keys live in one.")
+                .hint("target one: 'iamctl target -c ACCOUNT_ID'")
+        })?;
+        let client = Client::new(session.endpoints(), session.skip_ssl_validation)?;
+        Ok(IamCtx {
+            session,
+            login,
+            account,
+            client,
+            home: store.home,
+        })
+    }
+
+    pub fn api(&self) -> Identity<'_> {
+        Identity::new(&self.client, &self.login.access_token)
+    }
+
+    pub fn user(&self) -> &str {
+        &self.login.user
+    }
+
+    pub fn account_id(&self) -> &str {
+        &self.account.guid
+    }
+
+    /// Updates what TAB offers for service IDs (best effort, after the command succeeded).
+    pub fn remember(&self, what: ServiceIds) {
+        completion::remember_service_ids(
+            &self.home,
+            &self.session.iam_endpoint,
+            self.account_id(),
+            what,
+        );
+    }
+}
+
+/// An IAM refusal of a change, with the hint that fixes it: unlock a locked entity, retry
+/// after a concurrent change.
+pub fn change_error(e: IamError, what: &str, was_locked: bool, unlock_cmd: &str) -> CliError {
+    let (locked, conflict) = match &e {
+        IamError::Rejected(api) => {
+            let refused = matches!(api.status, 400 | 403 | 409 | 412 | 423);
+            let says_locked = api.line().to_ascii_lowercase().contains("locked");
+            (
+                refused && (was_locked || says_locked),
+                matches!(api.status, 409 | 412),
+            )
+        }
+        IamError::Transport(_) => (false, false),
+    };
+    let err = e.into_cli(what);
+    if locked {
+        err.hint(format!("it is locked; unlock it first: '{unlock_cmd}'"))
+    } else if conflict {
+        err.hint("it was changed by someone else since iamctl read it; run the command again to apply your change to the current version")
+    } else {
+        err
+    }
+}
+
+/// Whether an argument is an ID of this kind (`ServiceId-...`, `ApiKey-...`) rather than a
+/// name.
+pub fn is_id(arg: &str, prefix: &str) -> bool {
+    arg.len() > prefix.len() && arg.starts_with(prefix)
+}
+
+/// The error for a name several entities share: exit 2, with the IDs to choose from.
+pub fn ambiguous(kind: &str, name: &str, where_: &str, ids: &[&str]) -> CliError {
+    CliError::usage(format!(
+        "The {kind} name '{name}' is ambiguous: {} {kind}s {where_} have it.",
+        ids.len()
+    ))
+    .hint(format!("name one by its ID instead: {}", ids.join(", ")))
+}
+
+pub fn not_found(kind: &str, arg: &str, ctx: &IamCtx) -> CliError {
+    CliError::failed(format!(
+        "{kind} '{arg}' was not found in account {}.",
+        ctx.account_id()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iam::errors::ApiError;
+
+    fn rejected(status: u16, message: &str) -> IamError {
+        IamError::Rejected(ApiError {
+            status,
+            code: Some("x".into()),
+            message: message.into(),
+            details: None,
+        })
+    }
+
+    #[test]
+    fn ids_are_told_from_names() {
+        assert!(is_id("ServiceId-1234", "ServiceId-"));
+        assert!(!is_id("ServiceId-", "ServiceId-"));
+        assert!(!is_id("my-service", "ServiceId-"));
+        assert!(is_id("ApiKey-abc", "ApiKey-"));
+    }
+
+    #[test]
+    fn locked_refusals_name_the_unlock_command() {
+        let e = change_error(
+            rejected(409, "Service ID 'S' is locked."),
+            "Could not delete service ID s",
+            false,
+            "iamctl service-id-unlock S",
+        );
+        assert_eq!(e.exit_code(), 1);
+        assert!(
+            e.render()
+                .contains("Tip: it is locked; unlock it first: 'iamctl service-id-unlock S'")
+        );
+        let e = change_error(
+            rejected(409, "The entity tag does not match."),
+            "Could not update service ID s",
+            false,
+            "iamctl service-id-unlock S",
+        );
+        assert!(
+            e.render().contains("changed by someone else"),
+            "{}",
+            e.render()
+        );
+        let e = change_error(rejected(404, "not found"), "x", true, "u");
+        assert!(e.hints.is_empty());
+    }
+
+    #[test]
+    fn ambiguous_names_are_usage_errors_listing_the_ids() {
+        let e = ambiguous(
+            "service ID",
+            "dup",
+            "in account A",
+            &["ServiceId-1", "ServiceId-2"],
+        );
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.render(),
+            "The service ID name 'dup' is ambiguous: 2 service IDs in account A have it.\n\
+             Tip: name one by its ID instead: ServiceId-1, ServiceId-2\n"
+        );
+    }
+}
