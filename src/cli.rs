@@ -5,8 +5,8 @@
 //! new IAM commands are one variant each.
 
 use crate::completion::{
-    account_candidates, region_candidates, resource_group_candidates, service_id_candidates,
-    session_candidates, stored_key_candidates,
+    account_candidates, api_key_candidates, region_candidates, resource_group_candidates,
+    service_id_candidates, session_candidates, stored_key_candidates,
 };
 use crate::output::{Format, TokenFormat};
 use clap::{Args, CommandFactory, Parser, Subcommand};
@@ -888,7 +888,7 @@ pub struct ServiceApiKeyChangeArgs {
 #[derive(Debug, Args)]
 pub struct ApiKeyShowArgs {
     /// Name or ID (ApiKey-...) of the API key
-    #[arg(value_name = "NAME|ID")]
+    #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(api_key_candidates))]
     pub key: String,
 
     #[command(flatten)]
@@ -899,7 +899,7 @@ pub struct ApiKeyShowArgs {
 #[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description"]))]
 pub struct ApiKeyUpdateArgs {
     /// Name or ID (ApiKey-...) of the API key
-    #[arg(value_name = "NAME|ID")]
+    #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(api_key_candidates))]
     pub key: String,
 
     /// New name
@@ -921,7 +921,7 @@ pub struct ApiKeyUpdateArgs {
 #[derive(Debug, Args)]
 pub struct ApiKeyChangeArgs {
     /// Name or ID (ApiKey-...) of the API key
-    #[arg(value_name = "NAME|ID")]
+    #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(api_key_candidates))]
     pub key: String,
 
     #[command(flatten)]

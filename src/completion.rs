@@ -6,10 +6,11 @@
 //! <words>` on every TAB, and `answer_tab_if_asked` (the first thing `main` does) prints the
 //! candidates and exits. Without that variable it costs one environment lookup.
 //!
-//! Values that IAM knows (accounts, resource groups, service IDs) are offered from
+//! Values that IAM knows (accounts, resource groups, service IDs, your own API keys) are
+//! offered from
 //! `completion-cache.json` in the iamctl home, which the commands that already fetch them fill
-//! on success. Names and IDs only, never a token or key; keyed by IAM endpoint and account (or
-//! identity, for the account list) so another account's names are never offered. TAB reads
+//! on success. Names and IDs only, never a token or key; keyed by IAM endpoint and account (and
+//! identity, for the account list and API keys) so another account's names are never offered. TAB reads
 //! that file, the session files and `stored-keys.json`: never the network, never the keyring.
 //! A missing or corrupt cache simply gives no candidates; writing it never fails a command.
 
@@ -89,6 +90,9 @@ struct Cache {
     /// Service IDs, by `<iam endpoint>|<account id>`.
     #[serde(default)]
     service_ids: BTreeMap<String, Vec<Entry>>,
+    /// The logged-in identity's own API keys, by `<iam endpoint>|<account id>|<iam_id>`.
+    #[serde(default)]
+    api_keys: BTreeMap<String, Vec<Entry>>,
 }
 
 fn key(iam_endpoint: &str, id: &str) -> String {
@@ -186,38 +190,84 @@ pub fn remember_resource_groups(
     });
 }
 
-/// What a service-ID command learnt about the account's service IDs.
-pub enum ServiceIds<'a> {
-    /// The complete list (`service-ids`): replaces what was cached.
-    All(&'a [crate::iam::identity::ServiceId]),
+/// Something IAM lists with an ID and a name.
+pub trait Named {
+    fn id(&self) -> &str;
+    fn name(&self) -> &str;
+}
+
+impl Named for crate::iam::identity::ServiceId {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Named for crate::iam::identity::ApiKey {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// What a command learnt about a list of service IDs or API keys.
+pub enum Learnt<'a, T: Named> {
+    /// The complete list (`service-ids`, `api-keys`): replaces what was cached.
+    All(&'a [T]),
     /// Some that exist now (created, shown, renamed, locked): added or updated by ID.
-    Seen(&'a [crate::iam::identity::ServiceId]),
+    Seen(&'a [T]),
     /// One that was deleted.
     Deleted(&'a str),
 }
 
-pub fn remember_service_ids(home: &Home, iam_endpoint: &str, account_id: &str, what: ServiceIds) {
-    update(home, |c| {
-        let list = c
-            .service_ids
-            .entry(key(iam_endpoint, account_id))
-            .or_default();
-        match what {
-            ServiceIds::All(all) => {
-                *list = entries(all.iter().map(|s| (s.id.as_str(), s.name.as_str())));
+impl<T: Named> Learnt<'_, T> {
+    fn apply(self, list: &mut Vec<Entry>) {
+        let pairs = |items: &[T]| entries(items.iter().map(|x| (x.id(), x.name())));
+        match self {
+            Learnt::All(all) => *list = pairs(all),
+            Learnt::Seen(seen) => {
+                list.retain(|e| !seen.iter().any(|s| s.id() == e.id));
+                list.extend(pairs(seen));
+                list.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+                list.truncate(MAX_ENTRIES);
             }
-            ServiceIds::Seen(seen) => {
-                list.retain(|e| !seen.iter().any(|s| s.id == e.id));
-                list.extend(entries(
-                    seen.iter().map(|s| (s.id.as_str(), s.name.as_str())),
-                ));
-                let mut all = std::mem::take(list);
-                all.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
-                all.truncate(MAX_ENTRIES);
-                *list = all;
-            }
-            ServiceIds::Deleted(id) => list.retain(|e| e.id != id),
+            Learnt::Deleted(id) => list.retain(|e| e.id != id),
         }
+    }
+}
+
+pub fn remember_service_ids(
+    home: &Home,
+    iam_endpoint: &str,
+    account_id: &str,
+    what: Learnt<crate::iam::identity::ServiceId>,
+) {
+    update(home, |c| {
+        what.apply(
+            c.service_ids
+                .entry(key(iam_endpoint, account_id))
+                .or_default(),
+        );
+    });
+}
+
+pub fn remember_api_keys(
+    home: &Home,
+    iam_endpoint: &str,
+    account_id: &str,
+    iam_id: &str,
+    what: Learnt<crate::iam::identity::ApiKey>,
+) {
+    update(home, |c| {
+        what.apply(
+            c.api_keys
+                .entry(key(iam_endpoint, &format!("{account_id}|{iam_id}")))
+                .or_default(),
+        );
     });
 }
 
@@ -265,6 +315,11 @@ impl Context {
 
     fn iam_endpoint(&self) -> Option<&str> {
         self.session.as_ref().map(|s| s.iam_endpoint.as_str())
+    }
+
+    fn iam_id(&self) -> Option<&str> {
+        let login = self.session.as_ref()?.login.as_ref()?;
+        Some(login.iam_id.as_str())
     }
 }
 
@@ -319,30 +374,41 @@ pub fn account_candidates() -> Vec<CompletionCandidate> {
 
 /// `-g RESOURCE_GROUP`: the targeted account's resource groups, by name, with the ID as help.
 pub fn resource_group_candidates() -> Vec<CompletionCandidate> {
-    account_scoped(|cache| &cache.resource_groups)
+    account_scoped(|cache, in_account, _| cache.resource_groups.get(in_account).cloned())
 }
 
 /// Every `SERVICE_ID` / service-ID `NAME|ID`: the targeted account's service IDs, by name,
 /// with the ID as help.
 pub fn service_id_candidates() -> Vec<CompletionCandidate> {
-    account_scoped(|cache| &cache.service_ids)
+    account_scoped(|cache, in_account, _| cache.service_ids.get(in_account).cloned())
 }
 
-/// The cached list of the targeted account, from the map `pick` chooses.
+/// `api-key NAME|ID` and its siblings: the logged-in identity's own API keys in the targeted
+/// account, by name, with the ID as help.
+pub fn api_key_candidates() -> Vec<CompletionCandidate> {
+    account_scoped(|cache, in_account, iam_id| {
+        cache
+            .api_keys
+            .get(&format!("{in_account}|{iam_id}"))
+            .cloned()
+    })
+}
+
+/// The cached list of the targeted account that `pick` finds, given the key
+/// `<iam endpoint>|<account id>` and the session's `iam_id`.
 fn account_scoped(
-    pick: impl Fn(&Cache) -> &BTreeMap<String, Vec<Entry>>,
+    pick: impl Fn(&Cache, &str, &str) -> Option<Vec<Entry>>,
 ) -> Vec<CompletionCandidate> {
     let Some(ctx) = context() else {
         return Vec::new();
     };
-    let (Some(iam), Some(account)) = (ctx.iam_endpoint(), ctx.account_id()) else {
+    let (Some(iam), Some(account), Some(iam_id)) =
+        (ctx.iam_endpoint(), ctx.account_id(), ctx.iam_id())
+    else {
         return Vec::new();
     };
     let cache = read_cache(&ctx.home);
-    let list = pick(&cache)
-        .get(&key(iam, account))
-        .cloned()
-        .unwrap_or_default();
+    let list = pick(&cache, &key(iam, account), iam_id).unwrap_or_default();
     candidates(&list, true)
 }
 
@@ -452,19 +518,19 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}"))
         };
         let all = [sid("ServiceId-2", "b"), sid("ServiceId-1", "a")];
-        remember_service_ids(&home, "iam", "acct", ServiceIds::All(&all));
+        remember_service_ids(&home, "iam", "acct", Learnt::All(&all));
         remember_service_ids(
             &home,
             "iam",
             "acct",
-            ServiceIds::Seen(&[sid("ServiceId-2", "c")]),
+            Learnt::Seen(&[sid("ServiceId-2", "c")]),
         );
-        remember_service_ids(&home, "iam", "acct", ServiceIds::Deleted("ServiceId-1"));
+        remember_service_ids(&home, "iam", "acct", Learnt::Deleted("ServiceId-1"));
         remember_service_ids(
             &home,
             "iam",
             "other",
-            ServiceIds::Seen(&[sid("ServiceId-9", "z")]),
+            Learnt::Seen(&[sid("ServiceId-9", "z")]),
         );
         let cache = read_cache(&home);
         assert_eq!(
@@ -475,6 +541,34 @@ mod tests {
             }])
         );
         assert_eq!(cache.service_ids.get("iam|other").map(Vec::len), Some(1));
+        // API keys are kept per identity too: another user's keys in the account stay apart.
+        let key = |id: &str, name: &str| -> crate::iam::identity::ApiKey {
+            serde_json::from_value(serde_json::json!({ "id": id, "name": name }))
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        remember_api_keys(
+            &home,
+            "iam",
+            "acct",
+            "me",
+            Learnt::All(&[key("ApiKey-1", "k")]),
+        );
+        remember_api_keys(
+            &home,
+            "iam",
+            "acct",
+            "you",
+            Learnt::All(&[key("ApiKey-2", "y")]),
+        );
+        let cache = read_cache(&home);
+        assert_eq!(
+            cache.api_keys.get("iam|acct|me"),
+            Some(&vec![Entry {
+                id: "ApiKey-1".into(),
+                name: "k".into()
+            }])
+        );
+        assert_eq!(cache.api_keys.get("iam|acct|you").map(Vec::len), Some(1));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -416,6 +416,10 @@ fn values_come_from_the_cache_with_no_network_and_no_keyring() {
         for line in ["iamctl login --keyring ", "iamctl stored-key-delete "] {
             assert_offers("fish", line, &fish_values(env, line), &["tabkey"]);
         }
+        // The user's own API keys, by name.
+        for line in ["iamctl api-key ", "iamctl iam api-key-lock "] {
+            assert_offers("fish", line, &fish_values(env, line), &["tab-key"]);
+        }
 
         // bash
         for line in ["iamctl service-id ", "iamctl iam service-id-update "] {
@@ -424,6 +428,12 @@ fn values_come_from_the_cache_with_no_network_and_no_keyring() {
         for line in ["iamctl target -c ", "iamctl login -c "] {
             assert_offers("bash", line, &bash_tab(env, line), &[&demo, &staging]);
         }
+        assert_offers(
+            "bash",
+            "iamctl api-key-delete ",
+            &bash_tab(env, "iamctl api-key-delete "),
+            &["tab-key"],
+        );
         assert_offers(
             "bash",
             "iamctl target -g ",
@@ -537,6 +547,56 @@ fn the_cache_follows_creates_renames_and_deletes() {
         .success();
     let values = fish_values(&env, "iamctl service-id ");
     assert_lacks("fish", "iamctl service-id ", &values, &["tab-renamed"]);
+    // The user's own API keys follow the same way; a listing replaces what was cached.
+    env.iamctl(["api-key-create", "tab-own", "--file"])
+        .arg(env.home().join("tab-own.json"))
+        .run()
+        .success();
+    let values = fish_values(&env, "iamctl api-key ");
+    assert_offers("fish", "iamctl api-key ", &values, &["tab-own"]);
+    env.iamctl(["api-key-update", "tab-own", "-n", "tab-own2"])
+        .run()
+        .success();
+    let values = fish_values(&env, "iamctl api-key-update ");
+    assert_offers("fish", "iamctl api-key-update ", &values, &["tab-own2"]);
+    assert_lacks("fish", "iamctl api-key-update ", &values, &["tab-own"]);
+    env.iamctl(["api-key-delete", "tab-own2", "-f"])
+        .run()
+        .success();
+    let values = fish_values(&env, "iamctl api-key-delete ");
+    assert_lacks("fish", "iamctl api-key-delete ", &values, &["tab-own2"]);
+    env.iamctl(["api-keys"]).run().success();
+    let listed: Vec<String> = env
+        .iamctl(["api-keys", "--output", "json"])
+        .run()
+        .success()
+        .json()
+        .as_array()
+        .map(|keys| {
+            keys.iter()
+                .filter_map(|k| k["name"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(!listed.is_empty(), "the demo user has no API key to offer");
+    let mut offered = fish_args(&env, "iamctl api-key ");
+    offered.sort();
+    let mut listed = listed;
+    listed.sort();
+    assert_eq!(offered, listed);
+    // A service ID's keys are not the user's: never offered for `api-key`.
+    env.iamctl([
+        "service-api-key-create",
+        "tab-sid-key",
+        "demo-service",
+        "--file",
+    ])
+    .arg(env.home().join("tab-sid-key.json"))
+    .run()
+    .success();
+    let values = fish_values(&env, "iamctl api-key ");
+    assert_lacks("fish", "iamctl api-key ", &values, &["tab-sid-key"]);
+
     // Two service IDs sharing a name are offered by ID (the name alone would be ambiguous).
     let a = env
         .iamctl(["service-id-create", "twin", "--output", "json"])

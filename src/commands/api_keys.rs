@@ -14,6 +14,7 @@ use crate::cli::{
     ListArgs, ServiceApiKeyChangeArgs, ServiceApiKeyCreateArgs, ServiceApiKeyShowArgs,
     ServiceApiKeyUpdateArgs, ServiceApiKeysArgs,
 };
+use crate::completion::Learnt;
 use crate::error::{CliError, Result};
 use crate::iam::identity::{ApiKey, NewApiKey, Tagged};
 use crate::output::Out;
@@ -79,6 +80,14 @@ impl Scope {
         }
     }
 
+    /// Updates what TAB offers for `api-key NAME`. Only the user's own keys: the NAME of
+    /// `service-api-key NAME SERVICE_ID` comes before its owner, so TAB cannot know whose.
+    fn remember(&self, ctx: &IamCtx, what: Learnt<ApiKey>) {
+        if self.service.is_none() {
+            ctx.remember_own_api_keys(what);
+        }
+    }
+
     fn command(&self, verb: &str, key_id: &str) -> String {
         match &self.service {
             Some(s) => format!("iamctl service-api-key-{verb} {key_id} {}", shell_word(s)),
@@ -117,6 +126,7 @@ fn resolve_key(ctx: &IamCtx, scope: &Scope, arg: &str) -> Result<ApiKey> {
             }
             return Err(err);
         }
+        scope.remember(ctx, Learnt::Seen(std::slice::from_ref(&key)));
         return Ok(key);
     }
     let mut found: Vec<ApiKey> = list_keys(ctx, scope)?
@@ -138,9 +148,12 @@ fn resolve_key(ctx: &IamCtx, scope: &Scope, arg: &str) -> Result<ApiKey> {
 }
 
 fn list_keys(ctx: &IamCtx, scope: &Scope) -> Result<Vec<ApiKey>> {
-    ctx.api()
+    let keys = ctx
+        .api()
         .list_api_keys(ctx.account_id(), &scope.iam_id)
-        .map_err(|e| e.into_cli("Could not list API keys"))
+        .map_err(|e| e.into_cli("Could not list API keys"))?;
+    scope.remember(ctx, Learnt::All(&keys));
+    Ok(keys)
 }
 
 /// The table for one key; `secret` adds the `API Key` row (only ever for a new key).
@@ -338,6 +351,7 @@ fn create(ctx: &IamCtx, scope: &Scope, args: &KeyCreateArgs, out: &Out) -> Resul
             return Err(e.into_cli(&format!("Could not create API key {}", args.name)));
         }
     };
+    scope.remember(ctx, Learnt::Seen(std::slice::from_ref(&key)));
     let Some(secret) = key.secret().map(str::to_string) else {
         return Err(CliError::failed(format!(
             "IAM created API key {} but did not return its secret.",
@@ -540,6 +554,7 @@ fn update(
                 &scope.command("unlock", &current.id),
             )
         })?;
+    scope.remember(ctx, Learnt::Seen(std::slice::from_ref(&updated)));
     if out.json() {
         out.print_json(&updated);
         return Ok(());
@@ -580,6 +595,7 @@ fn delete(ctx: &IamCtx, scope: &Scope, arg: &str, force: &ForceArgs, out: &Out) 
             &scope.command("unlock", &key.id),
         )
     })?;
+    scope.remember(ctx, Learnt::Deleted(&key.id));
     if out.json() {
         out.print_json(&json!({ "id": key.id, "name": key.name, "deleted": true }));
         return Ok(());

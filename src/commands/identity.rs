@@ -3,9 +3,9 @@
 //! changes.
 
 use super::fresh_session;
-use crate::completion::{self, ServiceIds};
+use crate::completion::{self, Learnt};
 use crate::error::{CliError, Result};
-use crate::iam::identity::Identity;
+use crate::iam::identity::{ApiKey, Identity, ServiceId};
 use crate::iam::{Client, IamError};
 use crate::output::Out;
 use crate::session::{Account, Home, Login, Session, SessionStore};
@@ -52,11 +52,22 @@ impl IamCtx {
     }
 
     /// Updates what TAB offers for service IDs (best effort, after the command succeeded).
-    pub fn remember(&self, what: ServiceIds) {
+    pub fn remember_service_ids(&self, what: Learnt<ServiceId>) {
         completion::remember_service_ids(
             &self.home,
             &self.session.iam_endpoint,
             self.account_id(),
+            what,
+        );
+    }
+
+    /// Updates what TAB offers for the user's own API keys.
+    pub fn remember_own_api_keys(&self, what: Learnt<ApiKey>) {
+        completion::remember_api_keys(
+            &self.home,
+            &self.session.iam_endpoint,
+            self.account_id(),
+            &self.login.iam_id,
             what,
         );
     }

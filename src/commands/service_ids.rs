@@ -7,7 +7,7 @@ use super::identity::{IamCtx, ambiguous, change_error, is_id, not_found};
 use crate::cli::{
     ListArgs, ServiceIdChangeArgs, ServiceIdCreateArgs, ServiceIdShowArgs, ServiceIdUpdateArgs,
 };
-use crate::completion::ServiceIds;
+use crate::completion::Learnt;
 use crate::error::Result;
 use crate::iam::identity::{ServiceId, Tagged};
 use crate::output::Out;
@@ -78,7 +78,7 @@ pub fn create(args: &ServiceIdCreateArgs, out: &Out) -> Result<()> {
             args.lock,
         )
         .map_err(|e| e.into_cli(&format!("Could not create service ID {}", args.name)))?;
-    ctx.remember(ServiceIds::Seen(std::slice::from_ref(&created)));
+    ctx.remember_service_ids(Learnt::Seen(std::slice::from_ref(&created)));
     if out.json() {
         out.print_json(&created);
         return Ok(());
@@ -103,7 +103,7 @@ pub fn list(_args: &ListArgs, out: &Out) -> Result<()> {
         .api()
         .list_service_ids(ctx.account_id(), None)
         .map_err(|e| e.into_cli("Could not list service IDs"))?;
-    ctx.remember(ServiceIds::All(&all));
+    ctx.remember_service_ids(Learnt::All(&all));
     if out.json() {
         out.print_json(&all);
         return Ok(());
@@ -151,7 +151,7 @@ pub fn show(args: &ServiceIdShowArgs, out: &Out) -> Result<()> {
     if found.is_empty() {
         return Err(not_found("Service ID", &args.service_id, &ctx));
     }
-    ctx.remember(ServiceIds::Seen(&found));
+    ctx.remember_service_ids(Learnt::Seen(&found));
     if out.json() {
         // Names are not unique, so a name (or an ID) always gives an array.
         out.print_json(&found);
@@ -199,7 +199,7 @@ pub fn update(args: &ServiceIdUpdateArgs, out: &Out) -> Result<()> {
                 &format!("iamctl service-id-unlock {}", current.id),
             )
         })?;
-    ctx.remember(ServiceIds::Seen(std::slice::from_ref(&updated)));
+    ctx.remember_service_ids(Learnt::Seen(std::slice::from_ref(&updated)));
     if out.json() {
         out.print_json(&updated);
         return Ok(());
@@ -238,7 +238,7 @@ pub fn delete(args: &ServiceIdChangeArgs, out: &Out) -> Result<()> {
             &format!("iamctl service-id-unlock {}", sid.id),
         )
     })?;
-    ctx.remember(ServiceIds::Deleted(&sid.id));
+    ctx.remember_service_ids(Learnt::Deleted(&sid.id));
     if out.json() {
         out.print_json(&json!({ "id": sid.id, "name": sid.name, "deleted": true }));
         return Ok(());
@@ -280,7 +280,7 @@ fn set_lock(args: &ServiceIdChangeArgs, out: &Out, lock: bool) -> Result<()> {
     ctx.api()
         .set_service_id_lock(&sid.id, lock)
         .map_err(|e| e.into_cli(&format!("Could not {verb} service ID {}", args.service_id)))?;
-    ctx.remember(ServiceIds::Seen(std::slice::from_ref(&sid)));
+    ctx.remember_service_ids(Learnt::Seen(std::slice::from_ref(&sid)));
     if out.json() {
         let now = ctx
             .api()
