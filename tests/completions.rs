@@ -1,8 +1,8 @@
 //! Shell completion in real shells, and the files generated from the clap definition.
 //!
-//! bash (with bash-completion), zsh (compinit, in a pseudo-terminal) and fish load the
-//! committed scripts from completions/ and are asked what TAB offers, with the real binary
-//! first on PATH. Values (service IDs, accounts, resource groups, sessions, stored keys) come
+//! bash (with bash-completion), zsh (compinit, in a pseudo-terminal), fish and elvish (in a
+//! pseudo-terminal) load the committed scripts from completions/ and are asked what TAB
+//! offers, with the real binary first on PATH. Values (service IDs, accounts, resource groups, sessions, stored keys) come
 //! from the cache that commands fill: proven to need no network (the emulator's request
 //! counts do not move, then the emulator is gone) and no keyring (no D-Bus reachable, and no
 //! socket at all under strace). The committed completion scripts and man pages must be
@@ -175,13 +175,75 @@ fn zsh_tab(env: &TestEnv, line: &str) -> String {
     listing
 }
 
+/// What elvish's completer offers for `line`: an interactive `elvish -norc` in a
+/// pseudo-terminal (the `edit:` module exists only there) evaluates the committed script, then
+/// calls the arg-completer it registered with the line's words, as elvish's TAB does. The
+/// candidates go to a file, away from the line editor's redraws.
+fn elvish_tab(env: &TestEnv, line: &str) -> Vec<String> {
+    require("elvish", &["-version"], "elvish");
+    let mut words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+    if line.ends_with(' ') {
+        words.push(String::new());
+    }
+    let quoted: Vec<String> = words
+        .iter()
+        .map(|w| format!("'{}'", w.replace('\'', "''")))
+        .collect();
+    let out = env.home().join("..").join(format!(
+        "elvish-tab-{}-{}.txt",
+        std::process::id(),
+        env.url().len() + line.len()
+    ));
+    let mut cmd = shell(env, "elvish");
+    cmd.arg("-norc");
+    let mut p = spawn_command(cmd, Some(30_000)).unwrap_or_else(|e| panic!("spawn elvish: {e}"));
+    let mut t = String::new();
+    send(
+        &mut p,
+        &format!(
+            "eval (slurp < '{}'); echo READY(+ 40 2)",
+            script("iamctl.elv").display()
+        ),
+        true,
+    );
+    expect(&mut p, &mut t, "READY42");
+    let err = out.with_extension("err");
+    send(
+        &mut p,
+        &format!(
+            "try {{ $edit:completion:arg-completer[iamctl] {} > '{}' }} catch e {{ echo (to-string $e[reason]) > '{}' }}; echo DONE(+ 40 2)",
+            quoted.join(" "),
+            out.display(),
+            err.display()
+        ),
+        true,
+    );
+    expect(&mut p, &mut t, "DONE42");
+    let _ = p.process_mut().kill(rexpect::process::Signal::SIGKILL);
+    if let Ok(reason) = std::fs::read_to_string(&err) {
+        let _ = std::fs::remove_file(&err);
+        panic!(
+            "elvish's completer failed after {line:?}: {}",
+            reason.trim()
+        );
+    }
+    let offered = std::fs::read_to_string(&out)
+        .unwrap_or_else(|e| panic!("elvish wrote no candidates after {line:?}: {e}"));
+    let _ = std::fs::remove_file(&out);
+    offered
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 fn send(p: &mut PtySession, text: &str, newline: bool) {
     let r = if newline {
         p.send_line(text).map(|_| ())
     } else {
         p.send(text).and_then(|_| p.flush())
     };
-    r.unwrap_or_else(|e| panic!("writing to zsh: {e}"));
+    r.unwrap_or_else(|e| panic!("writing to the shell: {e}"));
 }
 
 fn expect(p: &mut PtySession, t: &mut String, needle: &str) -> String {
@@ -191,7 +253,7 @@ fn expect(p: &mut PtySession, t: &mut String, needle: &str) -> String {
             t.push_str(needle);
             before
         }
-        Err(e) => panic!("zsh: waiting for {needle:?}: {e}\ntranscript so far:\n{t}"),
+        Err(e) => panic!("waiting for {needle:?}: {e}\ntranscript so far:\n{t}"),
     }
 }
 
@@ -339,6 +401,18 @@ fn zsh_offers_the_commands_and_flags_with_descriptions() {
     assert_offers("zsh", "iamctl login --", &zsh_values(&listing), LOGIN_FLAGS);
 }
 
+#[test]
+fn elvish_offers_the_commands_and_flags() {
+    let env = TestEnv::without_keyring_check();
+    for line in ["iamctl iam service-", "iamctl service-"] {
+        let offered = elvish_tab(&env, line);
+        assert_offers("elvish", line, &offered, SERVICE_FAMILY);
+        assert_lacks("elvish", line, &offered, &["login", "api-key"]);
+    }
+    let offered = elvish_tab(&env, "iamctl login --");
+    assert_offers("elvish", "iamctl login --", &offered, LOGIN_FLAGS);
+}
+
 // ---- values ----------------------------------------------------------------------------------
 
 fn demo_account(env: &TestEnv, name: &str) -> String {
@@ -458,6 +532,12 @@ fn values_come_from_the_cache_with_no_network_and_no_keyring() {
         assert!(listing.contains("-- Staging Account"), "{listing}");
         let listing = zsh_tab(env, "iamctl login -g ");
         assert_offers("zsh", "iamctl login -g ", &zsh_values(&listing), &groups);
+
+        // elvish
+        let line = "iamctl service-api-keys ";
+        assert_offers("elvish", line, &elvish_tab(env, line), &sids);
+        let line = "iamctl target -c ";
+        assert_offers("elvish", line, &elvish_tab(env, line), &[&demo, &staging]);
     };
 
     // No request reaches IAM while TAB is pressed ...
