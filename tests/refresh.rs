@@ -147,22 +147,14 @@ fn persistent_503_gives_up_within_the_timeout_with_exit_5() {
 #[test]
 fn unreachable_iam_is_exit_5() {
     let env = TestEnv::new();
-    // A loopback port nobody listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .map(|l| l.local_addr().map(|a| a.port()).unwrap_or(9))
-        .unwrap_or(9);
-    env.iamctl([
-        "login",
-        "-a",
-        &format!("http://127.0.0.1:{port}"),
-        "--apikey",
-        "-",
-    ])
-    .env("IBMCLOUD_HTTP_TIMEOUT", "2")
-    .stdin("key")
-    .run()
-    .code(5)
-    .stderr_contains("Could not reach");
+    // A privileged loopback port nobody listens on. Not a free port picked and released
+    // here: the emulators of tests running alongside bind free ports and could take it.
+    env.iamctl(["login", "-a", "http://127.0.0.1:1", "--apikey", "-"])
+        .env("IBMCLOUD_HTTP_TIMEOUT", "2")
+        .stdin("key")
+        .run()
+        .code(5)
+        .stderr_contains("Could not reach");
 }
 
 #[test]
