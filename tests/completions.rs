@@ -546,21 +546,10 @@ fn values_come_from_the_cache_with_no_network_and_no_keyring() {
     assert_eq!(requests(&env), before, "TAB sent requests to IAM");
 
     // ... and no socket is opened at all (no network, no D-Bus for a keyring).
-    require("strace", &["-V"], "strace");
-    let log = env.home().join("..").join(format!(
-        "strace-tab-{}-{}.log",
-        std::process::id(),
-        env.url().len()
-    ));
     let mut cmd = shell(&env, "strace");
-    cmd.args(["-f", "-qq", "-e", "trace=socket,connect", "-o"])
-        .arg(&log)
-        .arg(BIN)
-        .args(["--", "iamctl", "service-id", ""])
-        .env("IAMCTL_COMPLETE", "fish");
-    let offered = run(cmd);
-    let trace = std::fs::read_to_string(&log).unwrap_or_default();
-    let _ = std::fs::remove_file(&log);
+    cmd.env("IAMCTL_COMPLETE", "fish");
+    let (offered, trace) =
+        strace_iamctl(cmd, "socket,connect", &["--", "iamctl", "service-id", ""]);
     assert!(offered.contains("tab-alpha\t"), "{offered}");
     assert!(!trace.contains("socket("), "TAB opened a socket:\n{trace}");
     assert!(!trace.contains("connect("), "TAB connected:\n{trace}");

@@ -10,31 +10,12 @@ use common::*;
 fn cached_oauth_tokens_opens_one_file_and_no_socket() {
     let env = TestEnv::new();
     env.login();
-    let probe = std::process::Command::new("strace").arg("-V").output();
-    assert!(
-        probe.map(|o| o.status.success()).unwrap_or(false),
-        "strace is missing: run the tests with scripts/test (Debian package strace)"
+    let (stdout, trace) = strace_iamctl(
+        env.command("strace"),
+        "openat,open,socket,connect",
+        &["oauth-tokens"],
     );
-    let log = env.home().join("..").join(format!(
-        "strace-{}.log",
-        env.url().len() + std::process::id() as usize
-    ));
-    let out = env
-        .command("strace")
-        .args(["-f", "-qq", "-e", "trace=openat,open,socket,connect", "-o"])
-        .arg(&log)
-        .arg(BIN)
-        .arg("oauth-tokens")
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("IAM token:  Bearer "));
-    let trace = std::fs::read_to_string(&log).unwrap_or_default();
-    let _ = std::fs::remove_file(&log);
+    assert!(stdout.starts_with("IAM token:  Bearer "));
     assert!(!trace.contains("socket("), "a socket was opened:\n{trace}");
     assert!(
         !trace.contains("connect("),

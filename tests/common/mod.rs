@@ -363,6 +363,35 @@ pub fn keyring_lookup(username: &str) -> Option<String> {
     (!secret.is_empty()).then_some(secret)
 }
 
+/// Runs this build's iamctl with `args` under `strace -f -qq -e trace=SYSCALLS`; `cmd` is a
+/// `strace` command whose environment the caller has set. Fails unless both succeed, naming
+/// scripts/test when strace is missing; returns iamctl's stdout and the system-call log.
+pub fn strace_iamctl(mut cmd: Command, syscalls: &str, args: &[&str]) -> (String, String) {
+    let probe = Command::new("strace").arg("-V").output();
+    assert!(
+        probe.map(|o| o.status.success()).unwrap_or(false),
+        "strace is missing: run the tests with scripts/test (Debian package strace)"
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("strace.log");
+    cmd.args(["-f", "-qq", "-e", &format!("trace={syscalls}"), "-o"])
+        .arg(&log)
+        .arg(BIN)
+        .args(args);
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let trace = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("no strace log: {e}"));
+    (String::from_utf8_lossy(&out.stdout).into_owned(), trace)
+}
+
 /// A file's permission bits (0 when it cannot be read), for the 0600/0700 checks.
 #[cfg(unix)]
 pub fn mode(path: &Path) -> u32 {
