@@ -15,7 +15,7 @@
 //! A missing or corrupt cache simply gives no candidates; writing it never fails a command.
 
 use crate::cli::CompletionShell;
-use crate::session::{Home, ResourceGroup, Session, write_atomic};
+use crate::session::{Home, Login, ResourceGroup, Session, write_atomic};
 use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::EnvCompleter;
 use serde::{Deserialize, Serialize};
@@ -97,6 +97,11 @@ struct Cache {
 
 fn key(iam_endpoint: &str, id: &str) -> String {
     format!("{iam_endpoint}|{id}")
+}
+
+/// The key of an identity's own API keys, from its account's `key`.
+fn own_keys_key(in_account: &str, iam_id: &str) -> String {
+    format!("{in_account}|{iam_id}")
 }
 
 fn cache_path(home: &Home) -> PathBuf {
@@ -265,7 +270,7 @@ pub fn remember_api_keys(
     update(home, |c| {
         what.apply(
             c.api_keys
-                .entry(key(iam_endpoint, &format!("{account_id}|{iam_id}")))
+                .entry(own_keys_key(&key(iam_endpoint, account_id), iam_id))
                 .or_default(),
         );
     });
@@ -308,9 +313,12 @@ fn context() -> Option<Context> {
 }
 
 impl Context {
+    fn login(&self) -> Option<&Login> {
+        self.session.as_ref()?.login.as_ref()
+    }
+
     fn account_id(&self) -> Option<&str> {
-        let login = self.session.as_ref()?.login.as_ref()?;
-        login.account.as_ref().map(|a| a.guid.as_str())
+        self.login()?.account.as_ref().map(|a| a.guid.as_str())
     }
 
     fn iam_endpoint(&self) -> Option<&str> {
@@ -318,8 +326,7 @@ impl Context {
     }
 
     fn iam_id(&self) -> Option<&str> {
-        let login = self.session.as_ref()?.login.as_ref()?;
-        Some(login.iam_id.as_str())
+        self.login().map(|l| l.iam_id.as_str())
     }
 }
 
@@ -348,12 +355,7 @@ pub fn account_candidates() -> Vec<CompletionCandidate> {
         return Vec::new();
     };
     let cache = read_cache(&ctx.home);
-    let iam_id = ctx
-        .session
-        .as_ref()
-        .and_then(|s| s.login.as_ref())
-        .map(|l| l.iam_id.as_str());
-    let list: Vec<Entry> = match iam_id {
+    let list: Vec<Entry> = match ctx.iam_id() {
         Some(id) => cache
             .accounts
             .get(&key(iam, id))
@@ -389,7 +391,7 @@ pub fn api_key_candidates() -> Vec<CompletionCandidate> {
     account_scoped(|cache, in_account, iam_id| {
         cache
             .api_keys
-            .get(&format!("{in_account}|{iam_id}"))
+            .get(&own_keys_key(in_account, iam_id))
             .cloned()
     })
 }
