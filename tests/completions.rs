@@ -598,42 +598,55 @@ fn only_the_targeted_accounts_names_are_offered() {
     );
 }
 
+/// Runs `create` (which makes `old`), renames `old` to `new` with `FAMILY-update` and deletes
+/// it with `FAMILY-delete -f`, checking after each step what fish offers after `lines[step]`.
+fn assert_tab_follows(
+    env: &TestEnv,
+    create: Cmd<'_>,
+    family: &str,
+    (old, new): (&str, &str),
+    lines: [&str; 3],
+) {
+    create.run().success();
+    let values = fish_values(env, lines[0]);
+    assert_offers("fish", lines[0], &values, &[old]);
+    env.iamctl([&format!("{family}-update"), old, "-n", new])
+        .run()
+        .success();
+    let values = fish_values(env, lines[1]);
+    assert_offers("fish", lines[1], &values, &[new]);
+    assert_lacks("fish", lines[1], &values, &[old]);
+    env.iamctl([&format!("{family}-delete"), new, "-f"])
+        .run()
+        .success();
+    let values = fish_values(env, lines[2]);
+    assert_lacks("fish", lines[2], &values, &[new]);
+}
+
 #[test]
 fn the_cache_follows_creates_renames_and_deletes() {
     let env = TestEnv::new();
     env.login();
-    env.iamctl(["service-id-create", "tab-new"]).run().success();
-    let values = fish_values(&env, "iamctl service-id ");
-    assert_offers("fish", "iamctl service-id ", &values, &["tab-new"]);
-    env.iamctl(["service-id-update", "tab-new", "-n", "tab-renamed"])
-        .run()
-        .success();
-    let values = fish_values(&env, "iamctl service-id ");
-    assert_offers("fish", "iamctl service-id ", &values, &["tab-renamed"]);
-    assert_lacks("fish", "iamctl service-id ", &values, &["tab-new"]);
-    env.iamctl(["service-id-delete", "tab-renamed", "-f"])
-        .run()
-        .success();
-    let values = fish_values(&env, "iamctl service-id ");
-    assert_lacks("fish", "iamctl service-id ", &values, &["tab-renamed"]);
+    assert_tab_follows(
+        &env,
+        env.iamctl(["service-id-create", "tab-new"]),
+        "service-id",
+        ("tab-new", "tab-renamed"),
+        ["iamctl service-id "; 3],
+    );
     // The user's own API keys follow the same way; a listing replaces what was cached.
-    env.iamctl(["api-key-create", "tab-own", "--file"])
-        .arg(env.home().join("tab-own.json"))
-        .run()
-        .success();
-    let values = fish_values(&env, "iamctl api-key ");
-    assert_offers("fish", "iamctl api-key ", &values, &["tab-own"]);
-    env.iamctl(["api-key-update", "tab-own", "-n", "tab-own2"])
-        .run()
-        .success();
-    let values = fish_values(&env, "iamctl api-key-update ");
-    assert_offers("fish", "iamctl api-key-update ", &values, &["tab-own2"]);
-    assert_lacks("fish", "iamctl api-key-update ", &values, &["tab-own"]);
-    env.iamctl(["api-key-delete", "tab-own2", "-f"])
-        .run()
-        .success();
-    let values = fish_values(&env, "iamctl api-key-delete ");
-    assert_lacks("fish", "iamctl api-key-delete ", &values, &["tab-own2"]);
+    assert_tab_follows(
+        &env,
+        env.iamctl(["api-key-create", "tab-own", "--file"])
+            .arg(env.home().join("tab-own.json")),
+        "api-key",
+        ("tab-own", "tab-own2"),
+        [
+            "iamctl api-key ",
+            "iamctl api-key-update ",
+            "iamctl api-key-delete ",
+        ],
+    );
     env.iamctl(["api-keys"]).run().success();
     let listed: Vec<String> = env
         .iamctl(["api-keys", "--output", "json"])
