@@ -15,13 +15,13 @@
 //! A missing or corrupt cache simply gives no candidates; writing it never fails a command.
 
 use crate::cli::CompletionShell;
-use crate::session::{Home, Login, ResourceGroup, Session, write_atomic};
+use crate::session::{Home, Login, ResourceGroup, Session, open_lock_file, write_atomic};
 use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::EnvCompleter;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -129,14 +129,7 @@ fn try_update(home: &Home, change: impl FnOnce(&mut Cache)) -> Option<()> {
     if !home.dir.is_dir() {
         return None;
     }
-    let mut opts = OpenOptions::new();
-    opts.create(true).truncate(false).write(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let lock = opts.open(home.dir.join(CACHE_LOCK)).ok()?;
+    let lock = open_lock_file(&home.dir.join(CACHE_LOCK)).ok()?;
     let start = Instant::now();
     loop {
         match lock.try_lock() {

@@ -1,10 +1,11 @@
 //! Where refresh tokens and API keys live: the OS keyring (through `keyring-core` and the
 //! platform store crates) or, only on explicit opt-in, a plain file store.
 //!
-//! Keyring entries: service `iamctl`, user `<iamctl home>|<iam endpoint>|<session>|<iam_id>|<kind>`,
-//! so different homes (`IAMCTL_HOME`), IAM environments, sessions and identities never collide. When no keyring is reachable and
-//! the user has not opted in to the file store, every command that needs a secret fails
-//! closed (exit 6) and says how to get a keyring or opt in.
+//! Keyring entries: service `iamctl`, user
+//! `<iamctl home>|<iam endpoint>|<session>|<iam_id>|<kind>`, so different homes
+//! (`IAMCTL_HOME`), IAM environments, sessions and identities never collide. When no keyring
+//! is reachable and the user has not opted in to the file store, every command that needs a
+//! secret fails closed (exit 6) and says how to get a keyring or opt in.
 
 use crate::error::{CliError, Result, io_error};
 use crate::session::{Home, create_private_dir, write_atomic};
@@ -343,12 +344,7 @@ impl FileStore {
     fn update(&self, f: impl FnOnce(&mut FileContents)) -> Result<()> {
         create_private_dir(&self.home.dir)?;
         let lock_path = self.home.dir.join("secrets.lock");
-        let mut options = std::fs::OpenOptions::new();
-        options.create(true).truncate(false).write(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let lock = options
-            .open(&lock_path)
+        let lock = crate::session::open_lock_file(&lock_path)
             .map_err(|e| io_error("open", &lock_path, &e))?;
         lock.lock().map_err(|e| io_error("lock", &lock_path, &e))?;
         let mut contents = self.read()?;

@@ -289,6 +289,19 @@ impl Home {
     }
 }
 
+/// Opens (creating it 0600 if needed) a file that exists only to be locked; its contents
+/// are never written.
+pub fn open_lock_file(path: &Path) -> std::io::Result<File> {
+    let mut opts = OpenOptions::new();
+    opts.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+}
+
 pub fn create_private_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());
@@ -393,16 +406,7 @@ impl SessionStore {
     pub fn lock(&self) -> Result<SessionLock> {
         self.home.ensure_dirs()?;
         let path = self.lock_path();
-        let mut opts = OpenOptions::new();
-        opts.create(true).truncate(false).write(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let file = opts
-            .open(&path)
-            .map_err(|e| io_error("open the lock file", &path, &e))?;
+        let file = open_lock_file(&path).map_err(|e| io_error("open the lock file", &path, &e))?;
         let start = Instant::now();
         let mut pause = Duration::from_millis(2);
         loop {

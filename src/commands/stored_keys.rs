@@ -12,7 +12,7 @@ use crate::error::{CliError, Result, io_error};
 use crate::iam::identity::ApiKey;
 use crate::output::Out;
 use crate::secrets::{self, SecretId, SecretStore, StoreKind};
-use crate::session::{Home, Session, create_private_dir, write_atomic};
+use crate::session::{Home, Session, create_private_dir, open_lock_file, write_atomic};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::path::PathBuf;
@@ -92,16 +92,7 @@ pub fn load(home: &Home) -> Result<Vec<StoredKey>> {
 fn update(home: &Home, f: impl FnOnce(&mut Vec<StoredKey>)) -> Result<()> {
     create_private_dir(&home.dir)?;
     let lock_path = home.dir.join(LOCK);
-    let mut opts = std::fs::OpenOptions::new();
-    opts.create(true).truncate(false).write(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let lock = opts
-        .open(&lock_path)
-        .map_err(|e| io_error("open", &lock_path, &e))?;
+    let lock = open_lock_file(&lock_path).map_err(|e| io_error("open", &lock_path, &e))?;
     lock.lock().map_err(|e| io_error("lock", &lock_path, &e))?;
     let mut keys = load(home)?;
     f(&mut keys);
