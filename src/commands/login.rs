@@ -537,21 +537,8 @@ fn choose_account(
     accounts: Vec<Account>,
     term: Option<&Term>,
 ) -> Result<Option<Account>> {
-    let list_hint = |accounts: &[Account]| {
-        let ids: Vec<String> = accounts
-            .iter()
-            .map(|a| format!("{} ({})", a.guid, a.name))
-            .collect();
-        format!("your accounts: {}", ids.join(", "))
-    };
     if let Some(want) = &args.account {
-        return match accounts.iter().find(|a| &a.guid == want) {
-            Some(a) => Ok(Some(a.clone())),
-            None => Err(CliError::usage(format!(
-                "Account '{want}' (given with -c) is not one this user can use."
-            ))
-            .hint(list_hint(&accounts))),
-        };
+        return super::find_account(&accounts, want).map(Some);
     }
     if method == LoginMethod::Apikey
         && let Some(bss) = claims.account_bss()
@@ -574,7 +561,7 @@ fn choose_account(
                 accounts.len()
             ))
             .hint("choose one with -c ACCOUNT_ID (or --no-account)")
-            .hint(list_hint(&accounts))),
+            .hint(super::accounts_hint(&accounts))),
         },
     }
 }

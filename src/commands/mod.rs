@@ -88,6 +88,32 @@ pub fn secret_id(
     SecretId::new(&session.iam_endpoint, &store.name, iam_id, kind)
 }
 
+/// The `-c` account; when it is not one of `accounts`, a usage error listing them.
+pub fn find_account(
+    accounts: &[crate::session::Account],
+    want: &str,
+) -> Result<crate::session::Account> {
+    accounts
+        .iter()
+        .find(|a| a.guid == want)
+        .cloned()
+        .ok_or_else(|| {
+            CliError::usage(format!(
+                "Account '{want}' (given with -c) is not one this user can use."
+            ))
+            .hint(accounts_hint(accounts))
+        })
+}
+
+/// `your accounts: <id> (<name>), ...`.
+pub fn accounts_hint(accounts: &[crate::session::Account]) -> String {
+    let ids: Vec<String> = accounts
+        .iter()
+        .map(|a| format!("{} ({})", a.guid, a.name))
+        .collect();
+    format!("your accounts: {}", ids.join(", "))
+}
+
 /// The `-g` group by name or ID; when it is not there, the names that are.
 pub fn find_resource_group(
     groups: &[crate::session::ResourceGroup],

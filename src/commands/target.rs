@@ -48,23 +48,7 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
             .accounts(&login.access_token)
             .map_err(|e| e.into_cli("Could not list your accounts"))?;
         seen_accounts = Some(accounts.clone());
-        let acct = accounts
-            .iter()
-            .find(|a| &a.guid == want)
-            .cloned()
-            .ok_or_else(|| {
-                CliError::usage(format!(
-                    "Account '{want}' (given with -c) is not one this user can use."
-                ))
-                .hint(format!(
-                    "your accounts: {}",
-                    accounts
-                        .iter()
-                        .map(|a| a.guid.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            })?;
+        let acct = super::find_account(&accounts, want)?;
         let secret_store = secrets::open(login.secrets.store, &store.home)?;
         let rt_id = secret_id(&session, &store, &login.iam_id, SecretKind::RefreshToken);
         let rt = secret_store.get(&rt_id)?.ok_or_else(|| {
