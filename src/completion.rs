@@ -161,30 +161,25 @@ fn entries<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<Entry
     v
 }
 
-/// After `login` or `target -c`: the accounts this identity can use.
-pub fn remember_accounts(
+/// After a `login` or `target` is saved: the accounts the identity can use and an account's
+/// resource groups, whichever the command fetched (what TAB offers for `-c` and `-g`).
+pub fn remember_targets(
     home: &Home,
     iam_endpoint: &str,
     iam_id: &str,
-    accounts: &[crate::session::Account],
+    accounts: Option<&[crate::session::Account]>,
+    groups: Option<&(String, Vec<ResourceGroup>)>,
 ) {
-    let list = entries(accounts.iter().map(|a| (a.guid.as_str(), a.name.as_str())));
     update(home, |c| {
-        c.accounts.insert(key(iam_endpoint, iam_id), list);
-    });
-}
-
-/// After `login` or `target`: every resource group of an account.
-pub fn remember_resource_groups(
-    home: &Home,
-    iam_endpoint: &str,
-    account_id: &str,
-    groups: &[ResourceGroup],
-) {
-    let list = entries(groups.iter().map(|g| (g.guid.as_str(), g.name.as_str())));
-    update(home, |c| {
-        c.resource_groups
-            .insert(key(iam_endpoint, account_id), list);
+        if let Some(accounts) = accounts {
+            let list = entries(accounts.iter().map(|a| (a.guid.as_str(), a.name.as_str())));
+            c.accounts.insert(key(iam_endpoint, iam_id), list);
+        }
+        if let Some((account_id, groups)) = groups {
+            let list = entries(groups.iter().map(|g| (g.guid.as_str(), g.name.as_str())));
+            c.resource_groups
+                .insert(key(iam_endpoint, account_id), list);
+        }
     });
 }
 

@@ -312,12 +312,13 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
     let lock = store.lock()?;
     store.save(&lock, &session)?;
     drop(lock);
-    if let Some(accounts) = &seen_accounts {
-        completion::remember_accounts(&store.home, &session.iam_endpoint, &claims.iam_id, accounts);
-    }
-    if let Some((account, groups)) = &seen_groups {
-        completion::remember_resource_groups(&store.home, &session.iam_endpoint, account, groups);
-    }
+    completion::remember_targets(
+        &store.home,
+        &session.iam_endpoint,
+        &claims.iam_id,
+        seen_accounts.as_deref(),
+        seen_groups.as_ref(),
+    );
 
     if !out.json() {
         out.blank();

@@ -116,11 +116,14 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
     session.login = Some(login);
     store.save(&lock, &session)?;
     drop(lock);
-    if let (Some(accounts), Some(login)) = (&seen_accounts, &session.login) {
-        completion::remember_accounts(&store.home, &session.iam_endpoint, &login.iam_id, accounts);
-    }
-    if let Some((account, groups)) = &seen_groups {
-        completion::remember_resource_groups(&store.home, &session.iam_endpoint, account, groups);
+    if let Some(login) = &session.login {
+        completion::remember_targets(
+            &store.home,
+            &session.iam_endpoint,
+            &login.iam_id,
+            seen_accounts.as_deref(),
+            seen_groups.as_ref(),
+        );
     }
     for line in &done {
         out.say(line);
