@@ -648,18 +648,11 @@ fn the_cache_follows_creates_renames_and_deletes() {
         ],
     );
     env.iamctl(["api-keys"]).run().success();
-    let listed: Vec<String> = env
+    let listed = env
         .iamctl(["api-keys", "--output", "json"])
         .run()
         .success()
-        .json()
-        .as_array()
-        .map(|keys| {
-            keys.iter()
-                .filter_map(|k| k["name"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+        .json_names();
     assert!(!listed.is_empty(), "the demo user has no API key to offer");
     let mut offered = fish_args(&env, "iamctl api-key ");
     offered.sort();

@@ -25,18 +25,10 @@ fn new_service_id(env: &TestEnv, name: &str) -> String {
 
 /// The names of a service ID's keys, as `service-api-keys --output json` reports them.
 fn service_key_names(env: &TestEnv, sid: &str) -> Vec<String> {
-    let v = env
-        .iamctl(["service-api-keys", sid, "--output", "json"])
+    env.iamctl(["service-api-keys", sid, "--output", "json"])
         .run()
         .success()
-        .json();
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|k| k["name"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+        .json_names()
 }
 
 fn claims(jwt: &str) -> Value {
@@ -549,15 +541,11 @@ fn user_keys_every_command_text_and_json() {
 
     let list = env.iamctl(["api-keys"]).run().success();
     assert_snapshot!("api_keys_text", stable(list.out(), &[]));
-    let v = env
+    let names = env
         .iamctl(["api-keys", "--output", "json"])
         .run()
         .success()
-        .json();
-    let names: Vec<&str> = v
-        .as_array()
-        .map(|a| a.iter().filter_map(|k| k["name"].as_str()).collect())
-        .unwrap_or_default();
+        .json_names();
     assert_eq!(names, ["demo-key", "MyKey", "second"]);
 
     let show = env.iamctl(["api-key", "MyKey"]).run().success();

@@ -189,15 +189,11 @@ fn list_text_json_and_empty() {
     create(&env, "beta", "");
     let list = env.iamctl(["iam", "service-ids"]).run().success();
     assert_snapshot!("service_ids_text", stable(list.out(), &[]));
-    let v = env
+    let names = env
         .iamctl(["service-ids", "--output", "json"])
         .run()
         .success()
-        .json();
-    let names: Vec<&str> = v
-        .as_array()
-        .map(|a| a.iter().filter_map(|s| s["name"].as_str()).collect())
-        .unwrap_or_default();
+        .json_names();
     assert_eq!(names, ["alpha", "beta"]);
 }
 

@@ -97,16 +97,9 @@ fn sessions_lists_both_in_text_and_json() {
         out.out()
     );
 
-    let json = env
-        .iamctl(["sessions", "--output", "json"])
-        .run()
-        .success()
-        .json();
-    let names: Vec<&str> = json
-        .as_array()
-        .map(|a| a.iter().filter_map(|s| s["name"].as_str()).collect())
-        .unwrap_or_default();
-    assert_eq!(names, ["default", "staging"]);
+    let sessions = env.iamctl(["sessions", "--output", "json"]).run().success();
+    assert_eq!(sessions.json_names(), ["default", "staging"]);
+    let json = sessions.json();
     assert_eq!(json[0]["active"], true);
     assert_eq!(json[1]["active"], false);
     assert_eq!(json[1]["account"]["guid"], STAGING);

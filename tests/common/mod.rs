@@ -610,6 +610,20 @@ impl Out {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e})\n{}", self.describe()))
     }
+
+    /// The `name` of every object in stdout's JSON array, in order (a list command's
+    /// `--output json`).
+    pub fn json_names(&self) -> Vec<String> {
+        self.json()
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i["name"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 // ---- named sessions, keyring secrets, token claims (extras) ------------------------------
