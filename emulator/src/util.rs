@@ -5,7 +5,6 @@ use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jiff::Timestamp;
-use rand::Rng as _;
 
 /// Fixed creation time of everything in a seed (2024-01-15T10:00:00Z), so seeded worlds are
 /// byte-for-byte reproducible and users' CI can assert on them.
@@ -34,20 +33,35 @@ pub fn context_time(t: Timestamp) -> String {
     t.strftime("%d.%m.%Y %H:%M:%S:%3f GMT").to_string()
 }
 
+/// Bytes from the operating system's generator (through aws-lc-rs, which signs the tokens).
+fn random_bytes(n: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; n];
+    // The system generator failing means the machine cannot make secrets at all.
+    if aws_lc_rs::rand::fill(&mut buf).is_err() {
+        panic!("the operating system's random number generator failed");
+    }
+    buf
+}
+
 /// Random URL-safe text of `bytes` random bytes: refresh tokens, API key values.
 pub fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rng().fill(&mut buf[..]);
-    URL_SAFE_NO_PAD.encode(buf)
+    URL_SAFE_NO_PAD.encode(random_bytes(bytes))
 }
 
 /// Random text from an unambiguous alphabet, for one-time passcodes people type.
 pub fn random_code(len: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
-    let mut rng = rand::rng();
-    (0..len)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-        .collect()
+    // Rejection sampling keeps every letter equally likely (256 is no multiple of 56).
+    let limit = 256 - 256 % ALPHABET.len();
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        for b in random_bytes(len * 2) {
+            if (b as usize) < limit && out.len() < len {
+                out.push(char::from(ALPHABET[b as usize % ALPHABET.len()]));
+            }
+        }
+    }
+    out
 }
 
 /// A name-based UUID, so seeded entities without explicit ids still get the same id every run.
