@@ -4,9 +4,9 @@
 //! enum, `IamCommand`, reachable as `iamctl iam <cmd>` and flattened as `iamctl <cmd>`, so
 //! new IAM commands are one variant each.
 
-use crate::completion::{
-    account_candidates, api_key_candidates, region_candidates, resource_group_candidates,
-    service_id_candidates, session_candidates, stored_key_candidates,
+use crate::complete::{
+    CompletionShell, account_candidates, api_key_candidates, region_candidates,
+    resource_group_candidates, service_id_candidates, session_candidates, stored_key_candidates,
 };
 use crate::output::{Format, TokenFormat};
 use clap::{Args, CommandFactory, Parser, Subcommand};
@@ -32,13 +32,25 @@ use std::ffi::OsString;
         trace HTTP to stderr or append to PATH, secrets hidden (IAMCTL_TRACE wins)"
 )]
 pub struct Cli {
-    /// Print only data and errors (also IBMCLOUD_QUIET=true)
-    #[arg(short, long, global = true)]
+    /// Print only data and errors
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "IBMCLOUD_QUIET",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
     pub quiet: bool,
 
-    /// Use the named session for this command (also IAMCTL_SESSION; the flag wins over it
-    /// and over 'iamctl session-switch')
-    #[arg(long, global = true, value_name = "NAME", add = ArgValueCandidates::new(session_candidates))]
+    /// Use the named session for this command (the flag wins over the variable and over
+    /// 'iamctl session-switch')
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        env = "IAMCTL_SESSION",
+        add = ArgValueCandidates::new(session_candidates)
+    )]
     pub session: Option<String>,
 
     #[command(subcommand)]
@@ -638,15 +650,6 @@ pub struct SessionDeleteArgs {
     /// The session to remove (see 'iamctl sessions')
     #[arg(value_name = "NAME", add = ArgValueCandidates::new(session_candidates))]
     pub name: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum CompletionShell {
-    Bash,
-    Zsh,
-    Fish,
-    Powershell,
-    Elvish,
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,8 @@
 //! Every failure a user can cause or meet ends up here and is rendered by `main` as
 //! `FAILED`, a one-line cause, then `Tip: ...` lines. Messages never contain secrets: the
 //! constructors take already-safe text, and IAM error bodies are reduced to their code and
-//! message before they get here.
+//! message before they get here. The layers below the commands have typed errors of their
+//! own; `commands/errors.rs` is the one place that turns them into a `CliError`.
 
 use std::fmt;
 
@@ -28,6 +29,8 @@ pub enum ErrorKind {
     CannotExecute,
     /// `exec`: the command was not found (a shell's 127).
     CommandNotFound,
+    /// A bug in iamctl: a state it should never reach (EX_SOFTWARE).
+    Internal,
 }
 
 impl ErrorKind {
@@ -42,6 +45,7 @@ impl ErrorKind {
             ErrorKind::Interrupted => 130,
             ErrorKind::CannotExecute => 126,
             ErrorKind::CommandNotFound => 127,
+            ErrorKind::Internal => 70,
         }
     }
 }
@@ -82,6 +86,15 @@ impl CliError {
 
     pub fn secret_store(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::SecretStore, message)
+    }
+
+    /// A state iamctl should never reach; the message says which, and asks for a report.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(
+            ErrorKind::Internal,
+            format!("Internal error: {}", message.into()),
+        )
+        .hint("this is a bug in iamctl; please report it with the command you ran")
     }
 
     pub fn interrupted() -> Self {
@@ -135,21 +148,6 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
-/// An I/O failure on a file of iamctl's state directory, with the path in the message and,
-/// when the directory itself is the problem, the variable that moves it.
-pub fn io_error(action: &str, path: &std::path::Path, err: &std::io::Error) -> CliError {
-    use std::io::ErrorKind::{NotADirectory, PermissionDenied, ReadOnlyFilesystem};
-    let e = CliError::failed(format!("Could not {action} {}: {err}", path.display()));
-    if matches!(
-        err.kind(),
-        NotADirectory | PermissionDenied | ReadOnlyFilesystem
-    ) {
-        e.hint("iamctl keeps its state in IAMCTL_HOME (or the default config directory): point it at a directory you can write")
-    } else {
-        e
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +163,7 @@ mod tests {
         assert_eq!(ErrorKind::Interrupted.exit_code(), 130);
         assert_eq!(ErrorKind::CannotExecute.exit_code(), 126);
         assert_eq!(ErrorKind::CommandNotFound.exit_code(), 127);
+        assert_eq!(ErrorKind::Internal.exit_code(), 70);
     }
 
     #[test]

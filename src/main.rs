@@ -1,27 +1,37 @@
 //! iamctl: parse, dispatch, render errors, exit with the documented codes.
 
+mod auth;
 mod cli;
 mod commands;
-mod completion;
+mod complete;
+mod completion_cache;
+mod config;
 mod endpoints;
 mod error;
+mod home;
 mod iam;
 mod man;
 mod output;
 mod progress;
 mod prompt;
+mod regions;
 mod secrets;
 mod session;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use cli::{Cli, Command, IamCommand, TokenCommand};
 use error::CliError;
 use output::{Format, Out};
 
+/// `IBMCLOUD_QUIET` for the oauth-tokens shortcut, which answers without clap (where the
+/// variable is declared on `-q`); the same values count as true.
 fn quiet_from_env() -> bool {
-    std::env::var("IBMCLOUD_QUIET")
-        .map(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
-        .unwrap_or(false)
+    std::env::var("IBMCLOUD_QUIET").is_ok_and(|v| {
+        !matches!(
+            v.to_ascii_lowercase().as_str(),
+            "" | "n" | "no" | "f" | "false" | "off" | "0"
+        )
+    })
 }
 
 fn fail(out: &Out, e: &CliError) -> ! {
@@ -64,7 +74,7 @@ fn run_iam(cmd: &IamCommand, out: &Out) -> error::Result<()> {
 fn main() {
     // A shell asking what TAB offers (IAMCTL_COMPLETE set): answer and exit. Otherwise this
     // is one environment lookup, so the hot path below stays as it was.
-    completion::answer_tab_if_asked();
+    complete::answer_tab_if_asked(cli::command);
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     if let Some(format) = cli::fast_oauth_tokens(&args) {
         let quiet = quiet_from_env();
@@ -80,8 +90,11 @@ fn main() {
         man::run(&args[1..]);
     }
     // Usage errors exit 2 (clap), --help/--version exit 0.
-    let cli = Cli::parse();
-    let quiet = cli.quiet || quiet_from_env();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let session_from_env =
+        matches.value_source("session") == Some(clap::parser::ValueSource::EnvVariable);
+    let quiet = cli.quiet;
     let format = match &cli.command {
         Command::Login(a) => a.output.output,
         Command::Target(a) => a.output.output,
@@ -99,9 +112,9 @@ fn main() {
     // Nothing here touches the network or the keyring: the hot path stays one file read.
     progress::init(quiet);
     if let Some(name) = &cli.session
-        && let Err(e) = session::set_session_flag(name)
+        && let Err(e) = session::set_session_flag(name, session_from_env)
     {
-        fail(&out, &e);
+        fail(&out, &e.into());
     }
     let result = match &cli.command {
         Command::Login(a) => commands::login::run(a, &out),

@@ -7,8 +7,7 @@
 //! is reachable and the user has not opted in to the file store, every command that needs a
 //! secret fails closed (exit 6) and says how to get a keyring or opt in.
 
-use crate::error::{CliError, Result, io_error};
-use crate::session::{Home, create_private_dir, write_atomic};
+use crate::home::{FileError, Home, create_private_dir, lock_exclusive, write_atomic};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -18,6 +17,69 @@ use std::time::Duration;
 pub const SERVICE: &str = "iamctl";
 /// Keyring calls can hang (a locked collection waiting for a prompt nobody sees); bound them.
 const KEYRING_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What can go wrong with a secret store.
+#[derive(Debug)]
+pub enum SecretError {
+    /// The OS keyring cannot be used: `detail` is its own words (or that it did not answer in
+    /// time). `home` names where the file store would be, for the way out.
+    Unreachable {
+        detail: String,
+        home: PathBuf,
+        source: Option<keyring_core::Error>,
+    },
+    /// The opt-in file store could not be read or written.
+    File(FileError),
+    Corrupt {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    Encode(serde_json::Error),
+}
+
+impl std::fmt::Display for SecretError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretError::Unreachable { detail, .. } => write!(
+                f,
+                "No usable OS keyring ({KEYRING_NAME}): {detail}. iamctl keeps refresh tokens and API keys only in a keyring, so it stopped without saving anything."
+            ),
+            SecretError::File(e) => e.fmt(f),
+            SecretError::Corrupt { path, source } => {
+                write!(f, "The secret file {} is corrupt: {source}", path.display())
+            }
+            SecretError::Encode(e) => write!(f, "Could not encode secrets: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SecretError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SecretError::Unreachable { source, .. } => source
+                .as_ref()
+                .map(|e| e as &(dyn std::error::Error + 'static)),
+            SecretError::File(e) => Some(e),
+            SecretError::Corrupt { source, .. } => Some(source),
+            SecretError::Encode(e) => Some(e),
+        }
+    }
+}
+
+impl From<FileError> for SecretError {
+    fn from(e: FileError) -> Self {
+        SecretError::File(e)
+    }
+}
+
+type Result<T, E = SecretError> = std::result::Result<T, E>;
+
+/// Whether the platform has a Secret Service (for the hint on how to start one).
+pub const HAS_SECRET_SERVICE: bool = cfg!(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd"
+));
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -93,40 +155,6 @@ pub trait SecretStore {
     fn kind(&self) -> StoreKind;
 }
 
-/// The store the user asked for: `IAMCTL_SECRET_STORE` (`keyring`|`file`), else
-/// `secret_store` in `config.json`, else the keyring.
-pub fn configured_kind(home: &Home) -> Result<StoreKind> {
-    if let Ok(v) = std::env::var("IAMCTL_SECRET_STORE")
-        && !v.is_empty()
-    {
-        return parse_kind(&v, "IAMCTL_SECRET_STORE");
-    }
-    let path = home.dir.join("config.json");
-    match std::fs::read(&path) {
-        Ok(bytes) => {
-            let cfg: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-                CliError::failed(format!("{} is not valid JSON: {e}", path.display()))
-            })?;
-            match cfg.get("secret_store").and_then(|v| v.as_str()) {
-                Some(v) => parse_kind(v, &path.display().to_string()),
-                None => Ok(StoreKind::Keyring),
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StoreKind::Keyring),
-        Err(e) => Err(io_error("read", &path, &e)),
-    }
-}
-
-fn parse_kind(v: &str, source: &str) -> Result<StoreKind> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "keyring" | "os" => Ok(StoreKind::Keyring),
-        "file" => Ok(StoreKind::File),
-        other => Err(CliError::usage(format!(
-            "Unknown secret store '{other}' in {source}: use 'keyring' or 'file'."
-        ))),
-    }
-}
-
 /// Opens a store. The keyring connection is made here (and only here), so commands that
 /// need no secret never touch D-Bus or the keychain.
 pub fn open(kind: StoreKind, home: &Home) -> Result<Box<dyn SecretStore + Send>> {
@@ -199,29 +227,20 @@ fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<
     rx.recv_timeout(KEYRING_TIMEOUT).ok()
 }
 
-/// The error every keyring failure turns into: exit 6, with the two ways out.
-pub fn unreachable_error(detail: &str, home: &std::path::Path) -> CliError {
-    let mut err = CliError::secret_store(format!(
-        "No usable OS keyring ({KEYRING_NAME}): {detail}. iamctl keeps refresh tokens and API keys only in a keyring, so it stopped without saving anything."
-    ));
-    if cfg!(any(
-        target_os = "linux",
-        target_os = "freebsd",
-        target_os = "openbsd"
-    )) {
-        err = err.hint(
-            "start a Secret Service on your D-Bus session (GNOME Keyring, KeePassXC); on a headless box: \
-             dbus-run-session -- sh -c 'printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets; iamctl login ...'",
-        );
+fn keyring_failure(err: keyring_core::Error, home: &std::path::Path) -> SecretError {
+    SecretError::Unreachable {
+        detail: err.to_string(),
+        home: home.to_path_buf(),
+        source: Some(err),
     }
-    err.hint(format!(
-        "or opt in to an unencrypted file store: IAMCTL_SECRET_STORE=file (secrets in {}, mode 0600, a warning on each use)",
-        home.join("secrets.json").display()
-    ))
 }
 
-fn keyring_failure(err: &keyring_core::Error, home: &std::path::Path) -> CliError {
-    unreachable_error(&err.to_string(), home)
+fn no_answer(home: &std::path::Path) -> SecretError {
+    SecretError::Unreachable {
+        detail: "it did not answer in time".into(),
+        home: home.to_path_buf(),
+        source: None,
+    }
 }
 
 impl KeyringStore {
@@ -229,8 +248,8 @@ impl KeyringStore {
         let home_dir = home.dir.clone();
         match bounded(platform_store) {
             Some(Ok(store)) => Ok(KeyringStore { store, home_dir }),
-            Some(Err(e)) => Err(keyring_failure(&e, &home_dir)),
-            None => Err(unreachable_error("it did not answer in time", &home_dir)),
+            Some(Err(e)) => Err(keyring_failure(e, &home_dir)),
+            None => Err(no_answer(&home_dir)),
         }
     }
 
@@ -249,11 +268,8 @@ impl KeyringStore {
         });
         match outcome {
             Some(Ok(v)) => Ok(v),
-            Some(Err(e)) => Err(keyring_failure(&e, &self.home_dir)),
-            None => Err(unreachable_error(
-                "it did not answer in time",
-                &self.home_dir,
-            )),
+            Some(Err(e)) => Err(keyring_failure(e, &self.home_dir)),
+            None => Err(no_answer(&self.home_dir)),
         }
     }
 }
@@ -328,30 +344,21 @@ impl FileStore {
 
     fn read(&self) -> Result<FileContents> {
         let path = self.path();
-        match std::fs::read(&path) {
-            Ok(b) => serde_json::from_slice(&b).map_err(|e| {
-                CliError::failed(format!(
-                    "The secret file {} is corrupt: {e}",
-                    path.display()
-                ))
-                .hint("delete it and log in again")
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileContents::default()),
-            Err(e) => Err(io_error("read", &path, &e)),
+        match crate::home::read_if_exists(&path)? {
+            Some(b) => {
+                serde_json::from_slice(&b).map_err(|source| SecretError::Corrupt { path, source })
+            }
+            None => Ok(FileContents::default()),
         }
     }
 
     fn update(&self, f: impl FnOnce(&mut FileContents)) -> Result<()> {
         create_private_dir(&self.home.dir)?;
-        let lock_path = self.home.dir.join("secrets.lock");
-        let lock = crate::session::open_lock_file(&lock_path)
-            .map_err(|e| io_error("open", &lock_path, &e))?;
-        lock.lock().map_err(|e| io_error("lock", &lock_path, &e))?;
+        let _lock = lock_exclusive(&self.home.file("secrets.lock"))?;
         let mut contents = self.read()?;
         f(&mut contents);
-        let bytes = serde_json::to_vec_pretty(&contents)
-            .map_err(|e| CliError::failed(format!("Could not encode secrets: {e}")))?;
-        write_atomic(&self.home.dir, &self.path(), &bytes)
+        let bytes = serde_json::to_vec_pretty(&contents).map_err(SecretError::Encode)?;
+        Ok(write_atomic(&self.home.dir, &self.path(), &bytes)?)
     }
 }
 
@@ -412,12 +419,10 @@ mod tests {
         let home = Home {
             dir: tmp.path().join("h"),
         };
-        let store = FileStore::open(&home).unwrap_or_else(|e| panic!("{}", e.message));
+        let store = FileStore::open(&home).unwrap_or_else(|e| panic!("{e}"));
         let id = SecretId::new("i", "s", "u", SecretKind::ApiKey);
         assert_eq!(store.get(&id).ok().flatten(), None);
-        store
-            .set(&id, "v")
-            .unwrap_or_else(|e| panic!("{}", e.message));
+        store.set(&id, "v").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(store.get(&id).ok().flatten(), Some("v".to_string()));
         #[cfg(unix)]
         {
@@ -427,9 +432,7 @@ mod tests {
                 .ok();
             assert_eq!(mode, Some(0o600));
         }
-        store
-            .delete(&id)
-            .unwrap_or_else(|e| panic!("{}", e.message));
+        store.delete(&id).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(store.get(&id).ok().flatten(), None);
     }
 }

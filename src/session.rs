@@ -8,11 +8,12 @@
 //! the same directory, fsync, rename) and happen under the lock; commands that fail never
 //! write, so the previous session stays byte-identical.
 
-use crate::error::{CliError, ErrorKind, Result, io_error};
+use crate::endpoints::Endpoints;
+use crate::home::{FileError, Home, create_private_dir, open_lock_file, write_atomic};
+use crate::secrets::{SecretKind, StoreKind};
 use serde::{Deserialize, Serialize};
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::fs::{self, File};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -23,12 +24,96 @@ const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 /// The global `--session NAME` flag, set once by `main` before any command runs. A process
 /// global rather than a parameter so every `SessionStore::open()` (including commands
 /// written before the flag existed) honours it, with the same precedence everywhere.
-static SESSION_FLAG: OnceLock<String> = OnceLock::new();
+static SESSION_FLAG: OnceLock<(String, Selection)> = OnceLock::new();
+
+/// The variable that names the session when `--session` does not.
+pub const SESSION_VAR: &str = "IAMCTL_SESSION";
+
+/// What can go wrong with session files.
+#[derive(Debug)]
+pub enum SessionError {
+    File(FileError),
+    /// The session file exists but cannot be read (permissions, a directory in its place).
+    Unreadable(FileError),
+    Corrupt {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    Encode(serde_json::Error),
+    LockTimeout {
+        path: PathBuf,
+        waited: Duration,
+    },
+    /// A session name that is not a plain word, and where it came from (`--session`, ...).
+    InvalidName {
+        name: String,
+        place: String,
+    },
+}
+
+impl std::fmt::Display for SessionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SessionError::File(e) | SessionError::Unreadable(e) => e.fmt(f),
+            SessionError::Corrupt { path, source } => {
+                write!(
+                    f,
+                    "The session file {} is corrupt ({source}).",
+                    path.display()
+                )
+            }
+            SessionError::Encode(e) => write!(f, "Could not encode the session: {e}"),
+            SessionError::LockTimeout { path, waited } => write!(
+                f,
+                "Another iamctl has held the session lock {} for over {} s.",
+                path.display(),
+                waited.as_secs()
+            ),
+            SessionError::InvalidName { name, place } => {
+                let place = if place.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {place}")
+                };
+                write!(
+                    f,
+                    "Invalid session name '{name}'{place}: use letters, digits, '-', '_' and '.' (at most 64)."
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for SessionError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SessionError::File(e) | SessionError::Unreadable(e) => Some(e),
+            SessionError::Corrupt { source, .. } => Some(source),
+            SessionError::Encode(e) => Some(e),
+            SessionError::LockTimeout { .. } | SessionError::InvalidName { .. } => None,
+        }
+    }
+}
+
+impl From<FileError> for SessionError {
+    fn from(e: FileError) -> Self {
+        SessionError::File(e)
+    }
+}
+
+type Result<T, E = SessionError> = std::result::Result<T, E>;
 
 /// Records `--session NAME` (validated); it wins over `IAMCTL_SESSION` and `current`.
-pub fn set_session_flag(name: &str) -> Result<()> {
-    let name = validate_name(name, "--session")?;
-    let _ = SESSION_FLAG.set(name);
+/// `from_env` says clap took it from `IAMCTL_SESSION` (declared on the flag) rather than
+/// the command line.
+pub fn set_session_flag(name: &str, from_env: bool) -> Result<()> {
+    let (place, selection) = if from_env {
+        (SESSION_VAR, Selection::Env)
+    } else {
+        ("--session", Selection::Flag)
+    };
+    let name = validate_name(name, place)?;
+    let _ = SESSION_FLAG.set((name, selection));
     Ok(())
 }
 
@@ -76,15 +161,17 @@ pub struct Session {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct PendingDelete {
-    pub store: crate::secrets::StoreKind,
+    pub store: StoreKind,
     pub iam_endpoint: String,
     pub iam_id: String,
-    pub kind: crate::secrets::SecretKind,
+    pub kind: SecretKind,
 }
 
+/// How the session logged in, and so how its token is renewed (`auth::renew` has the rule
+/// for each). Stored as the login's `method` field.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum LoginMethod {
+pub enum LoginKind {
     Apikey,
     Password,
     Sso,
@@ -92,7 +179,8 @@ pub enum LoginMethod {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Login {
-    pub method: LoginMethod,
+    #[serde(rename = "method")]
+    pub kind: LoginKind,
     /// What the summary shows as `User:` (email, or the identifier for service IDs).
     pub user: String,
     pub iam_id: String,
@@ -115,11 +203,40 @@ pub struct Login {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SecretsMeta {
-    pub store: crate::secrets::StoreKind,
+    pub store: StoreKind,
     #[serde(default)]
     pub refresh_token: bool,
     #[serde(default)]
     pub apikey: bool,
+}
+
+impl SecretsMeta {
+    pub fn none(store: StoreKind) -> SecretsMeta {
+        SecretsMeta {
+            store,
+            refresh_token: false,
+            apikey: false,
+        }
+    }
+
+    /// The kinds of secret this login keeps.
+    pub fn kinds(&self) -> Vec<SecretKind> {
+        [
+            (self.refresh_token, SecretKind::RefreshToken),
+            (self.apikey, SecretKind::ApiKey),
+        ]
+        .into_iter()
+        .filter_map(|(present, kind)| present.then_some(kind))
+        .collect()
+    }
+
+    pub fn mark(&mut self, kind: SecretKind) {
+        match kind {
+            SecretKind::RefreshToken => self.refresh_token = true,
+            SecretKind::ApiKey => self.apikey = true,
+            SecretKind::StoredKey => {}
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -156,34 +273,27 @@ impl Login {
     }
 }
 
-/// The home directory and which session in it is active.
-#[derive(Debug, Clone)]
-pub struct Home {
-    pub dir: PathBuf,
-}
-
-impl Home {
-    /// `$IAMCTL_HOME`, else the platform's config directory for iamctl.
-    pub fn locate() -> Result<Home> {
-        if let Some(dir) = std::env::var_os("IAMCTL_HOME").filter(|v| !v.is_empty()) {
-            // Absolute, so that a relative IAMCTL_HOME names the same keyring entries from
-            // any working directory.
-            let dir = PathBuf::from(dir);
-            return Ok(Home {
-                dir: std::path::absolute(&dir).unwrap_or(dir),
-            });
-        }
-        match directories::ProjectDirs::from("", "", "iamctl") {
-            Some(p) => Ok(Home {
-                dir: p.config_dir().to_path_buf(),
-            }),
-            None => Err(CliError::failed(
-                "Cannot find a home directory for iamctl's configuration.",
-            )
-            .hint("set IAMCTL_HOME to a directory iamctl may use")),
+impl Session {
+    /// The service URLs the session talks to.
+    pub fn endpoints(&self) -> Endpoints {
+        let or_api = |v: &str| {
+            if v.is_empty() {
+                self.api_endpoint.clone()
+            } else {
+                v.to_string()
+            }
+        };
+        Endpoints {
+            api: self.api_endpoint.clone(),
+            iam: self.iam_endpoint.clone(),
+            accounts: or_api(&self.accounts_endpoint),
+            resource_controller: or_api(&self.resource_controller_endpoint),
         }
     }
+}
 
+/// Which sessions a home holds and which one is active.
+impl Home {
     pub fn sessions_dir(&self) -> PathBuf {
         self.dir.join("sessions")
     }
@@ -196,13 +306,14 @@ impl Home {
 
     /// The active session's name and what selected it.
     pub fn active_session(&self) -> Result<(String, Selection)> {
-        if let Some(name) = SESSION_FLAG.get() {
-            return Ok((name.clone(), Selection::Flag));
+        if let Some((name, selection)) = SESSION_FLAG.get() {
+            return Ok((name.clone(), *selection));
         }
-        if let Ok(name) = std::env::var("IAMCTL_SESSION")
+        // Read by hand too: the oauth-tokens shortcut and TAB answer without clap.
+        if let Ok(name) = std::env::var(SESSION_VAR)
             && !name.is_empty()
         {
-            return Ok((validate_name(&name, "IAMCTL_SESSION")?, Selection::Env));
+            return Ok((validate_name(&name, SESSION_VAR)?, Selection::Env));
         }
         match self.current_file_name()? {
             Some(name) => Ok((name, Selection::Current)),
@@ -223,7 +334,7 @@ impl Home {
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(io_error("read", &path, &e)),
+            Err(e) => Err(FileError::new("read", &path, e).into()),
         }
     }
 
@@ -236,21 +347,16 @@ impl Home {
     pub fn set_current(&self, name: &str) -> Result<()> {
         let name = validate_name(name, "the session name")?;
         self.ensure_dirs()?;
-        write_atomic(
+        Ok(write_atomic(
             &self.dir,
             &self.current_path(),
             format!("{name}\n").as_bytes(),
-        )
+        )?)
     }
 
     /// Removes the `current` file, so `default` is active again.
     pub fn clear_current(&self) -> Result<()> {
-        let path = self.current_path();
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(io_error("remove", &path, &e)),
-        }
+        Ok(crate::home::remove_if_exists(&self.current_path())?)
     }
 
     /// Every session with a file in `sessions/`, sorted by name. Temporary files and names
@@ -260,7 +366,7 @@ impl Home {
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io_error("read the directory", &dir, &e)),
+            Err(e) => return Err(FileError::new("read the directory", &dir, e).into()),
         };
         let mut names: Vec<String> = entries
             .flatten()
@@ -285,37 +391,8 @@ impl Home {
     /// Creates the home and sessions directories (0700) if needed.
     pub fn ensure_dirs(&self) -> Result<()> {
         create_private_dir(&self.dir)?;
-        create_private_dir(&self.sessions_dir())
+        Ok(create_private_dir(&self.sessions_dir())?)
     }
-}
-
-/// Opens (creating it 0600 if needed) a file that exists only to be locked; its contents
-/// are never written.
-pub fn open_lock_file(path: &Path) -> std::io::Result<File> {
-    let mut opts = OpenOptions::new();
-    opts.create(true).truncate(false).write(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    opts.open(path)
-}
-
-pub fn create_private_dir(dir: &Path) -> Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder
-        .create(dir)
-        .map_err(|e| io_error("create the directory", dir, &e))
 }
 
 pub fn validate_name(name: &str, source: &str) -> Result<String> {
@@ -328,14 +405,10 @@ pub fn validate_name(name: &str, source: &str) -> Result<String> {
     if ok {
         Ok(name.to_string())
     } else {
-        let place = if source.is_empty() {
-            String::new()
-        } else {
-            format!(" in {source}")
-        };
-        Err(CliError::usage(format!(
-            "Invalid session name '{name}'{place}: use letters, digits, '-', '_' and '.' (at most 64)."
-        )))
+        Err(SessionError::InvalidName {
+            name: name.to_string(),
+            place: source.to_string(),
+        })
     }
 }
 
@@ -352,8 +425,8 @@ pub struct SessionLock {
 }
 
 impl SessionStore {
-    pub fn open() -> Result<SessionStore> {
-        let home = Home::locate()?;
+    /// The active session of `home`.
+    pub fn active(home: Home) -> Result<SessionStore> {
         let name = home.active_session_name()?;
         Ok(SessionStore { home, name })
     }
@@ -374,30 +447,25 @@ impl SessionStore {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {
-                return Err(io_error("read the session file", &path, &e).hint(format!(
-                    "check the permissions of {} (it should belong to you, mode 0600), or point IAMCTL_HOME elsewhere",
-                    path.display()
+                return Err(SessionError::Unreadable(FileError::new(
+                    "read the session file",
+                    &path,
+                    e,
                 )));
             }
         };
-        match serde_json::from_slice::<Session>(&bytes) {
-            Ok(s) => Ok(Some(s)),
-            Err(e) => Err(CliError::failed(format!(
-                "The session file {} is corrupt ({e}).",
-                path.display()
-            ))
-            .hint("run 'iamctl logout' to reset it (or 'iamctl login' to start over)")),
-        }
+        serde_json::from_slice::<Session>(&bytes)
+            .map(Some)
+            .map_err(|source| SessionError::Corrupt { path, source })
     }
 
-    /// Like `load`, but a corrupt file counts as no session (for `login` and `logout`, which
-    /// are the ways out of a corrupt file). Unreadable files are still errors.
+    /// Like `load`, but a corrupt file counts as no session (for `login`, `logout` and
+    /// `session-delete`, which are the ways out of a corrupt file). Unreadable files are
+    /// still errors.
     pub fn load_lenient(&self) -> Result<(Option<Session>, bool)> {
         match self.load() {
             Ok(s) => Ok((s, false)),
-            Err(e) if e.kind == ErrorKind::Failed && e.message.contains("is corrupt") => {
-                Ok((None, true))
-            }
+            Err(SessionError::Corrupt { .. }) => Ok((None, true)),
             Err(e) => Err(e),
         }
     }
@@ -406,7 +474,7 @@ impl SessionStore {
     pub fn lock(&self) -> Result<SessionLock> {
         self.home.ensure_dirs()?;
         let path = self.lock_path();
-        let file = open_lock_file(&path).map_err(|e| io_error("open the lock file", &path, &e))?;
+        let file = open_lock_file(&path)?;
         let start = Instant::now();
         let mut pause = Duration::from_millis(2);
         loop {
@@ -414,18 +482,16 @@ impl SessionStore {
                 Ok(()) => return Ok(SessionLock { _file: file }),
                 Err(fs::TryLockError::WouldBlock) => {
                     if start.elapsed() > LOCK_TIMEOUT {
-                        return Err(CliError::failed(format!(
-                            "Another iamctl has held the session lock {} for over {} s.",
-                            path.display(),
-                            LOCK_TIMEOUT.as_secs()
-                        ))
-                        .hint("wait for the other command to finish, then try again"));
+                        return Err(SessionError::LockTimeout {
+                            path,
+                            waited: LOCK_TIMEOUT,
+                        });
                     }
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_millis(50));
                 }
                 Err(fs::TryLockError::Error(e)) => {
-                    return Err(io_error("lock", &path, &e));
+                    return Err(FileError::new("lock", &path, e).into());
                 }
             }
         }
@@ -435,46 +501,31 @@ impl SessionStore {
     pub fn save(&self, _lock: &SessionLock, session: &Session) -> Result<()> {
         let mut session = session.clone();
         session.version = FORMAT_VERSION;
-        let mut bytes = serde_json::to_vec_pretty(&session)
-            .map_err(|e| CliError::failed(format!("Could not encode the session: {e}")))?;
-        bytes.push(b'\n');
-        write_atomic(&self.home.sessions_dir(), &self.path(), &bytes)
+        let bytes = crate::home::json_bytes(&session).map_err(SessionError::Encode)?;
+        Ok(write_atomic(
+            &self.home.sessions_dir(),
+            &self.path(),
+            &bytes,
+        )?)
     }
-}
 
-/// Temp file in `dir` (0600), write, fsync, rename over `path`, fsync the directory.
-pub fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .map_err(|e| io_error("create a temporary file in", dir, &e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600))
-            .map_err(|e| io_error("set permissions on", tmp.path(), &e))?;
+    /// Removes the session file and its lock file. The caller holds the lock.
+    pub fn remove(&self, lock: SessionLock) -> Result<()> {
+        crate::home::remove_if_exists(&self.path())?;
+        drop(lock);
+        let _ = fs::remove_file(self.lock_path());
+        Ok(())
     }
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| io_error("write", tmp.path(), &e))?;
-    tmp.persist(path)
-        .map_err(|e| io_error("replace", path, &e.error))?;
-    #[cfg(unix)]
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::secrets::StoreKind;
 
     /// An API-key login whose token was issued at `iat` and expires at `exp`.
     pub(crate) fn login(iat: i64, exp: i64) -> Login {
         Login {
-            method: LoginMethod::Apikey,
+            kind: LoginKind::Apikey,
             user: "u".into(),
             iam_id: "IBMid-1".into(),
             sub_type: None,
@@ -506,6 +557,8 @@ pub(crate) mod tests {
         assert!(tiny.needs_refresh(1000));
     }
 
+    use std::path::Path;
+
     fn store_in(dir: &Path) -> SessionStore {
         SessionStore {
             home: Home {
@@ -530,13 +583,10 @@ pub(crate) mod tests {
             login: Some(login(1, 2)),
             ..Session::default()
         };
-        let lock = store
-            .lock()
-            .map_err(|e| e.message)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let lock = store.lock().unwrap_or_else(|e| panic!("{e}"));
         store
             .save(&lock, &session)
-            .unwrap_or_else(|e| panic!("{}", e.message));
+            .unwrap_or_else(|e| panic!("{e}"));
         drop(lock);
         let loaded = store.load().ok().flatten();
         assert_eq!(loaded.map(|s| s.region), Some(Some("us-south".to_string())));
@@ -557,17 +607,14 @@ pub(crate) mod tests {
             Err(e) => panic!("{e}"),
         };
         let store = store_in(tmp.path());
-        store
-            .home
-            .ensure_dirs()
-            .unwrap_or_else(|e| panic!("{}", e.message));
+        store.home.ensure_dirs().unwrap_or_else(|e| panic!("{e}"));
         fs::write(store.path(), b"{not json").unwrap_or_else(|e| panic!("{e}"));
         let err = match store.load() {
             Err(e) => e,
             Ok(_) => panic!("corrupt file accepted"),
         };
-        assert!(err.message.contains("corrupt"));
-        assert!(err.render().contains("iamctl logout"));
+        assert!(matches!(err, SessionError::Corrupt { .. }), "{err}");
+        assert!(err.to_string().contains("is corrupt"));
         assert!(matches!(store.load_lenient(), Ok((None, true))));
     }
 

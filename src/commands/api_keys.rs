@@ -5,17 +5,18 @@
 //! for the secret (`--file`, `--keyring`) is made ready before IAM is asked for the key. If
 //! the secret still cannot be saved afterwards, it is shown once rather than lost.
 
-use super::confirm;
-use super::identity::{IamCtx, ambiguous, change_error, is_id};
+use super::entity::{self, Kind};
+use super::identity::{IamCtx, ambiguous, is_id};
 use super::service_ids::resolve_service_id;
-use super::stored_keys;
+use crate::auth::stored_keys;
 use crate::cli::{
-    ApiKeyChangeArgs, ApiKeyCreateArgs, ApiKeyShowArgs, ApiKeyUpdateArgs, ForceArgs, KeyCreateArgs,
-    ListArgs, ServiceApiKeyChangeArgs, ServiceApiKeyCreateArgs, ServiceApiKeyShowArgs,
+    ApiKeyChangeArgs, ApiKeyCreateArgs, ApiKeyShowArgs, ApiKeyUpdateArgs, KeyCreateArgs, ListArgs,
+    ServiceApiKeyChangeArgs, ServiceApiKeyCreateArgs, ServiceApiKeyShowArgs,
     ServiceApiKeyUpdateArgs, ServiceApiKeysArgs,
 };
-use crate::completion::Learnt;
+use crate::completion_cache::Learnt;
 use crate::error::{CliError, Result};
+use crate::iam::IamError;
 use crate::iam::identity::{ApiKey, NewApiKey, Tagged};
 use crate::output::Out;
 use serde_json::{Value, json};
@@ -93,6 +94,65 @@ impl Scope {
             Some(s) => format!("iamctl service-api-key-{verb} {key_id} {}", shell_word(s)),
             None => format!("iamctl api-key-{verb} {key_id}"),
         }
+    }
+}
+
+impl Kind for Scope {
+    type Item = ApiKey;
+
+    fn noun(&self) -> &'static str {
+        "API key"
+    }
+
+    fn label(&self) -> &'static str {
+        Scope::label(self)
+    }
+
+    fn subject(&self, ctx: &IamCtx, out: &Out, arg: &str) -> String {
+        Scope::subject(self, out, arg, ctx)
+    }
+
+    fn question_tail(&self, _verb: &str) -> String {
+        format!(" {}", self.owner_phrase())
+    }
+
+    fn unlock_command(&self, id: &str) -> String {
+        self.command("unlock", id)
+    }
+
+    fn table(&self, out: &Out, item: &ApiKey) -> String {
+        key_table(out, item, None, &[])
+    }
+
+    fn resolve(&self, ctx: &IamCtx, arg: &str) -> Result<ApiKey> {
+        resolve_key(ctx, self, arg)
+    }
+
+    fn get(&self, ctx: &IamCtx, id: &str) -> Result<Tagged<ApiKey>, IamError> {
+        ctx.api().get_api_key(id)
+    }
+
+    fn put(
+        &self,
+        ctx: &IamCtx,
+        id: &str,
+        etag: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<ApiKey, IamError> {
+        ctx.api().update_api_key(id, etag, name, description)
+    }
+
+    fn delete(&self, ctx: &IamCtx, id: &str) -> Result<(), IamError> {
+        ctx.api().delete_api_key(id)
+    }
+
+    fn set_lock(&self, ctx: &IamCtx, id: &str, lock: bool) -> Result<(), IamError> {
+        ctx.api().set_api_key_lock(id, lock)
+    }
+
+    fn remember(&self, ctx: &IamCtx, what: Learnt<ApiKey>) {
+        Scope::remember(self, ctx, what);
     }
 }
 
@@ -313,6 +373,7 @@ fn create(ctx: &IamCtx, scope: &Scope, args: &KeyCreateArgs, out: &Out) -> Resul
         Destination::File(KeyFile::prepare(path, args.force)?)
     } else if let Some(name) = &args.keyring {
         Destination::Keyring(Box::new(stored_keys::Pending::prepare(
+            ctx.home(),
             name,
             args.force,
             &ctx.session,
@@ -388,7 +449,7 @@ fn create(ctx: &IamCtx, scope: &Scope, args: &KeyCreateArgs, out: &Out) -> Resul
         }
         Destination::Keyring(pending) => {
             let name = pending.name().to_string();
-            match pending.commit(&key, &secret) {
+            match pending.commit(&key, &secret).map_err(CliError::from) {
                 Ok(()) => Ok(("keyring", name)),
                 Err(e) => Err(CliError::new(
                     e.kind,
@@ -521,165 +582,32 @@ fn show(ctx: &IamCtx, scope: &Scope, arg: &str, out: &Out) -> Result<()> {
     Ok(())
 }
 
-fn update(
-    ctx: &IamCtx,
-    scope: &Scope,
-    arg: &str,
-    new_name: Option<&str>,
-    description: Option<&str>,
-    out: &Out,
-) -> Result<()> {
-    let key = resolve_key(ctx, scope, arg)?;
-    // The current ETag, read just before the change, goes back in If-Match.
-    let Tagged {
-        value: current,
-        etag,
-    } = ctx
-        .api()
-        .get_api_key(&key.id)
-        .map_err(|e| e.into_cli(&format!("Could not get API key {arg}")))?;
-    out.say(&format!(
-        "Updating {} as {}...",
-        scope.subject(out, arg, ctx),
-        out.em(ctx.user())
-    ));
-    let updated = ctx
-        .api()
-        .update_api_key(&current.id, &etag, new_name, description)
-        .map_err(|e| {
-            change_error(
-                e,
-                &format!("Could not update API key {arg}"),
-                current.locked,
-                &scope.command("unlock", &current.id),
-            )
-        })?;
-    scope.remember(ctx, Learnt::Seen(std::slice::from_ref(&updated)));
-    if out.json() {
-        out.print_json(&updated);
-        return Ok(());
-    }
-    out.ok();
-    out.say(&format!(
-        "{} {} is updated successfully",
-        scope.label(),
-        out.em(&updated.name)
-    ));
-    out.blank();
-    out.data(&key_table(out, &updated, None, &[]));
-    Ok(())
-}
-
-fn delete(ctx: &IamCtx, scope: &Scope, arg: &str, force: &ForceArgs, out: &Out) -> Result<()> {
-    let key = resolve_key(ctx, scope, arg)?;
-    confirm(
-        force,
-        &format!(
-            "Really delete API key {} ({}) {}?",
-            key.name,
-            key.id,
-            scope.owner_phrase()
-        ),
-        &format!("delete API key {arg}"),
-    )?;
-    out.say(&format!(
-        "Deleting {} as {}...",
-        scope.subject(out, arg, ctx),
-        out.em(ctx.user())
-    ));
-    ctx.api().delete_api_key(&key.id).map_err(|e| {
-        change_error(
-            e,
-            &format!("Could not delete API key {arg}"),
-            key.locked,
-            &scope.command("unlock", &key.id),
-        )
-    })?;
-    scope.remember(ctx, Learnt::Deleted(&key.id));
-    if out.json() {
-        out.print_json(&json!({ "id": key.id, "name": key.name, "deleted": true }));
-        return Ok(());
-    }
-    out.ok();
-    out.say(&format!(
-        "{} {} is deleted successfully",
-        scope.label(),
-        out.em(arg)
-    ));
-    Ok(())
-}
-
-fn set_lock(
-    ctx: &IamCtx,
-    scope: &Scope,
-    arg: &str,
-    force: &ForceArgs,
-    lock: bool,
-    out: &Out,
-) -> Result<()> {
-    let (verb, doing, done) = if lock {
-        ("lock", "Locking", "locked")
-    } else {
-        ("unlock", "Unlocking", "unlocked")
-    };
-    let key = resolve_key(ctx, scope, arg)?;
-    confirm(
-        force,
-        &format!(
-            "Really {verb} API key {} ({}) {}?",
-            key.name,
-            key.id,
-            scope.owner_phrase()
-        ),
-        &format!("{verb} API key {arg}"),
-    )?;
-    out.say(&format!(
-        "{doing} {} as {}...",
-        scope.subject(out, arg, ctx),
-        out.em(ctx.user())
-    ));
-    ctx.api()
-        .set_api_key_lock(&key.id, lock)
-        .map_err(|e| e.into_cli(&format!("Could not {verb} API key {arg}")))?;
-    if out.json() {
-        let now = ctx
-            .api()
-            .get_api_key(&key.id)
-            .map_err(|e| e.into_cli(&format!("Could not get API key {arg}")))?;
-        out.print_json(&now.value);
-        return Ok(());
-    }
-    out.ok();
-    out.say(&format!("{} {} is {done}", scope.label(), out.em(arg)));
-    Ok(())
-}
-
 // ---- the commands ---------------------------------------------------------------------------
 
 pub fn service_create(args: &ServiceApiKeyCreateArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
+    let ctx = IamCtx::open()?;
     let scope = Scope::service(&ctx, &args.service_id)?;
     create(&ctx, &scope, &args.key, out)
 }
 
 pub fn service_list(args: &ServiceApiKeysArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
+    let ctx = IamCtx::open()?;
     let scope = Scope::service(&ctx, &args.service_id)?;
     list(&ctx, &scope, out)
 }
 
 pub fn service_show(args: &ServiceApiKeyShowArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
+    let ctx = IamCtx::open()?;
     let scope = Scope::service(&ctx, &args.service_id)?;
     show(&ctx, &scope, &args.key, out)
 }
 
 pub fn service_update(args: &ServiceApiKeyUpdateArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
+    let ctx = IamCtx::open()?;
     let scope = Scope::service(&ctx, &args.service_id)?;
-    update(
-        &ctx,
+    entity::update(
         &scope,
+        &ctx,
         &args.key,
         args.new_name.as_deref(),
         args.description.as_deref(),
@@ -688,43 +616,43 @@ pub fn service_update(args: &ServiceApiKeyUpdateArgs, out: &Out) -> Result<()> {
 }
 
 pub fn service_delete(args: &ServiceApiKeyChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
+    let ctx = IamCtx::open()?;
     let scope = Scope::service(&ctx, &args.service_id)?;
-    delete(&ctx, &scope, &args.key, &args.force, out)
+    entity::delete(&scope, &ctx, &args.key, &args.force, out)
 }
 
 pub fn service_lock(args: &ServiceApiKeyChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
+    let ctx = IamCtx::open()?;
     let scope = Scope::service(&ctx, &args.service_id)?;
-    set_lock(&ctx, &scope, &args.key, &args.force, true, out)
+    entity::set_lock(&scope, &ctx, &args.key, &args.force, true, out)
 }
 
 pub fn service_unlock(args: &ServiceApiKeyChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
+    let ctx = IamCtx::open()?;
     let scope = Scope::service(&ctx, &args.service_id)?;
-    set_lock(&ctx, &scope, &args.key, &args.force, false, out)
+    entity::set_lock(&scope, &ctx, &args.key, &args.force, false, out)
 }
 
 pub fn user_create(args: &ApiKeyCreateArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
+    let ctx = IamCtx::open()?;
     create(&ctx, &Scope::user(&ctx), &args.key, out)
 }
 
 pub fn user_list(_args: &ListArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
+    let ctx = IamCtx::open()?;
     list(&ctx, &Scope::user(&ctx), out)
 }
 
 pub fn user_show(args: &ApiKeyShowArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
+    let ctx = IamCtx::open()?;
     show(&ctx, &Scope::user(&ctx), &args.key, out)
 }
 
 pub fn user_update(args: &ApiKeyUpdateArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
-    update(
-        &ctx,
+    let ctx = IamCtx::open()?;
+    entity::update(
         &Scope::user(&ctx),
+        &ctx,
         &args.key,
         args.new_name.as_deref(),
         args.description.as_deref(),
@@ -733,18 +661,18 @@ pub fn user_update(args: &ApiKeyUpdateArgs, out: &Out) -> Result<()> {
 }
 
 pub fn user_delete(args: &ApiKeyChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
-    delete(&ctx, &Scope::user(&ctx), &args.key, &args.force, out)
+    let ctx = IamCtx::open()?;
+    entity::delete(&Scope::user(&ctx), &ctx, &args.key, &args.force, out)
 }
 
 pub fn user_lock(args: &ApiKeyChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
-    set_lock(&ctx, &Scope::user(&ctx), &args.key, &args.force, true, out)
+    let ctx = IamCtx::open()?;
+    entity::set_lock(&Scope::user(&ctx), &ctx, &args.key, &args.force, true, out)
 }
 
 pub fn user_unlock(args: &ApiKeyChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
-    set_lock(&ctx, &Scope::user(&ctx), &args.key, &args.force, false, out)
+    let ctx = IamCtx::open()?;
+    entity::set_lock(&Scope::user(&ctx), &ctx, &args.key, &args.force, false, out)
 }
 
 #[cfg(test)]

@@ -8,29 +8,27 @@
 //! the token. Elsewhere it waits and exits with the command's code. The token is never
 //! printed; the refresh token and API key never leave the secret store.
 
-use super::fresh_session;
 use super::oauth_tokens::{TOKEN_VARS, bearer};
+use crate::auth::Credentials;
 use crate::cli::ExecArgs;
 use crate::error::{CliError, ErrorKind, Result};
 use crate::output::Out;
-use crate::session::SessionStore;
 use std::ffi::OsStr;
 use std::process::Command;
 
-pub fn run(args: &ExecArgs, out: &Out) -> Result<()> {
+pub fn run(args: &ExecArgs, _out: &Out) -> Result<()> {
     let Some((program, rest)) = args.command.split_first() else {
         return Err(CliError::usage("No command given.").hint("iamctl exec -- COMMAND ARGS..."));
     };
-    let store = SessionStore::open()?;
-    let session = fresh_session(&store, out)?;
-    let login = session.login.ok_or_else(CliError::not_logged_in)?;
+    let creds = Credentials::active()?;
+    let (_, login) = creds.fresh()?;
     let mut cmd = Command::new(program);
     cmd.args(rest);
     let value = bearer(&login.access_token);
     for var in TOKEN_VARS {
         cmd.env(var, &value);
     }
-    cmd.env("IAMCTL_SESSION", &store.name);
+    cmd.env("IAMCTL_SESSION", creds.name());
     launch(cmd, program)
 }
 

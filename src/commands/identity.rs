@@ -2,13 +2,13 @@
 //! telling IDs from names, and the errors for ambiguous names, missing entities and refused
 //! changes.
 
-use super::fresh_session;
-use crate::completion::{self, Learnt};
+use crate::auth::Credentials;
+use crate::completion_cache::{self, Learnt};
 use crate::error::{CliError, Result};
+use crate::home::Home;
 use crate::iam::identity::{ApiKey, Identity, ServiceId};
 use crate::iam::{Client, IamError};
-use crate::output::Out;
-use crate::session::{Account, Home, Login, Session, SessionStore};
+use crate::session::{Account, Login, Session};
 
 /// A logged-in session with a fresh token, the targeted account and an HTTP client.
 pub struct IamCtx {
@@ -21,10 +21,9 @@ pub struct IamCtx {
 
 impl IamCtx {
     /// Exit 3 when not logged in; the token is refreshed first if it is near expiry.
-    pub fn open(out: &Out) -> Result<IamCtx> {
-        let store = SessionStore::open()?;
-        let session = fresh_session(&store, out)?;
-        let login = session.login.clone().ok_or_else(CliError::not_logged_in)?;
+    pub fn open() -> Result<IamCtx> {
+        let creds = Credentials::active()?;
+        let (session, login) = creds.fresh()?;
         let account = login.account.clone().ok_or_else(|| {
             CliError::failed("No account is targeted, and service IDs and API keys live in one.")
                 .hint("target one: 'iamctl target -c ACCOUNT_ID'")
@@ -35,8 +34,12 @@ impl IamCtx {
             login,
             account,
             client,
-            home: store.home,
+            home: creds.home().clone(),
         })
+    }
+
+    pub fn home(&self) -> &Home {
+        &self.home
     }
 
     pub fn api(&self) -> Identity<'_> {
@@ -53,7 +56,7 @@ impl IamCtx {
 
     /// Updates what TAB offers for service IDs (best effort, after the command succeeded).
     pub fn remember_service_ids(&self, what: Learnt<ServiceId>) {
-        completion::remember_service_ids(
+        completion_cache::remember_service_ids(
             &self.home,
             &self.session.iam_endpoint,
             self.account_id(),
@@ -63,7 +66,7 @@ impl IamCtx {
 
     /// Updates what TAB offers for the user's own API keys.
     pub fn remember_own_api_keys(&self, what: Learnt<ApiKey>) {
-        completion::remember_api_keys(
+        completion_cache::remember_api_keys(
             &self.home,
             &self.session.iam_endpoint,
             self.account_id(),
@@ -85,7 +88,7 @@ pub fn change_error(e: IamError, what: &str, was_locked: bool, unlock_cmd: &str)
                 matches!(api.status, 409 | 412),
             )
         }
-        IamError::Transport(_) => (false, false),
+        _ => (false, false),
     };
     let err = e.into_cli(what);
     if locked {

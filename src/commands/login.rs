@@ -1,44 +1,43 @@
 //! `iamctl login`: API key, password or SSO one-time code; then account, region and
-//! resource group; secrets into the secret store; the session file written last, so a
-//! failed login leaves the previous session byte-identical.
+//! resource group. The credentials layer (`auth`) saves the login: secrets into the secret
+//! store, the session file written last, so a failed login leaves the previous session
+//! byte-identical.
 
-use super::{
-    REGIONS, account_label, apply_tokens, login_grant_error, print_summary, secret_id,
-    validate_region,
-};
+use super::{account_label, print_summary};
+use crate::auth::{self, Credential, Credentials, NewLogin, stored_keys};
 use crate::cli::LoginArgs;
-use crate::completion;
+use crate::completion_cache;
 use crate::endpoints::{DEFAULT_API_ENDPOINT, Endpoints};
 use crate::error::{CliError, Result};
-use crate::iam::{Client, Grant, IamError, jwt};
+use crate::iam::{Client, jwt};
 use crate::output::Out;
 use crate::prompt;
-use crate::secrets::{self, SecretKind, SecretStore};
-use crate::session::{Account, Login, LoginMethod, SecretsMeta, Session, SessionStore, now};
+use crate::regions;
+use crate::session::{Account, LoginKind};
 use dialoguer::console::Term;
 use std::io::Read;
 
-/// How the user authenticates, decided before any network traffic.
-enum Credential {
-    ApiKey(String),
-    Password { username: String, password: String },
+/// How the user authenticates, decided before any network traffic (an SSO code is asked
+/// for once the passcode page is known).
+enum Source {
+    Given(Credential),
     Sso,
 }
 
 pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
-    let store = SessionStore::open()?;
-    let (previous, corrupt) = store.load_lenient()?;
+    let creds = Credentials::active()?;
+    let (previous, corrupt) = creds.previous()?;
     if corrupt {
         out.warn(&format!(
             "the session file {} was corrupt; this login replaces it",
-            store.path().display()
+            creds.path().display()
         ));
     }
     let term = prompt::terminal();
 
     // Everything that can be a usage error is checked before IAM is contacted.
     let stored = match &args.keyring {
-        Some(name) => Some(super::stored_keys::find(&store.home, name)?),
+        Some(name) => Some(stored_keys::find(creds.home(), name)?),
         None => None,
     };
     let api_input = args
@@ -54,7 +53,7 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         || (args.api_endpoint.is_none()
             && previous.as_ref().is_some_and(|s| s.skip_ssl_validation));
     let region_flag = match &args.region {
-        Some(r) => Some(validate_region(r, "-r")?),
+        Some(r) => Some(regions::validate(r, "-r")?),
         None => None,
     };
     if args.no_account && args.resource_group.is_some() {
@@ -72,58 +71,34 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
     // password), it runs alongside the first requests to IAM and is awaited before anything
     // is stored. Whenever the user would type something, or spend a one-time code, the
     // keyring is checked first. Either way it is awaited before `OK` is printed.
-    let store_kind = secrets::configured_kind(&store.home)?;
-    let home = store.home.clone();
-    let opening = std::thread::spawn(move || secrets::open(store_kind, &home));
-    let (secret_store, mut opening) = if term.is_some() || args.sso {
-        (Some(join_store(opening)?), None)
+    let opening = auth::open_vault_in_background(creds.home());
+    let (vault, opening) = if term.is_some() || args.sso {
+        (Some(opening.wait()?), None)
     } else {
         (None, Some(opening))
     };
 
     out.say(&format!("API endpoint: {}", endpoints.api));
-    let credential = match &stored {
-        Some(k) => Credential::ApiKey(super::stored_keys::secret_for_login(
-            &store.home,
+    let source = match &stored {
+        Some(k) => Source::Given(Credential::ApiKey(stored_keys::secret_for_login(
+            creds.home(),
             k,
             &endpoints.iam,
-        )?),
+        )?)),
         None => credential(args, term.as_ref())?,
     };
     let client = Client::new(endpoints.clone(), skip_ssl)?;
-
-    let (method, mut tokens, apikey) = match credential {
-        Credential::ApiKey(key) => {
-            out.say("Authenticating...");
-            let t = client
-                .token(Grant::ApiKey(&key))
-                .map_err(login_grant_error)?;
-            (LoginMethod::Apikey, t, Some(key))
-        }
-        Credential::Password { username, password } => {
-            out.say("Authenticating...");
-            let t = client
-                .token(Grant::Password {
-                    username: &username,
-                    password: &password,
-                })
-                .map_err(login_grant_error)?;
-            (LoginMethod::Password, t, None)
-        }
-        Credential::Sso => {
-            let code = sso_code(args, &client, term.as_ref(), out)?;
-            out.say("Authenticating...");
-            let t = client
-                .token(Grant::Passcode(&code))
-                .map_err(login_grant_error)?;
-            (LoginMethod::Sso, t, None)
-        }
+    let credential = match source {
+        Source::Given(c) => c,
+        Source::Sso => Credential::Passcode(sso_code(args, &client, term.as_ref(), out)?),
     };
+    out.say("Authenticating...");
+    let mut tokens = auth::authenticate(&client, &credential)?;
     // Before saying OK: a login that cannot keep its secrets must not look like a success.
-    let secret_store = match (secret_store, opening.take()) {
-        (Some(s), _) => s,
-        (None, Some(handle)) => join_store(handle)?,
-        (None, None) => return Err(CliError::failed("internal error: no secret store")),
+    let vault = match (vault, opening) {
+        (Some(v), _) => v,
+        (None, Some(opening)) => opening.wait()?,
+        (None, None) => return Err(CliError::internal("login has no secret store")),
     };
     out.ok();
     let mut claims = jwt::decode(&tokens.access_token).ok_or_else(|| {
@@ -161,31 +136,11 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         }
         let accounts = accounts.map_err(|e| e.into_cli("Could not list your accounts"))?;
         seen_accounts = Some(accounts.clone());
-        choose_account(args, method, &claims, accounts, term.as_ref())?
+        choose_account(args, credential.kind(), &claims, accounts, term.as_ref())?
     };
     if let Some(acct) = &account {
-        if claims.account_bss() != Some(acct.guid.as_str()) {
-            let rt = tokens.usable_refresh_token().ok_or_else(|| {
-                CliError::failed(
-                    "IAM issued no refresh token, so the session cannot be scoped to an account.",
-                )
-            })?;
-            tokens = client
-                .token(Grant::Refresh {
-                    refresh_token: rt,
-                    account: Some(&acct.guid),
-                    ims_account: acct.ims.as_deref(),
-                })
-                .map_err(|e| match e {
-                    IamError::Rejected(api) if api.is_client_error() => CliError::failed(format!(
-                        "IAM did not let this session switch to account {}: {}",
-                        acct.guid,
-                        api.line()
-                    )),
-                    other => other.into_cli("Could not switch to the account"),
-                })?;
-            claims = jwt::decode(&tokens.access_token).unwrap_or(claims);
-        }
+        tokens = auth::rescope(&client, tokens, acct)?;
+        claims = jwt::decode(&tokens.access_token).unwrap_or(claims);
         out.blank();
         out.say(&format!(
             "Targeted account {}",
@@ -200,14 +155,14 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         region_flag
     } else if let Some(term) = term.as_ref() {
         out.blank();
-        let items: Vec<String> = super::region_names().map(str::to_string).collect();
+        let items: Vec<String> = regions::names().map(str::to_string).collect();
         prompt::choose(
             term,
             "Select a region (or press enter to skip):",
             &items,
             true,
         )?
-        .map(|i| REGIONS[i].0.to_string())
+        .map(|i| regions::REGIONS[i].0.to_string())
     } else {
         previous.as_ref().and_then(|s| s.region.clone())
     };
@@ -250,70 +205,22 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         out.say(&format!("Targeted resource group {}", out.em(&g.name)));
     }
 
-    // The new session (written only after the secrets are safely stored).
-    let mut session = Session {
-        version: 0,
-        api_endpoint: endpoints.api.clone(),
-        iam_endpoint: endpoints.iam.clone(),
-        accounts_endpoint: endpoints.accounts.clone(),
-        resource_controller_endpoint: endpoints.resource_controller.clone(),
-        skip_ssl_validation: skip_ssl,
-        region,
-        login: None,
-        // Secrets an earlier logout could not delete stay listed for the next logout.
-        pending_deletes: previous
-            .as_ref()
-            .map(|s| s.pending_deletes.clone())
-            .unwrap_or_default(),
-    };
-    let mut login = Login {
-        method,
-        user: claims.display_user(),
-        iam_id: claims.iam_id.clone(),
-        sub_type: claims.sub_type.clone(),
-        account,
-        resource_group,
-        access_token: String::new(),
-        token_issued_at: 0,
-        token_expires_at: 0,
-        refresh_token_expires_at: None,
-        login_at: now(),
-        secrets: SecretsMeta {
-            store: secret_store.kind(),
-            refresh_token: false,
-            apikey: false,
-        },
-    };
-    apply_tokens(&mut login, &tokens);
-
-    forget_previous_secrets(
-        out,
-        &store,
+    let session = creds.start(
         previous.as_ref(),
-        &session,
-        &login,
-        &*secret_store,
-    );
-    if let Some(rt) = tokens.usable_refresh_token() {
-        secret_store.set(
-            &secret_id(&session, &store, &login.iam_id, SecretKind::RefreshToken),
-            rt,
-        )?;
-        login.secrets.refresh_token = true;
-    }
-    if let Some(key) = &apikey {
-        secret_store.set(
-            &secret_id(&session, &store, &login.iam_id, SecretKind::ApiKey),
-            key,
-        )?;
-        login.secrets.apikey = true;
-    }
-    session.login = Some(login);
-    let lock = store.lock()?;
-    store.save(&lock, &session)?;
-    drop(lock);
-    completion::remember_targets(
-        &store.home,
+        NewLogin {
+            endpoints,
+            skip_ssl_validation: skip_ssl,
+            region,
+            credential: &credential,
+            claims: &claims,
+            tokens: &tokens,
+            account,
+            resource_group,
+        },
+        &vault,
+    )?;
+    completion_cache::remember_targets(
+        creds.home(),
         &session.iam_endpoint,
         &claims.iam_id,
         seen_accounts.as_deref(),
@@ -327,67 +234,15 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
     Ok(())
 }
 
-/// Secrets of the previous login that the new one does not overwrite: another identity or
-/// IAM endpoint, or an API key no longer needed. Best effort: a failure only warns.
-fn forget_previous_secrets(
-    out: &Out,
-    store: &SessionStore,
-    previous: Option<&Session>,
-    new_session: &Session,
-    new_login: &Login,
-    new_store: &dyn SecretStore,
-) {
-    let Some(prev) = previous else { return };
-    let Some(old) = prev.login.as_ref() else {
-        return;
-    };
-    let same_identity = old.iam_id == new_login.iam_id
-        && prev.iam_endpoint == new_session.iam_endpoint
-        && old.secrets.store == new_store.kind();
-    let mut stale = Vec::new();
-    if !same_identity {
-        stale.push(SecretKind::RefreshToken);
-    }
-    if old.secrets.apikey && (!same_identity || new_login.method != LoginMethod::Apikey) {
-        stale.push(SecretKind::ApiKey);
-    }
-    if stale.is_empty() {
-        return;
-    }
-    let result = if old.secrets.store == new_store.kind() {
-        stale
-            .iter()
-            .try_for_each(|k| new_store.delete(&secret_id(prev, store, &old.iam_id, *k)))
-    } else {
-        secrets::open(old.secrets.store, &store.home).and_then(|s| {
-            stale
-                .iter()
-                .try_for_each(|k| s.delete(&secret_id(prev, store, &old.iam_id, *k)))
-        })
-    };
-    if let Err(e) = result {
-        out.warn(&format!(
-            "could not delete the previous login's secrets: {}",
-            e.message
-        ));
-    }
-}
-
-fn join_store(
-    handle: std::thread::JoinHandle<Result<Box<dyn SecretStore + Send>>>,
-) -> Result<Box<dyn SecretStore + Send>> {
-    handle
-        .join()
-        .map_err(|_| CliError::secret_store("The keyring connection failed unexpectedly."))?
-}
-
 /// Decides the credential from flags, `IBMCLOUD_API_KEY`, stdin and prompts.
-fn credential(args: &LoginArgs, term: Option<&Term>) -> Result<Credential> {
+fn credential(args: &LoginArgs, term: Option<&Term>) -> Result<Source> {
     if let Some(spec) = &args.apikey {
-        return Ok(Credential::ApiKey(read_apikey(spec, "--apikey", term)?));
+        return Ok(Source::Given(Credential::ApiKey(read_apikey(
+            spec, "--apikey", term,
+        )?)));
     }
     if args.sso {
-        return Ok(Credential::Sso);
+        return Ok(Source::Sso);
     }
     if let Some(username) = &args.username {
         let password = match &args.password {
@@ -400,28 +255,28 @@ fn credential(args: &LoginArgs, term: Option<&Term>) -> Result<Credential> {
                 )?,
             },
         };
-        return Ok(Credential::Password {
+        return Ok(Source::Given(Credential::Password {
             username: username.clone(),
             password,
-        });
+        }));
     }
     if let Ok(env) = std::env::var("IBMCLOUD_API_KEY")
         && !env.trim().is_empty()
     {
-        return Ok(Credential::ApiKey(read_apikey(
+        return Ok(Source::Given(Credential::ApiKey(read_apikey(
             &env,
             "IBMCLOUD_API_KEY",
             None,
-        )?));
+        )?)));
     }
     match term {
         Some(t) => {
             let username = prompt::text(t, "Email> ", false)?;
             let password = prompt::secret(t, "Password> ")?;
-            Ok(Credential::Password {
+            Ok(Source::Given(Credential::Password {
                 username: username.trim().to_string(),
                 password,
-            })
+            }))
         }
         None => Err(no_credentials_error()),
     }
@@ -533,7 +388,7 @@ fn sso_code(args: &LoginArgs, client: &Client, term: Option<&Term>, out: &Out) -
 
 fn choose_account(
     args: &LoginArgs,
-    method: LoginMethod,
+    kind: LoginKind,
     claims: &jwt::Claims,
     accounts: Vec<Account>,
     term: Option<&Term>,
@@ -541,7 +396,7 @@ fn choose_account(
     if let Some(want) = &args.account {
         return super::find_account(&accounts, want).map(Some);
     }
-    if method == LoginMethod::Apikey
+    if kind == LoginKind::Apikey
         && let Some(bss) = claims.account_bss()
         && let Some(a) = accounts.iter().find(|a| a.guid == bss)
     {

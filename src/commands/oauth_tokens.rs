@@ -5,11 +5,10 @@
 //! With a valid cached token this reads the session file and nothing else, whatever the
 //! format: every format is rendered from the same `Session`.
 
-use super::fresh_session;
+use crate::auth::Credentials;
 use crate::cli::OauthTokensArgs;
-use crate::error::{CliError, Result};
+use crate::error::Result;
 use crate::output::{Out, TokenFormat};
-use crate::session::SessionStore;
 
 /// The variables `--output env` exports and `exec` sets. `IC_IAM_TOKEN` and
 /// `IBMCLOUD_IAM_TOKEN` are the two the IBM Terraform provider reads for `iam_token`.
@@ -24,9 +23,7 @@ pub fn bearer(access_token: &str) -> String {
 }
 
 pub fn run(args: &OauthTokensArgs, out: &Out) -> Result<()> {
-    let store = SessionStore::open()?;
-    let session = fresh_session(&store, out)?;
-    let login = session.login.ok_or_else(CliError::not_logged_in)?;
+    let (_, login) = Credentials::active()?.fresh()?;
     let token = &login.access_token;
     match args.output {
         TokenFormat::Json => out.print_json(&serde_json::json!({

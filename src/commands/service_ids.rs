@@ -2,16 +2,82 @@
 //! `service-id-lock`, `service-id-unlock`, and resolving a service ID's name or ID (which the
 //! service-ID API-key commands share).
 
-use super::confirm;
-use super::identity::{IamCtx, ambiguous, change_error, is_id, not_found};
+use super::entity::{self, Kind};
+use super::identity::{IamCtx, ambiguous, is_id, not_found};
 use crate::cli::{
     ListArgs, ServiceIdChangeArgs, ServiceIdCreateArgs, ServiceIdShowArgs, ServiceIdUpdateArgs,
 };
-use crate::completion::Learnt;
+use crate::completion_cache::Learnt;
 use crate::error::Result;
+use crate::iam::IamError;
 use crate::iam::identity::{ServiceId, Tagged};
 use crate::output::Out;
-use serde_json::json;
+
+/// Service IDs, for the shared update, delete, lock and unlock.
+struct ServiceIds;
+
+impl Kind for ServiceIds {
+    type Item = ServiceId;
+
+    fn noun(&self) -> &'static str {
+        "service ID"
+    }
+
+    fn label(&self) -> &'static str {
+        "Service ID"
+    }
+
+    fn subject(&self, _ctx: &IamCtx, out: &Out, arg: &str) -> String {
+        format!("service ID {} bound to current account", out.em(arg))
+    }
+
+    fn question_tail(&self, verb: &str) -> String {
+        if verb == "delete" {
+            " and all its API keys".to_string()
+        } else {
+            String::new()
+        }
+    }
+
+    fn unlock_command(&self, id: &str) -> String {
+        format!("iamctl service-id-unlock {id}")
+    }
+
+    fn table(&self, out: &Out, item: &ServiceId) -> String {
+        service_id_table(out, item, false)
+    }
+
+    fn resolve(&self, ctx: &IamCtx, arg: &str) -> Result<ServiceId> {
+        resolve_service_id(ctx, arg)
+    }
+
+    fn get(&self, ctx: &IamCtx, id: &str) -> Result<Tagged<ServiceId>, IamError> {
+        ctx.api().get_service_id(id)
+    }
+
+    fn put(
+        &self,
+        ctx: &IamCtx,
+        id: &str,
+        etag: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<ServiceId, IamError> {
+        ctx.api().update_service_id(id, etag, name, description)
+    }
+
+    fn delete(&self, ctx: &IamCtx, id: &str) -> Result<(), IamError> {
+        ctx.api().delete_service_id(id)
+    }
+
+    fn set_lock(&self, ctx: &IamCtx, id: &str, lock: bool) -> Result<(), IamError> {
+        ctx.api().set_service_id_lock(id, lock)
+    }
+
+    fn remember(&self, ctx: &IamCtx, what: Learnt<ServiceId>) {
+        ctx.remember_service_ids(what);
+    }
+}
 
 /// Every service ID with this name, or the one with this ID. Empty only for a name.
 pub fn find_service_ids(ctx: &IamCtx, arg: &str) -> Result<Vec<ServiceId>> {
@@ -63,7 +129,7 @@ fn service_id_table(out: &Out, s: &ServiceId, full: bool) -> String {
 }
 
 pub fn create(args: &ServiceIdCreateArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
+    let ctx = IamCtx::open()?;
     out.say(&format!(
         "Creating service ID {} bound to current account as {}...",
         out.em(&args.name),
@@ -94,7 +160,7 @@ pub fn create(args: &ServiceIdCreateArgs, out: &Out) -> Result<()> {
 }
 
 pub fn list(_args: &ListArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
+    let ctx = IamCtx::open()?;
     out.say(&format!(
         "Getting all service IDs bound to current account as {}...",
         out.em(ctx.user())
@@ -141,7 +207,7 @@ pub fn list(_args: &ListArgs, out: &Out) -> Result<()> {
 }
 
 pub fn show(args: &ServiceIdShowArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
+    let ctx = IamCtx::open()?;
     out.say(&format!(
         "Getting service ID {} bound to current account as {}...",
         out.em(&args.service_id),
@@ -168,131 +234,28 @@ pub fn show(args: &ServiceIdShowArgs, out: &Out) -> Result<()> {
 }
 
 pub fn update(args: &ServiceIdUpdateArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
-    let sid = resolve_service_id(&ctx, &args.service_id)?;
-    // The current ETag, read just before the change, goes back in If-Match.
-    let Tagged {
-        value: current,
-        etag,
-    } = ctx
-        .api()
-        .get_service_id(&sid.id)
-        .map_err(|e| e.into_cli(&format!("Could not get service ID {}", args.service_id)))?;
-    out.say(&format!(
-        "Updating service ID {} bound to current account as {}...",
-        out.em(&args.service_id),
-        out.em(ctx.user())
-    ));
-    let updated = ctx
-        .api()
-        .update_service_id(
-            &current.id,
-            &etag,
-            args.new_name.as_deref(),
-            args.description.as_deref(),
-        )
-        .map_err(|e| {
-            change_error(
-                e,
-                &format!("Could not update service ID {}", args.service_id),
-                current.locked,
-                &format!("iamctl service-id-unlock {}", current.id),
-            )
-        })?;
-    ctx.remember_service_ids(Learnt::Seen(std::slice::from_ref(&updated)));
-    if out.json() {
-        out.print_json(&updated);
-        return Ok(());
-    }
-    out.ok();
-    out.say(&format!(
-        "Service ID {} is updated successfully",
-        out.em(&updated.name)
-    ));
-    out.blank();
-    out.data(&service_id_table(out, &updated, false));
-    Ok(())
+    let ctx = IamCtx::open()?;
+    entity::update(
+        &ServiceIds,
+        &ctx,
+        &args.service_id,
+        args.new_name.as_deref(),
+        args.description.as_deref(),
+        out,
+    )
 }
 
 pub fn delete(args: &ServiceIdChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open(out)?;
-    let sid = resolve_service_id(&ctx, &args.service_id)?;
-    confirm(
-        &args.force,
-        &format!(
-            "Really delete service ID {} ({}) and all its API keys?",
-            sid.name, sid.id
-        ),
-        &format!("delete service ID {}", args.service_id),
-    )?;
-    out.say(&format!(
-        "Deleting service ID {} bound to current account as {}...",
-        out.em(&args.service_id),
-        out.em(ctx.user())
-    ));
-    ctx.api().delete_service_id(&sid.id).map_err(|e| {
-        change_error(
-            e,
-            &format!("Could not delete service ID {}", args.service_id),
-            sid.locked,
-            &format!("iamctl service-id-unlock {}", sid.id),
-        )
-    })?;
-    ctx.remember_service_ids(Learnt::Deleted(&sid.id));
-    if out.json() {
-        out.print_json(&json!({ "id": sid.id, "name": sid.name, "deleted": true }));
-        return Ok(());
-    }
-    out.ok();
-    out.say(&format!(
-        "Service ID {} is deleted successfully",
-        out.em(&args.service_id)
-    ));
-    Ok(())
+    let ctx = IamCtx::open()?;
+    entity::delete(&ServiceIds, &ctx, &args.service_id, &args.force, out)
 }
 
 pub fn lock(args: &ServiceIdChangeArgs, out: &Out) -> Result<()> {
-    set_lock(args, out, true)
+    let ctx = IamCtx::open()?;
+    entity::set_lock(&ServiceIds, &ctx, &args.service_id, &args.force, true, out)
 }
 
 pub fn unlock(args: &ServiceIdChangeArgs, out: &Out) -> Result<()> {
-    set_lock(args, out, false)
-}
-
-fn set_lock(args: &ServiceIdChangeArgs, out: &Out, lock: bool) -> Result<()> {
-    let (verb, doing, done) = if lock {
-        ("lock", "Locking", "locked")
-    } else {
-        ("unlock", "Unlocking", "unlocked")
-    };
-    let ctx = IamCtx::open(out)?;
-    let sid = resolve_service_id(&ctx, &args.service_id)?;
-    confirm(
-        &args.force,
-        &format!("Really {verb} service ID {} ({})?", sid.name, sid.id),
-        &format!("{verb} service ID {}", args.service_id),
-    )?;
-    out.say(&format!(
-        "{doing} service ID {} bound to current account as {}...",
-        out.em(&args.service_id),
-        out.em(ctx.user())
-    ));
-    ctx.api()
-        .set_service_id_lock(&sid.id, lock)
-        .map_err(|e| e.into_cli(&format!("Could not {verb} service ID {}", args.service_id)))?;
-    ctx.remember_service_ids(Learnt::Seen(std::slice::from_ref(&sid)));
-    if out.json() {
-        let now = ctx
-            .api()
-            .get_service_id(&sid.id)
-            .map_err(|e| e.into_cli(&format!("Could not get service ID {}", args.service_id)))?;
-        out.print_json(&now.value);
-        return Ok(());
-    }
-    out.ok();
-    out.say(&format!(
-        "Service ID {} is {done}",
-        out.em(&args.service_id)
-    ));
-    Ok(())
+    let ctx = IamCtx::open()?;
+    entity::set_lock(&ServiceIds, &ctx, &args.service_id, &args.force, false, out)
 }

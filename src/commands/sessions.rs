@@ -6,12 +6,13 @@
 //! else `IAMCTL_SESSION`, else the `current` file, else `default`. Parallel jobs pin theirs
 //! with the flag or the variable and never depend on `current`.
 
-use super::{account_label, secret_id, summary};
+use super::{account_label, summary};
+use crate::auth::Credentials;
 use crate::cli::{SessionDeleteArgs, SessionSwitchArgs, SessionsArgs};
-use crate::error::{CliError, Result, io_error};
+use crate::error::{CliError, Result};
+use crate::home::Home;
 use crate::output::Out;
-use crate::secrets::{self, SecretKind};
-use crate::session::{Home, Selection, Session, SessionStore, now, validate_name};
+use crate::session::{Selection, Session, SessionStore, now, validate_name};
 use serde_json::json;
 
 /// One row of the listing.
@@ -41,7 +42,7 @@ fn entries(home: &Home) -> Result<(Vec<Entry>, String, Selection)> {
             };
             let (session, problem) = match store.load() {
                 Ok(s) => (s, None),
-                Err(e) => (None, Some(e.message)),
+                Err(e) => (None, Some(e.to_string())),
             };
             Entry {
                 active: name == active,
@@ -191,33 +192,9 @@ pub fn switch(args: &SessionSwitchArgs, out: &Out) -> Result<()> {
 pub fn delete(args: &SessionDeleteArgs, out: &Out) -> Result<()> {
     let home = Home::locate()?;
     let name = validate_name(&args.name, "the session name")?;
-    let store = existing(&home, &name)?;
-    let lock = store.lock()?;
+    existing(&home, &name)?;
     // A corrupt file is removed anyway: deleting is a way out of it.
-    let (session, _corrupt) = store.load_lenient()?;
-    if let Some(session) = &session
-        && let Some(login) = &session.login
-    {
-        let kinds: Vec<SecretKind> = [
-            (login.secrets.refresh_token, SecretKind::RefreshToken),
-            (login.secrets.apikey, SecretKind::ApiKey),
-        ]
-        .into_iter()
-        .filter_map(|(present, k)| present.then_some(k))
-        .collect();
-        if !kinds.is_empty() {
-            // Fail before removing anything: a session file is the only record of which
-            // keyring entries exist, so it must outlive them.
-            let store_kind = secrets::open(login.secrets.store, &store.home)?;
-            for k in kinds {
-                store_kind.delete(&secret_id(session, &store, &login.iam_id, k))?;
-            }
-        }
-    }
-    let path = store.path();
-    std::fs::remove_file(&path).map_err(|e| io_error("remove", &path, &e))?;
-    drop(lock);
-    let _ = std::fs::remove_file(store.lock_path());
+    Credentials::named(&home, &name)?.delete()?;
     if home.current_file_name()?.as_deref() == Some(name.as_str()) {
         home.clear_current()?;
         out.say(&format!(

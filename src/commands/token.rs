@@ -4,11 +4,11 @@
 //! shows the session's cached token as it is (one file read), even an expired one, because
 //! the point is to inspect, not to renew.
 
-use super::require_login;
+use crate::auth::Credentials;
 use crate::cli::{TokenCommand, TokenDecodeArgs};
 use crate::error::{CliError, Result};
 use crate::output::{self, Out};
-use crate::session::{SessionStore, now};
+use crate::session::now;
 use base64::Engine;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use serde_json::{Map, Value};
@@ -23,8 +23,7 @@ pub fn run(cmd: &TokenCommand, out: &Out) -> Result<()> {
 fn decode(args: &TokenDecodeArgs, out: &Out) -> Result<()> {
     let (token, source) = match args.token.as_deref() {
         None => {
-            let store = SessionStore::open()?;
-            let (_, login) = require_login(store.load()?)?;
+            let (_, login) = Credentials::active()?.logged_in()?;
             (login.access_token, "the session")
         }
         Some("-") => {

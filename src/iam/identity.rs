@@ -6,7 +6,6 @@
 
 use super::errors::ApiError;
 use super::{Client, IamError};
-use crate::error::CliError;
 use reqwest::Method;
 use reqwest::blocking::Response;
 use serde::{Deserialize, Serialize};
@@ -120,9 +119,10 @@ fn page_token(next: &str) -> Option<String> {
 }
 
 fn unexpected(what: &str, detail: impl std::fmt::Display) -> IamError {
-    IamError::Transport(CliError::failed(format!(
-        "Unexpected answer from IAM ({what}): {detail}"
-    )))
+    IamError::Unexpected {
+        what: format!("IAM ({what})"),
+        detail: detail.to_string(),
+    }
 }
 
 impl<'a> Identity<'a> {
@@ -132,10 +132,10 @@ impl<'a> Identity<'a> {
 
     fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url, IamError> {
         let mut url = Url::parse(&format!("{}{path}", self.client.endpoints.iam)).map_err(|e| {
-            IamError::Transport(CliError::failed(format!(
+            IamError::Setup(format!(
                 "Invalid IAM URL {}{path}: {e}",
                 self.client.endpoints.iam
-            )))
+            ))
         })?;
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
@@ -167,7 +167,7 @@ impl<'a> Identity<'a> {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(b.to_string());
         }
-        Ok(self.client.execute(builder, retryable)?)
+        self.client.execute(builder, retryable)
     }
 
     fn tagged<T: for<'de> Deserialize<'de>>(

@@ -13,7 +13,6 @@ pub mod jwt;
 pub mod trace;
 
 use crate::endpoints::Endpoints;
-use crate::error::{CliError, Result};
 use crate::session::{Account, ResourceGroup};
 use errors::ApiError;
 use reqwest::blocking::{Request, RequestBuilder, Response};
@@ -30,33 +29,68 @@ const USER_AGENT: &str = concat!("iamctl/", env!("CARGO_PKG_VERSION"));
 pub const GRANT_APIKEY: &str = "urn:ibm:params:oauth:grant-type:apikey";
 pub const GRANT_PASSCODE: &str = "urn:ibm:params:oauth:grant-type:passcode";
 
-/// A failure of an IAM call: either IAM answered with an error, or it could not be reached.
+/// A failure of an IAM call: IAM answered with an error, could not be reached, or answered
+/// something iamctl cannot use.
 #[derive(Debug)]
 pub enum IamError {
+    /// IAM (or the platform API) answered with an error status.
     Rejected(ApiError),
-    Transport(CliError),
+    /// No answer: connection refused, DNS, TLS, or the deadline passed.
+    Unreachable {
+        url: String,
+        /// The innermost cause, or "timed out".
+        cause: String,
+        source: reqwest::Error,
+    },
+    /// A 3xx, which iamctl never follows.
+    Redirected {
+        url: String,
+        location: String,
+        status: u16,
+    },
+    /// A success status with a body iamctl cannot read.
+    Unexpected { what: String, detail: String },
+    /// The request could not be made at all (TLS set-up, an invalid URL).
+    Setup(String),
+    /// `IBMCLOUD_HTTP_TIMEOUT` is not a positive number of seconds.
+    BadTimeout(String),
 }
 
-impl IamError {
-    /// For callers with no special handling: rejected -> exit 1 with IAM's words.
-    pub fn into_cli(self, what: &str) -> CliError {
+impl std::fmt::Display for IamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            IamError::Rejected(e) if e.status == 401 => CliError::new(
-                crate::error::ErrorKind::LoginRequired,
-                format!("{what}: {}", e.line()),
-            )
-            .hint("run 'iamctl login' to log in again"),
-            IamError::Rejected(e) => CliError::failed(format!("{what}: {}", e.line())),
-            IamError::Transport(e) => e,
+            IamError::Rejected(api) => f.write_str(&api.line()),
+            IamError::Unreachable { url, cause, .. } => write!(f, "Could not reach {url}: {cause}"),
+            IamError::Redirected {
+                url,
+                location,
+                status,
+            } => write!(
+                f,
+                "{url} redirected to {location} (HTTP {status}); iamctl does not follow redirects, so credentials are sent only to the endpoint you chose"
+            ),
+            IamError::Unexpected { what, detail } => {
+                write!(f, "Unexpected answer from {what}: {detail}")
+            }
+            IamError::Setup(what) => f.write_str(what),
+            IamError::BadTimeout(v) => write!(
+                f,
+                "IBMCLOUD_HTTP_TIMEOUT must be a positive number of seconds, not '{v}'."
+            ),
         }
     }
 }
 
-impl From<CliError> for IamError {
-    fn from(e: CliError) -> Self {
-        IamError::Transport(e)
+impl std::error::Error for IamError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            IamError::Unreachable { source, .. } => Some(source),
+            _ => None,
+        }
     }
 }
+
+type Result<T, E = IamError> = std::result::Result<T, E>;
 
 /// The grants `login`, `target` and the refresh logic use.
 pub enum Grant<'a> {
@@ -120,47 +154,48 @@ pub fn timeout_from_env() -> Result<Duration> {
     match std::env::var("IBMCLOUD_HTTP_TIMEOUT") {
         Ok(v) if !v.trim().is_empty() => match v.trim().parse::<u64>() {
             Ok(s) if s > 0 => Ok(Duration::from_secs(s)),
-            _ => Err(CliError::usage(format!(
-                "IBMCLOUD_HTTP_TIMEOUT must be a positive number of seconds, not '{v}'."
-            ))),
+            _ => Err(IamError::BadTimeout(v)),
         },
         _ => Ok(DEFAULT_TIMEOUT),
     }
 }
 
-fn network_error(url: &str, err: &reqwest::Error) -> CliError {
+fn network_error(url: &str, err: reqwest::Error) -> IamError {
     // The reqwest message names the URL; add the innermost cause (refused, DNS, TLS).
     let mut cause = String::new();
-    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&err);
     while let Some(s) = src {
         cause = s.to_string();
         src = s.source();
     }
-    let what = if err.is_timeout() {
+    let cause = if err.is_timeout() {
         "timed out".to_string()
     } else if cause.is_empty() {
         err.to_string()
     } else {
         cause
     };
-    CliError::network(format!("Could not reach {url}: {what}"))
-        .hint("check the API endpoint (-a), your network, and IBMCLOUD_HTTP_TIMEOUT")
+    IamError::Unreachable {
+        url: url.to_string(),
+        cause,
+        source: err,
+    }
 }
 
 /// Redirects are never followed: the request carries an API key, a password or a token, and
 /// a redirect could hand it to a host the user never chose.
-fn redirect_error(url: &str, resp: &Response) -> CliError {
+fn redirect_error(url: &str, resp: &Response) -> IamError {
     let location = resp
         .headers()
         .get(reqwest::header::LOCATION)
         .and_then(|v| v.to_str().ok())
         .map(|l| l.split('?').next().unwrap_or(""))
         .unwrap_or("elsewhere");
-    CliError::network(format!(
-        "{url} redirected to {location} (HTTP {}); iamctl does not follow redirects, so credentials are sent only to the endpoint you chose",
-        resp.status().as_u16()
-    ))
-    .hint("check the API endpoint: 'iamctl login -a URL' (IBM Cloud's is https://cloud.ibm.com)")
+    IamError::Redirected {
+        url: url.to_string(),
+        location: location.to_string(),
+        status: resp.status().as_u16(),
+    }
 }
 
 fn retry_after(resp: &Response) -> Option<Duration> {
@@ -202,7 +237,7 @@ impl Client {
         }
         let http = builder
             .build()
-            .map_err(|e| CliError::failed(format!("Could not set up HTTPS: {e}")))?;
+            .map_err(|e| IamError::Setup(format!("Could not set up HTTPS: {e}")))?;
         Ok(Client {
             http,
             endpoints,
@@ -215,7 +250,7 @@ impl Client {
     fn execute(&self, builder: RequestBuilder, retryable: bool) -> Result<Response> {
         let request: Request = builder
             .build()
-            .map_err(|e| CliError::failed(format!("Could not build a request: {e}")))?;
+            .map_err(|e| IamError::Setup(format!("Could not build a request: {e}")))?;
         let url = request
             .url()
             .as_str()
@@ -234,7 +269,9 @@ impl Client {
             attempt += 1;
             let remaining = deadline.saturating_duration_since(Instant::now());
             let Some(mut req) = request.try_clone() else {
-                return Err(CliError::failed("Could not repeat a streaming request."));
+                return Err(IamError::Setup(
+                    "Could not repeat a streaming request.".into(),
+                ));
             };
             *req.timeout_mut() = Some(remaining.max(Duration::from_millis(1)));
             if tracing {
@@ -276,7 +313,7 @@ impl Client {
                         && attempt < MAX_ATTEMPTS
                         && Instant::now() + backoff < deadline;
                     if !again {
-                        return Err(network_error(&url, &e));
+                        return Err(network_error(&url, e));
                     }
                     std::thread::sleep(backoff);
                 }
@@ -294,21 +331,18 @@ impl Client {
             .next()
             .unwrap_or("")
             .to_string();
-        let body = resp
-            .bytes()
-            .map_err(|e| IamError::Transport(network_error(&url, &e)))?;
+        let body = resp.bytes().map_err(|e| network_error(&url, e))?;
         if !(200..300).contains(&status) {
             return Err(IamError::Rejected(ApiError::parse(status, &body)));
         }
-        serde_json::from_slice(&body).map_err(|e| {
-            IamError::Transport(CliError::failed(format!(
-                "Unexpected answer from {url} ({what}): {e}"
-            )))
+        serde_json::from_slice(&body).map_err(|e| IamError::Unexpected {
+            what: format!("{url} ({what})"),
+            detail: e.to_string(),
         })
     }
 
     /// `POST {iam}/identity/token` with client `bx`, so IAM issues a refresh token.
-    pub fn token(&self, grant: Grant<'_>) -> Result<TokenResponse, IamError> {
+    pub fn token(&self, grant: Grant<'_>) -> Result<TokenResponse> {
         let mut form: Vec<(&str, &str)> = Vec::with_capacity(5);
         match &grant {
             Grant::ApiKey(key) => {

@@ -1,0 +1,105 @@
+//! Ending a login: `logout` (the session stays, logged out, with its API endpoint and
+//! region) and `session-delete` (the file goes too) share one path, so both delete the
+//! secrets an earlier logout could not reach (`pending_deletes`) as well as the login's own.
+//!
+//! A session file is the only record of which secrets exist, so it never goes before they
+//! do: when the secret store cannot be reached, the token still leaves the disk, the secrets'
+//! names stay listed as `pending_deletes`, and the error names the command that finishes.
+
+use super::vault::Vault;
+use super::{AuthError, Credentials, Result};
+use crate::secrets::StoreKind;
+use crate::session::PendingDelete;
+
+/// What ending a login did.
+#[derive(Debug, Default)]
+pub struct Ended {
+    /// The session file was corrupt and was removed as it was (its secrets, if any, are
+    /// unknown and stay).
+    pub corrupt_removed: bool,
+}
+
+impl Credentials {
+    /// Logs out: secrets deleted, login forgotten, endpoint and region kept.
+    pub fn logout(&self) -> Result<Ended> {
+        self.end(false, "iamctl logout")
+    }
+
+    /// Logs out and removes the session file.
+    pub fn delete(&self) -> Result<Ended> {
+        let retry = format!("iamctl session-delete {}", self.name());
+        self.end(true, &retry)
+    }
+
+    fn end(&self, remove: bool, retry: &str) -> Result<Ended> {
+        let lock = self.store.lock()?;
+        let (session, corrupt) = self.store.load_lenient()?;
+        if corrupt {
+            if remove {
+                self.store.remove(lock)?;
+            } else {
+                crate::home::remove_if_exists(&self.path())
+                    .map_err(|e| AuthError::Session(e.into()))?;
+            }
+            return Ok(Ended {
+                corrupt_removed: true,
+            });
+        }
+        let Some(mut session) = session else {
+            if remove {
+                self.store.remove(lock)?;
+            }
+            return Ok(Ended::default());
+        };
+        let mut todo = std::mem::take(&mut session.pending_deletes);
+        if let Some(login) = session.login.take() {
+            todo.extend(login.secrets.kinds().into_iter().map(|kind| PendingDelete {
+                store: login.secrets.store,
+                iam_endpoint: session.iam_endpoint.clone(),
+                iam_id: login.iam_id.clone(),
+                kind,
+            }));
+        }
+        // Each kind of store is opened once; one that cannot be opened is not tried again.
+        let mut vaults: Vec<(StoreKind, Option<Vault>)> = Vec::new();
+        let mut failure: Option<AuthError> = None;
+        for item in todo {
+            if !vaults.iter().any(|(k, _)| *k == item.store) {
+                let opened = Vault::open(item.store, self.home())
+                    .map_err(|e| {
+                        failure.get_or_insert(e);
+                    })
+                    .ok();
+                vaults.push((item.store, opened));
+            }
+            let vault = vaults
+                .iter()
+                .find(|(k, _)| *k == item.store)
+                .and_then(|(_, v)| v.as_ref());
+            let deleted = match vault {
+                Some(v) => v
+                    .of(&item.iam_endpoint, self.name(), &item.iam_id)
+                    .delete(item.kind)
+                    .map_err(|e| {
+                        failure.get_or_insert(e);
+                    }),
+                None => Err(()),
+            };
+            if deleted.is_err() {
+                session.pending_deletes.push(item);
+            }
+        }
+        match failure {
+            None if remove => self.store.remove(lock)?,
+            // The token leaves the disk even if the secret store could not be reached.
+            _ => self.store.save(&lock, &session)?,
+        }
+        match failure {
+            Some(e) => Err(AuthError::SecretsLeft {
+                source: Box::new(e),
+                retry: retry.to_string(),
+            }),
+            None => Ok(Ended::default()),
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! One implementation of update, delete, lock and unlock for every kind of IAM Identity
+//! entity the commands manage (service IDs, a service ID's API keys, your own API keys):
+//! resolve the argument, confirm, say what is happening, call IAM, explain a refusal, update
+//! what TAB offers, then print JSON or IBM's success line. What differs between the kinds is
+//! IBM's wording and the API calls, which each kind supplies through [`Kind`].
+
+use super::confirm;
+use super::identity::{IamCtx, change_error};
+use crate::cli::ForceArgs;
+use crate::completion_cache::{Learnt, Named};
+use crate::error::Result;
+use crate::iam::IamError;
+use crate::iam::identity::Tagged;
+use crate::output::Out;
+use serde::Serialize;
+use serde_json::json;
+
+/// An entity as the shared steps see it.
+pub trait Entity: Named + Serialize {
+    fn locked(&self) -> bool;
+}
+
+impl Entity for crate::iam::identity::ServiceId {
+    fn locked(&self) -> bool {
+        self.locked
+    }
+}
+
+impl Entity for crate::iam::identity::ApiKey {
+    fn locked(&self) -> bool {
+        self.locked
+    }
+}
+
+/// A kind of entity: IBM's words for it and the IAM calls that change it.
+pub trait Kind {
+    type Item: Entity;
+
+    /// What questions and errors call one: "service ID", "API key".
+    fn noun(&self) -> &'static str;
+    /// What success lines call one: "Service ID", "Service ID API key", "API key".
+    fn label(&self) -> &'static str;
+    /// The progress line's object: "service ID X bound to current account", "API key X of
+    /// service ID S under account A".
+    fn subject(&self, ctx: &IamCtx, out: &Out, arg: &str) -> String;
+    /// What a confirmation adds after "Really delete service ID NAME (ID)".
+    fn question_tail(&self, verb: &str) -> String;
+    /// The command that unlocks one, for the hint when a change meets a lock.
+    fn unlock_command(&self, id: &str) -> String;
+    /// The table shown after an update.
+    fn table(&self, out: &Out, item: &Self::Item) -> String;
+
+    /// Exactly one entity for a name or ID.
+    fn resolve(&self, ctx: &IamCtx, arg: &str) -> Result<Self::Item>;
+    fn get(&self, ctx: &IamCtx, id: &str) -> Result<Tagged<Self::Item>, IamError>;
+    fn put(
+        &self,
+        ctx: &IamCtx,
+        id: &str,
+        etag: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<Self::Item, IamError>;
+    fn delete(&self, ctx: &IamCtx, id: &str) -> Result<(), IamError>;
+    fn set_lock(&self, ctx: &IamCtx, id: &str, lock: bool) -> Result<(), IamError>;
+    /// Updates what TAB offers for this kind.
+    fn remember(&self, ctx: &IamCtx, what: Learnt<Self::Item>);
+}
+
+/// Renames an entity or changes its description, sending back the ETag read just before.
+pub fn update<K: Kind>(
+    kind: &K,
+    ctx: &IamCtx,
+    arg: &str,
+    new_name: Option<&str>,
+    description: Option<&str>,
+    out: &Out,
+) -> Result<()> {
+    let found = kind.resolve(ctx, arg)?;
+    let Tagged {
+        value: current,
+        etag,
+    } = kind
+        .get(ctx, found.id())
+        .map_err(|e| e.into_cli(&format!("Could not get {} {arg}", kind.noun())))?;
+    out.say(&format!(
+        "Updating {} as {}...",
+        kind.subject(ctx, out, arg),
+        out.em(ctx.user())
+    ));
+    let updated = kind
+        .put(ctx, current.id(), &etag, new_name, description)
+        .map_err(|e| {
+            change_error(
+                e,
+                &format!("Could not update {} {arg}", kind.noun()),
+                current.locked(),
+                &kind.unlock_command(current.id()),
+            )
+        })?;
+    kind.remember(ctx, Learnt::Seen(std::slice::from_ref(&updated)));
+    if out.json() {
+        out.print_json(&updated);
+        return Ok(());
+    }
+    out.ok();
+    out.say(&format!(
+        "{} {} is updated successfully",
+        kind.label(),
+        out.em(updated.name())
+    ));
+    out.blank();
+    out.data(&kind.table(out, &updated));
+    Ok(())
+}
+
+pub fn delete<K: Kind>(
+    kind: &K,
+    ctx: &IamCtx,
+    arg: &str,
+    force: &ForceArgs,
+    out: &Out,
+) -> Result<()> {
+    let item = kind.resolve(ctx, arg)?;
+    ask(kind, &item, "delete", arg, force)?;
+    out.say(&format!(
+        "Deleting {} as {}...",
+        kind.subject(ctx, out, arg),
+        out.em(ctx.user())
+    ));
+    kind.delete(ctx, item.id()).map_err(|e| {
+        change_error(
+            e,
+            &format!("Could not delete {} {arg}", kind.noun()),
+            item.locked(),
+            &kind.unlock_command(item.id()),
+        )
+    })?;
+    kind.remember(ctx, Learnt::Deleted(item.id()));
+    if out.json() {
+        out.print_json(&json!({ "id": item.id(), "name": item.name(), "deleted": true }));
+        return Ok(());
+    }
+    out.ok();
+    out.say(&format!(
+        "{} {} is deleted successfully",
+        kind.label(),
+        out.em(arg)
+    ));
+    Ok(())
+}
+
+/// Locks (`lock`) or unlocks an entity.
+pub fn set_lock<K: Kind>(
+    kind: &K,
+    ctx: &IamCtx,
+    arg: &str,
+    force: &ForceArgs,
+    lock: bool,
+    out: &Out,
+) -> Result<()> {
+    let (verb, doing, done) = if lock {
+        ("lock", "Locking", "locked")
+    } else {
+        ("unlock", "Unlocking", "unlocked")
+    };
+    let item = kind.resolve(ctx, arg)?;
+    ask(kind, &item, verb, arg, force)?;
+    out.say(&format!(
+        "{doing} {} as {}...",
+        kind.subject(ctx, out, arg),
+        out.em(ctx.user())
+    ));
+    kind.set_lock(ctx, item.id(), lock)
+        .map_err(|e| e.into_cli(&format!("Could not {verb} {} {arg}", kind.noun())))?;
+    kind.remember(ctx, Learnt::Seen(std::slice::from_ref(&item)));
+    if out.json() {
+        let now = kind
+            .get(ctx, item.id())
+            .map_err(|e| e.into_cli(&format!("Could not get {} {arg}", kind.noun())))?;
+        out.print_json(&now.value);
+        return Ok(());
+    }
+    out.ok();
+    out.say(&format!("{} {} is {done}", kind.label(), out.em(arg)));
+    Ok(())
+}
+
+/// `Really VERB NOUN NAME (ID)...?` unless `-f`.
+fn ask<K: Kind>(kind: &K, item: &K::Item, verb: &str, arg: &str, force: &ForceArgs) -> Result<()> {
+    confirm(
+        force,
+        &format!(
+            "Really {verb} {} {} ({}){}?",
+            kind.noun(),
+            item.name(),
+            item.id(),
+            kind.question_tail(verb)
+        ),
+        &format!("{verb} {} {arg}", kind.noun()),
+    )
+}

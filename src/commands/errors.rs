@@ -1,0 +1,301 @@
+//! The one place where the typed errors of the layers below (credentials, IAM client,
+//! session, secrets, configuration, files) become a `CliError`: an exit code, a one-line
+//! cause, and hints naming the flag or command that fixes it. Only the command layer knows
+//! the flags, so only here do hints name them.
+
+use crate::auth::AuthError;
+use crate::auth::stored_keys::StoredKeyError;
+use crate::config::ConfigError;
+use crate::endpoints::EndpointError;
+use crate::error::{CliError, ErrorKind};
+use crate::home::{FileError, NoHome};
+use crate::iam::IamError;
+use crate::regions::UnknownRegion;
+use crate::secrets::{HAS_SECRET_SERVICE, SecretError};
+use crate::session::SessionError;
+
+impl From<NoHome> for CliError {
+    fn from(e: NoHome) -> Self {
+        CliError::failed(e.to_string()).hint("set IAMCTL_HOME to a directory iamctl may use")
+    }
+}
+
+impl From<FileError> for CliError {
+    fn from(e: FileError) -> Self {
+        let err = CliError::failed(e.to_string());
+        if e.is_about_the_place() {
+            err.hint("iamctl keeps its state in IAMCTL_HOME (or the default config directory): point it at a directory you can write")
+        } else {
+            err
+        }
+    }
+}
+
+impl From<SessionError> for CliError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::File(e) => e.into(),
+            SessionError::Unreadable(e) => {
+                let hint = format!(
+                    "check the permissions of {} (it should belong to you, mode 0600), or point IAMCTL_HOME elsewhere",
+                    e.path.display()
+                );
+                CliError::from(e).hint(hint)
+            }
+            e @ SessionError::Corrupt { .. } => CliError::failed(e.to_string())
+                .hint("run 'iamctl logout' to reset it (or 'iamctl login' to start over)"),
+            e @ SessionError::LockTimeout { .. } => CliError::failed(e.to_string())
+                .hint("wait for the other command to finish, then try again"),
+            e @ SessionError::InvalidName { .. } => CliError::usage(e.to_string()),
+            e @ SessionError::Encode(_) => CliError::internal(e.to_string()),
+        }
+    }
+}
+
+impl From<SecretError> for CliError {
+    fn from(e: SecretError) -> Self {
+        match e {
+            SecretError::Unreachable { ref home, .. } => {
+                let file_store = home.join("secrets.json");
+                let mut err = CliError::secret_store(e.to_string());
+                if HAS_SECRET_SERVICE {
+                    err = err.hint(
+                        "start a Secret Service on your D-Bus session (GNOME Keyring, KeePassXC); on a headless box: \
+                         dbus-run-session -- sh -c 'printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets; iamctl login ...'",
+                    );
+                }
+                err.hint(format!(
+                    "or opt in to an unencrypted file store: IAMCTL_SECRET_STORE=file (secrets in {}, mode 0600, a warning on each use)",
+                    file_store.display()
+                ))
+            }
+            SecretError::File(e) => e.into(),
+            e @ SecretError::Corrupt { .. } => {
+                CliError::failed(e.to_string()).hint("delete it and log in again")
+            }
+            e @ SecretError::Encode(_) => CliError::internal(e.to_string()),
+        }
+    }
+}
+
+impl From<ConfigError> for CliError {
+    fn from(e: ConfigError) -> Self {
+        match e {
+            ConfigError::File(e) => e.into(),
+            e @ ConfigError::Invalid { source: None, .. } => {
+                CliError::failed(e.to_string()).hint("fix or delete it, then try again")
+            }
+            e @ ConfigError::Invalid { .. } => CliError::failed(e.to_string()),
+            e @ ConfigError::UnknownStore { .. } => CliError::usage(e.to_string()),
+            e @ ConfigError::Encode(_) => CliError::internal(e.to_string()),
+        }
+    }
+}
+
+impl From<EndpointError> for CliError {
+    fn from(e: EndpointError) -> Self {
+        let hint = match &e {
+            EndpointError::PlainHttp { .. } => {
+                Some("use https://, or http:// only for a local server (127.0.0.1, ::1, localhost)")
+            }
+            EndpointError::Scheme { .. } => Some("use an https:// URL"),
+            _ => None,
+        };
+        let err = CliError::usage(e.to_string());
+        match hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
+    }
+}
+
+impl From<UnknownRegion> for CliError {
+    fn from(e: UnknownRegion) -> Self {
+        CliError::usage(e.to_string()).hint(format!(
+            "use one of: {}",
+            crate::regions::names().collect::<Vec<_>>().join(", ")
+        ))
+    }
+}
+
+/// An IAM failure with nothing more to say about it than IAM's own words.
+impl From<IamError> for CliError {
+    fn from(e: IamError) -> Self {
+        match e {
+            e @ IamError::Unreachable { .. } => CliError::network(e.to_string())
+                .hint("check the API endpoint (-a), your network, and IBMCLOUD_HTTP_TIMEOUT"),
+            e @ IamError::Redirected { .. } => CliError::network(e.to_string()).hint(
+                "check the API endpoint: 'iamctl login -a URL' (IBM Cloud's is https://cloud.ibm.com)",
+            ),
+            e @ IamError::BadTimeout(_) => CliError::usage(e.to_string()),
+            e @ (IamError::Rejected(_) | IamError::Unexpected { .. } | IamError::Setup(_)) => {
+                CliError::failed(e.to_string())
+            }
+        }
+    }
+}
+
+impl IamError {
+    /// What iamctl was doing, then IAM's words: a refusal exits 1, an expired or revoked
+    /// token 3 (log in again), anything else as `From` says.
+    pub fn into_cli(self, doing: &str) -> CliError {
+        match self {
+            IamError::Rejected(e) if e.status == 401 => {
+                CliError::new(ErrorKind::LoginRequired, format!("{doing}: {}", e.line()))
+                    .hint("run 'iamctl login' to log in again")
+            }
+            IamError::Rejected(e) => CliError::failed(format!("{doing}: {}", e.line())),
+            other => other.into(),
+        }
+    }
+}
+
+impl From<AuthError> for CliError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::NotLoggedIn => CliError::not_logged_in(),
+            AuthError::Expired(why) => CliError::session_expired(&why),
+            AuthError::Refused(api) => {
+                if api.has_code("BXNIM0608E") || api.line().to_ascii_lowercase().contains("federated")
+                {
+                    CliError::auth(format!(
+                        "This user ID is federated, so IAM does not accept a password for it{}.",
+                        api.code
+                            .as_deref()
+                            .map(|c| format!(" ({c})"))
+                            .unwrap_or_default()
+                    ))
+                    .hint("log in with a one-time code: 'iamctl login --sso'")
+                    .hint("or with an API key: 'iamctl login --apikey @FILE' (or IBMCLOUD_API_KEY)")
+                } else {
+                    CliError::auth(AuthError::Refused(api).to_string())
+                }
+            }
+            e @ (AuthError::AccountRefused { .. } | AuthError::NoRefreshToken) => {
+                CliError::failed(e.to_string())
+            }
+            e @ AuthError::Unavailable(IamError::Rejected(_)) => CliError::network(e.to_string())
+                .hint("try again later; IBMCLOUD_HTTP_TIMEOUT bounds how long iamctl retries"),
+            AuthError::Unavailable(e) | AuthError::Http(e) => e.into(),
+            AuthError::Iam { doing, source } => source.into_cli(doing),
+            AuthError::SecretsLeft { source, retry } => CliError::from(*source).hint(format!(
+                "the token was removed from disk; run '{retry}' again once the keyring is reachable to delete the secrets"
+            )),
+            AuthError::Session(e) => e.into(),
+            AuthError::Secrets(e) => e.into(),
+            AuthError::Config(e) => e.into(),
+            AuthError::NoHome(e) => e.into(),
+            AuthError::Internal(what) => CliError::internal(what),
+        }
+    }
+}
+
+impl From<StoredKeyError> for CliError {
+    fn from(e: StoredKeyError) -> Self {
+        match e {
+            e @ StoredKeyError::InvalidName(_) => CliError::usage(e.to_string()),
+            e @ StoredKeyError::NotFound(_) => {
+                CliError::failed(e.to_string()).hint("list them with 'iamctl stored-keys'")
+            }
+            StoredKeyError::Exists(ref name) => {
+                let remove = format!("or remove it first: 'iamctl stored-key-delete {name}'");
+                CliError::failed(e.to_string())
+                    .hint("pass -f to replace it (its old secret is then forgotten), or choose another name")
+                    .hint(remove)
+            }
+            StoredKeyError::OtherEndpoint { ref key_api, .. } => {
+                let hint = format!("log in with -a {key_api} (or leave -a out)");
+                CliError::usage(e.to_string()).hint(hint)
+            }
+            StoredKeyError::SecretMissing(ref name) => {
+                let hint = format!("forget the entry with 'iamctl stored-key-delete {name} -f'");
+                CliError::failed(e.to_string()).hint(hint)
+            }
+            e @ StoredKeyError::Corrupt { .. } => CliError::failed(e.to_string())
+                .hint("fix or delete it; the secrets themselves are still in the secret store"),
+            e @ StoredKeyError::Encode(_) => CliError::internal(e.to_string()),
+            StoredKeyError::File(e) => e.into(),
+            StoredKeyError::Store(e) => (*e).into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::endpoints::Endpoints;
+    use crate::iam::errors::ApiError;
+
+    fn api(status: u16, code: &str, message: &str) -> ApiError {
+        ApiError {
+            status,
+            code: Some(code.into()),
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    #[test]
+    fn refused_endpoints_are_usage_errors() {
+        for bad in ["http://10.0.0.1", "ftp://cloud.ibm.com", "   ", "https://"] {
+            let err = match Endpoints::resolve(bad, None) {
+                Ok(_) => panic!("{bad} accepted"),
+                Err(e) => CliError::from(e),
+            };
+            assert_eq!(err.exit_code(), 2, "{bad}: {}", err.render());
+        }
+    }
+
+    #[test]
+    fn each_credential_failure_has_its_exit_code() {
+        let refused = CliError::from(AuthError::Refused(api(400, "BXNIM0415E", "Nope.")));
+        assert_eq!(refused.exit_code(), 4);
+        assert_eq!(
+            refused.message,
+            "Unable to authenticate: Nope. (BXNIM0415E)"
+        );
+        let federated = CliError::from(AuthError::Refused(api(400, "BXNIM0608E", "x")));
+        assert!(federated.render().contains("iamctl login --sso"));
+        let down = CliError::from(AuthError::Unavailable(IamError::Rejected(api(
+            503, "x", "busy",
+        ))));
+        assert_eq!(down.exit_code(), 5);
+        assert_eq!(down.message, "IAM is unavailable: busy (x)");
+        assert_eq!(CliError::from(AuthError::NotLoggedIn).exit_code(), 3);
+        assert_eq!(
+            CliError::from(AuthError::Expired("gone".into())).exit_code(),
+            3
+        );
+        assert_eq!(CliError::from(AuthError::Internal("bug")).exit_code(), 70);
+    }
+
+    #[test]
+    fn an_expired_token_during_a_command_asks_for_a_new_login() {
+        let e =
+            IamError::Rejected(api(401, "BXNIM0407E", "Token expired.")).into_cli("Could not list");
+        assert_eq!(e.exit_code(), 3);
+        assert_eq!(
+            e.render(),
+            "Could not list: Token expired. (BXNIM0407E)\nTip: run 'iamctl login' to log in again\n"
+        );
+    }
+
+    #[test]
+    fn secrets_left_behind_name_the_command_that_finishes() {
+        let e = CliError::from(AuthError::SecretsLeft {
+            source: Box::new(AuthError::Secrets(SecretError::Unreachable {
+                detail: "no bus".into(),
+                home: "/h".into(),
+                source: None,
+            })),
+            retry: "iamctl session-delete ci".into(),
+        });
+        assert_eq!(e.exit_code(), 6);
+        assert!(
+            e.render().contains("run 'iamctl session-delete ci' again"),
+            "{}",
+            e.render()
+        );
+        assert!(e.render().contains("/h/secrets.json"), "{}", e.render());
+    }
+}

@@ -1,0 +1,306 @@
+//! Shell completion: the TAB-time engine, the registration scripts and the candidates for
+//! values.
+//!
+//! Structure and values both come from the clap definition in `cli.rs` through clap_complete's
+//! dynamic engine: the shell's script calls `IAMCTL_COMPLETE=<shell> iamctl -- <words>` on
+//! every TAB, and `answer_tab_if_asked` (the first thing `main` does) prints the candidates and
+//! exits. Without that variable it costs one environment lookup. Values come from files only
+//! (`completion_cache`, the session files, the stored-key index): never the network, never the
+//! keyring.
+
+use crate::auth::stored_keys;
+use crate::completion_cache::{self, Entry, InAccount};
+use crate::home::Home;
+use crate::session::{Login, Session};
+use clap_complete::engine::CompletionCandidate;
+use clap_complete::env::EnvCompleter;
+use std::ffi::OsString;
+
+/// The variable the registration scripts set to ask for candidates. Not clap's default
+/// `COMPLETE`, so a stray `COMPLETE=...` in someone's environment cannot hijack iamctl.
+pub const ENV_VAR: &str = "IAMCTL_COMPLETE";
+/// What the scripts call: `iamctl` as found on PATH, so the committed scripts are portable.
+const BIN: &str = "iamctl";
+
+/// The shells iamctl has completion scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+}
+
+/// Answers a completion request and exits when `IAMCTL_COMPLETE` is set; otherwise returns
+/// at once without building the clap tree (`command` builds it).
+pub fn answer_tab_if_asked(command: fn() -> clap::Command) {
+    if std::env::var_os(ENV_VAR).is_none() {
+        return;
+    }
+    clap_complete::CompleteEnv::with_factory(command)
+        .var(ENV_VAR)
+        .bin(BIN)
+        .completer(BIN)
+        .complete();
+}
+
+/// The registration script for a shell: what `iamctl completion SHELL` prints and what
+/// `completions/` holds.
+pub fn registration(shell: CompletionShell) -> Vec<u8> {
+    use clap_complete::env::{Bash, Elvish, Fish, Powershell, Zsh};
+    let adapter: &dyn EnvCompleter = match shell {
+        CompletionShell::Bash => &Bash,
+        CompletionShell::Zsh => &Zsh,
+        CompletionShell::Fish => &Fish,
+        CompletionShell::Powershell => &Powershell,
+        CompletionShell::Elvish => &Elvish,
+    };
+    let mut buf = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = adapter.write_registration(ENV_VAR, BIN, BIN, BIN, &mut buf);
+    buf
+}
+
+/// What TAB knows: the home and the session the completed command would use.
+struct Context {
+    home: Home,
+    session: Option<Session>,
+}
+
+/// `--session NAME` / `--session=NAME` among the words being completed (the shell passes
+/// them after `--`), so `iamctl --session prod target -c <TAB>` offers prod's accounts.
+fn session_in_words(words: &[OsString]) -> Option<String> {
+    let words: Vec<&str> = words.iter().filter_map(|w| w.to_str()).collect();
+    let start = words.iter().position(|w| *w == "--").map_or(0, |i| i + 1);
+    let words = &words[start..];
+    let mut found = None;
+    for (i, w) in words.iter().enumerate() {
+        if *w == "--session" {
+            found = words.get(i + 1).map(|s| s.to_string());
+        } else if let Some(v) = w.strip_prefix("--session=") {
+            found = Some(v.to_string());
+        }
+    }
+    found.filter(|s| !s.is_empty())
+}
+
+fn context() -> Option<Context> {
+    let home = Home::locate().ok()?;
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let name = match session_in_words(&args) {
+        Some(n) => n,
+        None => home.active_session_name().ok()?,
+    };
+    let session = home.store(&name).ok()?.load().ok().flatten();
+    Some(Context { home, session })
+}
+
+impl Context {
+    fn login(&self) -> Option<&Login> {
+        self.session.as_ref()?.login.as_ref()
+    }
+
+    fn account_id(&self) -> Option<&str> {
+        self.login()?.account.as_ref().map(|a| a.guid.as_str())
+    }
+
+    fn iam_endpoint(&self) -> Option<&str> {
+        self.session.as_ref().map(|s| s.iam_endpoint.as_str())
+    }
+
+    fn iam_id(&self) -> Option<&str> {
+        self.login().map(|l| l.iam_id.as_str())
+    }
+}
+
+/// By ID (help: the name), or by name (help: the ID). Names need not be unique (service IDs):
+/// a name several entries share would be an ambiguous argument, so those are offered by ID.
+fn candidates(list: &[Entry], by_name: bool) -> Vec<CompletionCandidate> {
+    let shared = |name: &str| list.iter().filter(|e| e.name == name).count() > 1;
+    list.iter()
+        .map(|e| {
+            if by_name && !shared(&e.name) {
+                CompletionCandidate::new(&e.name).help(Some(e.id.clone().into()))
+            } else {
+                CompletionCandidate::new(&e.id).help(Some(e.name.clone().into()))
+            }
+        })
+        .collect()
+}
+
+/// `-c ACCOUNT_ID`: the accounts of the session's identity (after a logout, of every
+/// identity cached for the session's IAM endpoint), with the account name as help.
+pub fn account_candidates() -> Vec<CompletionCandidate> {
+    let Some(ctx) = context() else {
+        return Vec::new();
+    };
+    let Some(iam) = ctx.iam_endpoint() else {
+        return Vec::new();
+    };
+    candidates(
+        &completion_cache::accounts(&ctx.home, iam, ctx.iam_id()),
+        false,
+    )
+}
+
+/// `-g RESOURCE_GROUP`: the targeted account's resource groups, by name, with the ID as help.
+pub fn resource_group_candidates() -> Vec<CompletionCandidate> {
+    account_scoped(InAccount::ResourceGroups)
+}
+
+/// Every `SERVICE_ID` / service-ID `NAME|ID`: the targeted account's service IDs, by name,
+/// with the ID as help.
+pub fn service_id_candidates() -> Vec<CompletionCandidate> {
+    account_scoped(InAccount::ServiceIds)
+}
+
+/// `api-key NAME|ID` and its siblings: the logged-in identity's own API keys in the targeted
+/// account, by name, with the ID as help.
+pub fn api_key_candidates() -> Vec<CompletionCandidate> {
+    account_scoped(InAccount::ApiKeys)
+}
+
+/// A cached list of the targeted account, for the session's identity.
+fn account_scoped(what: InAccount) -> Vec<CompletionCandidate> {
+    let Some(ctx) = context() else {
+        return Vec::new();
+    };
+    let (Some(iam), Some(account), Some(iam_id)) =
+        (ctx.iam_endpoint(), ctx.account_id(), ctx.iam_id())
+    else {
+        return Vec::new();
+    };
+    let list = completion_cache::in_account(&ctx.home, what, iam, account, iam_id);
+    candidates(&list, true)
+}
+
+/// `-r REGION`: IBM Cloud's public regions (the only ones `-r` accepts), with their city.
+pub fn region_candidates() -> Vec<CompletionCandidate> {
+    crate::regions::REGIONS
+        .iter()
+        .map(|(name, city)| CompletionCandidate::new(*name).help(Some((*city).into())))
+        .collect()
+}
+
+/// `--session NAME`, `session-switch NAME`, `session-delete NAME`: the sessions on disk, with
+/// who is logged in to which account as help.
+pub fn session_candidates() -> Vec<CompletionCandidate> {
+    let Ok(home) = Home::locate() else {
+        return Vec::new();
+    };
+    let Ok(names) = home.session_names() else {
+        return Vec::new();
+    };
+    names
+        .into_iter()
+        .map(|name| {
+            let session = home.store(&name).ok().and_then(|s| s.load().ok().flatten());
+            let help = match session.as_ref().and_then(|s| s.login.as_ref()) {
+                Some(l) => match &l.account {
+                    Some(a) => format!("{}, {}", l.user, a.name),
+                    None => l.user.clone(),
+                },
+                None => "logged out".to_string(),
+            };
+            CompletionCandidate::new(name).help(Some(help.into()))
+        })
+        .collect()
+}
+
+/// `login --keyring NAME`, `stored-key-delete NAME`: the names in `stored-keys.json` (the
+/// index, never the keyring), with the key's IAM name and account as help.
+pub fn stored_key_candidates() -> Vec<CompletionCandidate> {
+    let Ok(home) = Home::locate() else {
+        return Vec::new();
+    };
+    stored_keys::load(&home)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|k| {
+            let help = if k.key_name.is_empty() {
+                format!("account {}", k.account_id)
+            } else {
+                format!("{}, account {}", k.key_name, k.account_id)
+            };
+            CompletionCandidate::new(k.name).help(Some(help.into()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(words: &[&str]) -> Vec<OsString> {
+        words.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn the_session_flag_is_found_among_the_completed_words() {
+        let w = os(&[
+            "iamctl",
+            "--",
+            "iamctl",
+            "--session",
+            "prod",
+            "target",
+            "-c",
+            "",
+        ]);
+        assert_eq!(session_in_words(&w).as_deref(), Some("prod"));
+        let w = os(&["iamctl", "--", "iamctl", "--session=ci", "service-id", ""]);
+        assert_eq!(session_in_words(&w).as_deref(), Some("ci"));
+        let w = os(&["iamctl", "--", "iamctl", "--session", ""]);
+        assert_eq!(session_in_words(&w), None);
+        let w = os(&["iamctl", "--", "iamctl", "service-id", ""]);
+        assert_eq!(session_in_words(&w), None);
+    }
+
+    #[test]
+    fn every_region_has_a_city() {
+        let offered = region_candidates();
+        assert_eq!(offered.len(), crate::regions::REGIONS.len());
+        for c in offered {
+            assert!(
+                c.get_help().is_some_and(|h| !h.to_string().is_empty()),
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn shared_names_are_offered_by_id() {
+        let e = |id: &str, name: &str| Entry {
+            id: id.into(),
+            name: name.into(),
+        };
+        let list = vec![
+            e("ServiceId-1", "dup"),
+            e("ServiceId-2", "dup"),
+            e("ServiceId-3", "one"),
+        ];
+        let values = |c: Vec<CompletionCandidate>| {
+            c.iter()
+                .map(|c| c.get_value().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            values(candidates(&list, true)),
+            ["ServiceId-1", "ServiceId-2", "one"]
+        );
+        assert_eq!(
+            values(candidates(&list, false)),
+            ["ServiceId-1", "ServiceId-2", "ServiceId-3"]
+        );
+    }
+
+    #[test]
+    fn every_shell_has_a_registration_naming_the_variable() {
+        use clap::ValueEnum;
+        for shell in CompletionShell::value_variants() {
+            let script = String::from_utf8(registration(*shell)).unwrap_or_default();
+            assert!(script.contains(ENV_VAR), "{shell:?}:\n{script}");
+        }
+    }
+}

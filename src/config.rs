@@ -1,0 +1,122 @@
+//! `config.json` in the iamctl home: the settings a user makes once (today: where secrets
+//! are kept), and `IAMCTL_SECRET_STORE`, which overrides it for one run.
+
+use crate::home::{FileError, Home, create_private_dir, read_if_exists, write_atomic};
+use crate::secrets::StoreKind;
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+
+const FILE: &str = "config.json";
+pub const STORE_VAR: &str = "IAMCTL_SECRET_STORE";
+
+#[derive(Debug)]
+pub enum ConfigError {
+    File(FileError),
+    /// The file is not JSON (reading) or not a JSON object (changing it).
+    Invalid {
+        path: PathBuf,
+        source: Option<serde_json::Error>,
+    },
+    /// A store name that is neither `keyring` nor `file`, and where it was found.
+    UnknownStore {
+        value: String,
+        place: String,
+    },
+    Encode(serde_json::Error),
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigError::File(e) => e.fmt(f),
+            ConfigError::Invalid {
+                path,
+                source: Some(e),
+            } => write!(f, "{} is not valid JSON: {e}", path.display()),
+            ConfigError::Invalid { path, source: None } => {
+                write!(f, "{} is not a JSON object.", path.display())
+            }
+            ConfigError::UnknownStore { value, place } => write!(
+                f,
+                "Unknown secret store '{value}' in {place}: use 'keyring' or 'file'."
+            ),
+            ConfigError::Encode(e) => write!(f, "Could not encode the configuration: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::File(e) => Some(e),
+            ConfigError::Invalid { source, .. } => source
+                .as_ref()
+                .map(|e| e as &(dyn std::error::Error + 'static)),
+            ConfigError::Encode(e) => Some(e),
+            ConfigError::UnknownStore { .. } => None,
+        }
+    }
+}
+
+impl From<FileError> for ConfigError {
+    fn from(e: FileError) -> Self {
+        ConfigError::File(e)
+    }
+}
+
+fn path(home: &Home) -> PathBuf {
+    home.file(FILE)
+}
+
+/// The store the user asked for: `IAMCTL_SECRET_STORE` (`keyring`|`file`), else
+/// `secret_store` in `config.json`, else the keyring.
+pub fn secret_store(home: &Home) -> Result<StoreKind, ConfigError> {
+    if let Ok(v) = std::env::var(STORE_VAR)
+        && !v.is_empty()
+    {
+        return parse_store(&v, STORE_VAR);
+    }
+    let path = path(home);
+    let Some(bytes) = read_if_exists(&path)? else {
+        return Ok(StoreKind::Keyring);
+    };
+    let cfg: Value = serde_json::from_slice(&bytes).map_err(|e| ConfigError::Invalid {
+        path: path.clone(),
+        source: Some(e),
+    })?;
+    match cfg.get("secret_store").and_then(|v| v.as_str()) {
+        Some(v) => parse_store(v, &path.display().to_string()),
+        None => Ok(StoreKind::Keyring),
+    }
+}
+
+fn parse_store(v: &str, place: &str) -> Result<StoreKind, ConfigError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "keyring" | "os" => Ok(StoreKind::Keyring),
+        "file" => Ok(StoreKind::File),
+        other => Err(ConfigError::UnknownStore {
+            value: other.to_string(),
+            place: place.to_string(),
+        }),
+    }
+}
+
+/// Saves `secret_store` in `config.json`, keeping every other setting in it.
+pub fn set_secret_store(home: &Home, kind: StoreKind) -> Result<(), ConfigError> {
+    let path = path(home);
+    let mut config = match read_if_exists(&path)? {
+        Some(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => map,
+            _ => return Err(ConfigError::Invalid { path, source: None }),
+        },
+        None => Map::new(),
+    };
+    let value = match kind {
+        StoreKind::Keyring => "keyring",
+        StoreKind::File => "file",
+    };
+    config.insert("secret_store".into(), Value::String(value.to_string()));
+    let bytes = crate::home::json_bytes(&config).map_err(ConfigError::Encode)?;
+    create_private_dir(&home.dir)?;
+    Ok(write_atomic(&home.dir, &path, &bytes)?)
+}

@@ -1,0 +1,189 @@
+//! The iamctl home directory and the private-file helpers every store in it uses.
+//!
+//! `$IAMCTL_HOME`, else the platform's config directory for iamctl. Directories are created
+//! 0700 and files written 0600, atomically (temp file in the same directory, fsync, rename),
+//! so a failed or killed command never leaves a half-written file behind.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A file operation that failed, with the path and the OS error as its cause.
+#[derive(Debug)]
+pub struct FileError {
+    /// What iamctl tried: "read", "write", "create the directory", ...
+    pub action: &'static str,
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+impl FileError {
+    pub fn new(action: &'static str, path: &Path, source: std::io::Error) -> FileError {
+        FileError {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// Whether the directory itself is the problem (not writable, not a directory), so that
+    /// moving IAMCTL_HOME is the fix.
+    pub fn is_about_the_place(&self) -> bool {
+        use std::io::ErrorKind::{NotADirectory, PermissionDenied, ReadOnlyFilesystem};
+        matches!(
+            self.source.kind(),
+            NotADirectory | PermissionDenied | ReadOnlyFilesystem
+        )
+    }
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Could not {} {}: {}",
+            self.action,
+            self.path.display(),
+            self.source
+        )
+    }
+}
+
+impl std::error::Error for FileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// No place for iamctl's state: neither IAMCTL_HOME nor a platform config directory.
+#[derive(Debug)]
+pub struct NoHome;
+
+impl std::fmt::Display for NoHome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Cannot find a home directory for iamctl's configuration.")
+    }
+}
+
+impl std::error::Error for NoHome {}
+
+/// The home directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Home {
+    pub dir: PathBuf,
+}
+
+impl Home {
+    /// `$IAMCTL_HOME`, else the platform's config directory for iamctl.
+    pub fn locate() -> Result<Home, NoHome> {
+        if let Some(dir) = std::env::var_os("IAMCTL_HOME").filter(|v| !v.is_empty()) {
+            // Absolute, so that a relative IAMCTL_HOME names the same keyring entries from
+            // any working directory.
+            let dir = PathBuf::from(dir);
+            return Ok(Home {
+                dir: std::path::absolute(&dir).unwrap_or(dir),
+            });
+        }
+        match directories::ProjectDirs::from("", "", "iamctl") {
+            Some(p) => Ok(Home {
+                dir: p.config_dir().to_path_buf(),
+            }),
+            None => Err(NoHome),
+        }
+    }
+
+    /// A file directly in the home.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+/// Opens (creating it 0600 if needed) a file that exists only to be locked; its contents
+/// are never written.
+pub fn open_lock_file(path: &Path) -> Result<File, FileError> {
+    open_lock(path, "open the lock file")
+}
+
+fn open_lock(path: &Path, action: &'static str) -> Result<File, FileError> {
+    let mut opts = OpenOptions::new();
+    opts.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path).map_err(|e| FileError::new(action, path, e))
+}
+
+/// Takes an exclusive lock on a lock file, waiting as long as it takes (for short,
+/// read-modify-write updates of small files).
+pub fn lock_exclusive(path: &Path) -> Result<File, FileError> {
+    let file = open_lock(path, "open")?;
+    file.lock().map_err(|e| FileError::new("lock", path, e))?;
+    Ok(file)
+}
+
+pub fn create_private_dir(dir: &Path) -> Result<(), FileError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|e| FileError::new("create the directory", dir, e))
+}
+
+/// Reads a file; `Ok(None)` when it does not exist.
+pub fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, FileError> {
+    match fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(FileError::new("read", path, e)),
+    }
+}
+
+/// Temp file in `dir` (0600), write, fsync, rename over `path`, fsync the directory.
+pub fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| FileError::new("create a temporary file in", dir, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600))
+            .map_err(|e| FileError::new("set permissions on", tmp.path(), e))?;
+    }
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| FileError::new("write", tmp.path(), e))?;
+    tmp.persist(path)
+        .map_err(|e| FileError::new("replace", path, e.error))?;
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Removes a file; a file that is already gone is no error.
+pub fn remove_if_exists(path: &Path) -> Result<(), FileError> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(FileError::new("remove", path, e)),
+    }
+}
+
+/// Pretty JSON with a final newline: every state file iamctl writes looks the same.
+pub fn json_bytes<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, serde_json::Error> {
+    let mut bytes = serde_json::to_vec_pretty(value)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
