@@ -5,7 +5,7 @@
 //! new IAM commands are one variant each.
 
 use crate::complete::{
-    CompletionShell, account_candidates, api_key_candidates, region_candidates,
+    CompletionShell, account_candidates, api_key_candidates, profile_candidates, region_candidates,
     resource_group_candidates, service_id_candidates, session_candidates, stored_key_candidates,
 };
 use crate::output::{Format, TokenFormat};
@@ -283,6 +283,93 @@ pub enum IamCommand {
     )]
     ApiKeyUnlock(ApiKeyChangeArgs),
 
+    /// Create a trusted profile in the current account
+    #[command(
+        name = "trusted-profile-create",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-create ci-workload -d \"Pods of the CI cluster\"\n  \
+            iamctl iam trusted-profile-create ci-workload --output json | jq -r .id"
+    )]
+    TrustedProfileCreate(TrustedProfileCreateArgs),
+    /// List the trusted profiles of the current account
+    #[command(
+        name = "trusted-profiles",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profiles\n  \
+            iamctl iam trusted-profiles --output json | jq -r '.[].name'"
+    )]
+    TrustedProfiles(ListArgs),
+    /// Show a trusted profile
+    #[command(
+        name = "trusted-profile",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile ci-workload\n  \
+            iamctl iam trusted-profile ci-workload --output json | jq -r .iam_id"
+    )]
+    TrustedProfile(TrustedProfileShowArgs),
+    /// Rename a trusted profile or change its description
+    #[command(
+        name = "trusted-profile-update",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-update ci-workload -n ci-deployer\n  \
+            iamctl iam trusted-profile-update ci-deployer -d \"Deploys from the CI cluster\""
+    )]
+    TrustedProfileUpdate(TrustedProfileUpdateArgs),
+    /// Delete a trusted profile, its links and its trusted identities
+    #[command(
+        name = "trusted-profile-delete",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-delete ci-workload\n  \
+            iamctl iam trusted-profile-delete Profile-0b9c3f6e-2a1d-4e8b-9c7f-5a3d1e2b4c6f -f"
+    )]
+    TrustedProfileDelete(TrustedProfileChangeArgs),
+    /// Link a trusted profile to a compute resource, whose workloads may then log in as it
+    #[command(
+        name = "trusted-profile-link-create",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-link-create ci-workload --name ci-pods --cr-type IKS_SA --link-crn crn:v1:bluemix:public:containers-kubernetes:us-south:a/b0281c1d6e0b4a49a6f0d4c6c9a4f793:c1a2b3c4d5e6f7g8h9i0:: --link-namespace ci --link-name deployer"
+    )]
+    TrustedProfileLinkCreate(TrustedProfileLinkCreateArgs),
+    /// List the compute-resource links of a trusted profile
+    #[command(
+        name = "trusted-profile-links",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-links ci-workload\n  \
+            iamctl iam trusted-profile-links ci-workload --output json | jq -r '.[].link.crn'"
+    )]
+    TrustedProfileLinks(TrustedProfileArgs),
+    /// Delete a compute-resource link of a trusted profile
+    #[command(
+        name = "trusted-profile-link-delete",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-link-delete ci-workload ci-pods\n  \
+            iamctl iam trusted-profile-link-delete ci-workload ProfileLink-2f4e6a8c-1b3d-4f5a-9c7e-0d2b4f6a8c1e -f"
+    )]
+    TrustedProfileLinkDelete(TrustedProfileLinkDeleteArgs),
+    /// Let an identity (a user, a service ID or a CRN) assume a trusted profile
+    #[command(
+        name = "trusted-profile-identity-create",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-identity-create deployer --id-type serviceid --identifier ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07\n  \
+            iamctl iam trusted-profile-identity-create deployer --id-type user --identifier IBMid-6650001ABC --account b0281c1d6e0b4a49a6f0d4c6c9a4f793"
+    )]
+    TrustedProfileIdentityCreate(TrustedProfileIdentityCreateArgs),
+    /// List the identities that may assume a trusted profile
+    #[command(
+        name = "trusted-profile-identities",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-identities deployer\n  \
+            iamctl iam trusted-profile-identities deployer --output json | jq -r '.[].iam_id'"
+    )]
+    TrustedProfileIdentities(TrustedProfileArgs),
+    /// Stop letting an identity assume a trusted profile
+    #[command(
+        name = "trusted-profile-identity-delete",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-identity-delete deployer --id-type serviceid --identifier ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07 -f"
+    )]
+    TrustedProfileIdentityDelete(TrustedProfileIdentityDeleteArgs),
+
     /// List the API keys kept in the OS keyring with --keyring (never their secrets)
     #[command(
         name = "stored-keys",
@@ -328,6 +415,16 @@ impl IamCommand {
             C::ApiKeyUpdate(a) => a.output.output,
             C::ApiKeyDelete(a) | C::ApiKeyLock(a) | C::ApiKeyUnlock(a) => a.output.output,
             C::StoredKeyDelete(a) => a.output.output,
+            C::TrustedProfileCreate(a) => a.output.output,
+            C::TrustedProfiles(a) => a.output.output,
+            C::TrustedProfile(a) => a.output.output,
+            C::TrustedProfileUpdate(a) => a.output.output,
+            C::TrustedProfileDelete(a) => a.output.output,
+            C::TrustedProfileLinkCreate(a) => a.output.output,
+            C::TrustedProfileLinks(a) | C::TrustedProfileIdentities(a) => a.output.output,
+            C::TrustedProfileLinkDelete(a) => a.output.output,
+            C::TrustedProfileIdentityCreate(a) => a.output.output,
+            C::TrustedProfileIdentityDelete(a) => a.output.output,
         }
     }
 }
@@ -403,7 +500,10 @@ pub struct OutputArgs {
 #[command(after_help = "Examples:\n  \
     iamctl login --sso\n  \
     iamctl login -a https://cloud.ibm.com --apikey @apikey.json -r us-south -g Default\n  \
-    iamctl --session ci login --keyring deploy-key --no-region")]
+    iamctl --session ci login --keyring deploy-key --no-region\n  \
+    iamctl login --cr-token --profile my-workload --no-region\n  \
+    iamctl login --vpc-cri --profile Profile-7e6c1f2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b\n  \
+    iamctl login --apikey @apikey.json --profile deployer")]
 pub struct LoginArgs {
     /// API endpoint (default https://cloud.ibm.com; remembered)
     #[arg(short = 'a', long = "api-endpoint", value_name = "URL")]
@@ -412,6 +512,28 @@ pub struct LoginArgs {
     /// API key: the key, @FILE, or - to read it from stdin (also IBMCLOUD_API_KEY)
     #[arg(long, value_name = "KEY|@FILE|-", conflicts_with_all = ["sso", "username"])]
     pub apikey: Option<String>,
+
+    /// Log in as a trusted profile with this workload's compute-resource token: the token,
+    /// @FILE, - (stdin), or no value for the platform's default token file (also
+    /// IBMCLOUD_CR_TOKEN); needs --profile
+    #[arg(
+        long,
+        value_name = "TOKEN|@FILE|-",
+        num_args = 0..=1,
+        default_missing_value = "",
+        conflicts_with_all = ["apikey", "sso", "username", "keyring", "vpc_cri"]
+    )]
+    pub cr_token: Option<String>,
+
+    /// Log in with this VPC virtual server's identity, from its metadata service
+    /// (IBMCLOUD_CR_VPC_URL names another one), optionally as --profile ID|CRN
+    #[arg(long, conflicts_with_all = ["apikey", "sso", "username", "keyring"])]
+    pub vpc_cri: bool,
+
+    /// Trusted profile: the one a --cr-token or --vpc-cri login becomes (also
+    /// IBMCLOUD_CR_PROFILE), or, with any other login, the one to assume
+    #[arg(long, value_name = "ID|NAME|CRN")]
+    pub profile: Option<String>,
 
     /// Log in with a one-time code from the SSO passcode page (read from stdin without a terminal)
     #[arg(long, conflicts_with = "username")]
@@ -939,6 +1061,224 @@ pub struct StoredKeyDeleteArgs {
     /// Name the key was stored under with --keyring
     #[arg(value_name = "NAME", add = ArgValueCandidates::new(stored_key_candidates))]
     pub name: String,
+
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustedProfileCreateArgs {
+    /// Name of the new trusted profile (unique in the account)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Description of the trusted profile
+    #[arg(short, long, value_name = "DESCRIPTION")]
+    pub description: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustedProfileShowArgs {
+    /// Name or ID (Profile-...) of the trusted profile
+    #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// A command about one trusted profile's links or identities.
+#[derive(Debug, Args)]
+pub struct TrustedProfileArgs {
+    /// Name or ID (Profile-...) of the trusted profile
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description"]))]
+pub struct TrustedProfileUpdateArgs {
+    /// Name or ID (Profile-...) of the trusted profile
+    #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+
+    /// New name
+    #[arg(short = 'n', long = "name", value_name = "NEW_NAME")]
+    pub new_name: Option<String>,
+
+    /// New description
+    #[arg(short, long, value_name = "DESCRIPTION")]
+    pub description: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustedProfileChangeArgs {
+    /// Name or ID (Profile-...) of the trusted profile
+    #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The kinds of compute resource a trusted profile can be linked to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CrType {
+    /// A VPC virtual server instance
+    #[value(name = "VSI")]
+    Vsi,
+    /// A Power Virtual Server instance
+    #[value(name = "PVS")]
+    Pvs,
+    /// A bare metal server
+    #[value(name = "BMS")]
+    Bms,
+    /// A service account of an IBM Kubernetes Service cluster
+    #[value(name = "IKS_SA")]
+    IksSa,
+    /// A service account of a Red Hat OpenShift cluster
+    #[value(name = "ROKS_SA")]
+    RoksSa,
+    /// A Code Engine component
+    #[value(name = "CE")]
+    Ce,
+}
+
+impl CrType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CrType::Vsi => "VSI",
+            CrType::Pvs => "PVS",
+            CrType::Bms => "BMS",
+            CrType::IksSa => "IKS_SA",
+            CrType::RoksSa => "ROKS_SA",
+            CrType::Ce => "CE",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TrustedProfileLinkCreateArgs {
+    /// Name or ID (Profile-...) of the trusted profile
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+
+    /// Name of the link
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+
+    /// Kind of compute resource
+    #[arg(long, value_name = "TYPE", value_enum, ignore_case = true)]
+    pub cr_type: CrType,
+
+    /// CRN of the compute resource (for Kubernetes: the cluster's CRN)
+    #[arg(long, value_name = "CRN")]
+    pub link_crn: String,
+
+    /// Kubernetes namespace of the service account (IKS_SA, ROKS_SA)
+    #[arg(long, value_name = "NAMESPACE")]
+    pub link_namespace: Option<String>,
+
+    /// Name of the service account (IKS_SA, ROKS_SA) or Code Engine component
+    #[arg(long, value_name = "NAME")]
+    pub link_name: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustedProfileLinkDeleteArgs {
+    /// Name or ID (Profile-...) of the trusted profile
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+
+    /// Name or ID of the link
+    #[arg(value_name = "LINK")]
+    pub link: String,
+
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The kinds of identity that may assume a trusted profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IdentityType {
+    /// A user, by IAM ID (IBMid-...)
+    User,
+    /// A service ID, by its ID (ServiceId-...)
+    Serviceid,
+    /// A service instance, by CRN
+    Crn,
+}
+
+impl IdentityType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentityType::User => "user",
+            IdentityType::Serviceid => "serviceid",
+            IdentityType::Crn => "crn",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TrustedProfileIdentityCreateArgs {
+    /// Name or ID (Profile-...) of the trusted profile
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+
+    /// Kind of identity
+    #[arg(long, value_name = "TYPE", value_enum, ignore_case = true)]
+    pub id_type: IdentityType,
+
+    /// The identity: a user's IAM ID, a service ID's ID, or a CRN
+    #[arg(long, value_name = "ID")]
+    pub identifier: String,
+
+    /// For a user: an account from which the user may assume the profile (repeatable)
+    #[arg(long = "account", value_name = "ACCOUNT_ID")]
+    pub accounts: Vec<String>,
+
+    /// Description of the identity
+    #[arg(short, long, value_name = "DESCRIPTION")]
+    pub description: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustedProfileIdentityDeleteArgs {
+    /// Name or ID (Profile-...) of the trusted profile
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+
+    /// Kind of identity
+    #[arg(long, value_name = "TYPE", value_enum, ignore_case = true)]
+    pub id_type: IdentityType,
+
+    /// The identity: a user's IAM ID, a service ID's ID, or a CRN
+    #[arg(long, value_name = "ID")]
+    pub identifier: String,
 
     #[command(flatten)]
     pub force: ForceArgs,

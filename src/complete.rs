@@ -161,6 +161,12 @@ pub fn api_key_candidates() -> Vec<CompletionCandidate> {
     account_scoped(InAccount::ApiKeys)
 }
 
+/// Every trusted-profile `NAME|ID` and `PROFILE`: the targeted account's trusted profiles,
+/// by name, with the ID as help.
+pub fn profile_candidates() -> Vec<CompletionCandidate> {
+    account_scoped(InAccount::TrustedProfiles)
+}
+
 /// A cached list of the targeted account, for the session's identity.
 fn account_scoped(what: InAccount) -> Vec<CompletionCandidate> {
     let Some(ctx) = context() else {

@@ -45,6 +45,9 @@ struct Cache {
     /// The logged-in identity's own API keys, by `<iam endpoint>|<account id>|<iam_id>`.
     #[serde(default)]
     api_keys: BTreeMap<String, Vec<Entry>>,
+    /// Trusted profiles, by `<iam endpoint>|<account id>`.
+    #[serde(default)]
+    trusted_profiles: BTreeMap<String, Vec<Entry>>,
 }
 
 fn key(iam_endpoint: &str, id: &str) -> String {
@@ -150,6 +153,15 @@ impl Named for crate::iam::identity::ServiceId {
     }
 }
 
+impl Named for crate::iam::identity::TrustedProfile {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 impl Named for crate::iam::identity::ApiKey {
     fn id(&self) -> &str {
         &self.id
@@ -194,6 +206,21 @@ pub fn remember_service_ids(
     update(home, |c| {
         what.apply(
             c.service_ids
+                .entry(key(iam_endpoint, account_id))
+                .or_default(),
+        );
+    });
+}
+
+pub fn remember_profiles(
+    home: &Home,
+    iam_endpoint: &str,
+    account_id: &str,
+    what: Learnt<crate::iam::identity::TrustedProfile>,
+) {
+    update(home, |c| {
+        what.apply(
+            c.trusted_profiles
                 .entry(key(iam_endpoint, account_id))
                 .or_default(),
         );
@@ -247,6 +274,7 @@ pub enum InAccount {
     ServiceIds,
     /// The identity's own API keys.
     ApiKeys,
+    TrustedProfiles,
 }
 
 /// An account-scoped list for the identity `iam_id` in `account_id`.
@@ -263,6 +291,7 @@ pub fn in_account(
         InAccount::ResourceGroups => cache.resource_groups.get(&in_account),
         InAccount::ServiceIds => cache.service_ids.get(&in_account),
         InAccount::ApiKeys => cache.api_keys.get(&own_keys_key(&in_account, iam_id)),
+        InAccount::TrustedProfiles => cache.trusted_profiles.get(&in_account),
     };
     list.cloned().unwrap_or_default()
 }

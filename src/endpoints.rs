@@ -167,6 +167,38 @@ pub fn parse_endpoint(input: &str, flag: &'static str) -> Result<Url> {
     Ok(url)
 }
 
+/// The VPC instance metadata service's base URL (`IBMCLOUD_CR_VPC_URL`). The one exception
+/// to "plain http only on loopback": the metadata service is link-local to the virtual
+/// server and speaks plain http, and the token it hands out is bound to that server.
+pub fn metadata_url(input: &str) -> Result<String> {
+    const VAR: &str = "IBMCLOUD_CR_VPC_URL";
+    let trimmed = input.trim();
+    let with_scheme = if trimmed.contains("://") {
+        trimmed.to_string()
+    } else {
+        format!("http://{trimmed}")
+    };
+    let url = Url::parse(&with_scheme).map_err(|source| EndpointError::Invalid {
+        input: trimmed.to_string(),
+        flag: VAR,
+        source,
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(EndpointError::Scheme {
+            scheme: url.scheme().to_string(),
+            input: trimmed.to_string(),
+            flag: VAR,
+        });
+    }
+    if url.host().is_none() {
+        return Err(EndpointError::NoHost {
+            input: trimmed.to_string(),
+            flag: VAR,
+        });
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
@@ -276,6 +308,22 @@ mod tests {
         assert!(
             Endpoints::resolve("https://cloud.ibm.com", Some("http://iam.example.com")).is_err()
         );
+    }
+
+    #[test]
+    fn the_metadata_service_may_be_plain_http_anywhere() {
+        assert_eq!(
+            metadata_url("http://api.metadata.cloud.ibm.com/")
+                .ok()
+                .as_deref(),
+            Some("http://api.metadata.cloud.ibm.com")
+        );
+        assert_eq!(
+            metadata_url("127.0.0.1:8080").ok().as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert!(metadata_url("ftp://x").is_err());
+        assert!(metadata_url("").is_err());
     }
 
     #[test]

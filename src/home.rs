@@ -148,6 +148,42 @@ pub fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, FileError> {
     }
 }
 
+/// The most a secret file (an API key file, a compute-resource token) may hold: IBM's key
+/// files and Kubernetes' tokens are a few kilobytes at most.
+pub const SECRET_FILE_LIMIT: u64 = 64 * 1024;
+
+/// A small file holding a secret, trimmed. Refuses what is not a regular file (a FIFO or a
+/// device could block or never end) and what is larger than `SECRET_FILE_LIMIT`.
+pub fn read_secret_file(path: &Path) -> Result<String, FileError> {
+    use std::io::Read;
+    let err = |e| FileError::new("read", path, e);
+    let meta = fs::metadata(path).map_err(err)?;
+    if !meta.is_file() {
+        return Err(err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        )));
+    }
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .and_then(|f| f.take(SECRET_FILE_LIMIT + 1).read_to_end(&mut bytes))
+        .map_err(err)?;
+    if bytes.len() as u64 > SECRET_FILE_LIMIT {
+        return Err(err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than {} KiB", SECRET_FILE_LIMIT / 1024),
+        )));
+    }
+    String::from_utf8(bytes)
+        .map(|s| s.trim().to_string())
+        .map_err(|_| {
+            err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "not UTF-8 text",
+            ))
+        })
+}
+
 /// Temp file in `dir` (0600), write, fsync, rename over `path`, fsync the directory.
 pub fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     let mut tmp = tempfile::Builder::new()

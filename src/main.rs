@@ -42,7 +42,7 @@ fn fail(out: &Out, e: &CliError) -> ! {
 }
 
 fn run_iam(cmd: &IamCommand, out: &Out) -> error::Result<()> {
-    use commands::{api_keys, service_ids, stored_keys};
+    use commands::{api_keys, service_ids, stored_keys, trusted_profiles};
     match cmd {
         IamCommand::OauthTokens(a) => commands::oauth_tokens::run(a, out),
         IamCommand::ServiceIdCreate(a) => service_ids::create(a, out),
@@ -68,6 +68,17 @@ fn run_iam(cmd: &IamCommand, out: &Out) -> error::Result<()> {
         IamCommand::ApiKeyUnlock(a) => api_keys::user_unlock(a, out),
         IamCommand::StoredKeys(a) => stored_keys::list(a, out),
         IamCommand::StoredKeyDelete(a) => stored_keys::delete(a, out),
+        IamCommand::TrustedProfileCreate(a) => trusted_profiles::create(a, out),
+        IamCommand::TrustedProfiles(a) => trusted_profiles::list(a, out),
+        IamCommand::TrustedProfile(a) => trusted_profiles::show(a, out),
+        IamCommand::TrustedProfileUpdate(a) => trusted_profiles::update(a, out),
+        IamCommand::TrustedProfileDelete(a) => trusted_profiles::delete(a, out),
+        IamCommand::TrustedProfileLinkCreate(a) => trusted_profiles::link_create(a, out),
+        IamCommand::TrustedProfileLinks(a) => trusted_profiles::links(a, out),
+        IamCommand::TrustedProfileLinkDelete(a) => trusted_profiles::link_delete(a, out),
+        IamCommand::TrustedProfileIdentityCreate(a) => trusted_profiles::identity_create(a, out),
+        IamCommand::TrustedProfileIdentities(a) => trusted_profiles::identities(a, out),
+        IamCommand::TrustedProfileIdentityDelete(a) => trusted_profiles::identity_delete(a, out),
     }
 }
 

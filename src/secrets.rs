@@ -95,6 +95,8 @@ pub enum SecretKind {
     ApiKey,
     /// An API key kept with `--keyring NAME`: belongs to no session.
     StoredKey,
+    /// A compute-resource token given inline to `login --cr-token`.
+    CrToken,
 }
 
 impl SecretKind {
@@ -103,6 +105,7 @@ impl SecretKind {
             SecretKind::RefreshToken => "refresh_token",
             SecretKind::ApiKey => "apikey",
             SecretKind::StoredKey => "stored-key",
+            SecretKind::CrToken => "cr_token",
         }
     }
 }

@@ -168,18 +168,119 @@ pub struct PendingDelete {
 }
 
 /// How the session logged in, and so how its token is renewed (`auth::renew` has the rule
-/// for each). Stored as the login's `method` field.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+/// for each). Stored in the login as `method` plus the kind's own fields.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "method", rename_all = "snake_case")]
 pub enum LoginKind {
     Apikey,
     Password,
     Sso,
+    /// A compute-resource token traded for a trusted profile's token. Renewed by reading
+    /// the token again: from `token_file` (platforms rotate it), else from the secret store
+    /// (a token given inline).
+    CrToken {
+        profile: ProfileRef,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_file: Option<PathBuf>,
+    },
+    /// The VPC instance metadata service's identity, optionally as a trusted profile.
+    /// Renewed by asking the metadata service again.
+    VpcCri {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        profile: Option<ProfileRef>,
+        metadata_url: String,
+    },
+    /// A trusted profile assumed by another login, the caller. Renewed by renewing the
+    /// caller's token and assuming the profile again.
+    Assume {
+        profile: ProfileRef,
+        /// The account of a profile named by name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        caller: Box<LoginKind>,
+    },
+}
+
+impl LoginKind {
+    /// The trusted profile the session acts as, if any.
+    pub fn profile(&self) -> Option<&ProfileRef> {
+        match self {
+            LoginKind::CrToken { profile, .. } | LoginKind::Assume { profile, .. } => Some(profile),
+            LoginKind::VpcCri { profile, .. } => profile.as_ref(),
+            LoginKind::Apikey | LoginKind::Password | LoginKind::Sso => None,
+        }
+    }
+
+    /// How the token is renewed, in a few words for `sessions` and `target`.
+    pub fn renewal(&self) -> String {
+        match self {
+            LoginKind::Apikey => "refresh token, then the stored API key".into(),
+            LoginKind::Password | LoginKind::Sso => "refresh token".into(),
+            LoginKind::CrToken {
+                token_file: Some(f),
+                ..
+            } => format!("compute-resource token from {}", f.display()),
+            LoginKind::CrToken { .. } => "compute-resource token in the secret store".into(),
+            LoginKind::VpcCri { metadata_url, .. } => {
+                format!("VPC instance identity from {metadata_url}")
+            }
+            LoginKind::Assume { caller, .. } => {
+                format!("assumed again by a {} login", caller.name())
+            }
+        }
+    }
+
+    /// The kind's name as stored (`apikey`, `cr_token`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            LoginKind::Apikey => "apikey",
+            LoginKind::Password => "password",
+            LoginKind::Sso => "sso",
+            LoginKind::CrToken { .. } => "cr_token",
+            LoginKind::VpcCri { .. } => "vpc_cri",
+            LoginKind::Assume { .. } => "assume",
+        }
+    }
+}
+
+/// A trusted profile as the user named it: `Profile-...` is an ID, `crn:...` a CRN, anything
+/// else a name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileRef {
+    Id(String),
+    Crn(String),
+    Name(String),
+}
+
+impl ProfileRef {
+    pub fn parse(s: &str) -> ProfileRef {
+        let s = s.trim();
+        if s.starts_with("Profile-") {
+            ProfileRef::Id(s.to_string())
+        } else if s.starts_with("crn:") {
+            ProfileRef::Crn(s.to_string())
+        } else {
+            ProfileRef::Name(s.to_string())
+        }
+    }
+
+    pub fn value(&self) -> &str {
+        match self {
+            ProfileRef::Id(v) | ProfileRef::Crn(v) | ProfileRef::Name(v) => v,
+        }
+    }
+}
+
+impl std::fmt::Display for ProfileRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.value())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Login {
-    #[serde(rename = "method")]
+    #[serde(flatten)]
     pub kind: LoginKind,
     /// What the summary shows as `User:` (email, or the identifier for service IDs).
     pub user: String,
@@ -208,6 +309,9 @@ pub struct SecretsMeta {
     pub refresh_token: bool,
     #[serde(default)]
     pub apikey: bool,
+    /// A compute-resource token given inline (one read from a file stays in the file).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cr_token: bool,
 }
 
 impl SecretsMeta {
@@ -216,6 +320,7 @@ impl SecretsMeta {
             store,
             refresh_token: false,
             apikey: false,
+            cr_token: false,
         }
     }
 
@@ -224,16 +329,22 @@ impl SecretsMeta {
         [
             (self.refresh_token, SecretKind::RefreshToken),
             (self.apikey, SecretKind::ApiKey),
+            (self.cr_token, SecretKind::CrToken),
         ]
         .into_iter()
         .filter_map(|(present, kind)| present.then_some(kind))
         .collect()
     }
 
+    pub fn keeps(&self, kind: SecretKind) -> bool {
+        self.kinds().contains(&kind)
+    }
+
     pub fn mark(&mut self, kind: SecretKind) {
         match kind {
             SecretKind::RefreshToken => self.refresh_token = true,
             SecretKind::ApiKey => self.apikey = true,
+            SecretKind::CrToken => self.cr_token = true,
             SecretKind::StoredKey => {}
         }
     }
@@ -537,9 +648,8 @@ pub(crate) mod tests {
             refresh_token_expires_at: None,
             login_at: iat,
             secrets: SecretsMeta {
-                store: StoreKind::Keyring,
                 refresh_token: true,
-                apikey: false,
+                ..SecretsMeta::none(StoreKind::Keyring)
             },
         }
     }
@@ -616,6 +726,59 @@ pub(crate) mod tests {
         assert!(matches!(err, SessionError::Corrupt { .. }), "{err}");
         assert!(err.to_string().contains("is corrupt"));
         assert!(matches!(store.load_lenient(), Ok((None, true))));
+    }
+
+    #[test]
+    fn logins_of_every_kind_round_trip_and_old_files_still_read() {
+        // A session file written before login kinds carried data.
+        let old = r#"{"method":"apikey","user":"u","iam_id":"IBMid-1","access_token":"t",
+            "token_issued_at":1,"token_expires_at":2,"login_at":1,
+            "secrets":{"store":"keyring","refresh_token":true,"apikey":true}}"#;
+        let login: Login = serde_json::from_str(old).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(login.kind, LoginKind::Apikey);
+        assert_eq!(
+            login.secrets.kinds(),
+            [SecretKind::RefreshToken, SecretKind::ApiKey]
+        );
+        let kinds = [
+            LoginKind::CrToken {
+                profile: ProfileRef::parse("ci-workload"),
+                token_file: Some("/var/run/secrets/tokens/sa-token".into()),
+            },
+            LoginKind::VpcCri {
+                profile: Some(ProfileRef::parse("Profile-1")),
+                metadata_url: "http://127.0.0.1:1".into(),
+            },
+            LoginKind::Assume {
+                profile: ProfileRef::parse("crn:v1:x"),
+                account: None,
+                caller: Box::new(LoginKind::Sso),
+            },
+        ];
+        for kind in kinds {
+            let mut l = login.clone();
+            l.kind = kind.clone();
+            let text = serde_json::to_string(&l).unwrap_or_default();
+            let back: Login = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+            assert_eq!(back.kind, kind, "{text}");
+            assert!(
+                text.contains(&format!("\"method\":\"{}\"", kind.name())),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn profiles_are_told_apart_by_their_form() {
+        assert_eq!(
+            ProfileRef::parse("Profile-1"),
+            ProfileRef::Id("Profile-1".into())
+        );
+        assert_eq!(
+            ProfileRef::parse("crn:v1:a"),
+            ProfileRef::Crn("crn:v1:a".into())
+        );
+        assert_eq!(ProfileRef::parse(" ci "), ProfileRef::Name("ci".into()));
     }
 
     #[test]

@@ -31,11 +31,20 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum AuthError {
     NotLoggedIn,
-    /// The session's token expired and cannot be renewed; why.
-    Expired(String),
+    /// The session's token expired and cannot be renewed: why, and what fixes it when that is
+    /// more than logging in again.
+    Expired {
+        why: String,
+        fix: Option<String>,
+    },
     /// IAM refused the credentials given to `login` (the first grant).
     Refused(ApiError),
     /// IAM would not re-scope the session to this account.
+    /// IAM would not let the caller assume this trusted profile.
+    ProfileRefused {
+        profile: String,
+        source: ApiError,
+    },
     AccountRefused {
         account: String,
         source: ApiError,
@@ -68,10 +77,15 @@ impl std::fmt::Display for AuthError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             AuthError::NotLoggedIn => f.write_str("Not logged in."),
-            AuthError::Expired(why) => {
+            AuthError::Expired { why, .. } => {
                 write!(f, "Session expired and could not be renewed: {why}")
             }
             AuthError::Refused(api) => write!(f, "Unable to authenticate: {}", api.line()),
+            AuthError::ProfileRefused { profile, source } => write!(
+                f,
+                "IAM did not let this identity assume trusted profile {profile}: {}",
+                source.line()
+            ),
             AuthError::AccountRefused { account, source } => write!(
                 f,
                 "IAM did not let this session switch to account {account}: {}",

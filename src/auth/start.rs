@@ -6,8 +6,11 @@ use super::vault::Vault;
 use super::{AuthError, Credentials, Edit, Result, apply_tokens};
 use crate::endpoints::Endpoints;
 use crate::iam::{Client, Grant, IamError, TokenResponse, jwt};
-use crate::secrets::SecretKind;
-use crate::session::{Account, Login, LoginKind, ResourceGroup, SecretsMeta, Session, now};
+use crate::secrets::{SecretKind, StoreKind};
+use crate::session::{
+    Account, Login, LoginKind, ProfileRef, ResourceGroup, SecretsMeta, Session, now,
+};
+use std::path::PathBuf;
 
 /// What the user logs in with.
 pub enum Credential {
@@ -18,6 +21,27 @@ pub enum Credential {
     },
     /// An SSO one-time code.
     Passcode(String),
+    /// A compute-resource token, traded for a trusted profile's token. `file` is where it
+    /// was read (and is read again on renewal); without one, it was given inline and is kept
+    /// in the secret store.
+    CrToken {
+        token: String,
+        profile: ProfileRef,
+        file: Option<PathBuf>,
+    },
+    /// This VPC virtual server's identity from its metadata service, optionally as a
+    /// trusted profile (by ID or CRN).
+    VpcCri {
+        profile: Option<ProfileRef>,
+        metadata_url: String,
+    },
+    /// Another credential, whose identity then assumes a trusted profile.
+    Assume {
+        caller: Box<Credential>,
+        profile: ProfileRef,
+        /// The profile's account, for a profile named by name.
+        account: Option<String>,
+    },
 }
 
 impl Credential {
@@ -26,14 +50,26 @@ impl Credential {
             Credential::ApiKey(_) => LoginKind::Apikey,
             Credential::Password { .. } => LoginKind::Password,
             Credential::Passcode(_) => LoginKind::Sso,
-        }
-    }
-
-    fn grant(&self) -> Grant<'_> {
-        match self {
-            Credential::ApiKey(key) => Grant::ApiKey(key),
-            Credential::Password { username, password } => Grant::Password { username, password },
-            Credential::Passcode(code) => Grant::Passcode(code),
+            Credential::CrToken { profile, file, .. } => LoginKind::CrToken {
+                profile: profile.clone(),
+                token_file: file.clone(),
+            },
+            Credential::VpcCri {
+                profile,
+                metadata_url,
+            } => LoginKind::VpcCri {
+                profile: profile.clone(),
+                metadata_url: metadata_url.clone(),
+            },
+            Credential::Assume {
+                caller,
+                profile,
+                account,
+            } => LoginKind::Assume {
+                profile: profile.clone(),
+                account: account.clone(),
+                caller: Box::new(caller.kind()),
+            },
         }
     }
 
@@ -41,18 +77,109 @@ impl Credential {
     fn kept(&self) -> Option<(SecretKind, &str)> {
         match self {
             Credential::ApiKey(key) => Some((SecretKind::ApiKey, key)),
-            Credential::Password { .. } | Credential::Passcode(_) => None,
+            Credential::CrToken {
+                token, file: None, ..
+            } => Some((SecretKind::CrToken, token)),
+            Credential::Assume { caller, .. } => caller.kept(),
+            Credential::Password { .. }
+            | Credential::Passcode(_)
+            | Credential::CrToken { .. }
+            | Credential::VpcCri { .. } => None,
+        }
+    }
+}
+
+/// What the first grant gave.
+pub struct Authenticated {
+    /// The session's tokens.
+    pub tokens: TokenResponse,
+    /// For an assumed profile, the caller's tokens: its refresh token renews the session.
+    pub caller: Option<TokenResponse>,
+}
+
+impl Authenticated {
+    /// The refresh token the session keeps: its own, or its caller's.
+    fn refresh_token(&self) -> Option<&str> {
+        match &self.caller {
+            Some(c) => c.usable_refresh_token(),
+            None => self.tokens.usable_refresh_token(),
         }
     }
 }
 
 /// The first grant: IAM refusing the credential is `Refused` (the user's to fix), a server
 /// error or no answer is `Unavailable`.
-pub fn authenticate(client: &Client, credential: &Credential) -> Result<TokenResponse> {
-    client.token(credential.grant()).map_err(|e| match e {
+pub fn authenticate(client: &Client, credential: &Credential) -> Result<Authenticated> {
+    let refused = |e: IamError| match e {
         IamError::Rejected(api) if api.is_client_error() => AuthError::Refused(api),
         other => AuthError::Unavailable(other),
+    };
+    let grant = match credential {
+        Credential::ApiKey(key) => Grant::ApiKey(key),
+        Credential::Password { username, password } => Grant::Password { username, password },
+        Credential::Passcode(code) => Grant::Passcode(code),
+        Credential::CrToken { token, profile, .. } => Grant::CrToken {
+            cr_token: token,
+            profile,
+        },
+        Credential::VpcCri {
+            profile,
+            metadata_url,
+        } => {
+            let tokens = client
+                .vpc_iam_token(metadata_url, profile.as_ref())
+                .map_err(refused)?;
+            return Ok(Authenticated {
+                tokens,
+                caller: None,
+            });
+        }
+        Credential::Assume {
+            caller,
+            profile,
+            account,
+        } => {
+            let caller = authenticate(client, caller)?.tokens;
+            // A profile named by name is looked up in an account: by default the caller's.
+            let account = account.clone().or_else(|| match profile {
+                ProfileRef::Name(_) => jwt::decode(&caller.access_token)
+                    .and_then(|c| c.account_bss().map(str::to_string)),
+                _ => None,
+            });
+            let tokens = assume(client, &caller.access_token, profile, account.as_deref())?;
+            return Ok(Authenticated {
+                tokens,
+                caller: Some(caller),
+            });
+        }
+    };
+    let tokens = client.token(grant).map_err(refused)?;
+    Ok(Authenticated {
+        tokens,
+        caller: None,
     })
+}
+
+/// The assume grant: the caller's token for the profile's.
+pub(super) fn assume(
+    client: &Client,
+    access_token: &str,
+    profile: &ProfileRef,
+    account: Option<&str>,
+) -> Result<TokenResponse> {
+    client
+        .token(Grant::Assume {
+            access_token,
+            profile,
+            account,
+        })
+        .map_err(|e| match e {
+            IamError::Rejected(api) if api.is_client_error() => AuthError::ProfileRefused {
+                profile: profile.to_string(),
+                source: api,
+            },
+            other => AuthError::Unavailable(other),
+        })
 }
 
 /// The tokens scoped to `account` (a refresh grant naming it), unless they already are.
@@ -98,7 +225,7 @@ pub struct NewLogin<'a> {
     pub region: Option<String>,
     pub credential: &'a Credential,
     pub claims: &'a jwt::Claims,
-    pub tokens: &'a TokenResponse,
+    pub tokens: &'a Authenticated,
     pub account: Option<Account>,
     pub resource_group: Option<ResourceGroup>,
 }
@@ -110,7 +237,7 @@ impl Credentials {
         &self,
         previous: Option<&Session>,
         new: NewLogin<'_>,
-        vault: &Vault,
+        vault: Option<&Vault>,
     ) -> Result<Session> {
         let mut session = Session {
             version: 0,
@@ -126,8 +253,22 @@ impl Credentials {
                 .map(|s| s.pending_deletes.clone())
                 .unwrap_or_default(),
         };
+        let mut kind = new.credential.kind();
+        // Renewing an assumed profile named by name needs its account: the token's.
+        if let LoginKind::Assume {
+            profile: ProfileRef::Name(_),
+            account: account @ None,
+            ..
+        } = &mut kind
+        {
+            *account = new.claims.account_bss().map(str::to_string);
+        }
+        let store = match vault {
+            Some(v) => v.kind(),
+            None => crate::config::secret_store(self.home()).unwrap_or(StoreKind::Keyring),
+        };
         let mut login = Login {
-            kind: new.credential.kind(),
+            kind,
             user: new.claims.display_user(),
             iam_id: new.claims.iam_id.clone(),
             sub_type: new.claims.sub_type.clone(),
@@ -138,18 +279,28 @@ impl Credentials {
             token_expires_at: 0,
             refresh_token_expires_at: None,
             login_at: now(),
-            secrets: SecretsMeta::none(vault.kind()),
+            secrets: SecretsMeta::none(store),
         };
-        apply_tokens(&mut login, new.tokens);
-        self.forget_previous_secrets(previous, &session, &login, vault);
-        let slots = vault.of(&session.iam_endpoint, self.name(), &login.iam_id);
-        if let Some(rt) = new.tokens.usable_refresh_token() {
-            slots.set(SecretKind::RefreshToken, rt)?;
-            login.secrets.mark(SecretKind::RefreshToken);
+        apply_tokens(&mut login, &new.tokens.tokens);
+        let keep: Vec<(SecretKind, &str)> = new
+            .tokens
+            .refresh_token()
+            .map(|rt| (SecretKind::RefreshToken, rt))
+            .into_iter()
+            .chain(new.credential.kept())
+            .collect();
+        for (kind, _) in &keep {
+            login.secrets.mark(*kind);
         }
-        if let Some((kind, value)) = new.credential.kept() {
-            slots.set(kind, value)?;
-            login.secrets.mark(kind);
+        self.forget_previous_secrets(previous, &session, &login, vault);
+        if !keep.is_empty() {
+            let vault = vault.ok_or(AuthError::Internal(
+                "a login with secrets to keep has no secret store",
+            ))?;
+            let slots = vault.of(&session.iam_endpoint, self.name(), &login.iam_id);
+            for (kind, value) in keep {
+                slots.set(kind, value)?;
+            }
         }
         session.login = Some(login);
         let lock = self.store.lock()?;
@@ -164,7 +315,7 @@ impl Credentials {
         previous: Option<&Session>,
         new_session: &Session,
         new_login: &Login,
-        vault: &Vault,
+        vault: Option<&Vault>,
     ) {
         let Some(prev) = previous else { return };
         let Some(old) = prev.login.as_ref() else {
@@ -172,16 +323,14 @@ impl Credentials {
         };
         let same_identity = old.iam_id == new_login.iam_id
             && prev.iam_endpoint == new_session.iam_endpoint
-            && old.secrets.store == vault.kind();
+            && old.secrets.store == new_login.secrets.store;
         let stale: Vec<SecretKind> = old
             .secrets
             .kinds()
             .into_iter()
-            .filter(|kind| match kind {
-                // Overwritten by the new login when the identity is the same.
-                SecretKind::RefreshToken => !same_identity,
-                SecretKind::ApiKey => !same_identity || new_login.kind != LoginKind::Apikey,
-                SecretKind::StoredKey => false,
+            .filter(|kind| {
+                // What the new login overwrites (same identity, same kind of secret) stays.
+                !same_identity || !new_login.secrets.keeps(*kind)
             })
             .collect();
         if stale.is_empty() {
@@ -191,10 +340,9 @@ impl Credentials {
             let slots = v.of(&prev.iam_endpoint, self.name(), &old.iam_id);
             stale.iter().try_for_each(|k| slots.delete(*k))
         };
-        let result = if old.secrets.store == vault.kind() {
-            delete_all(vault)
-        } else {
-            Vault::open(old.secrets.store, self.home()).and_then(|v| delete_all(&v))
+        let result = match vault {
+            Some(v) if v.kind() == old.secrets.store => delete_all(v),
+            _ => Vault::open(old.secrets.store, self.home()).and_then(|v| delete_all(&v)),
         };
         if let Err(e) = result {
             crate::output::warn(&format!(
@@ -213,9 +361,12 @@ impl Edit {
             self.creds.name(),
             &self.login.iam_id,
         );
-        let rt = slots.get(SecretKind::RefreshToken)?.ok_or_else(|| {
-            AuthError::Expired("no refresh token is stored to switch accounts with".into())
-        })?;
+        let rt = slots
+            .get(SecretKind::RefreshToken)?
+            .ok_or_else(|| AuthError::Expired {
+                why: "no refresh token is stored to switch accounts with".into(),
+                fix: None,
+            })?;
         let tokens = rescope_with(client, &rt, account)?;
         apply_tokens(&mut self.login, &tokens);
         if let Some(new_rt) = tokens.usable_refresh_token() {

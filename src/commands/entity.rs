@@ -26,6 +26,12 @@ impl Entity for crate::iam::identity::ServiceId {
     }
 }
 
+impl Entity for crate::iam::identity::TrustedProfile {
+    fn locked(&self) -> bool {
+        false
+    }
+}
+
 impl Entity for crate::iam::identity::ApiKey {
     fn locked(&self) -> bool {
         self.locked
@@ -62,7 +68,13 @@ pub trait Kind {
         description: Option<&str>,
     ) -> Result<Self::Item, IamError>;
     fn delete(&self, ctx: &IamCtx, id: &str) -> Result<(), IamError>;
-    fn set_lock(&self, ctx: &IamCtx, id: &str, lock: bool) -> Result<(), IamError>;
+    /// Kinds that can be locked say how; the others have no lock commands.
+    fn set_lock(&self, _ctx: &IamCtx, _id: &str, _lock: bool) -> Result<(), IamError> {
+        Err(IamError::Setup(format!(
+            "A {} cannot be locked.",
+            self.noun()
+        )))
+    }
     /// Updates what TAB offers for this kind.
     fn remember(&self, ctx: &IamCtx, what: Learnt<Self::Item>);
 }

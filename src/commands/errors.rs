@@ -154,7 +154,12 @@ impl From<AuthError> for CliError {
     fn from(e: AuthError) -> Self {
         match e {
             AuthError::NotLoggedIn => CliError::not_logged_in(),
-            AuthError::Expired(why) => CliError::session_expired(&why),
+            AuthError::Expired { why, fix: None } => CliError::session_expired(&why),
+            AuthError::Expired { why, fix: Some(fix) } => CliError::new(
+                ErrorKind::LoginRequired,
+                format!("Session expired and could not be renewed: {why}"),
+            )
+            .hint(fix),
             AuthError::Refused(api) => {
                 if api.has_code("BXNIM0608E") || api.line().to_ascii_lowercase().contains("federated")
                 {
@@ -171,7 +176,9 @@ impl From<AuthError> for CliError {
                     CliError::auth(AuthError::Refused(api).to_string())
                 }
             }
-            e @ (AuthError::AccountRefused { .. } | AuthError::NoRefreshToken) => {
+            e @ (AuthError::AccountRefused { .. }
+            | AuthError::ProfileRefused { .. }
+            | AuthError::NoRefreshToken) => {
                 CliError::failed(e.to_string())
             }
             e @ AuthError::Unavailable(IamError::Rejected(_)) => CliError::network(e.to_string())
@@ -262,9 +269,17 @@ mod tests {
         assert_eq!(down.exit_code(), 5);
         assert_eq!(down.message, "IAM is unavailable: busy (x)");
         assert_eq!(CliError::from(AuthError::NotLoggedIn).exit_code(), 3);
+        let expired = |fix: Option<&str>| {
+            CliError::from(AuthError::Expired {
+                why: "gone".into(),
+                fix: fix.map(str::to_string),
+            })
+        };
+        assert_eq!(expired(None).exit_code(), 3);
+        assert!(expired(None).render().contains("iamctl login"));
         assert_eq!(
-            CliError::from(AuthError::Expired("gone".into())).exit_code(),
-            3
+            expired(Some("relink it")).render(),
+            "Session expired and could not be renewed: gone\nTip: relink it\n"
         );
         assert_eq!(CliError::from(AuthError::Internal("bug")).exit_code(), 70);
     }

@@ -1,4 +1,4 @@
-//! What every IAM Identity command (service IDs and API keys) shares: the logged-in context,
+//! What every IAM Identity command (service IDs, API keys, trusted profiles) shares: the logged-in context,
 //! telling IDs from names, and the errors for ambiguous names, missing entities and refused
 //! changes.
 
@@ -6,7 +6,7 @@ use crate::auth::Credentials;
 use crate::completion_cache::{self, Learnt};
 use crate::error::{CliError, Result};
 use crate::home::Home;
-use crate::iam::identity::{ApiKey, Identity, ServiceId};
+use crate::iam::identity::{ApiKey, Identity, ServiceId, TrustedProfile};
 use crate::iam::{Client, IamError};
 use crate::session::{Account, Login, Session};
 
@@ -57,6 +57,16 @@ impl IamCtx {
     /// Updates what TAB offers for service IDs (best effort, after the command succeeded).
     pub fn remember_service_ids(&self, what: Learnt<ServiceId>) {
         completion_cache::remember_service_ids(
+            &self.home,
+            &self.session.iam_endpoint,
+            self.account_id(),
+            what,
+        );
+    }
+
+    /// Updates what TAB offers for trusted profiles.
+    pub fn remember_profiles(&self, what: Learnt<TrustedProfile>) {
+        completion_cache::remember_profiles(
             &self.home,
             &self.session.iam_endpoint,
             self.account_id(),

@@ -3,6 +3,7 @@
 //! store, the session file written last, so a failed login leaves the previous session
 //! byte-identical.
 
+use super::login_credential::{self, Plan, Source};
 use super::{account_label, print_summary};
 use crate::auth::{self, Credential, Credentials, NewLogin, stored_keys};
 use crate::cli::LoginArgs;
@@ -13,16 +14,8 @@ use crate::iam::{Client, jwt};
 use crate::output::Out;
 use crate::prompt;
 use crate::regions;
-use crate::session::{Account, LoginKind};
+use crate::session::Account;
 use dialoguer::console::Term;
-use std::io::Read;
-
-/// How the user authenticates, decided before any network traffic (an SSO code is asked
-/// for once the passcode page is known).
-enum Source {
-    Given(Credential),
-    Sso,
-}
 
 pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
     let creds = Credentials::active()?;
@@ -62,15 +55,16 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         ));
     }
     // A stored key (--keyring) is a credential source of its own.
-    if stored.is_none() && term.is_none() && !has_credential_source(args) {
-        return Err(no_credentials_error());
+    if stored.is_none() && term.is_none() && !login_credential::has_credential_source(args) {
+        return Err(login_credential::no_credentials_error());
     }
 
     // Fail closed if there is nowhere safe to keep the secrets. Connecting to the keyring
     // takes a D-Bus handshake; without a terminal, for reusable credentials (API key,
     // password), it runs alongside the first requests to IAM and is awaited before anything
     // is stored. Whenever the user would type something, or spend a one-time code, the
-    // keyring is checked first. Either way it is awaited before `OK` is printed.
+    // keyring is checked first. Either way it is awaited before `OK` is printed. A workload
+    // that keeps no secret (its token file, its metadata service) needs no secret store.
     let opening = auth::open_vault_in_background(creds.home());
     let (vault, opening) = if term.is_some() || args.sso {
         (Some(opening.wait()?), None)
@@ -79,29 +73,49 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
     };
 
     out.say(&format!("API endpoint: {}", endpoints.api));
-    let source = match &stored {
-        Some(k) => Source::Given(Credential::ApiKey(stored_keys::secret_for_login(
+    let stored_secret = match &stored {
+        Some(k) => Some(stored_keys::secret_for_login(
             creds.home(),
             k,
             &endpoints.iam,
-        )?)),
-        None => credential(args, term.as_ref())?,
+        )?),
+        None => None,
     };
+    let plan = login_credential::decide(args, stored_secret, term.as_ref(), out)?;
     let client = Client::new(endpoints.clone(), skip_ssl)?;
-    let credential = match source {
-        Source::Given(c) => c,
-        Source::Sso => Credential::Passcode(sso_code(args, &client, term.as_ref(), out)?),
+    let keeps_secrets = plan.keeps_secrets();
+    let credential = match plan {
+        Plan::Workload(c) => c,
+        Plan::User { source, assume } => {
+            let caller = match source {
+                Source::Given(c) => c,
+                Source::Sso => Credential::Passcode(login_credential::sso_code(
+                    args,
+                    &client,
+                    term.as_ref(),
+                    out,
+                )?),
+            };
+            match assume {
+                Some(profile) => Credential::Assume {
+                    caller: Box::new(caller),
+                    account: args.account.clone(),
+                    profile,
+                },
+                None => caller,
+            }
+        }
     };
     out.say("Authenticating...");
-    let mut tokens = auth::authenticate(&client, &credential)?;
+    let mut authed = auth::authenticate(&client, &credential)?;
     // Before saying OK: a login that cannot keep its secrets must not look like a success.
     let vault = match (vault, opening) {
-        (Some(v), _) => v,
-        (None, Some(opening)) => opening.wait()?,
-        (None, None) => return Err(CliError::internal("login has no secret store")),
+        (Some(v), _) => Some(v),
+        (None, Some(opening)) if keeps_secrets => Some(opening.wait()?),
+        (None, _) => None,
     };
     out.ok();
-    let mut claims = jwt::decode(&tokens.access_token).ok_or_else(|| {
+    let mut claims = jwt::decode(&authed.tokens.access_token).ok_or_else(|| {
         CliError::failed("IAM returned an access token that is not a JWT; iamctl cannot use it.")
     })?;
     if claims.iam_id.is_empty() {
@@ -123,11 +137,11 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         let token_account = claims.account_bss().map(str::to_string);
         let (accounts, groups) = std::thread::scope(|scope| {
             let groups = token_account.as_deref().map(|bss| {
-                let token = tokens.access_token.as_str();
+                let token = authed.tokens.access_token.as_str();
                 let client = &client;
                 scope.spawn(move || client.resource_groups(token, bss).ok())
             });
-            let accounts = client.accounts(&tokens.access_token);
+            let accounts = client.accounts(&authed.tokens.access_token);
             let groups = groups.and_then(|h| h.join().ok().flatten());
             (accounts, groups)
         });
@@ -136,11 +150,11 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         }
         let accounts = accounts.map_err(|e| e.into_cli("Could not list your accounts"))?;
         seen_accounts = Some(accounts.clone());
-        choose_account(args, credential.kind(), &claims, accounts, term.as_ref())?
+        choose_account(args, &credential, &claims, accounts, term.as_ref())?
     };
     if let Some(acct) = &account {
-        tokens = auth::rescope(&client, tokens, acct)?;
-        claims = jwt::decode(&tokens.access_token).unwrap_or(claims);
+        authed.tokens = auth::rescope(&client, authed.tokens, acct)?;
+        claims = jwt::decode(&authed.tokens.access_token).unwrap_or(claims);
         out.blank();
         out.say(&format!(
             "Targeted account {}",
@@ -177,7 +191,7 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
             .take()
             .filter(|(bss, _)| bss == &acct.guid)
             .map(|(_, groups)| Ok(groups))
-            .unwrap_or_else(|| client.resource_groups(&tokens.access_token, &acct.guid))
+            .unwrap_or_else(|| client.resource_groups(&authed.tokens.access_token, &acct.guid))
         {
             Ok(groups) => {
                 let chosen = match &args.resource_group {
@@ -213,11 +227,11 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
             region,
             credential: &credential,
             claims: &claims,
-            tokens: &tokens,
+            tokens: &authed,
             account,
             resource_group,
         },
-        &vault,
+        vault.as_ref(),
     )?;
     completion_cache::remember_targets(
         creds.home(),
@@ -234,170 +248,32 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
     Ok(())
 }
 
-/// Decides the credential from flags, `IBMCLOUD_API_KEY`, stdin and prompts.
-fn credential(args: &LoginArgs, term: Option<&Term>) -> Result<Source> {
-    if let Some(spec) = &args.apikey {
-        return Ok(Source::Given(Credential::ApiKey(read_apikey(
-            spec, "--apikey", term,
-        )?)));
-    }
-    if args.sso {
-        return Ok(Source::Sso);
-    }
-    if let Some(username) = &args.username {
-        let password = match &args.password {
-            Some(p) => p.clone(),
-            None => match term {
-                Some(t) => prompt::secret(t, "Password> ")?,
-                None => read_stdin_line(
-                    "the password",
-                    "pass -p PASSWORD, or pipe the password in on stdin",
-                )?,
-            },
-        };
-        return Ok(Source::Given(Credential::Password {
-            username: username.clone(),
-            password,
-        }));
-    }
-    if let Ok(env) = std::env::var("IBMCLOUD_API_KEY")
-        && !env.trim().is_empty()
-    {
-        return Ok(Source::Given(Credential::ApiKey(read_apikey(
-            &env,
-            "IBMCLOUD_API_KEY",
-            None,
-        )?)));
-    }
-    match term {
-        Some(t) => {
-            let username = prompt::text(t, "Email> ", false)?;
-            let password = prompt::secret(t, "Password> ")?;
-            Ok(Source::Given(Credential::Password {
-                username: username.trim().to_string(),
-                password,
-            }))
-        }
-        None => Err(no_credentials_error()),
-    }
-}
-
-/// Whether the flags or the environment name a credential (so no prompt is needed to pick one).
-fn has_credential_source(args: &LoginArgs) -> bool {
-    args.apikey.is_some()
-        || args.sso
-        || args.username.is_some()
-        || std::env::var("IBMCLOUD_API_KEY").is_ok_and(|v| !v.trim().is_empty())
-}
-
-fn no_credentials_error() -> CliError {
-    CliError::usage("No credentials given, and there is no terminal to ask for them.")
-        .hint("use --apikey @FILE (or --apikey - to read it from stdin, or IBMCLOUD_API_KEY)")
-        .hint("or 'echo CODE | iamctl login --sso', or -u USER -p PASSWORD")
-}
-
-/// `KEY`, `@FILE` (plain, or IBM's JSON key file), or `-` (stdin).
-fn read_apikey(spec: &str, source: &str, term: Option<&Term>) -> Result<String> {
-    let key = if spec == "-" {
-        match term {
-            Some(t) => prompt::secret(t, "API key> ")?,
-            None => {
-                let mut s = String::new();
-                std::io::stdin().read_to_string(&mut s).map_err(|e| {
-                    CliError::failed(format!("Could not read the API key from stdin: {e}"))
-                })?;
-                s
-            }
-        }
-    } else if let Some(path) = spec.strip_prefix('@') {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            CliError::usage(format!(
-                "Could not read the API key file '{path}' ({source}): {e}"
-            ))
-        })?;
-        match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(v) => match v.get("apikey").and_then(|k| k.as_str()) {
-                Some(k) => k.to_string(),
-                None => text,
-            },
-            Err(_) => text,
-        }
-    } else {
-        spec.to_string()
-    };
-    let key = key.trim().to_string();
-    if key.is_empty() {
-        return Err(CliError::usage(format!(
-            "The API key given with {source} is empty."
-        )));
-    }
-    Ok(key)
-}
-
-fn read_stdin_line(what: &str, hint: &str) -> Result<String> {
-    let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .map_err(|e| CliError::failed(format!("Could not read {what} from stdin: {e}")))?;
-    let line = line.trim_end_matches(['\r', '\n']).trim().to_string();
-    if line.is_empty() {
-        return Err(CliError::usage(format!(
-            "No terminal to ask for {what}, and nothing on stdin."
-        ))
-        .hint(hint.to_string()));
-    }
-    Ok(line)
-}
-
-/// The SSO flow up to the one-time code.
-fn sso_code(args: &LoginArgs, client: &Client, term: Option<&Term>, out: &Out) -> Result<String> {
-    let url = client
-        .passcode_url()
-        .map_err(|e| e.into_cli("Could not find the one-time code page"))?;
-    let line = format!("Get a one-time code from {url} to proceed.");
-    match term {
-        Some(t) => {
-            // The URL is always shown, even with -q: it is what the user must act on.
-            let _ = t.write_line("");
-            let _ = t.write_line(&line);
-            if !args.no_browser
-                && prompt::has_display()
-                && prompt::confirm(t, "Open the URL in the default browser?", true)?
-                && let Err(e) = webbrowser::open(&url)
-            {
-                out.warn(&format!(
-                    "could not open a browser ({e}); open the URL yourself"
-                ));
-            }
-            let code = prompt::secret(t, "One-time code > ")?;
-            let code = code.trim().to_string();
-            if code.is_empty() {
-                return Err(CliError::usage("No one-time code entered."));
-            }
-            Ok(code)
-        }
-        None => {
-            eprintln!("{line}");
-            read_stdin_line(
-                "the one-time code",
-                "open the URL above in a browser, then pipe the code in: echo CODE | iamctl login --sso",
-            )
-        }
-    }
-}
-
 fn choose_account(
     args: &LoginArgs,
-    kind: LoginKind,
+    credential: &Credential,
     claims: &jwt::Claims,
     accounts: Vec<Account>,
     term: Option<&Term>,
 ) -> Result<Option<Account>> {
+    // An API key and a trusted profile belong to one account, which their token names.
+    let own = match credential {
+        Credential::Password { .. } | Credential::Passcode(_) => None,
+        _ => claims.account_bss(),
+    };
     if let Some(want) = &args.account {
-        return super::find_account(&accounts, want).map(Some);
+        let found = super::find_account(&accounts, want)?;
+        if credential.kind().profile().is_some()
+            && let Some(own) = own
+            && own != found.guid
+        {
+            return Err(CliError::usage(format!(
+                "The trusted profile belongs to account {own}; -c {want} cannot move its session to another account."
+            ))
+            .hint(format!("leave -c out, or use a profile of account {want}")));
+        }
+        return Ok(Some(found));
     }
-    if kind == LoginKind::Apikey
-        && let Some(bss) = claims.account_bss()
+    if let Some(bss) = own
         && let Some(a) = accounts.iter().find(|a| a.guid == bss)
     {
         return Ok(Some(a.clone()));

@@ -10,6 +10,7 @@ pub mod errors;
 pub mod exec;
 pub mod identity;
 pub mod login;
+mod login_credential;
 pub mod logout;
 pub mod oauth_tokens;
 pub mod service_ids;
@@ -17,6 +18,7 @@ pub mod sessions;
 pub mod stored_keys;
 pub mod target;
 pub mod token;
+pub mod trusted_profiles;
 
 use crate::cli::ForceArgs;
 use crate::error::{CliError, Result};
@@ -94,13 +96,30 @@ pub fn summary(session: &Session) -> String {
         Some(g) => g.name.clone(),
         None => "No resource group targeted, use 'iamctl target -g RESOURCE_GROUP'".to_string(),
     };
-    output::aligned(&[
+    let mut rows = vec![
         ("API endpoint", session.api_endpoint.clone()),
         ("Region", session.region.clone().unwrap_or_default()),
         ("User", user),
         ("Account", account),
         ("Resource group", group),
-    ])
+    ];
+    // A workload or assumed identity says which profile it is and how it stays logged in.
+    if let Some(l) = login
+        && let Some(profile) = l.kind.profile()
+    {
+        rows.push(("Trusted profile", profile.to_string()));
+        rows.push(("Renewed by", l.kind.renewal()));
+    }
+    output::aligned(&rows)
+}
+
+/// How a login logged in and renews, for `sessions --output json` and `target --output json`.
+pub fn login_json(login: &crate::session::Login) -> serde_json::Value {
+    json!({
+        "method": login.kind.name(),
+        "trusted_profile": login.kind.profile(),
+        "renewed_by": login.kind.renewal(),
+    })
 }
 
 /// `target --output json` (and `login --output json`).
@@ -112,6 +131,7 @@ pub fn target_json(session: &Session) -> serde_json::Value {
         "region": session.region.clone().unwrap_or_default(),
         "user": login.map(|l| l.user.clone()).unwrap_or_default(),
         "iam_id": login.map(|l| l.iam_id.clone()).unwrap_or_default(),
+        "login": login.map(login_json),
         "account": login.and_then(|l| l.account.as_ref()).map(|a| json!({
             "guid": a.guid, "name": a.name, "owner": a.owner, "ims_account_id": a.ims,
         })),

@@ -26,10 +26,16 @@ pub fn run(args: &OauthTokensArgs, out: &Out) -> Result<()> {
     let (_, login) = Credentials::active()?.fresh()?;
     let token = &login.access_token;
     match args.output {
-        TokenFormat::Json => out.print_json(&serde_json::json!({
-            "iam_token": bearer(token),
-            "expiration": login.token_expires_at,
-        })),
+        TokenFormat::Json => {
+            let mut v = serde_json::json!({
+                "iam_token": bearer(token),
+                "expiration": login.token_expires_at,
+            });
+            if let Some(p) = login.kind.profile() {
+                v["trusted_profile"] = serde_json::json!(p);
+            }
+            out.print_json(&v)
+        }
         TokenFormat::Text => out.data(&format!("IAM token:  {}\n", bearer(token))),
         TokenFormat::Raw => out.data(&format!("{token}\n")),
         TokenFormat::Env => out.data(&env_lines(token)),

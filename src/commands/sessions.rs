@@ -6,7 +6,7 @@
 //! else `IAMCTL_SESSION`, else the `current` file, else `default`. Parallel jobs pin theirs
 //! with the flag or the variable and never depend on `current`.
 
-use super::{account_label, summary};
+use super::{account_label, login_json, summary};
 use crate::auth::Credentials;
 use crate::cli::{SessionDeleteArgs, SessionSwitchArgs, SessionsArgs};
 use crate::error::{CliError, Result};
@@ -94,6 +94,7 @@ pub fn list(_args: &SessionsArgs, out: &Out) -> Result<()> {
                     "region": s.and_then(|s| s.region.clone()),
                     "token_expires_at": l.map(|l| l.token_expires_at),
                     "token_valid": l.is_some_and(|l| !l.expired(at)),
+                    "login": l.map(login_json),
                     "error": e.problem,
                 })
             })

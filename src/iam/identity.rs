@@ -1,4 +1,5 @@
-//! IAM Identity v1 (`{iam}/v1/...`): service IDs and API keys.
+//! IAM Identity v1 (`{iam}/v1/...`): service IDs, API keys, and trusted profiles with their
+//! compute-resource links and trusted identities.
 //!
 //! Typed views of the entities keep every field IAM sent (`rest`), so `--output json` prints
 //! the API object unchanged. Lists follow `next` to the end; updates send the entity's ETag in
@@ -17,6 +18,7 @@ use url::Url;
 const PAGE_SIZE: &str = "100";
 const SERVICE_IDS: &str = "/v1/serviceids";
 const API_KEYS: &str = "/v1/apikeys";
+const PROFILES: &str = "/v1/profiles";
 /// A listing longer than this many pages means a server that never stops answering `next`.
 const MAX_PAGES: usize = 10_000;
 
@@ -78,6 +80,88 @@ impl ApiKey {
     pub fn secret(&self) -> Option<&str> {
         self.apikey.as_deref().filter(|s| !s.is_empty())
     }
+}
+
+/// A trusted profile.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrustedProfile {
+    pub id: String,
+    #[serde(default)]
+    pub entity_tag: String,
+    #[serde(default)]
+    pub crn: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub iam_id: String,
+    #[serde(default)]
+    pub account_id: String,
+    #[serde(default)]
+    pub created_at: String,
+    #[serde(default)]
+    pub modified_at: String,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+/// A trusted profile's link to a compute resource (a Kubernetes service account, a Code
+/// Engine app, a virtual server).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProfileLink {
+    pub id: String,
+    #[serde(default)]
+    pub entity_tag: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub cr_type: String,
+    #[serde(default)]
+    pub link: LinkTarget,
+    #[serde(default)]
+    pub created_at: String,
+    #[serde(default)]
+    pub modified_at: String,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LinkTarget {
+    #[serde(default)]
+    pub crn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// An identity a trusted profile lets assume it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProfileIdentity {
+    #[serde(default)]
+    pub iam_id: String,
+    #[serde(default)]
+    pub identifier: String,
+    /// `user`, `serviceid` or `crn`.
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+/// What `POST /v1/profiles/{id}/links` needs.
+pub struct NewLink<'a> {
+    pub name: &'a str,
+    pub cr_type: &'a str,
+    pub crn: &'a str,
+    pub namespace: Option<&'a str>,
+    pub component_name: Option<&'a str>,
 }
 
 /// An entity with the ETag to send back in `If-Match`.
@@ -358,6 +442,140 @@ impl<'a> Identity<'a> {
         self.set_entity_lock(API_KEYS, id, lock)
     }
 
+    // ---- trusted profiles -------------------------------------------------------------------
+
+    /// The account's trusted profiles, optionally only the one with this name.
+    pub fn list_profiles(
+        &self,
+        account_id: &str,
+        name: Option<&str>,
+    ) -> Result<Vec<TrustedProfile>, IamError> {
+        let mut q = vec![("account_id", account_id)];
+        if let Some(n) = name {
+            q.push(("name", n));
+        }
+        let mut all: Vec<TrustedProfile> = self.list_all(PROFILES, &q, "profiles")?;
+        if let Some(n) = name {
+            all.retain(|p| p.name == n);
+        }
+        Ok(all)
+    }
+
+    pub fn get_profile(&self, id: &str) -> Result<Tagged<TrustedProfile>, IamError> {
+        self.get_entity(PROFILES, id, "trusted profile", |p: &TrustedProfile| {
+            p.entity_tag.clone()
+        })
+    }
+
+    pub fn create_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        description: Option<&str>,
+    ) -> Result<TrustedProfile, IamError> {
+        let mut body = json!({ "account_id": account_id, "name": name });
+        if let Some(d) = description {
+            body["description"] = json!(d);
+        }
+        let resp = self.send(
+            Method::POST,
+            self.url(PROFILES, &[])?,
+            &[],
+            Some(&body),
+            false,
+        )?;
+        Client::json(resp, "trusted profile")
+    }
+
+    pub fn update_profile(
+        &self,
+        id: &str,
+        etag: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<TrustedProfile, IamError> {
+        self.update_entity(PROFILES, id, etag, name, description, "trusted profile")
+    }
+
+    pub fn delete_profile(&self, id: &str) -> Result<(), IamError> {
+        self.delete_entity(PROFILES, id)
+    }
+
+    pub fn list_links(&self, profile_id: &str) -> Result<Vec<ProfileLink>, IamError> {
+        let url = self.entity_url(PROFILES, profile_id, "/links")?;
+        let resp = self.send(Method::GET, url, &[], None, true)?;
+        let page: Value = Client::json(resp, "links")?;
+        items(&page, "links")
+    }
+
+    pub fn create_link(
+        &self,
+        profile_id: &str,
+        new: &NewLink<'_>,
+    ) -> Result<ProfileLink, IamError> {
+        let mut link = json!({ "crn": new.crn });
+        if let Some(ns) = new.namespace {
+            link["namespace"] = json!(ns);
+        }
+        if let Some(n) = new.component_name {
+            link["name"] = json!(n);
+        }
+        let body = json!({ "name": new.name, "cr_type": new.cr_type, "link": link });
+        let url = self.entity_url(PROFILES, profile_id, "/links")?;
+        let resp = self.send(Method::POST, url, &[], Some(&body), false)?;
+        Client::json(resp, "link")
+    }
+
+    pub fn delete_link(&self, profile_id: &str, link_id: &str) -> Result<(), IamError> {
+        let url = self.entity_url(
+            PROFILES,
+            profile_id,
+            &format!("/links/{}", encode_path(link_id)),
+        )?;
+        Self::no_content(self.send(Method::DELETE, url, &[], None, false)?)
+    }
+
+    pub fn list_identities(&self, profile_id: &str) -> Result<Vec<ProfileIdentity>, IamError> {
+        let url = self.entity_url(PROFILES, profile_id, "/identities")?;
+        let resp = self.send(Method::GET, url, &[], None, true)?;
+        let page: Value = Client::json(resp, "identities")?;
+        items(&page, "identities")
+    }
+
+    /// Lets an identity (`user`, `serviceid` or `crn`) assume the profile.
+    pub fn add_identity(
+        &self,
+        profile_id: &str,
+        identity: &ProfileIdentity,
+    ) -> Result<ProfileIdentity, IamError> {
+        let mut body = json!({ "identifier": identity.identifier, "type": identity.kind });
+        if !identity.accounts.is_empty() {
+            body["accounts"] = json!(identity.accounts);
+        }
+        if let Some(d) = &identity.description {
+            body["description"] = json!(d);
+        }
+        let suffix = format!("/identities/{}", encode_path(&identity.kind));
+        let url = self.entity_url(PROFILES, profile_id, &suffix)?;
+        let resp = self.send(Method::POST, url, &[], Some(&body), false)?;
+        Client::json(resp, "identity")
+    }
+
+    pub fn delete_identity(
+        &self,
+        profile_id: &str,
+        kind: &str,
+        identifier: &str,
+    ) -> Result<(), IamError> {
+        let suffix = format!(
+            "/identities/{}/{}",
+            encode_path(kind),
+            encode_path(identifier)
+        );
+        let url = self.entity_url(PROFILES, profile_id, &suffix)?;
+        Self::no_content(self.send(Method::DELETE, url, &[], None, false)?)
+    }
+
     // ---- What service IDs and API keys share ----------------------------------------------
     // Both collections have the same shapes: GET with an ETag, POST with `Entity-Lock`, PUT
     // of name/description with `If-Match`, DELETE, and POST/DELETE of `/lock`.
@@ -427,6 +645,18 @@ impl<'a> Identity<'a> {
         let url = self.entity_url(collection, id, "/lock")?;
         let method = if lock { Method::POST } else { Method::DELETE };
         Self::no_content(self.send(method, url, &[], None, true)?)
+    }
+}
+
+/// The list under `field` of an answer that is not paged.
+fn items<T: for<'de> Deserialize<'de>>(page: &Value, field: &str) -> Result<Vec<T>, IamError> {
+    match page.get(field) {
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| serde_json::from_value(v.clone()).map_err(|e| unexpected(field, e)))
+            .collect(),
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(_) => Err(unexpected(field, format!("'{field}' is not a list"))),
     }
 }
 

@@ -18,6 +18,8 @@ pub struct Claims {
     #[serde(default)]
     pub identifier: Option<String>,
     #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
     pub account: Option<AccountClaim>,
     #[serde(default)]
     pub iat: Option<i64>,
@@ -32,8 +34,15 @@ pub struct AccountClaim {
 }
 
 impl Claims {
-    /// What `User:` shows: the email for users, the identifier (or sub) otherwise.
+    /// What `User:` shows: the email for users, a trusted profile's name and ID, the
+    /// identifier (or sub) otherwise.
     pub fn display_user(&self) -> String {
+        if self.sub_type.as_deref() == Some("Profile")
+            && let (Some(name), Some(id)) = (&self.name, &self.identifier)
+            && !name.is_empty()
+        {
+            return format!("{name} ({id})");
+        }
         self.email
             .clone()
             .filter(|e| !e.is_empty())
@@ -89,6 +98,15 @@ mod tests {
         ))
         .unwrap_or_default();
         assert_eq!(c.display_user(), "ServiceId-1");
+    }
+
+    #[test]
+    fn trusted_profiles_show_their_name_and_id() {
+        let c = decode(&jwt(
+            r#"{"iam_id":"iam-Profile-1","sub":"Profile-1","identifier":"Profile-1","name":"ci","sub_type":"Profile"}"#,
+        ))
+        .unwrap_or_default();
+        assert_eq!(c.display_user(), "ci (Profile-1)");
     }
 
     #[test]

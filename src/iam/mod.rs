@@ -10,10 +10,11 @@
 pub mod errors;
 pub mod identity;
 pub mod jwt;
+pub mod metadata;
 pub mod trace;
 
 use crate::endpoints::Endpoints;
-use crate::session::{Account, ResourceGroup};
+use crate::session::{Account, ProfileRef, ResourceGroup};
 use errors::ApiError;
 use reqwest::blocking::{Request, RequestBuilder, Response};
 use serde::Deserialize;
@@ -28,6 +29,8 @@ const USER_AGENT: &str = concat!("iamctl/", env!("CARGO_PKG_VERSION"));
 
 pub const GRANT_APIKEY: &str = "urn:ibm:params:oauth:grant-type:apikey";
 pub const GRANT_PASSCODE: &str = "urn:ibm:params:oauth:grant-type:passcode";
+pub const GRANT_CR_TOKEN: &str = "urn:ibm:params:oauth:grant-type:cr-token";
+pub const GRANT_ASSUME: &str = "urn:ibm:params:oauth:grant-type:assume";
 
 /// A failure of an IAM call: IAM answered with an error, could not be reached, or answered
 /// something iamctl cannot use.
@@ -106,6 +109,27 @@ pub enum Grant<'a> {
         account: Option<&'a str>,
         ims_account: Option<&'a str>,
     },
+    /// A compute-resource token traded for a trusted profile's token.
+    CrToken {
+        cr_token: &'a str,
+        profile: &'a ProfileRef,
+    },
+    /// A caller's access token traded for a trusted profile's token.
+    Assume {
+        access_token: &'a str,
+        profile: &'a ProfileRef,
+        /// The profile's account, needed when it is named by name.
+        account: Option<&'a str>,
+    },
+}
+
+/// The form field that names a trusted profile in a grant.
+fn profile_field(profile: &ProfileRef) -> (&'static str, &str) {
+    match profile {
+        ProfileRef::Id(v) => ("profile_id", v),
+        ProfileRef::Crn(v) => ("profile_crn", v),
+        ProfileRef::Name(v) => ("profile_name", v),
+    }
 }
 
 /// A token endpoint answer. No `Debug`: it holds secrets.
@@ -372,15 +396,38 @@ impl Client {
                     form.push(("ims_account", i));
                 }
             }
+            Grant::CrToken { cr_token, profile } => {
+                form.push(("grant_type", GRANT_CR_TOKEN));
+                form.push(("cr_token", cr_token));
+                form.push(profile_field(profile));
+            }
+            Grant::Assume {
+                access_token,
+                profile,
+                account,
+            } => {
+                form.push(("grant_type", GRANT_ASSUME));
+                form.push(("access_token", access_token));
+                form.push(profile_field(profile));
+                if let Some(a) = account {
+                    form.push(("account", a));
+                }
+            }
         }
-        form.push(("response_type", "cloud_iam"));
+        // IBM's assume token manager sends neither a response type nor client credentials.
+        let as_cli = !matches!(grant, Grant::Assume { .. });
+        if as_cli {
+            form.push(("response_type", "cloud_iam"));
+        }
         let url = format!("{}/identity/token", self.endpoints.iam);
-        let builder = self
+        let mut builder = self
             .http
             .post(&url)
-            .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&form);
+        if as_cli {
+            builder = builder.basic_auth(CLIENT_ID, Some(CLIENT_SECRET));
+        }
         let resp = self.execute(builder, true)?;
         Self::json(resp, "token")
     }
