@@ -2,8 +2,7 @@
 //! one-time code and password prompts, the account and region menus, the summary block.
 #![cfg(unix)]
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 use rexpect::session::{PtySession, spawn_command};
 
 const TIMEOUT_MS: u64 = 30_000;

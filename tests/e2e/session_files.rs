@@ -2,8 +2,7 @@
 //! out; a failed login leaves the previous session byte-identical; insecure endpoints are
 //! refused.
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 
 #[test]
 fn corrupt_session_file_is_a_clear_error_with_a_way_out() {

@@ -1,8 +1,7 @@
 //! Secrets stay secret: never in files under IAMCTL_HOME, never in output or errors; without
 //! a keyring iamctl fails closed, and the explicit file store works with its warning.
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 
 /// The refresh tokens iamctl holds, read back from the keyring.
 fn refresh_tokens_in_keyring(env: &TestEnv) -> Vec<String> {

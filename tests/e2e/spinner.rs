@@ -2,8 +2,7 @@
 //! with `-q`, never when stderr is a pipe, never for quick requests.
 #![cfg(unix)]
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 use rexpect::session::spawn_command;
 
 const STAGING: &str = "e4432bd6f0a84c21a9e7d3c5b1f08e89";

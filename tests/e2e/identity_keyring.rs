@@ -1,9 +1,8 @@
 //! Keys kept with `--keyring NAME` under the real Secret Service: create, list, log in by
 //! name (with silent re-login), remove; the secret never appears in an output or a file.
 
-mod common;
+use crate::fixtures::*;
 use base64::Engine;
-use common::*;
 use insta::assert_snapshot;
 
 /// The secret of a stored key, read straight from the Secret Service.

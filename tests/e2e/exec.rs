@@ -3,8 +3,7 @@
 //! iamctl's own output.
 #![cfg(unix)]
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 

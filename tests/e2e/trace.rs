@@ -3,8 +3,7 @@
 //! reaches it, across every login method, token renewal, account switching and the
 //! identity commands (whose answers contain new API keys).
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 
 const DEMO: &str = "b028e1c4a7d94f3e8c6f2a1d5e7b9793";
 const STAGING: &str = "e4432bd6f0a84c21a9e7d3c5b1f08e89";

@@ -2,8 +2,7 @@
 //! without the `iam` prefix; names vs IDs, ambiguous names, locked entities, ETag updates,
 //! pagination through 250 service IDs, the login requirement and the fresh-token rule.
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 use insta::assert_snapshot;
 
 const DEMO_SID: &str = "ServiceId-5e0b3c0a-7d1e-4d5f-9a62-3f0c8e1b2a41";

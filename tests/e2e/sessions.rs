@@ -2,8 +2,7 @@
 //! switched without a new login, chosen per command (flag > variable > switch > default),
 //! parallel jobs that never step on each other, logout vs session-delete.
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 use std::collections::BTreeMap;
 use std::process::Stdio;
 

@@ -1,8 +1,7 @@
 //! API-key login in all its input forms, the summary block, oauth-tokens text/JSON and the
 //! seeds' pipelines, target, logout.
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 
 const DEMO: &str = "b028e1c4a7d94f3e8c6f2a1d5e7b9793";
 const STAGING: &str = "e4432bd6f0a84c21a9e7d3c5b1f08e89";

@@ -3,9 +3,8 @@
 //! (mode, exclusivity, `--force`, refusals that leave no orphan key), locked keys, ambiguous
 //! names, keys of another owner.
 
-mod common;
+use crate::fixtures::*;
 use base64::Engine;
-use common::*;
 use insta::assert_snapshot;
 
 fn logged_in() -> TestEnv {

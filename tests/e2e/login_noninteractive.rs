@@ -1,8 +1,7 @@
 //! Password and SSO logins without a terminal: never a prompt, never a hang; a needed choice
 //! fails naming its flag; `echo CODE | iamctl login --sso` works.
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 
 const DEMO: &str = "b028e1c4a7d94f3e8c6f2a1d5e7b9793";
 const PARTNER: &str = "2bb2c3d4e5f64a7b8c9d0e1f2a3bb222";

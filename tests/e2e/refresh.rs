@@ -2,8 +2,7 @@
 //! when the refresh token dies, a clear exit 3 when nothing can renew the session, and
 //! retries on 503/429.
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 use std::time::Instant;
 
 fn token_of(out: &Out) -> String {

@@ -11,8 +11,7 @@
 //! A missing shell, bash-completion or strace fails the test and names scripts/test.
 #![cfg(unix)]
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 use rexpect::session::{PtySession, spawn_command};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,8 +2,7 @@
 //! changes nothing (exit 1), "y" goes ahead.
 #![cfg(unix)]
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 use rexpect::process::WaitStatus;
 use rexpect::session::{PtySession, spawn_command};
 

@@ -1,10 +1,9 @@
 //! `oauth-tokens --output raw|env` next to the unchanged text and JSON, all from the one-file
 //! hot path; `token decode` of the session's token, an argument and stdin.
 
-mod common;
+use crate::fixtures::*;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::*;
 
 fn raw_token(env: &TestEnv) -> String {
     env.iamctl(["oauth-tokens", "--output", "raw"])
