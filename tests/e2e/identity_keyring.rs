@@ -91,7 +91,7 @@ fn store_list_login_and_remove_a_service_key() {
     assert_eq!(v[0]["name"], "ci");
     assert_eq!(v[0]["key_name"], "robot-key");
     assert_eq!(v[0]["iam_id"], format!("iam-{sid}").as_str());
-    assert_eq!(v[0]["account_id"], "b028e1c4a7d94f3e8c6f2a1d5e7b9793");
+    assert_eq!(v[0]["account_id"], DEMO_ACCOUNT);
     assert_eq!(v[0]["store"], "keyring");
     assert!(
         v[0]["id"]

@@ -172,7 +172,7 @@ fn list_text_json_and_empty() {
         "-p",
         &info.password,
         "-c",
-        "b028e1c4a7d94f3e8c6f2a1d5e7b9793",
+        DEMO_ACCOUNT,
         "--no-region",
     ])
     .run()
@@ -202,7 +202,7 @@ fn two_hundred_fifty_service_ids_are_all_listed() {
     for i in 0..250 {
         seed.service_ids.push(iam_emulator::seed::SeedServiceId {
             id: None,
-            account_id: iam_emulator::seed::DEMO_ACCOUNT.to_string(),
+            account_id: DEMO_ACCOUNT.to_string(),
             name: format!("bulk-{i:03}"),
             description: Some(format!("number {i}")),
             locked: false,

@@ -3,9 +3,6 @@
 
 use crate::fixtures::*;
 
-const DEMO: &str = "b028e1c4a7d94f3e8c6f2a1d5e7b9793";
-const STAGING: &str = "e4432bd6f0a84c21a9e7d3c5b1f08e89";
-
 #[test]
 fn apikey_login_prints_ibm_summary_and_stores_secrets_in_keyring() {
     let env = TestEnv::new();
@@ -147,7 +144,7 @@ fn target_shows_and_changes_account_region_and_group() {
         .json();
     assert_eq!(json["api_endpoint"], env.url());
     assert_eq!(json["user"], "demo@example.com");
-    assert_eq!(json["account"]["guid"], DEMO);
+    assert_eq!(json["account"]["guid"], DEMO_ACCOUNT);
     assert_eq!(json["account"]["name"], "Demo Account");
     assert_eq!(json["account"]["owner"], "demo@example.com");
     assert_eq!(json["resource_group"]["name"], "Default");
@@ -155,7 +152,7 @@ fn target_shows_and_changes_account_region_and_group() {
     assert_eq!(json["resource_group"]["state"], "ACTIVE");
     assert_eq!(json["region"], "");
 
-    env.iamctl(["target", "-c", STAGING, "-r", "eu-de"])
+    env.iamctl(["target", "-c", STAGING_ACCOUNT, "-r", "eu-de"])
         .run()
         .success()
         .stdout_is(
@@ -187,7 +184,7 @@ fn target_shows_and_changes_account_region_and_group() {
             .unwrap_or_default(),
     )
     .unwrap_or(Value::Null);
-    assert_eq!(claims["account"]["bss"], STAGING);
+    assert_eq!(claims["account"]["bss"], STAGING_ACCOUNT);
 
     env.iamctl(["target", "--unset-region", "--unset-resource-group"])
         .run()
@@ -289,7 +286,7 @@ fn quiet_and_json_login() {
         .run()
         .success()
         .json();
-    assert_eq!(json["account"]["guid"], DEMO);
+    assert_eq!(json["account"]["guid"], DEMO_ACCOUNT);
     assert_eq!(json["user"], "demo@example.com");
 }
 

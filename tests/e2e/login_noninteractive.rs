@@ -3,9 +3,6 @@
 
 use crate::fixtures::*;
 
-const DEMO: &str = "b028e1c4a7d94f3e8c6f2a1d5e7b9793";
-const PARTNER: &str = "2bb2c3d4e5f64a7b8c9d0e1f2a3bb222";
-
 #[test]
 fn password_login_with_account_flag() {
     let env = TestEnv::new();
@@ -19,7 +16,7 @@ fn password_login_with_account_flag() {
         "-p",
         &info.password,
         "-c",
-        DEMO,
+        DEMO_ACCOUNT,
         "--no-region",
     ])
     .run()
@@ -44,16 +41,24 @@ fn password_from_stdin_when_p_is_omitted() {
         "-u",
         &info.username,
         "-c",
-        DEMO,
+        DEMO_ACCOUNT,
         "--no-region",
     ])
     .stdin(format!("{}\n", info.password))
     .run()
     .success();
-    env.iamctl(["login", "-a", &env.url(), "-u", &info.username, "-c", DEMO])
-        .run()
-        .code(2)
-        .stderr_contains("-p PASSWORD");
+    env.iamctl([
+        "login",
+        "-a",
+        &env.url(),
+        "-u",
+        &info.username,
+        "-c",
+        DEMO_ACCOUNT,
+    ])
+    .run()
+    .code(2)
+    .stderr_contains("-p PASSWORD");
 }
 
 #[test]
@@ -141,7 +146,7 @@ fn sso_code_from_stdin() {
             "-a",
             &env.url(),
             "-c",
-            PARTNER,
+            PARTNER_ACCOUNT,
             "-r",
             "eu-gb",
         ])
@@ -162,15 +167,15 @@ fn sso_code_from_stdin() {
         .run()
         .success()
         .json();
-    assert_eq!(json["account"]["guid"], PARTNER);
+    assert_eq!(json["account"]["guid"], PARTNER_ACCOUNT);
 
     // The one-time code is one-time.
-    env.iamctl(["login", "--sso", "-a", &env.url(), "-c", PARTNER])
+    env.iamctl(["login", "--sso", "-a", &env.url(), "-c", PARTNER_ACCOUNT])
         .stdin(format!("{code}\n"))
         .run()
         .code(4);
     // Without a code on stdin: a usage error, not a hang.
-    env.iamctl(["login", "--sso", "-a", &env.url(), "-c", PARTNER])
+    env.iamctl(["login", "--sso", "-a", &env.url(), "-c", PARTNER_ACCOUNT])
         .run()
         .code(2)
         .stderr_contains("echo CODE | iamctl login --sso");
@@ -197,9 +202,9 @@ fn single_account_is_picked_without_asking() {
         "-a",
         &env.url(),
         "-u",
-        "other@example.com",
+        OTHER_USER,
         "-p",
-        "other-password",
+        OTHER_PASSWORD,
     ])
     .run()
     .success()

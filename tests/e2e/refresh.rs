@@ -97,7 +97,7 @@ fn dead_refresh_token_without_api_key_is_login_required() {
         "-p",
         &info.password,
         "-c",
-        "b028e1c4a7d94f3e8c6f2a1d5e7b9793",
+        DEMO_ACCOUNT,
         "--no-region",
     ])
     .run()

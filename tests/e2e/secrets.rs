@@ -29,7 +29,7 @@ fn no_api_key_or_refresh_token_in_files_or_output() {
     );
     outputs.push(env.iamctl(["target", "--output", "json"]).run().success());
     outputs.push(
-        env.iamctl(["target", "-c", "e4432bd6f0a84c21a9e7d3c5b1f08e89"])
+        env.iamctl(["target", "-c", STAGING_ACCOUNT])
             .run()
             .success(),
     );

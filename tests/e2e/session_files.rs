@@ -59,25 +59,17 @@ fn failed_login_leaves_the_previous_session_byte_identical() {
         .stdin("wrong-key")
         .run()
         .code(4);
+    env.iamctl(["login", "-a", &env.url(), "-u", DEMO_USER, "-p", "nope"])
+        .run()
+        .code(4);
     env.iamctl([
         "login",
         "-a",
         &env.url(),
         "-u",
-        "demo@example.com",
+        DEMO_USER,
         "-p",
-        "nope",
-    ])
-    .run()
-    .code(4);
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        "demo@example.com",
-        "-p",
-        "demo-password",
+        DEMO_PASSWORD,
     ])
     .run()
     .code(2);

@@ -5,9 +5,6 @@
 
 use crate::fixtures::*;
 
-const DEMO: &str = "b028e1c4a7d94f3e8c6f2a1d5e7b9793";
-const STAGING: &str = "e4432bd6f0a84c21a9e7d3c5b1f08e89";
-const PARTNER: &str = "2bb2c3d4e5f64a7b8c9d0e1f2a3bb222";
 const HIDDEN: &str = "[PRIVATE DATA HIDDEN]";
 
 /// Runs commands with tracing, alternating between a trace file (`IBMCLOUD_TRACE=PATH`)
@@ -93,13 +90,13 @@ fn no_secret_reaches_the_trace() {
             "--apikey",
             "-",
             "-c",
-            DEMO,
+            DEMO_ACCOUNT,
             "--no-region",
         ],
         &info.apikey,
         0,
     );
-    t.run(&["target", "-c", STAGING], "", 0);
+    t.run(&["target", "-c", STAGING_ACCOUNT], "", 0);
     t.run(
         &[
             "login",
@@ -108,7 +105,7 @@ fn no_secret_reaches_the_trace() {
             "-u",
             &info.username,
             "-c",
-            DEMO,
+            DEMO_ACCOUNT,
             "--no-region",
         ],
         &format!("{}\n", info.password),
@@ -117,7 +114,15 @@ fn no_secret_reaches_the_trace() {
     let code = env.passcode(&info.sso_user);
     t.secrets.push(code.clone());
     t.run(
-        &["login", "--sso", "-a", &url, "-c", PARTNER, "--no-region"],
+        &[
+            "login",
+            "--sso",
+            "-a",
+            &url,
+            "-c",
+            PARTNER_ACCOUNT,
+            "--no-region",
+        ],
         &format!("{code}\n"),
         0,
     );
@@ -146,7 +151,7 @@ fn no_secret_reaches_the_trace() {
             "--apikey",
             "-",
             "-c",
-            DEMO,
+            DEMO_ACCOUNT,
             "--no-region",
         ],
         &info.apikey,
