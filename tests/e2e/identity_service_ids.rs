@@ -163,18 +163,10 @@ fn list_text_json_and_empty() {
     });
     // The seed without keys has none for the demo user either: log in by password.
     let info = env.info().clone();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        &info.username,
-        "-p",
-        &info.password,
-        "-c",
-        DEMO_ACCOUNT,
-        "--no-region",
-    ])
+    env.login_with(
+        Creds::Password(&info.username, &info.password),
+        &["-c", DEMO_ACCOUNT, "--no-region"],
+    )
     .run()
     .success();
     let empty = env.iamctl(["service-ids"]).run().success();

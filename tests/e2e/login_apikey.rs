@@ -6,7 +6,7 @@ use crate::fixtures::*;
 #[test]
 fn apikey_login_prints_ibm_summary_and_stores_secrets_in_keyring() {
     let env = TestEnv::new();
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+    env.login_with(Creds::ApiKey, &["--no-region"])
         .stdin(format!("{}\n", env.apikey()))
         .run()
         .success()
@@ -225,8 +225,7 @@ fn target_shows_and_changes_account_region_and_group() {
 #[test]
 fn logout_clears_session_and_keyring_but_keeps_endpoint_and_region() {
     let env = TestEnv::new();
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "-r", "us-south"])
-        .stdin(env.apikey())
+    env.login_with(Creds::ApiKey, &["-r", "us-south"])
         .run()
         .success()
         .stdout_contains("Targeted region us-south");
@@ -272,17 +271,7 @@ fn quiet_and_json_login() {
     .success()
     .stdout_is("");
     let json = env
-        .iamctl([
-            "login",
-            "-a",
-            &env.url(),
-            "--apikey",
-            "-",
-            "--no-region",
-            "--output",
-            "json",
-        ])
-        .stdin(env.apikey())
+        .login_with(Creds::ApiKey, &["--no-region", "--output", "json"])
         .run()
         .success()
         .json();

@@ -7,18 +7,10 @@ use crate::fixtures::*;
 fn password_login_with_account_flag() {
     let env = TestEnv::new();
     let info = env.info().clone();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        &info.username,
-        "-p",
-        &info.password,
-        "-c",
-        DEMO_ACCOUNT,
-        "--no-region",
-    ])
+    env.login_with(
+        Creds::Password(&info.username, &info.password),
+        &["-c", DEMO_ACCOUNT, "--no-region"],
+    )
     .run()
     .success()
     .stdout_contains("Targeted account Demo Account (<SHORT:Demo Account>) <-> 1234567")
@@ -65,39 +57,23 @@ fn password_from_stdin_when_p_is_omitted() {
 fn wrong_password_is_an_auth_error() {
     let env = TestEnv::new();
     let info = env.info().clone();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        &info.username,
-        "-p",
-        "wrong",
-    ])
-    .run()
-    .code(4)
-    .stderr_contains("FAILED\nUnable to authenticate")
-    .stderr_lacks("wrong");
+    env.login_with(Creds::Password(&info.username, "wrong"), &[])
+        .run()
+        .code(4)
+        .stderr_contains("FAILED\nUnable to authenticate")
+        .stderr_lacks("wrong");
 }
 
 #[test]
 fn federated_user_password_login_explains_sso_or_apikey() {
     let env = TestEnv::new();
     let info = env.info().clone();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        &info.sso_user,
-        "-p",
-        &info.sso_password,
-    ])
-    .run()
-    .code(4)
-    .stderr_contains("federated")
-    .stderr_contains("iamctl login --sso")
-    .stderr_contains("--apikey");
+    env.login_with(Creds::Password(&info.sso_user, &info.sso_password), &[])
+        .run()
+        .code(4)
+        .stderr_contains("federated")
+        .stderr_contains("iamctl login --sso")
+        .stderr_contains("--apikey");
     assert!(!env.session_file().exists());
 }
 
@@ -105,19 +81,11 @@ fn federated_user_password_login_explains_sso_or_apikey() {
 fn several_accounts_without_terminal_fail_naming_c() {
     let env = TestEnv::new();
     let info = env.info().clone();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        &info.username,
-        "-p",
-        &info.password,
-    ])
-    .run()
-    .code(2)
-    .stderr_contains("-c ACCOUNT_ID")
-    .stderr_contains("<ACCOUNT:Demo Account> (Demo Account)");
+    env.login_with(Creds::Password(&info.username, &info.password), &[])
+        .run()
+        .code(2)
+        .stderr_contains("-c ACCOUNT_ID")
+        .stderr_contains("<ACCOUNT:Demo Account> (Demo Account)");
     assert!(
         !env.session_file().exists(),
         "a failed login wrote a session"
@@ -197,34 +165,19 @@ fn sso_with_several_accounts_and_no_terminal_needs_c() {
 fn single_account_is_picked_without_asking() {
     let env = TestEnv::new();
     // other@example.com belongs to one account only.
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        OTHER_USER,
-        "-p",
-        OTHER_PASSWORD,
-    ])
-    .run()
-    .success()
-    .stdout_contains("Targeted account Partner Account");
+    env.login_with(Creds::Password(OTHER_USER, OTHER_PASSWORD), &[])
+        .run()
+        .success()
+        .stdout_contains("Targeted account Partner Account");
 }
 
 #[test]
 fn no_account_flag_targets_none() {
     let env = TestEnv::new();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "--apikey",
-        "-",
-        "--no-account",
-        "--no-region",
-    ])
-    .stdin(env.apikey())
-    .run()
-    .success()
-    .stdout_contains("Account:          No account targeted, use 'iamctl target -c ACCOUNT_ID'");
+    env.login_with(Creds::ApiKey, &["--no-account", "--no-region"])
+        .run()
+        .success()
+        .stdout_contains(
+            "Account:          No account targeted, use 'iamctl target -c ACCOUNT_ID'",
+        );
 }

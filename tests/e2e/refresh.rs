@@ -88,18 +88,10 @@ fn dead_refresh_token_without_api_key_is_login_required() {
     let env = TestEnv::new();
     env.set_ttl(5, 86_400);
     let info = env.info().clone();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        &info.username,
-        "-p",
-        &info.password,
-        "-c",
-        DEMO_ACCOUNT,
-        "--no-region",
-    ])
+    env.login_with(
+        Creds::Password(&info.username, &info.password),
+        &["-c", DEMO_ACCOUNT, "--no-region"],
+    )
     .run()
     .success();
     env.admin("POST", "/emulator/refresh-tokens/revoke", None);
@@ -133,9 +125,8 @@ fn persistent_503_gives_up_within_the_timeout_with_exit_5() {
     let env = TestEnv::new();
     env.fault(json!({"path": "/identity/token", "status": 503, "count": 1000}));
     let start = Instant::now();
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+    env.login_with(Creds::ApiKey, &["--no-region"])
         .env("IBMCLOUD_HTTP_TIMEOUT", "3")
-        .stdin(env.apikey())
         .run()
         .code(5)
         .stderr_contains("IAM is unavailable");

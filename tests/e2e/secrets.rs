@@ -36,23 +36,15 @@ fn no_api_key_or_refresh_token_in_files_or_output() {
     refresh_tokens.extend(refresh_tokens_in_keyring(&env));
     // Failures too: a wrong key, a wrong password.
     outputs.push(
-        env.iamctl(["login", "-a", &env.url(), "--apikey", "-"])
+        env.login_with(Creds::ApiKey, &[])
             .stdin(format!("{key}-wrong"))
             .run()
             .code(4),
     );
     outputs.push(
-        env.iamctl([
-            "login",
-            "-a",
-            &env.url(),
-            "-u",
-            &info.username,
-            "-p",
-            "pw-secret-xyz",
-        ])
-        .run()
-        .code(4),
+        env.login_with(Creds::Password(&info.username, "pw-secret-xyz"), &[])
+            .run()
+            .code(4),
     );
     assert!(
         !refresh_tokens.is_empty(),
@@ -95,9 +87,8 @@ fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
     let env = TestEnv::without_keyring_check();
     let no_bus = "unix:path=/nonexistent/bus";
     let failed = env
-        .iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+        .login_with(Creds::ApiKey, &["--no-region"])
         .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
-        .stdin(env.apikey())
         .run()
         .code(6)
         .stderr_contains("IAMCTL_SECRET_STORE=file")
@@ -122,10 +113,9 @@ fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
     assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:passcode"), 0);
 
     let warning = "WARNING: secrets are kept unencrypted in";
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+    env.login_with(Creds::ApiKey, &["--no-region"])
         .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
         .env("IAMCTL_SECRET_STORE", "file")
-        .stdin(env.apikey())
         .run()
         .success()
         .stderr_contains(warning);
@@ -204,9 +194,8 @@ fn config_setting_opts_in_to_the_file_store() {
         .run()
         .success()
         .stdout_is("keyring\n");
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+    env.login_with(Creds::ApiKey, &["--no-region"])
         .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
-        .stdin(env.apikey())
         .run()
         .success()
         .stderr_contains("WARNING: secrets are kept unencrypted in");
@@ -245,9 +234,8 @@ fn two_homes_logged_in_as_the_same_identity_keep_their_own_secrets() {
     env.login();
     let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let other_home = other.path().join("iamctl");
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+    env.login_with(Creds::ApiKey, &["--no-region"])
         .env("IAMCTL_HOME", &other_home)
-        .stdin(env.apikey())
         .run()
         .success();
     let refresh_entries = |home: &std::path::Path| {

@@ -10,20 +10,10 @@ use std::process::Stdio;
 fn two_sessions() -> TestEnv {
     let env = TestEnv::new();
     env.login();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "--apikey",
-        "-",
-        "--no-region",
-        "-c",
-        STAGING_ACCOUNT,
-    ])
-    .env("IAMCTL_SESSION", "staging")
-    .stdin(env.apikey())
-    .run()
-    .success();
+    env.login_with(Creds::ApiKey, &["--no-region", "-c", STAGING_ACCOUNT])
+        .env("IAMCTL_SESSION", "staging")
+        .run()
+        .success();
     env
 }
 
@@ -272,19 +262,9 @@ fn logout_clears_a_named_session_and_session_delete_removes_it() {
         .stderr_contains("session 'staging' is not logged in");
 
     // Log it in again, then delete it while it is the switched-to session.
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "--apikey",
-        "-",
-        "--no-region",
-        "-c",
-        STAGING_ACCOUNT,
-    ])
-    .stdin(env.apikey())
-    .run()
-    .success();
+    env.login_with(Creds::ApiKey, &["--no-region", "-c", STAGING_ACCOUNT])
+        .run()
+        .success();
     assert!(
         env.keyring_entries()
             .iter()

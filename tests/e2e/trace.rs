@@ -307,9 +307,7 @@ fn iamctl_trace_wins_and_false_turns_it_off() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let file = dir.path().join("t.log");
     let login = |vars: &[(&str, &str)]| {
-        let mut cmd = env
-            .iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
-            .stdin(env.apikey());
+        let mut cmd = env.login_with(Creds::ApiKey, &["--no-region"]);
         for (k, v) in vars {
             cmd = cmd.env(k, v);
         }
