@@ -12,7 +12,6 @@
 #![cfg(unix)]
 
 use crate::fixtures::*;
-use rexpect::session::{PtySession, spawn_command};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -156,21 +155,20 @@ fn zsh_tab(env: &TestEnv, line: &str) -> String {
     require("zsh", &["--version"], "zsh");
     let mut cmd = shell(env, "zsh");
     cmd.args(["-f", "-i"]);
-    let mut p = spawn_command(cmd, Some(30_000)).unwrap_or_else(|e| panic!("spawn zsh: {e}"));
+    let mut p = Pty::spawn(cmd);
     let setup = format!(
         "stty cols 250 rows 200; COLUMNS=250; LINES=200; LISTMAX=10000; PS1='> '; \
          autoload -Uz compinit && compinit -u && source '{}' && echo READY$((40+2))",
         script("_iamctl").display()
     );
-    let mut t = String::new();
-    send(&mut p, &setup, true);
-    expect(&mut p, &mut t, "READY42");
-    expect(&mut p, &mut t, "> ");
-    send(&mut p, &format!("{line}\t"), false);
+    p.send_line(&setup);
+    p.expect("READY42");
+    p.expect("> ");
+    p.send(&format!("{line}\t"));
     // After the listing zsh redraws the prompt and the line (the first "> " is consumed).
-    let listing = expect(&mut p, &mut t, &format!("> {line}"));
+    let listing = p.expect(&format!("> {line}"));
     // An interactive zsh ignores SIGTERM (what rexpect would send on drop).
-    let _ = p.process_mut().kill(rexpect::process::Signal::SIGKILL);
+    p.kill();
     listing
 }
 
@@ -195,30 +193,21 @@ fn elvish_tab(env: &TestEnv, line: &str) -> Vec<String> {
     ));
     let mut cmd = shell(env, "elvish");
     cmd.arg("-norc");
-    let mut p = spawn_command(cmd, Some(30_000)).unwrap_or_else(|e| panic!("spawn elvish: {e}"));
-    let mut t = String::new();
-    send(
-        &mut p,
-        &format!(
-            "eval (slurp < '{}'); echo READY(+ 40 2)",
-            script("iamctl.elv").display()
-        ),
-        true,
-    );
-    expect(&mut p, &mut t, "READY42");
+    let mut p = Pty::spawn(cmd);
+    p.send_line(&format!(
+        "eval (slurp < '{}'); echo READY(+ 40 2)",
+        script("iamctl.elv").display()
+    ));
+    p.expect("READY42");
     let err = out.with_extension("err");
-    send(
-        &mut p,
-        &format!(
-            "try {{ $edit:completion:arg-completer[iamctl] {} > '{}' }} catch e {{ echo (to-string $e[reason]) > '{}' }}; echo DONE(+ 40 2)",
-            quoted.join(" "),
-            out.display(),
-            err.display()
-        ),
-        true,
-    );
-    expect(&mut p, &mut t, "DONE42");
-    let _ = p.process_mut().kill(rexpect::process::Signal::SIGKILL);
+    p.send_line(&format!(
+        "try {{ $edit:completion:arg-completer[iamctl] {} > '{}' }} catch e {{ echo (to-string $e[reason]) > '{}' }}; echo DONE(+ 40 2)",
+        quoted.join(" "),
+        out.display(),
+        err.display()
+    ));
+    p.expect("DONE42");
+    p.kill();
     if let Ok(reason) = std::fs::read_to_string(&err) {
         let _ = std::fs::remove_file(&err);
         panic!(
@@ -234,26 +223,6 @@ fn elvish_tab(env: &TestEnv, line: &str) -> Vec<String> {
         .filter(|l| !l.is_empty())
         .map(str::to_string)
         .collect()
-}
-
-fn send(p: &mut PtySession, text: &str, newline: bool) {
-    let r = if newline {
-        p.send_line(text).map(|_| ())
-    } else {
-        p.send(text).and_then(|_| p.flush())
-    };
-    r.unwrap_or_else(|e| panic!("writing to the shell: {e}"));
-}
-
-fn expect(p: &mut PtySession, t: &mut String, needle: &str) -> String {
-    match p.exp_string(needle) {
-        Ok(before) => {
-            t.push_str(&before);
-            t.push_str(needle);
-            before
-        }
-        Err(e) => panic!("waiting for {needle:?}: {e}\ntranscript so far:\n{t}"),
-    }
 }
 
 /// The candidates in a zsh listing: the first word of each `value -- description` line,

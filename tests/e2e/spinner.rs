@@ -3,18 +3,13 @@
 #![cfg(unix)]
 
 use crate::fixtures::*;
-use rexpect::session::spawn_command;
 
 const SPINNER: &str = "Waiting for 127.0.0.1";
 
 /// Runs `iamctl ARGS` on a pseudo-terminal to the end and returns everything it drew.
 fn on_terminal(env: &TestEnv, args: &[&str]) -> String {
-    let mut cmd = env.command(BIN);
     // A terminal always names itself; without TERM (or with TERM=dumb) nothing is drawn.
-    cmd.args(args).env("TERM", "xterm");
-    let mut p = spawn_command(cmd, Some(30_000)).unwrap_or_else(|e| panic!("spawn: {e}"));
-    p.exp_eof()
-        .unwrap_or_else(|e| panic!("waiting for the end: {e}"))
+    env.iamctl_pty(args, &[("TERM", "xterm")]).finish()
 }
 
 fn slow_token_endpoint(env: &TestEnv) {
@@ -54,11 +49,9 @@ fn quick_requests_and_quiet_runs_draw_nothing() {
     let screen = on_terminal(&env, &["-q", "target", "-c", STAGING_ACCOUNT]);
     assert!(!screen.contains("Waiting for"), "{screen:?}");
     slow_token_endpoint(&env);
-    let mut cmd = env.command(BIN);
-    cmd.args(["target", "-c", STAGING_ACCOUNT])
-        .env("TERM", "dumb");
-    let mut p = spawn_command(cmd, Some(30_000)).unwrap_or_else(|e| panic!("{e}"));
-    let screen = p.exp_eof().unwrap_or_else(|e| panic!("{e}"));
+    let screen = env
+        .iamctl_pty(&["target", "-c", STAGING_ACCOUNT], &[("TERM", "dumb")])
+        .finish();
     assert!(!screen.contains("Waiting for"), "{screen:?}");
 }
 
@@ -74,11 +67,12 @@ fn piped_stderr_gets_nothing_extra() {
     assert_eq!(out.stderr, "");
     // A trace on stderr keeps the spinner away even on a terminal.
     slow_token_endpoint(&env);
-    let mut cmd = env.command(BIN);
-    cmd.args(["target", "-c", STAGING_ACCOUNT])
-        .env("IAMCTL_TRACE", "true");
-    let mut p = spawn_command(cmd, Some(30_000)).unwrap_or_else(|e| panic!("{e}"));
-    let screen = p.exp_eof().unwrap_or_else(|e| panic!("{e}"));
+    let screen = env
+        .iamctl_pty(
+            &["target", "-c", STAGING_ACCOUNT],
+            &[("IAMCTL_TRACE", "true")],
+        )
+        .finish();
     assert!(screen.contains("REQUEST: ["), "{screen:?}");
     assert!(!screen.contains("Waiting for"), "{screen:?}");
 }
