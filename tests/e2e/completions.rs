@@ -392,11 +392,6 @@ fn demo_account(env: &TestEnv, name: &str) -> String {
         .unwrap_or_else(|| panic!("no account {name} in the demo world"))
 }
 
-/// The emulator's per-path request counts (its own /emulator/ API is not counted).
-fn requests(env: &TestEnv) -> Value {
-    env.stats()["requests"].clone()
-}
-
 #[test]
 fn values_come_from_the_cache_with_no_network_and_no_keyring() {
     let mut env = TestEnv::new();
@@ -509,9 +504,9 @@ fn values_come_from_the_cache_with_no_network_and_no_keyring() {
     };
 
     // No request reaches IAM while TAB is pressed ...
-    let before = requests(&env);
+    let before = env.requests();
     check(&env);
-    assert_eq!(requests(&env), before, "TAB sent requests to IAM");
+    assert_eq!(env.requests(), before, "TAB sent requests to IAM");
 
     // ... and no socket is opened at all (no network, no D-Bus for a keyring).
     let mut cmd = shell(&env, "strace");

@@ -114,7 +114,7 @@ fn store_list_login_and_remove_a_service_key() {
 
     // An API-key login in every respect: when the refresh token dies, it logs in again
     // silently with the key.
-    env.admin("POST", "/emulator/refresh-tokens/revoke", None);
+    env.revoke_refresh_tokens();
     let apikey_grants = env.grants("urn:ibm:params:oauth:grant-type:apikey");
     let tokens = env.iamctl(["oauth-tokens"]).run().success();
     assert_eq!(

@@ -62,7 +62,7 @@ fn dead_refresh_token_falls_back_to_the_stored_api_key() {
     env.set_ttl(5, 86_400);
     env.login();
     env.set_ttl(3600, 86_400);
-    env.admin("POST", "/emulator/refresh-tokens/revoke", None);
+    env.revoke_refresh_tokens();
     let apikey_grants = env.grants("urn:ibm:params:oauth:grant-type:apikey");
     env.iamctl(["oauth-tokens"])
         .run()
@@ -94,7 +94,7 @@ fn dead_refresh_token_without_api_key_is_login_required() {
     )
     .run()
     .success();
-    env.admin("POST", "/emulator/refresh-tokens/revoke", None);
+    env.revoke_refresh_tokens();
     env.iamctl(["oauth-tokens"])
         .run()
         .code(3)
@@ -114,9 +114,7 @@ fn token_requests_are_retried_on_503_and_429() {
         start.elapsed().as_millis() >= 900,
         "Retry-After was not honoured"
     );
-    let requests = env.stats()["requests"]["/identity/token"]
-        .as_u64()
-        .unwrap_or(0);
+    let requests = env.requests()["/identity/token"].as_u64().unwrap_or(0);
     assert_eq!(requests, 5, "{}", env.stats());
 }
 

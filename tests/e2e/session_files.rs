@@ -72,7 +72,7 @@ fn failed_login_leaves_the_previous_session_byte_identical() {
         .env("IBMCLOUD_HTTP_TIMEOUT", "2")
         .run()
         .code(5);
-    env.admin("DELETE", "/emulator/faults", None);
+    env.clear_faults();
     let after = std::fs::read(env.session_file()).unwrap_or_default();
     assert!(before == after, "the session file changed");
     assert_eq!(env.keyring_entries(), entries_before);
@@ -192,8 +192,8 @@ fn redirects_are_not_followed_so_credentials_reach_only_the_chosen_endpoint() {
         .code(5)
         .stderr_contains("redirected to");
 
-    assert_eq!(elsewhere.stats()["requests"], json!({}));
-    env.admin("DELETE", "/emulator/faults", None);
+    assert_eq!(elsewhere.requests(), json!({}));
+    env.clear_faults();
     let after = std::fs::read(env.session_file()).unwrap_or_default();
     assert!(before == after, "the session file changed");
     env.iamctl(["oauth-tokens"]).run().success();

@@ -165,7 +165,7 @@ fn no_secret_reaches_the_trace() {
         &info.apikey,
         0,
     );
-    env.admin("POST", "/emulator/refresh-tokens/revoke", None);
+    env.revoke_refresh_tokens();
     env.set_ttl(3600, 86_400);
     t.run(&["oauth-tokens", "--output", "json"], "", 0);
     t.run(&["exec", "--", "true"], "", 0);
