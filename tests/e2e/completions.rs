@@ -33,13 +33,6 @@ fn script(file: &str) -> PathBuf {
     repo().join("completions").join(file)
 }
 
-fn bin_dir() -> PathBuf {
-    Path::new(BIN)
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
-
 /// Fails (never skips) when a tool the test needs is missing.
 fn require(program: &str, args: &[&str], package: &str) {
     let ok = Command::new(program)
@@ -57,12 +50,7 @@ fn require(program: &str, args: &[&str], package: &str) {
 /// reachable: TAB must not need one.
 fn shell(env: &TestEnv, program: &str) -> Command {
     let mut cmd = env.command(program);
-    let path = format!(
-        "{}:{}",
-        bin_dir().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    cmd.env("PATH", path)
+    cmd.env("PATH", path_with_bin())
         .env("TERM", "dumb")
         .env("DBUS_SESSION_BUS_ADDRESS", NO_DBUS);
     cmd

@@ -94,12 +94,7 @@ fn oauth_tokens_text_json_and_the_seeds_pipelines() {
     let text = env.iamctl(["iam", "oauth-tokens"]).run().success();
     assert_eq!(text.out(), "IAM token:  Bearer <JWT>\n");
     assert_eq!(text.stderr, "");
-    let jwt = text
-        .stdout
-        .trim_end()
-        .strip_prefix("IAM token:  Bearer ")
-        .unwrap_or_else(|| panic!("{}", text.stdout))
-        .to_string();
+    let jwt = text.iam_token();
     env.iamctl(["oauth-tokens"])
         .run()
         .success()
@@ -167,24 +162,7 @@ fn target_shows_and_changes_account_region_and_group() {
              Resource group:   Default\n",
         );
     // The token itself was re-scoped to the new account.
-    let token = env
-        .iamctl(["oauth-tokens", "--output", "json"])
-        .run()
-        .success()
-        .json();
-    let jwt = token["iam_token"]
-        .as_str()
-        .unwrap_or("")
-        .trim_start_matches("Bearer ");
-    let payload = jwt.split('.').nth(1).unwrap_or("");
-    use base64::Engine;
-    let claims: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .unwrap_or_default(),
-    )
-    .unwrap_or(Value::Null);
-    assert_eq!(claims["account"]["bss"], STAGING_ACCOUNT);
+    assert_eq!(env.token_claims()["account"]["bss"], STAGING_ACCOUNT);
 
     env.iamctl(["target", "--unset-region", "--unset-resource-group"])
         .run()

@@ -5,21 +5,13 @@
 use crate::fixtures::*;
 use std::time::Instant;
 
-fn token_of(out: &Out) -> String {
-    out.stdout
-        .trim_end()
-        .strip_prefix("IAM token:  Bearer ")
-        .unwrap_or_else(|| panic!("unexpected output {:?}", out.stdout))
-        .to_string()
-}
-
 #[test]
 fn fifty_parallel_oauth_tokens_around_expiry_make_one_refresh() {
     let env = TestEnv::new();
     // Log in with a token that is already inside the refresh window (5 s lifetime)...
     env.set_ttl(5, 86_400);
     env.login();
-    let old = token_of(&env.iamctl(["oauth-tokens"]).run().success());
+    let old = env.iamctl(["oauth-tokens"]).run().success().iam_token();
     let refreshes_before = env.grants("refresh_token");
     // ...and let the renewed token be long-lived, so it is outside the window.
     env.set_ttl(3600, 86_400);

@@ -85,10 +85,9 @@ fn no_api_key_or_refresh_token_in_files_or_output() {
 #[test]
 fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
     let env = TestEnv::without_keyring_check();
-    let no_bus = "unix:path=/nonexistent/bus";
     let failed = env
         .login_with(Creds::ApiKey, &["--no-region"])
-        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .run()
         .code(6)
         .stderr_contains("IAMCTL_SECRET_STORE=file")
@@ -106,7 +105,7 @@ fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
     // A one-time code is never spent when no keyring can keep the session.
     let code = env.passcode(&env.info().sso_user.clone());
     env.iamctl(["login", "--sso", "-a", &env.url(), "--no-region"])
-        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .stdin(format!("{code}\n"))
         .run()
         .code(6);
@@ -114,7 +113,7 @@ fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
 
     let warning = "WARNING: secrets are kept unencrypted in";
     env.login_with(Creds::ApiKey, &["--no-region"])
-        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .env("IAMCTL_SECRET_STORE", "file")
         .run()
         .success()
@@ -133,7 +132,7 @@ fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
     // The session remembers its store: renewing uses the file (with the warning) even
     // without the variable, and the hot path touches neither.
     env.iamctl(["oauth-tokens"])
-        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .run()
         .success()
         .stderr_is("");
@@ -141,7 +140,7 @@ fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
     session["login"]["token_issued_at"] = json!(0);
     std::fs::write(env.session_file(), session.to_string()).unwrap_or_else(|e| panic!("{e}"));
     env.iamctl(["oauth-tokens"])
-        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .run()
         .success()
         .stderr_contains(warning);
@@ -149,7 +148,7 @@ fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
 
     let logout = env
         .iamctl(["logout"])
-        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .run()
         .success()
         .stderr_contains(warning);
@@ -165,7 +164,7 @@ fn hot_path_needs_no_keyring() {
     env.login();
     // With the bus gone, a valid cached token is still printed: no keyring, no network.
     env.iamctl(["oauth-tokens"])
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .env("IAM_ENDPOINT", "http://127.0.0.1:1")
         .run()
         .success()
@@ -175,7 +174,6 @@ fn hot_path_needs_no_keyring() {
 #[test]
 fn config_setting_opts_in_to_the_file_store() {
     let env = TestEnv::without_keyring_check();
-    let no_bus = "unix:path=/nonexistent/bus";
     env.iamctl(["config", "secret-store"])
         .run()
         .success()
@@ -195,7 +193,7 @@ fn config_setting_opts_in_to_the_file_store() {
         .success()
         .stdout_is("keyring\n");
     env.login_with(Creds::ApiKey, &["--no-region"])
-        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .run()
         .success()
         .stderr_contains("WARNING: secrets are kept unencrypted in");
@@ -210,7 +208,7 @@ fn logout_without_keyring_clears_the_token_and_retries_the_secrets_later() {
     env.login();
     assert_eq!(env.keyring_entries().len(), 2);
     env.iamctl(["logout"])
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .run()
         .code(6)
         .stderr_contains("run 'iamctl logout' again");

@@ -201,13 +201,7 @@ fn no_secret_reaches_the_trace() {
             .to_string(),
     );
     let key = t.run(&["service-api-key-create", "k2", "traced-sid"], "", 0);
-    let text_key = key
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("API Key"))
-        .and_then(|l| l.split_whitespace().nth(2))
-        .unwrap_or_default()
-        .to_string();
+    let text_key = shown_api_key(&key.stdout);
     t.secrets.push(text_key.clone());
     t.run(&["service-ids"], "", 0);
     t.run(&["api-keys", "--output", "json"], "", 0);
