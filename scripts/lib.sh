@@ -7,6 +7,22 @@ VENV="$ROOT/.venv-test"
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# Runs "$@" as one named phase of a run: logs "==> NAME" before and "==> NAME took N s"
+# after. The command runs as if called directly (set -e still stops the run at the first
+# failure); a phase that stops the run is logged with the time it had taken.
+phase() {
+    PHASE_NAME=$1 PHASE_START=$SECONDS
+    shift
+    trap 'phase_stopped $?' EXIT
+    log "$PHASE_NAME"
+    "$@"
+    trap - EXIT
+    log "$PHASE_NAME took $((SECONDS - PHASE_START)) s"
+}
+phase_stopped() {
+    (($1 == 0)) || log "$PHASE_NAME failed after $((SECONDS - PHASE_START)) s (run total $SECONDS s)"
+}
+
 # Installs Debian packages that are missing. Each argument is "command:package" or "package"
 # (then checked with dpkg). Needs root or sudo; any other machine must bring the tools itself.
 ensure_debian_packages() {

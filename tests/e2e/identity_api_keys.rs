@@ -3,16 +3,8 @@
 //! (mode, exclusivity, `--force`, refusals that leave no orphan key), locked keys, ambiguous
 //! names, keys of another owner.
 
-mod common;
-use base64::Engine;
-use common::*;
+use crate::fixtures::*;
 use insta::assert_snapshot;
-
-fn logged_in() -> TestEnv {
-    let env = TestEnv::new();
-    env.login();
-    env
-}
 
 fn new_service_id(env: &TestEnv, name: &str) -> String {
     let v = env
@@ -31,17 +23,9 @@ fn service_key_names(env: &TestEnv, sid: &str) -> Vec<String> {
         .json_names()
 }
 
-fn claims(jwt: &str) -> Value {
-    let payload = jwt.split('.').nth(1).unwrap_or_default();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .unwrap_or_else(|e| panic!("{e}"));
-    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{e}"))
-}
-
 #[test]
 fn service_key_create_text_awk_and_json_jq() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     new_service_id(&env, "sid_demo");
     let out = env
         .iamctl([
@@ -54,13 +38,7 @@ fn service_key_create_text_awk_and_json_jq() {
         .run()
         .success()
         .stderr_is("");
-    let secret = out
-        .out()
-        .lines()
-        .find(|l| l.starts_with("API Key"))
-        .and_then(|l| l.split_whitespace().nth(2))
-        .unwrap_or_default()
-        .to_string();
+    let secret = shown_api_key(out.out());
     assert_eq!(secret.len(), 44, "{}", out.out());
     assert_eq!(
         out.out().matches("API Key").count(),
@@ -110,7 +88,7 @@ fn service_key_create_text_awk_and_json_jq() {
 
 #[test]
 fn a_new_service_key_logs_in_as_the_service_id() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     let sid = new_service_id(&env, "robot");
     let file = env.home().join("robot-key.json");
     let out = env
@@ -160,7 +138,7 @@ fn a_new_service_key_logs_in_as_the_service_id() {
         .and_then(|t| t.strip_prefix("Bearer "))
         .unwrap_or_default()
         .to_string();
-    let c = claims(&jwt);
+    let c = jwt_claims(&jwt);
     assert_eq!(c["sub_type"], "ServiceId");
     assert_eq!(c["sub"], sid.as_str());
     assert_eq!(c["iam_id"], format!("iam-{sid}").as_str());
@@ -168,7 +146,7 @@ fn a_new_service_key_logs_in_as_the_service_id() {
 
 #[test]
 fn file_json_output_has_no_secret_but_names_the_file() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     new_service_id(&env, "s");
     let file = env.home().join("k.json");
     let v = env
@@ -193,7 +171,7 @@ fn file_json_output_has_no_secret_but_names_the_file() {
 
 #[test]
 fn existing_files_are_refused_without_force_and_replaced_with_it() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     new_service_id(&env, "s");
     let file = env.home().join("exists.json");
     std::fs::write(&file, b"precious").unwrap_or_else(|e| panic!("{e}"));
@@ -238,7 +216,7 @@ fn existing_files_are_refused_without_force_and_replaced_with_it() {
 
 #[test]
 fn unwritable_paths_are_refused_before_any_key_exists() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     new_service_id(&env, "s");
     let plain = env.home().join("plain-file");
     std::fs::write(&plain, b"x").unwrap_or_else(|e| panic!("{e}"));
@@ -297,7 +275,7 @@ fn unwritable_paths_are_refused_before_any_key_exists() {
 
 #[test]
 fn a_failed_create_removes_the_file_it_made() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     new_service_id(&env, "s");
     // IAM fails the create.
     env.fault(json!({"path": "/v1/apikeys", "status": 500, "count": 1}));
@@ -311,7 +289,7 @@ fn a_failed_create_removes_the_file_it_made() {
 
 #[test]
 fn service_key_list_show_update_delete_text_and_json() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     new_service_id(&env, "svc");
     let empty = env.iamctl(["service-api-keys", "svc"]).run().success();
     assert_snapshot!("service_api_keys_empty", empty.out());
@@ -405,7 +383,7 @@ fn service_key_list_show_update_delete_text_and_json() {
 
 #[test]
 fn locked_keys_refuse_changes_with_the_unlock_hint() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     let sid = new_service_id(&env, "svc");
     env.iamctl(["service-api-key-create", "k", "svc"])
         .run()
@@ -475,7 +453,7 @@ fn locked_keys_refuse_changes_with_the_unlock_hint() {
 
 #[test]
 fn ambiguous_key_names_and_keys_of_other_owners() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     new_service_id(&env, "a");
     new_service_id(&env, "b");
     env.iamctl(["service-api-key-create", "dup", "a"])
@@ -518,18 +496,12 @@ fn ambiguous_key_names_and_keys_of_other_owners() {
 
 #[test]
 fn user_keys_every_command_text_and_json() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     let create = env
         .iamctl(["api-key-create", "MyKey", "-d", "this is my API key"])
         .run()
         .success();
-    let secret = create
-        .out()
-        .lines()
-        .find(|l| l.starts_with("API Key"))
-        .and_then(|l| l.split_whitespace().nth(2))
-        .unwrap_or_default()
-        .to_string();
+    let secret = shown_api_key(create.out());
     assert_snapshot!("api_key_create_text", stable(create.out(), &[&secret]));
     let v = env
         .iamctl(["iam", "api-key-create", "second", "--output", "json"])

@@ -1,16 +1,12 @@
 //! API-key login in all its input forms, the summary block, oauth-tokens text/JSON and the
 //! seeds' pipelines, target, logout.
 
-mod common;
-use common::*;
-
-const DEMO: &str = "b028e1c4a7d94f3e8c6f2a1d5e7b9793";
-const STAGING: &str = "e4432bd6f0a84c21a9e7d3c5b1f08e89";
+use crate::fixtures::*;
 
 #[test]
 fn apikey_login_prints_ibm_summary_and_stores_secrets_in_keyring() {
     let env = TestEnv::new();
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+    env.login_with(Creds::ApiKey, &["--no-region"])
         .stdin(format!("{}\n", env.apikey()))
         .run()
         .success()
@@ -98,12 +94,7 @@ fn oauth_tokens_text_json_and_the_seeds_pipelines() {
     let text = env.iamctl(["iam", "oauth-tokens"]).run().success();
     assert_eq!(text.out(), "IAM token:  Bearer <JWT>\n");
     assert_eq!(text.stderr, "");
-    let jwt = text
-        .stdout
-        .trim_end()
-        .strip_prefix("IAM token:  Bearer ")
-        .unwrap_or_else(|| panic!("{}", text.stdout))
-        .to_string();
+    let jwt = text.iam_token();
     env.iamctl(["oauth-tokens"])
         .run()
         .success()
@@ -148,7 +139,7 @@ fn target_shows_and_changes_account_region_and_group() {
         .json();
     assert_eq!(json["api_endpoint"], env.url());
     assert_eq!(json["user"], "demo@example.com");
-    assert_eq!(json["account"]["guid"], DEMO);
+    assert_eq!(json["account"]["guid"], DEMO_ACCOUNT);
     assert_eq!(json["account"]["name"], "Demo Account");
     assert_eq!(json["account"]["owner"], "demo@example.com");
     assert_eq!(json["resource_group"]["name"], "Default");
@@ -156,7 +147,7 @@ fn target_shows_and_changes_account_region_and_group() {
     assert_eq!(json["resource_group"]["state"], "ACTIVE");
     assert_eq!(json["region"], "");
 
-    env.iamctl(["target", "-c", STAGING, "-r", "eu-de"])
+    env.iamctl(["target", "-c", STAGING_ACCOUNT, "-r", "eu-de"])
         .run()
         .success()
         .stdout_is(
@@ -171,24 +162,7 @@ fn target_shows_and_changes_account_region_and_group() {
              Resource group:   Default\n",
         );
     // The token itself was re-scoped to the new account.
-    let token = env
-        .iamctl(["oauth-tokens", "--output", "json"])
-        .run()
-        .success()
-        .json();
-    let jwt = token["iam_token"]
-        .as_str()
-        .unwrap_or("")
-        .trim_start_matches("Bearer ");
-    let payload = jwt.split('.').nth(1).unwrap_or("");
-    use base64::Engine;
-    let claims: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .unwrap_or_default(),
-    )
-    .unwrap_or(Value::Null);
-    assert_eq!(claims["account"]["bss"], STAGING);
+    assert_eq!(env.token_claims()["account"]["bss"], STAGING_ACCOUNT);
 
     env.iamctl(["target", "--unset-region", "--unset-resource-group"])
         .run()
@@ -229,8 +203,7 @@ fn target_shows_and_changes_account_region_and_group() {
 #[test]
 fn logout_clears_session_and_keyring_but_keeps_endpoint_and_region() {
     let env = TestEnv::new();
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "-r", "us-south"])
-        .stdin(env.apikey())
+    env.login_with(Creds::ApiKey, &["-r", "us-south"])
         .run()
         .success()
         .stdout_contains("Targeted region us-south");
@@ -276,21 +249,11 @@ fn quiet_and_json_login() {
     .success()
     .stdout_is("");
     let json = env
-        .iamctl([
-            "login",
-            "-a",
-            &env.url(),
-            "--apikey",
-            "-",
-            "--no-region",
-            "--output",
-            "json",
-        ])
-        .stdin(env.apikey())
+        .login_with(Creds::ApiKey, &["--no-region", "--output", "json"])
         .run()
         .success()
         .json();
-    assert_eq!(json["account"]["guid"], DEMO);
+    assert_eq!(json["account"]["guid"], DEMO_ACCOUNT);
     assert_eq!(json["user"], "demo@example.com");
 }
 

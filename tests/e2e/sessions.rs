@@ -2,32 +2,18 @@
 //! switched without a new login, chosen per command (flag > variable > switch > default),
 //! parallel jobs that never step on each other, logout vs session-delete.
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 use std::collections::BTreeMap;
 use std::process::Stdio;
-
-const DEMO: &str = "b028e1c4a7d94f3e8c6f2a1d5e7b9793";
-const STAGING: &str = "e4432bd6f0a84c21a9e7d3c5b1f08e89";
 
 /// `default` on the Demo account, `staging` (made with IAMCTL_SESSION) on Staging.
 fn two_sessions() -> TestEnv {
     let env = TestEnv::new();
     env.login();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "--apikey",
-        "-",
-        "--no-region",
-        "-c",
-        STAGING,
-    ])
-    .env("IAMCTL_SESSION", "staging")
-    .stdin(env.apikey())
-    .run()
-    .success();
+    env.login_with(Creds::ApiKey, &["--no-region", "-c", STAGING_ACCOUNT])
+        .env("IAMCTL_SESSION", "staging")
+        .run()
+        .success();
     env
 }
 
@@ -50,14 +36,14 @@ fn login_with_a_session_name_leaves_the_default_alone() {
     );
     assert_eq!(
         account_of(env.iamctl(["oauth-tokens", "--output", "raw"]).run()),
-        DEMO
+        DEMO_ACCOUNT
     );
     assert_eq!(
         account_of(
             env.iamctl(["--session", "staging", "oauth-tokens", "--output", "raw"])
                 .run()
         ),
-        STAGING
+        STAGING_ACCOUNT
     );
     // Each session has its own keyring entries.
     let entries = env.keyring_entries();
@@ -102,7 +88,7 @@ fn sessions_lists_both_in_text_and_json() {
     let json = sessions.json();
     assert_eq!(json[0]["active"], true);
     assert_eq!(json[1]["active"], false);
-    assert_eq!(json[1]["account"]["guid"], STAGING);
+    assert_eq!(json[1]["account"]["guid"], STAGING_ACCOUNT);
     assert_eq!(json[1]["logged_in"], true);
     assert_eq!(json[1]["token_valid"], true);
     assert_eq!(json[1]["api_endpoint"], env.url());
@@ -123,9 +109,12 @@ fn flag_beats_variable_beats_switch_beats_default() {
         }
         account_of(cmd.run())
     };
-    assert_eq!(account(&[], None), DEMO);
-    assert_eq!(account(&[], Some("staging")), STAGING);
-    assert_eq!(account(&["--session", "default"], Some("staging")), DEMO);
+    assert_eq!(account(&[], None), DEMO_ACCOUNT);
+    assert_eq!(account(&[], Some("staging")), STAGING_ACCOUNT);
+    assert_eq!(
+        account(&["--session", "default"], Some("staging")),
+        DEMO_ACCOUNT
+    );
 
     let before = env.stats();
     env.iamctl(["session-switch", "staging"])
@@ -134,9 +123,9 @@ fn flag_beats_variable_beats_switch_beats_default() {
         .stdout_contains("Switched to session 'staging'.")
         .stdout_contains("Account:          Staging Account");
     assert_eq!(env.stats(), before, "switching must not log in again");
-    assert_eq!(account(&[], None), STAGING);
-    assert_eq!(account(&[], Some("default")), DEMO);
-    assert_eq!(account(&["--session", "default"], None), DEMO);
+    assert_eq!(account(&[], None), STAGING_ACCOUNT);
+    assert_eq!(account(&[], Some("default")), DEMO_ACCOUNT);
+    assert_eq!(account(&["--session", "default"], None), DEMO_ACCOUNT);
     env.iamctl(["sessions"])
         .run()
         .success()
@@ -193,7 +182,7 @@ fn parallel_jobs_in_different_sessions_never_step_on_each_other() {
         "-",
         "--no-region",
         "-c",
-        STAGING,
+        STAGING_ACCOUNT,
     ])
     .stdin(env.apikey())
     .run()
@@ -222,7 +211,11 @@ fn parallel_jobs_in_different_sessions_never_step_on_each_other() {
         let o = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
         let stdout = String::from_utf8_lossy(&o.stdout).trim().to_string();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let want = if session == "default" { DEMO } else { STAGING };
+        let want = if session == "default" {
+            DEMO_ACCOUNT
+        } else {
+            STAGING_ACCOUNT
+        };
         assert_eq!(jwt_claims(&stdout)["account"]["bss"], want, "{session}");
         tokens.entry(session).or_default().insert(stdout);
     }
@@ -269,19 +262,9 @@ fn logout_clears_a_named_session_and_session_delete_removes_it() {
         .stderr_contains("session 'staging' is not logged in");
 
     // Log it in again, then delete it while it is the switched-to session.
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "--apikey",
-        "-",
-        "--no-region",
-        "-c",
-        STAGING,
-    ])
-    .stdin(env.apikey())
-    .run()
-    .success();
+    env.login_with(Creds::ApiKey, &["--no-region", "-c", STAGING_ACCOUNT])
+        .run()
+        .success();
     assert!(
         env.keyring_entries()
             .iter()

@@ -2,21 +2,14 @@
 //! with `-q`, never when stderr is a pipe, never for quick requests.
 #![cfg(unix)]
 
-mod common;
-use common::*;
-use rexpect::session::spawn_command;
+use crate::fixtures::*;
 
-const STAGING: &str = "e4432bd6f0a84c21a9e7d3c5b1f08e89";
 const SPINNER: &str = "Waiting for 127.0.0.1";
 
 /// Runs `iamctl ARGS` on a pseudo-terminal to the end and returns everything it drew.
 fn on_terminal(env: &TestEnv, args: &[&str]) -> String {
-    let mut cmd = env.command(BIN);
     // A terminal always names itself; without TERM (or with TERM=dumb) nothing is drawn.
-    cmd.args(args).env("TERM", "xterm");
-    let mut p = spawn_command(cmd, Some(30_000)).unwrap_or_else(|e| panic!("spawn: {e}"));
-    p.exp_eof()
-        .unwrap_or_else(|e| panic!("waiting for the end: {e}"))
+    env.iamctl_pty(args, &[("TERM", "xterm")]).finish()
 }
 
 fn slow_token_endpoint(env: &TestEnv) {
@@ -28,7 +21,7 @@ fn a_slow_request_shows_a_spinner_on_a_terminal_and_erases_it() {
     let env = TestEnv::new();
     env.login();
     slow_token_endpoint(&env);
-    let screen = on_terminal(&env, &["target", "-c", STAGING]);
+    let screen = on_terminal(&env, &["target", "-c", STAGING_ACCOUNT]);
     assert!(screen.contains(SPINNER), "no spinner:\n{screen:?}");
     // The spinner line is erased before the summary is printed after it.
     let after = &screen[screen.rfind(SPINNER).unwrap_or(0)..];
@@ -50,16 +43,15 @@ fn a_slow_request_shows_a_spinner_on_a_terminal_and_erases_it() {
 fn quick_requests_and_quiet_runs_draw_nothing() {
     let env = TestEnv::new();
     env.login();
-    let screen = on_terminal(&env, &["target", "-c", STAGING]);
+    let screen = on_terminal(&env, &["target", "-c", STAGING_ACCOUNT]);
     assert!(!screen.contains("Waiting for"), "{screen:?}");
     slow_token_endpoint(&env);
-    let screen = on_terminal(&env, &["-q", "target", "-c", STAGING]);
+    let screen = on_terminal(&env, &["-q", "target", "-c", STAGING_ACCOUNT]);
     assert!(!screen.contains("Waiting for"), "{screen:?}");
     slow_token_endpoint(&env);
-    let mut cmd = env.command(BIN);
-    cmd.args(["target", "-c", STAGING]).env("TERM", "dumb");
-    let mut p = spawn_command(cmd, Some(30_000)).unwrap_or_else(|e| panic!("{e}"));
-    let screen = p.exp_eof().unwrap_or_else(|e| panic!("{e}"));
+    let screen = env
+        .iamctl_pty(&["target", "-c", STAGING_ACCOUNT], &[("TERM", "dumb")])
+        .finish();
     assert!(!screen.contains("Waiting for"), "{screen:?}");
 }
 
@@ -68,15 +60,19 @@ fn piped_stderr_gets_nothing_extra() {
     let env = TestEnv::new();
     env.login();
     slow_token_endpoint(&env);
-    let out = env.iamctl(["target", "-c", STAGING]).run().success();
+    let out = env
+        .iamctl(["target", "-c", STAGING_ACCOUNT])
+        .run()
+        .success();
     assert_eq!(out.stderr, "");
     // A trace on stderr keeps the spinner away even on a terminal.
     slow_token_endpoint(&env);
-    let mut cmd = env.command(BIN);
-    cmd.args(["target", "-c", STAGING])
-        .env("IAMCTL_TRACE", "true");
-    let mut p = spawn_command(cmd, Some(30_000)).unwrap_or_else(|e| panic!("{e}"));
-    let screen = p.exp_eof().unwrap_or_else(|e| panic!("{e}"));
+    let screen = env
+        .iamctl_pty(
+            &["target", "-c", STAGING_ACCOUNT],
+            &[("IAMCTL_TRACE", "true")],
+        )
+        .finish();
     assert!(screen.contains("REQUEST: ["), "{screen:?}");
     assert!(!screen.contains("Waiting for"), "{screen:?}");
 }

@@ -2,42 +2,22 @@
 //! changes nothing (exit 1), "y" goes ahead.
 #![cfg(unix)]
 
-mod common;
-use common::*;
-use rexpect::process::WaitStatus;
-use rexpect::session::{PtySession, spawn_command};
-
-const TIMEOUT_MS: u64 = 30_000;
-
-fn spawn(env: &TestEnv, args: &[&str]) -> PtySession {
-    let mut cmd = env.command(BIN);
-    cmd.args(args);
-    spawn_command(cmd, Some(TIMEOUT_MS)).unwrap_or_else(|e| panic!("spawn: {e}"))
-}
+use crate::fixtures::*;
 
 /// Answers the `[y/N] > ` question that follows `question`, then returns the rest of the
 /// terminal output and the exit code.
 fn answer(env: &TestEnv, args: &[&str], question: &str, reply: &str) -> (String, i32) {
-    let mut p = spawn(env, args);
-    let needle = format!("{question} [y/N] > ");
-    if let Err(e) = p.exp_string(&needle) {
-        panic!("waiting for {needle:?}: {e}");
-    }
-    p.send_line(reply).unwrap_or_else(|e| panic!("{e}"));
-    let rest = p
-        .exp_eof()
-        .unwrap_or_else(|e| panic!("waiting for the end: {e}"));
+    let mut p = env.iamctl_pty(args, &[]);
+    p.expect(&format!("{question} [y/N] > "));
+    p.send_line(reply);
+    let rest = p.finish();
     // Once answered, the question is redrawn with the answer; it must still say the default
     // is No (while typing, dialoguer capitalises the pending choice instead).
     assert!(
         rest.contains(&format!("{question} [y/N] > {reply}")),
         "the answered prompt changed its default: {rest:?}"
     );
-    let code = match p.process().wait() {
-        Ok(WaitStatus::Exited(_, code)) => code,
-        other => panic!("unexpected end: {other:?}"),
-    };
-    (rest, code)
+    (rest, p.exit_code())
 }
 
 fn locked(env: &TestEnv, name: &str) -> bool {

@@ -1,8 +1,7 @@
 //! Secrets stay secret: never in files under IAMCTL_HOME, never in output or errors; without
 //! a keyring iamctl fails closed, and the explicit file store works with its warning.
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 
 /// The refresh tokens iamctl holds, read back from the keyring.
 fn refresh_tokens_in_keyring(env: &TestEnv) -> Vec<String> {
@@ -30,30 +29,22 @@ fn no_api_key_or_refresh_token_in_files_or_output() {
     );
     outputs.push(env.iamctl(["target", "--output", "json"]).run().success());
     outputs.push(
-        env.iamctl(["target", "-c", "e4432bd6f0a84c21a9e7d3c5b1f08e89"])
+        env.iamctl(["target", "-c", STAGING_ACCOUNT])
             .run()
             .success(),
     );
     refresh_tokens.extend(refresh_tokens_in_keyring(&env));
     // Failures too: a wrong key, a wrong password.
     outputs.push(
-        env.iamctl(["login", "-a", &env.url(), "--apikey", "-"])
+        env.login_with(Creds::ApiKey, &[])
             .stdin(format!("{key}-wrong"))
             .run()
             .code(4),
     );
     outputs.push(
-        env.iamctl([
-            "login",
-            "-a",
-            &env.url(),
-            "-u",
-            &info.username,
-            "-p",
-            "pw-secret-xyz",
-        ])
-        .run()
-        .code(4),
+        env.login_with(Creds::Password(&info.username, "pw-secret-xyz"), &[])
+            .run()
+            .code(4),
     );
     assert!(
         !refresh_tokens.is_empty(),
@@ -94,11 +85,9 @@ fn no_api_key_or_refresh_token_in_files_or_output() {
 #[test]
 fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
     let env = TestEnv::without_keyring_check();
-    let no_bus = "unix:path=/nonexistent/bus";
     let failed = env
-        .iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
-        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
-        .stdin(env.apikey())
+        .login_with(Creds::ApiKey, &["--no-region"])
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .run()
         .code(6)
         .stderr_contains("IAMCTL_SECRET_STORE=file")
@@ -116,17 +105,16 @@ fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
     // A one-time code is never spent when no keyring can keep the session.
     let code = env.passcode(&env.info().sso_user.clone());
     env.iamctl(["login", "--sso", "-a", &env.url(), "--no-region"])
-        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .stdin(format!("{code}\n"))
         .run()
         .code(6);
     assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:passcode"), 0);
 
     let warning = "WARNING: secrets are kept unencrypted in";
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
-        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+    env.login_with(Creds::ApiKey, &["--no-region"])
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .env("IAMCTL_SECRET_STORE", "file")
-        .stdin(env.apikey())
         .run()
         .success()
         .stderr_contains(warning);
@@ -144,7 +132,7 @@ fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
     // The session remembers its store: renewing uses the file (with the warning) even
     // without the variable, and the hot path touches neither.
     env.iamctl(["oauth-tokens"])
-        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .run()
         .success()
         .stderr_is("");
@@ -152,7 +140,7 @@ fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
     session["login"]["token_issued_at"] = json!(0);
     std::fs::write(env.session_file(), session.to_string()).unwrap_or_else(|e| panic!("{e}"));
     env.iamctl(["oauth-tokens"])
-        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .run()
         .success()
         .stderr_contains(warning);
@@ -160,7 +148,7 @@ fn without_keyring_login_fails_closed_then_file_store_works_with_warning() {
 
     let logout = env
         .iamctl(["logout"])
-        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .run()
         .success()
         .stderr_contains(warning);
@@ -176,7 +164,7 @@ fn hot_path_needs_no_keyring() {
     env.login();
     // With the bus gone, a valid cached token is still printed: no keyring, no network.
     env.iamctl(["oauth-tokens"])
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .env("IAM_ENDPOINT", "http://127.0.0.1:1")
         .run()
         .success()
@@ -186,7 +174,6 @@ fn hot_path_needs_no_keyring() {
 #[test]
 fn config_setting_opts_in_to_the_file_store() {
     let env = TestEnv::without_keyring_check();
-    let no_bus = "unix:path=/nonexistent/bus";
     env.iamctl(["config", "secret-store"])
         .run()
         .success()
@@ -205,9 +192,8 @@ fn config_setting_opts_in_to_the_file_store() {
         .run()
         .success()
         .stdout_is("keyring\n");
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
-        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
-        .stdin(env.apikey())
+    env.login_with(Creds::ApiKey, &["--no-region"])
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .run()
         .success()
         .stderr_contains("WARNING: secrets are kept unencrypted in");
@@ -222,7 +208,7 @@ fn logout_without_keyring_clears_the_token_and_retries_the_secrets_later() {
     env.login();
     assert_eq!(env.keyring_entries().len(), 2);
     env.iamctl(["logout"])
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .run()
         .code(6)
         .stderr_contains("run 'iamctl logout' again");
@@ -246,9 +232,8 @@ fn two_homes_logged_in_as_the_same_identity_keep_their_own_secrets() {
     env.login();
     let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let other_home = other.path().join("iamctl");
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+    env.login_with(Creds::ApiKey, &["--no-region"])
         .env("IAMCTL_HOME", &other_home)
-        .stdin(env.apikey())
         .run()
         .success();
     let refresh_entries = |home: &std::path::Path| {

@@ -3,12 +3,8 @@
 //! reaches it, across every login method, token renewal, account switching and the
 //! identity commands (whose answers contain new API keys).
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 
-const DEMO: &str = "b028e1c4a7d94f3e8c6f2a1d5e7b9793";
-const STAGING: &str = "e4432bd6f0a84c21a9e7d3c5b1f08e89";
-const PARTNER: &str = "2bb2c3d4e5f64a7b8c9d0e1f2a3bb222";
 const HIDDEN: &str = "[PRIVATE DATA HIDDEN]";
 
 /// Runs commands with tracing, alternating between a trace file (`IBMCLOUD_TRACE=PATH`)
@@ -94,13 +90,13 @@ fn no_secret_reaches_the_trace() {
             "--apikey",
             "-",
             "-c",
-            DEMO,
+            DEMO_ACCOUNT,
             "--no-region",
         ],
         &info.apikey,
         0,
     );
-    t.run(&["target", "-c", STAGING], "", 0);
+    t.run(&["target", "-c", STAGING_ACCOUNT], "", 0);
     t.run(
         &[
             "login",
@@ -109,7 +105,7 @@ fn no_secret_reaches_the_trace() {
             "-u",
             &info.username,
             "-c",
-            DEMO,
+            DEMO_ACCOUNT,
             "--no-region",
         ],
         &format!("{}\n", info.password),
@@ -118,7 +114,15 @@ fn no_secret_reaches_the_trace() {
     let code = env.passcode(&info.sso_user);
     t.secrets.push(code.clone());
     t.run(
-        &["login", "--sso", "-a", &url, "-c", PARTNER, "--no-region"],
+        &[
+            "login",
+            "--sso",
+            "-a",
+            &url,
+            "-c",
+            PARTNER_ACCOUNT,
+            "--no-region",
+        ],
         &format!("{code}\n"),
         0,
     );
@@ -147,7 +151,7 @@ fn no_secret_reaches_the_trace() {
             "--apikey",
             "-",
             "-c",
-            DEMO,
+            DEMO_ACCOUNT,
             "--no-region",
         ],
         &info.apikey,
@@ -161,7 +165,7 @@ fn no_secret_reaches_the_trace() {
         &info.apikey,
         0,
     );
-    env.admin("POST", "/emulator/refresh-tokens/revoke", None);
+    env.revoke_refresh_tokens();
     env.set_ttl(3600, 86_400);
     t.run(&["oauth-tokens", "--output", "json"], "", 0);
     t.run(&["exec", "--", "true"], "", 0);
@@ -197,13 +201,7 @@ fn no_secret_reaches_the_trace() {
             .to_string(),
     );
     let key = t.run(&["service-api-key-create", "k2", "traced-sid"], "", 0);
-    let text_key = key
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("API Key"))
-        .and_then(|l| l.split_whitespace().nth(2))
-        .unwrap_or_default()
-        .to_string();
+    let text_key = shown_api_key(&key.stdout);
     t.secrets.push(text_key.clone());
     t.run(&["service-ids"], "", 0);
     t.run(&["api-keys", "--output", "json"], "", 0);
@@ -303,9 +301,7 @@ fn iamctl_trace_wins_and_false_turns_it_off() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let file = dir.path().join("t.log");
     let login = |vars: &[(&str, &str)]| {
-        let mut cmd = env
-            .iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
-            .stdin(env.apikey());
+        let mut cmd = env.login_with(Creds::ApiKey, &["--no-region"]);
         for (k, v) in vars {
             cmd = cmd.env(k, v);
         }

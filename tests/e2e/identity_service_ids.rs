@@ -2,17 +2,10 @@
 //! without the `iam` prefix; names vs IDs, ambiguous names, locked entities, ETag updates,
 //! pagination through 250 service IDs, the login requirement and the fresh-token rule.
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 use insta::assert_snapshot;
 
 const DEMO_SID: &str = "ServiceId-5e0b3c0a-7d1e-4d5f-9a62-3f0c8e1b2a41";
-
-fn logged_in() -> TestEnv {
-    let env = TestEnv::new();
-    env.login();
-    env
-}
 
 /// Creates a service ID through iamctl and returns its API object.
 fn create(env: &TestEnv, name: &str, desc: &str) -> Value {
@@ -31,7 +24,7 @@ fn id_of(v: &Value) -> String {
 
 #[test]
 fn create_text_is_ibms() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     let out = env
         .iamctl([
             "service-id-create",
@@ -56,7 +49,7 @@ fn create_text_is_ibms() {
 
 #[test]
 fn create_json_is_the_api_object_and_quiet_keeps_the_table() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     let v = create(&env, "sid_json", "d");
     assert!(id_of(&v).starts_with("ServiceId-"));
     assert_eq!(v["name"], "sid_json");
@@ -89,7 +82,7 @@ fn create_json_is_the_api_object_and_quiet_keeps_the_table() {
 
 #[test]
 fn create_locked_then_update_and_delete_are_refused_with_the_unlock_hint() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     let out = env
         .iamctl(["service-id-create", "frozen", "--lock", "--output", "json"])
         .run()
@@ -127,7 +120,7 @@ fn create_locked_then_update_and_delete_are_refused_with_the_unlock_hint() {
 
 #[test]
 fn lock_and_unlock_text_and_json() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     let id = id_of(&create(&env, "lockme", "x"));
     let lock = env
         .iamctl(["service-id-lock", "lockme", "-f"])
@@ -164,18 +157,10 @@ fn list_text_json_and_empty() {
     });
     // The seed without keys has none for the demo user either: log in by password.
     let info = env.info().clone();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        &info.username,
-        "-p",
-        &info.password,
-        "-c",
-        "b028e1c4a7d94f3e8c6f2a1d5e7b9793",
-        "--no-region",
-    ])
+    env.login_with(
+        Creds::Password(&info.username, &info.password),
+        &["-c", DEMO_ACCOUNT, "--no-region"],
+    )
     .run()
     .success();
     let empty = env.iamctl(["service-ids"]).run().success();
@@ -203,7 +188,7 @@ fn two_hundred_fifty_service_ids_are_all_listed() {
     for i in 0..250 {
         seed.service_ids.push(iam_emulator::seed::SeedServiceId {
             id: None,
-            account_id: iam_emulator::seed::DEMO_ACCOUNT.to_string(),
+            account_id: DEMO_ACCOUNT.to_string(),
             name: format!("bulk-{i:03}"),
             description: Some(format!("number {i}")),
             locked: false,
@@ -246,7 +231,7 @@ fn two_hundred_fifty_service_ids_are_all_listed() {
 
 #[test]
 fn show_by_name_and_id_text_and_json() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     let text = env.iamctl(["service-id", "demo-service"]).run().success();
     assert_snapshot!("service_id_show_text", stable(text.out(), &[]));
     let by_name = env
@@ -281,7 +266,7 @@ fn show_by_name_and_id_text_and_json() {
 
 #[test]
 fn ambiguous_names_list_the_candidates_and_ids_pick_one() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     let a = id_of(&create(&env, "twin", "first"));
     let b = id_of(&create(&env, "twin", "second"));
     // Showing a shared name shows all of them.
@@ -330,7 +315,7 @@ fn ambiguous_names_list_the_candidates_and_ids_pick_one() {
 
 #[test]
 fn update_renames_with_the_etag_and_reports_text_and_json() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     let v = create(&env, "old-name", "old");
     let id = id_of(&v);
     let out = env
@@ -372,7 +357,7 @@ fn update_renames_with_the_etag_and_reports_text_and_json() {
 
 #[test]
 fn delete_text_json_and_keys_go_with_it() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     create(&env, "doomed", "");
     env.iamctl(["service-api-key-create", "k1", "doomed"])
         .run()
@@ -395,7 +380,7 @@ fn delete_text_json_and_keys_go_with_it() {
 
 #[test]
 fn changes_without_a_terminal_need_f() {
-    let env = logged_in();
+    let env = TestEnv::logged_in();
     create(&env, "keep", "");
     for verb in ["service-id-delete", "service-id-lock", "service-id-unlock"] {
         let out = env.iamctl([verb, "keep"]).run().code(2);

@@ -2,17 +2,8 @@
 //! when the refresh token dies, a clear exit 3 when nothing can renew the session, and
 //! retries on 503/429.
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 use std::time::Instant;
-
-fn token_of(out: &Out) -> String {
-    out.stdout
-        .trim_end()
-        .strip_prefix("IAM token:  Bearer ")
-        .unwrap_or_else(|| panic!("unexpected output {:?}", out.stdout))
-        .to_string()
-}
 
 #[test]
 fn fifty_parallel_oauth_tokens_around_expiry_make_one_refresh() {
@@ -20,7 +11,7 @@ fn fifty_parallel_oauth_tokens_around_expiry_make_one_refresh() {
     // Log in with a token that is already inside the refresh window (5 s lifetime)...
     env.set_ttl(5, 86_400);
     env.login();
-    let old = token_of(&env.iamctl(["oauth-tokens"]).run().success());
+    let old = env.iamctl(["oauth-tokens"]).run().success().iam_token();
     let refreshes_before = env.grants("refresh_token");
     // ...and let the renewed token be long-lived, so it is outside the window.
     env.set_ttl(3600, 86_400);
@@ -63,7 +54,7 @@ fn dead_refresh_token_falls_back_to_the_stored_api_key() {
     env.set_ttl(5, 86_400);
     env.login();
     env.set_ttl(3600, 86_400);
-    env.admin("POST", "/emulator/refresh-tokens/revoke", None);
+    env.revoke_refresh_tokens();
     let apikey_grants = env.grants("urn:ibm:params:oauth:grant-type:apikey");
     env.iamctl(["oauth-tokens"])
         .run()
@@ -89,21 +80,13 @@ fn dead_refresh_token_without_api_key_is_login_required() {
     let env = TestEnv::new();
     env.set_ttl(5, 86_400);
     let info = env.info().clone();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        &info.username,
-        "-p",
-        &info.password,
-        "-c",
-        "b028e1c4a7d94f3e8c6f2a1d5e7b9793",
-        "--no-region",
-    ])
+    env.login_with(
+        Creds::Password(&info.username, &info.password),
+        &["-c", DEMO_ACCOUNT, "--no-region"],
+    )
     .run()
     .success();
-    env.admin("POST", "/emulator/refresh-tokens/revoke", None);
+    env.revoke_refresh_tokens();
     env.iamctl(["oauth-tokens"])
         .run()
         .code(3)
@@ -123,9 +106,7 @@ fn token_requests_are_retried_on_503_and_429() {
         start.elapsed().as_millis() >= 900,
         "Retry-After was not honoured"
     );
-    let requests = env.stats()["requests"]["/identity/token"]
-        .as_u64()
-        .unwrap_or(0);
+    let requests = env.requests()["/identity/token"].as_u64().unwrap_or(0);
     assert_eq!(requests, 5, "{}", env.stats());
 }
 
@@ -134,9 +115,8 @@ fn persistent_503_gives_up_within_the_timeout_with_exit_5() {
     let env = TestEnv::new();
     env.fault(json!({"path": "/identity/token", "status": 503, "count": 1000}));
     let start = Instant::now();
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
+    env.login_with(Creds::ApiKey, &["--no-region"])
         .env("IBMCLOUD_HTTP_TIMEOUT", "3")
-        .stdin(env.apikey())
         .run()
         .code(5)
         .stderr_contains("IAM is unavailable");

@@ -1,26 +1,15 @@
 //! `oauth-tokens --output raw|env` next to the unchanged text and JSON, all from the one-file
 //! hot path; `token decode` of the session's token, an argument and stdin.
 
-mod common;
+use crate::fixtures::*;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::*;
-
-fn raw_token(env: &TestEnv) -> String {
-    env.iamctl(["oauth-tokens", "--output", "raw"])
-        .run()
-        .success()
-        .stderr_is("")
-        .stdout
-        .trim_end()
-        .to_string()
-}
 
 #[test]
 fn every_format_prints_the_same_token() {
     let env = TestEnv::new();
     env.login();
-    let token = raw_token(&env);
+    let token = env.raw_token();
     assert!(token.starts_with("eyJ") && !token.contains(' '), "{token}");
 
     let text = env.iamctl(["oauth-tokens"]).run().success();
@@ -69,7 +58,7 @@ fn the_hot_path_needs_neither_keyring_nor_network_in_any_format() {
     for format in ["text", "json", "raw", "env"] {
         env.iamctl(["oauth-tokens", "--output", format])
             // No Secret Service at this address: touching the keyring would fail.
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+            .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
             .env("IAMCTL_TRACE", "true")
             .run()
             .success()
@@ -82,12 +71,12 @@ fn the_hot_path_needs_neither_keyring_nor_network_in_any_format() {
 fn decode_shows_the_sessions_token_claims_and_expiry_in_local_time() {
     let env = TestEnv::new();
     env.login();
-    let token = raw_token(&env);
+    let token = env.raw_token();
     let claims = jwt_claims(&token);
     let out = env
         .iamctl(["token", "decode"])
         .env("TZ", "Asia/Tokyo")
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .run()
         .success()
         .stderr_is("");
@@ -126,7 +115,7 @@ fn decode_shows_the_sessions_token_claims_and_expiry_in_local_time() {
 fn decode_reads_an_argument_or_stdin_with_or_without_bearer() {
     let env = TestEnv::new();
     env.login();
-    let token = raw_token(&env);
+    let token = env.raw_token();
     let claims = jwt_claims(&token);
     for arg in [token.clone(), format!("Bearer {token}")] {
         let v = env

@@ -7,9 +7,7 @@
 //! stdin not a terminal: not logged in, they stop at "Not logged in" (or a missing file)
 //! before doing anything, and the test only asserts that clap did not reject the words.
 
-mod common;
-
-use common::TestEnv;
+use crate::fixtures::TestEnv;
 use std::collections::BTreeSet;
 
 /// Nothing an example does may reach a network: IAM and every proxy point at a closed port.

@@ -1,9 +1,7 @@
 //! Keys kept with `--keyring NAME` under the real Secret Service: create, list, log in by
 //! name (with silent re-login), remove; the secret never appears in an output or a file.
 
-mod common;
-use base64::Engine;
-use common::*;
+use crate::fixtures::*;
 use insta::assert_snapshot;
 
 /// The secret of a stored key, read straight from the Secret Service.
@@ -36,20 +34,6 @@ fn key_count(env: &TestEnv, sid: &str) -> usize {
         .as_array()
         .map(Vec::len)
         .unwrap_or(0)
-}
-
-fn claims_of_current_token(env: &TestEnv) -> Value {
-    let t = env
-        .iamctl(["oauth-tokens", "--output", "json"])
-        .run()
-        .success()
-        .json();
-    let jwt = t["iam_token"].as_str().unwrap_or_default();
-    let payload = jwt.split('.').nth(1).unwrap_or_default();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .unwrap_or_else(|e| panic!("{e}"));
-    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
@@ -92,7 +76,7 @@ fn store_list_login_and_remove_a_service_key() {
     assert_eq!(v[0]["name"], "ci");
     assert_eq!(v[0]["key_name"], "robot-key");
     assert_eq!(v[0]["iam_id"], format!("iam-{sid}").as_str());
-    assert_eq!(v[0]["account_id"], "b028e1c4a7d94f3e8c6f2a1d5e7b9793");
+    assert_eq!(v[0]["account_id"], DEMO_ACCOUNT);
     assert_eq!(v[0]["store"], "keyring");
     assert!(
         v[0]["id"]
@@ -109,13 +93,13 @@ fn store_list_login_and_remove_a_service_key() {
         .run()
         .success()
         .stdout_contains(&format!("User:             {sid}"));
-    let c = claims_of_current_token(&env);
+    let c = env.token_claims();
     assert_eq!(c["sub_type"], "ServiceId");
     assert_eq!(c["sub"], sid.as_str());
 
     // An API-key login in every respect: when the refresh token dies, it logs in again
     // silently with the key.
-    env.admin("POST", "/emulator/refresh-tokens/revoke", None);
+    env.revoke_refresh_tokens();
     let apikey_grants = env.grants("urn:ibm:params:oauth:grant-type:apikey");
     let tokens = env.iamctl(["oauth-tokens"]).run().success();
     assert_eq!(
@@ -243,7 +227,7 @@ fn bad_uses_are_refused_without_creating_a_key() {
     // No Secret Service on the bus: exit 6 before IAM is asked.
     let out = env
         .iamctl(["api-key-create", "k", "--keyring", "x"])
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .run()
         .code(6);
     assert!(
@@ -297,13 +281,7 @@ fn a_key_that_cannot_be_kept_after_creation_is_shown_once() {
         .iamctl(["api-key-create", "late", "--keyring", "late"])
         .run()
         .code(1);
-    let secret = out
-        .out()
-        .lines()
-        .find(|l| l.starts_with("API Key"))
-        .and_then(|l| l.split_whitespace().nth(2))
-        .unwrap_or_default()
-        .to_string();
+    let secret = shown_api_key(out.out());
     assert_eq!(secret.len(), 44, "{}", out.out());
     assert_snapshot!(
         "keyring_failed_after_create",

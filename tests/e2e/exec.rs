@@ -3,25 +3,15 @@
 //! iamctl's own output.
 #![cfg(unix)]
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
-
-fn raw_token(env: &TestEnv) -> String {
-    env.iamctl(["oauth-tokens", "--output", "raw"])
-        .run()
-        .success()
-        .stdout
-        .trim_end()
-        .to_string()
-}
 
 #[test]
 fn the_command_gets_both_variables_and_its_exit_status_is_kept() {
     let env = TestEnv::new();
     env.login();
-    let token = raw_token(&env);
+    let token = env.raw_token();
     let out = env
         .iamctl([
             "exec",
@@ -76,7 +66,7 @@ fn a_signal_that_kills_the_command_is_seen_by_the_caller() {
 fn missing_and_unrunnable_commands_exit_like_a_shell() {
     let env = TestEnv::new();
     env.login();
-    let token = raw_token(&env);
+    let token = env.raw_token();
     let missing = env
         .iamctl(["exec", "--", "no-such-command-iamctl", "arg"])
         .run()
@@ -118,7 +108,7 @@ fn a_token_about_to_expire_is_renewed_first() {
     let env = TestEnv::new();
     env.set_ttl(5, 86_400);
     env.login();
-    let old = raw_token(&env);
+    let old = env.raw_token();
     env.set_ttl(3600, 86_400);
     let before = env.grants("refresh_token");
     let out = env
@@ -134,7 +124,7 @@ fn a_token_about_to_expire_is_renewed_first() {
     assert_eq!(env.grants("refresh_token"), before + 1);
     assert!(out.stdout.starts_with("Bearer eyJ") && !out.stdout.contains(&old));
     // The renewed token is the session's from now on.
-    assert_eq!(out.stdout, format!("Bearer {}", raw_token(&env)));
+    assert_eq!(out.stdout, format!("Bearer {}", env.raw_token()));
 }
 
 #[test]

@@ -2,8 +2,7 @@
 //! out; a failed login leaves the previous session byte-identical; insecure endpoints are
 //! refused.
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 
 #[test]
 fn corrupt_session_file_is_a_clear_error_with_a_way_out() {
@@ -49,50 +48,31 @@ fn unreadable_session_file_is_a_clear_error() {
 #[test]
 fn failed_login_leaves_the_previous_session_byte_identical() {
     let env = TestEnv::new();
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "-r", "us-south"])
-        .stdin(env.apikey())
+    env.login_with(Creds::ApiKey, &["-r", "us-south"])
         .run()
         .success();
     let before = std::fs::read(env.session_file()).unwrap_or_default();
     let entries_before = env.keyring_entries();
     // Wrong key, wrong password, IAM down, bad region, several accounts without -c.
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-"])
+    env.login_with(Creds::ApiKey, &[])
         .stdin("wrong-key")
         .run()
         .code(4);
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        "demo@example.com",
-        "-p",
-        "nope",
-    ])
-    .run()
-    .code(4);
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        "demo@example.com",
-        "-p",
-        "demo-password",
-    ])
-    .run()
-    .code(2);
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "-r", "nowhere"])
-        .stdin(env.apikey())
+    env.login_with(Creds::Password(DEMO_USER, "nope"), &[])
+        .run()
+        .code(4);
+    env.login_with(Creds::Password(DEMO_USER, DEMO_PASSWORD), &[])
+        .run()
+        .code(2);
+    env.login_with(Creds::ApiKey, &["-r", "nowhere"])
         .run()
         .code(2);
     env.fault(json!({"path": "/identity/token", "status": 500, "count": 1000}));
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-"])
+    env.login_with(Creds::ApiKey, &[])
         .env("IBMCLOUD_HTTP_TIMEOUT", "2")
-        .stdin(env.apikey())
         .run()
         .code(5);
-    env.admin("DELETE", "/emulator/faults", None);
+    env.clear_faults();
     let after = std::fs::read(env.session_file()).unwrap_or_default();
     assert!(before == after, "the session file changed");
     assert_eq!(env.keyring_entries(), entries_before);
@@ -113,7 +93,7 @@ fn plain_http_is_refused_except_for_loopback() {
             .code(2)
             .stderr_contains("Refusing plain http://");
     }
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-"])
+    env.login_with(Creds::ApiKey, &[])
         .env("IAM_ENDPOINT", "http://iam.example.com")
         .stdin("key")
         .run()
@@ -155,19 +135,10 @@ fn iam_endpoint_overrides_the_iam_url() {
 #[test]
 fn skip_ssl_validation_is_remembered_and_warns_every_time() {
     let env = TestEnv::new();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "--apikey",
-        "-",
-        "--no-region",
-        "--skip-ssl-validation",
-    ])
-    .stdin(env.apikey())
-    .run()
-    .success()
-    .stderr_contains("SSL certificate validation is disabled");
+    env.login_with(Creds::ApiKey, &["--no-region", "--skip-ssl-validation"])
+        .run()
+        .success()
+        .stderr_contains("SSL certificate validation is disabled");
     assert_eq!(env.session()["skip_ssl_validation"], true);
     env.iamctl(["target", "-g", "Default"])
         .run()
@@ -193,8 +164,7 @@ fn redirects_are_not_followed_so_credentials_reach_only_the_chosen_endpoint() {
 
     // The API key of a login.
     redirect("/identity/token", "/identity/token", 307);
-    env.iamctl(["login", "-a", &env.url(), "--apikey", "-", "--no-region"])
-        .stdin(env.apikey())
+    env.login_with(Creds::ApiKey, &["--no-region"])
         .run()
         .code(5)
         .stderr_contains(&format!(
@@ -222,8 +192,8 @@ fn redirects_are_not_followed_so_credentials_reach_only_the_chosen_endpoint() {
         .code(5)
         .stderr_contains("redirected to");
 
-    assert_eq!(elsewhere.stats()["requests"], json!({}));
-    env.admin("DELETE", "/emulator/faults", None);
+    assert_eq!(elsewhere.requests(), json!({}));
+    env.clear_faults();
     let after = std::fs::read(env.session_file()).unwrap_or_default();
     assert!(before == after, "the session file changed");
     env.iamctl(["oauth-tokens"]).run().success();

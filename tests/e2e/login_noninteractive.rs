@@ -1,28 +1,16 @@
 //! Password and SSO logins without a terminal: never a prompt, never a hang; a needed choice
 //! fails naming its flag; `echo CODE | iamctl login --sso` works.
 
-mod common;
-use common::*;
-
-const DEMO: &str = "b028e1c4a7d94f3e8c6f2a1d5e7b9793";
-const PARTNER: &str = "2bb2c3d4e5f64a7b8c9d0e1f2a3bb222";
+use crate::fixtures::*;
 
 #[test]
 fn password_login_with_account_flag() {
     let env = TestEnv::new();
     let info = env.info().clone();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        &info.username,
-        "-p",
-        &info.password,
-        "-c",
-        DEMO,
-        "--no-region",
-    ])
+    env.login_with(
+        Creds::Password(&info.username, &info.password),
+        &["-c", DEMO_ACCOUNT, "--no-region"],
+    )
     .run()
     .success()
     .stdout_contains("Targeted account Demo Account (<SHORT:Demo Account>) <-> 1234567")
@@ -45,55 +33,47 @@ fn password_from_stdin_when_p_is_omitted() {
         "-u",
         &info.username,
         "-c",
-        DEMO,
+        DEMO_ACCOUNT,
         "--no-region",
     ])
     .stdin(format!("{}\n", info.password))
     .run()
     .success();
-    env.iamctl(["login", "-a", &env.url(), "-u", &info.username, "-c", DEMO])
-        .run()
-        .code(2)
-        .stderr_contains("-p PASSWORD");
-}
-
-#[test]
-fn wrong_password_is_an_auth_error() {
-    let env = TestEnv::new();
-    let info = env.info().clone();
     env.iamctl([
         "login",
         "-a",
         &env.url(),
         "-u",
         &info.username,
-        "-p",
-        "wrong",
+        "-c",
+        DEMO_ACCOUNT,
     ])
     .run()
-    .code(4)
-    .stderr_contains("FAILED\nUnable to authenticate")
-    .stderr_lacks("wrong");
+    .code(2)
+    .stderr_contains("-p PASSWORD");
+}
+
+#[test]
+fn wrong_password_is_an_auth_error() {
+    let env = TestEnv::new();
+    let info = env.info().clone();
+    env.login_with(Creds::Password(&info.username, "wrong"), &[])
+        .run()
+        .code(4)
+        .stderr_contains("FAILED\nUnable to authenticate")
+        .stderr_lacks("wrong");
 }
 
 #[test]
 fn federated_user_password_login_explains_sso_or_apikey() {
     let env = TestEnv::new();
     let info = env.info().clone();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        &info.sso_user,
-        "-p",
-        &info.sso_password,
-    ])
-    .run()
-    .code(4)
-    .stderr_contains("federated")
-    .stderr_contains("iamctl login --sso")
-    .stderr_contains("--apikey");
+    env.login_with(Creds::Password(&info.sso_user, &info.sso_password), &[])
+        .run()
+        .code(4)
+        .stderr_contains("federated")
+        .stderr_contains("iamctl login --sso")
+        .stderr_contains("--apikey");
     assert!(!env.session_file().exists());
 }
 
@@ -101,19 +81,11 @@ fn federated_user_password_login_explains_sso_or_apikey() {
 fn several_accounts_without_terminal_fail_naming_c() {
     let env = TestEnv::new();
     let info = env.info().clone();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        &info.username,
-        "-p",
-        &info.password,
-    ])
-    .run()
-    .code(2)
-    .stderr_contains("-c ACCOUNT_ID")
-    .stderr_contains("<ACCOUNT:Demo Account> (Demo Account)");
+    env.login_with(Creds::Password(&info.username, &info.password), &[])
+        .run()
+        .code(2)
+        .stderr_contains("-c ACCOUNT_ID")
+        .stderr_contains("<ACCOUNT:Demo Account> (Demo Account)");
     assert!(
         !env.session_file().exists(),
         "a failed login wrote a session"
@@ -142,7 +114,7 @@ fn sso_code_from_stdin() {
             "-a",
             &env.url(),
             "-c",
-            PARTNER,
+            PARTNER_ACCOUNT,
             "-r",
             "eu-gb",
         ])
@@ -163,15 +135,15 @@ fn sso_code_from_stdin() {
         .run()
         .success()
         .json();
-    assert_eq!(json["account"]["guid"], PARTNER);
+    assert_eq!(json["account"]["guid"], PARTNER_ACCOUNT);
 
     // The one-time code is one-time.
-    env.iamctl(["login", "--sso", "-a", &env.url(), "-c", PARTNER])
+    env.iamctl(["login", "--sso", "-a", &env.url(), "-c", PARTNER_ACCOUNT])
         .stdin(format!("{code}\n"))
         .run()
         .code(4);
     // Without a code on stdin: a usage error, not a hang.
-    env.iamctl(["login", "--sso", "-a", &env.url(), "-c", PARTNER])
+    env.iamctl(["login", "--sso", "-a", &env.url(), "-c", PARTNER_ACCOUNT])
         .run()
         .code(2)
         .stderr_contains("echo CODE | iamctl login --sso");
@@ -193,34 +165,19 @@ fn sso_with_several_accounts_and_no_terminal_needs_c() {
 fn single_account_is_picked_without_asking() {
     let env = TestEnv::new();
     // other@example.com belongs to one account only.
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        "other@example.com",
-        "-p",
-        "other-password",
-    ])
-    .run()
-    .success()
-    .stdout_contains("Targeted account Partner Account");
+    env.login_with(Creds::Password(OTHER_USER, OTHER_PASSWORD), &[])
+        .run()
+        .success()
+        .stdout_contains("Targeted account Partner Account");
 }
 
 #[test]
 fn no_account_flag_targets_none() {
     let env = TestEnv::new();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "--apikey",
-        "-",
-        "--no-account",
-        "--no-region",
-    ])
-    .stdin(env.apikey())
-    .run()
-    .success()
-    .stdout_contains("Account:          No account targeted, use 'iamctl target -c ACCOUNT_ID'");
+    env.login_with(Creds::ApiKey, &["--no-account", "--no-region"])
+        .run()
+        .success()
+        .stdout_contains(
+            "Account:          No account targeted, use 'iamctl target -c ACCOUNT_ID'",
+        );
 }

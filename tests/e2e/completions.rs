@@ -11,9 +11,7 @@
 //! A missing shell, bash-completion or strace fails the test and names scripts/test.
 #![cfg(unix)]
 
-mod common;
-use common::*;
-use rexpect::session::{PtySession, spawn_command};
+use crate::fixtures::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -35,13 +33,6 @@ fn script(file: &str) -> PathBuf {
     repo().join("completions").join(file)
 }
 
-fn bin_dir() -> PathBuf {
-    Path::new(BIN)
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
-
 /// Fails (never skips) when a tool the test needs is missing.
 fn require(program: &str, args: &[&str], package: &str) {
     let ok = Command::new(program)
@@ -59,12 +50,7 @@ fn require(program: &str, args: &[&str], package: &str) {
 /// reachable: TAB must not need one.
 fn shell(env: &TestEnv, program: &str) -> Command {
     let mut cmd = env.command(program);
-    let path = format!(
-        "{}:{}",
-        bin_dir().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    cmd.env("PATH", path)
+    cmd.env("PATH", path_with_bin())
         .env("TERM", "dumb")
         .env("DBUS_SESSION_BUS_ADDRESS", NO_DBUS);
     cmd
@@ -157,21 +143,20 @@ fn zsh_tab(env: &TestEnv, line: &str) -> String {
     require("zsh", &["--version"], "zsh");
     let mut cmd = shell(env, "zsh");
     cmd.args(["-f", "-i"]);
-    let mut p = spawn_command(cmd, Some(30_000)).unwrap_or_else(|e| panic!("spawn zsh: {e}"));
+    let mut p = Pty::spawn(cmd);
     let setup = format!(
         "stty cols 250 rows 200; COLUMNS=250; LINES=200; LISTMAX=10000; PS1='> '; \
          autoload -Uz compinit && compinit -u && source '{}' && echo READY$((40+2))",
         script("_iamctl").display()
     );
-    let mut t = String::new();
-    send(&mut p, &setup, true);
-    expect(&mut p, &mut t, "READY42");
-    expect(&mut p, &mut t, "> ");
-    send(&mut p, &format!("{line}\t"), false);
+    p.send_line(&setup);
+    p.expect("READY42");
+    p.expect("> ");
+    p.send(&format!("{line}\t"));
     // After the listing zsh redraws the prompt and the line (the first "> " is consumed).
-    let listing = expect(&mut p, &mut t, &format!("> {line}"));
+    let listing = p.expect(&format!("> {line}"));
     // An interactive zsh ignores SIGTERM (what rexpect would send on drop).
-    let _ = p.process_mut().kill(rexpect::process::Signal::SIGKILL);
+    p.kill();
     listing
 }
 
@@ -196,30 +181,21 @@ fn elvish_tab(env: &TestEnv, line: &str) -> Vec<String> {
     ));
     let mut cmd = shell(env, "elvish");
     cmd.arg("-norc");
-    let mut p = spawn_command(cmd, Some(30_000)).unwrap_or_else(|e| panic!("spawn elvish: {e}"));
-    let mut t = String::new();
-    send(
-        &mut p,
-        &format!(
-            "eval (slurp < '{}'); echo READY(+ 40 2)",
-            script("iamctl.elv").display()
-        ),
-        true,
-    );
-    expect(&mut p, &mut t, "READY42");
+    let mut p = Pty::spawn(cmd);
+    p.send_line(&format!(
+        "eval (slurp < '{}'); echo READY(+ 40 2)",
+        script("iamctl.elv").display()
+    ));
+    p.expect("READY42");
     let err = out.with_extension("err");
-    send(
-        &mut p,
-        &format!(
-            "try {{ $edit:completion:arg-completer[iamctl] {} > '{}' }} catch e {{ echo (to-string $e[reason]) > '{}' }}; echo DONE(+ 40 2)",
-            quoted.join(" "),
-            out.display(),
-            err.display()
-        ),
-        true,
-    );
-    expect(&mut p, &mut t, "DONE42");
-    let _ = p.process_mut().kill(rexpect::process::Signal::SIGKILL);
+    p.send_line(&format!(
+        "try {{ $edit:completion:arg-completer[iamctl] {} > '{}' }} catch e {{ echo (to-string $e[reason]) > '{}' }}; echo DONE(+ 40 2)",
+        quoted.join(" "),
+        out.display(),
+        err.display()
+    ));
+    p.expect("DONE42");
+    p.kill();
     if let Ok(reason) = std::fs::read_to_string(&err) {
         let _ = std::fs::remove_file(&err);
         panic!(
@@ -235,26 +211,6 @@ fn elvish_tab(env: &TestEnv, line: &str) -> Vec<String> {
         .filter(|l| !l.is_empty())
         .map(str::to_string)
         .collect()
-}
-
-fn send(p: &mut PtySession, text: &str, newline: bool) {
-    let r = if newline {
-        p.send_line(text).map(|_| ())
-    } else {
-        p.send(text).and_then(|_| p.flush())
-    };
-    r.unwrap_or_else(|e| panic!("writing to the shell: {e}"));
-}
-
-fn expect(p: &mut PtySession, t: &mut String, needle: &str) -> String {
-    match p.exp_string(needle) {
-        Ok(before) => {
-            t.push_str(&before);
-            t.push_str(needle);
-            before
-        }
-        Err(e) => panic!("waiting for {needle:?}: {e}\ntranscript so far:\n{t}"),
-    }
 }
 
 /// The candidates in a zsh listing: the first word of each `value -- description` line,
@@ -424,11 +380,6 @@ fn demo_account(env: &TestEnv, name: &str) -> String {
         .unwrap_or_else(|| panic!("no account {name} in the demo world"))
 }
 
-/// The emulator's per-path request counts (its own /emulator/ API is not counted).
-fn requests(env: &TestEnv) -> Value {
-    env.stats()["requests"].clone()
-}
-
 #[test]
 fn values_come_from_the_cache_with_no_network_and_no_keyring() {
     let mut env = TestEnv::new();
@@ -541,9 +492,9 @@ fn values_come_from_the_cache_with_no_network_and_no_keyring() {
     };
 
     // No request reaches IAM while TAB is pressed ...
-    let before = requests(&env);
+    let before = env.requests();
     check(&env);
-    assert_eq!(requests(&env), before, "TAB sent requests to IAM");
+    assert_eq!(env.requests(), before, "TAB sent requests to IAM");
 
     // ... and no socket is opened at all (no network, no D-Bus for a keyring).
     let mut cmd = shell(&env, "strace");

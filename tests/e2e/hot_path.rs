@@ -3,8 +3,7 @@
 //! no keyring (D-Bus), no network, no HTTP client.
 #![cfg(target_os = "linux")]
 
-mod common;
-use common::*;
+use crate::fixtures::*;
 
 #[test]
 fn cached_oauth_tokens_opens_one_file_and_no_socket() {

@@ -1,0 +1,28 @@
+//! iamctl's end-to-end tests, in one binary: each module below is one area of the command
+//! line, run against the real `iamctl` binary and an in-process emulator; `fixtures` holds
+//! what they share (the test environment, the emulator's admin API, logins, pseudo-terminals).
+//!
+//! One binary instead of one per file: the test dependencies (the emulator, axum, tokio,
+//! reqwest) are linked once. Module names are the old file names, so a filter still selects
+//! an area: `cargo test --test e2e login_apikey::`.
+
+mod fixtures;
+
+mod completions;
+mod exec;
+mod help_examples;
+mod hot_path;
+mod identity_api_keys;
+mod identity_keyring;
+mod identity_pty;
+mod identity_service_ids;
+mod login_apikey;
+mod login_noninteractive;
+mod pty_login;
+mod refresh;
+mod secrets;
+mod session_files;
+mod sessions;
+mod spinner;
+mod token_output;
+mod trace;
