@@ -227,6 +227,40 @@ fn logout_without_keyring_clears_the_token_and_retries_the_secrets_later() {
 }
 
 #[test]
+fn session_delete_after_a_logout_without_keyring_leaves_no_secret_behind() {
+    let env = TestEnv::new();
+    env.login_with(Creds::ApiKey, &["--no-region"])
+        .arg("--session")
+        .arg("ci")
+        .run()
+        .success();
+    let ours = || {
+        env.keyring_entries()
+            .into_iter()
+            .filter(|e| e.contains("|ci|"))
+            .count()
+    };
+    assert_eq!(ours(), 2);
+    env.iamctl(["--session", "ci", "logout"])
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .run()
+        .code(6);
+    assert_eq!(ours(), 2, "the keyring was unreachable, so nothing left it");
+    // Without the keyring, session-delete keeps the file (the only record of the secrets)
+    // and names the command that finishes.
+    env.iamctl(["session-delete", "ci"])
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .run()
+        .code(6)
+        .stderr_contains("run 'iamctl session-delete ci' again");
+    assert!(env.named_session_file("ci").exists());
+    // With the keyring back, the secrets the failed logout left behind go with the session.
+    env.iamctl(["session-delete", "ci"]).run().success();
+    assert!(!env.named_session_file("ci").exists());
+    assert_eq!(ours(), 0, "{:?}", env.keyring_entries());
+}
+
+#[test]
 fn two_homes_logged_in_as_the_same_identity_keep_their_own_secrets() {
     let env = TestEnv::new();
     env.login();
