@@ -79,6 +79,11 @@ impl Fault {
     }
 }
 
+/// Marks a token request whose grant the fault middleware already counted. Both the middleware
+/// (server.rs) and the token handler need it; it lives here because server.rs imports token.rs.
+#[derive(Clone, Copy)]
+pub struct GrantCounted;
+
 #[derive(Debug, Default)]
 pub struct Stats {
     pub token_grants: BTreeMap<String, u64>,

@@ -18,17 +18,13 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tower::ServiceExt as _;
 
-use crate::app::{App, FaultKind};
+use crate::app::{App, FaultKind, GrantCounted};
 use crate::errors::{self as codes, ApiError, Ctx, TokenError};
 use crate::{accounts, admin, identity, passcode, token};
 
 /// Lets a handler end its own connection without a response (the `drop` fault).
 #[derive(Clone)]
 struct ConnKill(Arc<Notify>);
-
-/// Marks a token request whose grant the fault middleware already counted.
-#[derive(Clone, Copy)]
-pub struct GrantCounted;
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new()

@@ -13,9 +13,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
-use crate::app::{App, Session};
+use crate::app::{App, GrantCounted, Session};
 use crate::errors::{self as codes, Ctx, TokenError};
-use crate::server::GrantCounted;
 use crate::util::{lock, now, random_token, read};
 use crate::world::{Principal, World};
 
