@@ -1,13 +1,11 @@
 //! Accounts, resource groups, the admin API (stats, faults), the passcode page, and the
 //! binary's contract.
 
-mod common;
-
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use iam_emulator::seed;
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -1,8 +1,6 @@
 //! IAM Identity v1: service IDs and API keys, every operation and every error.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use iam_emulator::Running;
 use iam_emulator::seed::{self, DEMO_ACCOUNT, PARTNER_ACCOUNT};
 use reqwest::Method;

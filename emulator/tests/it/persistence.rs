@@ -1,12 +1,10 @@
 //! `--seed` worlds and `--state` persistence (library and binary).
 
-mod common;
-
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::*;
+use crate::common::*;
 use iam_emulator::{Config, Seed};
 use reqwest::Method;
 use serde_json::{Value, json};

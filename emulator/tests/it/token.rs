@@ -1,13 +1,11 @@
 //! The token service: every grant, client credentials, JWT claims and keys, and every error.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::*;
 use iam_emulator::seed;
 use serde_json::{Value, json};
 
