@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::app::App;
-use crate::auth::{Caller, authenticate};
-use crate::errors::{self as codes, ApiError, Ctx, reply};
+use crate::auth::Caller;
+use crate::errors::{self as codes, ApiError, ApiResult};
 use crate::util::{ibm_minute, now, random_token, read, stable_uuid, write};
 use crate::world::{ApiKey, History, Principal, ServiceId, World};
 
@@ -446,50 +446,40 @@ fn listing(q: &HashMap<String, String>) -> Result<(Listing, bool), ApiError> {
 
 async fn list_service_ids(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    reply(
-        &ctx,
-        (|| {
-            let caller = authenticate(&app, &headers)?;
-            let (l, _) = listing(&q)?;
-            if l.account_id.is_empty() {
-                return Err(ApiError::missing("account_id"));
-            }
-            if l.account_id != caller.account_id {
-                return Err(ApiError::forbidden(format!(
-                    "You are not authorized to list service IDs of account '{}'.",
-                    l.account_id
-                )));
-            }
-            sort_order(&l)?;
-            let size = page_size(&q)?;
-            let world = read(&app.world);
-            let mut items: Vec<&ServiceId> = world
-                .service_ids
-                .values()
-                .filter(|s| s.account_id == l.account_id)
-                .filter(|s| l.name.as_ref().is_none_or(|n| &s.name == n))
-                .collect();
-            sort_by(&mut items, &l, |s| SortKey {
-                name: &s.name,
-                description: s.description.as_deref().unwrap_or(""),
-                created_at: s.created_at,
-                modified_at: s.modified_at,
-                seq: s.seq,
-            });
-            let all = items
-                .into_iter()
-                .map(|s| service_id_json(s, l.history))
-                .collect();
-            Ok(
-                axum::Json(page(&app, "/v1/serviceids/", &l, size, all, "serviceids"))
-                    .into_response(),
-            )
-        })(),
-    )
+    caller: Caller,
+) -> ApiResult {
+    let (l, _) = listing(&q)?;
+    if l.account_id.is_empty() {
+        return Err(ApiError::missing("account_id"));
+    }
+    if l.account_id != caller.account_id {
+        return Err(ApiError::forbidden(format!(
+            "You are not authorized to list service IDs of account '{}'.",
+            l.account_id
+        )));
+    }
+    sort_order(&l)?;
+    let size = page_size(&q)?;
+    let world = read(&app.world);
+    let mut items: Vec<&ServiceId> = world
+        .service_ids
+        .values()
+        .filter(|s| s.account_id == l.account_id)
+        .filter(|s| l.name.as_ref().is_none_or(|n| &s.name == n))
+        .collect();
+    sort_by(&mut items, &l, |s| SortKey {
+        name: &s.name,
+        description: s.description.as_deref().unwrap_or(""),
+        created_at: s.created_at,
+        modified_at: s.modified_at,
+        seq: s.seq,
+    });
+    let all = items
+        .into_iter()
+        .map(|s| service_id_json(s, l.history))
+        .collect();
+    Ok(axum::Json(page(&app, "/v1/serviceids/", &l, size, all, "serviceids")).into_response())
 }
 
 fn new_api_key(
@@ -560,79 +550,73 @@ fn new_api_key(
 
 async fn create_service_id(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
     headers: HeaderMap,
+    caller: Caller,
     bytes: Bytes,
-) -> Response {
-    reply(
-        &ctx,
-        (|| {
-            let caller = authenticate(&app, &headers)?;
-            let body = json_body(&bytes)?;
-            let account_id = req_string(&body, "account_id")?;
-            let name = req_string(&body, "name")?;
-            let description = opt_string(&body, "description")?;
-            let crns = opt_strings(&body, "unique_instance_crns")?.unwrap_or_default();
-            let lock = header_flag(&headers, "Entity-Lock")?;
-            let key_spec = match body.get("apikey") {
-                None | Some(Value::Null) => None,
-                Some(Value::Object(m)) => Some(m.clone()),
-                Some(_) => {
-                    return Err(ApiError::bad_request(
-                        "Property 'apikey' must be an object.",
-                    ));
-                }
-            };
-            if account_id != caller.account_id {
-                return Err(ApiError::forbidden(format!(
-                    "You are not authorized to create service IDs in account '{account_id}'."
-                )));
-            }
-            let mut world = write(&app.world);
-            if world.account(&account_id).is_none() {
-                return Err(ApiError::not_found("Account", &account_id));
-            }
-            let t = now();
-            let id = format!("ServiceId-{}", uuid::Uuid::new_v4());
-            let seq = world.take_seq();
-            let sid = ServiceId {
-                iam_id: format!("iam-{id}"),
-                id: id.clone(),
-                account_id: account_id.clone(),
-                name,
-                description,
-                unique_instance_crns: crns,
-                locked: lock,
-                created_at: t,
-                modified_at: t,
-                version: 1,
-                seq,
-                history: vec![history(&caller, "create", "Service ID created")],
-            };
-            let key = match &key_spec {
-                Some(spec) => Some(new_api_key(
-                    &mut world,
-                    &caller,
-                    spec,
-                    &sid.iam_id,
-                    &account_id,
-                    false,
-                    false,
-                )?),
-                None => None,
-            };
-            let mut out = service_id_json(&sid, false);
-            if let Some(k) = &key {
-                out["apikey"] = api_key_json(k, false, true);
-                world.insert_api_key(k.clone());
-            }
-            let tag = entity_tag(&sid.id, sid.version);
-            world.service_ids.insert(id, sid);
-            drop(world);
-            app.mark_dirty();
-            Ok(with_etag(StatusCode::CREATED, &tag, out))
-        })(),
-    )
+) -> ApiResult {
+    let body = json_body(&bytes)?;
+    let account_id = req_string(&body, "account_id")?;
+    let name = req_string(&body, "name")?;
+    let description = opt_string(&body, "description")?;
+    let crns = opt_strings(&body, "unique_instance_crns")?.unwrap_or_default();
+    let lock = header_flag(&headers, "Entity-Lock")?;
+    let key_spec = match body.get("apikey") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) => Some(m.clone()),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "Property 'apikey' must be an object.",
+            ));
+        }
+    };
+    if account_id != caller.account_id {
+        return Err(ApiError::forbidden(format!(
+            "You are not authorized to create service IDs in account '{account_id}'."
+        )));
+    }
+    let mut world = write(&app.world);
+    if world.account(&account_id).is_none() {
+        return Err(ApiError::not_found("Account", &account_id));
+    }
+    let t = now();
+    let id = format!("ServiceId-{}", uuid::Uuid::new_v4());
+    let seq = world.take_seq();
+    let sid = ServiceId {
+        iam_id: format!("iam-{id}"),
+        id: id.clone(),
+        account_id: account_id.clone(),
+        name,
+        description,
+        unique_instance_crns: crns,
+        locked: lock,
+        created_at: t,
+        modified_at: t,
+        version: 1,
+        seq,
+        history: vec![history(&caller, "create", "Service ID created")],
+    };
+    let key = match &key_spec {
+        Some(spec) => Some(new_api_key(
+            &mut world,
+            &caller,
+            spec,
+            &sid.iam_id,
+            &account_id,
+            false,
+            false,
+        )?),
+        None => None,
+    };
+    let mut out = service_id_json(&sid, false);
+    if let Some(k) = &key {
+        out["apikey"] = api_key_json(k, false, true);
+        world.insert_api_key(k.clone());
+    }
+    let tag = entity_tag(&sid.id, sid.version);
+    world.service_ids.insert(id, sid);
+    drop(world);
+    app.mark_dirty();
+    Ok(with_etag(StatusCode::CREATED, &tag, out))
 }
 
 /// Looks a service ID up for the caller: 404 when unknown, 403 when in another account.
@@ -653,121 +637,95 @@ fn service_id_for<'w>(
 
 async fn get_service_id(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    reply(
-        &ctx,
-        (|| {
-            let caller = authenticate(&app, &headers)?;
-            let include_history = query_flag(&q, "include_history")?;
-            query_flag(&q, "include_activity")?;
-            let world = read(&app.world);
-            let s = service_id_for(&world, &caller, &id)?;
-            Ok(with_etag(
-                StatusCode::OK,
-                &entity_tag(&s.id, s.version),
-                service_id_json(s, include_history),
-            ))
-        })(),
-    )
+    caller: Caller,
+) -> ApiResult {
+    let include_history = query_flag(&q, "include_history")?;
+    query_flag(&q, "include_activity")?;
+    let world = read(&app.world);
+    let s = service_id_for(&world, &caller, &id)?;
+    Ok(with_etag(
+        StatusCode::OK,
+        &entity_tag(&s.id, s.version),
+        service_id_json(s, include_history),
+    ))
 }
 
 async fn update_service_id(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
     headers: HeaderMap,
     Path(id): Path<String>,
+    caller: Caller,
     bytes: Bytes,
-) -> Response {
-    reply(
-        &ctx,
-        (|| {
-            let caller = authenticate(&app, &headers)?;
-            let body = json_body(&bytes)?;
-            let name = opt_string(&body, "name")?;
-            let description = opt_string(&body, "description")?;
-            let crns = opt_strings(&body, "unique_instance_crns")?;
-            if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
-                return Err(ApiError::missing("name"));
-            }
-            let mut world = write(&app.world);
-            let current = entity_tag(&id, service_id_for(&world, &caller, &id)?.version);
-            let s = world
-                .service_ids
-                .get_mut(&id)
-                .ok_or_else(|| ApiError::not_found("Service ID", &id))?;
-            if s.locked {
-                return Err(locked("Service ID", &id));
-            }
-            check_if_match(&headers, &current)?;
-            if let Some(n) = name {
-                s.name = n;
-            }
-            if let Some(d) = description {
-                s.description = Some(d);
-            }
-            if let Some(c) = crns {
-                s.unique_instance_crns = c;
-            }
-            s.version += 1;
-            s.modified_at = now();
-            s.history
-                .push(history(&caller, "update", "Service ID updated"));
-            let out = service_id_json(s, false);
-            let tag = entity_tag(&s.id, s.version);
-            drop(world);
-            app.mark_dirty();
-            Ok(with_etag(StatusCode::OK, &tag, out))
-        })(),
-    )
+) -> ApiResult {
+    let body = json_body(&bytes)?;
+    let name = opt_string(&body, "name")?;
+    let description = opt_string(&body, "description")?;
+    let crns = opt_strings(&body, "unique_instance_crns")?;
+    if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        return Err(ApiError::missing("name"));
+    }
+    let mut world = write(&app.world);
+    let current = entity_tag(&id, service_id_for(&world, &caller, &id)?.version);
+    let s = world
+        .service_ids
+        .get_mut(&id)
+        .ok_or_else(|| ApiError::not_found("Service ID", &id))?;
+    if s.locked {
+        return Err(locked("Service ID", &id));
+    }
+    check_if_match(&headers, &current)?;
+    if let Some(n) = name {
+        s.name = n;
+    }
+    if let Some(d) = description {
+        s.description = Some(d);
+    }
+    if let Some(c) = crns {
+        s.unique_instance_crns = c;
+    }
+    s.version += 1;
+    s.modified_at = now();
+    s.history
+        .push(history(&caller, "update", "Service ID updated"));
+    let out = service_id_json(s, false);
+    let tag = entity_tag(&s.id, s.version);
+    drop(world);
+    app.mark_dirty();
+    Ok(with_etag(StatusCode::OK, &tag, out))
 }
 
 async fn delete_service_id(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    reply(
-        &ctx,
-        (|| {
-            let caller = authenticate(&app, &headers)?;
-            let mut world = write(&app.world);
-            let s = service_id_for(&world, &caller, &id)?;
-            if s.locked {
-                return Err(locked("Service ID", &id));
-            }
-            let iam_id = s.iam_id.clone();
-            // A service ID's keys go with it (synchronously: no 409 "keys being removed" window).
-            let keys: Vec<String> = world
-                .api_keys
-                .values()
-                .filter(|k| k.iam_id == iam_id)
-                .map(|k| k.id.clone())
-                .collect();
-            for k in keys {
-                world.remove_api_key(&k);
-            }
-            world.service_ids.remove(&id);
-            drop(world);
-            app.mark_dirty();
-            Ok(StatusCode::NO_CONTENT.into_response())
-        })(),
-    )
+    caller: Caller,
+) -> ApiResult {
+    let mut world = write(&app.world);
+    let s = service_id_for(&world, &caller, &id)?;
+    if s.locked {
+        return Err(locked("Service ID", &id));
+    }
+    let iam_id = s.iam_id.clone();
+    // A service ID's keys go with it (synchronously: no 409 "keys being removed" window).
+    let keys: Vec<String> = world
+        .api_keys
+        .values()
+        .filter(|k| k.iam_id == iam_id)
+        .map(|k| k.id.clone())
+        .collect();
+    for k in keys {
+        world.remove_api_key(&k);
+    }
+    world.service_ids.remove(&id);
+    drop(world);
+    app.mark_dirty();
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn set_service_id_lock(
-    app: &App,
-    headers: &HeaderMap,
-    id: &str,
-    lock: bool,
-) -> Result<Response, ApiError> {
-    let caller = authenticate(app, headers)?;
+fn set_service_id_lock(app: &App, caller: &Caller, id: &str, lock: bool) -> ApiResult {
     let mut world = write(&app.world);
-    service_id_for(&world, &caller, id)?;
+    service_id_for(&world, caller, id)?;
     if let Some(s) = world.service_ids.get_mut(id)
         && s.locked != lock
     {
@@ -778,7 +736,7 @@ fn set_service_id_lock(
         } else {
             ("unlock", "Service ID unlocked")
         };
-        s.history.push(history(&caller, action, message));
+        s.history.push(history(caller, action, message));
     }
     drop(world);
     app.mark_dirty();
@@ -787,20 +745,18 @@ fn set_service_id_lock(
 
 async fn lock_service_id(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    reply(&ctx, set_service_id_lock(&app, &headers, &id, true))
+    caller: Caller,
+) -> ApiResult {
+    set_service_id_lock(&app, &caller, &id, true)
 }
 
 async fn unlock_service_id(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    reply(&ctx, set_service_id_lock(&app, &headers, &id, false))
+    caller: Caller,
+) -> ApiResult {
+    set_service_id_lock(&app, &caller, &id, false)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -808,138 +764,125 @@ async fn unlock_service_id(
 
 async fn list_api_keys(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    reply(
-        &ctx,
-        (|| {
-            let caller = authenticate(&app, &headers)?;
-            let (mut l, from_token) = listing(&q)?;
-            if !from_token {
-                if l.account_id.is_empty() {
-                    l.account_id = caller.account_id.clone();
-                }
-                // scope=entity (the default) lists one identity's keys, the caller's unless named.
-                if l.scope.as_deref().unwrap_or("entity") == "entity" && l.iam_id.is_none() {
-                    l.iam_id = Some(caller.iam_id.clone());
-                }
-            }
-            match l.scope.as_deref() {
-                None | Some("entity" | "account") => {}
-                Some(other) => {
-                    return Err(ApiError::bad_request(format!(
-                        "Invalid value '{other}' for 'scope'; valid values: entity, account."
-                    )));
-                }
-            }
-            match l.kind.as_deref() {
-                None | Some("user" | "serviceid") => {}
-                Some(other) => {
-                    return Err(ApiError::bad_request(format!(
-                        "Invalid value '{other}' for 'type'; valid values: user, serviceid."
-                    )));
-                }
-            }
-            if l.account_id != caller.account_id {
-                return Err(ApiError::forbidden(format!(
-                    "You are not authorized to list API keys of account '{}'.",
-                    l.account_id
-                )));
-            }
-            sort_order(&l)?;
-            let size = page_size(&q)?;
-            let world = read(&app.world);
-            let mut items: Vec<&ApiKey> = world
-                .api_keys
-                .values()
-                .filter(|k| k.account_id == l.account_id)
-                .filter(|k| l.iam_id.as_ref().is_none_or(|i| &k.iam_id == i))
-                .filter(|k| match l.kind.as_deref() {
-                    Some("serviceid") => k.iam_id.starts_with("iam-ServiceId-"),
-                    Some("user") => !k.iam_id.starts_with("iam-ServiceId-"),
-                    _ => true,
-                })
-                .filter(|k| l.name.as_ref().is_none_or(|n| &k.name == n))
-                .collect();
-            sort_by(&mut items, &l, |k| SortKey {
-                name: &k.name,
-                description: k.description.as_deref().unwrap_or(""),
-                created_at: k.created_at,
-                modified_at: k.modified_at,
-                seq: k.seq,
-            });
-            let all = items
-                .into_iter()
-                .map(|k| api_key_json(k, l.history, false))
-                .collect();
-            Ok(axum::Json(page(&app, "/v1/apikeys", &l, size, all, "apikeys")).into_response())
-        })(),
-    )
+    caller: Caller,
+) -> ApiResult {
+    let (mut l, from_token) = listing(&q)?;
+    if !from_token {
+        if l.account_id.is_empty() {
+            l.account_id = caller.account_id.clone();
+        }
+        // scope=entity (the default) lists one identity's keys, the caller's unless named.
+        if l.scope.as_deref().unwrap_or("entity") == "entity" && l.iam_id.is_none() {
+            l.iam_id = Some(caller.iam_id.clone());
+        }
+    }
+    match l.scope.as_deref() {
+        None | Some("entity" | "account") => {}
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "Invalid value '{other}' for 'scope'; valid values: entity, account."
+            )));
+        }
+    }
+    match l.kind.as_deref() {
+        None | Some("user" | "serviceid") => {}
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "Invalid value '{other}' for 'type'; valid values: user, serviceid."
+            )));
+        }
+    }
+    if l.account_id != caller.account_id {
+        return Err(ApiError::forbidden(format!(
+            "You are not authorized to list API keys of account '{}'.",
+            l.account_id
+        )));
+    }
+    sort_order(&l)?;
+    let size = page_size(&q)?;
+    let world = read(&app.world);
+    let mut items: Vec<&ApiKey> = world
+        .api_keys
+        .values()
+        .filter(|k| k.account_id == l.account_id)
+        .filter(|k| l.iam_id.as_ref().is_none_or(|i| &k.iam_id == i))
+        .filter(|k| match l.kind.as_deref() {
+            Some("serviceid") => k.iam_id.starts_with("iam-ServiceId-"),
+            Some("user") => !k.iam_id.starts_with("iam-ServiceId-"),
+            _ => true,
+        })
+        .filter(|k| l.name.as_ref().is_none_or(|n| &k.name == n))
+        .collect();
+    sort_by(&mut items, &l, |k| SortKey {
+        name: &k.name,
+        description: k.description.as_deref().unwrap_or(""),
+        created_at: k.created_at,
+        modified_at: k.modified_at,
+        seq: k.seq,
+    });
+    let all = items
+        .into_iter()
+        .map(|k| api_key_json(k, l.history, false))
+        .collect();
+    Ok(axum::Json(page(&app, "/v1/apikeys", &l, size, all, "apikeys")).into_response())
 }
 
 async fn create_api_key(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
     headers: HeaderMap,
+    caller: Caller,
     bytes: Bytes,
-) -> Response {
-    reply(
-        &ctx,
-        (|| {
-            let caller = authenticate(&app, &headers)?;
-            let body = json_body(&bytes)?;
-            req_string(&body, "name")?;
-            let iam_id = req_string(&body, "iam_id")?;
-            let account_id = opt_string(&body, "account_id")?
-                .filter(|a| !a.is_empty())
-                .unwrap_or_else(|| caller.account_id.clone());
-            let lock = header_flag(&headers, "Entity-Lock")?;
-            let disable = header_flag(&headers, "Entity-Disable")?;
-            if account_id != caller.account_id {
+) -> ApiResult {
+    let body = json_body(&bytes)?;
+    req_string(&body, "name")?;
+    let iam_id = req_string(&body, "iam_id")?;
+    let account_id = opt_string(&body, "account_id")?
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| caller.account_id.clone());
+    let lock = header_flag(&headers, "Entity-Lock")?;
+    let disable = header_flag(&headers, "Entity-Disable")?;
+    if account_id != caller.account_id {
+        return Err(ApiError::forbidden(format!(
+            "You are not authorized to create API keys in account '{account_id}'."
+        )));
+    }
+    let mut world = write(&app.world);
+    match world.principal(&iam_id) {
+        None => return Err(ApiError::not_found("Identity", &iam_id)),
+        Some(Principal::User(u)) => {
+            if u.iam_id != caller.iam_id {
+                return Err(ApiError::forbidden(
+                    "Users can only create API keys for themselves.",
+                ));
+            }
+            if !u.accounts.contains(&account_id) {
                 return Err(ApiError::forbidden(format!(
-                    "You are not authorized to create API keys in account '{account_id}'."
+                    "User '{iam_id}' does not belong to account '{account_id}'."
                 )));
             }
-            let mut world = write(&app.world);
-            match world.principal(&iam_id) {
-                None => return Err(ApiError::not_found("Identity", &iam_id)),
-                Some(Principal::User(u)) => {
-                    if u.iam_id != caller.iam_id {
-                        return Err(ApiError::forbidden(
-                            "Users can only create API keys for themselves.",
-                        ));
-                    }
-                    if !u.accounts.contains(&account_id) {
-                        return Err(ApiError::forbidden(format!(
-                            "User '{iam_id}' does not belong to account '{account_id}'."
-                        )));
-                    }
-                }
-                Some(Principal::Service(s)) => {
-                    if s.account_id != account_id {
-                        return Err(other_account("service ID", &s.id));
-                    }
-                }
+        }
+        Some(Principal::Service(s)) => {
+            if s.account_id != account_id {
+                return Err(other_account("service ID", &s.id));
             }
-            let key = new_api_key(
-                &mut world,
-                &caller,
-                &body,
-                &iam_id,
-                &account_id,
-                lock,
-                disable,
-            )?;
-            let out = api_key_json(&key, false, true);
-            let tag = entity_tag(&key.id, key.version);
-            world.insert_api_key(key);
-            drop(world);
-            app.mark_dirty();
-            Ok(with_etag(StatusCode::CREATED, &tag, out))
-        })(),
-    )
+        }
+    }
+    let key = new_api_key(
+        &mut world,
+        &caller,
+        &body,
+        &iam_id,
+        &account_id,
+        lock,
+        disable,
+    )?;
+    let out = api_key_json(&key, false, true);
+    let tag = entity_tag(&key.id, key.version);
+    world.insert_api_key(key);
+    drop(world);
+    app.mark_dirty();
+    Ok(with_etag(StatusCode::CREATED, &tag, out))
 }
 
 fn api_key_for<'w>(world: &'w World, caller: &Caller, id: &str) -> Result<&'w ApiKey, ApiError> {
@@ -955,147 +898,121 @@ fn api_key_for<'w>(world: &'w World, caller: &Caller, id: &str) -> Result<&'w Ap
 
 async fn api_key_details(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    reply(
-        &ctx,
-        (|| {
-            let caller = authenticate(&app, &headers)?;
-            let include_history = query_flag(&q, "include_history")?;
-            let value = headers
-                .get("IAM-ApiKey")
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "missing_header",
-                        codes::MISSING_PROPERTY,
-                        "Header 'IAM-ApiKey' either missing or empty.",
-                    )
-                })?;
-            let world = read(&app.world);
-            let k = world
-                .api_key_by_value(value)
-                .ok_or_else(|| ApiError::not_found("API key", "(by value)"))?;
-            if k.account_id != caller.account_id {
-                return Err(other_account("API key", &k.id));
-            }
-            // Whoever presents the value already knows it.
-            Ok(with_etag(
-                StatusCode::OK,
-                &entity_tag(&k.id, k.version),
-                api_key_json(k, include_history, true),
-            ))
-        })(),
-    )
+    caller: Caller,
+) -> ApiResult {
+    let include_history = query_flag(&q, "include_history")?;
+    let value = headers
+        .get("IAM-ApiKey")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "missing_header",
+                codes::MISSING_PROPERTY,
+                "Header 'IAM-ApiKey' either missing or empty.",
+            )
+        })?;
+    let world = read(&app.world);
+    let k = world
+        .api_key_by_value(value)
+        .ok_or_else(|| ApiError::not_found("API key", "(by value)"))?;
+    if k.account_id != caller.account_id {
+        return Err(other_account("API key", &k.id));
+    }
+    // Whoever presents the value already knows it.
+    Ok(with_etag(
+        StatusCode::OK,
+        &entity_tag(&k.id, k.version),
+        api_key_json(k, include_history, true),
+    ))
 }
 
 async fn get_api_key(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    reply(
-        &ctx,
-        (|| {
-            let caller = authenticate(&app, &headers)?;
-            let include_history = query_flag(&q, "include_history")?;
-            query_flag(&q, "include_activity")?;
-            let world = read(&app.world);
-            let k = api_key_for(&world, &caller, &id)?;
-            Ok(with_etag(
-                StatusCode::OK,
-                &entity_tag(&k.id, k.version),
-                api_key_json(k, include_history, false),
-            ))
-        })(),
-    )
+    caller: Caller,
+) -> ApiResult {
+    let include_history = query_flag(&q, "include_history")?;
+    query_flag(&q, "include_activity")?;
+    let world = read(&app.world);
+    let k = api_key_for(&world, &caller, &id)?;
+    Ok(with_etag(
+        StatusCode::OK,
+        &entity_tag(&k.id, k.version),
+        api_key_json(k, include_history, false),
+    ))
 }
 
 async fn update_api_key(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
     headers: HeaderMap,
     Path(id): Path<String>,
+    caller: Caller,
     bytes: Bytes,
-) -> Response {
-    reply(
-        &ctx,
-        (|| {
-            let caller = authenticate(&app, &headers)?;
-            let body = json_body(&bytes)?;
-            let name = opt_string(&body, "name")?;
-            let description = opt_string(&body, "description")?;
-            let support_sessions = opt_bool(&body, "support_sessions")?;
-            let action = action_when_leaked(opt_string(&body, "action_when_leaked")?)?;
-            let expires_at = opt_string(&body, "expires_at")?;
-            if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
-                return Err(ApiError::missing("name"));
-            }
-            let mut world = write(&app.world);
-            let current = entity_tag(&id, api_key_for(&world, &caller, &id)?.version);
-            let k = world
-                .api_keys
-                .get_mut(&id)
-                .ok_or_else(|| ApiError::not_found("API key", &id))?;
-            if k.locked {
-                return Err(locked("API key", &id));
-            }
-            check_if_match(&headers, &current)?;
-            if let Some(n) = name {
-                k.name = n;
-            }
-            if let Some(d) = description {
-                k.description = Some(d);
-            }
-            if let Some(s) = support_sessions {
-                k.support_sessions = s;
-            }
-            if let Some(a) = action {
-                k.action_when_leaked = a;
-            }
-            if let Some(e) = expires_at {
-                k.expires_at = Some(e).filter(|e| !e.is_empty());
-            }
-            k.version += 1;
-            k.modified_at = now();
-            k.history
-                .push(history(&caller, "update", "API key updated"));
-            let out = api_key_json(k, false, false);
-            let tag = entity_tag(&k.id, k.version);
-            drop(world);
-            app.mark_dirty();
-            Ok(with_etag(StatusCode::OK, &tag, out))
-        })(),
-    )
+) -> ApiResult {
+    let body = json_body(&bytes)?;
+    let name = opt_string(&body, "name")?;
+    let description = opt_string(&body, "description")?;
+    let support_sessions = opt_bool(&body, "support_sessions")?;
+    let action = action_when_leaked(opt_string(&body, "action_when_leaked")?)?;
+    let expires_at = opt_string(&body, "expires_at")?;
+    if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        return Err(ApiError::missing("name"));
+    }
+    let mut world = write(&app.world);
+    let current = entity_tag(&id, api_key_for(&world, &caller, &id)?.version);
+    let k = world
+        .api_keys
+        .get_mut(&id)
+        .ok_or_else(|| ApiError::not_found("API key", &id))?;
+    if k.locked {
+        return Err(locked("API key", &id));
+    }
+    check_if_match(&headers, &current)?;
+    if let Some(n) = name {
+        k.name = n;
+    }
+    if let Some(d) = description {
+        k.description = Some(d);
+    }
+    if let Some(s) = support_sessions {
+        k.support_sessions = s;
+    }
+    if let Some(a) = action {
+        k.action_when_leaked = a;
+    }
+    if let Some(e) = expires_at {
+        k.expires_at = Some(e).filter(|e| !e.is_empty());
+    }
+    k.version += 1;
+    k.modified_at = now();
+    k.history
+        .push(history(&caller, "update", "API key updated"));
+    let out = api_key_json(k, false, false);
+    let tag = entity_tag(&k.id, k.version);
+    drop(world);
+    app.mark_dirty();
+    Ok(with_etag(StatusCode::OK, &tag, out))
 }
 
 async fn delete_api_key(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    reply(
-        &ctx,
-        (|| {
-            let caller = authenticate(&app, &headers)?;
-            let mut world = write(&app.world);
-            if api_key_for(&world, &caller, &id)?.locked {
-                return Err(locked("API key", &id));
-            }
-            world.remove_api_key(&id);
-            drop(world);
-            app.mark_dirty();
-            Ok(StatusCode::NO_CONTENT.into_response())
-        })(),
-    )
+    caller: Caller,
+) -> ApiResult {
+    let mut world = write(&app.world);
+    if api_key_for(&world, &caller, &id)?.locked {
+        return Err(locked("API key", &id));
+    }
+    world.remove_api_key(&id);
+    drop(world);
+    app.mark_dirty();
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Clone, Copy)]
@@ -1104,15 +1021,9 @@ enum KeyChange {
     Disable(bool),
 }
 
-fn change_api_key(
-    app: &App,
-    headers: &HeaderMap,
-    id: &str,
-    change: KeyChange,
-) -> Result<Response, ApiError> {
-    let caller = authenticate(app, headers)?;
+fn change_api_key(app: &App, caller: &Caller, id: &str, change: KeyChange) -> ApiResult {
     let mut world = write(&app.world);
-    api_key_for(&world, &caller, id)?;
+    api_key_for(&world, caller, id)?;
     if let Some(k) = world.api_keys.get_mut(id) {
         let (field, value, action) = match change {
             KeyChange::Lock(v) => (&mut k.locked, v, if v { "lock" } else { "unlock" }),
@@ -1122,7 +1033,7 @@ fn change_api_key(
             *field = value;
             k.modified_at = now();
             k.history
-                .push(history(&caller, action, &format!("API key {action}d")));
+                .push(history(caller, action, &format!("API key {action}d")));
         }
     }
     drop(world);
@@ -1132,48 +1043,32 @@ fn change_api_key(
 
 async fn lock_api_key(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    reply(
-        &ctx,
-        change_api_key(&app, &headers, &id, KeyChange::Lock(true)),
-    )
+    caller: Caller,
+) -> ApiResult {
+    change_api_key(&app, &caller, &id, KeyChange::Lock(true))
 }
 
 async fn unlock_api_key(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    reply(
-        &ctx,
-        change_api_key(&app, &headers, &id, KeyChange::Lock(false)),
-    )
+    caller: Caller,
+) -> ApiResult {
+    change_api_key(&app, &caller, &id, KeyChange::Lock(false))
 }
 
 async fn disable_api_key(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    reply(
-        &ctx,
-        change_api_key(&app, &headers, &id, KeyChange::Disable(true)),
-    )
+    caller: Caller,
+) -> ApiResult {
+    change_api_key(&app, &caller, &id, KeyChange::Disable(true))
 }
 
 async fn enable_api_key(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    reply(
-        &ctx,
-        change_api_key(&app, &headers, &id, KeyChange::Disable(false)),
-    )
+    caller: Caller,
+) -> ApiResult {
+    change_api_key(&app, &caller, &id, KeyChange::Disable(false))
 }

@@ -7,14 +7,14 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use crate::app::{App, GrantCounted, Session};
-use crate::errors::{self as codes, Ctx, TokenError};
+use crate::errors::{self as codes, TokenError};
 use crate::util::{lock, now, random_token, read};
 use crate::world::{Principal, World};
 
@@ -93,24 +93,20 @@ struct Grant {
 
 pub async fn token(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
     headers: HeaderMap,
     counted: Option<Extension<GrantCounted>>,
     body: Bytes,
-) -> Response {
+) -> Result<impl IntoResponse, TokenError> {
     let form = parse_form(&body);
     if counted.is_none() {
         app.count_grant(form.get("grant_type").map(String::as_str).unwrap_or(""));
     }
-    match handle(&app, &headers, &form) {
-        Ok(resp) => (
-            StatusCode::OK,
-            [(header::CACHE_CONTROL, "no-cache, no-store, must-revalidate")],
-            axum::Json(resp),
-        )
-            .into_response(),
-        Err(e) => e.respond(&ctx, &app.url),
-    }
+    let resp = handle(&app, &headers, &form)?;
+    Ok((
+        StatusCode::OK,
+        [(header::CACHE_CONTROL, "no-cache, no-store, must-revalidate")],
+        axum::Json(resp),
+    ))
 }
 
 /// A proper form decoder: raw `:` and `%3A` both decode, `+` is a space; the first of
@@ -123,17 +119,13 @@ pub fn parse_form(body: &[u8]) -> HashMap<String, String> {
     form
 }
 
-pub async fn method_not_allowed(State(app): State<Arc<App>>, ctx: Ctx) -> Response {
+pub async fn method_not_allowed(method: Method) -> TokenError {
     TokenError::new(
         codes::METHOD_NOT_ALLOWED,
         "Method not allowed.",
-        format!(
-            "Request method '{}' is not supported; use POST.",
-            ctx.method
-        ),
+        format!("Request method '{method}' is not supported; use POST."),
     )
     .status(StatusCode::METHOD_NOT_ALLOWED)
-    .respond(&ctx, &app.url)
 }
 
 fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, TokenError> {
