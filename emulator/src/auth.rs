@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use crate::app::App;
 use crate::errors::{self as codes, ApiError};
 use crate::token::Claims;
-use crate::util::{now, read};
+use crate::util::read;
 
 /// The authenticated caller of a platform API. As an extractor it refuses the request with
 /// IAM's 401 before the handler runs, so a handler that takes one is authenticated.
@@ -58,7 +58,7 @@ fn authenticate(app: &App, headers: &HeaderMap) -> Result<Caller, ApiError> {
         return Err(invalid());
     }
     let claims: Claims = app.signer.verify(token.trim()).ok_or_else(invalid)?;
-    if claims.exp <= now() {
+    if claims.exp <= app.now() {
         return Err(unauthorized(
             codes::TOKEN_EXPIRED,
             "The provided access token is expired.",

@@ -14,7 +14,6 @@ use axum::routing::{get, post};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use jiff::Timestamp;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tower::ServiceExt as _;
@@ -66,6 +65,10 @@ pub fn router(app: Arc<App>) -> Router {
             "/emulator/refresh-tokens/revoke",
             post(admin::revoke_refresh_tokens),
         )
+        .route(
+            "/emulator/clock",
+            get(admin::get_clock).post(admin::advance_clock),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(app.clone(), observe))
@@ -99,7 +102,7 @@ async fn render_errors(State(app): State<Arc<App>>, req: Request, next: Next) ->
         req.method(),
         req.uri().path(),
         req.headers(),
-        Timestamp::now(),
+        app.clock.timestamp(),
     );
     let resp = next.run(req).await;
     render(resp, &ctx, &app.url)

@@ -1,6 +1,7 @@
-//! `--state FILE`: everything that changes (world, refresh-token sessions) and the signing key,
-//! written atomically (temp file, fsync, rename) by a background task whenever something was
-//! marked dirty, and once more at shutdown. Requests never wait for the disk.
+//! `--state FILE`: everything that changes (world, refresh-token sessions, the clock's offset)
+//! and the signing key, written atomically (temp file, fsync, rename) by a background task
+//! whenever something was marked dirty, and once more at shutdown. Requests never wait for
+//! the disk.
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -24,6 +25,10 @@ pub struct Snapshot {
     pub signing_key: StoredKey,
     pub world: World,
     pub sessions: HashMap<String, Session>,
+    /// Seconds the clock was moved (`POST /emulator/clock`); files from before the clock
+    /// existed have none, which is the same as 0.
+    #[serde(default)]
+    pub clock_offset: i64,
 }
 
 impl Snapshot {
@@ -42,6 +47,7 @@ struct SnapshotOut {
     signing_key: StoredKey,
     world: World,
     sessions: SessionsOut,
+    clock_offset: i64,
 }
 
 struct SessionsOut(Vec<(Arc<str>, Arc<Session>)>);
@@ -82,6 +88,7 @@ fn snapshot(app: &App) -> SnapshotOut {
         signing_key: app.signer.stored(),
         world: read(&app.world).clone(),
         sessions: SessionsOut(sessions),
+        clock_offset: app.clock.offset(),
     }
 }
 

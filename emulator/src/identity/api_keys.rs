@@ -19,7 +19,7 @@ use super::params::{header_flag, json_body, opt_bool, opt_string, query_flag, re
 use crate::app::App;
 use crate::auth::Caller;
 use crate::errors::{self as codes, ApiError, ApiResult};
-use crate::util::{ibm_minute, now, random_token, read, write};
+use crate::util::{ibm_minute, random_token, read, write};
 use crate::world::{ApiKey, Principal, World};
 
 impl Entity for ApiKey {
@@ -138,9 +138,11 @@ fn action_when_leaked(value: Option<String>) -> Result<Option<String>, ApiError>
 }
 
 /// A new key from a request body (`POST /v1/apikeys`, or the `apikey` object of a new service
-/// ID); the owner and account have been checked by the caller.
+/// ID), created at `at`; the owner and account have been checked by the caller.
+#[allow(clippy::too_many_arguments)]
 pub fn new_api_key(
     world: &mut World,
+    at: i64,
     caller: &Caller,
     spec: &Map<String, Value>,
     owner_iam_id: &str,
@@ -180,7 +182,6 @@ pub fn new_api_key(
         action_when_leaked(opt_string(spec, "action_when_leaked")?)?.unwrap_or("none".into());
     let support_sessions = opt_bool(spec, "support_sessions")?.unwrap_or(false);
     let expires_at = opt_string(spec, "expires_at")?;
-    let t = now();
     let id = format!("ApiKey-{}", uuid::Uuid::new_v4());
     let seq = world.take_seq();
     Ok(ApiKey {
@@ -196,12 +197,12 @@ pub fn new_api_key(
         support_sessions,
         action_when_leaked: action,
         expires_at,
-        created_at: t,
-        modified_at: t,
+        created_at: at,
+        modified_at: at,
         created_by: caller.iam_id.clone(),
         version: 1,
         seq,
-        history: vec![history(t, caller, "create", "API key created")],
+        history: vec![history(at, caller, "create", "API key created")],
     })
 }
 
@@ -292,6 +293,7 @@ pub async fn create(
     }
     let key = new_api_key(
         &mut world,
+        app.now(),
         &caller,
         &body,
         &iam_id,

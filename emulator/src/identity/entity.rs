@@ -19,7 +19,7 @@ use super::params::query_flag;
 use crate::app::App;
 use crate::auth::Caller;
 use crate::errors::{self as codes, ApiError, ApiResult};
-use crate::util::{ibm_minute, now, read, stable_uuid, write};
+use crate::util::{ibm_minute, read, stable_uuid, write};
 use crate::world::{History, World};
 
 pub trait Entity: Sized + Send + Sync + 'static {
@@ -164,8 +164,14 @@ pub fn history_json(h: &[History]) -> Value {
 
 /// Records a change in the history; `new_version` when it changes what the entity tag
 /// stands for (updates do, lock-style switches do not).
-fn record<E: Entity>(e: &mut E, caller: &Caller, action: &str, message: &str, new_version: bool) {
-    let at = now();
+fn record<E: Entity>(
+    e: &mut E,
+    at: i64,
+    caller: &Caller,
+    action: &str,
+    message: &str,
+    new_version: bool,
+) {
     let t = e.tracking();
     if new_version {
         *t.version += 1;
@@ -212,7 +218,14 @@ pub fn update<E: Entity>(
         .get_mut(id)
         .ok_or_else(|| ApiError::not_found(E::KIND, id))?;
     change(e);
-    record(e, caller, "update", &format!("{} updated", E::KIND), true);
+    record(
+        e,
+        app.now(),
+        caller,
+        "update",
+        &format!("{} updated", E::KIND),
+        true,
+    );
     let (tag, body) = (tag_of(e), e.to_json(false));
     drop(world);
     app.mark_dirty();
@@ -269,7 +282,8 @@ pub fn switch<E: Entity>(
         if *field != value {
             *field = value;
             let (action, done) = if value { switch.on } else { switch.off };
-            record(e, caller, action, &format!("{} {done}", E::KIND), false);
+            let message = format!("{} {done}", E::KIND);
+            record(e, app.now(), caller, action, &message, false);
         }
     }
     drop(world);

@@ -18,7 +18,7 @@ use super::params::{header_flag, json_body, opt_string, opt_strings, req_string}
 use crate::app::App;
 use crate::auth::Caller;
 use crate::errors::{ApiError, ApiResult};
-use crate::util::{ibm_minute, now, write};
+use crate::util::{ibm_minute, write};
 use crate::world::{ServiceId, World};
 
 impl Entity for ServiceId {
@@ -171,7 +171,7 @@ pub async fn create(
     if world.account(&account_id).is_none() {
         return Err(ApiError::not_found("Account", &account_id));
     }
-    let t = now();
+    let t = app.now();
     let id = format!("ServiceId-{}", uuid::Uuid::new_v4());
     let seq = world.take_seq();
     let sid = ServiceId {
@@ -191,6 +191,7 @@ pub async fn create(
     let key = match &key_spec {
         Some(spec) => Some(new_api_key(
             &mut world,
+            t,
             &caller,
             spec,
             &sid.iam_id,

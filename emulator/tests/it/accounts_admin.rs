@@ -84,7 +84,7 @@ fn platform_apis_require_a_valid_bearer_token() {
         Some(json!({"token_ttl": 1})),
     );
     let short = access_token(&emu);
-    std::thread::sleep(Duration::from_millis(2100));
+    advance_clock(&emu, 2);
     let e = json(get(&emu, "/coe/v2/accounts", Some(&short)).send().unwrap());
     assert_api_error(&e, 401, "BXNIM0303E");
 }

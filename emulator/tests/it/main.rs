@@ -5,6 +5,7 @@
 mod common;
 
 mod accounts_admin;
+mod clock;
 mod identity;
 mod persistence;
 mod token;
