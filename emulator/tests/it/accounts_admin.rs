@@ -395,6 +395,43 @@ fn binary_prints_the_ready_line_first_and_serves() {
     assert!(status.success(), "{status}");
 }
 
+// SIGTERM the moment the ready line is read must stop the binary cleanly (exit 0), never
+// kill it: a script may stop the emulator as soon as it has the line. The race was lost
+// about 3 times in 30, so the test runs many rounds, each bounded.
+#[cfg(unix)]
+#[test]
+fn binary_stops_cleanly_on_sigterm_right_after_the_ready_line() {
+    for round in 0..40 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_iam-emulator"))
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.starts_with("{\"url\":"), "round {round}: {line}");
+        let pid = libc::pid_t::try_from(child.id()).unwrap();
+        // SAFETY: kill(2) with our own child's pid and a standard signal.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("round {round}: still running 20 s after SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        assert_eq!(status.code(), Some(0), "round {round}: {status}");
+    }
+}
+
 #[test]
 fn binary_refuses_a_bad_seed() {
     let dir = std::env::temp_dir().join(format!("iam-emu-badseed-{}", std::process::id()));
