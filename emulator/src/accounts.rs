@@ -5,13 +5,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use crate::app::App;
-use crate::auth::authenticate;
-use crate::errors::{ApiError, Ctx, reply};
+use crate::auth::Caller;
+use crate::errors::{ApiError, ApiResult};
 use crate::util::{iso_millis, read};
 use crate::world::{Account, ResourceGroup};
 
@@ -56,50 +55,37 @@ fn account_json(a: &Account) -> Value {
     })
 }
 
-pub async fn list_accounts(State(app): State<Arc<App>>, ctx: Ctx, headers: HeaderMap) -> Response {
-    reply(
-        &ctx,
-        (|| {
-            let caller = authenticate(&app, &headers)?;
-            let world = read(&app.world);
-            let resources: Vec<Value> = world
-                .accounts
-                .iter()
-                .filter(|a| caller.accounts.contains(&a.id))
-                .map(account_json)
-                .collect();
-            Ok(axum::Json(json!({
-                "next_url": null,
-                "total_results": resources.len(),
-                "resources": resources,
-            }))
-            .into_response())
-        })(),
-    )
+pub async fn list_accounts(State(app): State<Arc<App>>, caller: Caller) -> ApiResult {
+    let world = read(&app.world);
+    let resources: Vec<Value> = world
+        .accounts
+        .iter()
+        .filter(|a| caller.accounts.contains(&a.id))
+        .map(account_json)
+        .collect();
+    Ok(axum::Json(json!({
+        "next_url": null,
+        "total_results": resources.len(),
+        "resources": resources,
+    }))
+    .into_response())
 }
 
 pub async fn get_account(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    reply(
-        &ctx,
-        (|| {
-            let caller = authenticate(&app, &headers)?;
-            let world = read(&app.world);
-            let account = world
-                .account(&id)
-                .ok_or_else(|| ApiError::not_found("Account", &id))?;
-            if !caller.accounts.contains(&account.id) {
-                return Err(ApiError::forbidden(format!(
-                    "You do not belong to account '{id}'."
-                )));
-            }
-            Ok(axum::Json(account_json(account)).into_response())
-        })(),
-    )
+    caller: Caller,
+) -> ApiResult {
+    let world = read(&app.world);
+    let account = world
+        .account(&id)
+        .ok_or_else(|| ApiError::not_found("Account", &id))?;
+    if !caller.accounts.contains(&account.id) {
+        return Err(ApiError::forbidden(format!(
+            "You do not belong to account '{id}'."
+        )));
+    }
+    Ok(axum::Json(account_json(account)).into_response())
 }
 
 fn group_json(g: &ResourceGroup) -> Value {
@@ -123,72 +109,58 @@ fn group_json(g: &ResourceGroup) -> Value {
 
 pub async fn list_resource_groups(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    reply(
-        &ctx,
-        (|| {
-            let caller = authenticate(&app, &headers)?;
-            // Without account_id the resource controller answers for the token's account.
-            let account_id = q
-                .get("account_id")
-                .filter(|a| !a.is_empty())
-                .cloned()
-                .unwrap_or_else(|| caller.account_id.clone());
-            if !caller.accounts.contains(&account_id) {
-                return Err(ApiError::forbidden(format!(
-                    "You are not authorized to list resource groups of account '{account_id}'."
-                )));
-            }
-            let default_filter = match q.get("default").map(String::as_str) {
-                None | Some("") => None,
-                Some("true") => Some(true),
-                Some("false") => Some(false),
-                Some(other) => {
-                    return Err(ApiError::bad_request(format!(
-                        "Invalid value '{other}' for 'default'; expected true or false."
-                    )));
-                }
-            };
-            let name = q.get("name").filter(|n| !n.is_empty());
-            let world = read(&app.world);
-            let resources: Vec<Value> = world
-                .resource_groups
-                .iter()
-                .filter(|g| g.account_id == account_id)
-                .filter(|g| default_filter.is_none_or(|d| g.default == d))
-                .filter(|g| name.is_none_or(|n| &g.name == n))
-                .map(group_json)
-                .collect();
-            Ok(axum::Json(json!({ "resources": resources })).into_response())
-        })(),
-    )
+    caller: Caller,
+) -> ApiResult {
+    // Without account_id the resource controller answers for the token's account.
+    let account_id = q
+        .get("account_id")
+        .filter(|a| !a.is_empty())
+        .cloned()
+        .unwrap_or_else(|| caller.account_id.clone());
+    if !caller.accounts.contains(&account_id) {
+        return Err(ApiError::forbidden(format!(
+            "You are not authorized to list resource groups of account '{account_id}'."
+        )));
+    }
+    let default_filter = match q.get("default").map(String::as_str) {
+        None | Some("") => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "Invalid value '{other}' for 'default'; expected true or false."
+            )));
+        }
+    };
+    let name = q.get("name").filter(|n| !n.is_empty());
+    let world = read(&app.world);
+    let resources: Vec<Value> = world
+        .resource_groups
+        .iter()
+        .filter(|g| g.account_id == account_id)
+        .filter(|g| default_filter.is_none_or(|d| g.default == d))
+        .filter(|g| name.is_none_or(|n| &g.name == n))
+        .map(group_json)
+        .collect();
+    Ok(axum::Json(json!({ "resources": resources })).into_response())
 }
 
 pub async fn get_resource_group(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    reply(
-        &ctx,
-        (|| {
-            let caller = authenticate(&app, &headers)?;
-            let world = read(&app.world);
-            let group = world
-                .resource_groups
-                .iter()
-                .find(|g| g.id == id)
-                .ok_or_else(|| ApiError::not_found("Resource group", &id))?;
-            if !caller.accounts.contains(&group.account_id) {
-                return Err(ApiError::forbidden(format!(
-                    "You are not authorized to read resource group '{id}'."
-                )));
-            }
-            Ok(axum::Json(group_json(group)).into_response())
-        })(),
-    )
+    caller: Caller,
+) -> ApiResult {
+    let world = read(&app.world);
+    let group = world
+        .resource_groups
+        .iter()
+        .find(|g| g.id == id)
+        .ok_or_else(|| ApiError::not_found("Resource group", &id))?;
+    if !caller.accounts.contains(&group.account_id) {
+        return Err(ApiError::forbidden(format!(
+            "You are not authorized to read resource group '{id}'."
+        )));
+    }
+    Ok(axum::Json(group_json(group)).into_response())
 }

@@ -1,6 +1,6 @@
 //! The emulator's own API under `/emulator/`: passcodes for automation, stats, fault
-//! injection, token lifetimes and refresh-token revocation for tests. Not authenticated: the
-//! emulator binds loopback by default.
+//! injection, token lifetimes, refresh-token revocation and the clock for tests. Not
+//! authenticated: the emulator binds loopback by default.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::{App, Fault, FaultKind};
+use crate::clock::Reading;
 use crate::util::{lock, read};
 
 fn bad(status: StatusCode, message: impl Into<String>) -> Response {
@@ -215,4 +216,34 @@ pub async fn put_config(State(app): State<Arc<App>>, bytes: Bytes) -> Response {
 pub async fn revoke_refresh_tokens(State(app): State<Arc<App>>) -> Response {
     let n = app.revoke_sessions();
     axum::Json(json!({ "revoked": n })).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockRequest {
+    advance_seconds: i64,
+}
+
+fn clock_json(r: Reading) -> Response {
+    axum::Json(json!({"now": r.now, "offset_seconds": r.offset})).into_response()
+}
+
+pub async fn get_clock(State(app): State<Arc<App>>) -> Response {
+    clock_json(app.clock.read())
+}
+
+/// `POST /emulator/clock`: moves the emulator's time (back when negative); offsets add up.
+/// Persisted with `--state`, so a resumed emulator agrees with the tokens it issued.
+pub async fn advance_clock(State(app): State<Arc<App>>, bytes: Bytes) -> Response {
+    let req: ClockRequest = match body(&bytes) {
+        Ok(r) => r,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, e),
+    };
+    match app.clock.advance(req.advance_seconds) {
+        Ok(reading) => {
+            app.mark_dirty();
+            clock_json(reading)
+        }
+        Err(e) => bad(StatusCode::BAD_REQUEST, e),
+    }
 }

@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
+use crate::clock::Clock;
 use crate::jwt::Signer;
-use crate::util::{lock, now, random_code};
+use crate::util::{lock, random_code};
 use crate::world::World;
 
 /// What a refresh token stands for. Refresh tokens are opaque random strings; this record
@@ -79,6 +80,11 @@ impl Fault {
     }
 }
 
+/// Marks a token request whose grant the fault middleware already counted. Both the middleware
+/// (server.rs) and the token handler need it; it lives here because server.rs imports token.rs.
+#[derive(Clone, Copy)]
+pub struct GrantCounted;
+
 #[derive(Debug, Default)]
 pub struct Stats {
     pub token_grants: BTreeMap<String, u64>,
@@ -90,6 +96,8 @@ pub struct App {
     pub url: String,
     pub issuer: String,
     pub signer: Signer,
+    /// The only source of "now" for tokens, sessions, passcodes and entity times.
+    pub clock: Clock,
     pub world: RwLock<World>,
     pub sessions: Mutex<Sessions>,
     pub passcodes: Mutex<HashMap<String, Passcode>>,
@@ -113,6 +121,7 @@ impl App {
         signer: Signer,
         world: World,
         sessions: Sessions,
+        clock: Clock,
         token_ttl: u64,
         refresh_ttl: u64,
         state_path: Option<PathBuf>,
@@ -121,6 +130,7 @@ impl App {
             issuer: format!("{url}/identity"),
             url,
             signer,
+            clock,
             world: RwLock::new(world),
             sessions: Mutex::new(sessions),
             passcodes: Mutex::new(HashMap::new()),
@@ -143,6 +153,11 @@ impl App {
         if self.state_path.is_some() && !self.dirty.swap(true, Ordering::AcqRel) {
             self.dirty_notify.notify_one();
         }
+    }
+
+    /// Epoch seconds on the emulator's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
     }
 
     pub fn token_ttl(&self) -> u64 {
@@ -193,7 +208,7 @@ impl App {
         let mut sessions = lock(&self.sessions);
         // Long benchmark runs with a client would otherwise grow the map without bound.
         if self.session_inserts.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
-            let t = now();
+            let t = self.now();
             sessions.retain(|_, s| s.expires_at > t);
         }
         sessions.insert(refresh_token.into(), Arc::new(session));
@@ -216,7 +231,7 @@ impl App {
 
     pub fn new_passcode(&self, iam_id: &str) -> String {
         let code = random_code(10);
-        let t = now();
+        let t = self.now();
         let ttl = self.passcode_ttl() as i64;
         let mut codes = lock(&self.passcodes);
         // Expired codes linger one more lifetime so a late exchange is told "expired".

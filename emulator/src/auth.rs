@@ -1,20 +1,33 @@
 //! Bearer authentication of the platform APIs: our own access tokens, checked for signature,
 //! expiry and an identity that still exists.
 
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 
 use crate::app::App;
 use crate::errors::{self as codes, ApiError};
 use crate::token::Claims;
-use crate::util::{now, read};
+use crate::util::read;
 
-/// The authenticated caller of a platform API.
+/// The authenticated caller of a platform API. As an extractor it refuses the request with
+/// IAM's 401 before the handler runs, so a handler that takes one is authenticated.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub iam_id: String,
     /// The account the token is scoped to; entities of other accounts are off limits.
     pub account_id: String,
     pub accounts: Vec<String>,
+}
+
+impl FromRequestParts<Arc<App>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
+        authenticate(app, &parts.headers)
+    }
 }
 
 fn unauthorized(message_code: &'static str, message: &str) -> ApiError {
@@ -26,7 +39,7 @@ fn unauthorized(message_code: &'static str, message: &str) -> ApiError {
     )
 }
 
-pub fn authenticate(app: &App, headers: &HeaderMap) -> Result<Caller, ApiError> {
+fn authenticate(app: &App, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(unauthorized(
             codes::NO_AUTH_HEADER,
@@ -45,7 +58,7 @@ pub fn authenticate(app: &App, headers: &HeaderMap) -> Result<Caller, ApiError> 
         return Err(invalid());
     }
     let claims: Claims = app.signer.verify(token.trim()).ok_or_else(invalid)?;
-    if claims.exp <= now() {
+    if claims.exp <= app.now() {
         return Err(unauthorized(
             codes::TOKEN_EXPIRED,
             "The provided access token is expired.",

@@ -3,11 +3,8 @@
 //! context both carry. Every code the emulator can answer with is named here, so
 //! `docs/emulator.md` can list them from one place.
 
-use std::convert::Infallible;
 use std::time::Instant;
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
@@ -43,7 +40,8 @@ pub const ENTITY_LOCKED: &str = "BXNIM0511E"; // chosen
 pub const STALE_ETAG: &str = "BXNIM0512E"; // chosen
 pub const CONFLICT: &str = "BXNIM0514E"; // chosen: duplicate API key value
 
-/// What every error body repeats about the request; extracted first in each handler.
+/// What every error body repeats about the request. `server::render_errors` takes it when the
+/// request arrives, so handlers never carry it and every error gets the same context.
 #[derive(Clone, Debug)]
 pub struct Ctx {
     pub method: Method,
@@ -54,20 +52,8 @@ pub struct Ctx {
     pub started: Instant,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Ctx {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        Ok(Ctx::from_parts(
-            &parts.method,
-            parts.uri.path(),
-            &parts.headers,
-        ))
-    }
-}
-
 impl Ctx {
-    pub fn from_parts(method: &Method, path: &str, headers: &HeaderMap) -> Ctx {
+    pub fn from_parts(method: &Method, path: &str, headers: &HeaderMap, start: Timestamp) -> Ctx {
         let text = |name: header::HeaderName| {
             headers
                 .get(name)
@@ -80,7 +66,7 @@ impl Ctx {
             path: path.to_owned(),
             host: text(header::HOST),
             user_agent: text(header::USER_AGENT),
-            start: Timestamp::now(),
+            start,
             started: Instant::now(),
         }
     }
@@ -88,6 +74,28 @@ impl Ctx {
     fn elapsed_ms(&self) -> u128 {
         self.started.elapsed().as_millis()
     }
+
+    /// The end time of the request: the start plus what has elapsed, so both follow the same
+    /// clock.
+    fn end(&self) -> Timestamp {
+        let elapsed = jiff::SignedDuration::try_from(self.started.elapsed()).unwrap_or_default();
+        self.start.checked_add(elapsed).unwrap_or(self.start)
+    }
+}
+
+/// Turns an error a handler returned (carried as a response extension: the handler does not
+/// know the request's context) into IBM's error body. Other responses pass unchanged.
+pub fn render(mut resp: Response, ctx: &Ctx, base_url: &str) -> Response {
+    let mut out = if let Some(e) = resp.extensions_mut().remove::<ApiError>() {
+        e.respond(ctx)
+    } else if let Some(e) = resp.extensions_mut().remove::<TokenError>() {
+        e.respond(ctx, base_url)
+    } else {
+        return resp;
+    };
+    // Headers set next to the error (a fault's Retry-After) stay.
+    out.headers_mut().extend(std::mem::take(resp.headers_mut()));
+    out
 }
 
 /// An error of `POST /identity/token`.
@@ -123,7 +131,7 @@ impl TokenError {
     }
 
     pub fn respond(&self, ctx: &Ctx, base_url: &str) -> Response {
-        let end = Timestamp::now();
+        let end = ctx.end();
         let body = json!({
             "errorCode": self.code,
             "errorMessage": self.message,
@@ -211,7 +219,7 @@ impl ApiError {
 
     pub fn respond(&self, ctx: &Ctx) -> Response {
         let trace = random_hex32();
-        let end = Timestamp::now();
+        let end = ctx.end();
         let error = json!({
             "code": self.code,
             "message_code": self.message_code,
@@ -247,7 +255,23 @@ impl ApiError {
     }
 }
 
-/// Turns a handler's outcome into a response, giving errors the request's context.
-pub fn reply(ctx: &Ctx, result: Result<Response, ApiError>) -> Response {
-    result.unwrap_or_else(|e| e.respond(ctx))
+/// The outcome of a platform-API handler.
+pub type ApiResult<T = Response> = Result<T, ApiError>;
+
+/// The body is written by `render` once the request's context is known; until then the error
+/// rides along as an extension.
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut resp = self.status.into_response();
+        resp.extensions_mut().insert(self);
+        resp
+    }
+}
+
+impl IntoResponse for TokenError {
+    fn into_response(self) -> Response {
+        let mut resp = self.status.into_response();
+        resp.extensions_mut().insert(self);
+        resp
+    }
 }

@@ -15,6 +15,7 @@ mod accounts;
 mod admin;
 mod app;
 mod auth;
+mod clock;
 mod errors;
 mod identity;
 mod jwt;
@@ -36,6 +37,7 @@ use std::thread::JoinHandle;
 use serde::Serialize;
 
 use crate::app::App;
+use crate::clock::Clock;
 pub use crate::seed::Seed;
 use crate::world::World;
 
@@ -203,11 +205,14 @@ impl Server {
             Some(path) => state::load(path).map_err(Error::State)?,
             None => None,
         };
-        let (world, signer, sessions, fresh) = match resumed {
+        let (world, signer, sessions, clock, fresh) = match resumed {
             Some(mut snap) => {
                 let signer = jwt::Signer::from_stored(&snap.signing_key).map_err(Error::Key)?;
                 let sessions = snap.sessions();
-                (snap.world, signer, sessions, false)
+                // The moved clock comes back too, or the tokens and sessions issued on it
+                // would jump in time.
+                let clock = Clock::with_offset(snap.clock_offset).map_err(Error::State)?;
+                (snap.world, signer, sessions, clock, false)
             }
             None => {
                 let seed = match &config.seed {
@@ -218,7 +223,7 @@ impl Server {
                 let mut world = World::from_seed(&seed).map_err(Error::Seed)?;
                 world.reindex();
                 let signer = jwt::Signer::generate().map_err(Error::Key)?;
-                (world, signer, HashMap::new(), true)
+                (world, signer, HashMap::new(), Clock::default(), true)
             }
         };
         let listener = std::net::TcpListener::bind(config.listen)
@@ -243,6 +248,7 @@ impl Server {
             signer,
             world,
             sessions,
+            clock,
             config.token_ttl.max(1),
             config.refresh_token_ttl.max(1),
             config.state.clone(),

@@ -1,6 +1,8 @@
-//! The `iam-emulator` binary: prints the ready line (one JSON object) on stdout once listening,
-//! logs on stderr, stops on SIGTERM/SIGINT after writing its state file.
+//! The `iam-emulator` binary: prints the ready line (one JSON object) on stdout once listening
+//! and its signal handlers are in place, logs on stderr, stops on SIGTERM/SIGINT after
+//! writing its state file.
 
+use std::future::Future;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -56,6 +58,18 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Before the ready line: a script may send SIGTERM the moment it has read the line, and
+    // until a handler is in place SIGTERM kills the process (143) without writing the state.
+    let shutdown = {
+        let _runtime = runtime.enter();
+        match shutdown_signal() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("iam-emulator: cannot install the SIGTERM/SIGINT handlers: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
     {
         let mut out = std::io::stdout().lock();
         let line = server.info().to_json_line();
@@ -65,7 +79,7 @@ fn main() -> ExitCode {
         }
     }
     eprintln!("iam-emulator: listening on {}", server.url());
-    let result = runtime.block_on(server.run(shutdown_signal()));
+    let result = runtime.block_on(server.run(shutdown));
     match result {
         Ok(()) => {
             eprintln!("iam-emulator: stopped");
@@ -78,27 +92,25 @@ fn main() -> ExitCode {
     }
 }
 
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) {
-            (Ok(mut term), Ok(mut int)) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = int.recv() => {}
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+/// Installs the handlers now (inside the runtime) and returns what completes on the first
+/// SIGTERM or SIGINT.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    })
+}
+
+#[cfg(windows)]
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
+    let mut ctrl_c = tokio::signal::windows::ctrl_c()?;
+    Ok(async move {
+        ctrl_c.recv().await;
+    })
 }

@@ -1,5 +1,5 @@
-//! The router, the stats/fault middleware, and the accept loop (hand-rolled rather than
-//! `axum::serve` so a `drop` fault can cut a connection without answering).
+//! The router, its middleware (error bodies, stats, faults), and the accept loop (hand-rolled
+//! rather than `axum::serve` so a `drop` fault can cut a connection without answering).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -18,17 +18,13 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tower::ServiceExt as _;
 
-use crate::app::{App, FaultKind};
-use crate::errors::{self as codes, ApiError, Ctx, TokenError};
+use crate::app::{App, FaultKind, GrantCounted};
+use crate::errors::{self as codes, ApiError, Ctx, TokenError, render};
 use crate::{accounts, admin, identity, passcode, token};
 
 /// Lets a handler end its own connection without a response (the `drop` fault).
 #[derive(Clone)]
 struct ConnKill(Arc<Notify>);
-
-/// Marks a token request whose grant the fault middleware already counted.
-#[derive(Clone, Copy)]
-pub struct GrantCounted;
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
@@ -69,30 +65,47 @@ pub fn router(app: Arc<App>) -> Router {
             "/emulator/refresh-tokens/revoke",
             post(admin::revoke_refresh_tokens),
         )
+        .route(
+            "/emulator/clock",
+            get(admin::get_clock).post(admin::advance_clock),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(app.clone(), observe))
+        // Outermost, so that faults' errors get their context in the same place as handlers'.
+        .layer(middleware::from_fn_with_state(app.clone(), render_errors))
         .with_state(app)
 }
 
-async fn not_found(ctx: Ctx) -> Response {
+async fn not_found(method: Method, uri: Uri) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "not_found",
         codes::NOT_FOUND,
-        format!("No such endpoint: {} {}", ctx.method, ctx.path),
+        format!("No such endpoint: {method} {}", uri.path()),
     )
-    .respond(&ctx)
 }
 
-async fn method_not_allowed(ctx: Ctx) -> Response {
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         codes::METHOD_NOT_ALLOWED,
-        format!("Method {} is not allowed on {}.", ctx.method, ctx.path),
+        format!("Method {method} is not allowed on {}.", uri.path()),
     )
-    .respond(&ctx)
+}
+
+/// Gives every error a handler, extractor or fault returned IBM's body with this request's
+/// context (request id, URL, host, times), so no handler has to carry the context.
+async fn render_errors(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let ctx = Ctx::from_parts(
+        req.method(),
+        req.uri().path(),
+        req.headers(),
+        app.clock.timestamp(),
+    );
+    let resp = next.run(req).await;
+    render(resp, &ctx, &app.url)
 }
 
 /// Counts requests per path and applies armed faults. The emulator's own `/emulator/` API is
@@ -134,7 +147,7 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
         }
         FaultKind::Redirect { status, location } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
-            let mut resp = axum::response::IntoResponse::into_response(status);
+            let mut resp = status.into_response();
             if let Ok(v) = HeaderValue::from_str(&location) {
                 resp.headers_mut().insert(header::LOCATION, v);
             }
@@ -145,7 +158,6 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
             retry_after,
         } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let ctx = Ctx::from_parts(req.method(), &path, req.headers());
             let message = format!(
                 "Injected fault: {} {}",
                 status.as_u16(),
@@ -158,10 +170,10 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
                     "Fault injected by POST /emulator/faults.",
                 )
                 .status(status)
-                .respond(&ctx, &app.url)
+                .into_response()
             } else {
                 ApiError::new(status, "fault_injected", codes::INJECTED_FAULT, message)
-                    .respond(&ctx)
+                    .into_response()
             };
             if let Some(secs) = retry_after
                 && let Ok(v) = HeaderValue::from_str(&secs.to_string())

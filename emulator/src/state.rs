@@ -1,6 +1,7 @@
-//! `--state FILE`: everything that changes (world, refresh-token sessions) and the signing key,
-//! written atomically (temp file, fsync, rename) by a background task whenever something was
-//! marked dirty, and once more at shutdown. Requests never wait for the disk.
+//! `--state FILE`: everything that changes (world, refresh-token sessions, the clock's offset)
+//! and the signing key, written atomically (temp file, fsync, rename) by a background task
+//! whenever something was marked dirty, and once more at shutdown. Requests never wait for
+//! the disk.
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -24,6 +25,10 @@ pub struct Snapshot {
     pub signing_key: StoredKey,
     pub world: World,
     pub sessions: HashMap<String, Session>,
+    /// Seconds the clock was moved (`POST /emulator/clock`); files from before the clock
+    /// existed have none, which is the same as 0.
+    #[serde(default)]
+    pub clock_offset: i64,
 }
 
 impl Snapshot {
@@ -42,6 +47,7 @@ struct SnapshotOut {
     signing_key: StoredKey,
     world: World,
     sessions: SessionsOut,
+    clock_offset: i64,
 }
 
 struct SessionsOut(Vec<(Arc<str>, Arc<Session>)>);
@@ -82,11 +88,13 @@ fn snapshot(app: &App) -> SnapshotOut {
         signing_key: app.signer.stored(),
         world: read(&app.world).clone(),
         sessions: SessionsOut(sessions),
+        clock_offset: app.clock.offset(),
     }
 }
 
 /// Writes `bytes` so that readers see either the old file or the new one, never a torn one,
-/// even across a crash.
+/// even across a crash. The file holds the signing key, API key values and refresh sessions,
+/// so it is created owner-only (0600) from its first byte; the directory is left as it is.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -98,7 +106,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or_else(|| "state".into());
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = create_private(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
@@ -113,6 +121,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// A new file only its owner can read. A leftover temp file (a crash of a process with the
+/// same id) is replaced rather than reused, so its mode is never inherited.
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let _ = std::fs::remove_file(path);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        options.mode(0o600);
+        let f = options.open(path)?;
+        // The umask may have taken bits away; the owner needs exactly read and write.
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        Ok(f)
+    }
+    #[cfg(not(unix))]
+    options.open(path)
 }
 
 /// Writes the state now if anything changed since the last write (or unconditionally with

@@ -7,16 +7,15 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
-use crate::app::{App, Session};
-use crate::errors::{self as codes, Ctx, TokenError};
-use crate::server::GrantCounted;
-use crate::util::{lock, now, random_token, read};
+use crate::app::{App, GrantCounted, Session};
+use crate::errors::{self as codes, TokenError};
+use crate::util::{lock, random_token, read};
 use crate::world::{Principal, World};
 
 pub const GRANT_APIKEY: &str = "urn:ibm:params:oauth:grant-type:apikey";
@@ -94,24 +93,20 @@ struct Grant {
 
 pub async fn token(
     State(app): State<Arc<App>>,
-    ctx: Ctx,
     headers: HeaderMap,
     counted: Option<Extension<GrantCounted>>,
     body: Bytes,
-) -> Response {
+) -> Result<impl IntoResponse, TokenError> {
     let form = parse_form(&body);
     if counted.is_none() {
         app.count_grant(form.get("grant_type").map(String::as_str).unwrap_or(""));
     }
-    match handle(&app, &headers, &form) {
-        Ok(resp) => (
-            StatusCode::OK,
-            [(header::CACHE_CONTROL, "no-cache, no-store, must-revalidate")],
-            axum::Json(resp),
-        )
-            .into_response(),
-        Err(e) => e.respond(&ctx, &app.url),
-    }
+    let resp = handle(&app, &headers, &form)?;
+    Ok((
+        StatusCode::OK,
+        [(header::CACHE_CONTROL, "no-cache, no-store, must-revalidate")],
+        axum::Json(resp),
+    ))
 }
 
 /// A proper form decoder: raw `:` and `%3A` both decode, `+` is a space; the first of
@@ -124,17 +119,13 @@ pub fn parse_form(body: &[u8]) -> HashMap<String, String> {
     form
 }
 
-pub async fn method_not_allowed(State(app): State<Arc<App>>, ctx: Ctx) -> Response {
+pub async fn method_not_allowed(method: Method) -> TokenError {
     TokenError::new(
         codes::METHOD_NOT_ALLOWED,
         "Method not allowed.",
-        format!(
-            "Request method '{}' is not supported; use POST.",
-            ctx.method
-        ),
+        format!("Request method '{method}' is not supported; use POST."),
     )
     .status(StatusCode::METHOD_NOT_ALLOWED)
-    .respond(&ctx, &app.url)
 }
 
 fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, TokenError> {
@@ -311,7 +302,7 @@ fn passcode_grant(
                 "The passcode was already used; passcodes are single use.",
             ));
         }
-        if p.expires_at <= now() {
+        if p.expires_at <= app.now() {
             return Err(invalid(
                 "The passcode expired; passcodes are valid for 5 minutes.",
             ));
@@ -358,7 +349,7 @@ fn refresh_grant(
             "The refresh token was issued to a different client; use the same client credentials as the grant that created it.",
         ));
     }
-    if session.expires_at <= now() {
+    if session.expires_at <= app.now() {
         return Err(TokenError::new(
             codes::REFRESH_EXPIRED,
             "Provided refresh token is expired.",
@@ -431,7 +422,7 @@ fn issue(
     let account = world
         .account(&grant.account_id)
         .ok_or_else(|| internal("account vanished".into()))?;
-    let iat = now();
+    let iat = app.now();
     let ttl = app.token_ttl();
     let session_id = grant
         .session_id
@@ -584,6 +575,7 @@ mod tests {
             crate::jwt::Signer::generate().unwrap(),
             world,
             HashMap::new(),
+            crate::clock::Clock::default(),
             3600,
             3600,
             None,
@@ -597,12 +589,11 @@ mod tests {
             .collect()
     }
 
-    // Passcodes live five minutes; waiting that long in an HTTP test is not an option.
     #[test]
     fn expired_passcodes_are_refused() {
         let app = app();
         let code = app.new_passcode("IBMid-6650002SSO");
-        lock(&app.passcodes).get_mut(&code).unwrap().expires_at = now() - 1;
+        app.clock.advance(301).unwrap();
         let err = handle(
             &app,
             &HeaderMap::new(),
@@ -614,7 +605,7 @@ mod tests {
 
         let fresh = app.new_passcode("IBMid-6650002SSO");
         let expires = lock(&app.passcodes)[&fresh].expires_at;
-        assert!((expires - now() - 300).abs() <= 1);
+        assert!((expires - app.now() - 300).abs() <= 1);
     }
 
     #[test]

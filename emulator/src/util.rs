@@ -1,4 +1,5 @@
-//! Small helpers shared by every endpoint: clocks, IBM's timestamp formats, ids, lock access.
+//! Small helpers shared by every endpoint: IBM's timestamp formats, ids, lock access. The time
+//! itself comes from the emulator's clock (clock.rs).
 
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -9,10 +10,6 @@ use jiff::Timestamp;
 /// Fixed creation time of everything in a seed (2024-01-15T10:00:00Z), so seeded worlds are
 /// byte-for-byte reproducible and users' CI can assert on them.
 pub const SEED_EPOCH: i64 = 1_705_312_800;
-
-pub fn now() -> i64 {
-    Timestamp::now().as_second()
-}
 
 fn ts(secs: i64) -> Timestamp {
     Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH)

@@ -94,6 +94,13 @@ class EmulatorInfo(dict):
         r = self.admin("POST", "/emulator/refresh-tokens/revoke")
         assert r.status_code in (200, 204), f"POST /emulator/refresh-tokens/revoke: {r.status_code} {r.text}"
 
+    def advance_clock(self, seconds):
+        """POST /emulator/clock: moves the emulator's time (back when negative), so tests see
+        tokens, sessions and passcodes expire without waiting. Returns {"now", "offset_seconds"}."""
+        r = self.admin("POST", "/emulator/clock", json={"advance_seconds": seconds})
+        assert r.status_code == 200, f"POST /emulator/clock {seconds}: {r.status_code} {r.text}"
+        return r.json()
+
 
 class EmulatorProcess:
     def __init__(self, args):

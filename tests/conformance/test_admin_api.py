@@ -1,5 +1,5 @@
 """The emulator's admin API (/emulator/...): fault injection (status with Retry-After, delay,
-dropped connections, clearing) as IBM's clients see it, and request statistics.
+dropped connections, clearing) as IBM's clients see it, request statistics, and the clock.
 
 Faults change global emulator state, so this module runs its own emulator and clears faults
 around every test."""
@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 from ibm_cloud_sdk_core import ApiException
-from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
+from ibm_cloud_sdk_core.authenticators import BearerTokenAuthenticator, IAMAuthenticator
 from ibm_platform_services import IamIdentityV1
 
 from iamconf import (
@@ -25,6 +25,7 @@ from iamconf import (
     passcode_grant,
     password_grant,
     post_token,
+    user_token,
 )
 
 
@@ -151,3 +152,39 @@ def test_stats_count_grants_and_requests(admin_emu):
     assert delta("token_grants", GRANT_PASSCODE) == 1
     assert delta("requests", "/identity/token") == 4
     assert delta("requests", "/identity/keys") == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The clock: private emulators, since moving it changes every later answer.
+
+
+def test_clock_reports_and_adds_up_offsets(start_emulator):
+    emu = start_emulator()
+    r = emu.admin("GET", "/emulator/clock")
+    assert r.status_code == 200, r.text
+    assert r.json()["offset_seconds"] == 0
+    assert abs(r.json()["now"] - time.time()) <= 2, r.text
+    assert emu.advance_clock(7200)["offset_seconds"] == 7200
+    moved = emu.advance_clock(-200)
+    assert moved["offset_seconds"] == 7000
+    assert abs(moved["now"] - (time.time() + 7000)) <= 2, moved
+    for body in ({}, {"advance_seconds": "1"}, {"advance_seconds": 1.5}, {"advance_seconds": 1, "x": 2}):
+        r = emu.admin("POST", "/emulator/clock", json=body)
+        assert r.status_code == 400, f"{body}: {r.status_code} {r.text}"
+        assert r.json()["error"], r.text
+    assert emu.admin("GET", "/emulator/clock").json()["offset_seconds"] == 7000
+
+
+def test_sdk_gets_401_once_the_clock_passes_the_token_exp(start_emulator):
+    emu = start_emulator()
+    token = user_token(emu)
+    account = claims(token)["account"]["bss"]
+    service = IamIdentityV1(authenticator=BearerTokenAuthenticator(token))
+    service.set_service_url(emu.url)
+    assert service.list_service_ids(account_id=account).get_status_code() == 200
+    emu.advance_clock(claims(token)["exp"] - claims(token)["iat"] + 1)
+    with pytest.raises(ApiException) as exc_info:
+        service.list_service_ids(account_id=account)
+    assert exc_info.value.status_code == 401
+    body = assert_v1_error(exc_info.value.http_response, 401)
+    assert body["errors"][0]["message_code"] == "BXNIM0303E", body

@@ -94,23 +94,22 @@ def test_iam_authenticator_with_bx_client_gets_refresh_token(emu):
     assert claims(body["access_token"])["iam_id"] == claims(token)["iam_id"]
 
 
-def _wait_until_sdk_considers_expired(token):
-    # IAMRequestBasedTokenManager treats a token as expired 10 s before `exp` (integer seconds).
-    c = claims(token)
-    deadline = c["exp"] - 10
-    while int(time.time()) < deadline:
-        time.sleep(0.05)
+# IAMRequestBasedTokenManager treats a token as expired 10 s before `exp` (integer seconds), by
+# real time. A token of 11 s issued with the emulator's clock 2 s behind has 9 s left: the SDK
+# renews it on its next use, and no test waits for that.
+SDK_EXPIRY_WINDOW = 10
 
 
 def test_iam_authenticator_renews_token_with_token_ttl_flag(start_emulator):
     emu = start_emulator("--token-ttl", "11")
+    emu.advance_clock(-2)
     auth = IAMAuthenticator(emu["apikey"], url=emu.url)
     first = _authenticate(auth)
     c1 = claims(first)
     assert c1["exp"] - c1["iat"] == 11
     assert auth.token_manager.token_info["expires_in"] == 11
     grants_before = emu.stats()["token_grants"].get(GRANT_APIKEY, 0)
-    _wait_until_sdk_considers_expired(first)
+    assert c1["exp"] - time.time() < SDK_EXPIRY_WINDOW
     second = _authenticate(auth)
     assert second != first, "the SDK must have fetched a new token"
     c2 = claims(second)
@@ -127,17 +126,50 @@ def test_iam_authenticator_renews_token_after_admin_config(start_emulator):
     assert claims(long_lived)["exp"] - claims(long_lived)["iat"] == 3600
     emu.set_config(token_ttl=11, refresh_token_ttl=3600)
     # A fresh authenticator gets a token with the new lifetime, then renews it.
+    emu.advance_clock(-2)
     auth = IAMAuthenticator(emu["apikey"], url=emu.url, client_id="bx", client_secret="bx")
     first = _authenticate(auth)
     assert claims(first)["exp"] - claims(first)["iat"] == 11
     rt1 = auth.token_manager.refresh_token
     assert rt1 and rt1 != "not_supported"
-    _wait_until_sdk_considers_expired(first)
+    assert claims(first)["exp"] - time.time() < SDK_EXPIRY_WINDOW
     second = _authenticate(auth)
     assert second != first
     assert claims(second)["exp"] - claims(second)["iat"] == 11
     rt2 = auth.token_manager.refresh_token
     assert rt2 and rt2 != "not_supported"
+
+
+def test_iam_authenticator_renews_a_token_the_moved_clock_made_old(start_emulator):
+    """With the emulator's clock 3590 s behind, a new 3600 s token has 10 s left by real time:
+    IAMAuthenticator must see it as about to expire and fetch a new one on its next use."""
+    emu = start_emulator()  # token TTL 3600
+
+    def grants():
+        return emu.stats()["token_grants"].get(GRANT_APIKEY, 0)
+
+    # On the real clock the SDK reuses its token: no grant on the next use.
+    auth = IAMAuthenticator(emu["apikey"], url=emu.url)
+    settled = _authenticate(auth)
+    before = grants()
+    assert _authenticate(auth) == settled
+    assert grants() == before
+
+    clock = emu.advance_clock(-3590)
+    assert clock["offset_seconds"] == -3590
+    assert abs(clock["now"] - (time.time() - 3590)) <= 2, clock
+    auth = IAMAuthenticator(emu["apikey"], url=emu.url)
+    first = _authenticate(auth)
+    c = claims(first)
+    assert c["exp"] - c["iat"] == 3600
+    assert abs(c["exp"] - (time.time() + 10)) <= 3, f"exp {c['exp']} is not about 10 s from now"
+    assert auth.token_manager.token_info["expiration"] == c["exp"]
+    before = grants()
+    second = _authenticate(auth)
+    assert second != first, "the SDK must have fetched a new token"
+    assert grants() > before, "the new token must come from a new grant"
+    assert claims(second)["iam_id"] == c["iam_id"]
+    verify(emu, second)
 
 
 def test_iam_authenticator_bad_apikey_raises_api_exception(emu):

@@ -1,8 +1,6 @@
 //! IAM Identity v1: service IDs and API keys, every operation and every error.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use iam_emulator::Running;
 use iam_emulator::seed::{self, DEMO_ACCOUNT, PARTNER_ACCOUNT};
 use reqwest::Method;
@@ -805,4 +803,76 @@ fn history_is_recorded() {
     assert!(h[0]["params"].is_array());
     let (_, plain) = json(req(&emu, Method::GET, &path, &t).send().unwrap());
     assert!(plain.get("history").is_none());
+}
+
+// Lock, unlock, disable and enable are recorded as such, and none of them makes a new version
+// (the entity tag a client holds for an update stays valid).
+#[test]
+fn switches_are_recorded_in_the_history_without_a_new_version() {
+    let emu = start();
+    let t = access_token(&emu);
+    let sid = create_sid(&emu, &t, "switched");
+    let (status, key) = create_key(&emu, &t, json!({"name": "k", "iam_id": sid["iam_id"]}));
+    assert_eq!(status, 201, "{key}");
+    let sid_path = format!("/v1/serviceids/{}", sid["id"].as_str().unwrap());
+    let key_path = format!("/v1/apikeys/{}", key["id"].as_str().unwrap());
+    for (path, tag, calls, expected) in [
+        (
+            &sid_path,
+            &sid["entity_tag"],
+            &[(Method::POST, "lock"), (Method::DELETE, "lock")][..],
+            &[
+                ("create", "Service ID created"),
+                ("lock", "Service ID locked"),
+                ("unlock", "Service ID unlocked"),
+            ][..],
+        ),
+        (
+            &key_path,
+            &key["entity_tag"],
+            &[
+                (Method::POST, "lock"),
+                (Method::DELETE, "lock"),
+                (Method::POST, "disable"),
+                (Method::DELETE, "disable"),
+            ][..],
+            &[
+                ("create", "API key created"),
+                ("lock", "API key locked"),
+                ("unlock", "API key unlocked"),
+                ("disable", "API key disabled"),
+                ("enable", "API key enabled"),
+            ][..],
+        ),
+    ] {
+        for (method, switch) in calls {
+            let sub = format!("{path}/{switch}");
+            let resp = req(&emu, method.clone(), &sub, &t).send().unwrap();
+            assert_eq!(resp.status().as_u16(), 204, "{method} {sub}");
+        }
+        let (status, got) = json(
+            req(
+                &emu,
+                Method::GET,
+                &format!("{path}?include_history=true"),
+                &t,
+            )
+            .send()
+            .unwrap(),
+        );
+        assert_eq!(status, 200, "{got}");
+        let history: Vec<(&str, &str)> = got["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                (
+                    h["action"].as_str().unwrap(),
+                    h["message"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(history, expected);
+        assert_eq!(&got["entity_tag"], tag, "{path}");
+    }
 }

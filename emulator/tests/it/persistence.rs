@@ -1,12 +1,10 @@
 //! `--seed` worlds and `--state` persistence (library and binary).
 
-mod common;
-
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::*;
+use crate::common::*;
 use iam_emulator::{Config, Seed};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -207,18 +205,78 @@ fn state_is_flushed_in_the_background_while_running() {
             .unwrap(),
     );
     assert_eq!(status, 201);
+    wait_for_state(&state, "\"background\"");
+}
+
+/// Waits (bounded) until the state file contains `text`: the background writer has run.
+fn wait_for_state(state: &Path, text: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        let text = std::fs::read_to_string(&state).unwrap_or_default();
-        if text.contains("\"background\"") {
-            break;
-        }
+    while !std::fs::read_to_string(state)
+        .unwrap_or_default()
+        .contains(text)
+    {
         assert!(
             std::time::Instant::now() < deadline,
             "state was not written while running"
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+// The state file holds the signing key, API key values and refresh sessions: owner-only,
+// whether written at start, in the background or at shutdown, and even when a world-readable
+// temp file of a crashed writer is in the way. The directory is not the emulator's to change.
+#[cfg(unix)]
+#[test]
+fn the_state_file_is_owner_only_and_its_directory_is_left_alone() {
+    use std::fs::Permissions;
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = TempDir::new("mode");
+    std::fs::set_permissions(&dir.0, Permissions::from_mode(0o755)).unwrap();
+    let state = dir.path("state.json");
+    let stale = dir.path(&format!(".state.json.tmp-{}", std::process::id()));
+    std::fs::write(&stale, "left by a crash").unwrap();
+    std::fs::set_permissions(&stale, Permissions::from_mode(0o666)).unwrap();
+    let config = || Config {
+        state: Some(state.clone()),
+        ..Default::default()
+    };
+
+    let emu = start_with(config());
+    assert_eq!(mode(&state), 0o600, "written at start");
+    let t = access_token(&emu);
+    let (status, _) = json(
+        client()
+            .post(format!("{}/v1/serviceids/", emu.url()))
+            .bearer_auth(&t)
+            .json(&json!({"account_id": iam_emulator::seed::DEMO_ACCOUNT, "name": "private"}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, 201);
+    wait_for_state(&state, "\"private\"");
+    assert_eq!(mode(&state), 0o600, "written in the background");
+    drop(emu);
+    assert_eq!(mode(&state), 0o600, "written at shutdown");
+
+    // A file an older emulator wrote world-readable is private after its next write.
+    std::fs::set_permissions(&state, Permissions::from_mode(0o644)).unwrap();
+    let emu = start_with(config());
+    advance_clock(&emu, 1);
+    drop(emu);
+    assert_eq!(mode(&state), 0o600, "rewritten at shutdown");
+
+    assert_eq!(
+        mode(&dir.0),
+        0o755,
+        "the directory's mode is not the emulator's to change"
+    );
+    let names: Vec<_> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["state.json"], "no temp file is left behind");
 }
 
 #[test]

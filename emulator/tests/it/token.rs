@@ -1,13 +1,9 @@
 //! The token service: every grant, client credentials, JWT claims and keys, and every error.
 
-mod common;
-
-use std::time::Duration;
-
+use crate::common::*;
 use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::*;
 use iam_emulator::seed;
 use serde_json::{Value, json};
 
@@ -437,7 +433,7 @@ fn refresh_grant_errors() {
         short["refresh_token_expiration"].as_i64().unwrap()
             <= short["expiration"].as_i64().unwrap()
     );
-    std::thread::sleep(Duration::from_millis(2100));
+    advance_clock(&emu, 2);
     let expired = refresh(&emu, &short_rt, &[], true);
     assert_token_error(&expired, 400, "BXNIM0408E");
 

@@ -149,3 +149,24 @@ pub fn passcode_for(emu: &Running, user: Option<&str>) -> String {
     assert_eq!(status, 200, "{resp}");
     resp["passcode"].as_str().expect("passcode").to_owned()
 }
+
+/// Moves the emulator's clock (`POST /emulator/clock`) and returns its answer
+/// (`{"now", "offset_seconds"}`), so tests see expiry without waiting for it.
+pub fn advance_clock(emu: &Running, seconds: i64) -> Value {
+    let (status, body) = admin(
+        emu,
+        reqwest::Method::POST,
+        "/emulator/clock",
+        Some(serde_json::json!({ "advance_seconds": seconds })),
+    );
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// Real time in epoch seconds, to compare the emulator's (moved) clock against.
+pub fn real_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}

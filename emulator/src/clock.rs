@@ -1,0 +1,107 @@
+//! The emulator's clock: real time plus an offset that `POST /emulator/clock` moves, so a test
+//! can make tokens, refresh sessions and passcodes expire (or be about to) without waiting.
+//! Every time the emulator hands out or checks is read here.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use jiff::{SignedDuration, Timestamp};
+
+/// How far the clock may move from real time. A century each way is far beyond any token
+/// lifetime and keeps every time printable in IBM's formats.
+pub const MAX_OFFSET: i64 = 100 * 366 * 24 * 3600;
+
+#[derive(Debug, Default)]
+pub struct Clock {
+    offset: AtomicI64,
+}
+
+/// The clock read once: the time and the offset it was computed with.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading {
+    pub now: i64,
+    pub offset: i64,
+}
+
+impl Clock {
+    /// A clock resumed from a state file.
+    pub fn with_offset(offset: i64) -> Result<Clock, String> {
+        if !(-MAX_OFFSET..=MAX_OFFSET).contains(&offset) {
+            return Err(format!(
+                "clock offset {offset} s is beyond {MAX_OFFSET} s from real time"
+            ));
+        }
+        Ok(Clock {
+            offset: AtomicI64::new(offset),
+        })
+    }
+
+    /// Epoch seconds.
+    pub fn now(&self) -> i64 {
+        self.read().now
+    }
+
+    /// The time with sub-second precision, for error bodies' context times.
+    pub fn timestamp(&self) -> Timestamp {
+        shifted(self.offset.load(Ordering::Relaxed))
+    }
+
+    pub fn offset(&self) -> i64 {
+        self.offset.load(Ordering::Relaxed)
+    }
+
+    pub fn read(&self) -> Reading {
+        let offset = self.offset();
+        Reading {
+            now: shifted(offset).as_second(),
+            offset,
+        }
+    }
+
+    /// Moves the clock by `seconds` (back when negative); offsets add up. Refused, leaving the
+    /// clock as it was, when the total would exceed `MAX_OFFSET`.
+    pub fn advance(&self, seconds: i64) -> Result<Reading, String> {
+        let previous = self
+            .offset
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |o| {
+                o.checked_add(seconds)
+                    .filter(|n| (-MAX_OFFSET..=MAX_OFFSET).contains(n))
+            })
+            .map_err(|o| {
+                format!(
+                    "'advance_seconds' {seconds} would move the clock {} s from real time; the limit is {MAX_OFFSET} s",
+                    o.saturating_add(seconds)
+                )
+            })?;
+        let offset = previous + seconds;
+        Ok(Reading {
+            now: shifted(offset).as_second(),
+            offset,
+        })
+    }
+}
+
+fn shifted(offset: i64) -> Timestamp {
+    let real = Timestamp::now();
+    real.checked_add(SignedDuration::from_secs(offset))
+        .unwrap_or(real)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_add_up_and_stay_bounded() {
+        let clock = Clock::default();
+        let real = Timestamp::now().as_second();
+        assert!((clock.now() - real).abs() <= 1);
+        assert_eq!(clock.advance(100).unwrap().offset, 100);
+        assert_eq!(clock.advance(-30).unwrap().offset, 70);
+        assert!((clock.now() - real - 70).abs() <= 1);
+        assert!(clock.advance(MAX_OFFSET).is_err());
+        assert!(clock.advance(i64::MIN).is_err());
+        assert_eq!(clock.offset(), 70);
+        assert!(Clock::with_offset(MAX_OFFSET + 1).is_err());
+        assert_eq!(Clock::with_offset(-5).unwrap().offset(), -5);
+    }
+}

@@ -1,0 +1,344 @@
+//! The steps every IAM Identity v1 entity kind runs the same way: finding an entity for the
+//! caller, answering it with its ETag, updating it under If-Match, deleting it, flipping a
+//! lock-style switch, recording history, and listing one account's entities page by page.
+//!
+//! A kind (service IDs, API keys; trusted profiles next) implements `Entity`, and `Lockable`
+//! if it can be locked, and routes to the generic handlers here. Only what differs is written
+//! per kind: creation, the fields an update may change, and list parameters of its own.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::pagination::{Listing, SortKey, page, page_size, sort_by};
+use super::params::query_flag;
+use crate::app::App;
+use crate::auth::Caller;
+use crate::errors::{self as codes, ApiError, ApiResult};
+use crate::util::{ibm_minute, read, stable_uuid, write};
+use crate::world::{History, World};
+
+pub trait Entity: Sized + Send + Sync + 'static {
+    /// How messages name the kind: "Service ID", "API key".
+    const KIND: &'static str;
+    /// The kind inside a sentence: "service ID", "API key".
+    const KIND_IN_SENTENCE: &'static str;
+    /// The plural inside a sentence: "service IDs", "API keys".
+    const KINDS: &'static str;
+
+    fn table(world: &World) -> &BTreeMap<String, Self>;
+    fn table_mut(world: &mut World) -> &mut BTreeMap<String, Self>;
+    /// Deletes the entity with whatever must go with it (a service ID's keys, a key's value
+    /// index), so a delete never leaves a dangling reference behind.
+    fn remove(world: &mut World, id: &str);
+
+    fn id(&self) -> &str;
+    fn account_id(&self) -> &str;
+    fn version(&self) -> u64;
+    /// Locked entities refuse update and delete; a kind without locks answers false.
+    fn locked(&self) -> bool;
+    fn sort_key(&self) -> SortKey<'_>;
+    /// The entity as GET and lists show it.
+    fn to_json(&self, include_history: bool) -> Value;
+    /// What every change touches.
+    fn tracking(&mut self) -> Tracking<'_>;
+}
+
+pub struct Tracking<'a> {
+    pub modified_at: &'a mut i64,
+    pub version: &'a mut u64,
+    pub history: &'a mut Vec<History>,
+}
+
+/// A kind with `POST`/`DELETE .../{id}/lock`.
+pub trait Lockable: Entity {
+    fn locked_mut(&mut self) -> &mut bool;
+}
+
+/// `<version>-<32 hex>`, derived rather than stored so it cannot drift from the version.
+pub fn entity_tag(id: &str, version: u64) -> String {
+    let hex = stable_uuid(&[id, &version.to_string()])
+        .simple()
+        .to_string();
+    format!("{version}-{hex}")
+}
+
+fn tag_of<E: Entity>(e: &E) -> String {
+    entity_tag(e.id(), e.version())
+}
+
+pub fn with_etag(status: StatusCode, tag: &str, body: Value) -> Response {
+    let mut resp = (status, axum::Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(tag) {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    resp
+}
+
+/// Finds an entity for the caller: 404 when unknown, 403 when it belongs to another account
+/// than the token's.
+pub fn for_caller<'w, E: Entity>(
+    world: &'w World,
+    caller: &Caller,
+    id: &str,
+) -> Result<&'w E, ApiError> {
+    let e = E::table(world)
+        .get(id)
+        .ok_or_else(|| ApiError::not_found(E::KIND, id))?;
+    if e.account_id() != caller.account_id {
+        return Err(other_account(E::KIND_IN_SENTENCE, id));
+    }
+    Ok(e)
+}
+
+pub fn other_account(kind: &str, id: &str) -> ApiError {
+    ApiError::forbidden(format!(
+        "You are not authorized to access {kind} '{id}': it belongs to another account than the one your token is scoped to."
+    ))
+}
+
+fn locked(kind: &str, id: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "entity_locked",
+        codes::ENTITY_LOCKED,
+        format!("{kind} '{id}' is locked; unlock it before changing or deleting it."),
+    )
+    .details("Locked entities cannot be updated or deleted (DELETE .../lock unlocks them).")
+}
+
+/// `If-Match` must name the current entity tag, or be `*`.
+fn check_if_match(headers: &HeaderMap, current: &str) -> Result<(), ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "missing_header",
+            codes::MISSING_PROPERTY,
+            "Header 'If-Match' either missing or empty; send the entity_tag (ETag) of the entity, or '*'.",
+        ));
+    };
+    let given = value.to_str().unwrap_or("").trim();
+    let given = given.strip_prefix("W/").unwrap_or(given).trim_matches('"');
+    if given == "*" || given == current {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "conflict",
+        codes::STALE_ETAG,
+        format!(
+            "The entity tag '{given}' in If-Match does not match the current entity tag '{current}'; get the entity again and retry."
+        ),
+    ))
+}
+
+pub fn history(at: i64, caller: &Caller, action: &str, message: &str) -> History {
+    History {
+        timestamp: at,
+        iam_id: caller.iam_id.clone(),
+        iam_id_account: caller.account_id.clone(),
+        action: action.into(),
+        params: vec![],
+        message: message.into(),
+    }
+}
+
+pub fn history_json(h: &[History]) -> Value {
+    h.iter()
+        .map(|r| {
+            json!({
+                "timestamp": ibm_minute(r.timestamp),
+                "iam_id": r.iam_id,
+                "iam_id_account": r.iam_id_account,
+                "action": r.action,
+                "params": r.params,
+                "message": r.message,
+            })
+        })
+        .collect()
+}
+
+/// Records a change in the history; `new_version` when it changes what the entity tag
+/// stands for (updates do, lock-style switches do not).
+fn record<E: Entity>(
+    e: &mut E,
+    at: i64,
+    caller: &Caller,
+    action: &str,
+    message: &str,
+    new_version: bool,
+) {
+    let t = e.tracking();
+    if new_version {
+        *t.version += 1;
+    }
+    *t.modified_at = at;
+    t.history.push(history(at, caller, action, message));
+}
+
+/// `GET .../{id}`: the entity, with its entity tag as `ETag`.
+pub async fn get<E: Entity>(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    caller: Caller,
+) -> ApiResult {
+    let include_history = query_flag(&q, "include_history")?;
+    query_flag(&q, "include_activity")?;
+    let world = read(&app.world);
+    let e = for_caller::<E>(&world, &caller, &id)?;
+    Ok(with_etag(
+        StatusCode::OK,
+        &tag_of(e),
+        e.to_json(include_history),
+    ))
+}
+
+/// `PUT .../{id}`: applies `change` (the kind has already read and checked the body) once the
+/// entity is found for the caller, is not locked (409) and `If-Match` names its current
+/// version (400 without one, 409 for a stale one). The result is a new version.
+pub fn update<E: Entity>(
+    app: &App,
+    caller: &Caller,
+    headers: &HeaderMap,
+    id: &str,
+    change: impl FnOnce(&mut E),
+) -> ApiResult {
+    let mut world = write(&app.world);
+    let current = for_caller::<E>(&world, caller, id)?;
+    if current.locked() {
+        return Err(locked(E::KIND, id));
+    }
+    check_if_match(headers, &tag_of(current))?;
+    let e = E::table_mut(&mut world)
+        .get_mut(id)
+        .ok_or_else(|| ApiError::not_found(E::KIND, id))?;
+    change(e);
+    record(
+        e,
+        app.now(),
+        caller,
+        "update",
+        &format!("{} updated", E::KIND),
+        true,
+    );
+    let (tag, body) = (tag_of(e), e.to_json(false));
+    drop(world);
+    app.mark_dirty();
+    Ok(with_etag(StatusCode::OK, &tag, body))
+}
+
+/// `DELETE .../{id}`: refused (409) while locked.
+pub async fn delete<E: Entity>(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    caller: Caller,
+) -> ApiResult {
+    let mut world = write(&app.world);
+    if for_caller::<E>(&world, &caller, &id)?.locked() {
+        return Err(locked(E::KIND, &id));
+    }
+    E::remove(&mut world, &id);
+    drop(world);
+    app.mark_dirty();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A yes/no property with its own endpoint pair (lock/unlock, disable/enable). Flipping it is
+/// recorded in the history but makes no new version, and works on locked entities too.
+pub struct Switch<E> {
+    pub field: fn(&mut E) -> &mut bool,
+    /// The history action and the past tense for its message, turning it on and off.
+    pub on: (&'static str, &'static str),
+    pub off: (&'static str, &'static str),
+}
+
+impl<E: Lockable> Switch<E> {
+    fn lock() -> Switch<E> {
+        Switch {
+            field: E::locked_mut,
+            on: ("lock", "locked"),
+            off: ("unlock", "unlocked"),
+        }
+    }
+}
+
+/// Sets a switch (answering 204 whether or not it changed, like IBM).
+pub fn switch<E: Entity>(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    switch: &Switch<E>,
+    value: bool,
+) -> ApiResult {
+    let mut world = write(&app.world);
+    for_caller::<E>(&world, caller, id)?;
+    if let Some(e) = E::table_mut(&mut world).get_mut(id) {
+        let field = (switch.field)(e);
+        if *field != value {
+            *field = value;
+            let (action, done) = if value { switch.on } else { switch.off };
+            let message = format!("{} {done}", E::KIND);
+            record(e, app.now(), caller, action, &message, false);
+        }
+    }
+    drop(world);
+    app.mark_dirty();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST .../{id}/lock`.
+pub async fn lock<E: Lockable>(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    caller: Caller,
+) -> ApiResult {
+    switch(&app, &caller, &id, &Switch::<E>::lock(), true)
+}
+
+/// `DELETE .../{id}/lock`.
+pub async fn unlock<E: Lockable>(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    caller: Caller,
+) -> ApiResult {
+    switch(&app, &caller, &id, &Switch::<E>::lock(), false)
+}
+
+/// What every list does once the kind has read and checked its own parameters into `l`: the
+/// account must be the token's (403), `sort`, `order` and `pagesize` must be valid, and then
+/// the account's entities that `keep` accepts (and that have the asked-for `name`) are
+/// sorted and paged under `field`.
+pub fn list<E: Entity>(
+    app: &App,
+    caller: &Caller,
+    q: &HashMap<String, String>,
+    l: &Listing,
+    path: &str,
+    field: &str,
+    keep: impl Fn(&E) -> bool,
+) -> ApiResult {
+    if l.account_id != caller.account_id {
+        return Err(ApiError::forbidden(format!(
+            "You are not authorized to list {} of account '{}'.",
+            E::KINDS,
+            l.account_id
+        )));
+    }
+    l.check_sort()?;
+    let size = page_size(q)?;
+    let world = read(&app.world);
+    let mut items: Vec<&E> = E::table(&world)
+        .values()
+        .filter(|e| e.account_id() == l.account_id)
+        .filter(|e| l.name.as_ref().is_none_or(|n| e.sort_key().name == n))
+        .filter(|e| keep(e))
+        .collect();
+    sort_by(&mut items, l, E::sort_key);
+    let all = items.into_iter().map(|e| e.to_json(l.history)).collect();
+    Ok(axum::Json(page(&app.url, path, l, size, all, field)).into_response())
+}

@@ -1,0 +1,56 @@
+//! IAM Identity v1: the routes of service IDs and API keys. What the kinds share (lookup for
+//! the caller, ETag and If-Match, delete, lock, history, lists) is written once in `entity`;
+//! each kind's file holds only what is its own.
+
+mod api_keys;
+mod entity;
+mod pagination;
+mod params;
+mod service_ids;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::app::App;
+use crate::world::{ApiKey, ServiceId};
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route(
+            "/v1/serviceids",
+            get(service_ids::list).post(service_ids::create),
+        )
+        .route(
+            "/v1/serviceids/",
+            get(service_ids::list).post(service_ids::create),
+        )
+        .route(
+            "/v1/serviceids/{id}",
+            get(entity::get::<ServiceId>)
+                .put(service_ids::update)
+                .delete(entity::delete::<ServiceId>),
+        )
+        .route(
+            "/v1/serviceids/{id}/lock",
+            post(entity::lock::<ServiceId>).delete(entity::unlock::<ServiceId>),
+        )
+        .route("/v1/apikeys", get(api_keys::list).post(api_keys::create))
+        .route("/v1/apikeys/", get(api_keys::list).post(api_keys::create))
+        .route("/v1/apikeys/details", get(api_keys::details))
+        .route(
+            "/v1/apikeys/{id}",
+            get(entity::get::<ApiKey>)
+                .put(api_keys::update)
+                .delete(entity::delete::<ApiKey>),
+        )
+        .route(
+            "/v1/apikeys/{id}/lock",
+            post(entity::lock::<ApiKey>).delete(entity::unlock::<ApiKey>),
+        )
+        .route(
+            "/v1/apikeys/{id}/disable",
+            post(api_keys::disable).delete(api_keys::enable),
+        )
+}

@@ -1,0 +1,162 @@
+//! Listing parameters, page tokens, sorting and the page envelope of every v1 list.
+
+use std::collections::HashMap;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::params::query_flag;
+use crate::errors::ApiError;
+
+/// Everything needed to continue a listing; the `pagetoken` is this, base64url JSON, so a
+/// page token alone (as IBM's SDKs send it) suffices. Short field names keep the URLs short.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Listing {
+    #[serde(rename = "a")]
+    pub account_id: String,
+    #[serde(rename = "o")]
+    pub offset: usize,
+    #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "i", default, skip_serializing_if = "Option::is_none")]
+    pub iam_id: Option<String>,
+    #[serde(rename = "sc", default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(rename = "t", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    #[serde(rename = "h", default)]
+    pub history: bool,
+}
+
+impl Listing {
+    /// The listing a request asks for: from its pagetoken when it has one, else from its
+    /// query. The flag says whether it came from a pagetoken, whose context is already
+    /// complete (a kind's defaults were applied when the first page was asked for).
+    pub fn from_query(q: &HashMap<String, String>) -> Result<(Listing, bool), ApiError> {
+        if let Some(token) = q.get("pagetoken").filter(|t| !t.is_empty()) {
+            return Ok((Listing::from_token(token)?, true));
+        }
+        let get = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
+        let l = Listing {
+            account_id: get("account_id").unwrap_or_default(),
+            offset: 0,
+            name: get("name"),
+            iam_id: get("iam_id"),
+            scope: get("scope"),
+            kind: get("type"),
+            sort: get("sort"),
+            order: get("order"),
+            history: query_flag(q, "include_history")?,
+        };
+        Ok((l, false))
+    }
+
+    fn token(&self, offset: usize) -> String {
+        let mut l = self.clone();
+        l.offset = offset;
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&l).unwrap_or_default())
+    }
+
+    fn from_token(token: &str) -> Result<Listing, ApiError> {
+        URL_SAFE_NO_PAD
+            .decode(token)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or_else(|| ApiError::bad_request("The pagetoken is not valid."))
+    }
+
+    pub fn check_sort(&self) -> Result<(), ApiError> {
+        match self.sort.as_deref() {
+            None | Some("name" | "description" | "created_at" | "modified_at") => {}
+            Some(other) => {
+                return Err(ApiError::bad_request(format!(
+                    "Invalid value '{other}' for 'sort'; valid values: name, description, created_at, modified_at."
+                )));
+            }
+        }
+        match self.order.as_deref() {
+            None | Some("asc" | "desc") => Ok(()),
+            Some(other) => Err(ApiError::bad_request(format!(
+                "Invalid value '{other}' for 'order'; valid values: asc, desc."
+            ))),
+        }
+    }
+}
+
+pub fn page_size(q: &HashMap<String, String>) -> Result<usize, ApiError> {
+    match q.get("pagesize").filter(|s| !s.is_empty()) {
+        None => Ok(20),
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if (1..=100).contains(&n) => Ok(n),
+            _ => Err(ApiError::bad_request(format!(
+                "Invalid value '{s}' for 'pagesize'; valid range is 1 to 100."
+            ))),
+        },
+    }
+}
+
+/// What `sort` can order by; `seq` (creation order) breaks ties so pages never overlap.
+pub struct SortKey<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub created_at: i64,
+    pub modified_at: i64,
+    pub seq: u64,
+}
+
+pub fn sort_by<T>(items: &mut [&T], l: &Listing, key: impl Fn(&T) -> SortKey<'_>) {
+    items.sort_by(|a, b| {
+        let (a, b) = (key(a), key(b));
+        let primary = match l.sort.as_deref() {
+            Some("name") => a.name.cmp(b.name),
+            Some("description") => a.description.cmp(b.description),
+            Some("modified_at") => a.modified_at.cmp(&b.modified_at),
+            _ => a.created_at.cmp(&b.created_at),
+        };
+        primary.then(a.seq.cmp(&b.seq))
+    });
+    if l.order.as_deref() == Some("desc") {
+        items.reverse();
+    }
+}
+
+/// The list envelope: `offset`, `limit`, `first`, `previous`, `next` (URLs whose `pagetoken`
+/// fetches that page) and the items under `field`.
+pub fn page(
+    base_url: &str,
+    path: &str,
+    l: &Listing,
+    size: usize,
+    all: Vec<Value>,
+    field: &str,
+) -> Value {
+    let total = all.len();
+    let start = l.offset.min(total);
+    let end = (start + size).min(total);
+    let items: Vec<Value> = all.into_iter().skip(start).take(end - start).collect();
+    let link = |offset: usize| {
+        format!(
+            "{base_url}{path}?pagetoken={}&pagesize={size}",
+            l.token(offset)
+        )
+    };
+    let mut v = json!({
+        "offset": start,
+        "limit": size,
+        "first": link(0),
+        field: items,
+    });
+    if start > 0 {
+        v["previous"] = json!(link(start.saturating_sub(size)));
+    }
+    if end < total {
+        v["next"] = json!(link(end));
+    }
+    v
+}

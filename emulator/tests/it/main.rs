@@ -1,0 +1,11 @@
+//! The emulator's integration tests, one binary for all of them (like jj's `tests/runner.rs`):
+//! one link instead of one per file, and one place where the shared helpers are compiled.
+//! Every test starts its own emulator and talks real HTTP to it on loopback.
+
+mod common;
+
+mod accounts_admin;
+mod clock;
+mod identity;
+mod persistence;
+mod token;
