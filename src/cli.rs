@@ -441,6 +441,7 @@ pub fn command() -> clap::Command {
 /// including `-q`, `--session` and every error, goes through clap as usual; a unit test keeps
 /// this in step with clap's parse.
 pub fn fast_oauth_tokens(args: &[OsString]) -> Option<TokenFormat> {
+    use clap::ValueEnum;
     let args: Vec<&str> = args.iter().map(|a| a.to_str()).collect::<Option<_>>()?;
     let rest = match args.as_slice() {
         ["oauth-tokens", rest @ ..] | ["iam", "oauth-tokens", rest @ ..] => rest,
@@ -452,13 +453,7 @@ pub fn fast_oauth_tokens(args: &[OsString]) -> Option<TokenFormat> {
         [one] => one.strip_prefix("--output=")?,
         _ => return None,
     };
-    match value.to_ascii_lowercase().as_str() {
-        "text" => Some(TokenFormat::Text),
-        "json" => Some(TokenFormat::Json),
-        "raw" => Some(TokenFormat::Raw),
-        "env" => Some(TokenFormat::Env),
-        _ => None,
-    }
+    TokenFormat::from_str(value, true).ok()
 }
 
 #[derive(Debug, Subcommand)]
@@ -678,19 +673,30 @@ pub struct OauthTokensArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    long_about = "Run a command with a fresh IAM token in its environment.\n\n\
+    long_about = "Run a command with a fresh IAM token in its environment, and keep it \
+        supplied for as long as it runs.\n\n\
         The token is renewed first if it is about to expire, then COMMAND runs with \
         IBMCLOUD_IAM_TOKEN and IC_IAM_TOKEN (read by the IBM Terraform provider) set to \
-        'Bearer <jwt>', and IAMCTL_SESSION set to the session used. Standard input, output \
-        and error are the command's own; iamctl prints nothing on success, never the token. \
-        The exit status is the command's (on Unix iamctl becomes the command, so signals \
-        reach it directly). A command that cannot be found exits 127, one that cannot be \
-        run exits 126, like a shell.",
+        'Bearer <jwt>', IAMCTL_SESSION set to the session used, and IAMCTL_TOKEN_FILE naming \
+        a private file (mode 0600) with the bare token, which iamctl rewrites before each \
+        expiry while COMMAND runs and removes when it ends: long-running tools that re-read \
+        it never run out. Standard input, output and error are the command's own; iamctl \
+        prints nothing on success, never the token. Signals sent to iamctl go on to the \
+        command, and the exit status is the command's (a command killed by a signal makes \
+        iamctl die of the same signal). A command that cannot be found exits 127, one that \
+        cannot be run exits 126, like a shell.",
     after_help = "Examples:\n  \
         iamctl exec -- terraform plan\n  \
-        iamctl --session prod exec -- sh -c 'curl -sH \"Authorization: $IBMCLOUD_IAM_TOKEN\" https://iam.cloud.ibm.com/v1/apikeys'"
+        iamctl --session prod exec -- sh -c 'curl -sH \"Authorization: $IBMCLOUD_IAM_TOKEN\" https://iam.cloud.ibm.com/v1/apikeys'\n  \
+        iamctl exec -- sh -c 'while sleep 600; do curl -sH \"Authorization: Bearer $(cat \"$IAMCTL_TOKEN_FILE\")\" https://iam.cloud.ibm.com/v1/apikeys; done'"
 )]
 pub struct ExecArgs {
+    /// Also pass the session's refresh token as IC_IAM_REFRESH_TOKEN, for the IBM Terraform
+    /// provider to renew by itself (anything the command runs can then read it: only for
+    /// commands you trust)
+    #[arg(long)]
+    pub with_refresh_token: bool,
+
     /// The command to run and its arguments (after '--')
     #[arg(
         value_name = "COMMAND",

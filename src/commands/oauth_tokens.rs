@@ -7,7 +7,7 @@
 
 use crate::auth::Credentials;
 use crate::cli::OauthTokensArgs;
-use crate::error::Result;
+use crate::error::{CliError, Result};
 use crate::output::{Out, TokenFormat};
 
 /// The variables `--output env` exports and `exec` sets. `IC_IAM_TOKEN` and
@@ -39,6 +39,7 @@ pub fn run(args: &OauthTokensArgs, out: &Out) -> Result<()> {
         TokenFormat::Text => out.data(&format!("IAM token:  {}\n", bearer(token))),
         TokenFormat::Raw => out.data(&format!("{token}\n")),
         TokenFormat::Env => out.data(&env_lines(token)),
+        TokenFormat::GithubActions => github_actions(token, out)?,
     }
     Ok(())
 }
@@ -55,6 +56,47 @@ fn env_lines(token: &str) -> String {
         .iter()
         .map(|var| format!("export {var}='{}'\n", bearer(&safe)))
         .collect()
+}
+
+/// Whether a token is made of JWT characters only, so it can go into shell lines and
+/// line-based files without carrying syntax or extra lines.
+fn jwt_chars_only(token: &str) -> bool {
+    !token.is_empty()
+        && token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=' | '+' | '/'))
+}
+
+/// `::add-mask::` first, so the runner hides the token in every later log line, then both
+/// variables into the file `$GITHUB_ENV` names, for the steps after this one.
+fn github_actions(token: &str, out: &Out) -> Result<()> {
+    let path = std::env::var_os("GITHUB_ENV")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            CliError::usage(
+                "--output github-actions works in a GitHub Actions step, where GITHUB_ENV names the file later steps read; it is not set.",
+            )
+            .hint("elsewhere use --output env (or iamctl exec -- COMMAND)")
+        })?;
+    if !jwt_chars_only(token) {
+        return Err(CliError::failed(
+            "The session's token has characters no IAM token has; refusing to write it into GITHUB_ENV.",
+        )
+        .hint("log in again: 'iamctl login'"));
+    }
+    out.data(&format!("::add-mask::{token}\n"));
+    let lines: String = TOKEN_VARS
+        .iter()
+        .map(|var| format!("{var}={}\n", bearer(token)))
+        .collect();
+    use std::io::Write;
+    let path = std::path::PathBuf::from(path);
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(lines.as_bytes()))
+        .map_err(|e| CliError::from(crate::home::FileError::new("append to", &path, e)))
 }
 
 #[cfg(test)]
