@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::{App, Fault, FaultKind};
-use crate::clock::Reading;
+use crate::clock::{MAX_SPAN, Reading};
 use crate::util::{lock, read};
 
 fn bad(status: StatusCode, message: impl Into<String>) -> Response {
@@ -195,10 +195,17 @@ pub async fn put_config(State(app): State<Arc<App>>, bytes: Bytes) -> Response {
         Ok(r) => r,
         Err(e) => return bad(StatusCode::BAD_REQUEST, e),
     };
-    if [req.token_ttl, req.refresh_token_ttl, req.passcode_ttl].contains(&Some(0)) {
+    let lifetimes = [req.token_ttl, req.refresh_token_ttl, req.passcode_ttl];
+    if lifetimes.contains(&Some(0)) {
         return bad(
             StatusCode::BAD_REQUEST,
             "lifetimes must be at least 1 second",
+        );
+    }
+    if lifetimes.into_iter().flatten().any(|t| t > MAX_SPAN as u64) {
+        return bad(
+            StatusCode::BAD_REQUEST,
+            format!("lifetimes must be at most {MAX_SPAN} seconds (100 years)"),
         );
     }
     if let Some(t) = req.token_ttl {
