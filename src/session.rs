@@ -300,6 +300,32 @@ pub struct Login {
     pub login_at: i64,
     /// Which secrets exist for this login, and where. Metadata only, never the values.
     pub secrets: SecretsMeta,
+    /// Tokens issued to other OAuth clients (`kube` for kubectl) through delegated refresh
+    /// tokens, cached like the access token: short-lived, never a refresh token.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub delegated: std::collections::BTreeMap<String, CachedToken>,
+}
+
+/// A short-lived token kept in the session file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CachedToken {
+    pub token: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+}
+
+impl CachedToken {
+    /// The refresh window every token iamctl caches uses: 80% of its lifetime gone, or
+    /// under 10 s left.
+    pub fn needs_refresh(&self, now: i64) -> bool {
+        needs_refresh(self.issued_at, self.expires_at, now)
+    }
+}
+
+fn needs_refresh(issued_at: i64, expires_at: i64, now: i64) -> bool {
+    let lifetime = (expires_at - issued_at).max(0);
+    let refresh_at = issued_at + lifetime * 8 / 10;
+    now >= refresh_at || now >= expires_at - 10
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -374,9 +400,7 @@ pub struct ResourceGroup {
 impl Login {
     /// Refresh window: 80% of the lifetime gone, or under 10 s left.
     pub fn needs_refresh(&self, now: i64) -> bool {
-        let lifetime = (self.token_expires_at - self.token_issued_at).max(0);
-        let refresh_at = self.token_issued_at + lifetime * 8 / 10;
-        now >= refresh_at || now >= self.token_expires_at - 10
+        needs_refresh(self.token_issued_at, self.token_expires_at, now)
     }
 
     pub fn expired(&self, now: i64) -> bool {
@@ -651,6 +675,7 @@ pub(crate) mod tests {
                 refresh_token: true,
                 ..SecretsMeta::none(StoreKind::Keyring)
             },
+            delegated: Default::default(),
         }
     }
 

@@ -23,6 +23,9 @@ pub fn bearer(access_token: &str) -> String {
 }
 
 pub fn run(args: &OauthTokensArgs, out: &Out) -> Result<()> {
+    if let Some(receivers) = &args.delegate_to {
+        return delegated(receivers, args.output, out);
+    }
     let (_, login) = Credentials::active()?.fresh()?;
     let token = &login.access_token;
     match args.output {
@@ -40,6 +43,40 @@ pub fn run(args: &OauthTokensArgs, out: &Out) -> Result<()> {
         TokenFormat::Raw => out.data(&format!("{token}\n")),
         TokenFormat::Env => out.data(&env_lines(token)),
         TokenFormat::GithubActions => github_actions(token, out)?,
+    }
+    Ok(())
+}
+
+/// `--delegate-to CLIENT[,CLIENT]`: a delegated refresh token for those receivers.
+fn delegated(receivers: &str, format: TokenFormat, out: &Out) -> Result<()> {
+    let clients: Vec<&str> = receivers
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    if clients.is_empty()
+        || !clients.iter().all(|c| {
+            c.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
+        })
+    {
+        return Err(CliError::usage(format!(
+            "'{receivers}' given with --delegate-to is not a comma list of OAuth client IDs."
+        )));
+    }
+    if matches!(format, TokenFormat::Env | TokenFormat::GithubActions) {
+        return Err(CliError::usage(
+            "--delegate-to prints a token to hand over, as text, raw or json.",
+        ));
+    }
+    let token = Credentials::active()?.delegated_refresh_token(&clients.join(","))?;
+    match format {
+        TokenFormat::Json => out.print_json(&serde_json::json!({
+            "delegated_refresh_token": token,
+            "receiver_client_ids": clients,
+        })),
+        TokenFormat::Raw => out.data(&format!("{token}\n")),
+        _ => out.data(&format!("Delegated refresh token:  {token}\n")),
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 mod fixtures;
 
 mod completions;
+mod credential_docker;
 mod exec;
 mod help_examples;
 mod hot_path;
