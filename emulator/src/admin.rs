@@ -1,6 +1,6 @@
 //! The emulator's own API under `/emulator/`: passcodes for automation, stats, fault
-//! injection, token lifetimes, refresh-token revocation and the clock for tests. Not
-//! authenticated: the emulator binds loopback by default.
+//! injection, token lifetimes, refresh-token revocation, the clock, and compute-resource tokens
+//! for tests. Not authenticated: the emulator binds loopback by default.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -13,7 +13,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::{App, Fault, FaultKind};
+use crate::claims::CrClaims;
 use crate::clock::{MAX_SPAN, Reading};
+use crate::jwt::Kind;
+use crate::profile::{self, ComputeResource, LinkTarget};
 use crate::util::{lock, read};
 
 fn bad(status: StatusCode, message: impl Into<String>) -> Response {
@@ -252,5 +255,93 @@ pub async fn advance_clock(State(app): State<Arc<App>>, bytes: Bytes) -> Respons
             clock_json(reading)
         }
         Err(e) => bad(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CrTokenRequest {
+    #[serde(default)]
+    cr_type: Option<String>,
+    #[serde(default)]
+    crn: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    component_type: Option<String>,
+    #[serde(default)]
+    component_name: Option<String>,
+    #[serde(default)]
+    ttl: Option<i64>,
+}
+
+/// Lifetime of a compute-resource token when the request names none (IKS projects its service
+/// account tokens for about an hour).
+const CR_TOKEN_TTL: i64 = 3600;
+
+/// `POST /emulator/cr-tokens`: a compute-resource token, as the platform would project it into
+/// a workload: `{"cr_type", "crn", "namespace", "name", "component_type", "component_name",
+/// "ttl"}` (IKS_SA and ROKS_SA need `namespace` and `name`). Signed under its own key id, so
+/// it is a cr_token for the cr-token grant and nothing else.
+pub async fn create_cr_token(State(app): State<Arc<App>>, bytes: Bytes) -> Response {
+    let req: CrTokenRequest = match body(&bytes) {
+        Ok(r) => r,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, e),
+    };
+    let Some(cr_type) = req.cr_type.filter(|t| !t.is_empty()) else {
+        return bad(StatusCode::BAD_REQUEST, "'cr_type' is required");
+    };
+    let Some(crn) = req.crn.filter(|c| !c.trim().is_empty()) else {
+        return bad(StatusCode::BAD_REQUEST, "'crn' is required");
+    };
+    let ttl = req.ttl.unwrap_or(CR_TOKEN_TTL);
+    if !(1..=MAX_SPAN).contains(&ttl) {
+        return bad(
+            StatusCode::BAD_REQUEST,
+            format!("'ttl' must be 1..{MAX_SPAN} seconds"),
+        );
+    }
+    let target = LinkTarget {
+        crn,
+        namespace: req.namespace,
+        name: req.name,
+        component_type: req.component_type,
+        component_name: req.component_name,
+    }
+    .normalized();
+    // The rules of a link, with the resource's own account as the profile's.
+    let account = profile::crn_account(&target.crn)
+        .unwrap_or_default()
+        .to_owned();
+    if let Err(e) = profile::check_link(&cr_type, &target, false, &account) {
+        return bad(StatusCode::BAD_REQUEST, e);
+    }
+    let resource = ComputeResource {
+        cr_type,
+        crn: target.crn,
+        namespace: target.namespace,
+        name: target.name,
+        component_type: target.component_type,
+        component_name: target.component_name,
+    };
+    let iat = app.now();
+    let claims = CrClaims {
+        iss: format!("{}/emulator/cr-tokens", app.url),
+        sub: resource.subject(),
+        aud: "iam".into(),
+        iat,
+        exp: iat + ttl,
+        jti: uuid::Uuid::new_v4().to_string(),
+        resource,
+    };
+    match app.signer.sign_as(Kind::ComputeResource, &claims) {
+        Ok(token) => (
+            StatusCode::OK,
+            axum::Json(json!({"cr_token": token, "exp": claims.exp})),
+        )
+            .into_response(),
+        Err(e) => bad(StatusCode::INTERNAL_SERVER_ERROR, e),
     }
 }

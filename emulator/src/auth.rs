@@ -1,5 +1,7 @@
-//! Bearer authentication of the platform APIs: our own access tokens, checked for signature,
-//! expiry and an identity that still exists.
+//! Bearer authentication of the platform APIs: our own access tokens (users', service IDs' and
+//! trusted profiles'), checked for signature, expiry and an identity that still exists.
+//! Compute-resource and instance identity tokens are signed under other key ids and so never
+//! pass.
 
 use std::sync::Arc;
 
@@ -8,8 +10,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 
 use crate::app::App;
+use crate::claims::Claims;
 use crate::errors::{self as codes, ApiError};
-use crate::token::Claims;
 use crate::util::read;
 
 /// The authenticated caller of a platform API. As an extractor it refuses the request with
@@ -66,10 +68,8 @@ fn authenticate(app: &App, headers: &HeaderMap) -> Result<Caller, ApiError> {
     }
     let world = read(&app.world);
     let principal = world.principal(&claims.iam_id).ok_or_else(invalid)?;
-    let accounts = match principal {
-        crate::world::Principal::User(u) => u.accounts.clone(),
-        crate::world::Principal::Service(s) => vec![s.account_id.clone()],
-    };
+    // A trusted profile's token acts in the profile's account only.
+    let accounts = principal.accounts();
     Ok(Caller {
         iam_id: claims.iam_id,
         account_id: claims.account.bss,

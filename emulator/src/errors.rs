@@ -29,6 +29,14 @@ pub const WRONG_PASSWORD: &str = "BXNIM0602E";
 pub const FEDERATED_USER: &str = "BXNIM0608E";
 pub const METHOD_NOT_ALLOWED: &str = "BXNIM0060E";
 pub const INJECTED_FAULT: &str = "BXNIM0001E"; // chosen: answers of POST /emulator/faults
+// The trusted-profile grants (cr-token, assume); all chosen.
+pub const CR_TOKEN_INVALID: &str = "BXNIM0450E"; // not a compute-resource token of this IAM
+pub const CR_TOKEN_EXPIRED: &str = "BXNIM0451E";
+pub const PROFILE_NOT_FOUND: &str = "BXNIM0452E";
+pub const NO_MATCHING_LINK: &str = "BXNIM0453E"; // the compute resource matches no link
+pub const ASSUME_TOKEN_INVALID: &str = "BXNIM0454E"; // assume: access_token not ours, or gone
+pub const ASSUME_TOKEN_EXPIRED: &str = "BXNIM0455E";
+pub const NOT_TRUSTED: &str = "BXNIM0456E"; // assume: caller is not a trusted identity
 
 // Platform API (v1, accounts, resource groups) message codes.
 pub const NO_AUTH_HEADER: &str = "BXNIM0308E";
@@ -39,6 +47,8 @@ pub const NOT_FOUND: &str = "BXNIM0102E"; // chosen
 pub const ENTITY_LOCKED: &str = "BXNIM0511E"; // chosen
 pub const STALE_ETAG: &str = "BXNIM0512E"; // chosen
 pub const CONFLICT: &str = "BXNIM0514E"; // chosen: duplicate API key value
+pub const NAME_TAKEN: &str = "BXNIM0515E"; // chosen: a profile name taken in the account
+pub const ALREADY_EXISTS: &str = "BXNIM0516E"; // chosen: the same link or identity twice
 
 /// What every error body repeats about the request. `server::render_errors` takes it when the
 /// request arrives, so handlers never carry it and every error gets the same context.

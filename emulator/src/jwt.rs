@@ -1,5 +1,10 @@
-//! RS256 signing and verification of access tokens, and the JWKS that publishes the key.
-//! The key is parsed once at start; signing is the token endpoint's main cost.
+//! RS256 signing and verification of the emulator's tokens, and the JWKS that publishes the
+//! key. The key is parsed once at start; signing is the token endpoint's main cost.
+//!
+//! One key signs three kinds of token, each under its own key id (`<kid>`, `<kid>-cr`,
+//! `<kid>-vpc`). The header is signed too, so a token of one kind never verifies as
+//! another: a compute-resource token is no bearer token, an access token no cr_token. Only
+//! the access tokens' key id is published in the JWKS, as only they are IAM's tokens.
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
@@ -9,6 +14,37 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 
+/// What a token is for; each kind verifies only as itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// IAM access tokens (bearer tokens of the platform APIs).
+    Access,
+    /// Compute-resource tokens (`POST /emulator/cr-tokens`, the cr-token grant).
+    ComputeResource,
+    /// The VPC metadata service's instance identity tokens.
+    InstanceIdentity,
+}
+
+impl Kind {
+    const ALL: [Kind; 3] = [Kind::Access, Kind::ComputeResource, Kind::InstanceIdentity];
+
+    fn index(self) -> usize {
+        match self {
+            Kind::Access => 0,
+            Kind::ComputeResource => 1,
+            Kind::InstanceIdentity => 2,
+        }
+    }
+
+    fn kid(self, base: &str) -> String {
+        match self {
+            Kind::Access => base.to_owned(),
+            Kind::ComputeResource => format!("{base}-cr"),
+            Kind::InstanceIdentity => format!("{base}-vpc"),
+        }
+    }
+}
+
 pub struct Signer {
     kid: String,
     pair: KeyPair,
@@ -16,8 +52,8 @@ pub struct Signer {
     pkcs8: Vec<u8>,
     /// PKCS#1 RSAPublicKey, what verification wants.
     public: Vec<u8>,
-    /// `base64url(header) + "."`, the same for every token.
-    header_prefix: String,
+    /// `base64url(header) + "."` of each kind, the same for every token of that kind.
+    header_prefixes: [String; 3],
     n: String,
     e: String,
 }
@@ -53,9 +89,15 @@ impl Signer {
     fn from_parts(kid: String, pair: KeyPair, pkcs8: Vec<u8>) -> Result<Signer, String> {
         let public = pair.public_key().as_ref().to_vec();
         let comps = PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
-        let header = serde_json::json!({"kid": kid, "alg": "RS256"}).to_string();
+        let header_prefixes = Kind::ALL.map(|k| {
+            let header = match k {
+                Kind::Access => serde_json::json!({"kid": kid, "alg": "RS256"}),
+                _ => serde_json::json!({"kid": k.kid(&kid), "alg": "RS256", "typ": "JWT"}),
+            };
+            format!("{}.", URL_SAFE_NO_PAD.encode(header.to_string()))
+        });
         Ok(Signer {
-            header_prefix: format!("{}.", URL_SAFE_NO_PAD.encode(header)),
+            header_prefixes,
             n: URL_SAFE_NO_PAD.encode(&comps.n),
             e: URL_SAFE_NO_PAD.encode(&comps.e),
             kid,
@@ -73,10 +115,16 @@ impl Signer {
         }
     }
 
+    /// An access token.
     pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, String> {
+        self.sign_as(Kind::Access, claims)
+    }
+
+    pub fn sign_as<T: Serialize>(&self, kind: Kind, claims: &T) -> Result<String, String> {
+        let prefix = &self.header_prefixes[kind.index()];
         let payload = serde_json::to_vec(claims).map_err(|e| e.to_string())?;
-        let mut token = String::with_capacity(self.header_prefix.len() + payload.len() * 2 + 400);
-        token.push_str(&self.header_prefix);
+        let mut token = String::with_capacity(prefix.len() + payload.len() * 2 + 400);
+        token.push_str(prefix);
         URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
         let mut sig = vec![0u8; self.pair.public_modulus_len()];
         self.pair
@@ -87,8 +135,14 @@ impl Signer {
         Ok(token)
     }
 
-    /// Checks the signature and decodes the claims; `None` for anything not signed by us.
+    /// Checks an access token's signature and decodes its claims; `None` for anything not
+    /// signed by us as an access token.
     pub fn verify<T: for<'de> Deserialize<'de>>(&self, token: &str) -> Option<T> {
+        self.verify_as(Kind::Access, token)
+    }
+
+    /// Checks the signature and the key id of `kind`, and decodes the claims.
+    pub fn verify_as<T: for<'de> Deserialize<'de>>(&self, kind: Kind, token: &str) -> Option<T> {
         let mut parts = token.split('.');
         let (header, payload, sig) = (parts.next()?, parts.next()?, parts.next()?);
         if parts.next().is_some() {
@@ -96,7 +150,9 @@ impl Signer {
         }
         let header: serde_json::Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
-        if header.get("alg")?.as_str()? != "RS256" || header.get("kid")?.as_str()? != self.kid {
+        if header.get("alg")?.as_str()? != "RS256"
+            || header.get("kid")?.as_str()? != kind.kid(&self.kid)
+        {
             return None;
         }
         let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
@@ -140,5 +196,22 @@ mod tests {
         let forged = other.sign(&serde_json::json!({"sub": "x"})).unwrap();
         // Same kid within one minute: the signature check must still refuse it.
         assert!(s.verify::<serde_json::Value>(&forged).is_none());
+    }
+
+    #[test]
+    fn each_kind_verifies_only_as_itself() {
+        let s = Signer::generate().unwrap();
+        let claims = serde_json::json!({"sub": "x"});
+        for kind in Kind::ALL {
+            let token = s.sign_as(kind, &claims).unwrap();
+            for other in Kind::ALL {
+                let ok = s.verify_as::<serde_json::Value>(other, &token).is_some();
+                assert_eq!(ok, kind == other, "{kind:?} token as {other:?}");
+            }
+        }
+        assert_eq!(
+            s.sign(&claims).unwrap(),
+            s.sign_as(Kind::Access, &claims).unwrap()
+        );
     }
 }

@@ -15,16 +15,21 @@ mod accounts;
 mod admin;
 mod app;
 mod auth;
+mod claims;
 mod clock;
 mod errors;
+mod form;
 mod identity;
 mod jwt;
 mod passcode;
+mod profile;
 pub mod seed;
 mod server;
 mod state;
 mod token;
 mod util;
+mod vpc;
+mod workload;
 mod world;
 
 use std::collections::HashMap;
@@ -140,6 +145,18 @@ pub struct ReadyInfo {
     /// An API key of a service ID.
     pub service_apikey: String,
     pub accounts: Vec<AccountInfo>,
+    /// The CRN of the virtual server whose VPC instance metadata service the emulator plays
+    /// (on `url`: `PUT /instance_identity/v1/token`, `/identity/v1/token`, ...).
+    pub vpc_instance_crn: String,
+    /// A trusted profile for workload logins: the first with a Kubernetes service-account
+    /// link (else the first profile). In the demo world `demo-workload`.
+    pub profile_id: String,
+    pub profile_name: String,
+    /// That profile's first IKS_SA or ROKS_SA link: the cluster's CRN, the namespace and the
+    /// service account a compute-resource token (`POST /emulator/cr-tokens`) must name.
+    pub iks_cluster_crn: String,
+    pub iks_namespace: String,
+    pub iks_service_account: String,
 }
 
 impl ReadyInfo {
@@ -165,6 +182,19 @@ impl ReadyInfo {
             .min_by_key(|k| k.seq)
             .map(|k| k.value.clone())
             .unwrap_or_default();
+        let service_account_link = |p: &world::TrustedProfile| {
+            p.links
+                .iter()
+                .find(|l| profile::is_service_account(&l.cr_type))
+                .cloned()
+        };
+        let mut profiles: Vec<&world::TrustedProfile> = w.profiles.values().collect();
+        profiles.sort_by_key(|p| p.seq);
+        let workload = profiles
+            .iter()
+            .find(|p| service_account_link(p).is_some())
+            .or(profiles.first());
+        let sa = workload.and_then(|p| service_account_link(p));
         ReadyInfo {
             url: url.to_owned(),
             apikey,
@@ -181,6 +211,21 @@ impl ReadyInfo {
                     name: a.name.clone(),
                 })
                 .collect(),
+            vpc_instance_crn: w.vpc_instance_crn.clone(),
+            profile_id: workload.map(|p| p.id.clone()).unwrap_or_default(),
+            profile_name: workload.map(|p| p.name.clone()).unwrap_or_default(),
+            iks_cluster_crn: sa
+                .as_ref()
+                .map(|l| l.target.crn.clone())
+                .unwrap_or_default(),
+            iks_namespace: sa
+                .as_ref()
+                .and_then(|l| l.target.namespace.clone())
+                .unwrap_or_default(),
+            iks_service_account: sa
+                .as_ref()
+                .and_then(|l| l.target.name.clone())
+                .unwrap_or_default(),
         }
     }
 

@@ -20,6 +20,13 @@ pub struct Seed {
     pub api_keys: Vec<SeedApiKey>,
     #[serde(default)]
     pub resource_groups: Vec<SeedResourceGroup>,
+    /// Trusted profiles with their compute-resource links and trusted identities.
+    #[serde(default)]
+    pub profiles: Vec<SeedProfile>,
+    /// The CRN of the virtual server the VPC metadata service plays; default: an instance
+    /// in the first account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_instance_crn: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -114,6 +121,75 @@ pub struct SeedResourceGroup {
     pub default: bool,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedProfile {
+    /// `Profile-<uuid>`; derived from account and name when omitted.
+    #[serde(default)]
+    pub id: Option<String>,
+    pub account_id: String,
+    /// Unique within the account.
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub links: Vec<SeedProfileLink>,
+    #[serde(default)]
+    pub identities: Vec<SeedProfileIdentity>,
+}
+
+/// A link to a compute resource, as `POST /v1/profiles/{id}/links` takes it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedProfileLink {
+    /// `ProfileLink-<uuid>`; derived from the profile and the link's place when omitted.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The link's own name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// VSI, PVS, BMS, IKS_SA, ROKS_SA or CE.
+    pub cr_type: String,
+    pub link: SeedLinkTarget,
+    /// Needed when the resource's CRN is in another account than the profile.
+    #[serde(default)]
+    pub is_cross_account: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedLinkTarget {
+    pub crn: String,
+    /// Kubernetes namespace (required for IKS_SA and ROKS_SA).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Kubernetes service account (required for IKS_SA and ROKS_SA), or the resource's name.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub component_type: Option<String>,
+    #[serde(default)]
+    pub component_name: Option<String>,
+}
+
+/// An identity that may assume the profile.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedProfileIdentity {
+    /// `user`, `serviceid` or `crn`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A user (IAM ID, username or email), a service ID (ID, IAM ID or name) or a CRN.
+    pub identifier: String,
+    /// Users only: the accounts whose tokens may assume the profile (empty: any).
+    #[serde(default)]
+    pub accounts: Vec<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
 impl Seed {
     pub fn from_file(path: &Path) -> Result<Seed, String> {
         let text = std::fs::read_to_string(path)
@@ -153,7 +229,7 @@ impl Seed {
                 SeedUser {
                     username: s(DEMO_USER),
                     email: None,
-                    iam_id: Some(s("IBMid-6650001DMO")),
+                    iam_id: Some(s(DEMO_USER_IAM_ID)),
                     given_name: Some(s("Demo")),
                     family_name: Some(s("User")),
                     password: Some(s(DEMO_PASSWORD)),
@@ -185,7 +261,7 @@ impl Seed {
                 },
             ],
             service_ids: vec![SeedServiceId {
-                id: Some(s("ServiceId-5e0b3c0a-7d1e-4d5f-9a62-3f0c8e1b2a41")),
+                id: Some(s(DEMO_SERVICE_ID)),
                 account_id: s(DEMO_ACCOUNT),
                 name: s("demo-service"),
                 description: Some(s("Service ID of the demo world")),
@@ -271,6 +347,58 @@ impl Seed {
                     false,
                 ),
             ],
+            profiles: vec![SeedProfile {
+                id: Some(s(DEMO_PROFILE_ID)),
+                account_id: s(DEMO_ACCOUNT),
+                name: s(DEMO_PROFILE_NAME),
+                description: Some(s("Trusted profile of the demo world's workloads")),
+                email: None,
+                links: vec![
+                    SeedProfileLink {
+                        id: Some(s("ProfileLink-2a9c4e61-7b3d-4f18-a5c2-6d8e0f1a3b54")),
+                        name: Some(s("demo-cluster-sa")),
+                        cr_type: s("IKS_SA"),
+                        link: SeedLinkTarget {
+                            crn: s(DEMO_IKS_CLUSTER_CRN),
+                            namespace: Some(s(DEMO_IKS_NAMESPACE)),
+                            name: Some(s(DEMO_IKS_SERVICE_ACCOUNT)),
+                            component_type: None,
+                            component_name: None,
+                        },
+                        is_cross_account: false,
+                    },
+                    SeedProfileLink {
+                        id: Some(s("ProfileLink-6f1e3d5c-8a7b-4c29-b0d1-e2f3a4b5c697")),
+                        name: Some(s("demo-vsi")),
+                        cr_type: s("VSI"),
+                        link: SeedLinkTarget {
+                            crn: s(DEMO_VPC_INSTANCE_CRN),
+                            namespace: None,
+                            name: None,
+                            component_type: None,
+                            component_name: None,
+                        },
+                        is_cross_account: false,
+                    },
+                ],
+                identities: vec![
+                    SeedProfileIdentity {
+                        kind: s("serviceid"),
+                        identifier: s(DEMO_SERVICE_ID),
+                        accounts: vec![],
+                        description: Some(s("The demo service ID may assume the profile")),
+                    },
+                    SeedProfileIdentity {
+                        kind: s("user"),
+                        identifier: s(DEMO_USER_IAM_ID),
+                        accounts: vec![s(DEMO_ACCOUNT)],
+                        description: Some(s(
+                            "The demo user may assume the profile from the Demo Account",
+                        )),
+                    },
+                ],
+            }],
+            vpc_instance_crn: Some(s(DEMO_VPC_INSTANCE_CRN)),
         }
     }
 }
@@ -297,6 +425,19 @@ pub const OTHER_PASSWORD: &str = "other-password";
 pub const DEMO_APIKEY: &str = "DemoUserApiKey-iamctl-emulator-0000000000001";
 pub const DEMO_SERVICE_APIKEY: &str = "DemoServiceApiKey-iamctl-emulator-0000000002";
 pub const OTHER_APIKEY: &str = "OtherUserApiKey-iamctl-emulator-000000000003";
+pub const DEMO_USER_IAM_ID: &str = "IBMid-6650001DMO";
+/// The demo service ID (`demo-service`, Demo Account).
+pub const DEMO_SERVICE_ID: &str = "ServiceId-5e0b3c0a-7d1e-4d5f-9a62-3f0c8e1b2a41";
+/// The demo world's trusted profile (Demo Account): linked to the IKS service account below
+/// and to the virtual server, and assumable by the demo service ID and the demo user.
+pub const DEMO_PROFILE_ID: &str = "Profile-9b1c2d3e-4f50-4a61-8b72-c3d4e5f60718";
+pub const DEMO_PROFILE_NAME: &str = "demo-workload";
+/// The IKS cluster of the demo profile's IKS_SA link, and that link's namespace and account.
+pub const DEMO_IKS_CLUSTER_CRN: &str = "crn:v1:bluemix:public:containers-kubernetes:us-south:a/b028e1c4a7d94f3e8c6f2a1d5e7b9793:cdemo0iks0cluster0001::";
+pub const DEMO_IKS_NAMESPACE: &str = "default";
+pub const DEMO_IKS_SERVICE_ACCOUNT: &str = "demo-sa";
+/// The virtual server the VPC metadata service plays in the demo world (Demo Account).
+pub const DEMO_VPC_INSTANCE_CRN: &str = "crn:v1:bluemix:public:is:us-south-1:a/b028e1c4a7d94f3e8c6f2a1d5e7b9793::instance:0717_5d2f8c1a-3b4e-4f6a-9c8d-7e6f5a4b3c21";
 
 #[cfg(test)]
 mod tests {
@@ -307,6 +448,17 @@ mod tests {
         assert_eq!(DEMO_APIKEY.len(), 44);
         assert_eq!(DEMO_SERVICE_APIKEY.len(), 44);
         assert_eq!(OTHER_APIKEY.len(), 44);
+    }
+
+    #[test]
+    fn demo_crns_are_in_the_demo_account() {
+        for crn in [DEMO_IKS_CLUSTER_CRN, DEMO_VPC_INSTANCE_CRN] {
+            assert_eq!(
+                crate::profile::crn_account(crn),
+                Some(DEMO_ACCOUNT),
+                "{crn}"
+            );
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -20,7 +20,7 @@ use tower::ServiceExt as _;
 
 use crate::app::{App, FaultKind, GrantCounted};
 use crate::errors::{self as codes, ApiError, Ctx, TokenError, render};
-use crate::{accounts, admin, identity, passcode, token};
+use crate::{accounts, admin, form, identity, passcode, token, vpc};
 
 /// Lets a handler end its own connection without a response (the `drop` fault).
 #[derive(Clone)]
@@ -49,7 +49,26 @@ pub fn router(app: Arc<App>) -> Router {
             get(accounts::get_resource_group),
         )
         .merge(identity::routes())
+        // The VPC instance metadata service of the virtual server the emulator plays, in both
+        // API versions' paths.
+        .route(
+            "/instance_identity/v1/token",
+            put(vpc::create_access_token).fallback(vpc::method_not_allowed),
+        )
+        .route(
+            "/identity/v1/token",
+            put(vpc::create_access_token).fallback(vpc::method_not_allowed),
+        )
+        .route(
+            "/instance_identity/v1/iam_token",
+            post(vpc::create_iam_token).fallback(vpc::method_not_allowed),
+        )
+        .route(
+            "/identity/v1/iam_tokens",
+            post(vpc::create_iam_token).fallback(vpc::method_not_allowed),
+        )
         .route("/emulator/passcodes", post(admin::create_passcode))
+        .route("/emulator/cr-tokens", post(admin::create_cr_token))
         .route("/emulator/stats", get(admin::stats))
         .route(
             "/emulator/faults",
@@ -125,7 +144,7 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
         let bytes = axum::body::to_bytes(body, 1 << 20)
             .await
             .unwrap_or_default();
-        let form = token::parse_form(&bytes);
+        let form = form::parse_form(&bytes);
         app.count_grant(form.get("grant_type").map(String::as_str).unwrap_or(""));
         // A delayed request goes on to the handler, which must not count it again.
         let mut req = Request::from_parts(parts, axum::body::Body::from(bytes));

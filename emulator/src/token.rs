@@ -1,5 +1,5 @@
-//! `POST /identity/token`: the four grants, client credentials, refresh-token sessions and the
-//! access token's claim set.
+//! `POST /identity/token`: the grants (the trusted-profile ones decide in `workload`),
+//! client credentials, refresh-token sessions and the access token's claim set.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,11 +11,14 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::app::{App, GrantCounted, Session};
+use crate::claims::{AccountClaim, Authn, Claims};
 use crate::errors::{self as codes, TokenError};
+use crate::form::{field, optional, parse_form};
 use crate::util::{lock, random_token, read};
+use crate::workload::{self, GRANT_ASSUME, GRANT_CR_TOKEN, ProfileGrant};
 use crate::world::{Principal, World};
 
 pub const GRANT_APIKEY: &str = "urn:ibm:params:oauth:grant-type:apikey";
@@ -26,55 +29,15 @@ pub const GRANT_PASSWORD: &str = "password";
 /// The registered OAuth clients. `bx` is the one the `ibmcloud` CLI (and iamctl) uses.
 const CLIENTS: &[(&str, &str)] = &[("bx", "bx")];
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AccountClaim {
-    pub boundary: String,
-    pub valid: bool,
-    pub bss: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ims: Option<String>,
-    pub frozen: bool,
-}
-
-/// IBM's access-token claim set (facts §2).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Claims {
-    pub iam_id: String,
-    pub id: String,
-    pub realmid: String,
-    pub session_id: String,
-    pub jti: String,
-    pub identifier: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub given_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub family_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    pub sub: String,
-    pub sub_type: String,
-    pub account: AccountClaim,
-    pub iat: i64,
-    pub exp: i64,
-    pub iss: String,
-    pub grant_type: String,
-    pub scope: String,
-    pub client_id: String,
-    pub acr: u8,
-    pub amr: Vec<String>,
-}
-
 #[derive(Debug, Serialize)]
-struct TokenResponse {
-    access_token: String,
+pub struct TokenResponse {
+    pub access_token: String,
     refresh_token: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     ims_user_id: Option<u64>,
     token_type: &'static str,
-    expires_in: u64,
-    expiration: i64,
+    pub expires_in: u64,
+    pub expiration: i64,
     scope: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     refresh_token_expiration: Option<i64>,
@@ -82,13 +45,30 @@ struct TokenResponse {
 }
 
 /// Everything a successful grant decided; `issue` turns it into tokens.
-struct Grant {
+pub struct Grant {
     iam_id: String,
     account_id: String,
     grant_type: String,
     amr: Vec<String>,
     session_id: Option<String>,
     apikey_id: Option<String>,
+    /// Trusted profiles' tokens: who authenticated to get it.
+    authn: Option<Authn>,
+}
+
+impl Grant {
+    /// A trusted profile's token, from a grant of type `grant_type`.
+    pub fn profile(p: ProfileGrant, grant_type: &str) -> Grant {
+        Grant {
+            iam_id: p.iam_id,
+            account_id: p.account_id,
+            grant_type: grant_type.to_owned(),
+            amr: vec![],
+            session_id: None,
+            apikey_id: None,
+            authn: Some(p.authn),
+        }
+    }
 }
 
 pub async fn token(
@@ -109,16 +89,6 @@ pub async fn token(
     ))
 }
 
-/// A proper form decoder: raw `:` and `%3A` both decode, `+` is a space; the first of
-/// repeated fields wins.
-pub fn parse_form(body: &[u8]) -> HashMap<String, String> {
-    let mut form: HashMap<String, String> = HashMap::new();
-    for (k, v) in form_urlencoded::parse(body) {
-        form.entry(k.into_owned()).or_insert_with(|| v.into_owned());
-    }
-    form
-}
-
 pub async fn method_not_allowed(method: Method) -> TokenError {
     TokenError::new(
         codes::METHOD_NOT_ALLOWED,
@@ -126,17 +96,6 @@ pub async fn method_not_allowed(method: Method) -> TokenError {
         format!("Request method '{method}' is not supported; use POST."),
     )
     .status(StatusCode::METHOD_NOT_ALLOWED)
-}
-
-fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, TokenError> {
-    match form.get(name).map(|v| v.trim()) {
-        Some(v) if !v.is_empty() => Ok(v),
-        _ => Err(TokenError::missing(name)),
-    }
-}
-
-fn optional<'a>(form: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
-    form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
 }
 
 /// `default` without credentials, the client id with valid Basic credentials.
@@ -193,6 +152,8 @@ fn handle(
         GRANT_PASSWORD => password_grant(&world, form)?,
         GRANT_PASSCODE => passcode_grant(app, &world, form)?,
         GRANT_REFRESH => refresh_grant(app, &world, form, &client_id)?,
+        GRANT_CR_TOKEN => Grant::profile(workload::cr_token_grant(app, &world, form)?, grant_type),
+        GRANT_ASSUME => Grant::profile(workload::assume_grant(app, &world, form)?, grant_type),
         other => {
             return Err(TokenError::new(
                 codes::UNSUPPORTED_GRANT,
@@ -227,6 +188,7 @@ fn apikey_grant(world: &World, form: &HashMap<String, String>) -> Result<Grant, 
         amr: vec!["pwd".into()],
         session_id: None,
         apikey_id: Some(key.id.clone()),
+        authn: None,
     })
 }
 
@@ -265,6 +227,7 @@ fn password_grant(world: &World, form: &HashMap<String, String>) -> Result<Grant
         amr: vec!["pwd".into()],
         session_id: None,
         apikey_id: None,
+        authn: None,
     })
 }
 
@@ -320,6 +283,7 @@ fn passcode_grant(
         amr: vec!["sso".into()],
         session_id: None,
         apikey_id: None,
+        authn: None,
     })
 }
 
@@ -403,10 +367,13 @@ fn refresh_grant(
         amr: session.amr.clone(),
         session_id: Some(session.session_id.clone()),
         apikey_id: session.apikey_id.clone(),
+        authn: None,
     })
 }
 
-fn issue(
+/// Signs the access token a grant decided on and, for a client with credentials, starts or
+/// continues a refresh session (never for trusted profiles, whose clients grant again).
+pub fn issue(
     app: &App,
     world: &World,
     grant: Grant,
@@ -450,6 +417,7 @@ fn issue(
                 email: Some(u.email.clone()),
                 sub: u.email.clone(),
                 sub_type: "User".into(),
+                authn: None,
                 account: account_claim,
                 iat,
                 exp: 0,
@@ -476,6 +444,34 @@ fn issue(
                 email: None,
                 sub: s.id.clone(),
                 sub_type: "ServiceId".into(),
+                authn: None,
+                account: account_claim,
+                iat,
+                exp: 0,
+                iss: String::new(),
+                grant_type: String::new(),
+                scope: String::new(),
+                client_id: String::new(),
+                acr: 1,
+                amr: vec![],
+            },
+            None,
+        ),
+        Principal::Profile(p) => (
+            Claims {
+                iam_id: p.iam_id.clone(),
+                id: p.iam_id.clone(),
+                realmid: "iam".into(),
+                session_id: session_id.clone(),
+                jti: String::new(),
+                identifier: p.id.clone(),
+                given_name: None,
+                family_name: None,
+                name: Some(p.name.clone()),
+                email: None,
+                sub: p.id.clone(),
+                sub_type: "Profile".into(),
+                authn: grant.authn.clone(),
                 account: account_claim,
                 iat,
                 exp: 0,
@@ -489,6 +485,7 @@ fn issue(
             None,
         ),
     };
+    let is_profile = matches!(principal, Principal::Profile(_));
     claims.jti = uuid::Uuid::new_v4().to_string();
     claims.exp = iat + ttl as i64;
     claims.iss = app.issuer.clone();
@@ -498,8 +495,9 @@ fn issue(
     claims.amr = grant.amr.clone();
     let access_token = app.signer.sign(&claims).map_err(internal)?;
 
-    // Without client credentials IAM hands out no usable refresh token.
-    let (refresh_token, refresh_token_expiration) = if client_id == "default" {
+    // Without client credentials IAM hands out no usable refresh token; trusted profiles' tokens
+    // never have one (their clients grant again with a fresh cr token or caller token).
+    let (refresh_token, refresh_token_expiration) = if client_id == "default" || is_profile {
         ("not_supported".to_owned(), None)
     } else {
         let expires_at = iat + app.refresh_ttl() as i64;
@@ -547,7 +545,8 @@ pub async fn openid_configuration(State(app): State<Arc<App>>) -> Response {
         "jwks_uri": format!("{u}/identity/keys"),
         "response_types_supported": ["cloud_iam"],
         "grant_types_supported": [
-            GRANT_APIKEY, GRANT_PASSCODE, GRANT_REFRESH, GRANT_PASSWORD,
+            GRANT_APIKEY, GRANT_PASSCODE, GRANT_REFRESH, GRANT_PASSWORD, GRANT_CR_TOKEN,
+            GRANT_ASSUME,
         ],
         "subject_types_supported": ["public"],
         "token_endpoint_auth_methods_supported": ["none", "client_secret_basic"],
@@ -555,7 +554,7 @@ pub async fn openid_configuration(State(app): State<Arc<App>>) -> Response {
         "scopes_supported": ["openid"],
         "claims_supported": [
             "iam_id", "id", "realmid", "session_id", "jti", "identifier", "given_name",
-            "family_name", "name", "email", "sub", "sub_type", "account", "iat", "exp", "iss",
+            "family_name", "name", "email", "sub", "sub_type", "authn", "account", "iat", "exp", "iss",
             "grant_type", "scope", "client_id", "acr", "amr",
         ],
     }))

@@ -1,11 +1,13 @@
-//! The data model: accounts, users, service IDs, API keys, resource groups. Built from a seed,
-//! persisted whole by `state.rs`.
+//! The data model: accounts, users, service IDs, API keys, resource groups, trusted profiles
+//! and the virtual server the metadata service plays. Built from a seed, persisted whole by
+//! `state.rs`.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::seed::Seed;
+use crate::profile::{self, LinkTarget, ProfileIdentity, ProfileLink};
+use crate::seed::{Seed, SeedProfile};
 use crate::util::{SEED_EPOCH, stable_uuid};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -102,11 +104,58 @@ pub struct ResourceGroup {
     pub created_at: i64,
 }
 
+/// A trusted profile: an identity that compute resources (through its links) and other
+/// identities (through its trusted identities) can take on. Its links and identities live in
+/// it, so deleting the profile deletes them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrustedProfile {
+    pub id: String,
+    pub iam_id: String,
+    pub account_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub email: Option<String>,
+    pub created_at: i64,
+    pub modified_at: i64,
+    pub version: u64,
+    pub seq: u64,
+    pub history: Vec<History>,
+    pub links: Vec<ProfileLink>,
+    pub identities: Vec<ProfileIdentity>,
+    /// The identity list has its own entity tag (`PUT .../identities` needs it in If-Match).
+    pub identities_version: u64,
+}
+
+impl TrustedProfile {
+    pub fn crn(&self) -> String {
+        format!(
+            "crn:v1:bluemix:public:iam-identity::a/{}::profile:{}",
+            self.account_id, self.id
+        )
+    }
+}
+
+/// Why an identity cannot be trusted: it names nothing the emulator holds, or it is not valid.
+#[derive(Debug)]
+pub enum IdentityError {
+    Unknown(String),
+    Invalid(String),
+}
+
+impl IdentityError {
+    pub fn into_message(self) -> String {
+        match self {
+            IdentityError::Unknown(m) | IdentityError::Invalid(m) => m,
+        }
+    }
+}
+
 /// Who a token speaks for.
 #[derive(Debug, Clone, Copy)]
 pub enum Principal<'a> {
     User(&'a User),
     Service(&'a ServiceId),
+    Profile(&'a TrustedProfile),
 }
 
 impl Principal<'_> {
@@ -114,6 +163,16 @@ impl Principal<'_> {
         match self {
             Principal::User(u) => u.accounts.iter().any(|a| a == account_id),
             Principal::Service(s) => s.account_id == account_id,
+            Principal::Profile(p) => p.account_id == account_id,
+        }
+    }
+
+    /// The accounts a token of this identity may act in.
+    pub fn accounts(&self) -> Vec<String> {
+        match self {
+            Principal::User(u) => u.accounts.clone(),
+            Principal::Service(s) => vec![s.account_id.clone()],
+            Principal::Profile(p) => vec![p.account_id.clone()],
         }
     }
 }
@@ -125,6 +184,13 @@ pub struct World {
     pub service_ids: BTreeMap<String, ServiceId>,
     pub api_keys: BTreeMap<String, ApiKey>,
     pub resource_groups: Vec<ResourceGroup>,
+    /// Absent in state files written before trusted profiles existed.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, TrustedProfile>,
+    /// The CRN of the one virtual server the VPC metadata service plays (derived from the
+    /// first account when a seed or an older state file does not name one).
+    #[serde(default)]
+    pub vpc_instance_crn: String,
     pub next_seq: u64,
     /// API key value -> key id: the token endpoint's hot lookup.
     #[serde(skip)]
@@ -334,16 +400,205 @@ impl World {
                 created_at: SEED_EPOCH,
             });
         }
+        for p in &seed.profiles {
+            w.seed_profile(p)?;
+        }
+        if let Some(crn) = &seed.vpc_instance_crn {
+            if profile::crn_account(crn).is_none() {
+                return Err(format!(
+                    "vpc_instance_crn '{crn}' is not a CRN with an account scope (crn:v1:...:a/<account>:...)"
+                ));
+            }
+            w.vpc_instance_crn = crn.clone();
+        } else if let Some(a) = w.accounts.first() {
+            w.vpc_instance_crn = default_vpc_instance_crn(&a.id);
+        }
         Ok(w)
     }
 
-    /// Rebuilds lookup indexes after deserialising a persisted world.
+    fn seed_profile(&mut self, p: &SeedProfile) -> Result<(), String> {
+        if self.account(&p.account_id).is_none() {
+            return Err(format!(
+                "trusted profile {} is in unknown account {}",
+                p.name, p.account_id
+            ));
+        }
+        if p.name.trim().is_empty() {
+            return Err("a trusted profile has an empty name".into());
+        }
+        if self.profile_by_name(&p.account_id, &p.name).is_some() {
+            return Err(format!(
+                "trusted profile {} is listed twice in account {}",
+                p.name, p.account_id
+            ));
+        }
+        let id = p.id.clone().unwrap_or_else(|| {
+            format!(
+                "Profile-{}",
+                stable_uuid(&["profile", &p.account_id, &p.name])
+            )
+        });
+        if self.profiles.contains_key(&id) {
+            return Err(format!("trusted profile {id} is listed twice"));
+        }
+        let at = |e: String| format!("trusted profile {}: {e}", p.name);
+        let mut links: Vec<ProfileLink> = Vec::new();
+        for (i, l) in p.links.iter().enumerate() {
+            let target = LinkTarget {
+                crn: l.link.crn.clone(),
+                namespace: l.link.namespace.clone(),
+                name: l.link.name.clone(),
+                component_type: l.link.component_type.clone(),
+                component_name: l.link.component_name.clone(),
+            }
+            .normalized();
+            profile::check_link(&l.cr_type, &target, l.is_cross_account, &p.account_id)
+                .map_err(at)?;
+            let link = ProfileLink {
+                id: l.id.clone().unwrap_or_else(|| {
+                    format!(
+                        "ProfileLink-{}",
+                        stable_uuid(&["link", &id, &i.to_string()])
+                    )
+                }),
+                name: l.name.clone().filter(|n| !n.is_empty()),
+                cr_type: l.cr_type.clone(),
+                target,
+                is_cross_account: l.is_cross_account,
+                created_at: SEED_EPOCH,
+                modified_at: SEED_EPOCH,
+                version: 1,
+            };
+            if links
+                .iter()
+                .any(|o| o.id == link.id || o.same_resource(&link))
+            {
+                return Err(at(format!("link {} is listed twice", link.id)));
+            }
+            links.push(link);
+        }
+        let mut identities: Vec<ProfileIdentity> = Vec::new();
+        for i in &p.identities {
+            let identity = self
+                .trusted_identity(
+                    &i.kind,
+                    &i.identifier,
+                    i.accounts.clone(),
+                    i.description.clone(),
+                    true,
+                )
+                .map_err(|e| at(e.into_message()))?;
+            if identities.iter().any(|o| o.iam_id == identity.iam_id) {
+                return Err(at(format!("identity {} is listed twice", i.identifier)));
+            }
+            identities.push(identity);
+        }
+        let seq = self.take_seq();
+        self.profiles.insert(
+            id.clone(),
+            TrustedProfile {
+                iam_id: format!("iam-{id}"),
+                id,
+                account_id: p.account_id.clone(),
+                name: p.name.clone(),
+                description: p.description.clone(),
+                email: p.email.clone(),
+                created_at: SEED_EPOCH,
+                modified_at: SEED_EPOCH,
+                version: 1,
+                seq,
+                history: vec![],
+                links,
+                identities,
+                identities_version: 1,
+            },
+        );
+        Ok(())
+    }
+
+    /// An identity a profile may trust, resolved to its IAM ID: a user by IAM ID (or
+    /// username or email), a service ID by ID or IAM ID (or, in a seed, name), a CRN as it is.
+    /// A seed (`lenient`) may name a user's IAM ID or a service ID the world does not hold:
+    /// IAM keeps trusting an identity it cannot see, and a seed may drop the service IDs of
+    /// the demo world without dropping its profile.
+    pub fn trusted_identity(
+        &self,
+        kind: &str,
+        identifier: &str,
+        accounts: Vec<String>,
+        description: Option<String>,
+        lenient: bool,
+    ) -> Result<ProfileIdentity, IdentityError> {
+        use IdentityError::{Invalid, Unknown};
+        profile::check_identity_type(kind).map_err(Invalid)?;
+        let identifier = identifier.trim();
+        if identifier.is_empty() {
+            return Err(Invalid(
+                "Property 'identifier' either missing or empty.".into(),
+            ));
+        }
+        if kind != "user" && !accounts.is_empty() {
+            return Err(Invalid(format!(
+                "Property 'accounts' is only valid for identities of type user, not {kind}."
+            )));
+        }
+        let (iam_id, identifier) = match kind {
+            "user" => match self.user_by_login(identifier) {
+                Some(u) => (u.iam_id.clone(), u.iam_id.clone()),
+                None if lenient && identifier.starts_with("IBMid-") => {
+                    (identifier.to_owned(), identifier.to_owned())
+                }
+                None => return Err(Unknown(format!("User '{identifier}' not found."))),
+            },
+            "serviceid" => {
+                let found = if lenient {
+                    self.service_id_by_ref(identifier)
+                } else {
+                    self.service_ids
+                        .get(identifier)
+                        .or_else(|| self.service_ids.values().find(|s| s.iam_id == identifier))
+                };
+                match found {
+                    Some(s) => (s.iam_id.clone(), s.id.clone()),
+                    None if lenient && identifier.starts_with("ServiceId-") => {
+                        (format!("iam-{identifier}"), identifier.to_owned())
+                    }
+                    None => {
+                        return Err(Unknown(format!("Service ID '{identifier}' not found.")));
+                    }
+                }
+            }
+            _ => {
+                if profile::crn_account(identifier).is_none() {
+                    return Err(Invalid(format!(
+                        "Identifier '{identifier}' of type crn is not a CRN with an account scope."
+                    )));
+                }
+                (format!("crn-{identifier}"), identifier.to_owned())
+            }
+        };
+        Ok(ProfileIdentity {
+            iam_id,
+            identifier,
+            kind: kind.to_owned(),
+            accounts,
+            description: description.filter(|d| !d.is_empty()),
+        })
+    }
+
+    /// Rebuilds lookup indexes after deserialising a persisted world, and fills in what older
+    /// state files lack.
     pub fn reindex(&mut self) {
         self.by_value = self
             .api_keys
             .values()
             .map(|k| (k.value.clone(), k.id.clone()))
             .collect();
+        if self.vpc_instance_crn.is_empty()
+            && let Some(a) = self.accounts.first()
+        {
+            self.vpc_instance_crn = default_vpc_instance_crn(&a.id);
+        }
     }
 
     pub fn take_seq(&mut self) -> u64 {
@@ -372,6 +627,21 @@ impl World {
         self.users.iter().find(|u| u.iam_id == iam_id)
     }
 
+    pub fn profile(&self, id: &str) -> Option<&TrustedProfile> {
+        self.profiles.get(id)
+    }
+
+    pub fn profile_by_name(&self, account_id: &str, name: &str) -> Option<&TrustedProfile> {
+        self.profiles
+            .values()
+            .find(|p| p.account_id == account_id && p.name == name)
+    }
+
+    pub fn profile_by_crn(&self, crn: &str) -> Option<&TrustedProfile> {
+        let id = crn.rsplit_once("::profile:")?.1;
+        self.profiles.get(id).filter(|p| p.crn() == crn)
+    }
+
     fn service_id_by_ref(&self, r: &str) -> Option<&ServiceId> {
         self.service_ids
             .get(r)
@@ -384,7 +654,10 @@ impl World {
             return Some(Principal::User(u));
         }
         let id = iam_id.strip_prefix("iam-")?;
-        self.service_ids.get(id).map(Principal::Service)
+        if let Some(s) = self.service_ids.get(id) {
+            return Some(Principal::Service(s));
+        }
+        self.profiles.get(id).map(Principal::Profile)
     }
 
     pub fn api_key_by_value(&self, value: &str) -> Option<&ApiKey> {
@@ -407,6 +680,14 @@ impl World {
         self.by_value.remove(&key.value);
         Some(key)
     }
+}
+
+/// The virtual server of a world whose seed names none: a VPC instance in `account`.
+pub fn default_vpc_instance_crn(account: &str) -> String {
+    format!(
+        "crn:v1:bluemix:public:is:us-south-1:a/{account}::instance:0717_{}",
+        stable_uuid(&["vpc-instance", account])
+    )
 }
 
 #[cfg(test)]
@@ -454,6 +735,94 @@ mod tests {
         );
         assert_eq!(a.resource_groups.len(), 1);
         assert!(a.resource_groups[0].default);
+    }
+
+    #[test]
+    fn demo_world_has_a_workload_profile() {
+        use crate::seed::{DEMO_PROFILE_ID, DEMO_SERVICE_ID, DEMO_VPC_INSTANCE_CRN};
+        let w = World::from_seed(&Seed::demo()).unwrap();
+        let p = w.profile(DEMO_PROFILE_ID).unwrap();
+        assert_eq!(p.iam_id, format!("iam-{DEMO_PROFILE_ID}"));
+        assert_eq!(p.links.len(), 2);
+        assert_eq!(p.identities.len(), 2);
+        assert_eq!(p.identities[0].iam_id, format!("iam-{DEMO_SERVICE_ID}"));
+        assert_eq!(p.identities[1].accounts, [DEMO_ACCOUNT]);
+        assert!(matches!(
+            w.principal(&p.iam_id),
+            Some(Principal::Profile(_))
+        ));
+        assert_eq!(w.vpc_instance_crn, DEMO_VPC_INSTANCE_CRN);
+        assert_eq!(w.profile_by_crn(&p.crn()).unwrap().id, DEMO_PROFILE_ID);
+        assert!(
+            w.profile_by_crn(&p.crn().replace("::profile:", ":x:profile:"))
+                .is_none()
+        );
+        assert_eq!(
+            w.profile_by_name(DEMO_ACCOUNT, "demo-workload").unwrap().id,
+            p.id
+        );
+    }
+
+    #[test]
+    fn the_demo_profile_survives_a_seed_without_service_ids() {
+        // iamctl's tests start from the demo world without its service IDs and keys.
+        let seed = Seed {
+            service_ids: vec![],
+            api_keys: vec![],
+            ..Seed::demo()
+        };
+        let w = World::from_seed(&seed).unwrap();
+        assert_eq!(w.profiles.len(), 1);
+    }
+
+    #[test]
+    fn seeded_profiles_are_checked() {
+        let base = r#"{"accounts":[{"id":"acc1","name":"One"}],
+            "service_ids":[{"account_id":"acc1","name":"svc"}],
+            "profiles":[PROFILES]}"#;
+        let world = |profiles: &str| {
+            let seed: Seed = serde_json::from_str(&base.replace("PROFILES", profiles)).unwrap();
+            World::from_seed(&seed)
+        };
+        let ok = world(
+            r#"{"account_id":"acc1","name":"p","links":[{"cr_type":"CE",
+                "link":{"crn":"crn:v1:bluemix:public:codeengine:us-south:a/acc1:p1::"}}],
+                "identities":[{"type":"serviceid","identifier":"svc"}]}"#,
+        )
+        .unwrap();
+        let p = ok.profiles.values().next().unwrap();
+        assert!(p.id.starts_with("Profile-") && p.links[0].id.starts_with("ProfileLink-"));
+        assert!(p.identities[0].identifier.starts_with("ServiceId-"));
+        let vpc = &ok.vpc_instance_crn;
+        assert!(vpc.starts_with("crn:v1:bluemix:public:is:us-south-1:a/acc1::instance:0717_"));
+        for (bad, why) in [
+            (r#"{"account_id":"nope","name":"p"}"#, "unknown account"),
+            (
+                r#"{"account_id":"acc1","name":"p"},{"account_id":"acc1","name":"p"}"#,
+                "listed twice",
+            ),
+            (
+                r#"{"account_id":"acc1","name":"p","links":[{"cr_type":"IKS_SA",
+                    "link":{"crn":"crn:v1:bluemix:public:containers-kubernetes:us-south:a/acc1:c::"}}]}"#,
+                "namespace",
+            ),
+            (
+                r#"{"account_id":"acc1","name":"p","links":[{"cr_type":"VSI",
+                    "link":{"crn":"crn:v1:bluemix:public:is:us-south-1:a/other::instance:1"}}]}"#,
+                "is_cross_account",
+            ),
+            (
+                r#"{"account_id":"acc1","name":"p","identities":[{"type":"user","identifier":"who@example.com"}]}"#,
+                "not found",
+            ),
+            (
+                r#"{"account_id":"acc1","name":"p","identities":[{"type":"serviceid","identifier":"svc","accounts":["acc1"]}]}"#,
+                "only valid",
+            ),
+        ] {
+            let err = world(bad).unwrap_err();
+            assert!(err.contains(why), "{why}: {err}");
+        }
     }
 
     #[test]

@@ -290,6 +290,11 @@ pub async fn create(
                 return Err(other_account("service ID", &s.id));
             }
         }
+        Some(Principal::Profile(_)) => {
+            return Err(ApiError::bad_request(
+                "Trusted profiles cannot have API keys; assume the profile instead.",
+            ));
+        }
     }
     let key = new_api_key(
         &mut world,

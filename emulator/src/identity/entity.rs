@@ -2,9 +2,9 @@
 //! caller, answering it with its ETag, updating it under If-Match, deleting it, flipping a
 //! lock-style switch, recording history, and listing one account's entities page by page.
 //!
-//! A kind (service IDs, API keys; trusted profiles next) implements `Entity`, and `Lockable`
-//! if it can be locked, and routes to the generic handlers here. Only what differs is written
-//! per kind: creation, the fields an update may change, and list parameters of its own.
+//! A kind (service IDs, API keys, trusted profiles) implements `Entity`, and `Lockable` if it
+//! can be locked, and routes to the generic handlers here. Only what differs is written per
+//! kind: creation, the fields an update may change, and list parameters of its own.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -29,6 +29,9 @@ pub trait Entity: Sized + Send + Sync + 'static {
     const KIND_IN_SENTENCE: &'static str;
     /// The plural inside a sentence: "service IDs", "API keys".
     const KINDS: &'static str;
+    /// Whether a single entity (GET, create, update) always shows its history: for kinds whose
+    /// GET takes no `include_history` (trusted profiles).
+    const HISTORY_ON_GET: bool = false;
 
     fn table(world: &World) -> &BTreeMap<String, Self>;
     fn table_mut(world: &mut World) -> &mut BTreeMap<String, Self>;
@@ -95,6 +98,18 @@ pub fn for_caller<'w, E: Entity>(
     Ok(e)
 }
 
+/// `for_caller`, for a change.
+pub fn for_caller_mut<'w, E: Entity>(
+    world: &'w mut World,
+    caller: &Caller,
+    id: &str,
+) -> Result<&'w mut E, ApiError> {
+    for_caller::<E>(world, caller, id)?;
+    E::table_mut(world)
+        .get_mut(id)
+        .ok_or_else(|| ApiError::not_found(E::KIND, id))
+}
+
 pub fn other_account(kind: &str, id: &str) -> ApiError {
     ApiError::forbidden(format!(
         "You are not authorized to access {kind} '{id}': it belongs to another account than the one your token is scoped to."
@@ -112,7 +127,7 @@ fn locked(kind: &str, id: &str) -> ApiError {
 }
 
 /// `If-Match` must name the current entity tag, or be `*`.
-fn check_if_match(headers: &HeaderMap, current: &str) -> Result<(), ApiError> {
+pub fn check_if_match(headers: &HeaderMap, current: &str) -> Result<(), ApiError> {
     let Some(value) = headers.get(header::IF_MATCH) else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -187,7 +202,7 @@ pub async fn get<E: Entity>(
     Query(q): Query<HashMap<String, String>>,
     caller: Caller,
 ) -> ApiResult {
-    let include_history = query_flag(&q, "include_history")?;
+    let include_history = query_flag(&q, "include_history")? || E::HISTORY_ON_GET;
     query_flag(&q, "include_activity")?;
     let world = read(&app.world);
     let e = for_caller::<E>(&world, &caller, &id)?;
@@ -208,12 +223,26 @@ pub fn update<E: Entity>(
     id: &str,
     change: impl FnOnce(&mut E),
 ) -> ApiResult {
+    update_checked(app, caller, headers, id, |_, _| Ok(()), change)
+}
+
+/// `update` with a check of the change against the rest of the world (a name unique in the
+/// account), made under the same lock as the change, after the If-Match check.
+pub fn update_checked<E: Entity>(
+    app: &App,
+    caller: &Caller,
+    headers: &HeaderMap,
+    id: &str,
+    check: impl FnOnce(&World, &E) -> Result<(), ApiError>,
+    change: impl FnOnce(&mut E),
+) -> ApiResult {
     let mut world = write(&app.world);
     let current = for_caller::<E>(&world, caller, id)?;
     if current.locked() {
         return Err(locked(E::KIND, id));
     }
     check_if_match(headers, &tag_of(current))?;
+    check(&world, current)?;
     let e = E::table_mut(&mut world)
         .get_mut(id)
         .ok_or_else(|| ApiError::not_found(E::KIND, id))?;
@@ -226,7 +255,7 @@ pub fn update<E: Entity>(
         &format!("{} updated", E::KIND),
         true,
     );
-    let (tag, body) = (tag_of(e), e.to_json(false));
+    let (tag, body) = (tag_of(e), e.to_json(E::HISTORY_ON_GET));
     drop(world);
     app.mark_dirty();
     Ok(with_etag(StatusCode::OK, &tag, body))
