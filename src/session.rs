@@ -194,8 +194,13 @@ pub enum LoginKind {
     /// caller's token and assuming the profile again.
     Assume {
         profile: ProfileRef,
-        /// The account of a profile named by name.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The account of a profile named by name. Not `account`: the kind's fields sit
+        /// beside the login's own, and the login has an `account`.
+        #[serde(
+            rename = "profile_account",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
         account: Option<String>,
         caller: Box<LoginKind>,
     },
@@ -214,19 +219,34 @@ impl LoginKind {
     /// How the token is renewed, in a few words for `sessions` and `target`.
     pub fn renewal(&self) -> String {
         match self {
-            LoginKind::Apikey => "refresh token, then the stored API key".into(),
+            LoginKind::Apikey => "refresh token, else the stored API key".into(),
             LoginKind::Password | LoginKind::Sso => "refresh token".into(),
             LoginKind::CrToken {
                 token_file: Some(f),
                 ..
-            } => format!("compute-resource token from {}", f.display()),
-            LoginKind::CrToken { .. } => "compute-resource token in the secret store".into(),
+            } => format!("re-reading the compute-resource token in {}", f.display()),
+            LoginKind::CrToken { .. } => {
+                "the compute-resource token in the secret store, until it expires".into()
+            }
             LoginKind::VpcCri { metadata_url, .. } => {
-                format!("VPC instance identity from {metadata_url}")
+                format!("the VPC instance metadata service at {metadata_url}")
             }
-            LoginKind::Assume { caller, .. } => {
-                format!("assumed again by a {} login", caller.name())
-            }
+            LoginKind::Assume { caller, .. } => format!(
+                "assuming the profile again with a fresh token of the {} login",
+                caller.describe()
+            ),
+        }
+    }
+
+    /// The kind in words: "API key", "SSO", ...
+    fn describe(&self) -> &'static str {
+        match self {
+            LoginKind::Apikey => "API key",
+            LoginKind::Password => "password",
+            LoginKind::Sso => "SSO",
+            LoginKind::CrToken { .. } => "compute-resource token",
+            LoginKind::VpcCri { .. } => "VPC instance identity",
+            LoginKind::Assume { .. } => "assumed profile",
         }
     }
 
@@ -779,13 +799,25 @@ pub(crate) mod tests {
                 account: None,
                 caller: Box::new(LoginKind::Sso),
             },
+            LoginKind::Assume {
+                profile: ProfileRef::parse("deployer"),
+                account: Some("acc".into()),
+                caller: Box::new(LoginKind::Apikey),
+            },
         ];
         for kind in kinds {
             let mut l = login.clone();
             l.kind = kind.clone();
+            // The login's own fields must survive beside the kind's.
+            l.account = Some(Account {
+                guid: "acc".into(),
+                name: "A".into(),
+                owner: String::new(),
+                ims: None,
+            });
             let text = serde_json::to_string(&l).unwrap_or_default();
             let back: Login = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
-            assert_eq!(back.kind, kind, "{text}");
+            assert_eq!(back, l, "{text}");
             assert!(
                 text.contains(&format!("\"method\":\"{}\"", kind.name())),
                 "{text}"

@@ -27,3 +27,4 @@ mod sessions;
 mod spinner;
 mod token_output;
 mod trace;
+mod workload;
