@@ -15,6 +15,7 @@ mod accounts;
 mod admin;
 mod app;
 mod auth;
+mod clients;
 mod clock;
 mod errors;
 mod identity;

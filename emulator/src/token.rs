@@ -1,5 +1,5 @@
-//! `POST /identity/token`: the four grants, client credentials, refresh-token sessions and the
-//! access token's claim set.
+//! `POST /identity/token`: the grants, client credentials, refresh-token sessions and the
+//! access token's claim set. The registered clients are clients.rs's.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use crate::app::{App, GrantCounted, Session};
+use crate::clients;
 use crate::errors::{self as codes, TokenError};
 use crate::util::{lock, random_token, read};
 use crate::world::{Principal, World};
@@ -22,9 +23,6 @@ pub const GRANT_APIKEY: &str = "urn:ibm:params:oauth:grant-type:apikey";
 pub const GRANT_PASSCODE: &str = "urn:ibm:params:oauth:grant-type:passcode";
 pub const GRANT_REFRESH: &str = "refresh_token";
 pub const GRANT_PASSWORD: &str = "password";
-
-/// The registered OAuth clients. `bx` is the one the `ibmcloud` CLI (and iamctl) uses.
-const CLIENTS: &[(&str, &str)] = &[("bx", "bx")];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccountClaim {
@@ -69,6 +67,9 @@ pub struct Claims {
 #[derive(Debug, Serialize)]
 struct TokenResponse {
     access_token: String,
+    /// For clients that get one (`kube`): the OpenID Connect ID token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
     refresh_token: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     ims_user_id: Option<u64>,
@@ -162,8 +163,8 @@ fn client(headers: &HeaderMap) -> Result<String, TokenError> {
     let decoded = STANDARD.decode(rest.trim()).map_err(|_| invalid())?;
     let decoded = String::from_utf8(decoded).map_err(|_| invalid())?;
     let (id, secret) = decoded.split_once(':').ok_or_else(invalid)?;
-    if CLIENTS.iter().any(|(i, s)| *i == id && *s == secret) {
-        Ok(id.to_owned())
+    if let Some(c) = clients::authenticate(id, secret) {
+        Ok(c.id.to_owned())
     } else {
         Err(invalid())
     }
@@ -493,10 +494,15 @@ fn issue(
     claims.exp = iat + ttl as i64;
     claims.iss = app.issuer.clone();
     claims.grant_type = grant.grant_type.clone();
-    claims.scope = "ibm openid".into();
+    claims.scope = clients::scope(client_id).into();
     claims.client_id = client_id.to_owned();
     claims.amr = grant.amr.clone();
     let access_token = app.signer.sign(&claims).map_err(internal)?;
+    let id_token = if clients::issues_id_token(client_id) {
+        Some(clients::id_token(app, &claims, client_id).map_err(internal)?)
+    } else {
+        None
+    };
 
     // Without client credentials IAM hands out no usable refresh token.
     let (refresh_token, refresh_token_expiration) = if client_id == "default" {
@@ -522,12 +528,13 @@ fn issue(
     };
     Ok(TokenResponse {
         access_token,
+        id_token,
         refresh_token,
         ims_user_id,
         token_type: "Bearer",
         expires_in: ttl,
         expiration: iat + ttl as i64,
-        scope: "ibm openid",
+        scope: clients::scope(client_id),
         refresh_token_expiration,
         session_id,
     })
@@ -556,7 +563,7 @@ pub async fn openid_configuration(State(app): State<Arc<App>>) -> Response {
         "claims_supported": [
             "iam_id", "id", "realmid", "session_id", "jti", "identifier", "given_name",
             "family_name", "name", "email", "sub", "sub_type", "account", "iat", "exp", "iss",
-            "grant_type", "scope", "client_id", "acr", "amr",
+            "grant_type", "scope", "client_id", "acr", "amr", "aud",
         ],
     }))
     .into_response()
