@@ -15,10 +15,15 @@ pub struct OAuthClient {
     pub scope: &'static str,
     /// Its answers carry an OpenID Connect `id_token` whose `aud` is the client.
     pub id_token: bool,
+    /// It may be named in `receiver_client_ids` and redeem delegated refresh tokens.
+    pub receiver: bool,
 }
 
 /// The scope of tokens issued without client credentials (client `default`).
 pub const DEFAULT_SCOPE: &str = "ibm openid";
+
+/// The client id of requests without client credentials.
+pub const DEFAULT_CLIENT: &str = "default";
 
 pub const CLIENTS: &[OAuthClient] = &[
     // The `ibmcloud` CLI's client, which iamctl and IBM's SDKs use for refresh tokens.
@@ -27,6 +32,7 @@ pub const CLIENTS: &[OAuthClient] = &[
         secret: "bx",
         scope: DEFAULT_SCOPE,
         id_token: false,
+        receiver: false,
     },
     // IBM Cloud Kubernetes Service: its clusters accept the ID token IAM issues to `kube`.
     OAuthClient {
@@ -34,6 +40,7 @@ pub const CLIENTS: &[OAuthClient] = &[
         secret: "kube",
         scope: "ibm openid containers-kubernetes",
         id_token: true,
+        receiver: true,
     },
 ];
 

@@ -17,6 +17,7 @@ mod app;
 mod auth;
 mod clients;
 mod clock;
+mod delegated;
 mod errors;
 mod identity;
 mod jwt;

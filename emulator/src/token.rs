@@ -1,5 +1,6 @@
 //! `POST /identity/token`: the grants, client credentials, refresh-token sessions and the
-//! access token's claim set. The registered clients are clients.rs's.
+//! access token's claim set. Delegated refresh tokens are delegated.rs's; the registered
+//! clients are clients.rs's.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::{App, GrantCounted, Session};
 use crate::clients;
+use crate::delegated::{self, GRANT_DELEGATED, ResponseTypes};
 use crate::errors::{self as codes, TokenError};
 use crate::util::{lock, random_token, read};
 use crate::world::{Principal, World};
@@ -80,6 +82,18 @@ struct TokenResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     refresh_token_expiration: Option<i64>,
     session_id: String,
+    /// With `response_type=cloud_iam delegated_refresh_token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delegated_refresh_token: Option<String>,
+}
+
+/// The token endpoint's success body: tokens, or with `response_type=delegated_refresh_token`
+/// alone only `{"delegated_refresh_token": ...}`, as IBM documents it.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Answer {
+    Tokens(TokenResponse),
+    Delegated { delegated_refresh_token: String },
 }
 
 /// Everything a successful grant decided; `issue` turns it into tokens.
@@ -90,6 +104,20 @@ struct Grant {
     amr: Vec<String>,
     session_id: Option<String>,
     apikey_id: Option<String>,
+}
+
+/// A delegated refresh token's delegator, redeemed.
+impl From<Session> for Grant {
+    fn from(s: Session) -> Grant {
+        Grant {
+            iam_id: s.iam_id,
+            account_id: s.account_id,
+            grant_type: s.origin_grant,
+            amr: s.amr,
+            session_id: Some(s.session_id),
+            apikey_id: s.apikey_id,
+        }
+    }
 }
 
 pub async fn token(
@@ -174,26 +202,19 @@ fn handle(
     app: &App,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
-) -> Result<TokenResponse, TokenError> {
+) -> Result<Answer, TokenError> {
     let grant_type = field(form, "grant_type")?;
-    if let Some(rt) = optional(form, "response_type")
-        && rt != "cloud_iam"
-    {
-        return Err(TokenError::new(
-            codes::INVALID_PROPERTY,
-            format!(
-                "Validation of property 'response_type' with value '{rt}' failed. Valid values: 'cloud_iam'"
-            ),
-            "Property validation failed.",
-        ));
-    }
+    let response = ResponseTypes::parse(optional(form, "response_type"))?;
+    let delegable = matches!(grant_type, GRANT_APIKEY | GRANT_REFRESH);
+    let delegation = delegated::request(form, response, grant_type, delegable)?;
     let client_id = client(headers)?;
     let world = read(&app.world);
-    let grant = match grant_type {
+    let mut grant = match grant_type {
         GRANT_APIKEY => apikey_grant(&world, form)?,
         GRANT_PASSWORD => password_grant(&world, form)?,
         GRANT_PASSCODE => passcode_grant(app, &world, form)?,
         GRANT_REFRESH => refresh_grant(app, &world, form, &client_id)?,
+        GRANT_DELEGATED => delegated::redeem(app, &world, form, &client_id)?.into(),
         other => {
             return Err(TokenError::new(
                 codes::UNSUPPORTED_GRANT,
@@ -202,7 +223,33 @@ fn handle(
             ));
         }
     };
-    issue(app, &world, grant, &client_id)
+    let Some(request) = delegation else {
+        return issue(app, &world, grant, &client_id).map(Answer::Tokens);
+    };
+    let session_id = grant
+        .session_id
+        .get_or_insert_with(|| format!("C-{}", uuid::Uuid::new_v4()))
+        .clone();
+    let delegator = Session {
+        session_id,
+        iam_id: grant.iam_id.clone(),
+        account_id: grant.account_id.clone(),
+        client_id: client_id.clone(),
+        expires_at: 0,
+        origin_grant: grant.grant_type.clone(),
+        amr: grant.amr.clone(),
+        apikey_id: grant.apikey_id.clone(),
+        revoked: false,
+    };
+    let delegated_refresh_token = delegated::issue(app, &request, delegator);
+    if response.delegated_only() {
+        return Ok(Answer::Delegated {
+            delegated_refresh_token,
+        });
+    }
+    let mut tokens = issue(app, &world, grant, &client_id)?;
+    tokens.delegated_refresh_token = Some(delegated_refresh_token);
+    Ok(Answer::Tokens(tokens))
 }
 
 fn apikey_grant(world: &World, form: &HashMap<String, String>) -> Result<Grant, TokenError> {
@@ -338,10 +385,10 @@ fn refresh_grant(
             details,
         )
     };
-    let session = lock(&app.sessions)
-        .get(token)
-        .cloned()
-        .ok_or_else(|| invalid("The refresh token is not known."))?;
+    let session = lock(&app.sessions).get(token).cloned().ok_or_else(|| {
+        delegated::misused_as_refresh_token(app, token)
+            .unwrap_or_else(|| invalid("The refresh token is not known."))
+    })?;
     if session.revoked {
         return Err(invalid("The refresh token was revoked."));
     }
@@ -537,6 +584,7 @@ fn issue(
         scope: clients::scope(client_id),
         refresh_token_expiration,
         session_id,
+        delegated_refresh_token: None,
     })
 }
 
@@ -552,9 +600,9 @@ pub async fn openid_configuration(State(app): State<Arc<App>>) -> Response {
         "token_endpoint": format!("{u}/identity/token"),
         "passcode_endpoint": format!("{u}/identity/passcode"),
         "jwks_uri": format!("{u}/identity/keys"),
-        "response_types_supported": ["cloud_iam"],
+        "response_types_supported": ["cloud_iam", delegated::RESPONSE_DELEGATED],
         "grant_types_supported": [
-            GRANT_APIKEY, GRANT_PASSCODE, GRANT_REFRESH, GRANT_PASSWORD,
+            GRANT_APIKEY, GRANT_PASSCODE, GRANT_REFRESH, GRANT_PASSWORD, GRANT_DELEGATED,
         ],
         "subject_types_supported": ["public"],
         "token_endpoint_auth_methods_supported": ["none", "client_secret_basic"],
@@ -630,7 +678,7 @@ mod tests {
         assert!(ok.is_ok());
         let mut headers = HeaderMap::new();
         headers.insert(header::AUTHORIZATION, "Basic Yng6Yng=".parse().unwrap());
-        let tok = handle(
+        let Answer::Tokens(tok) = handle(
             &app,
             &headers,
             &form(&[
@@ -639,7 +687,9 @@ mod tests {
                 ("password", "demo-password"),
             ]),
         )
-        .unwrap();
+        .unwrap() else {
+            panic!("tokens expected");
+        };
         crate::util::write(&app.world).users[0].accounts =
             vec![crate::seed::STAGING_ACCOUNT.into()];
         let err = handle(
