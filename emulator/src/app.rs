@@ -164,6 +164,12 @@ impl App {
         }
     }
 
+    /// The delegated refresh tokens a state file brought back.
+    pub fn with_delegations(self, delegations: Delegations) -> App {
+        *lock(&self.delegations) = delegations;
+        self
+    }
+
     /// Records that persisted data changed; the state task writes it out soon after, off the
     /// request path.
     pub fn mark_dirty(&self) {
