@@ -32,6 +32,19 @@ pub struct Session {
     pub revoked: bool,
 }
 
+/// What a delegated refresh token stands for: the delegator's session (whose `client_id` is
+/// the client that asked for the token and whose `expires_at` is the token's own expiry) and
+/// the clients that may redeem it. Opaque random strings like refresh tokens, kept apart from
+/// them so one can never pass for the other (persisted with `--state`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Delegation {
+    pub session: Session,
+    pub receivers: Vec<String>,
+}
+
+/// Delegated refresh token -> delegation.
+pub type Delegations = HashMap<Arc<str>, Arc<Delegation>>;
+
 #[derive(Debug, Clone)]
 pub struct Passcode {
     pub iam_id: String,
@@ -100,6 +113,7 @@ pub struct App {
     pub clock: Clock,
     pub world: RwLock<World>,
     pub sessions: Mutex<Sessions>,
+    pub delegations: Mutex<Delegations>,
     pub passcodes: Mutex<HashMap<String, Passcode>>,
     pub token_ttl: AtomicU64,
     pub refresh_ttl: AtomicU64,
@@ -112,6 +126,7 @@ pub struct App {
     /// Serialises state-file writers (the background task and the shutdown flush).
     pub flush_lock: Mutex<()>,
     session_inserts: AtomicU64,
+    delegation_inserts: AtomicU64,
 }
 
 impl App {
@@ -133,6 +148,7 @@ impl App {
             clock,
             world: RwLock::new(world),
             sessions: Mutex::new(sessions),
+            delegations: Mutex::new(HashMap::new()),
             passcodes: Mutex::new(HashMap::new()),
             token_ttl: AtomicU64::new(token_ttl),
             refresh_ttl: AtomicU64::new(refresh_ttl),
@@ -144,7 +160,14 @@ impl App {
             dirty_notify: Notify::new(),
             flush_lock: Mutex::new(()),
             session_inserts: AtomicU64::new(0),
+            delegation_inserts: AtomicU64::new(0),
         }
+    }
+
+    /// The delegated refresh tokens a state file brought back.
+    pub fn with_delegations(self, delegations: Delegations) -> App {
+        *lock(&self.delegations) = delegations;
+        self
     }
 
     /// Records that persisted data changed; the state task writes it out soon after, off the
@@ -216,7 +239,19 @@ impl App {
         self.mark_dirty();
     }
 
-    /// Every refresh token issued so far stops working (admin API, for the CLI's tests).
+    pub fn insert_delegation(&self, token: String, delegation: Delegation) {
+        let mut delegations = lock(&self.delegations);
+        if self.delegation_inserts.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            let t = self.now();
+            delegations.retain(|_, d| d.session.expires_at > t);
+        }
+        delegations.insert(token.into(), Arc::new(delegation));
+        drop(delegations);
+        self.mark_dirty();
+    }
+
+    /// Every refresh token issued so far stops working, delegated ones included (admin API,
+    /// for the CLI's tests).
     pub fn revoke_sessions(&self) -> usize {
         let mut sessions = lock(&self.sessions);
         let mut n = 0;
@@ -225,6 +260,12 @@ impl App {
             n += 1;
         }
         drop(sessions);
+        let mut delegations = lock(&self.delegations);
+        for d in delegations.values_mut().filter(|d| !d.session.revoked) {
+            Arc::make_mut(d).session.revoked = true;
+            n += 1;
+        }
+        drop(delegations);
         self.mark_dirty();
         n
     }

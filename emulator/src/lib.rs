@@ -16,7 +16,9 @@ mod admin;
 mod app;
 mod auth;
 mod claims;
+mod clients;
 mod clock;
+mod delegated;
 mod errors;
 mod form;
 mod identity;
@@ -250,14 +252,15 @@ impl Server {
             Some(path) => state::load(path).map_err(Error::State)?,
             None => None,
         };
-        let (world, signer, sessions, clock, fresh) = match resumed {
+        let (world, signer, sessions, delegations, clock, fresh) = match resumed {
             Some(mut snap) => {
                 let signer = jwt::Signer::from_stored(&snap.signing_key).map_err(Error::Key)?;
                 let sessions = snap.sessions();
+                let delegations = snap.delegations();
                 // The moved clock comes back too, or the tokens and sessions issued on it
                 // would jump in time.
                 let clock = Clock::with_offset(snap.clock_offset).map_err(Error::State)?;
-                (snap.world, signer, sessions, clock, false)
+                (snap.world, signer, sessions, delegations, clock, false)
             }
             None => {
                 let seed = match &config.seed {
@@ -268,7 +271,8 @@ impl Server {
                 let mut world = World::from_seed(&seed).map_err(Error::Seed)?;
                 world.reindex();
                 let signer = jwt::Signer::generate().map_err(Error::Key)?;
-                (world, signer, HashMap::new(), Clock::default(), true)
+                let (sessions, delegations) = (HashMap::new(), HashMap::new());
+                (world, signer, sessions, delegations, Clock::default(), true)
             }
         };
         let listener = std::net::TcpListener::bind(config.listen)
@@ -288,16 +292,19 @@ impl Server {
         }
         let url = format!("http://{addr}");
         let info = ReadyInfo::from_world(&url, &world);
-        let app = Arc::new(App::new(
-            url,
-            signer,
-            world,
-            sessions,
-            clock,
-            config.token_ttl.clamp(1, MAX_SPAN as u64),
-            config.refresh_token_ttl.clamp(1, MAX_SPAN as u64),
-            config.state.clone(),
-        ));
+        let app = Arc::new(
+            App::new(
+                url,
+                signer,
+                world,
+                sessions,
+                clock,
+                config.token_ttl.clamp(1, MAX_SPAN as u64),
+                config.refresh_token_ttl.clamp(1, MAX_SPAN as u64),
+                config.state.clone(),
+            )
+            .with_delegations(delegations),
+        );
         if fresh && config.state.is_some() {
             // Persist the new key before any token signed with it leaves the process.
             state::flush(&app, true).map_err(Error::State)?;

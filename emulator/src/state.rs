@@ -1,4 +1,5 @@
-//! `--state FILE`: everything that changes (world, refresh-token sessions, the clock's offset)
+//! `--state FILE`: everything that changes (world, refresh-token sessions, delegated refresh
+//! tokens, the clock's offset)
 //! and the signing key, written atomically (temp file, fsync, rename) by a background task
 //! whenever something was marked dirty, and once more at shutdown. Requests never wait for
 //! the disk.
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::app::{App, Session, Sessions};
+use crate::app::{App, Delegation, Delegations, Session, Sessions};
 use crate::jwt::StoredKey;
 use crate::util::{lock, read};
 use crate::world::World;
@@ -25,6 +26,9 @@ pub struct Snapshot {
     pub signing_key: StoredKey,
     pub world: World,
     pub sessions: HashMap<String, Session>,
+    /// Delegated refresh tokens; files from before they existed have none.
+    #[serde(default)]
+    pub delegations: HashMap<String, Delegation>,
     /// Seconds the clock was moved (`POST /emulator/clock`); files from before the clock
     /// existed have none, which is the same as 0.
     #[serde(default)]
@@ -38,6 +42,13 @@ impl Snapshot {
             .map(|(k, v)| (Arc::from(k), Arc::new(v)))
             .collect()
     }
+
+    pub fn delegations(&mut self) -> Delegations {
+        std::mem::take(&mut self.delegations)
+            .into_iter()
+            .map(|(k, v)| (Arc::from(k), Arc::new(v)))
+            .collect()
+    }
 }
 
 /// What is written: the same shape as `Snapshot`, built from shared pointers.
@@ -47,12 +58,16 @@ struct SnapshotOut {
     signing_key: StoredKey,
     world: World,
     sessions: SessionsOut,
+    delegations: MapOut<Delegation>,
     clock_offset: i64,
 }
 
-struct SessionsOut(Vec<(Arc<str>, Arc<Session>)>);
+type SessionsOut = MapOut<Session>;
 
-impl Serialize for SessionsOut {
+/// A map of shared pointers, written as a JSON object.
+struct MapOut<T>(Vec<(Arc<str>, Arc<T>)>);
+
+impl<T: Serialize> Serialize for MapOut<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_map(self.0.iter().map(|(k, v)| (&**k, &**v)))
     }
@@ -83,11 +98,16 @@ fn snapshot(app: &App) -> SnapshotOut {
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    let delegations = lock(&app.delegations)
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     SnapshotOut {
         format: FORMAT,
         signing_key: app.signer.stored(),
         world: read(&app.world).clone(),
-        sessions: SessionsOut(sessions),
+        sessions: MapOut(sessions),
+        delegations: MapOut(delegations),
         clock_offset: app.clock.offset(),
     }
 }

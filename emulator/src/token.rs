@@ -1,5 +1,6 @@
 //! `POST /identity/token`: the grants (the trusted-profile ones decide in `workload`),
-//! client credentials, refresh-token sessions and the access token's claim set.
+//! client credentials, refresh-token sessions and the access token's claim set. Delegated
+//! refresh tokens are delegated.rs's; the registered clients are clients.rs's.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,6 +16,8 @@ use serde::Serialize;
 
 use crate::app::{App, GrantCounted, Session};
 use crate::claims::{AccountClaim, Authn, Claims};
+use crate::clients;
+use crate::delegated::{self, GRANT_DELEGATED, ResponseTypes};
 use crate::errors::{self as codes, TokenError};
 use crate::form::{field, optional, parse_form};
 use crate::util::{lock, random_token, read};
@@ -26,12 +29,12 @@ pub const GRANT_PASSCODE: &str = "urn:ibm:params:oauth:grant-type:passcode";
 pub const GRANT_REFRESH: &str = "refresh_token";
 pub const GRANT_PASSWORD: &str = "password";
 
-/// The registered OAuth clients. `bx` is the one the `ibmcloud` CLI (and iamctl) uses.
-const CLIENTS: &[(&str, &str)] = &[("bx", "bx")];
-
 #[derive(Debug, Serialize)]
 pub struct TokenResponse {
     pub access_token: String,
+    /// For clients that get one (`kube`): the OpenID Connect ID token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
     refresh_token: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     ims_user_id: Option<u64>,
@@ -42,6 +45,18 @@ pub struct TokenResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     refresh_token_expiration: Option<i64>,
     session_id: String,
+    /// With `response_type=cloud_iam delegated_refresh_token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delegated_refresh_token: Option<String>,
+}
+
+/// The token endpoint's success body: tokens, or with `response_type=delegated_refresh_token`
+/// alone only `{"delegated_refresh_token": ...}`, as IBM documents it.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Answer {
+    Tokens(TokenResponse),
+    Delegated { delegated_refresh_token: String },
 }
 
 /// Everything a successful grant decided; `issue` turns it into tokens.
@@ -67,6 +82,22 @@ impl Grant {
             session_id: None,
             apikey_id: None,
             authn: Some(p.authn),
+        }
+    }
+}
+
+/// A delegated refresh token's delegator, redeemed.
+impl From<Session> for Grant {
+    fn from(s: Session) -> Grant {
+        Grant {
+            iam_id: s.iam_id,
+            account_id: s.account_id,
+            grant_type: s.origin_grant,
+            amr: s.amr,
+            session_id: Some(s.session_id),
+            apikey_id: s.apikey_id,
+            // Delegated refresh tokens come from user and service-ID sessions only.
+            authn: None,
         }
     }
 }
@@ -121,8 +152,8 @@ fn client(headers: &HeaderMap) -> Result<String, TokenError> {
     let decoded = STANDARD.decode(rest.trim()).map_err(|_| invalid())?;
     let decoded = String::from_utf8(decoded).map_err(|_| invalid())?;
     let (id, secret) = decoded.split_once(':').ok_or_else(invalid)?;
-    if CLIENTS.iter().any(|(i, s)| *i == id && *s == secret) {
-        Ok(id.to_owned())
+    if let Some(c) = clients::authenticate(id, secret) {
+        Ok(c.id.to_owned())
     } else {
         Err(invalid())
     }
@@ -132,28 +163,21 @@ fn handle(
     app: &App,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
-) -> Result<TokenResponse, TokenError> {
+) -> Result<Answer, TokenError> {
     let grant_type = field(form, "grant_type")?;
-    if let Some(rt) = optional(form, "response_type")
-        && rt != "cloud_iam"
-    {
-        return Err(TokenError::new(
-            codes::INVALID_PROPERTY,
-            format!(
-                "Validation of property 'response_type' with value '{rt}' failed. Valid values: 'cloud_iam'"
-            ),
-            "Property validation failed.",
-        ));
-    }
+    let response = ResponseTypes::parse(optional(form, "response_type"))?;
+    let delegable = matches!(grant_type, GRANT_APIKEY | GRANT_REFRESH);
+    let delegation = delegated::request(form, response, grant_type, delegable)?;
     let client_id = client(headers)?;
     let world = read(&app.world);
-    let grant = match grant_type {
+    let mut grant = match grant_type {
         GRANT_APIKEY => apikey_grant(&world, form)?,
         GRANT_PASSWORD => password_grant(&world, form)?,
         GRANT_PASSCODE => passcode_grant(app, &world, form)?,
         GRANT_REFRESH => refresh_grant(app, &world, form, &client_id)?,
         GRANT_CR_TOKEN => Grant::profile(workload::cr_token_grant(app, &world, form)?, grant_type),
         GRANT_ASSUME => Grant::profile(workload::assume_grant(app, &world, form)?, grant_type),
+        GRANT_DELEGATED => delegated::redeem(app, &world, form, &client_id)?.into(),
         other => {
             return Err(TokenError::new(
                 codes::UNSUPPORTED_GRANT,
@@ -162,7 +186,33 @@ fn handle(
             ));
         }
     };
-    issue(app, &world, grant, &client_id)
+    let Some(request) = delegation else {
+        return issue(app, &world, grant, &client_id).map(Answer::Tokens);
+    };
+    let session_id = grant
+        .session_id
+        .get_or_insert_with(|| format!("C-{}", uuid::Uuid::new_v4()))
+        .clone();
+    let delegator = Session {
+        session_id,
+        iam_id: grant.iam_id.clone(),
+        account_id: grant.account_id.clone(),
+        client_id: client_id.clone(),
+        expires_at: 0,
+        origin_grant: grant.grant_type.clone(),
+        amr: grant.amr.clone(),
+        apikey_id: grant.apikey_id.clone(),
+        revoked: false,
+    };
+    let delegated_refresh_token = delegated::issue(app, &request, delegator);
+    if response.delegated_only() {
+        return Ok(Answer::Delegated {
+            delegated_refresh_token,
+        });
+    }
+    let mut tokens = issue(app, &world, grant, &client_id)?;
+    tokens.delegated_refresh_token = Some(delegated_refresh_token);
+    Ok(Answer::Tokens(tokens))
 }
 
 fn apikey_grant(world: &World, form: &HashMap<String, String>) -> Result<Grant, TokenError> {
@@ -301,10 +351,10 @@ fn refresh_grant(
             details,
         )
     };
-    let session = lock(&app.sessions)
-        .get(token)
-        .cloned()
-        .ok_or_else(|| invalid("The refresh token is not known."))?;
+    let session = lock(&app.sessions).get(token).cloned().ok_or_else(|| {
+        delegated::misused_as_refresh_token(app, token)
+            .unwrap_or_else(|| invalid("The refresh token is not known."))
+    })?;
     if session.revoked {
         return Err(invalid("The refresh token was revoked."));
     }
@@ -490,10 +540,15 @@ pub fn issue(
     claims.exp = iat + ttl as i64;
     claims.iss = app.issuer.clone();
     claims.grant_type = grant.grant_type.clone();
-    claims.scope = "ibm openid".into();
+    claims.scope = clients::scope(client_id).into();
     claims.client_id = client_id.to_owned();
     claims.amr = grant.amr.clone();
     let access_token = app.signer.sign(&claims).map_err(internal)?;
+    let id_token = if clients::issues_id_token(client_id) {
+        Some(clients::id_token(app, &claims, client_id).map_err(internal)?)
+    } else {
+        None
+    };
 
     // Without client credentials IAM hands out no usable refresh token; trusted profiles' tokens
     // never have one (their clients grant again with a fresh cr token or caller token).
@@ -520,14 +575,16 @@ pub fn issue(
     };
     Ok(TokenResponse {
         access_token,
+        id_token,
         refresh_token,
         ims_user_id,
         token_type: "Bearer",
         expires_in: ttl,
         expiration: iat + ttl as i64,
-        scope: "ibm openid",
+        scope: clients::scope(client_id),
         refresh_token_expiration,
         session_id,
+        delegated_refresh_token: None,
     })
 }
 
@@ -543,10 +600,10 @@ pub async fn openid_configuration(State(app): State<Arc<App>>) -> Response {
         "token_endpoint": format!("{u}/identity/token"),
         "passcode_endpoint": format!("{u}/identity/passcode"),
         "jwks_uri": format!("{u}/identity/keys"),
-        "response_types_supported": ["cloud_iam"],
+        "response_types_supported": ["cloud_iam", delegated::RESPONSE_DELEGATED],
         "grant_types_supported": [
             GRANT_APIKEY, GRANT_PASSCODE, GRANT_REFRESH, GRANT_PASSWORD, GRANT_CR_TOKEN,
-            GRANT_ASSUME,
+            GRANT_ASSUME, GRANT_DELEGATED,
         ],
         "subject_types_supported": ["public"],
         "token_endpoint_auth_methods_supported": ["none", "client_secret_basic"],
@@ -555,7 +612,7 @@ pub async fn openid_configuration(State(app): State<Arc<App>>) -> Response {
         "claims_supported": [
             "iam_id", "id", "realmid", "session_id", "jti", "identifier", "given_name",
             "family_name", "name", "email", "sub", "sub_type", "authn", "account", "iat", "exp", "iss",
-            "grant_type", "scope", "client_id", "acr", "amr",
+            "grant_type", "scope", "client_id", "acr", "amr", "aud",
         ],
     }))
     .into_response()
@@ -622,7 +679,7 @@ mod tests {
         assert!(ok.is_ok());
         let mut headers = HeaderMap::new();
         headers.insert(header::AUTHORIZATION, "Basic Yng6Yng=".parse().unwrap());
-        let tok = handle(
+        let Answer::Tokens(tok) = handle(
             &app,
             &headers,
             &form(&[
@@ -631,7 +688,9 @@ mod tests {
                 ("password", "demo-password"),
             ]),
         )
-        .unwrap();
+        .unwrap() else {
+            panic!("tokens expected");
+        };
         crate::util::write(&app.world).users[0].accounts =
             vec![crate::seed::STAGING_ACCOUNT.into()];
         let err = handle(

@@ -60,6 +60,51 @@ pub fn token(emu: &Running, fields: &[(&str, &str)], basic: bool) -> (u16, Value
     json(req.send().expect("token request"))
 }
 
+/// POSTs form fields to the token endpoint with the Basic credentials of any client (or
+/// none).
+pub fn token_as(
+    emu: &Running,
+    fields: &[(&str, &str)],
+    client: Option<(&str, &str)>,
+) -> (u16, Value) {
+    let mut req = self::client()
+        .post(format!("{}/identity/token", emu.url()))
+        .header("Accept", "application/json")
+        .form(fields);
+    if let Some((id, secret)) = client {
+        req = req.basic_auth(id, Some(secret));
+    }
+    json(req.send().expect("token request"))
+}
+
+/// Verifies an RS256 JWT's signature against `GET /identity/keys` (the key its `kid` names)
+/// and returns its claims.
+pub fn verify_jwt(emu: &Running, jwt: &str) -> Value {
+    use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+    let (header, _) = jwt.split_once('.').expect("a JWT");
+    let header: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).expect("base64url")).expect("json");
+    assert_eq!(header["alg"], "RS256", "{header}");
+    let (status, jwks) = json(get(emu, "/identity/keys", None).send().expect("keys"));
+    assert_eq!(status, 200, "{jwks}");
+    let key = jwks["keys"]
+        .as_array()
+        .and_then(|keys| keys.iter().find(|k| k["kid"] == header["kid"]))
+        .unwrap_or_else(|| panic!("no key {} in {jwks}", header["kid"]));
+    let n = URL_SAFE_NO_PAD
+        .decode(key["n"].as_str().expect("n"))
+        .expect("n");
+    let e = URL_SAFE_NO_PAD
+        .decode(key["e"].as_str().expect("e"))
+        .expect("e");
+    let (signed, sig) = jwt.rsplit_once('.').expect("a JWT");
+    let sig = URL_SAFE_NO_PAD.decode(sig).expect("base64url signature");
+    RsaPublicKeyComponents { n: &n, e: &e }
+        .verify(&RSA_PKCS1_2048_8192_SHA256, signed.as_bytes(), &sig)
+        .expect("the token verifies against /identity/keys");
+    claims(jwt)
+}
+
 pub fn apikey_login(emu: &Running, key: &str, basic: bool) -> Value {
     let (status, body) = token(emu, &[("grant_type", APIKEY_GRANT), ("apikey", key)], basic);
     assert_eq!(status, 200, "{body}");

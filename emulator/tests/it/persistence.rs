@@ -188,6 +188,45 @@ fn state_survives_a_restart_including_the_signing_key() {
 }
 
 #[test]
+fn delegated_refresh_tokens_survive_a_restart() {
+    let dir = TempDir::new("delegated");
+    let state = dir.path("state.json");
+    let config = || Config {
+        state: Some(state.clone()),
+        ..Default::default()
+    };
+    let emu = start_with(config());
+    let form = [
+        ("grant_type", APIKEY_GRANT),
+        ("apikey", emu.info().apikey.as_str()),
+        ("response_type", "delegated_refresh_token"),
+        ("receiver_client_ids", "kube"),
+    ];
+    let (status, body) = token_as(&emu, &form, Some(("bx", "bx")));
+    assert_eq!(status, 200, "{body}");
+    let drt = body["delegated_refresh_token"].as_str().unwrap().to_owned();
+    drop(emu);
+
+    let emu = start_with(config());
+    let (status, body) = token_as(
+        &emu,
+        &[
+            (
+                "grant_type",
+                "urn:ibm:params:oauth:grant-type:delegated-refresh-token",
+            ),
+            ("refresh_token", &drt),
+        ],
+        Some(("kube", "kube")),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        verify_jwt(&emu, body["id_token"].as_str().unwrap())["aud"],
+        "kube"
+    );
+}
+
+#[test]
 fn state_is_flushed_in_the_background_while_running() {
     let dir = TempDir::new("bg");
     let state = dir.path("state.json");

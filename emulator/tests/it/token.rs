@@ -611,3 +611,35 @@ fn absurd_lifetimes_are_refused_or_bounded_never_a_panic() {
     );
     assert!(tok["refresh_token_expiration"].as_i64().unwrap() > real_now());
 }
+
+#[test]
+fn kube_client_gets_its_scope_and_an_id_token() {
+    let emu = start();
+    let key = emu.info().apikey.clone();
+    let form = [("grant_type", APIKEY_GRANT), ("apikey", key.as_str())];
+    let (status, tok) = token_as(&emu, &form, Some(("kube", "kube")));
+    assert_eq!(status, 200, "{tok}");
+    assert_eq!(tok["scope"], "ibm openid containers-kubernetes");
+    assert_ne!(tok["refresh_token"], "not_supported");
+    let access = verify_jwt(&emu, tok["access_token"].as_str().unwrap());
+    assert_eq!(access["client_id"], "kube");
+    assert_eq!(access["scope"], "ibm openid containers-kubernetes");
+    assert!(access.get("aud").is_none(), "{access}");
+    let id = verify_jwt(&emu, tok["id_token"].as_str().unwrap());
+    assert_eq!(id["aud"], "kube");
+    assert_eq!(id["iss"], format!("{}/identity", emu.url()));
+    assert_eq!(id["iam_id"], access["iam_id"]);
+    assert_eq!(id["email"], "demo@example.com");
+    assert_eq!(id["exp"], access["exp"]);
+    assert_eq!(id["iat"], access["iat"]);
+    assert_ne!(id["jti"], access["jti"]);
+
+    // The CLI's client and anonymous callers get no ID token.
+    for basic in [true, false] {
+        let tok = apikey_login(&emu, &key, basic);
+        assert!(tok.get("id_token").is_none(), "{tok}");
+        assert_eq!(tok["scope"], "ibm openid");
+    }
+    let wrong = token_as(&emu, &form, Some(("kube", "wrong")));
+    assert_token_error(&wrong, 400, "BXNIM0409E");
+}
