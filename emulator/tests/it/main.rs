@@ -8,4 +8,6 @@ mod accounts_admin;
 mod clock;
 mod identity;
 mod persistence;
+mod profiles;
 mod token;
+mod workload;
