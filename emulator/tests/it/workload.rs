@@ -206,21 +206,21 @@ fn cr_token_grant_issues_the_profiles_token() {
         false,
     );
     assert_eq!(both.0, 200, "{}", both.1);
-    // A link without namespace and name admits every service account of the cluster.
+    // Another service account of the same cluster gets the profile it is linked to.
     let t = access_token(&emu);
     let (status, p) = json(
         api(&emu, Method::POST, "/v1/profiles", &t)
-            .json(&json!({"account_id": DEMO_ACCOUNT, "name": "cluster-wide"}))
+            .json(&json!({"account_id": DEMO_ACCOUNT, "name": "prod-deployer"}))
             .send()
             .unwrap(),
     );
     assert_eq!(status, 201, "{p}");
-    let wide = p["id"].as_str().unwrap();
+    let prod_profile = p["id"].as_str().unwrap();
     let (status, l) = json(
         api(
             &emu,
             Method::POST,
-            &format!("/v1/profiles/{wide}/links"),
+            &format!("/v1/profiles/{prod_profile}/links"),
             &t,
         )
         .json(
@@ -232,9 +232,9 @@ fn cr_token_grant_issues_the_profiles_token() {
     );
     assert_eq!(status, 201, "{l}");
     let prod = cr_token(&emu, sa("prod", "deployer"));
-    let (status, body) = cr_grant(&emu, &prod, ("profile_name", "cluster-wide"));
+    let (status, body) = cr_grant(&emu, &prod, ("profile_name", "prod-deployer"));
     assert_eq!(status, 200, "{body}");
-    assert_eq!(claims(&access(&body))["name"], "cluster-wide");
+    assert_eq!(claims(&access(&body))["name"], "prod-deployer");
 }
 
 #[test]
