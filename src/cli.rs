@@ -91,6 +91,15 @@ pub enum Command {
             iamctl config secret-store file"
     )]
     Config(ConfigCommand),
+    /// Hand fresh tokens to other tools: kubectl (exec credential plugin) and container
+    /// registry clients (Docker credential helper)
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+            iamctl credential kubectl --install --cluster mycluster --kubeconfig ~/.kube/config\n  \
+            iamctl credential docker --install ~/.local/bin"
+    )]
+    Credential(CredentialCommand),
     /// Print the shell completion script for bash, zsh, fish, powershell or elvish
     Completion(CompletionArgs),
     /// IAM commands (each is also available without the `iam` prefix)
@@ -434,31 +443,57 @@ pub fn command() -> clap::Command {
     Cli::command()
 }
 
-/// The hot path's shortcut past clap: `oauth-tokens` or `iam oauth-tokens`, optionally with
-/// `--output FORMAT` / `--output=FORMAT`, and nothing else. Building the whole clap tree
-/// (every IAM command, twice: under `iam` and flattened) costs more than the rest of a cached
-/// `oauth-tokens` run, and that command is what scripts call in loops. Anything else,
-/// including `-q`, `--session` and every error, goes through clap as usual; a unit test keeps
-/// this in step with clap's parse.
-pub fn fast_oauth_tokens(args: &[OsString]) -> Option<TokenFormat> {
+/// The commands other programs call in loops (scripts, kubectl, container registry
+/// clients), answered past clap: building the whole command tree (every IAM command, twice:
+/// under `iam` and flattened) costs more than the rest of a cached run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FastCommand {
+    OauthTokens(TokenFormat),
+    Kubectl,
+    Docker(DockerAction),
+}
+
+/// A shortcut command and the `--session` it was given, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fast {
+    pub session: Option<String>,
+    pub command: FastCommand,
+}
+
+/// `[--session NAME] oauth-tokens [--output FORMAT]` (also under `iam`),
+/// `[--session NAME] credential kubectl` and `[--session NAME] credential docker ACTION`, and
+/// nothing else. Anything else, including `-q` and every error, goes through clap as usual;
+/// a unit test keeps this in step with clap's parse.
+pub fn fast_path(args: &[OsString]) -> Option<Fast> {
+    use clap::ValueEnum;
     let args: Vec<&str> = args.iter().map(|a| a.to_str()).collect::<Option<_>>()?;
-    let rest = match args.as_slice() {
-        ["oauth-tokens", rest @ ..] | ["iam", "oauth-tokens", rest @ ..] => rest,
+    let (session, rest) = match args.as_slice() {
+        ["--session", name, rest @ ..] => (Some(*name), rest),
+        [first, rest @ ..] if first.starts_with("--session=") => {
+            (first.strip_prefix("--session="), rest)
+        }
+        rest => (None, rest),
+    };
+    let command = match rest {
+        ["credential", "kubectl"] => FastCommand::Kubectl,
+        ["credential", "docker", action] => {
+            FastCommand::Docker(DockerAction::from_str(action, false).ok()?)
+        }
+        ["oauth-tokens", rest @ ..] | ["iam", "oauth-tokens", rest @ ..] => {
+            let value = match rest {
+                [] => "text",
+                ["--output", v] => v,
+                [one] => one.strip_prefix("--output=")?,
+                _ => return None,
+            };
+            FastCommand::OauthTokens(TokenFormat::from_str(value, true).ok()?)
+        }
         _ => return None,
     };
-    let value = match rest {
-        [] => return Some(TokenFormat::Text),
-        ["--output", v] => *v,
-        [one] => one.strip_prefix("--output=")?,
-        _ => return None,
-    };
-    match value.to_ascii_lowercase().as_str() {
-        "text" => Some(TokenFormat::Text),
-        "json" => Some(TokenFormat::Json),
-        "raw" => Some(TokenFormat::Raw),
-        "env" => Some(TokenFormat::Env),
-        _ => None,
-    }
+    Some(Fast {
+        session: session.map(str::to_string),
+        command,
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -472,6 +507,104 @@ pub enum ConfigCommand {
             iamctl config secret-store keyring"
     )]
     SecretStore(SecretStoreArgs),
+    /// Show, add or remove the container registries the Docker credential helper answers for
+    /// besides IBM Container Registry (icr.io and *.icr.io)
+    #[command(after_help = "Examples:\n  \
+            iamctl config registries\n  \
+            iamctl config registries add registry.example.com:5000\n  \
+            iamctl config registries remove registry.example.com:5000")]
+    Registries(RegistriesArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RegistryChange {
+    Add,
+    Remove,
+}
+
+#[derive(Debug, Args)]
+pub struct RegistriesArgs {
+    /// add or remove a host; without it, list the hosts
+    #[arg(value_enum, requires = "host")]
+    pub change: Option<RegistryChange>,
+
+    /// The registry host as clients name it, with its port if it has one
+    #[arg(value_name = "HOST")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredentialCommand {
+    /// kubectl's exec credential plugin: print an ExecCredential with a fresh token for the
+    /// cluster, or install the plugin in a kubeconfig
+    #[command(
+        long_about = "kubectl's exec credential plugin.\n\n\
+            Without --install, prints a client.authentication.k8s.io/v1 ExecCredential whose \
+            token is the one IBM Cloud Kubernetes Service clusters accept: an IAM token issued \
+            to the cluster's client ('kube'), obtained through a delegated refresh token. It is \
+            cached in the session and renewed single-flight, so kubectl's frequent calls cost \
+            about what 'iamctl oauth-tokens' costs.\n\n\
+            With --install, writes a user with this plugin into the kubeconfig given with \
+            --kubeconfig (and nowhere else), and points the contexts of --cluster at it.",
+        after_help = "Examples:\n  \
+            iamctl credential kubectl --install --cluster mycluster --kubeconfig ~/.kube/config\n  \
+            iamctl --session prod credential kubectl"
+    )]
+    Kubectl(KubectlArgs),
+    /// A Docker credential helper for IBM Container Registry: get, store, erase, list (or
+    /// install it as docker-credential-iamctl)
+    #[command(
+        long_about = "A Docker credential helper (docker, podman, skopeo, buildah) for IBM \
+            Container Registry: icr.io, *.icr.io and the hosts added with 'iamctl config \
+            registries add'.\n\n\
+            'get' reads a registry host on stdin and prints {\"ServerURL\", \"Username\": \
+            \"iambearer\", \"Secret\": <access token>}; other hosts, or no login, get the \
+            protocol's 'credentials not found' answer. 'store' and 'erase' accept and keep \
+            nothing; 'list' prints an empty object. Clients call it as docker-credential-iamctl: \
+            --install DIR makes that name (a link to this iamctl) in DIR, which must be on PATH.",
+        after_help = "Examples:\n  \
+            iamctl credential docker --install ~/.local/bin\n  \
+            echo us.icr.io | iamctl credential docker get"
+    )]
+    Docker(DockerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KubectlArgs {
+    /// Write the plugin into a kubeconfig instead of printing a credential
+    #[arg(long, requires_all = ["cluster", "kubeconfig"])]
+    pub install: bool,
+
+    /// With --install: the cluster (as named in the kubeconfig) whose contexts use iamctl
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+
+    /// With --install: the kubeconfig to change
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DockerAction {
+    Get,
+    Store,
+    Erase,
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct DockerArgs {
+    /// The helper protocol's action (its input comes on stdin)
+    #[arg(value_enum, required_unless_present = "install")]
+    pub action: Option<DockerAction>,
+
+    /// Make docker-credential-iamctl (a link to this iamctl) in DIR
+    #[arg(long, value_name = "DIR", conflicts_with = "action")]
+    pub install: Option<std::path::PathBuf>,
+
+    /// With --install: replace an existing docker-credential-iamctl
+    #[arg(short, long, requires = "install")]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -674,23 +807,39 @@ pub struct OauthTokensArgs {
     /// 'Bearer <jwt>')
     #[arg(long, value_name = "FORMAT", value_enum, ignore_case = true, default_value_t = TokenFormat::Text)]
     pub output: TokenFormat,
+
+    /// Print a delegated refresh token that only these OAuth clients (comma list, e.g. kube)
+    /// can redeem, for handing to another service; never the session's own refresh token
+    #[arg(long, value_name = "CLIENT[,CLIENT]")]
+    pub delegate_to: Option<String>,
 }
 
 #[derive(Debug, Args)]
 #[command(
-    long_about = "Run a command with a fresh IAM token in its environment.\n\n\
+    long_about = "Run a command with a fresh IAM token in its environment, and keep it \
+        supplied for as long as it runs.\n\n\
         The token is renewed first if it is about to expire, then COMMAND runs with \
         IBMCLOUD_IAM_TOKEN and IC_IAM_TOKEN (read by the IBM Terraform provider) set to \
-        'Bearer <jwt>', and IAMCTL_SESSION set to the session used. Standard input, output \
-        and error are the command's own; iamctl prints nothing on success, never the token. \
-        The exit status is the command's (on Unix iamctl becomes the command, so signals \
-        reach it directly). A command that cannot be found exits 127, one that cannot be \
-        run exits 126, like a shell.",
+        'Bearer <jwt>', IAMCTL_SESSION set to the session used, and IAMCTL_TOKEN_FILE naming \
+        a private file (mode 0600) with the bare token, which iamctl rewrites before each \
+        expiry while COMMAND runs and removes when it ends: long-running tools that re-read \
+        it never run out. Standard input, output and error are the command's own; iamctl \
+        prints nothing on success, never the token. Signals sent to iamctl go on to the \
+        command, and the exit status is the command's (a command killed by a signal makes \
+        iamctl die of the same signal). A command that cannot be found exits 127, one that \
+        cannot be run exits 126, like a shell.",
     after_help = "Examples:\n  \
         iamctl exec -- terraform plan\n  \
-        iamctl --session prod exec -- sh -c 'curl -sH \"Authorization: $IBMCLOUD_IAM_TOKEN\" https://iam.cloud.ibm.com/v1/apikeys'"
+        iamctl --session prod exec -- sh -c 'curl -sH \"Authorization: $IBMCLOUD_IAM_TOKEN\" https://iam.cloud.ibm.com/v1/apikeys'\n  \
+        iamctl exec -- sh -c 'while sleep 600; do curl -sH \"Authorization: Bearer $(cat \"$IAMCTL_TOKEN_FILE\")\" https://iam.cloud.ibm.com/v1/apikeys; done'"
 )]
 pub struct ExecArgs {
+    /// Also pass the session's refresh token as IC_IAM_REFRESH_TOKEN, for the IBM Terraform
+    /// provider to renew by itself (anything the command runs can then read it: only for
+    /// commands you trust)
+    #[arg(long)]
+    pub with_refresh_token: bool,
+
     /// The command to run and its arguments (after '--')
     #[arg(
         value_name = "COMMAND",
@@ -1319,16 +1468,31 @@ mod tests {
     }
 
     #[test]
-    fn the_oauth_tokens_shortcut_agrees_with_clap() {
-        let clap_format = |argv: &[&str]| match parse(argv) {
-            Ok(Cli {
-                command:
-                    Command::Iam(IamCommand::OauthTokens(a))
-                    | Command::IamFlat(IamCommand::OauthTokens(a)),
-                quiet: false,
-                session: None,
-            }) => Some(a.output),
-            _ => None,
+    fn the_shortcut_agrees_with_clap() {
+        let clap_fast = |argv: &[&str]| {
+            let cli = parse(argv).ok()?;
+            if cli.quiet {
+                return None;
+            }
+            let command = match cli.command {
+                Command::Iam(IamCommand::OauthTokens(a))
+                | Command::IamFlat(IamCommand::OauthTokens(a)) => {
+                    FastCommand::OauthTokens(a.output)
+                }
+                Command::Credential(CredentialCommand::Kubectl(a)) if !a.install => {
+                    FastCommand::Kubectl
+                }
+                Command::Credential(CredentialCommand::Docker(DockerArgs {
+                    action: Some(action),
+                    install: None,
+                    ..
+                })) => FastCommand::Docker(action),
+                _ => return None,
+            };
+            Some(Fast {
+                session: cli.session,
+                command,
+            })
         };
         let os = |argv: &[&str]| argv.iter().map(OsString::from).collect::<Vec<_>>();
         for argv in [
@@ -1338,24 +1502,34 @@ mod tests {
             &["oauth-tokens", "--output", "ENV"][..],
             &["iam", "oauth-tokens", "--output=json"][..],
             &["oauth-tokens", "--output=Text"][..],
+            &["oauth-tokens", "--output", "github-actions"][..],
+            &["--session", "x", "oauth-tokens"][..],
+            &["--session=ci", "oauth-tokens", "--output", "raw"][..],
+            &["credential", "kubectl"][..],
+            &["--session", "prod", "credential", "kubectl"][..],
+            &["credential", "docker", "get"][..],
+            &["credential", "docker", "list"][..],
         ] {
-            let fast = fast_oauth_tokens(&os(argv));
+            let fast = fast_path(&os(argv));
             assert!(fast.is_some(), "{argv:?}");
-            assert_eq!(fast, clap_format(argv), "{argv:?}");
+            assert_eq!(fast, clap_fast(argv), "{argv:?}");
         }
         // Everything else is clap's: other flags, errors, help.
         for argv in [
             &["oauth-tokens", "-q"][..],
-            &["--session", "x", "oauth-tokens"][..],
             &["oauth-tokens", "--session", "x"][..],
             &["oauth-tokens", "--output", "yaml"][..],
             &["oauth-tokens", "--output"][..],
             &["oauth-tokens", "--help"][..],
             &["oauth-tokens", "--output", "raw", "extra"][..],
+            &["credential", "kubectl", "--install"][..],
+            &["credential", "docker", "GET"][..],
+            &["credential", "docker"][..],
+            &["--session", "oauth-tokens"][..],
             &["iam"][..],
             &[][..],
         ] {
-            assert_eq!(fast_oauth_tokens(&os(argv)), None, "{argv:?}");
+            assert_eq!(fast_path(&os(argv)), None, "{argv:?}");
         }
     }
 

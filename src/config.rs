@@ -1,5 +1,6 @@
-//! `config.json` in the iamctl home: the settings a user makes once (today: where secrets
-//! are kept), and `IAMCTL_SECRET_STORE`, which overrides it for one run.
+//! `config.json` in the iamctl home: the settings a user makes once (where secrets are kept,
+//! which extra registries the Docker credential helper answers for), and
+//! `IAMCTL_SECRET_STORE`, which overrides the first for one run.
 
 use crate::home::{FileError, Home, create_private_dir, read_if_exists, write_atomic};
 use crate::secrets::StoreKind;
@@ -103,7 +104,61 @@ fn parse_store(v: &str, place: &str) -> Result<StoreKind, ConfigError> {
 
 /// Saves `secret_store` in `config.json`, keeping every other setting in it.
 pub fn set_secret_store(home: &Home, kind: StoreKind) -> Result<(), ConfigError> {
+    let value = match kind {
+        StoreKind::Keyring => "keyring",
+        StoreKind::File => "file",
+    };
+    change(home, |config| {
+        config.insert("secret_store".into(), Value::String(value.to_string()));
+    })
+}
+
+/// The registry hosts the Docker credential helper answers for besides IBM's.
+pub fn registries(home: &Home) -> Result<Vec<String>, ConfigError> {
     let path = path(home);
+    let Some(bytes) = read_if_exists(&path)? else {
+        return Ok(Vec::new());
+    };
+    let cfg: Value = serde_json::from_slice(&bytes).map_err(|e| ConfigError::Invalid {
+        path: path.clone(),
+        source: Some(e),
+    })?;
+    Ok(cfg
+        .get("registries")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Adds (`true`) or removes a registry host; `false` when nothing changed.
+pub fn set_registry(home: &Home, host: &str, add: bool) -> Result<bool, ConfigError> {
+    let mut hosts = registries(home)?;
+    let had = hosts.iter().any(|h| h == host);
+    if had == add {
+        return Ok(false);
+    }
+    if add {
+        hosts.push(host.to_string());
+        hosts.sort();
+    } else {
+        hosts.retain(|h| h != host);
+    }
+    change(home, |config| {
+        config.insert("registries".into(), serde_json::json!(hosts));
+    })?;
+    Ok(true)
+}
+
+/// Read-modify-write of `config.json`, keeping every setting the change does not touch.
+fn change(home: &Home, f: impl FnOnce(&mut Map<String, Value>)) -> Result<(), ConfigError> {
+    let path = path(home);
+    create_private_dir(&home.dir)?;
+    let _lock = crate::home::lock_exclusive(&home.file("config.lock"))?;
     let mut config = match read_if_exists(&path)? {
         Some(bytes) => match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(map)) => map,
@@ -111,12 +166,7 @@ pub fn set_secret_store(home: &Home, kind: StoreKind) -> Result<(), ConfigError>
         },
         None => Map::new(),
     };
-    let value = match kind {
-        StoreKind::Keyring => "keyring",
-        StoreKind::File => "file",
-    };
-    config.insert("secret_store".into(), Value::String(value.to_string()));
+    f(&mut config);
     let bytes = crate::home::json_bytes(&config).map_err(ConfigError::Encode)?;
-    create_private_dir(&home.dir)?;
     Ok(write_atomic(&home.dir, &path, &bytes)?)
 }

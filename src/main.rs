@@ -82,19 +82,64 @@ fn run_iam(cmd: &IamCommand, out: &Out) -> error::Result<()> {
     }
 }
 
+/// The commands other programs call in loops, without building the clap tree.
+fn run_fast(fast: cli::Fast) {
+    use cli::FastCommand;
+    let quiet = quiet_from_env();
+    let format = match fast.command {
+        FastCommand::OauthTokens(f) => f.base(),
+        FastCommand::Kubectl | FastCommand::Docker(_) => Format::Text,
+    };
+    let out = Out::new(quiet, format);
+    progress::init(quiet);
+    if let Some(name) = &fast.session
+        && let Err(e) = session::set_session_flag(name, false)
+    {
+        fail(&out, &e.into());
+    }
+    let result = match fast.command {
+        FastCommand::OauthTokens(output) => commands::oauth_tokens::run(
+            &cli::OauthTokensArgs {
+                output,
+                delegate_to: None,
+            },
+            &out,
+        ),
+        FastCommand::Kubectl => commands::credential::kubectl::print_credential(),
+        FastCommand::Docker(action) => commands::credential::docker::serve(action),
+    };
+    if let Err(e) = result {
+        fail(&out, &e);
+    }
+}
+
 fn main() {
     // A shell asking what TAB offers (IAMCTL_COMPLETE set): answer and exit. Otherwise this
     // is one environment lookup, so the hot path below stays as it was.
     complete::answer_tab_if_asked(cli::command);
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    if let Some(format) = cli::fast_oauth_tokens(&args) {
-        let quiet = quiet_from_env();
-        let out = Out::new(quiet, format.base());
-        progress::init(quiet);
-        if let Err(e) = commands::oauth_tokens::run(&cli::OauthTokensArgs { output: format }, &out)
-        {
+    // Run as docker-credential-iamctl (the name registry clients call): the helper protocol
+    // and nothing else.
+    let argv0 = std::env::args_os().next().unwrap_or_default();
+    if std::path::Path::new(&argv0).file_name()
+        == Some(std::ffi::OsStr::new(
+            commands::credential::docker::HELPER_NAME,
+        ))
+    {
+        let out = Out::new(true, Format::Text);
+        let Some(action) = commands::credential::docker::action_from_args(&args) else {
+            fail(
+                &out,
+                &CliError::usage("Usage: docker-credential-iamctl <get|store|erase|list>"),
+            );
+        };
+        if let Err(e) = commands::credential::docker::serve(action) {
             fail(&out, &e);
         }
+        return;
+    }
+    if let Some(fast) = cli::fast_path(&args) {
+        run_fast(fast);
         return;
     }
     if args.first().is_some_and(|a| a == man::COMMAND) {
@@ -117,7 +162,8 @@ fn main() {
         | Command::Exec(_)
         | Command::SessionSwitch(_)
         | Command::SessionDelete(_)
-        | Command::Completion(_) => Format::Text,
+        | Command::Completion(_)
+        | Command::Credential(_) => Format::Text,
     };
     let out = Out::new(quiet, format);
     // Nothing here touches the network or the keyring: the hot path stays one file read.
@@ -138,6 +184,7 @@ fn main() {
         Command::SessionSwitch(a) => commands::sessions::switch(a, &out),
         Command::SessionDelete(a) => commands::sessions::delete(a, &out),
         Command::Completion(a) => commands::completion::run(a),
+        Command::Credential(c) => commands::credential::run(c, &out),
         Command::Iam(c) | Command::IamFlat(c) => run_iam(c, &out),
     };
     if let Err(e) = result {

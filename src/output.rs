@@ -24,6 +24,9 @@ pub enum TokenFormat {
     Raw,
     /// `export IBMCLOUD_IAM_TOKEN='Bearer <jwt>'` and the same for `IC_IAM_TOKEN`
     Env,
+    /// In a GitHub Actions step: `::add-mask::` for the token, then both variables into
+    /// `$GITHUB_ENV` for the later steps (the token never reaches the log)
+    GithubActions,
 }
 
 impl TokenFormat {

@@ -194,8 +194,13 @@ pub enum LoginKind {
     /// caller's token and assuming the profile again.
     Assume {
         profile: ProfileRef,
-        /// The account of a profile named by name.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The account of a profile named by name. Not `account`: the kind's fields sit
+        /// beside the login's own, and the login has an `account`.
+        #[serde(
+            rename = "profile_account",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
         account: Option<String>,
         caller: Box<LoginKind>,
     },
@@ -214,19 +219,34 @@ impl LoginKind {
     /// How the token is renewed, in a few words for `sessions` and `target`.
     pub fn renewal(&self) -> String {
         match self {
-            LoginKind::Apikey => "refresh token, then the stored API key".into(),
+            LoginKind::Apikey => "refresh token, else the stored API key".into(),
             LoginKind::Password | LoginKind::Sso => "refresh token".into(),
             LoginKind::CrToken {
                 token_file: Some(f),
                 ..
-            } => format!("compute-resource token from {}", f.display()),
-            LoginKind::CrToken { .. } => "compute-resource token in the secret store".into(),
+            } => format!("re-reading the compute-resource token in {}", f.display()),
+            LoginKind::CrToken { .. } => {
+                "the compute-resource token in the secret store, until it expires".into()
+            }
             LoginKind::VpcCri { metadata_url, .. } => {
-                format!("VPC instance identity from {metadata_url}")
+                format!("the VPC instance metadata service at {metadata_url}")
             }
-            LoginKind::Assume { caller, .. } => {
-                format!("assumed again by a {} login", caller.name())
-            }
+            LoginKind::Assume { caller, .. } => format!(
+                "assuming the profile again with a fresh token of the {} login",
+                caller.describe()
+            ),
+        }
+    }
+
+    /// The kind in words: "API key", "SSO", ...
+    fn describe(&self) -> &'static str {
+        match self {
+            LoginKind::Apikey => "API key",
+            LoginKind::Password => "password",
+            LoginKind::Sso => "SSO",
+            LoginKind::CrToken { .. } => "compute-resource token",
+            LoginKind::VpcCri { .. } => "VPC instance identity",
+            LoginKind::Assume { .. } => "assumed profile",
         }
     }
 
@@ -300,6 +320,32 @@ pub struct Login {
     pub login_at: i64,
     /// Which secrets exist for this login, and where. Metadata only, never the values.
     pub secrets: SecretsMeta,
+    /// Tokens issued to other OAuth clients (`kube` for kubectl) through delegated refresh
+    /// tokens, cached like the access token: short-lived, never a refresh token.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub delegated: std::collections::BTreeMap<String, CachedToken>,
+}
+
+/// A short-lived token kept in the session file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CachedToken {
+    pub token: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+}
+
+impl CachedToken {
+    /// The refresh window every token iamctl caches uses: 80% of its lifetime gone, or
+    /// under 10 s left.
+    pub fn needs_refresh(&self, now: i64) -> bool {
+        needs_refresh(self.issued_at, self.expires_at, now)
+    }
+}
+
+fn needs_refresh(issued_at: i64, expires_at: i64, now: i64) -> bool {
+    let lifetime = (expires_at - issued_at).max(0);
+    let refresh_at = issued_at + lifetime * 8 / 10;
+    now >= refresh_at || now >= expires_at - 10
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -374,9 +420,7 @@ pub struct ResourceGroup {
 impl Login {
     /// Refresh window: 80% of the lifetime gone, or under 10 s left.
     pub fn needs_refresh(&self, now: i64) -> bool {
-        let lifetime = (self.token_expires_at - self.token_issued_at).max(0);
-        let refresh_at = self.token_issued_at + lifetime * 8 / 10;
-        now >= refresh_at || now >= self.token_expires_at - 10
+        needs_refresh(self.token_issued_at, self.token_expires_at, now)
     }
 
     pub fn expired(&self, now: i64) -> bool {
@@ -651,6 +695,7 @@ pub(crate) mod tests {
                 refresh_token: true,
                 ..SecretsMeta::none(StoreKind::Keyring)
             },
+            delegated: Default::default(),
         }
     }
 
@@ -754,13 +799,25 @@ pub(crate) mod tests {
                 account: None,
                 caller: Box::new(LoginKind::Sso),
             },
+            LoginKind::Assume {
+                profile: ProfileRef::parse("deployer"),
+                account: Some("acc".into()),
+                caller: Box::new(LoginKind::Apikey),
+            },
         ];
         for kind in kinds {
             let mut l = login.clone();
             l.kind = kind.clone();
+            // The login's own fields must survive beside the kind's.
+            l.account = Some(Account {
+                guid: "acc".into(),
+                name: "A".into(),
+                owner: String::new(),
+                ims: None,
+            });
             let text = serde_json::to_string(&l).unwrap_or_default();
             let back: Login = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
-            assert_eq!(back.kind, kind, "{text}");
+            assert_eq!(back, l, "{text}");
             assert!(
                 text.contains(&format!("\"method\":\"{}\"", kind.name())),
                 "{text}"

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::app::{App, Fault, FaultKind};
 use crate::claims::CrClaims;
-use crate::clock::{MAX_OFFSET, Reading};
+use crate::clock::{MAX_SPAN, Reading};
 use crate::jwt::Kind;
 use crate::profile::{self, ComputeResource, LinkTarget};
 use crate::util::{lock, read};
@@ -198,10 +198,17 @@ pub async fn put_config(State(app): State<Arc<App>>, bytes: Bytes) -> Response {
         Ok(r) => r,
         Err(e) => return bad(StatusCode::BAD_REQUEST, e),
     };
-    if [req.token_ttl, req.refresh_token_ttl, req.passcode_ttl].contains(&Some(0)) {
+    let lifetimes = [req.token_ttl, req.refresh_token_ttl, req.passcode_ttl];
+    if lifetimes.contains(&Some(0)) {
         return bad(
             StatusCode::BAD_REQUEST,
             "lifetimes must be at least 1 second",
+        );
+    }
+    if lifetimes.into_iter().flatten().any(|t| t > MAX_SPAN as u64) {
+        return bad(
+            StatusCode::BAD_REQUEST,
+            format!("lifetimes must be at most {MAX_SPAN} seconds (100 years)"),
         );
     }
     if let Some(t) = req.token_ttl {
@@ -290,10 +297,10 @@ pub async fn create_cr_token(State(app): State<Arc<App>>, bytes: Bytes) -> Respo
         return bad(StatusCode::BAD_REQUEST, "'crn' is required");
     };
     let ttl = req.ttl.unwrap_or(CR_TOKEN_TTL);
-    if !(1..=MAX_OFFSET).contains(&ttl) {
+    if !(1..=MAX_SPAN).contains(&ttl) {
         return bad(
             StatusCode::BAD_REQUEST,
-            format!("'ttl' must be 1..{MAX_OFFSET} seconds"),
+            format!("'ttl' must be 1..{MAX_SPAN} seconds"),
         );
     }
     let target = LinkTarget {

@@ -6,9 +6,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use jiff::{SignedDuration, Timestamp};
 
-/// How far the clock may move from real time. A century each way is far beyond any token
-/// lifetime and keeps every time printable in IBM's formats.
-pub const MAX_OFFSET: i64 = 100 * 366 * 24 * 3600;
+/// The longest span of time the emulator deals in: how far the clock may move from real time,
+/// and the longest lifetime of a token or passcode. A century is far beyond any real use, and
+/// keeps "now + lifetime" within i64 and every time printable in IBM's formats.
+pub const MAX_SPAN: i64 = 100 * 366 * 24 * 3600;
 
 #[derive(Debug, Default)]
 pub struct Clock {
@@ -25,9 +26,9 @@ pub struct Reading {
 impl Clock {
     /// A clock resumed from a state file.
     pub fn with_offset(offset: i64) -> Result<Clock, String> {
-        if !(-MAX_OFFSET..=MAX_OFFSET).contains(&offset) {
+        if !(-MAX_SPAN..=MAX_SPAN).contains(&offset) {
             return Err(format!(
-                "clock offset {offset} s is beyond {MAX_OFFSET} s from real time"
+                "clock offset {offset} s is beyond {MAX_SPAN} s from real time"
             ));
         }
         Ok(Clock {
@@ -58,17 +59,17 @@ impl Clock {
     }
 
     /// Moves the clock by `seconds` (back when negative); offsets add up. Refused, leaving the
-    /// clock as it was, when the total would exceed `MAX_OFFSET`.
+    /// clock as it was, when the total would exceed `MAX_SPAN`.
     pub fn advance(&self, seconds: i64) -> Result<Reading, String> {
         let previous = self
             .offset
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |o| {
                 o.checked_add(seconds)
-                    .filter(|n| (-MAX_OFFSET..=MAX_OFFSET).contains(n))
+                    .filter(|n| (-MAX_SPAN..=MAX_SPAN).contains(n))
             })
             .map_err(|o| {
                 format!(
-                    "'advance_seconds' {seconds} would move the clock {} s from real time; the limit is {MAX_OFFSET} s",
+                    "'advance_seconds' {seconds} would move the clock {} s from real time; the limit is {MAX_SPAN} s",
                     o.saturating_add(seconds)
                 )
             })?;
@@ -98,10 +99,10 @@ mod tests {
         assert_eq!(clock.advance(100).unwrap().offset, 100);
         assert_eq!(clock.advance(-30).unwrap().offset, 70);
         assert!((clock.now() - real - 70).abs() <= 1);
-        assert!(clock.advance(MAX_OFFSET).is_err());
+        assert!(clock.advance(MAX_SPAN).is_err());
         assert!(clock.advance(i64::MIN).is_err());
         assert_eq!(clock.offset(), 70);
-        assert!(Clock::with_offset(MAX_OFFSET + 1).is_err());
+        assert!(Clock::with_offset(MAX_SPAN + 1).is_err());
         assert_eq!(Clock::with_offset(-5).unwrap().offset(), -5);
     }
 }

@@ -42,7 +42,7 @@ use std::thread::JoinHandle;
 use serde::Serialize;
 
 use crate::app::App;
-use crate::clock::Clock;
+use crate::clock::{Clock, MAX_SPAN};
 pub use crate::seed::Seed;
 use crate::world::World;
 
@@ -80,9 +80,9 @@ pub struct Config {
     /// Persist everything here (and resume from it when it exists); `None` keeps state in
     /// memory only.
     pub state: Option<PathBuf>,
-    /// Access token lifetime in seconds.
+    /// Access token lifetime in seconds (taken as 1 s to 100 years).
     pub token_ttl: u64,
-    /// Refresh token lifetime in seconds.
+    /// Refresh token lifetime in seconds (taken as 1 s to 100 years).
     pub refresh_token_ttl: u64,
 }
 
@@ -294,8 +294,8 @@ impl Server {
             world,
             sessions,
             clock,
-            config.token_ttl.max(1),
-            config.refresh_token_ttl.max(1),
+            config.token_ttl.clamp(1, MAX_SPAN as u64),
+            config.refresh_token_ttl.clamp(1, MAX_SPAN as u64),
             config.state.clone(),
         ));
         if fresh && config.state.is_some() {

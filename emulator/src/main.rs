@@ -24,10 +24,10 @@ struct Args {
     /// Persist everything (signing key included) in FILE and resume from it on start.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
-    /// Access token lifetime.
+    /// Access token lifetime (at most 100 years are used).
     #[arg(long, value_name = "SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
     token_ttl: u64,
-    /// Refresh token lifetime.
+    /// Refresh token lifetime (at most 100 years are used).
     #[arg(long, value_name = "SECONDS", default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(u64).range(1..))]
     refresh_token_ttl: u64,
 }

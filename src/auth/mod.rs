@@ -9,6 +9,7 @@
 //! `--keyring`. Adding a login kind is a `LoginKind` variant, its first grant in `start.rs`
 //! and its renewal rule in `renew.rs`.
 
+mod delegate;
 mod end;
 mod renew;
 mod start;
@@ -51,6 +52,11 @@ pub enum AuthError {
     },
     /// IAM gave no refresh token, so the session cannot change accounts.
     NoRefreshToken,
+    /// Delegated refresh tokens come from a refresh token, which this session does not have
+    /// (it renews another way, said in `renewal`).
+    NoDelegation {
+        renewal: String,
+    },
     /// IAM answered with a server error or could not be reached while renewing or logging in.
     Unavailable(IamError),
     /// Another IAM failure, with what iamctl was doing.
@@ -90,6 +96,10 @@ impl std::fmt::Display for AuthError {
                 f,
                 "IAM did not let this session switch to account {account}: {}",
                 source.line()
+            ),
+            AuthError::NoDelegation { renewal } => write!(
+                f,
+                "Tokens for other clients come from a delegated refresh token, and this session has no refresh token (it renews by {renewal})."
             ),
             AuthError::NoRefreshToken => f.write_str(
                 "IAM issued no refresh token, so the session cannot be scoped to an account.",

@@ -104,6 +104,21 @@ impl Credentials {
     }
 }
 
+impl Credentials {
+    /// The session's refresh token, handed to a program that renews by itself (`exec
+    /// --with-refresh-token`); `None` for logins that renew without one.
+    pub fn export_refresh_token(&self) -> Result<Option<String>> {
+        let (session, login) = self.logged_in()?;
+        if !login.secrets.refresh_token {
+            return Ok(None);
+        }
+        let vault = Vault::open(login.secrets.store, self.home())?;
+        vault
+            .of(&session.iam_endpoint, self.name(), &login.iam_id)
+            .get(SecretKind::RefreshToken)
+    }
+}
+
 /// Each login kind's renewal rule. `account` is the session's, which a re-login returns to.
 fn renew(
     client: &Client,

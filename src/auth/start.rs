@@ -280,6 +280,7 @@ impl Credentials {
             refresh_token_expires_at: None,
             login_at: now(),
             secrets: SecretsMeta::none(store),
+            delegated: Default::default(),
         };
         apply_tokens(&mut login, &new.tokens.tokens);
         let keep: Vec<(SecretKind, &str)> = new

@@ -176,6 +176,9 @@ impl From<AuthError> for CliError {
                     CliError::auth(AuthError::Refused(api).to_string())
                 }
             }
+            e @ AuthError::NoDelegation { .. } => CliError::failed(e.to_string()).hint(
+                "log in with an API key, a password or SSO (with --profile to act as a trusted profile)",
+            ),
             e @ (AuthError::AccountRefused { .. }
             | AuthError::ProfileRefused { .. }
             | AuthError::NoRefreshToken) => {

@@ -246,7 +246,7 @@ fn vpc_login(args: &LoginArgs) -> Result<Plan> {
         return Err(CliError::usage(format!(
             "--vpc-cri takes a trusted profile's ID or CRN, not its name ('{name}')."
         ))
-        .hint("find the ID with 'iamctl trusted-profile NAME --uuid'"));
+        .hint("find its ID: 'iamctl trusted-profile NAME --output json | jq -r .id'"));
     }
     let url = match env("IBMCLOUD_CR_VPC_URL") {
         Some(u) => crate::endpoints::metadata_url(&u)?,

@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod completion;
 pub mod config;
+pub mod credential;
 pub mod entity;
 pub mod errors;
 pub mod exec;

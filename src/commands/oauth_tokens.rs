@@ -7,7 +7,7 @@
 
 use crate::auth::Credentials;
 use crate::cli::OauthTokensArgs;
-use crate::error::Result;
+use crate::error::{CliError, Result};
 use crate::output::{Out, TokenFormat};
 
 /// The variables `--output env` exports and `exec` sets. `IC_IAM_TOKEN` and
@@ -23,6 +23,9 @@ pub fn bearer(access_token: &str) -> String {
 }
 
 pub fn run(args: &OauthTokensArgs, out: &Out) -> Result<()> {
+    if let Some(receivers) = &args.delegate_to {
+        return delegated(receivers, args.output, out);
+    }
     let (_, login) = Credentials::active()?.fresh()?;
     let token = &login.access_token;
     match args.output {
@@ -39,6 +42,41 @@ pub fn run(args: &OauthTokensArgs, out: &Out) -> Result<()> {
         TokenFormat::Text => out.data(&format!("IAM token:  {}\n", bearer(token))),
         TokenFormat::Raw => out.data(&format!("{token}\n")),
         TokenFormat::Env => out.data(&env_lines(token)),
+        TokenFormat::GithubActions => github_actions(token, out)?,
+    }
+    Ok(())
+}
+
+/// `--delegate-to CLIENT[,CLIENT]`: a delegated refresh token for those receivers.
+fn delegated(receivers: &str, format: TokenFormat, out: &Out) -> Result<()> {
+    let clients: Vec<&str> = receivers
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    if clients.is_empty()
+        || !clients.iter().all(|c| {
+            c.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
+        })
+    {
+        return Err(CliError::usage(format!(
+            "'{receivers}' given with --delegate-to is not a comma list of OAuth client IDs."
+        )));
+    }
+    if matches!(format, TokenFormat::Env | TokenFormat::GithubActions) {
+        return Err(CliError::usage(
+            "--delegate-to prints a token to hand over, as text, raw or json.",
+        ));
+    }
+    let token = Credentials::active()?.delegated_refresh_token(&clients.join(","))?;
+    match format {
+        TokenFormat::Json => out.print_json(&serde_json::json!({
+            "delegated_refresh_token": token,
+            "receiver_client_ids": clients,
+        })),
+        TokenFormat::Raw => out.data(&format!("{token}\n")),
+        _ => out.data(&format!("Delegated refresh token:  {token}\n")),
     }
     Ok(())
 }
@@ -55,6 +93,47 @@ fn env_lines(token: &str) -> String {
         .iter()
         .map(|var| format!("export {var}='{}'\n", bearer(&safe)))
         .collect()
+}
+
+/// Whether a token is made of JWT characters only, so it can go into shell lines and
+/// line-based files without carrying syntax or extra lines.
+fn jwt_chars_only(token: &str) -> bool {
+    !token.is_empty()
+        && token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=' | '+' | '/'))
+}
+
+/// `::add-mask::` first, so the runner hides the token in every later log line, then both
+/// variables into the file `$GITHUB_ENV` names, for the steps after this one.
+fn github_actions(token: &str, out: &Out) -> Result<()> {
+    let path = std::env::var_os("GITHUB_ENV")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            CliError::usage(
+                "--output github-actions works in a GitHub Actions step, where GITHUB_ENV names the file later steps read; it is not set.",
+            )
+            .hint("elsewhere use --output env (or iamctl exec -- COMMAND)")
+        })?;
+    if !jwt_chars_only(token) {
+        return Err(CliError::failed(
+            "The session's token has characters no IAM token has; refusing to write it into GITHUB_ENV.",
+        )
+        .hint("log in again: 'iamctl login'"));
+    }
+    out.data(&format!("::add-mask::{token}\n"));
+    let lines: String = TOKEN_VARS
+        .iter()
+        .map(|var| format!("{var}={}\n", bearer(token)))
+        .collect();
+    use std::io::Write;
+    let path = std::path::PathBuf::from(path);
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(lines.as_bytes()))
+        .map_err(|e| CliError::from(crate::home::FileError::new("append to", &path, e)))
 }
 
 #[cfg(test)]

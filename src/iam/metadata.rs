@@ -82,6 +82,8 @@ impl Client {
             expires_in: token.expires_in,
             expiration,
             refresh_token_expiration: None,
+            delegated_refresh_token: None,
+            id_token: None,
         })
     }
 }

@@ -31,6 +31,7 @@ pub const GRANT_APIKEY: &str = "urn:ibm:params:oauth:grant-type:apikey";
 pub const GRANT_PASSCODE: &str = "urn:ibm:params:oauth:grant-type:passcode";
 pub const GRANT_CR_TOKEN: &str = "urn:ibm:params:oauth:grant-type:cr-token";
 pub const GRANT_ASSUME: &str = "urn:ibm:params:oauth:grant-type:assume";
+pub const GRANT_DELEGATED: &str = "urn:ibm:params:oauth:grant-type:delegated-refresh-token";
 
 /// A failure of an IAM call: IAM answered with an error, could not be reached, or answered
 /// something iamctl cannot use.
@@ -114,6 +115,17 @@ pub enum Grant<'a> {
         cr_token: &'a str,
         profile: &'a ProfileRef,
     },
+    /// A delegated refresh token for `receivers`, made from the session's refresh token.
+    Delegate {
+        refresh_token: &'a str,
+        receivers: &'a str,
+    },
+    /// A delegated refresh token redeemed by its receiver client (`client`, whose secret
+    /// IBM documents as equal to its name for `kube`).
+    Redeem {
+        delegated_refresh_token: &'a str,
+        client: &'a str,
+    },
     /// A caller's access token traded for a trusted profile's token.
     Assume {
         access_token: &'a str,
@@ -144,6 +156,14 @@ pub struct TokenResponse {
     pub expiration: Option<i64>,
     #[serde(default)]
     pub refresh_token_expiration: Option<i64>,
+    /// With `response_type=delegated_refresh_token`: a refresh token only the named
+    /// receiver clients can redeem.
+    #[serde(default)]
+    pub delegated_refresh_token: Option<String>,
+    /// For a receiver client's token: the OpenID Connect ID token (what Kubernetes
+    /// clusters of IBM Cloud accept).
+    #[serde(default)]
+    pub id_token: Option<String>,
 }
 
 impl TokenResponse {
@@ -401,6 +421,22 @@ impl Client {
                 form.push(("cr_token", cr_token));
                 form.push(profile_field(profile));
             }
+            Grant::Delegate {
+                refresh_token,
+                receivers,
+            } => {
+                form.push(("grant_type", "refresh_token"));
+                form.push(("refresh_token", refresh_token));
+                form.push(("response_type", "delegated_refresh_token"));
+                form.push(("receiver_client_ids", receivers));
+            }
+            Grant::Redeem {
+                delegated_refresh_token,
+                ..
+            } => {
+                form.push(("grant_type", GRANT_DELEGATED));
+                form.push(("refresh_token", delegated_refresh_token));
+            }
             Grant::Assume {
                 access_token,
                 profile,
@@ -414,9 +450,14 @@ impl Client {
                 }
             }
         }
-        // IBM's assume token manager sends neither a response type nor client credentials.
-        let as_cli = !matches!(grant, Grant::Assume { .. });
-        if as_cli {
+        // IBM's assume token manager sends neither a response type nor client credentials;
+        // a receiver redeems its delegated token as itself; every other grant is the CLI's.
+        let client = match &grant {
+            Grant::Assume { .. } => None,
+            Grant::Redeem { client, .. } => Some((*client, *client)),
+            _ => Some((CLIENT_ID, CLIENT_SECRET)),
+        };
+        if !matches!(grant, Grant::Assume { .. } | Grant::Delegate { .. }) {
             form.push(("response_type", "cloud_iam"));
         }
         let url = format!("{}/identity/token", self.endpoints.iam);
@@ -425,8 +466,8 @@ impl Client {
             .post(&url)
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&form);
-        if as_cli {
-            builder = builder.basic_auth(CLIENT_ID, Some(CLIENT_SECRET));
+        if let Some((id, secret)) = client {
+            builder = builder.basic_auth(id, Some(secret));
         }
         let resp = self.execute(builder, true)?;
         Self::json(resp, "token")

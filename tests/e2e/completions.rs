@@ -598,6 +598,18 @@ fn the_cache_follows_creates_renames_and_deletes() {
             "iamctl api-key-delete ",
         ],
     );
+    // Trusted profiles too.
+    assert_tab_follows(
+        &env,
+        env.iamctl(["trusted-profile-create", "tab-profile"]),
+        "trusted-profile",
+        ("tab-profile", "tab-profile2"),
+        [
+            "iamctl trusted-profile ",
+            "iamctl trusted-profile-links ",
+            "iamctl trusted-profile-delete ",
+        ],
+    );
     env.iamctl(["api-keys"]).run().success();
     let listed = env
         .iamctl(["api-keys", "--output", "json"])

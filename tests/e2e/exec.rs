@@ -149,3 +149,96 @@ fn the_session_used_is_passed_on_to_nested_iamctl() {
         .success()
         .stdout_is("work\ninner-ok\n");
 }
+
+#[test]
+fn a_long_running_command_reads_a_token_file_that_iamctl_keeps_fresh() {
+    let env = TestEnv::new();
+    // Every token the emulator issues now looks ten seconds from expiry, so iamctl renews
+    // the file about every second while the command runs.
+    env.advance_clock(-3590);
+    env.login();
+    let out = env
+        .iamctl([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            r#"f="$IAMCTL_TOKEN_FILE"; first=$(cat "$f"); sleep 4; second=$(cat "$f")
+               test "$first" != "$second" && echo renewed
+               test "Bearer $first" = "$IC_IAM_TOKEN" && echo env-has-the-first
+               stat -c '%a' "$f" "$(dirname "$f")"; echo "$f""#,
+        ])
+        .run()
+        .success();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        &lines[..4],
+        ["renewed", "env-has-the-first", "600", "700"],
+        "{}",
+        out.stdout
+    );
+    assert!(env.grants("refresh_token") >= 2, "{}", env.stats());
+    // The file and its directory leave with the command.
+    let file = std::path::Path::new(lines[4]);
+    assert!(!file.exists() && !file.parent().is_some_and(|d| d.exists()));
+}
+
+#[test]
+fn signals_sent_to_iamctl_reach_the_command_and_its_exit_status_comes_back() {
+    use std::io::{BufRead, BufReader};
+    let env = TestEnv::new();
+    env.login();
+    let mut child = env
+        .command(BIN)
+        .args([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.1; done",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut stdout = BufReader::new(child.stdout.take().unwrap_or_else(|| panic!("stdout")));
+    let mut line = String::new();
+    stdout
+        .read_line(&mut line)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(line, "ready\n");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(killed.success());
+    line.clear();
+    stdout
+        .read_line(&mut line)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(line, "got-term\n");
+    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status.code(), Some(7), "{status:?}");
+}
+
+#[test]
+fn the_refresh_token_reaches_the_command_only_when_asked() {
+    let env = TestEnv::new();
+    env.login();
+    let script = r#"printf %s "${IC_IAM_REFRESH_TOKEN:-none}""#;
+    env.iamctl(["exec", "--", "sh", "-c", script])
+        .run()
+        .success()
+        .stdout_is("none");
+    let out = env
+        .iamctl(["exec", "--with-refresh-token", "--", "sh", "-c", script])
+        .run()
+        .success()
+        .stderr_is("");
+    let stored = env.keyring_secrets();
+    assert!(
+        stored.iter().any(|s| s == &out.stdout),
+        "the command got something other than the session's refresh token"
+    );
+}

@@ -9,6 +9,7 @@
 mod fixtures;
 
 mod completions;
+mod credential_docker;
 mod exec;
 mod help_examples;
 mod hot_path;
@@ -26,3 +27,4 @@ mod sessions;
 mod spinner;
 mod token_output;
 mod trace;
+mod workload;

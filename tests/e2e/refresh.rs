@@ -155,3 +155,36 @@ fn cached_token_is_used_when_iam_is_down_but_token_still_valid() {
         .stderr_contains("WARNING: could not renew the token")
         .stdout_is("IAM token:  Bearer <JWT>\n");
 }
+
+#[test]
+fn a_token_the_emulator_issued_in_the_past_is_renewed_before_use() {
+    let env = TestEnv::new();
+    // Issued an hour ago by the emulator's clock: by real time it has 10 s left, inside the
+    // refresh window, so the next command renews it once.
+    env.advance_clock(-3590);
+    env.login();
+    env.advance_clock(3590);
+    let before = env.grants("refresh_token");
+    let old = env.session()["login"]["access_token"].clone();
+    env.iamctl(["oauth-tokens"]).run().success();
+    assert_eq!(env.grants("refresh_token"), before + 1, "{}", env.stats());
+    assert_ne!(env.session()["login"]["access_token"], old);
+    // The new token is a fresh hour: the next command reads the file and nothing else.
+    env.iamctl(["oauth-tokens"]).run().success();
+    assert_eq!(env.grants("refresh_token"), before + 1);
+}
+
+#[test]
+fn a_token_iam_considers_expired_asks_for_a_new_login() {
+    let env = TestEnv::new();
+    env.login_with(Creds::ApiKey, &["--no-region"])
+        .run()
+        .success();
+    // iamctl still holds the token for valid; IAM's clock has passed its exp.
+    env.advance_clock(7200);
+    env.iamctl(["service-ids"])
+        .run()
+        .code(3)
+        .stderr_contains("expired")
+        .stderr_contains("Tip: run 'iamctl login' to log in again");
+}

@@ -178,3 +178,31 @@ fn decode_errors_name_the_problem_not_the_input() {
         .code(3)
         .stderr_contains("Not logged in");
 }
+
+#[test]
+fn github_actions_masks_the_token_then_exports_it_to_later_steps() {
+    let env = TestEnv::new();
+    env.login();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let github_env = dir.path().join("github_env");
+    std::fs::write(&github_env, "EARLIER=1\n").unwrap_or_else(|e| panic!("{e}"));
+    let out = env
+        .iamctl(["oauth-tokens", "--output", "github-actions"])
+        .env("GITHUB_ENV", &github_env)
+        .run()
+        .success()
+        .stderr_is("");
+    let token = env.raw_token();
+    // The mask is the only line, and it is printed: the runner hides the value from then on.
+    assert_eq!(out.stdout, format!("::add-mask::{token}\n"));
+    assert_eq!(
+        std::fs::read_to_string(&github_env).unwrap_or_default(),
+        format!("EARLIER=1\nIBMCLOUD_IAM_TOKEN=Bearer {token}\nIC_IAM_TOKEN=Bearer {token}\n")
+    );
+    // Outside a GitHub Actions step there is nowhere to export to: a usage error, no output.
+    env.iamctl(["oauth-tokens", "--output", "github-actions"])
+        .run()
+        .code(2)
+        .stderr_contains("GITHUB_ENV")
+        .stdout_is("");
+}

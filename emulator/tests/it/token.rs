@@ -558,3 +558,56 @@ fn token_ttl_is_configurable_at_runtime() {
     );
     assert_eq!(status, 400);
 }
+
+// A lifetime so long that "now + lifetime" overflows used to panic the request (the
+// connection closed without an answer); lifetimes are bounded to 100 years instead.
+#[test]
+fn absurd_lifetimes_are_refused_or_bounded_never_a_panic() {
+    let emu = start();
+    for field in ["token_ttl", "refresh_token_ttl", "passcode_ttl"] {
+        for value in [json!(9_223_372_036_854_775_807u64), json!(u64::MAX)] {
+            let (status, body) = admin(
+                &emu,
+                reqwest::Method::PUT,
+                "/emulator/config",
+                Some(json!({ field: value })),
+            );
+            assert_eq!(status, 400, "{field}={value}: {body}");
+            assert!(
+                body["error"].as_str().is_some_and(|e| !e.is_empty()),
+                "{body}"
+            );
+        }
+    }
+    let (_, cfg) = admin(&emu, reqwest::Method::GET, "/emulator/config", None);
+    assert_eq!(
+        cfg["token_ttl"], 3600,
+        "refused values change nothing: {cfg}"
+    );
+    let century = 100 * 366 * 24 * 3600u64;
+    let (status, _) = admin(
+        &emu,
+        reqwest::Method::PUT,
+        "/emulator/config",
+        Some(json!({"token_ttl": century, "refresh_token_ttl": century, "passcode_ttl": century})),
+    );
+    assert_eq!(status, 200);
+    let tok = apikey_login(&emu, &emu.info().apikey, true);
+    assert_eq!(tok["expires_in"], century);
+    passcode_for(&emu, None);
+
+    // The library and the binary's flags take any u64; beyond a century is a century.
+    let emu = start_with(iam_emulator::Config {
+        token_ttl: u64::MAX,
+        refresh_token_ttl: u64::MAX,
+        ..Default::default()
+    });
+    let tok = apikey_login(&emu, &emu.info().apikey, true);
+    assert_eq!(tok["expires_in"], century, "{tok}");
+    let c = claims(tok["access_token"].as_str().unwrap());
+    assert_eq!(
+        c["exp"].as_i64().unwrap() - c["iat"].as_i64().unwrap(),
+        century as i64
+    );
+    assert!(tok["refresh_token_expiration"].as_i64().unwrap() > real_now());
+}

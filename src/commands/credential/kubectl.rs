@@ -1,0 +1,159 @@
+//! kubectl's exec credential plugin: `iamctl credential kubectl` prints a
+//! `client.authentication.k8s.io/v1` ExecCredential with the token IBM Cloud Kubernetes
+//! Service clusters accept (the `kube` client's, through a delegated refresh token), and
+//! `--install` writes the plugin into the one kubeconfig it is pointed at.
+
+use crate::auth::Credentials;
+use crate::cli::KubectlArgs;
+use crate::error::{CliError, Result};
+use crate::home::FileError;
+use crate::output::Out;
+use serde_json::json;
+use serde_norway::{Mapping, Value};
+use std::path::Path;
+
+/// The OAuth client of IBM Cloud Kubernetes Service clusters (OpenID Connect audience).
+pub const KUBE_CLIENT: &str = "kube";
+const API_VERSION: &str = "client.authentication.k8s.io/v1";
+
+pub fn run(args: &KubectlArgs, out: &Out) -> Result<()> {
+    if args.install {
+        let (Some(cluster), Some(kubeconfig)) = (&args.cluster, &args.kubeconfig) else {
+            return Err(CliError::usage(
+                "--install needs --cluster and --kubeconfig.",
+            ));
+        };
+        return install(cluster, kubeconfig, out);
+    }
+    print_credential()
+}
+
+/// The ExecCredential on stdout: kubectl reads nothing else from the plugin.
+pub fn print_credential() -> Result<()> {
+    let token = Credentials::active()?.fresh_for_client(KUBE_CLIENT)?;
+    let expires = jiff::Timestamp::from_second(token.expires_at)
+        .map(|t| t.to_string())
+        .map_err(|e| CliError::internal(format!("token expiry out of range: {e}")))?;
+    println!(
+        "{}",
+        json!({
+            "apiVersion": API_VERSION,
+            "kind": "ExecCredential",
+            "status": { "token": token.token, "expirationTimestamp": expires },
+        })
+    );
+    Ok(())
+}
+
+/// Adds (or replaces) the user `iamctl-<session>` running this plugin, and points every
+/// context of `cluster` at it (making a context named after the cluster if there is none).
+/// Everything else in the file stays; YAML comments do not survive the rewrite.
+fn install(cluster: &str, kubeconfig: &Path, out: &Out) -> Result<()> {
+    let creds = Credentials::active()?;
+    let text = std::fs::read_to_string(kubeconfig).map_err(|e| {
+        CliError::from(FileError::new("read the kubeconfig", kubeconfig, e))
+            .hint("--kubeconfig must name an existing kubeconfig that has the cluster")
+    })?;
+    let mut doc: Value = serde_norway::from_str(&text).map_err(|e| {
+        CliError::failed(format!(
+            "{} is not a kubeconfig iamctl can read: {e}",
+            kubeconfig.display()
+        ))
+    })?;
+    let root = doc
+        .as_mapping_mut()
+        .ok_or_else(|| not_kubeconfig(kubeconfig))?;
+    let clusters = names(root.get("clusters"));
+    if !clusters.iter().any(|c| c == cluster) {
+        return Err(CliError::usage(format!(
+            "{} has no cluster named '{cluster}'.",
+            kubeconfig.display()
+        ))
+        .hint(if clusters.is_empty() {
+            "add the cluster first (ibmcloud ks cluster config, or kubectl config set-cluster)"
+                .to_string()
+        } else {
+            format!("its clusters: {}", clusters.join(", "))
+        }));
+    }
+    let user = format!("iamctl-{}", creds.name());
+    let exe = std::env::current_exe()
+        .map_err(|e| CliError::failed(format!("Could not find the iamctl binary: {e}")))?;
+    let exec: Value = serde_norway::to_value(json!({
+        "apiVersion": API_VERSION,
+        "command": exe.to_string_lossy(),
+        "args": ["--session", creds.name(), "credential", "kubectl"],
+        "interactiveMode": "Never",
+        "provideClusterInfo": false,
+    }))
+    .map_err(|e| CliError::internal(e.to_string()))?;
+    let mut entry = Mapping::new();
+    entry.insert("name".into(), user.clone().into());
+    let mut body = Mapping::new();
+    body.insert("exec".into(), exec);
+    entry.insert("user".into(), Value::Mapping(body));
+    let users = list(root, "users", kubeconfig)?;
+    users.retain(|u| u.get("name").and_then(Value::as_str) != Some(user.as_str()));
+    users.push(Value::Mapping(entry));
+    let contexts = list(root, "contexts", kubeconfig)?;
+    let mut pointed = Vec::new();
+    for ctx in contexts.iter_mut() {
+        let name = ctx.get("name").and_then(Value::as_str).map(str::to_string);
+        if let Some(body) = ctx.get_mut("context").and_then(Value::as_mapping_mut)
+            && body.get("cluster").and_then(Value::as_str) == Some(cluster)
+        {
+            body.insert("user".into(), user.clone().into());
+            pointed.extend(name);
+        }
+    }
+    if pointed.is_empty() {
+        let mut body = Mapping::new();
+        body.insert("cluster".into(), cluster.into());
+        body.insert("user".into(), user.clone().into());
+        let mut ctx = Mapping::new();
+        ctx.insert("name".into(), cluster.into());
+        ctx.insert("context".into(), Value::Mapping(body));
+        contexts.push(Value::Mapping(ctx));
+        pointed.push(cluster.to_string());
+    }
+    let text = serde_norway::to_string(&doc).map_err(|e| CliError::internal(e.to_string()))?;
+    let dir = match kubeconfig.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    crate::home::write_atomic(&dir, kubeconfig, text.as_bytes())?;
+    out.ok();
+    out.say(&format!(
+        "User {user} in {} runs 'iamctl --session {} credential kubectl'; context(s) {} use it.",
+        kubeconfig.display(),
+        creds.name(),
+        pointed.join(", ")
+    ));
+    Ok(())
+}
+
+fn not_kubeconfig(path: &Path) -> CliError {
+    CliError::failed(format!("{} is not a kubeconfig.", path.display()))
+}
+
+/// The `name`s of a kubeconfig list.
+fn names(list: Option<&Value>) -> Vec<String> {
+    list.and_then(Value::as_sequence)
+        .map(|s| {
+            s.iter()
+                .filter_map(|v| v.get("name").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A top-level list of the kubeconfig, made empty if it is missing.
+fn list<'a>(root: &'a mut Mapping, key: &str, path: &Path) -> Result<&'a mut Vec<Value>> {
+    let entry = root
+        .entry(key.into())
+        .or_insert_with(|| Value::Sequence(Vec::new()));
+    if entry.is_null() {
+        *entry = Value::Sequence(Vec::new());
+    }
+    entry.as_sequence_mut().ok_or_else(|| not_kubeconfig(path))
+}
