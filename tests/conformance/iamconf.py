@@ -23,6 +23,8 @@ GRANT_APIKEY = "urn:ibm:params:oauth:grant-type:apikey"
 GRANT_PASSCODE = "urn:ibm:params:oauth:grant-type:passcode"
 GRANT_PASSWORD = "password"
 GRANT_REFRESH = "refresh_token"
+GRANT_CR_TOKEN = "urn:ibm:params:oauth:grant-type:cr-token"
+GRANT_ASSUME = "urn:ibm:params:oauth:grant-type:assume"
 
 BX = ("bx", "bx")
 HTTP_TIMEOUT = 15
@@ -93,6 +95,26 @@ class EmulatorInfo(dict):
     def revoke_refresh_tokens(self):
         r = self.admin("POST", "/emulator/refresh-tokens/revoke")
         assert r.status_code in (200, 204), f"POST /emulator/refresh-tokens/revoke: {r.status_code} {r.text}"
+
+    def cr_token(self, **resource):
+        """POST /emulator/cr-tokens: a compute-resource token (cr_type, crn, namespace, name,
+        component_type, component_name, ttl)."""
+        r = self.admin("POST", "/emulator/cr-tokens", json=resource)
+        assert r.status_code == 200, f"POST /emulator/cr-tokens {resource}: {r.status_code} {r.text}"
+        token = r.json()["cr_token"]
+        assert isinstance(token, str) and token.count(".") == 2
+        return token
+
+    def demo_sa_token(self, **extra):
+        """The compute-resource token of the ready line's IKS service account (the demo
+        profile's link)."""
+        return self.cr_token(
+            cr_type="IKS_SA",
+            crn=self["iks_cluster_crn"],
+            namespace=self["iks_namespace"],
+            name=self["iks_service_account"],
+            **extra,
+        )
 
     def advance_clock(self, seconds):
         """POST /emulator/clock: moves the emulator's time (back when negative), so tests see
@@ -240,6 +262,36 @@ def refresh_grant(url, refresh_token, auth=BX, **extra):
 def claims(token):
     """The JWT payload, decoded without verification (as IBM's SDKs do)."""
     return jwt.decode(token, options={"verify_signature": False})
+
+
+def sdk_bearer(authenticator):
+    """The token an IBM SDK authenticator puts in Authorization, as every service does before
+    sending a request."""
+    req = {"headers": {}}
+    authenticator.authenticate(req)
+    value = req["headers"]["Authorization"]
+    assert value.startswith("Bearer ")
+    return value[len("Bearer ") :]
+
+
+def verify_token(emu, token):
+    """Verify an access token's RS256 signature against /identity/keys, and its issuer."""
+    header = jwt.get_unverified_header(token)
+    assert header["alg"] == "RS256", header
+    kid = header.get("kid")
+    assert kid, f"token header has no kid: {header}"
+    r = requests.get(emu.url + "/identity/keys", timeout=HTTP_TIMEOUT)
+    assert r.status_code == 200, r.text
+    matching = [k for k in r.json()["keys"] if k.get("kid") == kid]
+    assert len(matching) == 1, f"/identity/keys has no single key with kid {kid!r}"
+    key = jwt.PyJWK(matching[0], algorithm="RS256")
+    return jwt.decode(
+        token,
+        key.key,
+        algorithms=["RS256"],
+        issuer=emu.url + "/identity",
+        options={"verify_aud": False, "require": ["exp", "iat", "iss"]},
+    )
 
 
 def bearer(token):

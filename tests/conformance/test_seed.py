@@ -1,16 +1,22 @@
 """`--seed FILE`: a custom world (the example from docs/emulator.md, "Seed format") as IBM's
-clients see it: the ready line, tokens, service IDs, API keys and resource groups."""
+clients see it: the ready line, tokens, service IDs, API keys, resource groups, and the trusted
+profile with its links and identities."""
 
 import json
 
 import pytest
 from ibm_cloud_sdk_core import ApiException
-from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
+from ibm_cloud_sdk_core.authenticators import (
+    ContainerAuthenticator,
+    IAMAssumeAuthenticator,
+    IAMAuthenticator,
+    VPCInstanceAuthenticator,
+)
 from ibm_platform_services import IamIdentityV1, ResourceManagerV2
-from ibm_platform_services.iam_identity_v1 import ApiKey, ServiceId
+from ibm_platform_services.iam_identity_v1 import ApiKey, ProfileIdentitiesResponse, ProfileLinkList, ServiceId
 from ibm_platform_services.resource_manager_v2 import ResourceGroupList
 
-from iamconf import BX, GRANT_PASSWORD, apikey_grant, assert_token_error, claims, post_token
+from iamconf import BX, GRANT_PASSWORD, apikey_grant, assert_token_error, claims, post_token, sdk_bearer
 
 SEED = {
     "accounts": [
@@ -57,6 +63,30 @@ SEED = {
         {"account_id": "acc-main", "name": "Default", "default": True},
         {"id": "0123456789abcdef0123456789abcdef", "account_id": "acc-main", "name": "ci"},
     ],
+    "profiles": [
+        {
+            "account_id": "acc-main",
+            "name": "ci-workload",
+            "description": "CI jobs",
+            "links": [
+                {
+                    "name": "runner",
+                    "cr_type": "IKS_SA",
+                    "link": {
+                        "crn": "crn:v1:bluemix:public:containers-kubernetes:us-south:a/acc-main:ci-cluster::",
+                        "namespace": "ci",
+                        "name": "runner",
+                    },
+                },
+                {"cr_type": "VSI", "link": {"crn": "crn:v1:bluemix:public:is:us-south-1:a/acc-main::instance:0717_ci"}},
+            ],
+            "identities": [
+                {"type": "serviceid", "identifier": "deployer"},
+                {"type": "user", "identifier": "ci@example.com", "accounts": ["acc-main"]},
+            ],
+        }
+    ],
+    "vpc_instance_crn": "crn:v1:bluemix:public:is:us-south-1:a/acc-main::instance:0717_ci",
 }
 
 
@@ -105,3 +135,36 @@ def test_seeded_world(seeded):
 
     r = post_token(emu.url, {"grant_type": GRANT_PASSWORD, "username": "fed@example.com", "password": "idp-pass"}, auth=BX)
     assert_token_error(r, 400, "BXNIM0608E")
+
+
+def test_seeded_trusted_profile(seeded, tmp_path):
+    emu = seeded
+    assert emu["profile_name"] == "ci-workload" and emu["profile_id"].startswith("Profile-")
+    assert emu["vpc_instance_crn"] == SEED["vpc_instance_crn"]
+    assert (emu["iks_cluster_crn"], emu["iks_namespace"], emu["iks_service_account"]) == (
+        "crn:v1:bluemix:public:containers-kubernetes:us-south:a/acc-main:ci-cluster::",
+        "ci",
+        "runner",
+    )
+    iam = IamIdentityV1(authenticator=IAMAuthenticator(emu["apikey"], url=emu.url))
+    iam.set_service_url(emu.url)
+    links = ProfileLinkList.from_dict(iam.list_links(profile_id=emu["profile_id"]).get_result()).links
+    assert [(l.cr_type, l.name) for l in links] == [("IKS_SA", "runner"), ("VSI", None)]
+    identities = ProfileIdentitiesResponse.from_dict(
+        iam.get_profile_identities(profile_id=emu["profile_id"]).get_result()
+    ).identities
+    assert [(i.type, i.iam_id) for i in identities] == [
+        ("serviceid", "iam-ServiceId-00000000-0000-4000-8000-000000000001"),
+        ("user", "IBMid-CI00000001"),
+    ]
+
+    token_file = tmp_path / "sa-token"
+    token_file.write_text(emu.demo_sa_token())
+    auth = ContainerAuthenticator(cr_token_filename=str(token_file), iam_profile_name="ci-workload", url=emu.url)
+    c = claims(sdk_bearer(auth))
+    assert c["sub"] == emu["profile_id"] and c["account"]["bss"] == "acc-main"
+    vpc = VPCInstanceAuthenticator(url=emu.url, service_version="2025-08-26")
+    assert claims(sdk_bearer(vpc))["authn"]["crn"] == SEED["vpc_instance_crn"]
+    # The deployer's key (the seed's service ID is trusted) assumes the profile.
+    assume = IAMAssumeAuthenticator("deployer-fixed-key-value-00000000000000", iam_profile_id=emu["profile_id"], url=emu.url)
+    assert claims(sdk_bearer(assume))["authn"]["sub_type"] == "ServiceId"

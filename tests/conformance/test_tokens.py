@@ -23,17 +23,10 @@ from iamconf import (
     password_grant,
     post_token,
     refresh_grant,
+    sdk_bearer,
     user_accounts,
+    verify_token,
 )
-
-
-def _authenticate(authenticator):
-    """What every IBM SDK service does before sending a request."""
-    req = {"headers": {}}
-    authenticator.authenticate(req)
-    value = req["headers"]["Authorization"]
-    assert value.startswith("Bearer ")
-    return value[len("Bearer ") :]
 
 
 def _jwks(emu):
@@ -42,32 +35,14 @@ def _jwks(emu):
     return r.json()
 
 
-def verify(emu, token):
-    """Verify an access token's RS256 signature against /identity/keys, and its issuer."""
-    header = jwt.get_unverified_header(token)
-    assert header["alg"] == "RS256", header
-    kid = header.get("kid")
-    assert kid, f"token header has no kid: {header}"
-    matching = [k for k in _jwks(emu)["keys"] if k.get("kid") == kid]
-    assert len(matching) == 1, f"/identity/keys has no single key with kid {kid!r}"
-    key = jwt.PyJWK(matching[0], algorithm="RS256")
-    return jwt.decode(
-        token,
-        key.key,
-        algorithms=["RS256"],
-        issuer=emu.url + "/identity",
-        options={"verify_aud": False, "require": ["exp", "iat", "iss"]},
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # IAMAuthenticator (ibm-cloud-sdk-core)
 
 
 def test_iam_authenticator_obtains_a_token(emu):
     auth = IAMAuthenticator(emu["apikey"], url=emu.url)
-    token = _authenticate(auth)
-    c = verify(emu, token)
+    token = sdk_bearer(auth)
+    c = verify_token(emu, token)
     assert c["grant_type"] == GRANT_APIKEY
     assert c["client_id"] == "default"
     # The SDK keeps the whole success body; without client credentials IAM does not hand out a
@@ -77,12 +52,12 @@ def test_iam_authenticator_obtains_a_token(emu):
     assert info["expires_in"] == 3600
     assert info["refresh_token"] == "not_supported"
     # A second request within the token's lifetime reuses the cached token.
-    assert _authenticate(auth) == token
+    assert sdk_bearer(auth) == token
 
 
 def test_iam_authenticator_with_bx_client_gets_refresh_token(emu):
     auth = IAMAuthenticator(emu["apikey"], url=emu.url, client_id="bx", client_secret="bx")
-    token = _authenticate(auth)
+    token = sdk_bearer(auth)
     assert claims(token)["client_id"] == "bx"
     rt = auth.token_manager.refresh_token
     assert isinstance(rt, str) and rt and rt != "not_supported"
@@ -104,36 +79,36 @@ def test_iam_authenticator_renews_token_with_token_ttl_flag(start_emulator):
     emu = start_emulator("--token-ttl", "11")
     emu.advance_clock(-2)
     auth = IAMAuthenticator(emu["apikey"], url=emu.url)
-    first = _authenticate(auth)
+    first = sdk_bearer(auth)
     c1 = claims(first)
     assert c1["exp"] - c1["iat"] == 11
     assert auth.token_manager.token_info["expires_in"] == 11
     grants_before = emu.stats()["token_grants"].get(GRANT_APIKEY, 0)
     assert c1["exp"] - time.time() < SDK_EXPIRY_WINDOW
-    second = _authenticate(auth)
+    second = sdk_bearer(auth)
     assert second != first, "the SDK must have fetched a new token"
     c2 = claims(second)
     assert c2["iat"] >= c1["iat"] and c2["exp"] >= c1["exp"]
     assert c2["iam_id"] == c1["iam_id"]
-    verify(emu, second)
+    verify_token(emu, second)
     assert emu.stats()["token_grants"].get(GRANT_APIKEY, 0) == grants_before + 1
 
 
 def test_iam_authenticator_renews_token_after_admin_config(start_emulator):
     emu = start_emulator()
     auth = IAMAuthenticator(emu["apikey"], url=emu.url, client_id="bx", client_secret="bx")
-    long_lived = _authenticate(auth)
+    long_lived = sdk_bearer(auth)
     assert claims(long_lived)["exp"] - claims(long_lived)["iat"] == 3600
     emu.set_config(token_ttl=11, refresh_token_ttl=3600)
     # A fresh authenticator gets a token with the new lifetime, then renews it.
     emu.advance_clock(-2)
     auth = IAMAuthenticator(emu["apikey"], url=emu.url, client_id="bx", client_secret="bx")
-    first = _authenticate(auth)
+    first = sdk_bearer(auth)
     assert claims(first)["exp"] - claims(first)["iat"] == 11
     rt1 = auth.token_manager.refresh_token
     assert rt1 and rt1 != "not_supported"
     assert claims(first)["exp"] - time.time() < SDK_EXPIRY_WINDOW
-    second = _authenticate(auth)
+    second = sdk_bearer(auth)
     assert second != first
     assert claims(second)["exp"] - claims(second)["iat"] == 11
     rt2 = auth.token_manager.refresh_token
@@ -150,32 +125,32 @@ def test_iam_authenticator_renews_a_token_the_moved_clock_made_old(start_emulato
 
     # On the real clock the SDK reuses its token: no grant on the next use.
     auth = IAMAuthenticator(emu["apikey"], url=emu.url)
-    settled = _authenticate(auth)
+    settled = sdk_bearer(auth)
     before = grants()
-    assert _authenticate(auth) == settled
+    assert sdk_bearer(auth) == settled
     assert grants() == before
 
     clock = emu.advance_clock(-3590)
     assert clock["offset_seconds"] == -3590
     assert abs(clock["now"] - (time.time() - 3590)) <= 2, clock
     auth = IAMAuthenticator(emu["apikey"], url=emu.url)
-    first = _authenticate(auth)
+    first = sdk_bearer(auth)
     c = claims(first)
     assert c["exp"] - c["iat"] == 3600
     assert abs(c["exp"] - (time.time() + 10)) <= 3, f"exp {c['exp']} is not about 10 s from now"
     assert auth.token_manager.token_info["expiration"] == c["exp"]
     before = grants()
-    second = _authenticate(auth)
+    second = sdk_bearer(auth)
     assert second != first, "the SDK must have fetched a new token"
     assert grants() > before, "the new token must come from a new grant"
     assert claims(second)["iam_id"] == c["iam_id"]
-    verify(emu, second)
+    verify_token(emu, second)
 
 
 def test_iam_authenticator_bad_apikey_raises_api_exception(emu):
     auth = IAMAuthenticator("this-key-does-not-exist-0123456789abcdef", url=emu.url)
     with pytest.raises(ApiException) as exc_info:
-        _authenticate(auth)
+        sdk_bearer(auth)
     exc = exc_info.value
     assert exc.status_code == 400
     body = exc.http_response.json()
@@ -198,7 +173,7 @@ def test_jwks_document(emu):
         assert k["kid"] and k["n"] and k["e"]
     # Signature verification must fail with a key that is not IAM's.
     token = apikey_grant(emu.url, emu["apikey"])["access_token"]
-    verify(emu, token)
+    verify_token(emu, token)
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
@@ -262,7 +237,7 @@ def _assert_user_claims(emu, c, grant_type, client_id):
 
 def test_apikey_token_claims(emu):
     body = apikey_grant(emu.url, emu["apikey"])
-    c = verify(emu, body["access_token"])
+    c = verify_token(emu, body["access_token"])
     _assert_user_claims(emu, c, GRANT_APIKEY, "default")
     # IBM's success body for users.
     assert body["scope"] == "ibm openid"
@@ -279,7 +254,7 @@ def test_apikey_token_claims(emu):
 
 def test_password_grant_token(emu):
     body = password_grant(emu.url, emu["username"], emu["password"])
-    c = verify(emu, body["access_token"])
+    c = verify_token(emu, body["access_token"])
     _assert_user_claims(emu, c, GRANT_PASSWORD, "bx")
     assert body["refresh_token"] != "not_supported"
     assert isinstance(body["refresh_token_expiration"], int)
@@ -289,7 +264,7 @@ def test_password_grant_token(emu):
 
 def test_passcode_grant_token_for_sso_user(emu):
     body = passcode_grant(emu.url, emu.new_passcode())
-    c = verify(emu, body["access_token"])
+    c = verify_token(emu, body["access_token"])
     _assert_user_claims(emu, c, GRANT_PASSCODE, "bx")
     sso = emu["sso_user"].lower()
     assert sso in (c["email"].lower(), c["identifier"].lower(), c["sub"].lower()), (sso, c)
@@ -309,7 +284,7 @@ def test_passcode_grant_for_named_user(emu):
 def test_refresh_grant_keeps_identity_and_issues_new_tokens(emu):
     first = password_grant(emu.url, emu["username"], emu["password"])
     second = refresh_grant(emu.url, first["refresh_token"])
-    c1, c2 = claims(first["access_token"]), verify(emu, second["access_token"])
+    c1, c2 = claims(first["access_token"]), verify_token(emu, second["access_token"])
     assert c2["iam_id"] == c1["iam_id"]
     assert c2["account"]["bss"] == c1["account"]["bss"]
     assert c2["client_id"] == "bx"

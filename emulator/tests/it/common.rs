@@ -215,3 +215,61 @@ pub fn real_now() -> i64 {
         .expect("clock after 1970")
         .as_secs() as i64
 }
+
+pub const CR_TOKEN_GRANT: &str = "urn:ibm:params:oauth:grant-type:cr-token";
+pub const ASSUME_GRANT: &str = "urn:ibm:params:oauth:grant-type:assume";
+
+/// A request with a bearer token to a path of the emulator (or a full URL, as `next` links).
+pub fn api(emu: &Running, method: reqwest::Method, path: &str, token: &str) -> RequestBuilder {
+    let url = if path.starts_with("http") {
+        path.to_owned()
+    } else {
+        format!("{}{path}", emu.url())
+    };
+    client().request(method, url).bearer_auth(token)
+}
+
+/// A compute-resource token from `POST /emulator/cr-tokens`.
+pub fn cr_token(emu: &Running, body: Value) -> String {
+    let (status, resp) = admin(
+        emu,
+        reqwest::Method::POST,
+        "/emulator/cr-tokens",
+        Some(body),
+    );
+    assert_eq!(status, 200, "{resp}");
+    resp["cr_token"].as_str().expect("cr_token").to_owned()
+}
+
+/// The compute-resource token of the demo profile's linked service account (ready line).
+pub fn demo_sa_token(emu: &Running) -> String {
+    let info = emu.info();
+    cr_token(
+        emu,
+        serde_json::json!({
+            "cr_type": "IKS_SA",
+            "crn": info.iks_cluster_crn,
+            "namespace": info.iks_namespace,
+            "name": info.iks_service_account,
+        }),
+    )
+}
+
+/// The demo profile's access token through the cr-token grant.
+pub fn demo_profile_token(emu: &Running) -> String {
+    let cr = demo_sa_token(emu);
+    let (status, body) = token(
+        emu,
+        &[
+            ("grant_type", CR_TOKEN_GRANT),
+            ("cr_token", &cr),
+            ("profile_id", &emu.info().profile_id),
+        ],
+        false,
+    );
+    assert_eq!(status, 200, "{body}");
+    body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
+}

@@ -9,4 +9,6 @@ mod clock;
 mod delegated;
 mod identity;
 mod persistence;
+mod profiles;
 mod token;
+mod workload;

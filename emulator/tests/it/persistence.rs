@@ -405,3 +405,235 @@ fn binary_flushes_state_on_sigterm_and_resumes() {
         .unwrap();
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn trusted_profiles_survive_a_restart() {
+    use iam_emulator::seed::DEMO_ACCOUNT;
+    let dir = TempDir::new("profiles");
+    let state = dir.path("state.json");
+    let config = || Config {
+        state: Some(state.clone()),
+        ..Default::default()
+    };
+    let emu = start_with(config());
+    let t = access_token(&emu);
+    let (status, p) = json(
+        api(&emu, Method::POST, "/v1/profiles", &t)
+            .json(&json!({"account_id": DEMO_ACCOUNT, "name": "kept"}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, 201, "{p}");
+    let id = p["id"].as_str().unwrap().to_owned();
+    let crn = emu.info().iks_cluster_crn.clone();
+    let (status, link) = json(
+        api(&emu, Method::POST, &format!("/v1/profiles/{id}/links"), &t)
+            .json(&json!({"cr_type": "IKS_SA", "link": {"crn": crn, "namespace": "ci", "name": "bot"}}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, 201, "{link}");
+    let (status, _) = json(
+        api(
+            &emu,
+            Method::POST,
+            &format!("/v1/profiles/{id}/identities/user"),
+            &t,
+        )
+        .json(&json!({"identifier": iam_emulator::seed::DEMO_USER_IAM_ID, "type": "user"}))
+        .send()
+        .unwrap(),
+    );
+    assert_eq!(status, 200);
+    let cr = cr_token(
+        &emu,
+        json!({"cr_type": "IKS_SA", "crn": crn, "namespace": "ci", "name": "bot"}),
+    );
+    let (status, tok) = token(
+        &emu,
+        &[
+            ("grant_type", CR_TOKEN_GRANT),
+            ("cr_token", &cr),
+            ("profile_name", "kept"),
+        ],
+        false,
+    );
+    assert_eq!(status, 200, "{tok}");
+    let profile_token = tok["access_token"].as_str().unwrap().to_owned();
+    drop(emu);
+
+    let emu = start_with(config());
+    assert_eq!(
+        emu.info().vpc_instance_crn,
+        iam_emulator::seed::DEMO_VPC_INSTANCE_CRN
+    );
+    let (status, links) = json(
+        api(&emu, Method::GET, &format!("/v1/profiles/{id}/links"), &t)
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, 200, "{links}");
+    assert_eq!(links["links"][0], link);
+    let (_, ids) = json(
+        api(
+            &emu,
+            Method::GET,
+            &format!("/v1/profiles/{id}/identities"),
+            &t,
+        )
+        .send()
+        .unwrap(),
+    );
+    assert_eq!(ids["identities"].as_array().unwrap().len(), 1);
+    // The cr token and the profile's token still verify after the restart.
+    let (status, _) = token(
+        &emu,
+        &[
+            ("grant_type", CR_TOKEN_GRANT),
+            ("cr_token", &cr),
+            ("profile_id", &id),
+        ],
+        false,
+    );
+    assert_eq!(status, 200);
+    let (status, _) = json(
+        get(&emu, "/coe/v2/accounts", Some(&profile_token))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn a_state_file_from_before_trusted_profiles_still_loads() {
+    let dir = TempDir::new("old-state");
+    let state = dir.path("state.json");
+    let config = || Config {
+        state: Some(state.clone()),
+        ..Default::default()
+    };
+    drop(start_with(config()));
+    // What an emulator without trusted profiles wrote: the same format, without the fields.
+    let mut snap: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(snap["format"], 1);
+    let world = snap["world"].as_object_mut().unwrap();
+    assert!(world.remove("profiles").is_some());
+    assert!(world.remove("vpc_instance_crn").is_some());
+    std::fs::write(&state, serde_json::to_vec(&snap).unwrap()).unwrap();
+
+    let emu = start_with(config());
+    assert_eq!(emu.info().profile_id, "");
+    let vpc = &emu.info().vpc_instance_crn;
+    let first = &emu.info().accounts[0].id;
+    assert!(
+        vpc.starts_with(&format!(
+            "crn:v1:bluemix:public:is:us-south-1:a/{first}::instance:0717_"
+        )),
+        "{vpc}"
+    );
+    let t = access_token(&emu);
+    let (status, list) = json(
+        get(&emu, &format!("/v1/profiles?account_id={first}"), Some(&t))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["profiles"], json!([]));
+}
+
+#[test]
+fn seeds_declare_profiles_links_identities_and_the_virtual_server() {
+    let vpc = "crn:v1:bluemix:public:is:eu-de-1:a/acc-main::instance:02c7_0000";
+    let ce = "crn:v1:bluemix:public:codeengine:eu-de:a/acc-main:proj1::";
+    let mut seed: Value = serde_json::from_str(SEED).unwrap();
+    seed["vpc_instance_crn"] = json!(vpc);
+    seed["profiles"] = json!([
+        {"account_id": "acc-main", "name": "apps", "description": "Code Engine apps",
+         "links": [{"name": "web", "cr_type": "CE",
+                    "link": {"crn": ce, "component_type": "application", "component_name": "web"}},
+                   {"cr_type": "VSI", "link": {"crn": vpc}}],
+         "identities": [{"type": "user", "identifier": "ci@example.com", "accounts": ["acc-main"]},
+                        {"type": "serviceid", "identifier": "deployer"}]}
+    ]);
+    let seed: Seed = serde_json::from_value(seed).unwrap();
+    let emu = start_with(Config {
+        seed: Some(seed.into()),
+        ..Default::default()
+    });
+    let info = emu.info();
+    assert_eq!(info.vpc_instance_crn, vpc);
+    assert_eq!(info.profile_name, "apps");
+    assert!(info.profile_id.starts_with("Profile-"));
+    assert_eq!(info.iks_cluster_crn, "", "no service-account link");
+
+    // A Code Engine app of that component gets the profile's token; another does not.
+    let app = cr_token(
+        &emu,
+        json!({"cr_type": "CE", "crn": ce, "component_type": "application", "component_name": "web"}),
+    );
+    let (status, tok) = token(
+        &emu,
+        &[
+            ("grant_type", CR_TOKEN_GRANT),
+            ("cr_token", &app),
+            ("profile_name", "apps"),
+        ],
+        false,
+    );
+    assert_eq!(status, 200, "{tok}");
+    let c = claims(tok["access_token"].as_str().unwrap());
+    assert_eq!(c["account"]["bss"], "acc-main");
+    assert_eq!(c["account"]["ims"], "999");
+    let job = cr_token(
+        &emu,
+        json!({"cr_type": "CE", "crn": ce, "component_type": "job", "component_name": "web"}),
+    );
+    let e = token(
+        &emu,
+        &[
+            ("grant_type", CR_TOKEN_GRANT),
+            ("cr_token", &job),
+            ("profile_name", "apps"),
+        ],
+        false,
+    );
+    assert_token_error(&e, 400, "BXNIM0453E");
+
+    // The seeded user assumes it; the virtual server is the seed's.
+    let user = access_token(&emu);
+    let (status, body) = token(
+        &emu,
+        &[
+            ("grant_type", ASSUME_GRANT),
+            ("access_token", &user),
+            ("profile_name", "apps"),
+            ("account", "acc-main"),
+        ],
+        false,
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, ii) = json(
+        client()
+            .put(format!(
+                "{}/identity/v1/token?version=2025-08-26",
+                emu.url()
+            ))
+            .header("Metadata-Flavor", "ibm")
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, 200, "{ii}");
+    assert_eq!(claims(ii["access_token"].as_str().unwrap())["crn"], vpc);
+
+    // A seed whose profile names an unknown user is refused at start.
+    let mut bad: Value = serde_json::from_str(SEED).unwrap();
+    bad["profiles"] = json!([{"account_id": "acc-main", "name": "p",
+        "identities": [{"type": "user", "identifier": "nobody@example.com"}]}]);
+    let err = iam_emulator::spawn(Config {
+        seed: Some(serde_json::from_value::<Seed>(bad).unwrap().into()),
+        ..Default::default()
+    })
+    .err()
+    .expect("refused");
+    assert!(err.to_string().contains("nobody@example.com"), "{err}");
+}
