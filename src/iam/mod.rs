@@ -147,6 +147,8 @@ fn profile_field(profile: &ProfileRef) -> (&'static str, &str) {
 /// A token endpoint answer. No `Debug`: it holds secrets.
 #[derive(Deserialize)]
 pub struct TokenResponse {
+    /// Absent only when a delegated refresh token alone was asked for.
+    #[serde(default)]
     pub access_token: String,
     #[serde(default)]
     pub refresh_token: Option<String>,
@@ -470,7 +472,15 @@ impl Client {
             builder = builder.basic_auth(id, Some(secret));
         }
         let resp = self.execute(builder, true)?;
-        Self::json(resp, "token")
+        let delegate_only = matches!(grant, Grant::Delegate { .. });
+        let tokens: TokenResponse = Self::json(resp, "token")?;
+        if tokens.access_token.is_empty() && !delegate_only {
+            return Err(IamError::Unexpected {
+                what: format!("{url} (token)"),
+                detail: "the answer has no access_token".into(),
+            });
+        }
+        Ok(tokens)
     }
 
     /// The SSO passcode page, from IAM's discovery document.

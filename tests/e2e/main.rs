@@ -10,6 +10,7 @@ mod fixtures;
 
 mod completions;
 mod credential_docker;
+mod credential_kubectl;
 mod exec;
 mod help_examples;
 mod hot_path;
