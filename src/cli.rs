@@ -499,6 +499,7 @@ pub struct OutputArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     iamctl login --sso\n  \
+    iamctl login -a https://cloud.ibm.com -u passcode -p CODE   # IBM console's command\n  \
     iamctl login -a https://cloud.ibm.com --apikey @apikey.json -r us-south -g Default\n  \
     iamctl --session ci login --keyring deploy-key --no-region\n  \
     iamctl login --cr-token --profile my-workload --no-region\n  \
@@ -549,11 +550,13 @@ pub struct LoginArgs {
     )]
     pub keyring: Option<String>,
 
-    /// User name (email) for a password login
+    /// User name (email) for a password login; 'passcode' makes -p a one-time code, as in
+    /// the command IBM's console hands out
     #[arg(short = 'u', value_name = "USER")]
     pub username: Option<String>,
 
-    /// Password (prompted for, hidden, when omitted on a terminal; read from stdin otherwise)
+    /// Password, or with -u passcode the one-time code (prompted for, hidden, when omitted on
+    /// a terminal; read from stdin otherwise)
     #[arg(short = 'p', value_name = "PASSWORD", requires = "username")]
     pub password: Option<String>,
 

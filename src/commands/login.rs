@@ -66,7 +66,7 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
     // keyring is checked first. Either way it is awaited before `OK` is printed. A workload
     // that keeps no secret (its token file, its metadata service) needs no secret store.
     let opening = auth::open_vault_in_background(creds.home());
-    let (vault, opening) = if term.is_some() || args.sso {
+    let (vault, opening) = if term.is_some() || login_credential::uses_one_time_code(args) {
         (Some(opening.wait()?), None)
     } else {
         (None, Some(opening))

@@ -84,6 +84,21 @@ pub fn decide(
         });
     }
     if let Some(username) = &args.username {
+        if is_passcode_user(username) {
+            return Ok(match &args.password {
+                Some(code) if !code.trim().is_empty() => {
+                    user(Credential::Passcode(code.trim().to_string()))
+                }
+                Some(_) => {
+                    return Err(CliError::usage("The one-time code given with -p is empty."));
+                }
+                // No code yet: the --sso flow shows where to get one, then asks for it.
+                None => Plan::User {
+                    source: Source::Sso,
+                    assume,
+                },
+            });
+        }
         let password = match &args.password {
             Some(p) => p.clone(),
             None => match term {
@@ -126,6 +141,18 @@ pub fn decide(
         }
         None => Err(no_credentials_error()),
     }
+}
+
+/// `-u passcode`: IBM's console hands out `ibmcloud login -u passcode -p CODE`, where the
+/// user name `passcode` means that the password is an SSO one-time code.
+pub fn is_passcode_user(username: &str) -> bool {
+    username.trim().eq_ignore_ascii_case("passcode")
+}
+
+/// Whether the login spends a one-time code (`--sso`, `-u passcode`): the secret store is
+/// checked before the code is asked for or sent, and no later choice may fail after it.
+pub fn uses_one_time_code(args: &LoginArgs) -> bool {
+    args.sso || args.username.as_deref().is_some_and(is_passcode_user)
 }
 
 fn env(name: &str) -> Option<String> {

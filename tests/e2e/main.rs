@@ -8,6 +8,7 @@
 
 mod fixtures;
 
+mod compat;
 mod completions;
 mod exec;
 mod help_examples;

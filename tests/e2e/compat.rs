@@ -1,0 +1,38 @@
+//! Where iamctl speaks `ibmcloud` exactly (issue 13): the passcode login IBM's console hands
+//! out, `target --output json` in IBM's shape, full account IDs, regions newer than the
+//! binary, IBM's key files, `--uuid`; and the docs and messages a newcomer copies from, run
+//! as written: the headless keyring recipe, `@~/`, the exit-code table, headless SSO, the CI
+//! recipes' `-a`, `IAM_ENDPOINT`, `IAMCTL_TRACE=`, the locked-entity tip, `--help`.
+
+use crate::fixtures::*;
+
+// ---- 1. -u passcode -p CODE --------------------------------------------------------------
+
+#[test]
+fn the_console_command_logs_in_with_the_one_time_code() {
+    let env = TestEnv::new();
+    let info = env.info().clone();
+    let code = env.passcode(&info.sso_user);
+    // What IBM's console hands out: `ibmcloud login -a URL -u passcode -p CODE`.
+    let url = env.url();
+    let out = env
+        .iamctl(["login", "-a", &url, "-u", "passcode", "-p", &code])
+        .args(["-c", PARTNER_ACCOUNT, "--no-region"])
+        .run()
+        .success()
+        .stdout_contains("User:             sso@example.com");
+    assert!(!out.stdout.contains(&code) && !out.stderr.contains(&code));
+    assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:passcode"), 1);
+    assert_eq!(env.grants("password"), 0);
+    assert_eq!(env.session()["login"]["method"], "sso");
+
+    // Without -p, as with --sso: where to get a code, then the code from stdin.
+    let code = env.passcode(&info.sso_user);
+    env.iamctl(["login", "-a", &url, "-u", "passcode"])
+        .args(["-c", PARTNER_ACCOUNT, "--no-region"])
+        .stdin(format!("{code}\n"))
+        .run()
+        .success()
+        .stderr_contains("Get a one-time code from <URL>/identity/passcode to proceed.");
+    assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:passcode"), 2);
+}
