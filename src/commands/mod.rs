@@ -75,9 +75,21 @@ pub fn find_resource_group(
         })
 }
 
-/// `Name (b028...9793) <-> 1687099`.
+/// `Name (b028e1c4a7d94f3e8c6f2a1d5e7b9793) <-> 1687099`: the full ID, as IBM's CLI prints
+/// it in the account menu, in "Targeted account" and in the summary, where scripts cut it
+/// out of the text.
 pub fn account_label(a: &Account) -> String {
-    let mut s = format!("{} ({})", a.name, output::short_id(&a.guid));
+    label_with_id(a, &a.guid)
+}
+
+/// `Name (b028...9793) <-> 1687099`, for the `sessions` table: a command of iamctl's own,
+/// whose rows stay readable with the ID shortened (`--output json` has it in full).
+pub fn short_account_label(a: &Account) -> String {
+    label_with_id(a, &output::short_id(&a.guid))
+}
+
+fn label_with_id(a: &Account, id: &str) -> String {
+    let mut s = format!("{} ({id})", a.name);
     if let Some(ims) = &a.ims {
         s.push_str(&format!(" <-> {ims}"));
     }

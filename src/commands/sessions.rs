@@ -6,7 +6,7 @@
 //! else `IAMCTL_SESSION`, else the `current` file, else `default`. Parallel jobs pin theirs
 //! with the flag or the variable and never depend on `current`.
 
-use super::{account_label, login_json, summary};
+use super::{login_json, short_account_label, summary};
 use crate::auth::Credentials;
 use crate::cli::{SessionDeleteArgs, SessionSwitchArgs, SessionsArgs};
 use crate::error::{CliError, Result};
@@ -115,7 +115,7 @@ pub fn list(_args: &SessionsArgs, out: &Out) -> Result<()> {
                 format!("{} {}", if e.active { "*" } else { " " }, e.name),
                 l.map(|l| l.user.clone()).unwrap_or_default(),
                 l.and_then(|l| l.account.as_ref())
-                    .map(account_label)
+                    .map(short_account_label)
                     .unwrap_or_default(),
                 s.map(|s| s.api_endpoint.clone()).unwrap_or_default(),
                 token_state(e, at),

@@ -36,3 +36,44 @@ fn the_console_command_logs_in_with_the_one_time_code() {
         .stderr_contains("Get a one-time code from <URL>/identity/passcode to proceed.");
     assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:passcode"), 2);
 }
+
+// ---- 3. full account IDs -----------------------------------------------------------------
+
+#[test]
+fn account_ids_are_printed_in_full_where_ibmcloud_prints_them() {
+    let env = TestEnv::new();
+    let out = env
+        .login_with(Creds::ApiKey, &["--no-region"])
+        .run()
+        .success();
+    let label = format!("Demo Account ({DEMO_ACCOUNT}) <-> 1234567");
+    assert!(
+        out.stdout
+            .contains(&format!("\nTargeted account {label}\n")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("\nAccount:          {label}\n")),
+        "{}",
+        out.stdout
+    );
+    // Scripts cut the ID out of the text.
+    let cut = env
+        .sh("iamctl target | sed -n 's/^Account: .*(\\(.*\\)).*/\\1/p'")
+        .run()
+        .success();
+    assert_eq!(cut.stdout.trim(), DEMO_ACCOUNT);
+    let switched = env
+        .iamctl(["target", "-c", STAGING_ACCOUNT])
+        .run()
+        .success();
+    assert!(
+        switched.stdout.contains(&format!(
+            "Targeted account Staging Account ({STAGING_ACCOUNT})\n"
+        )),
+        "{}",
+        switched.stdout
+    );
+}

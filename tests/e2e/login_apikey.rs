@@ -15,14 +15,14 @@ fn apikey_login_prints_ibm_summary_and_stores_secrets_in_keyring() {
              Authenticating...\n\
              OK\n\
              \n\
-             Targeted account Demo Account (<SHORT:Demo Account>) <-> 1234567\n\
+             Targeted account Demo Account (<ACCOUNT:Demo Account>) <-> 1234567\n\
              \n\
              Targeted resource group Default\n\
              \n\
              API endpoint:     <URL>\n\
              Region:\n\
              User:             demo@example.com\n\
-             Account:          Demo Account (<SHORT:Demo Account>) <-> 1234567\n\
+             Account:          Demo Account (<ACCOUNT:Demo Account>) <-> 1234567\n\
              Resource group:   Default\n",
         )
         .stderr_is("");
@@ -151,14 +151,14 @@ fn target_shows_and_changes_account_region_and_group() {
         .run()
         .success()
         .stdout_is(
-            "Targeted account Staging Account (<SHORT:Staging Account>)\n\
+            "Targeted account Staging Account (<ACCOUNT:Staging Account>)\n\
              \n\
              Targeted region eu-de\n\
              \n\
              API endpoint:     <URL>\n\
              Region:           eu-de\n\
              User:             demo@example.com\n\
-             Account:          Staging Account (<SHORT:Staging Account>)\n\
+             Account:          Staging Account (<ACCOUNT:Staging Account>)\n\
              Resource group:   Default\n",
         );
     // The token itself was re-scoped to the new account.
