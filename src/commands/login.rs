@@ -150,7 +150,7 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         }
         let accounts = accounts.map_err(|e| e.into_cli("Could not list your accounts"))?;
         seen_accounts = Some(accounts.clone());
-        choose_account(args, &credential, &claims, accounts, term.as_ref())?
+        choose_account(args, &credential, &claims, accounts, term.as_ref(), out)?
     };
     if let Some(acct) = &account {
         authed.tokens = auth::rescope(&client, authed.tokens, acct)?;
@@ -254,6 +254,7 @@ fn choose_account(
     claims: &jwt::Claims,
     accounts: Vec<Account>,
     term: Option<&Term>,
+    out: &Out,
 ) -> Result<Option<Account>> {
     // An API key and a trusted profile belong to one account, which their token names.
     let own = match credential {
@@ -288,6 +289,12 @@ fn choose_account(
                 let idx = prompt::choose(t, "Select an account:", &items, false)?;
                 Ok(idx.and_then(|i| accounts.get(i).cloned()))
             }
+            // A one-time code is spent by now, and failing here would waste it (the user
+            // must fetch another): target the account IAM issued the token for, and say
+            // how to switch. A password or key can simply be given again, so those fail.
+            None if matches!(credential, Credential::Passcode(_)) => {
+                Ok(one_time_code_fallback(claims, &accounts, out))
+            }
             None => Err(CliError::usage(format!(
                 "This user can use {} accounts; without a terminal iamctl cannot ask which one.",
                 accounts.len()
@@ -296,4 +303,31 @@ fn choose_account(
             .hint(super::accounts_hint(&accounts))),
         },
     }
+}
+
+/// The account of a headless one-time-code login among several: the token's own (else
+/// none), with a warning naming the way to switch.
+fn one_time_code_fallback(
+    claims: &jwt::Claims,
+    accounts: &[Account],
+    out: &Out,
+) -> Option<Account> {
+    let own = claims
+        .account_bss()
+        .and_then(|bss| accounts.iter().find(|a| a.guid == bss))
+        .cloned();
+    let chose = match &own {
+        Some(a) => format!(
+            "targeted {}, the account the one-time code was issued for",
+            account_label(a)
+        ),
+        None => "targeted no account".to_string(),
+    };
+    out.warn(&format!(
+        "this user can use {} accounts, and without a terminal iamctl cannot ask which one: {chose}. \
+         Switch with 'iamctl target -c ACCOUNT_ID' ({}), or name it with -c next time.",
+        accounts.len(),
+        super::accounts_hint(accounts)
+    ));
+    own
 }

@@ -77,3 +77,45 @@ fn account_ids_are_printed_in_full_where_ibmcloud_prints_them() {
         switched.stdout
     );
 }
+
+// ---- 10. headless SSO never wastes the code ------------------------------------------------
+
+#[test]
+fn headless_sso_without_c_targets_the_tokens_account_and_says_how_to_switch() {
+    let env = TestEnv::new();
+    let info = env.info().clone();
+    let code = env.passcode(&info.sso_user);
+    let out = env
+        .iamctl(["login", "--sso", "-a", &env.url(), "--no-region"])
+        .stdin(format!("{code}\n"))
+        .run()
+        .success()
+        .stdout_contains("Targeted account Demo Account (<ACCOUNT:Demo Account>) <-> 1234567")
+        .stderr_contains("WARNING: this user can use 2 accounts")
+        .stderr_contains("'iamctl target -c ACCOUNT_ID'")
+        .stderr_contains("<ACCOUNT:Partner Account> (Partner Account)")
+        .stderr_contains("-c next time");
+    assert!(!out.stdout.contains(&code) && !out.stderr.contains(&code));
+    assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:passcode"), 1);
+    // The login was kept, and switching needs no new code.
+    env.iamctl(["target", "-c", PARTNER_ACCOUNT])
+        .run()
+        .success()
+        .stdout_contains("Targeted account Partner Account");
+    assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:passcode"), 1);
+    // `-u passcode -p CODE` (IBM's console) is a one-time code too.
+    let code = env.passcode(&info.sso_user);
+    env.iamctl([
+        "login",
+        "-a",
+        &env.url(),
+        "-u",
+        "passcode",
+        "-p",
+        &code,
+        "--no-region",
+    ])
+    .run()
+    .success()
+    .stderr_contains("'iamctl target -c ACCOUNT_ID'");
+}

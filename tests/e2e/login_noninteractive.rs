@@ -150,18 +150,6 @@ fn sso_code_from_stdin() {
 }
 
 #[test]
-fn sso_with_several_accounts_and_no_terminal_needs_c() {
-    let env = TestEnv::new();
-    let info = env.info().clone();
-    let code = env.passcode(&info.sso_user);
-    env.iamctl(["login", "--sso", "-a", &env.url()])
-        .stdin(format!("{code}\n"))
-        .run()
-        .code(2)
-        .stderr_contains("-c ACCOUNT_ID");
-}
-
-#[test]
 fn single_account_is_picked_without_asking() {
     let env = TestEnv::new();
     // other@example.com belongs to one account only.
