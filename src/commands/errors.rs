@@ -112,7 +112,7 @@ impl From<EndpointError> for CliError {
 impl From<UnknownRegion> for CliError {
     fn from(e: UnknownRegion) -> Self {
         CliError::usage(e.to_string()).hint(format!(
-            "use one of: {}",
+            "use one of: {} (a newer region's name works too, with a warning)",
             crate::regions::names().collect::<Vec<_>>().join(", ")
         ))
     }

@@ -46,7 +46,7 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         || (args.api_endpoint.is_none()
             && previous.as_ref().is_some_and(|s| s.skip_ssl_validation));
     let region_flag = match &args.region {
-        Some(r) => Some(regions::validate(r, "-r")?),
+        Some(r) => Some(super::region_flag(r, out)?),
         None => None,
     };
     if args.no_account && args.resource_group.is_some() {

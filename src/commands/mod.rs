@@ -24,6 +24,7 @@ use crate::cli::ForceArgs;
 use crate::error::{CliError, Result};
 use crate::output::{self, Out};
 use crate::prompt;
+use crate::regions;
 use crate::session::{Account, ResourceGroup, Session};
 use serde_json::json;
 
@@ -73,6 +74,20 @@ pub fn find_resource_group(
                     .join(", ")
             ))
         })
+}
+
+/// The region of `-r`: a known one, or a well-formed name iamctl does not know yet, which
+/// is used as given after a one-line warning (IBM opens regions faster than a compiled-in
+/// table learns them).
+pub fn region_flag(given: &str, out: &Out) -> Result<String> {
+    let region = regions::validate(given, "-r")?;
+    if !region.known {
+        out.warn(&format!(
+            "region '{}' is not one iamctl knows; using it as given",
+            region.name
+        ));
+    }
+    Ok(region.name)
 }
 
 /// `Name (b028e1c4a7d94f3e8c6f2a1d5e7b9793) <-> 1687099`: the full ID, as IBM's CLI prints

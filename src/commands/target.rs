@@ -8,7 +8,6 @@ use crate::completion_cache;
 use crate::error::{CliError, Result};
 use crate::iam::Client;
 use crate::output::Out;
-use crate::regions;
 
 pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
     let creds = Credentials::active()?;
@@ -18,7 +17,7 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
         return Ok(());
     }
     let region = match &args.region {
-        Some(r) => Some(regions::validate(r, "-r")?),
+        Some(r) => Some(super::region_flag(r, out)?),
         None => None,
     };
     // A valid token first (refreshing if needed), then the change under the lock.

@@ -78,6 +78,74 @@ fn account_ids_are_printed_in_full_where_ibmcloud_prints_them() {
     );
 }
 
+// ---- 4. regions --------------------------------------------------------------------------
+
+#[test]
+fn madrid_and_montreal_are_known_to_validation_and_tab() {
+    let env = TestEnv::new();
+    env.login_with(Creds::ApiKey, &["-r", "eu-es"])
+        .run()
+        .success()
+        .stdout_contains("Targeted region eu-es")
+        .stderr_is("");
+    env.iamctl(["target", "-r", "ca-mon"])
+        .run()
+        .success()
+        .stdout_contains("Region:           ca-mon")
+        .stderr_is("");
+    // TAB offers them, with their cities (fish shows value<TAB>description).
+    let tab = env
+        .iamctl(["--", "iamctl", "target", "-r", ""])
+        .env("IAMCTL_COMPLETE", "fish")
+        .run()
+        .success();
+    for line in ["eu-es\tMadrid", "ca-mon\tMontreal", "us-south\tDallas"] {
+        assert!(
+            tab.stdout.lines().any(|l| l == line),
+            "{line:?} not offered:\n{}",
+            tab.stdout
+        );
+    }
+}
+
+#[test]
+fn a_well_formed_unknown_region_is_used_with_a_warning() {
+    let env = TestEnv::new();
+    env.login();
+    let out = env
+        .iamctl(["target", "-r", "xx-yyy"])
+        .run()
+        .success()
+        .stdout_contains("Targeted region xx-yyy");
+    assert_eq!(
+        out.stderr,
+        "WARNING: region 'xx-yyy' is not one iamctl knows; using it as given\n"
+    );
+    let json = env
+        .iamctl(["target", "--output", "json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(json["region"]["name"], "xx-yyy");
+    env.login_with(Creds::ApiKey, &["-r", "mx-qro2"])
+        .run()
+        .success()
+        .stdout_contains("Targeted region mx-qro2")
+        .stderr_contains("WARNING: region 'mx-qro2'");
+    // A name no IBM region could have stays a usage error, and changes nothing.
+    let before = std::fs::read(env.session_file()).unwrap_or_default();
+    for bad in ["xx yyy", "xx_yyy", "us--south", "9x-abc", "eu-de;"] {
+        env.iamctl(["target", "-r", bad])
+            .run()
+            .code(2)
+            .stderr_contains(&format!("Invalid region '{bad}'"));
+    }
+    assert_eq!(
+        std::fs::read(env.session_file()).unwrap_or_default(),
+        before
+    );
+}
+
 // ---- 10. headless SSO never wastes the code ------------------------------------------------
 
 #[test]

@@ -29,9 +29,12 @@ fn sso_login_on_a_terminal() {
     p.send_line("2");
     p.expect("Targeted account Partner Account (2bb2c3d4e5f64a7b8c9d0e1f2a3bb222)");
     p.expect("Select a region (or press enter to skip):");
-    p.expect("9. us-south");
+    p.expect("6. eu-de");
+    p.expect("7. eu-es");
+    p.expect("9. ca-mon");
+    p.expect("11. us-south");
     p.expect("Enter a number> ");
-    p.send_line("9");
+    p.send_line("11");
     p.expect("Targeted region us-south");
     p.expect("Targeted resource group Default");
     p.expect("Region:           us-south");
