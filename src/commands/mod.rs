@@ -22,6 +22,7 @@ pub mod trusted_profiles;
 
 use crate::cli::ForceArgs;
 use crate::error::{CliError, Result};
+use crate::iam::jwt;
 use crate::output::{self, Out};
 use crate::prompt;
 use crate::regions;
@@ -149,22 +150,43 @@ pub fn login_json(login: &crate::session::Login) -> serde_json::Value {
     })
 }
 
-/// `target --output json` (and `login --output json`).
+/// `target --output json` (and `login --output json`): the shape of `ibmcloud target
+/// --output json`, which scripts read (`.region.name`, `.user.user_email`, `.account.guid`,
+/// `.resource_group.name`). Its objects follow the IBM CLI SDK's models: `Account{GUID,
+/// Name, Owner}`, `Region{Name}` (IBM dropped `MCCPID` in 2024 with Cloud Foundry),
+/// `ResourceGroup{GUID, Name, State, Default, QuotaID}`, and a user shown as the token's
+/// email or else its subject (`UserEmail`, `UserDisplayText`). Like IBM's Go structs they
+/// are always objects, with empty values when nothing is targeted. Ours beside them, in
+/// fields IBM does not use: `iam_endpoint`, `iam_id`, `login`, `account.ims_account_id`.
 pub fn target_json(session: &Session) -> serde_json::Value {
     let login = session.login.as_ref();
+    let claims = login.and_then(|l| jwt::decode(&l.access_token));
+    let email = claims.and_then(|c| c.email).unwrap_or_default();
+    let account = login.and_then(|l| l.account.as_ref());
+    let group = login.and_then(|l| l.resource_group.as_ref());
     json!({
         "api_endpoint": session.api_endpoint,
         "iam_endpoint": session.iam_endpoint,
-        "region": session.region.clone().unwrap_or_default(),
-        "user": login.map(|l| l.user.clone()).unwrap_or_default(),
+        "region": { "name": session.region.clone().unwrap_or_default() },
+        "user": {
+            "display_name": login.map(|l| l.user.clone()).unwrap_or_default(),
+            "user_email": email,
+        },
         "iam_id": login.map(|l| l.iam_id.clone()).unwrap_or_default(),
         "login": login.map(login_json),
-        "account": login.and_then(|l| l.account.as_ref()).map(|a| json!({
-            "guid": a.guid, "name": a.name, "owner": a.owner, "ims_account_id": a.ims,
-        })),
-        "resource_group": login.and_then(|l| l.resource_group.as_ref()).map(|g| json!({
-            "guid": g.guid, "name": g.name, "state": g.state, "default": g.default,
-        })),
+        "account": {
+            "guid": account.map(|a| a.guid.clone()).unwrap_or_default(),
+            "name": account.map(|a| a.name.clone()).unwrap_or_default(),
+            "owner": account.map(|a| a.owner.clone()).unwrap_or_default(),
+            "ims_account_id": account.and_then(|a| a.ims.clone()),
+        },
+        "resource_group": {
+            "guid": group.map(|g| g.guid.clone()).unwrap_or_default(),
+            "name": group.map(|g| g.name.clone()).unwrap_or_default(),
+            "state": group.map(|g| g.state.clone()).unwrap_or_default(),
+            "default": group.is_some_and(|g| g.default),
+            "quota_id": group.map(|g| g.quota_id.clone()).unwrap_or_default(),
+        },
     })
 }
 

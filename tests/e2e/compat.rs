@@ -37,6 +37,72 @@ fn the_console_command_logs_in_with_the_one_time_code() {
     assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:passcode"), 2);
 }
 
+// ---- 2. target --output json -------------------------------------------------------------
+
+#[test]
+fn target_json_has_the_shape_of_ibmclouds() {
+    let env = TestEnv::new();
+    let login = env
+        .login_with(Creds::ApiKey, &["-r", "us-south", "--output", "json"])
+        .run()
+        .success()
+        .json();
+    let target = env
+        .iamctl(["target", "--output", "json"])
+        .run()
+        .success()
+        .json();
+    for json in [&login, &target] {
+        assert_eq!(json["api_endpoint"], env.url(), "{json:#}");
+        assert_eq!(json["region"]["name"], "us-south", "{json:#}");
+        assert_eq!(json["user"]["user_email"], DEMO_USER, "{json:#}");
+        assert_eq!(json["user"]["display_name"], DEMO_USER, "{json:#}");
+        assert_eq!(json["account"]["guid"], DEMO_ACCOUNT, "{json:#}");
+        assert_eq!(json["account"]["name"], "Demo Account", "{json:#}");
+        assert_eq!(json["account"]["owner"], DEMO_USER, "{json:#}");
+        assert_eq!(json["resource_group"]["name"], "Default", "{json:#}");
+        assert_eq!(json["resource_group"]["state"], "ACTIVE", "{json:#}");
+        assert_eq!(json["resource_group"]["default"], true, "{json:#}");
+        for field in ["guid", "quota_id"] {
+            let v = json["resource_group"][field].as_str().unwrap_or_default();
+            assert!(!v.is_empty(), "resource_group.{field}: {json:#}");
+        }
+        // iamctl's own fields stay, where IBM has none.
+        assert_eq!(json["login"]["method"], "apikey", "{json:#}");
+        assert_eq!(json["account"]["ims_account_id"], "1234567", "{json:#}");
+    }
+    // What scripts written for ibmcloud do.
+    env.sh("iamctl target --output json | jq -r '.account.guid, .region.name, .user.user_email, .resource_group.name'")
+        .run()
+        .success()
+        .stdout_is("<ACCOUNT:Demo Account>\nus-south\ndemo@example.com\nDefault\n");
+
+    // Nothing targeted: still objects, with empty values, as IBM's structs print.
+    env.iamctl(["target", "--unset-region", "--unset-resource-group"])
+        .run()
+        .success();
+    let json = env
+        .iamctl(["target", "--output", "json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(json["region"], json!({"name": ""}));
+    assert_eq!(json["resource_group"]["name"], "");
+    assert_eq!(json["resource_group"]["default"], false);
+
+    // A service ID has no email: IBM shows its subject as the display name.
+    let sid = env
+        .iamctl(["--session", "svc", "login", "-a", &env.url()])
+        .args(["--apikey", "-", "--no-region", "--output", "json"])
+        .stdin(env.info().service_apikey.clone())
+        .run()
+        .success()
+        .json();
+    assert_eq!(sid["user"]["user_email"], "", "{sid:#}");
+    let shown = sid["user"]["display_name"].as_str().unwrap_or_default();
+    assert!(shown.starts_with("ServiceId-"), "{sid:#}");
+}
+
 // ---- 3. full account IDs -----------------------------------------------------------------
 
 #[test]

@@ -138,14 +138,14 @@ fn target_shows_and_changes_account_region_and_group() {
         .success()
         .json();
     assert_eq!(json["api_endpoint"], env.url());
-    assert_eq!(json["user"], "demo@example.com");
+    assert_eq!(json["user"]["user_email"], "demo@example.com");
     assert_eq!(json["account"]["guid"], DEMO_ACCOUNT);
     assert_eq!(json["account"]["name"], "Demo Account");
     assert_eq!(json["account"]["owner"], "demo@example.com");
     assert_eq!(json["resource_group"]["name"], "Default");
     assert_eq!(json["resource_group"]["default"], true);
     assert_eq!(json["resource_group"]["state"], "ACTIVE");
-    assert_eq!(json["region"], "");
+    assert_eq!(json["region"]["name"], "");
 
     env.iamctl(["target", "-c", STAGING_ACCOUNT, "-r", "eu-de"])
         .run()
@@ -256,7 +256,7 @@ fn quiet_and_json_login() {
         .success()
         .json();
     assert_eq!(json["account"]["guid"], DEMO_ACCOUNT);
-    assert_eq!(json["user"], "demo@example.com");
+    assert_eq!(json["user"]["user_email"], "demo@example.com");
 }
 
 #[test]

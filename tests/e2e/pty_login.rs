@@ -50,7 +50,7 @@ fn sso_login_on_a_terminal() {
         .success()
         .json();
     assert_eq!(json["account"]["name"], "Partner Account");
-    assert_eq!(json["region"], "us-south");
+    assert_eq!(json["region"]["name"], "us-south");
 }
 
 #[test]
@@ -123,7 +123,7 @@ fn password_login_on_a_terminal_with_skipped_region() {
         .run()
         .success()
         .json();
-    assert_eq!(json["region"], "");
+    assert_eq!(json["region"]["name"], "");
 }
 
 #[test]
