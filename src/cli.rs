@@ -902,8 +902,8 @@ pub struct KeyCreateArgs {
     #[arg(short, long, value_name = "DESCRIPTION")]
     pub description: Option<String>,
 
-    /// Save the key as JSON (name, description, created_at, apikey, ...) in a new file, mode
-    /// 0600; the secret is then not printed
+    /// Save the key in a new file, mode 0600, as IBM's CLI does (JSON with name, description,
+    /// apikey, createdAt, locked, uuid); the secret is then not printed
     #[arg(long, value_name = "FILE", conflicts_with = "keyring")]
     pub file: Option<std::path::PathBuf>,
 

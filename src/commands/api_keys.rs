@@ -19,6 +19,7 @@ use crate::error::{CliError, Result};
 use crate::iam::IamError;
 use crate::iam::identity::{ApiKey, NewApiKey, Tagged};
 use crate::output::Out;
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -348,17 +349,46 @@ impl KeyFile {
     }
 }
 
-/// What `--file` writes: IBM's key file fields plus the IDs.
-fn key_file_json(key: &ApiKey, secret: &str) -> Value {
-    json!({
-        "name": key.name,
-        "description": key.description.clone().unwrap_or_default(),
-        "created_at": key.created_at,
-        "apikey": secret,
-        "id": key.id,
-        "iam_id": key.iam_id,
-        "account_id": key.account_id,
-    })
+/// What `--file` writes: the key file of IBM's CLI (its fields, in its order, tab-indented
+/// like `ibmcloud iam api-key-create --file`), so that tools reading IBM's files read ours;
+/// then the fields earlier iamctl files had (`id` and `created_at` repeat `uuid` and
+/// `createdAt`, for scripts written against them), and the IAM ID and account.
+#[derive(Serialize)]
+struct KeyFileContent<'a> {
+    name: &'a str,
+    description: &'a str,
+    apikey: &'a str,
+    #[serde(rename = "createdAt")]
+    created_at_ibm: &'a str,
+    locked: bool,
+    uuid: &'a str,
+    id: &'a str,
+    created_at: &'a str,
+    iam_id: &'a str,
+    account_id: &'a str,
+}
+
+fn key_file_bytes(key: &ApiKey, secret: &str) -> std::io::Result<Vec<u8>> {
+    let content = KeyFileContent {
+        name: &key.name,
+        description: key.description.as_deref().unwrap_or_default(),
+        apikey: secret,
+        created_at_ibm: &key.created_at,
+        locked: key.locked,
+        uuid: &key.id,
+        id: &key.id,
+        created_at: &key.created_at,
+        iam_id: &key.iam_id,
+        account_id: &key.account_id,
+    };
+    let mut bytes = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut bytes,
+        serde_json::ser::PrettyFormatter::with_indent(b"\t"),
+    );
+    content.serialize(&mut ser).map_err(std::io::Error::other)?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }
 
 enum Destination {
@@ -438,8 +468,7 @@ fn create(ctx: &IamCtx, scope: &Scope, args: &KeyCreateArgs, out: &Out) -> Resul
         }
         Destination::File(f) => {
             let path = f.path().display().to_string();
-            let bytes = key_file_json(&key, &secret).to_string().into_bytes();
-            match f.commit(&bytes) {
+            match key_file_bytes(&key, &secret).and_then(|bytes| f.commit(&bytes)) {
                 Ok(()) => Ok(("file", path)),
                 Err(e) => Err(CliError::failed(format!(
                     "API key {} was created, but the key file {path} could not be written: {e}",
@@ -474,22 +503,17 @@ fn create(ctx: &IamCtx, scope: &Scope, args: &KeyCreateArgs, out: &Out) -> Resul
             }
             out.ok();
             out.say(&created_line);
-            let (row, note) = if field == "file" {
-                (
-                    "File",
-                    format!("Successfully saved API key information to {place}"),
-                )
-            } else {
-                (
-                    "Keyring",
-                    format!(
-                        "The API key is kept in the secret store as '{place}' and is not shown; log in with it: iamctl login --keyring {place}"
-                    ),
-                )
-            };
-            out.say(&note);
+            if field == "file" {
+                // IBM's words, its typo included ("save"), and like IBM no table: scripts
+                // written for ibmcloud match this line.
+                out.say(&format!("Successfully save API key information to {place}"));
+                return Ok(());
+            }
+            out.say(&format!(
+                "The API key is kept in the secret store as '{place}' and is not shown; log in with it: iamctl login --keyring {place}"
+            ));
             out.blank();
-            out.data(&key_table(out, &key, None, &[(row, place)]));
+            out.data(&key_table(out, &key, None, &[("Keyring", place)]));
             Ok(())
         }
         Err(err) => {

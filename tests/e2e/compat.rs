@@ -212,6 +212,88 @@ fn a_well_formed_unknown_region_is_used_with_a_warning() {
     );
 }
 
+// ---- 5. API-key files --------------------------------------------------------------------
+
+#[test]
+fn key_files_are_ibms_and_the_output_says_what_ibm_says() {
+    let env = TestEnv::logged_in();
+    env.iamctl(["service-id-create", "ci"]).run().success();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("ci-key.json");
+    env.iamctl(["service-api-key-create", "ci-key", "ci", "-d", "CI key", "--file"])
+        .arg(&path)
+        .run()
+        .success()
+        .stdout_is(&format!(
+            "Creating API key ci-key of service ID ci under account <ACCOUNT:Demo Account> as demo@example.com...\n\
+             OK\n\
+             Service ID API key ci-key is created\n\
+             Successfully save API key information to {}\n",
+            path.display()
+        ));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    // IBM's fields first, in IBM's order, tab-indented.
+    let fields: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("\t\""))
+        .filter_map(|l| l.split('"').next())
+        .collect();
+    assert_eq!(
+        fields[..6],
+        [
+            "name",
+            "description",
+            "apikey",
+            "createdAt",
+            "locked",
+            "uuid"
+        ],
+        "{text}"
+    );
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(v["name"], "ci-key");
+    assert_eq!(v["description"], "CI key");
+    assert_eq!(v["locked"], false);
+    assert!(
+        v["uuid"].as_str().is_some_and(|u| u.starts_with("ApiKey-")),
+        "{text}"
+    );
+    assert!(
+        v["createdAt"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("+0000")),
+        "{text}"
+    );
+    let key = v["apikey"].as_str().unwrap_or_default().to_string();
+    assert!(key.len() > 20, "{text}");
+    // The file logs in, in another session (whose first login must name the endpoint).
+    let url = env.url();
+    env.iamctl([
+        "--session",
+        "ci",
+        "login",
+        "-a",
+        &url,
+        "--no-region",
+        "--apikey",
+    ])
+    .arg(format!("@{}", path.display()))
+    .run()
+    .success()
+    .stdout_contains("User:             ServiceId-");
+
+    // `api-key-create --file` says IBM's words too.
+    let mine = dir.path().join("mine.json");
+    env.iamctl(["api-key-create", "mine", "--file"])
+        .arg(&mine)
+        .run()
+        .success()
+        .stdout_contains(&format!(
+            "OK\nAPI key mine was created\nSuccessfully save API key information to {}\n",
+            mine.display()
+        ));
+}
+
 // ---- 10. headless SSO never wastes the code ------------------------------------------------
 
 #[test]
