@@ -5,6 +5,14 @@
 //! recipes' `-a`, `IAM_ENDPOINT`, `IAMCTL_TRACE=`, the locked-entity tip, `--help`.
 
 use crate::fixtures::*;
+use std::path::Path;
+
+fn write(path: &Path, content: impl AsRef<[u8]>) {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
+    }
+    std::fs::write(path, content).unwrap_or_else(|e| panic!("{e}"));
+}
 
 // ---- 1. -u passcode -p CODE --------------------------------------------------------------
 
@@ -292,6 +300,108 @@ fn key_files_are_ibms_and_the_output_says_what_ibm_says() {
             "OK\nAPI key mine was created\nSuccessfully save API key information to {}\n",
             mine.display()
         ));
+}
+
+#[test]
+fn every_kind_of_ibm_key_file_logs_in() {
+    let env = TestEnv::new();
+    let key = env.apikey();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let files = [
+        ("plain.txt", format!("{key}\n")),
+        // IBM's CLI since 2024 (tab-indented, `createdAt`, `uuid`).
+        (
+            "ibm-2024.json",
+            format!(
+                "{{\n\t\"name\": \"k\",\n\t\"description\": \"\",\n\t\"apikey\": \"{key}\",\n\t\"createdAt\": \"2024-05-01T10:00+0000\",\n\t\"locked\": false,\n\t\"uuid\": \"ApiKey-00000000-0000-0000-0000-000000000001\"\n}}"
+            ),
+        ),
+        // Older CLIs: the whole API object.
+        (
+            "ibm-object.json",
+            json!({
+                "id": "ApiKey-00000000-0000-0000-0000-000000000001",
+                "entity_tag": "1-0123456789abcdef0123456789abcdef",
+                "crn": "crn:v1:bluemix:public:iam-identity::a/x::apikey:ApiKey-00000000-0000-0000-0000-000000000001",
+                "locked": false,
+                "created_at": "2022-03-01T10:00+0000",
+                "created_by": "IBMid-x",
+                "modified_at": "2022-03-01T10:00+0000",
+                "name": "k",
+                "description": "",
+                "iam_id": "IBMid-x",
+                "account_id": DEMO_ACCOUNT,
+                "apikey": key,
+            })
+            .to_string(),
+        ),
+        // Saved by an editor that starts UTF-8 files with a byte-order mark.
+        ("bom.txt", format!("\u{feff}{key}\r\n")),
+    ];
+    let url = env.url();
+    for (name, content) in files {
+        let path = dir.path().join(name);
+        write(&path, content);
+        let at = format!("@{}", path.display());
+        env.iamctl(["login", "-a", &url, "--no-region", "--apikey", &at])
+            .run()
+            .success();
+        env.iamctl(["login", "-a", &url, "--no-region"])
+            .env("IBMCLOUD_API_KEY", &at)
+            .run()
+            .success();
+    }
+    // JSON without a key is not sent to IAM as if it were one.
+    let path = dir.path().join("no-key.json");
+    write(&path, r#"{"name": "k", "uuid": "ApiKey-1"}"#);
+    let before = env.grants("urn:ibm:params:oauth:grant-type:apikey");
+    env.iamctl(["login", "-a", &url, "--no-region", "--apikey"])
+        .arg(format!("@{}", path.display()))
+        .run()
+        .code(1)
+        .stderr_contains("without an 'apikey' field");
+    assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:apikey"), before);
+}
+
+// ---- 8. @~/ ----------------------------------------------------------------------------------
+
+#[test]
+fn a_leading_tilde_after_at_is_the_home_directory() {
+    let env = TestEnv::new();
+    write(
+        &env.user_home().join(".ibmcloud/apikey.json"),
+        json!({"name": "k", "apikey": env.apikey()}).to_string(),
+    );
+    let url = env.url();
+    // The guide's example, with the emulator's endpoint.
+    env.iamctl([
+        "login",
+        "-a",
+        &url,
+        "--apikey",
+        "@~/.ibmcloud/apikey.json",
+        "--no-region",
+    ])
+    .run()
+    .success();
+    env.iamctl(["login", "-a", &url, "--no-region"])
+        .env("IBMCLOUD_API_KEY", "@~/.ibmcloud/apikey.json")
+        .run()
+        .success();
+    // --cr-token @~/FILE reads the file from home too (what it holds is checked next).
+    write(&env.user_home().join("cr-token"), "not-a-token\n");
+    env.iamctl([
+        "login",
+        "-a",
+        &url,
+        "--cr-token",
+        "@~/cr-token",
+        "--profile",
+        "p",
+    ])
+    .run()
+    .code(2)
+    .stderr_contains("is not a JWT");
 }
 
 // ---- 10. headless SSO never wastes the code ------------------------------------------------
