@@ -125,14 +125,16 @@ pub enum IamCommand {
         name = "service-ids",
         after_help = "Examples:\n  \
             iamctl iam service-ids\n  \
+            iamctl iam service-ids --uuid\n  \
             iamctl iam service-ids --output json | jq -r '.[] | select(.name == \"my-service-id\") | .id'"
     )]
-    ServiceIds(ListArgs),
+    ServiceIds(UuidListArgs),
     /// Show a service ID (every service ID with that name, since names are not unique)
     #[command(
         name = "service-id",
         after_help = "Examples:\n  \
             iamctl iam service-id my-service-id\n  \
+            iamctl iam service-id my-service-id --uuid\n  \
             iamctl iam service-id ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07 --output json | jq -r '.[0].iam_id'"
     )]
     ServiceId(ServiceIdShowArgs),
@@ -191,6 +193,7 @@ pub enum IamCommand {
         name = "service-api-key",
         after_help = "Examples:\n  \
             iamctl iam service-api-key deploy-key my-service-id\n  \
+            iamctl iam service-api-key deploy-key my-service-id --uuid\n  \
             iamctl iam service-api-key deploy-key my-service-id --output json | jq -r .id"
     )]
     ServiceApiKey(ServiceApiKeyShowArgs),
@@ -240,9 +243,10 @@ pub enum IamCommand {
         name = "api-keys",
         after_help = "Examples:\n  \
             iamctl iam api-keys\n  \
+            iamctl iam api-keys --uuid\n  \
             iamctl iam api-keys --output json | jq -r '.[] | select(.locked | not) | .name'"
     )]
-    ApiKeys(ListArgs),
+    ApiKeys(UuidListArgs),
     /// Show one of your API keys
     #[command(
         name = "api-key",
@@ -296,14 +300,16 @@ pub enum IamCommand {
         name = "trusted-profiles",
         after_help = "Examples:\n  \
             iamctl iam trusted-profiles\n  \
+            iamctl iam trusted-profiles --id\n  \
             iamctl iam trusted-profiles --output json | jq -r '.[].name'"
     )]
-    TrustedProfiles(ListArgs),
+    TrustedProfiles(ProfileListArgs),
     /// Show a trusted profile
     #[command(
         name = "trusted-profile",
         after_help = "Examples:\n  \
             iamctl iam trusted-profile ci-workload\n  \
+            iamctl iam trusted-profile ci-workload --id\n  \
             iamctl iam trusted-profile ci-workload --output json | jq -r .iam_id"
     )]
     TrustedProfile(TrustedProfileShowArgs),
@@ -399,7 +405,8 @@ impl IamCommand {
         match self {
             C::OauthTokens(a) => a.output.base(),
             C::ServiceIdCreate(a) => a.output.output,
-            C::ServiceIds(a) | C::ApiKeys(a) | C::StoredKeys(a) => a.output.output,
+            C::ServiceIds(a) | C::ApiKeys(a) => a.output.output,
+            C::StoredKeys(a) => a.output.output,
             C::ServiceId(a) => a.output.output,
             C::ServiceIdUpdate(a) => a.output.output,
             C::ServiceIdDelete(a) | C::ServiceIdLock(a) | C::ServiceIdUnlock(a) => a.output.output,
@@ -809,6 +816,28 @@ pub struct ListArgs {
     pub output: OutputArgs,
 }
 
+/// A list whose IDs alone `--uuid` prints, as `ibmcloud iam service-ids --uuid` does.
+#[derive(Debug, Args)]
+pub struct UuidListArgs {
+    /// Print only the IDs, one per line
+    #[arg(long, conflicts_with = "output")]
+    pub uuid: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `trusted-profiles`: IBM's flag for the IDs alone is `--id` here (`--uuid` works too).
+#[derive(Debug, Args)]
+pub struct ProfileListArgs {
+    /// Print only the IDs, one per line
+    #[arg(long, alias = "uuid", conflicts_with = "output")]
+    pub id: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct ServiceIdCreateArgs {
     /// Name of the new service ID (names need not be unique)
@@ -832,6 +861,10 @@ pub struct ServiceIdShowArgs {
     /// Name or ID (ServiceId-...) of the service ID
     #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(service_id_candidates))]
     pub service_id: String,
+
+    /// Print only the ID (one line per service ID with that name)
+    #[arg(long, conflicts_with = "output")]
+    pub uuid: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -965,6 +998,10 @@ pub struct ServiceApiKeyShowArgs {
     #[arg(value_name = "SERVICE_ID", add = ArgValueCandidates::new(service_id_candidates))]
     pub service_id: String,
 
+    /// Print only the key's ID
+    #[arg(long, conflicts_with = "output")]
+    pub uuid: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -1091,6 +1128,10 @@ pub struct TrustedProfileShowArgs {
     /// Name or ID (Profile-...) of the trusted profile
     #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(profile_candidates))]
     pub profile: String,
+
+    /// Print only the profile's ID (IBM's flag; --uuid works too)
+    #[arg(long, alias = "uuid", conflicts_with = "output")]
+    pub id: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,

@@ -10,9 +10,9 @@ use super::identity::{IamCtx, ambiguous, is_id};
 use super::service_ids::resolve_service_id;
 use crate::auth::stored_keys;
 use crate::cli::{
-    ApiKeyChangeArgs, ApiKeyCreateArgs, ApiKeyShowArgs, ApiKeyUpdateArgs, KeyCreateArgs, ListArgs,
+    ApiKeyChangeArgs, ApiKeyCreateArgs, ApiKeyShowArgs, ApiKeyUpdateArgs, KeyCreateArgs,
     ServiceApiKeyChangeArgs, ServiceApiKeyCreateArgs, ServiceApiKeyShowArgs,
-    ServiceApiKeyUpdateArgs, ServiceApiKeysArgs,
+    ServiceApiKeyUpdateArgs, ServiceApiKeysArgs, UuidListArgs,
 };
 use crate::completion_cache::Learnt;
 use crate::error::{CliError, Result};
@@ -541,8 +541,10 @@ fn show_new_key(out: &Out, key: &ApiKey, secret: &str, created_line: &str) {
     out.data(&key_table(out, key, Some(secret), &[]));
 }
 
-fn list(ctx: &IamCtx, scope: &Scope, out: &Out) -> Result<()> {
+/// `ids_only` (`--uuid`): the keys' IDs alone, one per line.
+fn list(ctx: &IamCtx, scope: &Scope, ids_only: bool, out: &Out) -> Result<()> {
     match &scope.service {
+        _ if ids_only => {}
         Some(s) => out.say(&format!(
             "Getting all API keys of service ID {} under account {} as {}...",
             out.em(s),
@@ -556,6 +558,10 @@ fn list(ctx: &IamCtx, scope: &Scope, out: &Out) -> Result<()> {
         )),
     }
     let keys = list_keys(ctx, scope)?;
+    if ids_only {
+        out.ids(keys.iter().map(|k| k.id.as_str()));
+        return Ok(());
+    }
     if out.json() {
         out.print_json(&keys);
         return Ok(());
@@ -584,13 +590,20 @@ fn list(ctx: &IamCtx, scope: &Scope, out: &Out) -> Result<()> {
     Ok(())
 }
 
-fn show(ctx: &IamCtx, scope: &Scope, arg: &str, out: &Out) -> Result<()> {
-    out.say(&format!(
-        "Getting {} as {}...",
-        scope.subject(out, arg, ctx),
-        out.em(ctx.user())
-    ));
+/// `ids_only` (`--uuid`): the key's ID alone.
+fn show(ctx: &IamCtx, scope: &Scope, arg: &str, ids_only: bool, out: &Out) -> Result<()> {
+    if !ids_only {
+        out.say(&format!(
+            "Getting {} as {}...",
+            scope.subject(out, arg, ctx),
+            out.em(ctx.user())
+        ));
+    }
     let key = resolve_key(ctx, scope, arg)?;
+    if ids_only {
+        out.ids([key.id.as_str()]);
+        return Ok(());
+    }
     if out.json() {
         out.print_json(&key);
         return Ok(());
@@ -617,13 +630,13 @@ pub fn service_create(args: &ServiceApiKeyCreateArgs, out: &Out) -> Result<()> {
 pub fn service_list(args: &ServiceApiKeysArgs, out: &Out) -> Result<()> {
     let ctx = IamCtx::open()?;
     let scope = Scope::service(&ctx, &args.service_id)?;
-    list(&ctx, &scope, out)
+    list(&ctx, &scope, false, out)
 }
 
 pub fn service_show(args: &ServiceApiKeyShowArgs, out: &Out) -> Result<()> {
     let ctx = IamCtx::open()?;
     let scope = Scope::service(&ctx, &args.service_id)?;
-    show(&ctx, &scope, &args.key, out)
+    show(&ctx, &scope, &args.key, args.uuid, out)
 }
 
 pub fn service_update(args: &ServiceApiKeyUpdateArgs, out: &Out) -> Result<()> {
@@ -662,14 +675,14 @@ pub fn user_create(args: &ApiKeyCreateArgs, out: &Out) -> Result<()> {
     create(&ctx, &Scope::user(&ctx), &args.key, out)
 }
 
-pub fn user_list(_args: &ListArgs, out: &Out) -> Result<()> {
+pub fn user_list(args: &UuidListArgs, out: &Out) -> Result<()> {
     let ctx = IamCtx::open()?;
-    list(&ctx, &Scope::user(&ctx), out)
+    list(&ctx, &Scope::user(&ctx), args.uuid, out)
 }
 
 pub fn user_show(args: &ApiKeyShowArgs, out: &Out) -> Result<()> {
     let ctx = IamCtx::open()?;
-    show(&ctx, &Scope::user(&ctx), &args.key, out)
+    show(&ctx, &Scope::user(&ctx), &args.key, false, out)
 }
 
 pub fn user_update(args: &ApiKeyUpdateArgs, out: &Out) -> Result<()> {

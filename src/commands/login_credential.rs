@@ -272,7 +272,7 @@ fn vpc_login(args: &LoginArgs) -> Result<Plan> {
         return Err(CliError::usage(format!(
             "--vpc-cri takes a trusted profile's ID or CRN, not its name ('{name}')."
         ))
-        .hint("find the ID with 'iamctl trusted-profile NAME --uuid'"));
+        .hint("find the ID with 'iamctl trusted-profile NAME --id'"));
     }
     let url = match env("IBMCLOUD_CR_VPC_URL") {
         Some(u) => crate::endpoints::metadata_url(&u)?,

@@ -363,6 +363,71 @@ fn every_kind_of_ibm_key_file_logs_in() {
     assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:apikey"), before);
 }
 
+// ---- 6. --uuid -----------------------------------------------------------------------------
+
+#[test]
+fn uuid_prints_only_the_ids_one_per_line() {
+    let env = TestEnv::logged_in();
+    let mut sids = Vec::new();
+    for _ in 0..2 {
+        let v = env
+            .iamctl(["service-id-create", "twin", "--output", "json"])
+            .run()
+            .success()
+            .json();
+        sids.push(v["id"].as_str().unwrap_or_default().to_string());
+    }
+    let key = env
+        .iamctl(["service-api-key-create", "k", &sids[0], "--output", "json"])
+        .run()
+        .success()
+        .json();
+    let key_id = key["id"].as_str().unwrap_or_default().to_string();
+
+    // Names are not unique: every service ID with the name.
+    let out = env
+        .iamctl(["service-id", "twin", "--uuid"])
+        .run()
+        .success()
+        .stderr_is("");
+    let mut shown: Vec<&str> = out.stdout.lines().collect();
+    shown.sort();
+    let mut want: Vec<&str> = sids.iter().map(String::as_str).collect();
+    want.sort();
+    assert_eq!(shown, want);
+    env.iamctl(["service-id", &sids[1], "--uuid"])
+        .run()
+        .success()
+        .stdout_is(&format!("{}\n", sids[1]));
+    let all = env.iamctl(["service-ids", "--uuid"]).run().success();
+    for sid in &sids {
+        assert!(all.stdout.lines().any(|l| l == sid), "{}", all.stdout);
+    }
+    assert!(
+        all.stdout.lines().all(|l| l.starts_with("ServiceId-")),
+        "{}",
+        all.stdout
+    );
+    env.iamctl(["service-api-key", "k", &sids[0], "--uuid"])
+        .run()
+        .success()
+        .stdout_is(&format!("{key_id}\n"));
+    let own = env.iamctl(["api-keys", "--uuid"]).run().success();
+    assert!(
+        !own.stdout.is_empty() && own.stdout.lines().all(|l| l.starts_with("ApiKey-")),
+        "{}",
+        own.stdout
+    );
+    // In a script, as IBM's docs use it.
+    env.sh("SID=$(iamctl iam service-id twin --uuid | head -1) && iamctl service-api-keys \"$SID\" --output json | jq length")
+        .run()
+        .success();
+    // IDs or JSON, not both.
+    env.iamctl(["service-ids", "--uuid", "--output", "json"])
+        .run()
+        .code(2);
+}
+
 // ---- 8. @~/ ----------------------------------------------------------------------------------
 
 #[test]
