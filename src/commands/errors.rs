@@ -3,16 +3,16 @@
 //! cause, and hints naming the flag or command that fixes it. Only the command layer knows
 //! the flags, so only here do hints name them.
 
-use crate::auth::AuthError;
 use crate::auth::stored_keys::StoredKeyError;
+use crate::auth::{AuthError, Credentials};
 use crate::config::ConfigError;
 use crate::endpoints::EndpointError;
 use crate::error::{CliError, ErrorKind};
-use crate::home::{FileError, NoHome};
+use crate::home::{FileError, Home, NoHome};
 use crate::iam::IamError;
 use crate::regions::UnknownRegion;
 use crate::secrets::{HAS_SECRET_SERVICE, SecretError};
-use crate::session::SessionError;
+use crate::session::{Selection, SessionError};
 
 impl From<NoHome> for CliError {
     fn from(e: NoHome) -> Self {
@@ -197,12 +197,43 @@ impl From<AuthError> for CliError {
     }
 }
 
+/// A command that needs a login met `e`. When the session was chosen by name
+/// (`--session`, `IAMCTL_SESSION`, `session-switch`) and has no file at all, the name is
+/// wrong rather than the login gone: a usage error (exit 2), as `session-switch` gives for
+/// the same name. A session that exists but is logged out, or the default one before the
+/// first login, stays "not logged in" (exit 3).
+pub fn login_needed(creds: &Credentials, e: AuthError) -> CliError {
+    if matches!(e, AuthError::NotLoggedIn)
+        && !creds.path().exists()
+        && let Ok((name, selection)) = creds.home().active_session()
+        && selection != Selection::Default
+        && name == creds.name()
+    {
+        return no_such_session(creds.home(), &name);
+    }
+    e.into()
+}
+
+/// A session name that has no session: a usage error (exit 2) naming the ones there are.
+pub fn no_such_session(home: &Home, name: &str) -> CliError {
+    let known = match home.session_names() {
+        Ok(names) if !names.is_empty() => format!("known sessions: {}", names.join(", ")),
+        _ => "there are no sessions yet".to_string(),
+    };
+    CliError::usage(format!("There is no session named '{name}'."))
+        .hint(known)
+        .hint(format!(
+            "create it with 'iamctl --session {name} login ...'"
+        ))
+}
+
 impl From<StoredKeyError> for CliError {
     fn from(e: StoredKeyError) -> Self {
         match e {
             e @ StoredKeyError::InvalidName(_) => CliError::usage(e.to_string()),
+            // A name of this machine's, like a session name: a usage error (exit 2).
             e @ StoredKeyError::NotFound(_) => {
-                CliError::failed(e.to_string()).hint("list them with 'iamctl stored-keys'")
+                CliError::usage(e.to_string()).hint("list them with 'iamctl stored-keys'")
             }
             StoredKeyError::Exists(ref name) => {
                 let remove = format!("or remove it first: 'iamctl stored-key-delete {name}'");

@@ -8,6 +8,7 @@
 //! the token. Elsewhere it waits and exits with the command's code. The token is never
 //! printed; the refresh token and API key never leave the secret store.
 
+use super::errors::login_needed;
 use super::oauth_tokens::{TOKEN_VARS, bearer};
 use crate::auth::Credentials;
 use crate::cli::ExecArgs;
@@ -21,7 +22,7 @@ pub fn run(args: &ExecArgs, _out: &Out) -> Result<()> {
         return Err(CliError::usage("No command given.").hint("iamctl exec -- COMMAND ARGS..."));
     };
     let creds = Credentials::active()?;
-    let (_, login) = creds.fresh()?;
+    let (_, login) = creds.fresh().map_err(|e| login_needed(&creds, e))?;
     let mut cmd = Command::new(program);
     cmd.args(rest);
     let value = bearer(&login.access_token);

@@ -5,7 +5,25 @@
 //! recipes' `-a`, `IAM_ENDPOINT`, `IAMCTL_TRACE=`, the locked-entity tip, `--help`.
 
 use crate::fixtures::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn guide() -> String {
+    std::fs::read_to_string(repo().join("docs/user-guide.md")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The text of a `## TITLE` section of a Markdown document, up to the next `## `.
+fn section(doc: &str, title: &str) -> String {
+    let start = doc
+        .find(&format!("\n## {title}\n"))
+        .unwrap_or_else(|| panic!("no section {title:?}"));
+    let rest = &doc[start + 1..];
+    let end = rest[3..].find("\n## ").map(|e| e + 3).unwrap_or(rest.len());
+    rest[..end].to_string()
+}
 
 fn write(path: &Path, content: impl AsRef<[u8]>) {
     if let Some(dir) = path.parent() {
@@ -467,6 +485,145 @@ fn a_leading_tilde_after_at_is_the_home_directory() {
     .run()
     .code(2)
     .stderr_contains("is not a JWT");
+}
+
+// ---- 9. the exit-code table ------------------------------------------------------------------
+
+/// Every row of the guide's exit-code table, produced by a real command (70 excepted: it
+/// means a bug in iamctl, and no command reaches it without one; `CliError::internal`'s
+/// code is pinned by a unit test in src/error.rs).
+#[test]
+fn every_documented_exit_code_is_what_the_table_says() {
+    let env = TestEnv::new();
+    let url = env.url();
+    let documented: Vec<i32> = section(&guide(), "Exit codes")
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(" |").next()?.trim().parse().ok())
+        .collect();
+    let mut walked = vec![70];
+
+    // 3: not logged in, and a session that exists but is logged out.
+    env.iamctl(["oauth-tokens"]).run().code(3);
+    env.iamctl([
+        "--session",
+        "work",
+        "login",
+        "-a",
+        &url,
+        "--apikey",
+        "-",
+        "--no-region",
+    ])
+    .stdin(env.apikey())
+    .run()
+    .success();
+    env.iamctl(["--session", "work", "logout"]).run().success();
+    env.iamctl(["--session", "work", "oauth-tokens"])
+        .run()
+        .code(3);
+    walked.push(3);
+
+    // 0
+    env.login();
+    env.iamctl(["target"]).run().code(0);
+    walked.push(0);
+
+    // 1: IAM says no; a file that cannot be read.
+    env.iamctl(["service-id", "no-such-service-id"])
+        .run()
+        .code(1);
+    for spec in ["@/nonexistent/key.json", "@~/no-such-key.json"] {
+        env.iamctl(["login", "-a", &url, "--apikey", spec, "--no-region"])
+            .run()
+            .code(1)
+            .stderr_contains("Could not read the API key file");
+        env.iamctl(["login", "-a", &url, "--no-region"])
+            .env("IBMCLOUD_API_KEY", spec)
+            .run()
+            .code(1);
+    }
+    walked.push(1);
+
+    // 2: bad flags, and names this machine does not know, whichever command meets them.
+    env.iamctl(["login", "--no-such-flag"]).run().code(2);
+    for args in [
+        &["--session", "nosuch", "oauth-tokens"][..],
+        &["--session", "nosuch", "exec", "--", "true"][..],
+        &["--session", "nosuch", "target"][..],
+        &["--session", "nosuch", "service-ids"][..],
+        &["session-switch", "nosuch"][..],
+    ] {
+        env.iamctl(args)
+            .run()
+            .code(2)
+            .stderr_contains("There is no session named 'nosuch'.")
+            .stderr_contains("known sessions: default, work");
+    }
+    env.iamctl(["oauth-tokens"])
+        .env("IAMCTL_SESSION", "nosuch")
+        .run()
+        .code(2);
+    env.iamctl(["login", "-a", &url, "--keyring", "nosuch"])
+        .run()
+        .code(2)
+        .stderr_contains("iamctl stored-keys");
+    env.iamctl(["stored-key-delete", "nosuch", "-f"])
+        .run()
+        .code(2);
+    env.iamctl(["target", "-r", "not a region"]).run().code(2);
+    walked.push(2);
+
+    // 4: IAM rejects the credentials.
+    env.login_with(Creds::ApiKey, &[])
+        .stdin("not-a-real-key")
+        .run()
+        .code(4);
+    walked.push(4);
+
+    // 5: nobody answers.
+    env.iamctl([
+        "login",
+        "-a",
+        "http://127.0.0.1:9",
+        "--apikey",
+        "x",
+        "--no-region",
+    ])
+    .env("IBMCLOUD_HTTP_TIMEOUT", "1")
+    .run()
+    .code(5);
+    walked.push(5);
+
+    // 6: no keyring, no opt-in.
+    env.login_with(Creds::ApiKey, &["--no-region"])
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .run()
+        .code(6);
+    walked.push(6);
+
+    // 126 and 127: exec's shell conventions.
+    let file = env.home().join("not-executable");
+    write(&file, "#!/bin/sh\n");
+    env.iamctl(["exec", "--"]).arg(&file).run().code(126);
+    env.iamctl(["exec", "--", "no-such-command-iamctl"])
+        .run()
+        .code(127);
+    walked.extend([126, 127]);
+
+    // 130: Ctrl-C at a prompt.
+    let mut p = env.iamctl_pty(&["login", "--sso", "--no-browser", "-a", &url], &[]);
+    p.expect("One-time code > ");
+    p.send_control('c');
+    p.finish();
+    assert_eq!(p.exit_code(), 130);
+    walked.push(130);
+
+    walked.sort();
+    assert_eq!(
+        walked, documented,
+        "the guide's table and this walk disagree"
+    );
 }
 
 // ---- 10. headless SSO never wastes the code ------------------------------------------------
