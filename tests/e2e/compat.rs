@@ -667,3 +667,19 @@ fn headless_sso_without_c_targets_the_tokens_account_and_says_how_to_switch() {
     .success()
     .stderr_contains("'iamctl target -c ACCOUNT_ID'");
 }
+
+#[test]
+fn an_empty_iamctl_trace_turns_off_ibmcloud_trace() {
+    let env = TestEnv::new();
+    env.login_with(Creds::ApiKey, &["--no-region"])
+        .env("IBMCLOUD_TRACE", "true")
+        .env("IAMCTL_TRACE", "")
+        .run()
+        .success()
+        .stderr_is("");
+    env.login_with(Creds::ApiKey, &["--no-region"])
+        .env("IBMCLOUD_TRACE", "true")
+        .run()
+        .success()
+        .stderr_contains("REQUEST: [");
+}
