@@ -40,7 +40,17 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         .or_else(|| previous.as_ref().map(|s| s.api_endpoint.clone()))
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| DEFAULT_API_ENDPOINT.to_string());
-    let iam_override = std::env::var("IAM_ENDPOINT").ok();
+    // IAM_ENDPOINT is remembered by the session: a later login that leaves out -a (and
+    // IAM_ENDPOINT) keeps talking to the same IAM; -a starts over from the IAM it implies.
+    let remembered_iam = previous
+        .as_ref()
+        .filter(|_| args.api_endpoint.is_none() && stored.is_none())
+        .map(|s| s.iam_endpoint.clone())
+        .filter(|s| !s.is_empty());
+    let iam_override = std::env::var("IAM_ENDPOINT")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .or(remembered_iam);
     let endpoints = Endpoints::resolve(&api_input, iam_override.as_deref())?;
     let skip_ssl = args.skip_ssl_validation
         || (args.api_endpoint.is_none()

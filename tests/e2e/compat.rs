@@ -668,6 +668,35 @@ fn headless_sso_without_c_targets_the_tokens_account_and_says_how_to_switch() {
     .stderr_contains("'iamctl target -c ACCOUNT_ID'");
 }
 
+// ---- 12. the rest of the newcomer's list ---------------------------------------------------
+
+#[test]
+fn iam_endpoint_is_remembered_by_later_logins_without_a() {
+    let env = TestEnv::new();
+    // Two names for the one emulator: -a gives one, IAM_ENDPOINT the other.
+    let api = env.url();
+    let iam = api.replace("127.0.0.1", "localhost");
+    env.login_with(Creds::ApiKey, &["--no-region"])
+        .env("IAM_ENDPOINT", &iam)
+        .run()
+        .success();
+    assert_eq!(env.session()["iam_endpoint"], iam);
+    env.iamctl(["login", "--apikey", "-", "--no-region"])
+        .stdin(env.apikey())
+        .run()
+        .success();
+    assert_eq!(
+        env.session()["iam_endpoint"],
+        iam,
+        "a later login forgot IAM_ENDPOINT"
+    );
+    // -a starts over from the IAM it implies.
+    env.login_with(Creds::ApiKey, &["--no-region"])
+        .run()
+        .success();
+    assert_eq!(env.session()["iam_endpoint"], api);
+}
+
 #[test]
 fn an_empty_iamctl_trace_turns_off_ibmcloud_trace() {
     let env = TestEnv::new();
