@@ -118,7 +118,8 @@ impl Kind for Scope {
     }
 
     fn unlock_command(&self, id: &str) -> String {
-        self.command("unlock", id)
+        // With -f, so that it also works pasted into a script (no terminal to confirm on).
+        format!("{} -f", self.command("unlock", id))
     }
 
     fn table(&self, out: &Out, item: &ApiKey) -> String {

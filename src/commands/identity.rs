@@ -161,12 +161,12 @@ mod tests {
             rejected(409, "Service ID 'S' is locked."),
             "Could not delete service ID s",
             false,
-            "iamctl service-id-unlock S",
+            "iamctl service-id-unlock S -f",
         );
         assert_eq!(e.exit_code(), 1);
         assert!(
             e.render()
-                .contains("Tip: it is locked; unlock it first: 'iamctl service-id-unlock S'")
+                .contains("Tip: it is locked; unlock it first: 'iamctl service-id-unlock S -f'")
         );
         let e = change_error(
             rejected(409, "The entity tag does not match."),

@@ -40,7 +40,8 @@ impl Kind for ServiceIds {
     }
 
     fn unlock_command(&self, id: &str) -> String {
-        format!("iamctl service-id-unlock {id}")
+        // With -f, so that it also works pasted into a script (no terminal to confirm on).
+        format!("iamctl service-id-unlock {id} -f")
     }
 
     fn table(&self, out: &Out, item: &ServiceId) -> String {

@@ -712,3 +712,47 @@ fn an_empty_iamctl_trace_turns_off_ibmcloud_trace() {
         .success()
         .stderr_contains("REQUEST: [");
 }
+
+#[test]
+fn the_locked_entity_tip_works_pasted_into_a_script() {
+    let env = TestEnv::logged_in();
+    env.iamctl(["service-id-create", "frozen", "--lock"])
+        .run()
+        .success();
+    let refused = env
+        .iamctl(["service-id-delete", "frozen", "-f"])
+        .run()
+        .code(1);
+    let tip = refused
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("Tip: it is locked; unlock it first: '"))
+        .and_then(|l| l.strip_suffix('\''))
+        .unwrap_or_else(|| panic!("no unlock tip:\n{}", refused.stderr));
+    // A script: no terminal to confirm on.
+    env.sh(tip).run().success();
+    env.iamctl(["service-id-delete", "frozen", "-f"])
+        .run()
+        .success();
+
+    let key = env
+        .iamctl(["api-key-create", "frozen-key", "--lock", "--output", "json"])
+        .run()
+        .success()
+        .json();
+    let refused = env
+        .iamctl([
+            "api-key-delete",
+            key["id"].as_str().unwrap_or_default(),
+            "-f",
+        ])
+        .run()
+        .code(1);
+    let tip = refused
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("Tip: it is locked; unlock it first: '"))
+        .and_then(|l| l.strip_suffix('\''))
+        .unwrap_or_else(|| panic!("no unlock tip:\n{}", refused.stderr));
+    env.sh(tip).run().success();
+}
