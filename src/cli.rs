@@ -26,10 +26,18 @@ use std::ffi::OsString;
         iamctl login --apikey @apikey.json --no-region\n  \
         iamctl --session prod oauth-tokens --output raw\n  \
         IAMCTL_TRACE=/tmp/iam.trace iamctl target\n\n\
-        Environment:\n  \
-        IAMCTL_SESSION=NAME       the session to use (--session wins)\n  \
-        IAMCTL_TRACE, IBMCLOUD_TRACE=true|PATH\n                            \
-        trace HTTP to stderr or append to PATH, secrets hidden (IAMCTL_TRACE wins)"
+        Environment (the user guide's \"Environment variables\" says more):\n  \
+        IBMCLOUD_API_KEY=KEY|@FILE  the API key 'login' uses when no credential flag is given\n  \
+        IAMCTL_SESSION=NAME         the session to use (--session wins)\n  \
+        IAMCTL_HOME=DIR             where sessions live (default: the platform's config dir)\n  \
+        IAMCTL_SECRET_STORE=file    secrets in a plain 0600 file instead of the OS keyring\n  \
+        IAMCTL_TRACE, IBMCLOUD_TRACE=true|PATH\n                              \
+        trace HTTP to stderr or PATH, secrets hidden (IAMCTL_TRACE wins)\n  \
+        IAM_ENDPOINT=URL            the IAM 'login' uses instead of the one -a implies\n  \
+        Also read: IBMCLOUD_HTTP_TIMEOUT, IBMCLOUD_QUIET, IBMCLOUD_COLOR, NO_COLOR, TERM,\n  \
+        IBMCLOUD_CR_TOKEN, IBMCLOUD_CR_PROFILE, IBMCLOUD_CR_VPC_URL, HTTPS_PROXY, HTTP_PROXY,\n  \
+        ALL_PROXY, NO_PROXY, DISPLAY, WAYLAND_DISPLAY, SSH_CONNECTION, BROWSER,\n  \
+        DBUS_SESSION_BUS_ADDRESS, XDG_CONFIG_HOME, HOME, TZ, IAMCTL_COMPLETE"
 )]
 pub struct Cli {
     /// Print only data and errors

@@ -756,3 +756,24 @@ fn the_locked_entity_tip_works_pasted_into_a_script() {
         .unwrap_or_else(|| panic!("no unlock tip:\n{}", refused.stderr));
     env.sh(tip).run().success();
 }
+
+#[test]
+fn help_names_every_variable_the_guide_lists() {
+    let env = TestEnv::without_keyring_check();
+    let help = env.iamctl(["--help"]).run().success().stdout;
+    let doc = guide();
+    let table = section(&doc, "Environment variables");
+    let mut missing = Vec::new();
+    for row in table.lines().filter(|l| l.starts_with("| `")) {
+        let first = row.split(" |").next().unwrap_or_default();
+        for name in first.split('`').skip(1).step_by(2) {
+            if !help.contains(name) {
+                missing.push(name.to_string());
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "iamctl --help does not name {missing:?}:\n{help}"
+    );
+}
