@@ -59,9 +59,13 @@ impl From<SecretError> for CliError {
                 let file_store = home.join("secrets.json");
                 let mut err = CliError::secret_store(e.to_string());
                 if HAS_SECRET_SERVICE {
+                    // The throwaway XDG_DATA_HOME matters: with the default one, a login
+                    // keyring made earlier with another password does not unlock, and every
+                    // keyring call then fails with "prompt dismissed".
                     err = err.hint(
-                        "start a Secret Service on your D-Bus session (GNOME Keyring, KeePassXC); on a headless box: \
-                         dbus-run-session -- sh -c 'printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets; iamctl login ...'",
+                        "start a Secret Service on your D-Bus session (GNOME Keyring, KeePassXC); on a headless box, \
+                         in a throwaway keyring directory (an existing login keyring with another password would stay locked): \
+                         d=$(mktemp -d); XDG_DATA_HOME=$d dbus-run-session -- sh -c 'printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets >/dev/null; iamctl login ...'; rm -rf \"$d\"",
                     );
                 }
                 err.hint(format!(

@@ -25,6 +25,25 @@ fn section(doc: &str, title: &str) -> String {
     rest[..end].to_string()
 }
 
+/// The bodies of the fenced code blocks of a text, with the fence's info string.
+fn code_blocks(text: &str) -> Vec<(String, String)> {
+    let mut blocks = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some(info) = line.trim_start().strip_prefix("```") else {
+            continue;
+        };
+        let indent = line.len() - line.trim_start().len();
+        let body: Vec<&str> = lines
+            .by_ref()
+            .take_while(|l| l.trim_start() != "```")
+            .map(|l| l.get(indent..).unwrap_or(l.trim_start()))
+            .collect();
+        blocks.push((info.to_string(), body.join("\n")));
+    }
+    blocks
+}
+
 fn write(path: &Path, content: impl AsRef<[u8]>) {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
@@ -444,6 +463,106 @@ fn uuid_prints_only_the_ids_one_per_line() {
     env.iamctl(["service-ids", "--uuid", "--output", "json"])
         .run()
         .code(2);
+}
+
+// ---- 7. the headless keyring recipes ------------------------------------------------------
+
+/// The guide's recipes that start a Secret Service, with what they need to run here: this
+/// build's iamctl first on PATH, no keyring of the test's own, the emulator in place of
+/// `https://cloud.ibm.com`, and a `./deploy.sh` that checks the token it is given.
+#[test]
+fn the_guides_keyring_recipes_work_where_a_login_keyring_exists() {
+    let env = TestEnv::without_keyring_check();
+    for tool in ["dbus-run-session", "gnome-keyring-daemon"] {
+        let found = std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(found, "{tool} is missing: run the tests with scripts/test");
+    }
+    let doc = guide();
+    let recipes: Vec<String> = code_blocks(&doc)
+        .into_iter()
+        .filter(|(info, body)| info == "sh" && body.contains("gnome-keyring-daemon --unlock"))
+        .map(|(_, body)| body.replace("https://cloud.ibm.com", &env.url()))
+        .collect();
+    let work = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let deploy = work.path().join("deploy.sh");
+    write(
+        &deploy,
+        "#!/bin/sh\ncase \"$IC_IAM_TOKEN\" in 'Bearer eyJ'*) echo deployed;; *) exit 9;; esac\n",
+    );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&deploy, std::fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    // A machine that already has a login keyring, made with a password the recipes do not
+    // know (the user's desktop, or an earlier run of the other recipe).
+    let runtime = work.path().join("run");
+    std::fs::create_dir_all(&runtime).unwrap_or_else(|e| panic!("{e}"));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let run = |script: &str| {
+        env.sh(script)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("KEY", env.apikey())
+            .env("IBMCLOUD_API_KEY", env.apikey())
+            .cwd(work.path())
+            .run()
+    };
+    run("dbus-run-session -- sh -c 'printf the-desktops-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null; printf x | secret-tool store --label=x iamctl-test desktop'")
+        .success();
+    assert!(env.user_home().join(".local/share/keyrings").is_dir());
+    for recipe in &recipes {
+        let out = run(recipe);
+        assert!(
+            out.code == Some(0)
+                && (out.stdout.contains("the keyring works") || out.stdout.contains("deployed")),
+            "the recipe failed:\n{recipe}\n--- stdout\n{}--- stderr\n{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+    // The one in "No keyring" and the one in "CI recipes".
+    assert_eq!(
+        recipes.len(),
+        2,
+        "the guide's keyring recipes: {recipes:#?}"
+    );
+    // So does iamctl's own tip (exit 6), pasted with its `...` filled in.
+    let tip = env
+        .login_with(Creds::ApiKey, &["--no-region"])
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .run()
+        .code(6);
+    let line = tip
+        .stderr
+        .lines()
+        .find(|l| l.contains("gnome-keyring-daemon"))
+        .unwrap_or_else(|| panic!("no keyring recipe in the tip:\n{}", tip.stderr));
+    let command = line
+        .split_once("): ")
+        .map(|(_, c)| c)
+        .unwrap_or_else(|| panic!("{line}"))
+        .replace(
+            "iamctl login ...",
+            &format!(
+                "printf %s \"$KEY\" | iamctl login -a {} --apikey - --no-region && echo the keyring works",
+                env.url()
+            ),
+        );
+    let out = run(&command);
+    assert!(
+        out.code == Some(0) && out.stdout.contains("the keyring works"),
+        "the tip failed:\n{command}\n--- stdout\n{}--- stderr\n{}",
+        out.stdout,
+        out.stderr
+    );
 }
 
 // ---- 8. @~/ ----------------------------------------------------------------------------------
