@@ -787,6 +787,54 @@ fn headless_sso_without_c_targets_the_tokens_account_and_says_how_to_switch() {
     .stderr_contains("'iamctl target -c ACCOUNT_ID'");
 }
 
+// ---- 11. new sessions and the CI recipes ---------------------------------------------------
+
+#[test]
+fn the_docs_say_where_the_endpoint_is_forgotten_and_ci_recipes_pass_a() {
+    let doc = guide();
+    let ci = section(&doc, "CI recipes");
+    let logins: Vec<&str> = ci
+        .lines()
+        .filter(|l| l.contains("iamctl login"))
+        .filter(|l| !l.contains("`iamctl login"))
+        .collect();
+    assert!(logins.len() >= 5, "{logins:#?}");
+    for line in &logins {
+        assert!(
+            line.contains("iamctl login -a "),
+            "a CI recipe logs in without -a: {line}"
+        );
+    }
+    assert!(ci.contains("new `IAMCTL_HOME`"), "{ci}");
+    let readme =
+        std::fs::read_to_string(repo().join("README.md")).unwrap_or_else(|e| panic!("{e}"));
+    let about = readme
+        .split("\n\n")
+        .find(|p| p.contains("@ci-key.json"))
+        .unwrap_or_else(|| panic!("README no longer shows @ci-key.json"));
+    assert!(
+        about.contains("-a http://127.0.0.1:8080 --apikey @ci-key.json"),
+        "{about}"
+    );
+    assert!(about.contains("https://cloud.ibm.com"), "{about}");
+
+    // What the README warns about, for real: a new session knows no endpoint.
+    let env = TestEnv::new();
+    env.login();
+    env.iamctl([
+        "--session",
+        "elsewhere",
+        "login",
+        "--apikey",
+        "x",
+        "--no-region",
+    ])
+    .env("IBMCLOUD_HTTP_TIMEOUT", "1")
+    .env("HTTPS_PROXY", "http://127.0.0.1:9")
+    .run()
+    .stdout_contains("API endpoint: https://cloud.ibm.com");
+}
+
 // ---- 12. the rest of the newcomer's list ---------------------------------------------------
 
 #[test]
