@@ -6,6 +6,7 @@ mod common;
 
 mod accounts_admin;
 mod clock;
+mod docs;
 mod identity;
 mod persistence;
 mod token;
