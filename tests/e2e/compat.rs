@@ -3,6 +3,7 @@
 //! binary, IBM's key files, `--uuid`; and the docs and messages a newcomer copies from, run
 //! as written: the headless keyring recipe, `@~/`, the exit-code table, headless SSO, the CI
 //! recipes' `-a`, `IAM_ENDPOINT`, `IAMCTL_TRACE=`, the locked-entity tip, `--help`.
+#![cfg(unix)]
 
 use crate::fixtures::*;
 use std::path::{Path, PathBuf};
