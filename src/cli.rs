@@ -26,10 +26,19 @@ use std::ffi::OsString;
         iamctl login --apikey @apikey.json --no-region\n  \
         iamctl --session prod oauth-tokens --output raw\n  \
         IAMCTL_TRACE=/tmp/iam.trace iamctl target\n\n\
-        Environment:\n  \
-        IAMCTL_SESSION=NAME       the session to use (--session wins)\n  \
-        IAMCTL_TRACE, IBMCLOUD_TRACE=true|PATH\n                            \
-        trace HTTP to stderr or append to PATH, secrets hidden (IAMCTL_TRACE wins)"
+        Environment (the user guide's \"Environment variables\" says more):\n  \
+        IBMCLOUD_API_KEY=KEY|@FILE  the API key 'login' uses when no credential flag is given\n  \
+        IAMCTL_SESSION=NAME         the session to use (--session wins)\n  \
+        IAMCTL_HOME=DIR             where sessions live (default: the platform's config dir)\n  \
+        IAMCTL_SECRET_STORE=file    secrets in a plain 0600 file instead of the OS keyring\n  \
+        IAMCTL_TRACE, IBMCLOUD_TRACE=true|PATH\n                              \
+        trace HTTP to stderr or PATH, secrets hidden (IAMCTL_TRACE wins)\n  \
+        IAM_ENDPOINT=URL            the IAM 'login' uses instead of the one -a implies\n  \
+        Also read: IBMCLOUD_HTTP_TIMEOUT, IBMCLOUD_QUIET, IBMCLOUD_COLOR, NO_COLOR, TERM,\n  \
+        IBMCLOUD_CR_TOKEN, IBMCLOUD_CR_PROFILE, IBMCLOUD_CR_VPC_URL, HTTPS_PROXY, HTTP_PROXY,\n  \
+        ALL_PROXY, NO_PROXY, DISPLAY, WAYLAND_DISPLAY, SSH_CONNECTION, BROWSER,\n  \
+        DBUS_SESSION_BUS_ADDRESS, XDG_CONFIG_HOME, XDG_RUNTIME_DIR, HOME, TZ, GITHUB_ENV,\n  \
+        IAMCTL_COMPLETE"
 )]
 pub struct Cli {
     /// Print only data and errors
@@ -134,14 +143,16 @@ pub enum IamCommand {
         name = "service-ids",
         after_help = "Examples:\n  \
             iamctl iam service-ids\n  \
+            iamctl iam service-ids --uuid\n  \
             iamctl iam service-ids --output json | jq -r '.[] | select(.name == \"my-service-id\") | .id'"
     )]
-    ServiceIds(ListArgs),
+    ServiceIds(UuidListArgs),
     /// Show a service ID (every service ID with that name, since names are not unique)
     #[command(
         name = "service-id",
         after_help = "Examples:\n  \
             iamctl iam service-id my-service-id\n  \
+            iamctl iam service-id my-service-id --uuid\n  \
             iamctl iam service-id ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07 --output json | jq -r '.[0].iam_id'"
     )]
     ServiceId(ServiceIdShowArgs),
@@ -200,6 +211,7 @@ pub enum IamCommand {
         name = "service-api-key",
         after_help = "Examples:\n  \
             iamctl iam service-api-key deploy-key my-service-id\n  \
+            iamctl iam service-api-key deploy-key my-service-id --uuid\n  \
             iamctl iam service-api-key deploy-key my-service-id --output json | jq -r .id"
     )]
     ServiceApiKey(ServiceApiKeyShowArgs),
@@ -249,9 +261,10 @@ pub enum IamCommand {
         name = "api-keys",
         after_help = "Examples:\n  \
             iamctl iam api-keys\n  \
+            iamctl iam api-keys --uuid\n  \
             iamctl iam api-keys --output json | jq -r '.[] | select(.locked | not) | .name'"
     )]
-    ApiKeys(ListArgs),
+    ApiKeys(UuidListArgs),
     /// Show one of your API keys
     #[command(
         name = "api-key",
@@ -305,14 +318,16 @@ pub enum IamCommand {
         name = "trusted-profiles",
         after_help = "Examples:\n  \
             iamctl iam trusted-profiles\n  \
+            iamctl iam trusted-profiles --id\n  \
             iamctl iam trusted-profiles --output json | jq -r '.[].name'"
     )]
-    TrustedProfiles(ListArgs),
+    TrustedProfiles(ProfileListArgs),
     /// Show a trusted profile
     #[command(
         name = "trusted-profile",
         after_help = "Examples:\n  \
             iamctl iam trusted-profile ci-workload\n  \
+            iamctl iam trusted-profile ci-workload --id\n  \
             iamctl iam trusted-profile ci-workload --output json | jq -r .iam_id"
     )]
     TrustedProfile(TrustedProfileShowArgs),
@@ -408,7 +423,8 @@ impl IamCommand {
         match self {
             C::OauthTokens(a) => a.output.base(),
             C::ServiceIdCreate(a) => a.output.output,
-            C::ServiceIds(a) | C::ApiKeys(a) | C::StoredKeys(a) => a.output.output,
+            C::ServiceIds(a) | C::ApiKeys(a) => a.output.output,
+            C::StoredKeys(a) => a.output.output,
             C::ServiceId(a) => a.output.output,
             C::ServiceIdUpdate(a) => a.output.output,
             C::ServiceIdDelete(a) | C::ServiceIdLock(a) | C::ServiceIdUnlock(a) => a.output.output,
@@ -632,6 +648,7 @@ pub struct OutputArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     iamctl login --sso\n  \
+    iamctl login -a https://cloud.ibm.com -u passcode -p CODE   # IBM console's command\n  \
     iamctl login -a https://cloud.ibm.com --apikey @apikey.json -r us-south -g Default\n  \
     iamctl --session ci login --keyring deploy-key --no-region\n  \
     iamctl login --cr-token --profile my-workload --no-region\n  \
@@ -682,11 +699,13 @@ pub struct LoginArgs {
     )]
     pub keyring: Option<String>,
 
-    /// User name (email) for a password login
+    /// User name (email) for a password login; 'passcode' makes -p a one-time code, as in
+    /// the command IBM's console hands out
     #[arg(short = 'u', value_name = "USER")]
     pub username: Option<String>,
 
-    /// Password (prompted for, hidden, when omitted on a terminal; read from stdin otherwise)
+    /// Password, or with -u passcode the one-time code (prompted for, hidden, when omitted on
+    /// a terminal; read from stdin otherwise)
     #[arg(short = 'p', value_name = "PASSWORD", requires = "username")]
     pub password: Option<String>,
 
@@ -955,6 +974,28 @@ pub struct ListArgs {
     pub output: OutputArgs,
 }
 
+/// A list whose IDs alone `--uuid` prints, as `ibmcloud iam service-ids --uuid` does.
+#[derive(Debug, Args)]
+pub struct UuidListArgs {
+    /// Print only the IDs, one per line
+    #[arg(long, conflicts_with = "output")]
+    pub uuid: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `trusted-profiles`: IBM's flag for the IDs alone is `--id` here (`--uuid` works too).
+#[derive(Debug, Args)]
+pub struct ProfileListArgs {
+    /// Print only the IDs, one per line
+    #[arg(long, alias = "uuid", conflicts_with = "output")]
+    pub id: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct ServiceIdCreateArgs {
     /// Name of the new service ID (names need not be unique)
@@ -978,6 +1019,10 @@ pub struct ServiceIdShowArgs {
     /// Name or ID (ServiceId-...) of the service ID
     #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(service_id_candidates))]
     pub service_id: String,
+
+    /// Print only the ID (one line per service ID with that name)
+    #[arg(long, conflicts_with = "output")]
+    pub uuid: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -1048,8 +1093,8 @@ pub struct KeyCreateArgs {
     #[arg(short, long, value_name = "DESCRIPTION")]
     pub description: Option<String>,
 
-    /// Save the key as JSON (name, description, created_at, apikey, ...) in a new file, mode
-    /// 0600; the secret is then not printed
+    /// Save the key in a new file, mode 0600, as IBM's CLI does (JSON with name, description,
+    /// apikey, createdAt, locked, uuid); the secret is then not printed
     #[arg(long, value_name = "FILE", conflicts_with = "keyring")]
     pub file: Option<std::path::PathBuf>,
 
@@ -1110,6 +1155,10 @@ pub struct ServiceApiKeyShowArgs {
     /// Name or ID (ServiceId-...) of the service ID that owns the key
     #[arg(value_name = "SERVICE_ID", add = ArgValueCandidates::new(service_id_candidates))]
     pub service_id: String,
+
+    /// Print only the key's ID
+    #[arg(long, conflicts_with = "output")]
+    pub uuid: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -1237,6 +1286,10 @@ pub struct TrustedProfileShowArgs {
     /// Name or ID (Profile-...) of the trusted profile
     #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(profile_candidates))]
     pub profile: String,
+
+    /// Print only the profile's ID (IBM's flag; --uuid works too)
+    #[arg(long, alias = "uuid", conflicts_with = "output")]
+    pub id: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,

@@ -123,6 +123,12 @@ impl Out {
         write_stdout(text);
     }
 
+    /// IDs alone, one per line (`--uuid`), for `$(...)` in scripts.
+    pub fn ids<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
+        let text: String = ids.into_iter().map(|id| format!("{id}\n")).collect();
+        write_stdout(&text);
+    }
+
     /// `key_values` with this output's colour decision.
     pub fn key_values(&self, rows: &[(&str, String)]) -> String {
         key_values(rows, self.color_stdout)

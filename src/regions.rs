@@ -1,5 +1,9 @@
 //! IBM Cloud's public regions: the one table that `-r` validation, the login menu and TAB
 //! (with each region's city) read.
+//!
+//! A table compiled into a binary goes stale whenever IBM opens a region, so a name that is
+//! not in it but is shaped like IBM's names (`xx-yyy`) is accepted: the command warns
+//! instead of refusing, and a new region works before iamctl knows it.
 
 /// In the order of IBM's region menu, with the city that completion shows beside each.
 pub const REGIONS: &[(&str, &str)] = &[
@@ -9,7 +13,9 @@ pub const REGIONS: &[(&str, &str)] = &[
     ("jp-tok", "Tokyo"),
     ("kr-seo", "Seoul"),
     ("eu-de", "Frankfurt"),
+    ("eu-es", "Madrid"),
     ("eu-gb", "London"),
+    ("ca-mon", "Montreal"),
     ("ca-tor", "Toronto"),
     ("us-south", "Dallas"),
     ("us-east", "Washington DC"),
@@ -20,7 +26,15 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     REGIONS.iter().map(|(name, _)| *name)
 }
 
-/// A region iamctl does not know, and the flag it came with.
+/// A region given with a flag: its canonical (lower-case) name, and whether the table
+/// knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    pub name: String,
+    pub known: bool,
+}
+
+/// A region name that cannot be one of IBM's, and the flag it came with.
 #[derive(Debug)]
 pub struct UnknownRegion {
     pub given: String,
@@ -31,7 +45,7 @@ impl std::fmt::Display for UnknownRegion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "Unknown region '{}' given with {}.",
+            "Invalid region '{}' given with {}: IBM Cloud region names are lower-case words joined by '-', like us-south.",
             self.given, self.flag
         )
     }
@@ -39,15 +53,77 @@ impl std::fmt::Display for UnknownRegion {
 
 impl std::error::Error for UnknownRegion {}
 
-/// The region's canonical (lower-case) name.
-pub fn validate(region: &str, flag: &'static str) -> Result<String, UnknownRegion> {
+/// Whether a (lower-case) name is shaped like IBM's region names: letters and digits in at
+/// least two parts joined by single hyphens, starting with a letter (`us-south`, `eu-de`,
+/// `in-che`), at most 32 characters.
+fn well_formed(name: &str) -> bool {
+    name.len() <= 32
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.contains('-')
+        && name.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+/// The region's canonical (lower-case) name: a known region, or a well-formed name the
+/// table does not have yet (`known: false`, for the caller to warn about). Anything else is
+/// refused.
+pub fn validate(region: &str, flag: &'static str) -> Result<Region, UnknownRegion> {
     let r = region.trim().to_ascii_lowercase();
     if names().any(|n| n == r) {
-        Ok(r)
+        Ok(Region {
+            name: r,
+            known: true,
+        })
+    } else if well_formed(&r) {
+        Ok(Region {
+            name: r,
+            known: false,
+        })
     } else {
         Err(UnknownRegion {
             given: region.to_string(),
             flag,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_regions_include_madrid_and_montreal() {
+        for name in ["eu-es", "ca-mon", "us-south", "EU-DE"] {
+            let r = validate(name, "-r").unwrap_or_else(|e| panic!("{e}"));
+            assert!(r.known, "{name}");
+            assert_eq!(r.name, name.to_ascii_lowercase());
+        }
+    }
+
+    #[test]
+    fn well_formed_unknown_names_pass_and_malformed_ones_do_not() {
+        for name in ["xx-yyy", "mx-qro", "eu-fr2", "us-south-2"] {
+            let r = validate(name, "-r").unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!r.known, "{name}");
+        }
+        for bad in [
+            "",
+            "us",
+            "us south",
+            "us_south",
+            "-us",
+            "us-",
+            "us--south",
+            "1x-abc",
+            "us-söuth",
+            "a-b/c",
+            "us-south;rm",
+        ] {
+            assert!(validate(bad, "-r").is_err(), "{bad:?} accepted");
+        }
     }
 }

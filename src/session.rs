@@ -415,6 +415,9 @@ pub struct ResourceGroup {
     pub state: String,
     #[serde(default)]
     pub default: bool,
+    /// The group's quota, shown by `target --output json` as IBM's CLI does.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub quota_id: String,
 }
 
 impl Login {

@@ -10,15 +10,16 @@ use super::identity::{IamCtx, ambiguous, is_id};
 use super::service_ids::resolve_service_id;
 use crate::auth::stored_keys;
 use crate::cli::{
-    ApiKeyChangeArgs, ApiKeyCreateArgs, ApiKeyShowArgs, ApiKeyUpdateArgs, KeyCreateArgs, ListArgs,
+    ApiKeyChangeArgs, ApiKeyCreateArgs, ApiKeyShowArgs, ApiKeyUpdateArgs, KeyCreateArgs,
     ServiceApiKeyChangeArgs, ServiceApiKeyCreateArgs, ServiceApiKeyShowArgs,
-    ServiceApiKeyUpdateArgs, ServiceApiKeysArgs,
+    ServiceApiKeyUpdateArgs, ServiceApiKeysArgs, UuidListArgs,
 };
 use crate::completion_cache::Learnt;
 use crate::error::{CliError, Result};
 use crate::iam::IamError;
 use crate::iam::identity::{ApiKey, NewApiKey, Tagged};
 use crate::output::Out;
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -117,7 +118,8 @@ impl Kind for Scope {
     }
 
     fn unlock_command(&self, id: &str) -> String {
-        self.command("unlock", id)
+        // With -f, so that it also works pasted into a script (no terminal to confirm on).
+        format!("{} -f", self.command("unlock", id))
     }
 
     fn table(&self, out: &Out, item: &ApiKey) -> String {
@@ -348,17 +350,46 @@ impl KeyFile {
     }
 }
 
-/// What `--file` writes: IBM's key file fields plus the IDs.
-fn key_file_json(key: &ApiKey, secret: &str) -> Value {
-    json!({
-        "name": key.name,
-        "description": key.description.clone().unwrap_or_default(),
-        "created_at": key.created_at,
-        "apikey": secret,
-        "id": key.id,
-        "iam_id": key.iam_id,
-        "account_id": key.account_id,
-    })
+/// What `--file` writes: the key file of IBM's CLI (its fields, in its order, tab-indented
+/// like `ibmcloud iam api-key-create --file`), so that tools reading IBM's files read ours;
+/// then the fields earlier iamctl files had (`id` and `created_at` repeat `uuid` and
+/// `createdAt`, for scripts written against them), and the IAM ID and account.
+#[derive(Serialize)]
+struct KeyFileContent<'a> {
+    name: &'a str,
+    description: &'a str,
+    apikey: &'a str,
+    #[serde(rename = "createdAt")]
+    created_at_ibm: &'a str,
+    locked: bool,
+    uuid: &'a str,
+    id: &'a str,
+    created_at: &'a str,
+    iam_id: &'a str,
+    account_id: &'a str,
+}
+
+fn key_file_bytes(key: &ApiKey, secret: &str) -> std::io::Result<Vec<u8>> {
+    let content = KeyFileContent {
+        name: &key.name,
+        description: key.description.as_deref().unwrap_or_default(),
+        apikey: secret,
+        created_at_ibm: &key.created_at,
+        locked: key.locked,
+        uuid: &key.id,
+        id: &key.id,
+        created_at: &key.created_at,
+        iam_id: &key.iam_id,
+        account_id: &key.account_id,
+    };
+    let mut bytes = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut bytes,
+        serde_json::ser::PrettyFormatter::with_indent(b"\t"),
+    );
+    content.serialize(&mut ser).map_err(std::io::Error::other)?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }
 
 enum Destination {
@@ -438,8 +469,7 @@ fn create(ctx: &IamCtx, scope: &Scope, args: &KeyCreateArgs, out: &Out) -> Resul
         }
         Destination::File(f) => {
             let path = f.path().display().to_string();
-            let bytes = key_file_json(&key, &secret).to_string().into_bytes();
-            match f.commit(&bytes) {
+            match key_file_bytes(&key, &secret).and_then(|bytes| f.commit(&bytes)) {
                 Ok(()) => Ok(("file", path)),
                 Err(e) => Err(CliError::failed(format!(
                     "API key {} was created, but the key file {path} could not be written: {e}",
@@ -474,22 +504,17 @@ fn create(ctx: &IamCtx, scope: &Scope, args: &KeyCreateArgs, out: &Out) -> Resul
             }
             out.ok();
             out.say(&created_line);
-            let (row, note) = if field == "file" {
-                (
-                    "File",
-                    format!("Successfully saved API key information to {place}"),
-                )
-            } else {
-                (
-                    "Keyring",
-                    format!(
-                        "The API key is kept in the secret store as '{place}' and is not shown; log in with it: iamctl login --keyring {place}"
-                    ),
-                )
-            };
-            out.say(&note);
+            if field == "file" {
+                // IBM's words, its typo included ("save"), and like IBM no table: scripts
+                // written for ibmcloud match this line.
+                out.say(&format!("Successfully save API key information to {place}"));
+                return Ok(());
+            }
+            out.say(&format!(
+                "The API key is kept in the secret store as '{place}' and is not shown; log in with it: iamctl login --keyring {place}"
+            ));
             out.blank();
-            out.data(&key_table(out, &key, None, &[(row, place)]));
+            out.data(&key_table(out, &key, None, &[("Keyring", place)]));
             Ok(())
         }
         Err(err) => {
@@ -517,8 +542,10 @@ fn show_new_key(out: &Out, key: &ApiKey, secret: &str, created_line: &str) {
     out.data(&key_table(out, key, Some(secret), &[]));
 }
 
-fn list(ctx: &IamCtx, scope: &Scope, out: &Out) -> Result<()> {
+/// `ids_only` (`--uuid`): the keys' IDs alone, one per line.
+fn list(ctx: &IamCtx, scope: &Scope, ids_only: bool, out: &Out) -> Result<()> {
     match &scope.service {
+        _ if ids_only => {}
         Some(s) => out.say(&format!(
             "Getting all API keys of service ID {} under account {} as {}...",
             out.em(s),
@@ -532,6 +559,10 @@ fn list(ctx: &IamCtx, scope: &Scope, out: &Out) -> Result<()> {
         )),
     }
     let keys = list_keys(ctx, scope)?;
+    if ids_only {
+        out.ids(keys.iter().map(|k| k.id.as_str()));
+        return Ok(());
+    }
     if out.json() {
         out.print_json(&keys);
         return Ok(());
@@ -560,13 +591,20 @@ fn list(ctx: &IamCtx, scope: &Scope, out: &Out) -> Result<()> {
     Ok(())
 }
 
-fn show(ctx: &IamCtx, scope: &Scope, arg: &str, out: &Out) -> Result<()> {
-    out.say(&format!(
-        "Getting {} as {}...",
-        scope.subject(out, arg, ctx),
-        out.em(ctx.user())
-    ));
+/// `ids_only` (`--uuid`): the key's ID alone.
+fn show(ctx: &IamCtx, scope: &Scope, arg: &str, ids_only: bool, out: &Out) -> Result<()> {
+    if !ids_only {
+        out.say(&format!(
+            "Getting {} as {}...",
+            scope.subject(out, arg, ctx),
+            out.em(ctx.user())
+        ));
+    }
     let key = resolve_key(ctx, scope, arg)?;
+    if ids_only {
+        out.ids([key.id.as_str()]);
+        return Ok(());
+    }
     if out.json() {
         out.print_json(&key);
         return Ok(());
@@ -593,13 +631,13 @@ pub fn service_create(args: &ServiceApiKeyCreateArgs, out: &Out) -> Result<()> {
 pub fn service_list(args: &ServiceApiKeysArgs, out: &Out) -> Result<()> {
     let ctx = IamCtx::open()?;
     let scope = Scope::service(&ctx, &args.service_id)?;
-    list(&ctx, &scope, out)
+    list(&ctx, &scope, false, out)
 }
 
 pub fn service_show(args: &ServiceApiKeyShowArgs, out: &Out) -> Result<()> {
     let ctx = IamCtx::open()?;
     let scope = Scope::service(&ctx, &args.service_id)?;
-    show(&ctx, &scope, &args.key, out)
+    show(&ctx, &scope, &args.key, args.uuid, out)
 }
 
 pub fn service_update(args: &ServiceApiKeyUpdateArgs, out: &Out) -> Result<()> {
@@ -638,14 +676,14 @@ pub fn user_create(args: &ApiKeyCreateArgs, out: &Out) -> Result<()> {
     create(&ctx, &Scope::user(&ctx), &args.key, out)
 }
 
-pub fn user_list(_args: &ListArgs, out: &Out) -> Result<()> {
+pub fn user_list(args: &UuidListArgs, out: &Out) -> Result<()> {
     let ctx = IamCtx::open()?;
-    list(&ctx, &Scope::user(&ctx), out)
+    list(&ctx, &Scope::user(&ctx), args.uuid, out)
 }
 
 pub fn user_show(args: &ApiKeyShowArgs, out: &Out) -> Result<()> {
     let ctx = IamCtx::open()?;
-    show(&ctx, &Scope::user(&ctx), &args.key, out)
+    show(&ctx, &Scope::user(&ctx), &args.key, false, out)
 }
 
 pub fn user_update(args: &ApiKeyUpdateArgs, out: &Out) -> Result<()> {

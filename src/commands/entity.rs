@@ -51,7 +51,8 @@ pub trait Kind {
     fn subject(&self, ctx: &IamCtx, out: &Out, arg: &str) -> String;
     /// What a confirmation adds after "Really delete service ID NAME (ID)".
     fn question_tail(&self, verb: &str) -> String;
-    /// The command that unlocks one, for the hint when a change meets a lock.
+    /// The command that unlocks one, for the hint when a change meets a lock: complete
+    /// with `-f`, so that it works wherever it is pasted.
     fn unlock_command(&self, id: &str) -> String;
     /// The table shown after an update.
     fn table(&self, out: &Out, item: &Self::Item) -> String;

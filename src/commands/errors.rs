@@ -3,16 +3,16 @@
 //! cause, and hints naming the flag or command that fixes it. Only the command layer knows
 //! the flags, so only here do hints name them.
 
-use crate::auth::AuthError;
 use crate::auth::stored_keys::StoredKeyError;
+use crate::auth::{AuthError, Credentials};
 use crate::config::ConfigError;
 use crate::endpoints::EndpointError;
 use crate::error::{CliError, ErrorKind};
-use crate::home::{FileError, NoHome};
+use crate::home::{FileError, Home, NoHome};
 use crate::iam::IamError;
 use crate::regions::UnknownRegion;
 use crate::secrets::{HAS_SECRET_SERVICE, SecretError};
-use crate::session::SessionError;
+use crate::session::{Selection, SessionError};
 
 impl From<NoHome> for CliError {
     fn from(e: NoHome) -> Self {
@@ -59,9 +59,13 @@ impl From<SecretError> for CliError {
                 let file_store = home.join("secrets.json");
                 let mut err = CliError::secret_store(e.to_string());
                 if HAS_SECRET_SERVICE {
+                    // The throwaway XDG_DATA_HOME matters: with the default one, a login
+                    // keyring made earlier with another password does not unlock, and every
+                    // keyring call then fails with "prompt dismissed".
                     err = err.hint(
-                        "start a Secret Service on your D-Bus session (GNOME Keyring, KeePassXC); on a headless box: \
-                         dbus-run-session -- sh -c 'printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets; iamctl login ...'",
+                        "start a Secret Service on your D-Bus session (GNOME Keyring, KeePassXC); on a headless box, \
+                         in a throwaway keyring directory (an existing login keyring with another password would stay locked): \
+                         d=$(mktemp -d); XDG_DATA_HOME=$d dbus-run-session -- sh -c 'printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets >/dev/null; iamctl login ...'; rm -rf \"$d\"",
                     );
                 }
                 err.hint(format!(
@@ -112,7 +116,7 @@ impl From<EndpointError> for CliError {
 impl From<UnknownRegion> for CliError {
     fn from(e: UnknownRegion) -> Self {
         CliError::usage(e.to_string()).hint(format!(
-            "use one of: {}",
+            "use one of: {} (a newer region's name works too, with a warning)",
             crate::regions::names().collect::<Vec<_>>().join(", ")
         ))
     }
@@ -200,12 +204,43 @@ impl From<AuthError> for CliError {
     }
 }
 
+/// A command that needs a login met `e`. When the session was chosen by name
+/// (`--session`, `IAMCTL_SESSION`, `session-switch`) and has no file at all, the name is
+/// wrong rather than the login gone: a usage error (exit 2), as `session-switch` gives for
+/// the same name. A session that exists but is logged out, or the default one before the
+/// first login, stays "not logged in" (exit 3).
+pub fn login_needed(creds: &Credentials, e: AuthError) -> CliError {
+    if matches!(e, AuthError::NotLoggedIn)
+        && !creds.path().exists()
+        && let Ok((name, selection)) = creds.home().active_session()
+        && selection != Selection::Default
+        && name == creds.name()
+    {
+        return no_such_session(creds.home(), &name);
+    }
+    e.into()
+}
+
+/// A session name that has no session: a usage error (exit 2) naming the ones there are.
+pub fn no_such_session(home: &Home, name: &str) -> CliError {
+    let known = match home.session_names() {
+        Ok(names) if !names.is_empty() => format!("known sessions: {}", names.join(", ")),
+        _ => "there are no sessions yet".to_string(),
+    };
+    CliError::usage(format!("There is no session named '{name}'."))
+        .hint(known)
+        .hint(format!(
+            "create it with 'iamctl --session {name} login ...'"
+        ))
+}
+
 impl From<StoredKeyError> for CliError {
     fn from(e: StoredKeyError) -> Self {
         match e {
             e @ StoredKeyError::InvalidName(_) => CliError::usage(e.to_string()),
+            // A name of this machine's, like a session name: a usage error (exit 2).
             e @ StoredKeyError::NotFound(_) => {
-                CliError::failed(e.to_string()).hint("list them with 'iamctl stored-keys'")
+                CliError::usage(e.to_string()).hint("list them with 'iamctl stored-keys'")
             }
             StoredKeyError::Exists(ref name) => {
                 let remove = format!("or remove it first: 'iamctl stored-key-delete {name}'");

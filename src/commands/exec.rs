@@ -11,6 +11,7 @@
 //! or dies of the same signal. The token is never printed; the refresh token leaves the
 //! secret store only with `--with-refresh-token`.
 
+use super::errors::login_needed;
 use super::oauth_tokens::{TOKEN_VARS, bearer};
 use crate::auth::Credentials;
 use crate::cli::ExecArgs;
@@ -36,7 +37,7 @@ pub fn run(args: &ExecArgs, out: &Out) -> Result<()> {
         return Err(CliError::usage("No command given.").hint("iamctl exec -- COMMAND ARGS..."));
     };
     let creds = Credentials::active()?;
-    let (_, login) = creds.fresh()?;
+    let (_, login) = creds.fresh().map_err(|e| login_needed(&creds, e))?;
     let runtime = RuntimeDir::create()?;
     let token_file = runtime.path.join("token");
     write_token(&runtime.path, &token_file, &login)?;

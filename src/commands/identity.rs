@@ -2,6 +2,7 @@
 //! telling IDs from names, and the errors for ambiguous names, missing entities and refused
 //! changes.
 
+use super::errors::login_needed;
 use crate::auth::Credentials;
 use crate::completion_cache::{self, Learnt};
 use crate::error::{CliError, Result};
@@ -23,7 +24,7 @@ impl IamCtx {
     /// Exit 3 when not logged in; the token is refreshed first if it is near expiry.
     pub fn open() -> Result<IamCtx> {
         let creds = Credentials::active()?;
-        let (session, login) = creds.fresh()?;
+        let (session, login) = creds.fresh().map_err(|e| login_needed(&creds, e))?;
         let account = login.account.clone().ok_or_else(|| {
             CliError::failed("No account is targeted, and service IDs and API keys live in one.")
                 .hint("target one: 'iamctl target -c ACCOUNT_ID'")
@@ -160,12 +161,12 @@ mod tests {
             rejected(409, "Service ID 'S' is locked."),
             "Could not delete service ID s",
             false,
-            "iamctl service-id-unlock S",
+            "iamctl service-id-unlock S -f",
         );
         assert_eq!(e.exit_code(), 1);
         assert!(
             e.render()
-                .contains("Tip: it is locked; unlock it first: 'iamctl service-id-unlock S'")
+                .contains("Tip: it is locked; unlock it first: 'iamctl service-id-unlock S -f'")
         );
         let e = change_error(
             rejected(409, "The entity tag does not match."),

@@ -40,13 +40,23 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         .or_else(|| previous.as_ref().map(|s| s.api_endpoint.clone()))
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| DEFAULT_API_ENDPOINT.to_string());
-    let iam_override = std::env::var("IAM_ENDPOINT").ok();
+    // IAM_ENDPOINT is remembered by the session: a later login that leaves out -a (and
+    // IAM_ENDPOINT) keeps talking to the same IAM; -a starts over from the IAM it implies.
+    let remembered_iam = previous
+        .as_ref()
+        .filter(|_| args.api_endpoint.is_none() && stored.is_none())
+        .map(|s| s.iam_endpoint.clone())
+        .filter(|s| !s.is_empty());
+    let iam_override = std::env::var("IAM_ENDPOINT")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .or(remembered_iam);
     let endpoints = Endpoints::resolve(&api_input, iam_override.as_deref())?;
     let skip_ssl = args.skip_ssl_validation
         || (args.api_endpoint.is_none()
             && previous.as_ref().is_some_and(|s| s.skip_ssl_validation));
     let region_flag = match &args.region {
-        Some(r) => Some(regions::validate(r, "-r")?),
+        Some(r) => Some(super::region_flag(r, out)?),
         None => None,
     };
     if args.no_account && args.resource_group.is_some() {
@@ -66,7 +76,7 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
     // keyring is checked first. Either way it is awaited before `OK` is printed. A workload
     // that keeps no secret (its token file, its metadata service) needs no secret store.
     let opening = auth::open_vault_in_background(creds.home());
-    let (vault, opening) = if term.is_some() || args.sso {
+    let (vault, opening) = if term.is_some() || login_credential::uses_one_time_code(args) {
         (Some(opening.wait()?), None)
     } else {
         (None, Some(opening))
@@ -150,7 +160,7 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         }
         let accounts = accounts.map_err(|e| e.into_cli("Could not list your accounts"))?;
         seen_accounts = Some(accounts.clone());
-        choose_account(args, &credential, &claims, accounts, term.as_ref())?
+        choose_account(args, &credential, &claims, accounts, term.as_ref(), out)?
     };
     if let Some(acct) = &account {
         authed.tokens = auth::rescope(&client, authed.tokens, acct)?;
@@ -254,6 +264,7 @@ fn choose_account(
     claims: &jwt::Claims,
     accounts: Vec<Account>,
     term: Option<&Term>,
+    out: &Out,
 ) -> Result<Option<Account>> {
     // An API key and a trusted profile belong to one account, which their token names.
     let own = match credential {
@@ -288,6 +299,12 @@ fn choose_account(
                 let idx = prompt::choose(t, "Select an account:", &items, false)?;
                 Ok(idx.and_then(|i| accounts.get(i).cloned()))
             }
+            // A one-time code is spent by now, and failing here would waste it (the user
+            // must fetch another): target the account IAM issued the token for, and say
+            // how to switch. A password or key can simply be given again, so those fail.
+            None if matches!(credential, Credential::Passcode(_)) => {
+                Ok(one_time_code_fallback(claims, &accounts, out))
+            }
             None => Err(CliError::usage(format!(
                 "This user can use {} accounts; without a terminal iamctl cannot ask which one.",
                 accounts.len()
@@ -296,4 +313,31 @@ fn choose_account(
             .hint(super::accounts_hint(&accounts))),
         },
     }
+}
+
+/// The account of a headless one-time-code login among several: the token's own (else
+/// none), with a warning naming the way to switch.
+fn one_time_code_fallback(
+    claims: &jwt::Claims,
+    accounts: &[Account],
+    out: &Out,
+) -> Option<Account> {
+    let own = claims
+        .account_bss()
+        .and_then(|bss| accounts.iter().find(|a| a.guid == bss))
+        .cloned();
+    let chose = match &own {
+        Some(a) => format!(
+            "targeted {}, the account the one-time code was issued for",
+            account_label(a)
+        ),
+        None => "targeted no account".to_string(),
+    };
+    out.warn(&format!(
+        "this user can use {} accounts, and without a terminal iamctl cannot ask which one: {chose}. \
+         Switch with 'iamctl target -c ACCOUNT_ID' ({}), or name it with -c next time.",
+        accounts.len(),
+        super::accounts_hint(accounts)
+    ));
+    own
 }

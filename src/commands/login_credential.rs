@@ -84,6 +84,21 @@ pub fn decide(
         });
     }
     if let Some(username) = &args.username {
+        if is_passcode_user(username) {
+            return Ok(match &args.password {
+                Some(code) if !code.trim().is_empty() => {
+                    user(Credential::Passcode(code.trim().to_string()))
+                }
+                Some(_) => {
+                    return Err(CliError::usage("The one-time code given with -p is empty."));
+                }
+                // No code yet: the --sso flow shows where to get one, then asks for it.
+                None => Plan::User {
+                    source: Source::Sso,
+                    assume,
+                },
+            });
+        }
         let password = match &args.password {
             Some(p) => p.clone(),
             None => match term {
@@ -126,6 +141,18 @@ pub fn decide(
         }
         None => Err(no_credentials_error()),
     }
+}
+
+/// `-u passcode`: IBM's console hands out `ibmcloud login -u passcode -p CODE`, where the
+/// user name `passcode` means that the password is an SSO one-time code.
+pub fn is_passcode_user(username: &str) -> bool {
+    username.trim().eq_ignore_ascii_case("passcode")
+}
+
+/// Whether the login spends a one-time code (`--sso`, `-u passcode`): the secret store is
+/// checked before the code is asked for or sent, and no later choice may fail after it.
+pub fn uses_one_time_code(args: &LoginArgs) -> bool {
+    args.sso || args.username.as_deref().is_some_and(is_passcode_user)
 }
 
 fn env(name: &str) -> Option<String> {
@@ -197,7 +224,7 @@ fn cr_token_login(
         };
         (token.trim().to_string(), None)
     } else if let Some(path) = spec.strip_prefix('@') {
-        let path = absolute(path);
+        let path = absolute(&at_path(path));
         (read_token_file(&path, source)?, Some(path))
     } else {
         (spec.trim().to_string(), None)
@@ -222,14 +249,13 @@ fn cr_token_login(
 
 /// `@FILE` relative to where the user is, kept absolute because renewals read it again
 /// from wherever iamctl runs then.
-fn absolute(path: &str) -> PathBuf {
-    let p = PathBuf::from(path);
-    std::path::absolute(&p).unwrap_or(p)
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn read_token_file(path: &Path, source: &str) -> Result<String> {
     read_secret_file(path).map_err(|e| {
-        CliError::usage(format!(
+        CliError::failed(format!(
             "Could not read the compute-resource token file '{}' ({source}): {}",
             path.display(),
             e.source
@@ -246,7 +272,7 @@ fn vpc_login(args: &LoginArgs) -> Result<Plan> {
         return Err(CliError::usage(format!(
             "--vpc-cri takes a trusted profile's ID or CRN, not its name ('{name}')."
         ))
-        .hint("find its ID: 'iamctl trusted-profile NAME --output json | jq -r .id'"));
+        .hint("find the ID with 'iamctl trusted-profile NAME --id'"));
     }
     let url = match env("IBMCLOUD_CR_VPC_URL") {
         Some(u) => crate::endpoints::metadata_url(&u)?,
@@ -258,27 +284,24 @@ fn vpc_login(args: &LoginArgs) -> Result<Plan> {
     }))
 }
 
-/// `KEY`, `@FILE` (plain, or IBM's JSON key file), or `-` (stdin).
+/// `KEY`, `@FILE` (any of IBM's key files, or the bare key), or `-` (stdin).
 pub fn read_apikey(spec: &str, source: &str, term: Option<&Term>) -> Result<String> {
     let key = if spec == "-" {
         match term {
             Some(t) => prompt::secret(t, "API key> ")?,
             None => read_stdin_bounded("the API key")?,
         }
-    } else if let Some(path) = spec.strip_prefix('@') {
-        let text = read_secret_file(Path::new(path)).map_err(|e| {
-            CliError::usage(format!(
-                "Could not read the API key file '{path}' ({source}): {}",
-                e.source
+    } else if let Some(given) = spec.strip_prefix('@') {
+        let path = at_path(given);
+        // A file that cannot be used is a failed read (exit 1), whatever is wrong with it.
+        let unusable = |why: String| {
+            CliError::failed(format!(
+                "Could not read the API key file '{}' ({source}): {why}",
+                path.display()
             ))
-        })?;
-        match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(v) => match v.get("apikey").and_then(|k| k.as_str()) {
-                Some(k) => k.to_string(),
-                None => text,
-            },
-            Err(_) => text,
-        }
+        };
+        let text = read_secret_file(&path).map_err(|e| unusable(e.source.to_string()))?;
+        key_in_file(&text).map_err(|why| unusable(why.to_string()))?
     } else {
         spec.to_string()
     };
@@ -289,6 +312,44 @@ pub fn read_apikey(spec: &str, source: &str, term: Option<&Term>) -> Result<Stri
         )));
     }
     Ok(key)
+}
+
+/// The path after an `@`: a leading `~/` is the home directory, since no shell expands `~`
+/// there and IBM's users write `--apikey @~/.ibmcloud/apikey.json`.
+fn at_path(given: &str) -> PathBuf {
+    let rest = given
+        .strip_prefix("~/")
+        .or_else(|| given.strip_prefix("~\\").filter(|_| cfg!(windows)));
+    match (rest, directories::BaseDirs::new()) {
+        (Some(rest), Some(dirs)) => dirs.home_dir().join(rest),
+        _ => PathBuf::from(given),
+    }
+}
+
+/// The API key in a key file: the JSON file IBM's CLI writes (`apikey`, beside `name`,
+/// `createdAt`, `uuid`, ... since 2024), the whole API object older CLIs wrote (`apikey`
+/// too), or the bare key as plain text. Other spellings (`apiKey`, `api_key`) and a key
+/// nested under `entity`, as IAM's pre-v1 API objects nested their fields, are accepted as
+/// well, so that no JSON is ever sent to IAM as if it were the key.
+fn key_in_file(text: &str) -> std::result::Result<String, &'static str> {
+    // Editors on Windows may start a UTF-8 file with a byte-order mark.
+    let text = text.trim_start_matches('\u{feff}').trim();
+    if !text.starts_with('{') {
+        if text.is_empty() {
+            return Err("the file is empty");
+        }
+        return Ok(text.to_string());
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|_| "it starts like JSON but is not valid JSON")?;
+    [&v, &v["entity"]]
+        .into_iter()
+        .flat_map(|o| ["apikey", "apiKey", "api_key"].map(|name| o.get(name)))
+        .filter_map(|k| k?.as_str())
+        .map(str::trim)
+        .find(|k| !k.is_empty())
+        .map(str::to_string)
+        .ok_or("it is JSON without an 'apikey' field")
 }
 
 /// All of stdin, up to the secret-file limit.

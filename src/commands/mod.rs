@@ -23,8 +23,10 @@ pub mod trusted_profiles;
 
 use crate::cli::ForceArgs;
 use crate::error::{CliError, Result};
+use crate::iam::jwt;
 use crate::output::{self, Out};
 use crate::prompt;
+use crate::regions;
 use crate::session::{Account, ResourceGroup, Session};
 use serde_json::json;
 
@@ -76,9 +78,35 @@ pub fn find_resource_group(
         })
 }
 
-/// `Name (b028...9793) <-> 1687099`.
+/// The region of `-r`: a known one, or a well-formed name iamctl does not know yet, which
+/// is used as given after a one-line warning (IBM opens regions faster than a compiled-in
+/// table learns them).
+pub fn region_flag(given: &str, out: &Out) -> Result<String> {
+    let region = regions::validate(given, "-r")?;
+    if !region.known {
+        out.warn(&format!(
+            "region '{}' is not one iamctl knows; using it as given",
+            region.name
+        ));
+    }
+    Ok(region.name)
+}
+
+/// `Name (b028e1c4a7d94f3e8c6f2a1d5e7b9793) <-> 1687099`: the full ID, as IBM's CLI prints
+/// it in the account menu, in "Targeted account" and in the summary, where scripts cut it
+/// out of the text.
 pub fn account_label(a: &Account) -> String {
-    let mut s = format!("{} ({})", a.name, output::short_id(&a.guid));
+    label_with_id(a, &a.guid)
+}
+
+/// `Name (b028...9793) <-> 1687099`, for the `sessions` table: a command of iamctl's own,
+/// whose rows stay readable with the ID shortened (`--output json` has it in full).
+pub fn short_account_label(a: &Account) -> String {
+    label_with_id(a, &output::short_id(&a.guid))
+}
+
+fn label_with_id(a: &Account, id: &str) -> String {
+    let mut s = format!("{} ({id})", a.name);
     if let Some(ims) = &a.ims {
         s.push_str(&format!(" <-> {ims}"));
     }
@@ -123,22 +151,43 @@ pub fn login_json(login: &crate::session::Login) -> serde_json::Value {
     })
 }
 
-/// `target --output json` (and `login --output json`).
+/// `target --output json` (and `login --output json`): the shape of `ibmcloud target
+/// --output json`, which scripts read (`.region.name`, `.user.user_email`, `.account.guid`,
+/// `.resource_group.name`). Its objects follow the IBM CLI SDK's models: `Account{GUID,
+/// Name, Owner}`, `Region{Name}` (IBM dropped `MCCPID` in 2024 with Cloud Foundry),
+/// `ResourceGroup{GUID, Name, State, Default, QuotaID}`, and a user shown as the token's
+/// email or else its subject (`UserEmail`, `UserDisplayText`). Like IBM's Go structs they
+/// are always objects, with empty values when nothing is targeted. Ours beside them, in
+/// fields IBM does not use: `iam_endpoint`, `iam_id`, `login`, `account.ims_account_id`.
 pub fn target_json(session: &Session) -> serde_json::Value {
     let login = session.login.as_ref();
+    let claims = login.and_then(|l| jwt::decode(&l.access_token));
+    let email = claims.and_then(|c| c.email).unwrap_or_default();
+    let account = login.and_then(|l| l.account.as_ref());
+    let group = login.and_then(|l| l.resource_group.as_ref());
     json!({
         "api_endpoint": session.api_endpoint,
         "iam_endpoint": session.iam_endpoint,
-        "region": session.region.clone().unwrap_or_default(),
-        "user": login.map(|l| l.user.clone()).unwrap_or_default(),
+        "region": { "name": session.region.clone().unwrap_or_default() },
+        "user": {
+            "display_name": login.map(|l| l.user.clone()).unwrap_or_default(),
+            "user_email": email,
+        },
         "iam_id": login.map(|l| l.iam_id.clone()).unwrap_or_default(),
         "login": login.map(login_json),
-        "account": login.and_then(|l| l.account.as_ref()).map(|a| json!({
-            "guid": a.guid, "name": a.name, "owner": a.owner, "ims_account_id": a.ims,
-        })),
-        "resource_group": login.and_then(|l| l.resource_group.as_ref()).map(|g| json!({
-            "guid": g.guid, "name": g.name, "state": g.state, "default": g.default,
-        })),
+        "account": {
+            "guid": account.map(|a| a.guid.clone()).unwrap_or_default(),
+            "name": account.map(|a| a.name.clone()).unwrap_or_default(),
+            "owner": account.map(|a| a.owner.clone()).unwrap_or_default(),
+            "ims_account_id": account.and_then(|a| a.ims.clone()),
+        },
+        "resource_group": {
+            "guid": group.map(|g| g.guid.clone()).unwrap_or_default(),
+            "name": group.map(|g| g.name.clone()).unwrap_or_default(),
+            "state": group.map(|g| g.state.clone()).unwrap_or_default(),
+            "default": group.is_some_and(|g| g.default),
+            "quota_id": group.map(|g| g.quota_id.clone()).unwrap_or_default(),
+        },
     })
 }
 

@@ -5,6 +5,7 @@
 //! With a valid cached token this reads the session file and nothing else, whatever the
 //! format: every format is rendered from the same `Session`.
 
+use super::errors::login_needed;
 use crate::auth::Credentials;
 use crate::cli::OauthTokensArgs;
 use crate::error::{CliError, Result};
@@ -26,7 +27,8 @@ pub fn run(args: &OauthTokensArgs, out: &Out) -> Result<()> {
     if let Some(receivers) = &args.delegate_to {
         return delegated(receivers, args.output, out);
     }
-    let (_, login) = Credentials::active()?.fresh()?;
+    let creds = Credentials::active()?;
+    let (_, login) = creds.fresh().map_err(|e| login_needed(&creds, e))?;
     let token = &login.access_token;
     match args.output {
         TokenFormat::Json => {

@@ -5,7 +5,7 @@
 use super::entity::{self, Kind};
 use super::identity::{IamCtx, ambiguous, is_id, not_found};
 use crate::cli::{
-    ListArgs, ServiceIdChangeArgs, ServiceIdCreateArgs, ServiceIdShowArgs, ServiceIdUpdateArgs,
+    ServiceIdChangeArgs, ServiceIdCreateArgs, ServiceIdShowArgs, ServiceIdUpdateArgs, UuidListArgs,
 };
 use crate::completion_cache::Learnt;
 use crate::error::Result;
@@ -40,7 +40,8 @@ impl Kind for ServiceIds {
     }
 
     fn unlock_command(&self, id: &str) -> String {
-        format!("iamctl service-id-unlock {id}")
+        // With -f, so that it also works pasted into a script (no terminal to confirm on).
+        format!("iamctl service-id-unlock {id} -f")
     }
 
     fn table(&self, out: &Out, item: &ServiceId) -> String {
@@ -159,17 +160,23 @@ pub fn create(args: &ServiceIdCreateArgs, out: &Out) -> Result<()> {
     Ok(())
 }
 
-pub fn list(_args: &ListArgs, out: &Out) -> Result<()> {
+pub fn list(args: &UuidListArgs, out: &Out) -> Result<()> {
     let ctx = IamCtx::open()?;
-    out.say(&format!(
-        "Getting all service IDs bound to current account as {}...",
-        out.em(ctx.user())
-    ));
+    if !args.uuid {
+        out.say(&format!(
+            "Getting all service IDs bound to current account as {}...",
+            out.em(ctx.user())
+        ));
+    }
     let all = ctx
         .api()
         .list_service_ids(ctx.account_id(), None)
         .map_err(|e| e.into_cli("Could not list service IDs"))?;
     ctx.remember_service_ids(Learnt::All(&all));
+    if args.uuid {
+        out.ids(all.iter().map(|s| s.id.as_str()));
+        return Ok(());
+    }
     if out.json() {
         out.print_json(&all);
         return Ok(());
@@ -208,16 +215,23 @@ pub fn list(_args: &ListArgs, out: &Out) -> Result<()> {
 
 pub fn show(args: &ServiceIdShowArgs, out: &Out) -> Result<()> {
     let ctx = IamCtx::open()?;
-    out.say(&format!(
-        "Getting service ID {} bound to current account as {}...",
-        out.em(&args.service_id),
-        out.em(ctx.user())
-    ));
+    if !args.uuid {
+        out.say(&format!(
+            "Getting service ID {} bound to current account as {}...",
+            out.em(&args.service_id),
+            out.em(ctx.user())
+        ));
+    }
     let found = find_service_ids(&ctx, &args.service_id)?;
     if found.is_empty() {
         return Err(not_found("Service ID", &args.service_id, &ctx));
     }
     ctx.remember_service_ids(Learnt::Seen(&found));
+    if args.uuid {
+        // Names are not unique: every service ID with the name, one ID per line.
+        out.ids(found.iter().map(|s| s.id.as_str()));
+        return Ok(());
+    }
     if out.json() {
         // Names are not unique, so a name (or an ID) always gives an array.
         out.print_json(&found);

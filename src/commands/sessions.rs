@@ -6,10 +6,11 @@
 //! else `IAMCTL_SESSION`, else the `current` file, else `default`. Parallel jobs pin theirs
 //! with the flag or the variable and never depend on `current`.
 
-use super::{account_label, login_json, summary};
+use super::errors::no_such_session;
+use super::{login_json, short_account_label, summary};
 use crate::auth::Credentials;
 use crate::cli::{SessionDeleteArgs, SessionSwitchArgs, SessionsArgs};
-use crate::error::{CliError, Result};
+use crate::error::Result;
 use crate::home::Home;
 use crate::output::Out;
 use crate::session::{Selection, Session, SessionStore, now, validate_name};
@@ -115,7 +116,7 @@ pub fn list(_args: &SessionsArgs, out: &Out) -> Result<()> {
                 format!("{} {}", if e.active { "*" } else { " " }, e.name),
                 l.map(|l| l.user.clone()).unwrap_or_default(),
                 l.and_then(|l| l.account.as_ref())
-                    .map(account_label)
+                    .map(short_account_label)
                     .unwrap_or_default(),
                 s.map(|s| s.api_endpoint.clone()).unwrap_or_default(),
                 token_state(e, at),
@@ -138,26 +139,12 @@ pub fn list(_args: &SessionsArgs, out: &Out) -> Result<()> {
     Ok(())
 }
 
-/// Names for a hint: `default, prod, staging` or a way to create one.
-fn known(home: &Home) -> String {
-    match home.session_names() {
-        Ok(names) if !names.is_empty() => format!("known sessions: {}", names.join(", ")),
-        _ => "there are no sessions yet".to_string(),
-    }
-}
-
 fn existing(home: &Home, name: &str) -> Result<SessionStore> {
     let store = home.store(name)?;
     if store.path().is_file() {
         return Ok(store);
     }
-    Err(
-        CliError::usage(format!("There is no session named '{name}'."))
-            .hint(known(home))
-            .hint(format!(
-                "create it with 'iamctl --session {name} login ...'"
-            )),
-    )
+    Err(no_such_session(home, name))
 }
 
 pub fn switch(args: &SessionSwitchArgs, out: &Out) -> Result<()> {

@@ -1,6 +1,7 @@
 //! `iamctl target`: without flags prints the summary; `-c` re-scopes the token to another
 //! account, `-r`/`-g` target a region/resource group, `--unset-*` forget them.
 
+use super::errors::login_needed;
 use super::{account_label, print_summary};
 use crate::auth::Credentials;
 use crate::cli::TargetArgs;
@@ -8,21 +9,20 @@ use crate::completion_cache;
 use crate::error::{CliError, Result};
 use crate::iam::Client;
 use crate::output::Out;
-use crate::regions;
 
 pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
     let creds = Credentials::active()?;
     if !args.changes_anything() {
-        let (session, _) = creds.logged_in()?;
+        let (session, _) = creds.logged_in().map_err(|e| login_needed(&creds, e))?;
         print_summary(out, &session);
         return Ok(());
     }
     let region = match &args.region {
-        Some(r) => Some(regions::validate(r, "-r")?),
+        Some(r) => Some(super::region_flag(r, out)?),
         None => None,
     };
     // A valid token first (refreshing if needed), then the change under the lock.
-    creds.fresh()?;
+    creds.fresh().map_err(|e| login_needed(&creds, e))?;
     let mut edit = creds.edit()?;
     // Said only once every change has succeeded and is saved: a failed -g must not claim
     // that the region it was given with was targeted.

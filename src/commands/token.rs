@@ -4,6 +4,7 @@
 //! shows the session's cached token as it is (one file read), even an expired one, because
 //! the point is to inspect, not to renew.
 
+use super::errors::login_needed;
 use crate::auth::Credentials;
 use crate::cli::{TokenCommand, TokenDecodeArgs};
 use crate::error::{CliError, Result};
@@ -23,7 +24,8 @@ pub fn run(cmd: &TokenCommand, out: &Out) -> Result<()> {
 fn decode(args: &TokenDecodeArgs, out: &Out) -> Result<()> {
     let (token, source) = match args.token.as_deref() {
         None => {
-            let (_, login) = Credentials::active()?.logged_in()?;
+            let creds = Credentials::active()?;
+            let (_, login) = creds.logged_in().map_err(|e| login_needed(&creds, e))?;
             (login.access_token, "the session")
         }
         Some("-") => {

@@ -6,7 +6,7 @@ use super::confirm;
 use super::entity::{self, Kind};
 use super::identity::{IamCtx, is_id, not_found};
 use crate::cli::{
-    ListArgs, TrustedProfileArgs, TrustedProfileChangeArgs, TrustedProfileCreateArgs,
+    ProfileListArgs, TrustedProfileArgs, TrustedProfileChangeArgs, TrustedProfileCreateArgs,
     TrustedProfileIdentityCreateArgs, TrustedProfileIdentityDeleteArgs,
     TrustedProfileLinkCreateArgs, TrustedProfileLinkDeleteArgs, TrustedProfileShowArgs,
     TrustedProfileUpdateArgs,
@@ -142,17 +142,23 @@ pub fn create(args: &TrustedProfileCreateArgs, out: &Out) -> Result<()> {
     Ok(())
 }
 
-pub fn list(_args: &ListArgs, out: &Out) -> Result<()> {
+pub fn list(args: &ProfileListArgs, out: &Out) -> Result<()> {
     let ctx = IamCtx::open()?;
-    out.say(&format!(
-        "Getting all trusted profiles bound to current account as {}...",
-        out.em(ctx.user())
-    ));
+    if !args.id {
+        out.say(&format!(
+            "Getting all trusted profiles bound to current account as {}...",
+            out.em(ctx.user())
+        ));
+    }
     let all = ctx
         .api()
         .list_profiles(ctx.account_id(), None)
         .map_err(|e| e.into_cli("Could not list trusted profiles"))?;
     ctx.remember_profiles(Learnt::All(&all));
+    if args.id {
+        out.ids(all.iter().map(|p| p.id.as_str()));
+        return Ok(());
+    }
     if out.json() {
         out.print_json(&all);
         return Ok(());
@@ -179,12 +185,18 @@ pub fn list(_args: &ListArgs, out: &Out) -> Result<()> {
 
 pub fn show(args: &TrustedProfileShowArgs, out: &Out) -> Result<()> {
     let ctx = IamCtx::open()?;
-    out.say(&format!(
-        "Getting trusted profile {} bound to current account as {}...",
-        out.em(&args.profile),
-        out.em(ctx.user())
-    ));
+    if !args.id {
+        out.say(&format!(
+            "Getting trusted profile {} bound to current account as {}...",
+            out.em(&args.profile),
+            out.em(ctx.user())
+        ));
+    }
     let profile = resolve_profile(&ctx, &args.profile)?;
+    if args.id {
+        out.ids([profile.id.as_str()]);
+        return Ok(());
+    }
     if out.json() {
         out.print_json(&profile);
         return Ok(());

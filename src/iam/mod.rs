@@ -591,6 +591,8 @@ impl Client {
             state: String,
             #[serde(default)]
             default: bool,
+            #[serde(default)]
+            quota_id: Option<String>,
         }
         let query: String = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("account_id", account_id)
@@ -610,6 +612,7 @@ impl Client {
                 name: g.name,
                 state: g.state,
                 default: g.default,
+                quota_id: g.quota_id.unwrap_or_default(),
             })
             .collect())
     }

@@ -143,11 +143,13 @@ enum Sink {
 
 static SINK: OnceLock<Option<Mutex<Sink>>> = OnceLock::new();
 
-/// The trace setting: `IAMCTL_TRACE` if set and not empty, else `IBMCLOUD_TRACE`.
+/// The trace setting: `IAMCTL_TRACE` whenever it is set, else `IBMCLOUD_TRACE`. Set but
+/// empty still wins, so that `IAMCTL_TRACE=` turns off a trace `IBMCLOUD_TRACE` asks for
+/// (an `ibmcloud` setting in a profile, say) for one iamctl command.
 fn setting() -> Option<String> {
-    ["IAMCTL_TRACE", "IBMCLOUD_TRACE"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    std::env::var("IAMCTL_TRACE")
+        .ok()
+        .or_else(|| std::env::var("IBMCLOUD_TRACE").ok())
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -157,10 +159,10 @@ enum Target {
     File(String),
 }
 
-/// `true` -> stderr, `false` -> off (any case), anything else is a file path.
+/// `true` -> stderr, `false` or empty -> off (any case), anything else is a file path.
 fn target(setting: Option<&str>) -> Target {
     match setting.map(str::trim) {
-        None => Target::Off,
+        None | Some("") => Target::Off,
         Some(v) if v.eq_ignore_ascii_case("false") => Target::Off,
         Some(v) if v.eq_ignore_ascii_case("true") => Target::Stderr,
         Some(path) => Target::File(path.to_string()),
@@ -366,6 +368,8 @@ mod tests {
     fn trace_settings() {
         assert_eq!(target(None), Target::Off);
         assert_eq!(target(Some("FALSE")), Target::Off);
+        assert_eq!(target(Some("")), Target::Off);
+        assert_eq!(target(Some("  ")), Target::Off);
         assert_eq!(target(Some("True")), Target::Stderr);
         assert_eq!(
             target(Some("/tmp/t.log")),

@@ -131,9 +131,10 @@ fn store_list_login_and_remove_a_service_key() {
     assert_snapshot!("stored_keys_empty_text", empty.out());
     env.login();
     assert_eq!(key_count(&env, &sid), 1);
+    // A name this machine does not know: a usage error, like an unknown session name.
     env.iamctl(["login", "--keyring", "ci"])
         .run()
-        .code(1)
+        .code(2)
         .stderr_contains("Tip: list them with 'iamctl stored-keys'");
 }
 

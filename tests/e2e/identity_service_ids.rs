@@ -101,7 +101,7 @@ fn create_locked_then_update_and_delete_are_refused_with_the_unlock_hint() {
         .code(1);
     assert!(
         del.err().contains(&format!(
-            "Tip: it is locked; unlock it first: 'iamctl service-id-unlock {id}'"
+            "Tip: it is locked; unlock it first: 'iamctl service-id-unlock {id} -f'"
         )),
         "{}",
         del.err()

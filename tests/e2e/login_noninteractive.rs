@@ -13,7 +13,7 @@ fn password_login_with_account_flag() {
     )
     .run()
     .success()
-    .stdout_contains("Targeted account Demo Account (<SHORT:Demo Account>) <-> 1234567")
+    .stdout_contains("Targeted account Demo Account (<ACCOUNT:Demo Account>) <-> 1234567")
     .stdout_contains("User:             demo@example.com");
     assert_eq!(env.grants("password"), 1);
     // The password is never kept: only the refresh token is in the keyring.
@@ -122,7 +122,7 @@ fn sso_code_from_stdin() {
         .run()
         .success()
         .stderr_contains("Get a one-time code from <URL>/identity/passcode to proceed.")
-        .stdout_contains("Targeted account Partner Account (<SHORT:Partner Account>)")
+        .stdout_contains("Targeted account Partner Account (<ACCOUNT:Partner Account>)")
         .stdout_contains("Targeted region eu-gb")
         .stdout_contains("User:             sso@example.com");
     assert!(!out.stdout.contains(&code));
@@ -147,18 +147,6 @@ fn sso_code_from_stdin() {
         .run()
         .code(2)
         .stderr_contains("echo CODE | iamctl login --sso");
-}
-
-#[test]
-fn sso_with_several_accounts_and_no_terminal_needs_c() {
-    let env = TestEnv::new();
-    let info = env.info().clone();
-    let code = env.passcode(&info.sso_user);
-    env.iamctl(["login", "--sso", "-a", &env.url()])
-        .stdin(format!("{code}\n"))
-        .run()
-        .code(2)
-        .stderr_contains("-c ACCOUNT_ID");
 }
 
 #[test]

@@ -8,6 +8,7 @@
 
 mod fixtures;
 
+mod compat;
 mod completions;
 mod credential_docker;
 mod credential_kubectl;

@@ -23,20 +23,23 @@ fn sso_login_on_a_terminal() {
     p.expect("Authenticating...");
     p.expect("OK");
     p.expect("Select an account:");
-    p.expect("1. Demo Account (b028...9793) <-> 1234567");
-    p.expect("2. Partner Account (2bb2...b222)");
+    p.expect("1. Demo Account (b028e1c4a7d94f3e8c6f2a1d5e7b9793) <-> 1234567");
+    p.expect("2. Partner Account (2bb2c3d4e5f64a7b8c9d0e1f2a3bb222)");
     p.expect("Enter a number> ");
     p.send_line("2");
-    p.expect("Targeted account Partner Account (2bb2...b222)");
+    p.expect("Targeted account Partner Account (2bb2c3d4e5f64a7b8c9d0e1f2a3bb222)");
     p.expect("Select a region (or press enter to skip):");
-    p.expect("9. us-south");
+    p.expect("6. eu-de");
+    p.expect("7. eu-es");
+    p.expect("9. ca-mon");
+    p.expect("11. us-south");
     p.expect("Enter a number> ");
-    p.send_line("9");
+    p.send_line("11");
     p.expect("Targeted region us-south");
     p.expect("Targeted resource group Default");
     p.expect("Region:           us-south");
     p.expect("User:             sso@example.com");
-    p.expect("Account:          Partner Account (2bb2...b222)");
+    p.expect("Account:          Partner Account (2bb2c3d4e5f64a7b8c9d0e1f2a3bb222)");
     p.expect("Resource group:   Default");
     p.finish();
     let t = p.transcript();
@@ -47,7 +50,7 @@ fn sso_login_on_a_terminal() {
         .success()
         .json();
     assert_eq!(json["account"]["name"], "Partner Account");
-    assert_eq!(json["region"], "us-south");
+    assert_eq!(json["region"]["name"], "us-south");
 }
 
 #[test]
@@ -103,10 +106,10 @@ fn password_login_on_a_terminal_with_skipped_region() {
     p.send_line(&info.password);
     p.expect("Authenticating...");
     p.expect("Select an account:");
-    p.expect("2. Staging Account (e443...8e89)");
+    p.expect("2. Staging Account (e4432bd6f0a84c21a9e7d3c5b1f08e89)");
     p.expect("Enter a number> ");
     p.send_line("1");
-    p.expect("Targeted account Demo Account (b028...9793) <-> 1234567");
+    p.expect("Targeted account Demo Account (b028e1c4a7d94f3e8c6f2a1d5e7b9793) <-> 1234567");
     p.expect("Select a region (or press enter to skip):");
     p.expect("Enter a number> ");
     p.send_line("");
@@ -120,7 +123,7 @@ fn password_login_on_a_terminal_with_skipped_region() {
         .run()
         .success()
         .json();
-    assert_eq!(json["region"], "");
+    assert_eq!(json["region"]["name"], "");
 }
 
 #[test]

@@ -160,10 +160,12 @@ fn unknown_and_invalid_names_are_usage_errors() {
         .run()
         .code(2)
         .stderr_contains("in IAMCTL_SESSION");
-    // A session that does not exist yet is simply not logged in.
+    // A session that does not exist is an unknown name for every command but `login`
+    // (which creates it), as for session-switch.
     env.iamctl(["--session", "prod", "oauth-tokens"])
         .run()
-        .code(3);
+        .code(2)
+        .stderr_contains("There is no session named 'prod'.");
 }
 
 #[test]

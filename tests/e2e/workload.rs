@@ -176,7 +176,7 @@ fn bad_workload_input_is_refused_and_the_previous_session_stays() {
     let missing = at(&dir.path().join("nope"));
     login(&["--cr-token", &missing, "--profile", &profile])
         .run()
-        .code(2)
+        .code(1)
         .stderr_contains("Could not read the compute-resource token file");
     let not_jwt = at(&token_file(dir.path(), "just text"));
     login(&["--cr-token", &not_jwt, "--profile", &profile])

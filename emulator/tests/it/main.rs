@@ -7,6 +7,7 @@ mod common;
 mod accounts_admin;
 mod clock;
 mod delegated;
+mod docs;
 mod identity;
 mod persistence;
 mod profiles;

@@ -30,7 +30,10 @@ pub fn run(args: &KubectlArgs, out: &Out) -> Result<()> {
 
 /// The ExecCredential on stdout: kubectl reads nothing else from the plugin.
 pub fn print_credential() -> Result<()> {
-    let token = Credentials::active()?.fresh_for_client(KUBE_CLIENT)?;
+    let creds = Credentials::active()?;
+    let token = creds
+        .fresh_for_client(KUBE_CLIENT)
+        .map_err(|e| crate::commands::errors::login_needed(&creds, e))?;
     let expires = jiff::Timestamp::from_second(token.expires_at)
         .map(|t| t.to_string())
         .map_err(|e| CliError::internal(format!("token expiry out of range: {e}")))?;

@@ -1,0 +1,83 @@
+//! The shell examples of docs/emulator.md, run as written.
+
+use std::process::Command;
+
+/// The body of the first `sh` code block of docs/emulator.md that contains `needle`.
+fn sh_example(needle: &str) -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/emulator.md");
+    let doc = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    doc.split("```sh\n")
+        .skip(1)
+        .filter_map(|block| block.split("\n```").next())
+        .find(|block| block.contains(needle))
+        .unwrap_or_else(|| panic!("no sh example with {needle:?} in {path}"))
+        .to_string()
+}
+
+/// A fresh private directory under the system's temporary directory.
+fn tempfile_dir() -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let dir =
+        std::env::temp_dir().join(format!("iam-emulator-docs-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    dir
+}
+
+/// "A shell script can start it like this": the script must stop the emulator it started
+/// (with `coproc NAME { CMD; }`, `$NAME_PID` is a subshell's unless CMD is `exec`ed).
+#[cfg(unix)]
+#[test]
+fn the_coproc_example_stops_the_emulator_it_started() {
+    use std::os::unix::process::CommandExt;
+    let example = sh_example("coproc").replace(
+        "target/release/iam-emulator",
+        env!("CARGO_BIN_EXE_iam-emulator"),
+    );
+    // After the example: is anything still answering at the URL it read?
+    let script = format!(
+        "{example}\nsleep 0.5\n\
+         if curl -s -m 2 -o /dev/null \"$URL/identity/.well-known/openid-configuration\"; \
+         then echo STILL-RUNNING; else echo STOPPED; fi\n"
+    );
+    // Output goes to files, not pipes: an emulator the example leaves behind would keep a
+    // pipe open, and reading to its end would wait for that emulator forever.
+    let dir = tempfile_dir();
+    let (out_path, err_path) = (dir.join("stdout"), dir.join("stderr"));
+    let file = |p: &std::path::Path| std::fs::File::create(p).unwrap_or_else(|e| panic!("{e}"));
+    let mut child = Command::new("bash")
+        .args(["-c", &script])
+        .process_group(0)
+        .stdout(file(&out_path))
+        .stderr(file(&err_path))
+        .spawn()
+        .unwrap_or_else(|e| panic!("bash: {e}"));
+    let group = child.id() as i32;
+    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    // Whatever the example left behind is in the script's process group: end it.
+    // SAFETY: kill(2) with a negative pid signals that process group only, and it is the
+    // group this test created for the script.
+    unsafe {
+        libc::kill(-group, libc::SIGKILL);
+    }
+    let read = |p: &std::path::Path| std::fs::read(p).unwrap_or_default();
+    let out = std::process::Output {
+        status,
+        stdout: read(&out_path),
+        stderr: read(&err_path),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("\"access_token\""),
+        "the example did not run: {:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.trim_end().ends_with("STOPPED"),
+        "the example left the emulator running:\n{example}"
+    );
+}
