@@ -193,9 +193,14 @@ fn without_a_login_the_plugin_fails_with_a_hint_and_kubectl_reports_it() {
         .code(3)
         .stdout_is("")
         .stderr_contains("iamctl login");
+    // The installed plugin pins its session, so kubectl relays how to create it.
     let out = kubectl(&env, &config);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("iamctl login"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("iamctl --session default login"),
+        "{stderr}"
+    );
     // A kubeconfig without the named cluster is refused, and left as it was.
     let before = std::fs::read(&config).unwrap_or_default();
     env.iamctl([
