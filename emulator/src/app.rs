@@ -98,6 +98,30 @@ impl Fault {
 #[derive(Clone, Copy)]
 pub struct GrantCounted;
 
+/// Distinct paths the stats count one by one; requests to further paths (every request to a
+/// new entity's URL is one) are counted together under `OTHER`, so the counts cannot grow
+/// without bound however many paths clients make up.
+pub const MAX_COUNTED_PATHS: usize = 10_000;
+/// Distinct `grant_type` values counted one by one (seven are IAM's).
+pub const MAX_COUNTED_GRANTS: usize = 100;
+/// Longer keys are counted under `OTHER` too.
+pub const MAX_COUNTED_KEY: usize = 256;
+/// The key of everything not counted on its own.
+pub const OTHER: &str = "(other)";
+
+fn count(counts: &mut BTreeMap<String, u64>, key: &str, max_keys: usize) {
+    if let Some(n) = counts.get_mut(key) {
+        *n += 1;
+        return;
+    }
+    let key = if key.len() > MAX_COUNTED_KEY || counts.len() >= max_keys {
+        OTHER
+    } else {
+        key
+    };
+    *counts.entry(key.to_owned()).or_insert(0) += 1;
+}
+
 #[derive(Debug, Default)]
 pub struct Stats {
     pub token_grants: BTreeMap<String, u64>,
@@ -108,7 +132,7 @@ pub struct App {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub url: String,
     pub issuer: String,
-    pub signer: Signer,
+    pub signer: Arc<Signer>,
     /// The only source of "now" for tokens, sessions, passcodes and entity times.
     pub clock: Clock,
     pub world: RwLock<World>,
@@ -133,7 +157,7 @@ impl App {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         url: String,
-        signer: Signer,
+        signer: impl Into<Arc<Signer>>,
         world: World,
         sessions: Sessions,
         clock: Clock,
@@ -144,7 +168,7 @@ impl App {
         App {
             issuer: format!("{url}/identity"),
             url,
-            signer,
+            signer: signer.into(),
             clock,
             world: RwLock::new(world),
             sessions: Mutex::new(sessions),
@@ -197,22 +221,12 @@ impl App {
 
     pub fn count_request(&self, path: &str) {
         let mut stats = lock(&self.stats);
-        match stats.requests.get_mut(path) {
-            Some(n) => *n += 1,
-            None => {
-                stats.requests.insert(path.to_owned(), 1);
-            }
-        }
+        count(&mut stats.requests, path, MAX_COUNTED_PATHS);
     }
 
     pub fn count_grant(&self, grant: &str) {
         let mut stats = lock(&self.stats);
-        match stats.token_grants.get_mut(grant) {
-            Some(n) => *n += 1,
-            None => {
-                stats.token_grants.insert(grant.to_owned(), 1);
-            }
-        }
+        count(&mut stats.token_grants, grant, MAX_COUNTED_GRANTS);
     }
 
     /// Takes one use of the first fault armed for `path`, if any.
