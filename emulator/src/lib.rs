@@ -21,6 +21,8 @@ mod clock;
 mod delegated;
 mod errors;
 mod form;
+#[doc(hidden)]
+pub mod fuzz;
 mod identity;
 mod jwt;
 mod limits;
