@@ -142,6 +142,20 @@ async fn exercise(app: &Arc<App>) {
         )
     };
     let Some((key, account)) = key else { return };
+    // Ids and account ids come from the file and may hold any character: a client puts them
+    // in the URL percent-encoded.
+    let enc = |s: String| {
+        form_urlencoded::byte_serialize(s.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20")
+    };
+    let create = serde_json::json!({"account_id": account, "name": "fuzz"}).to_string();
+    let account = enc(account);
+    let (service_id, api_key_id, profile_id) = (
+        service_id.map(enc),
+        api_key_id.map(enc),
+        profile_id.map(enc),
+    );
     let body = form_urlencoded::Serializer::new(String::new())
         .append_pair("grant_type", token::GRANT_APIKEY)
         .append_pair("apikey", &key)
@@ -185,11 +199,7 @@ async fn exercise(app: &Arc<App>) {
             format!("/v1/profiles?account_id={account}&pagesize=1"),
             vec![],
         ),
-        (
-            Method::POST,
-            "/v1/serviceids/".into(),
-            format!(r#"{{"account_id":"{account}","name":"fuzz"}}"#).into_bytes(),
-        ),
+        (Method::POST, "/v1/serviceids/".into(), create.into_bytes()),
     ];
     if let Some(id) = service_id {
         calls.push((

@@ -254,6 +254,25 @@ fn a_corrupt_state_file_stops_the_start_with_one_line_naming_it() {
         "repeats another key's value",
     );
 
+    // Found by the `state` fuzz target: such a key made every grant with it a 500.
+    let mut dangling = world.clone();
+    let keys = dangling["world"]["api_keys"].as_object_mut().unwrap();
+    keys.values_mut().next().unwrap()["account_id"] = json!("no-such-account");
+    assert_refused(
+        &state,
+        dangling.to_string().as_bytes(),
+        "belongs to unknown account no-such-account",
+    );
+
+    let mut orphan = world.clone();
+    let keys = orphan["world"]["api_keys"].as_object_mut().unwrap();
+    keys.values_mut().next().unwrap()["iam_id"] = json!("iam-ServiceId-gone");
+    assert_refused(
+        &state,
+        orphan.to_string().as_bytes(),
+        "belongs to unknown iam-ServiceId-gone",
+    );
+
     let mut bad_key = world.clone();
     bad_key["signing_key"]["pkcs8"] = json!("bm90IGEga2V5");
     assert_refused(&state, bad_key.to_string().as_bytes(), "is not valid");
