@@ -282,8 +282,7 @@ fn a_corrupt_state_file_stops_the_start_with_one_line_naming_it() {
     assert_refused(&state, far_clock.to_string().as_bytes(), "is not valid");
 }
 
-/// Found by the `state` fuzz target: a state file may hold any counter, and at `u64::MAX` the
-/// next change overflowed (a panic in debug builds, a wrapped entity tag in release). Now
+/// A state file may hold any counter, and at `u64::MAX` the next change overflowed (a panic in debug builds, a wrapped entity tag in release). Now
 /// the counters stop at their end and the changes are answered.
 #[test]
 fn counters_at_their_end_in_a_state_file_do_not_overflow() {
