@@ -29,6 +29,7 @@ pub const WRONG_PASSWORD: &str = "BXNIM0602E";
 pub const FEDERATED_USER: &str = "BXNIM0608E";
 pub const METHOD_NOT_ALLOWED: &str = "BXNIM0060E";
 pub const INJECTED_FAULT: &str = "BXNIM0001E"; // chosen: answers of POST /emulator/faults
+pub const REQUEST_TOO_LARGE: &str = "BXNIM0413E"; // chosen: a body over the server's limit
 // The trusted-profile grants (cr-token, assume); all chosen.
 pub const CR_TOKEN_INVALID: &str = "BXNIM0450E"; // not a compute-resource token of this IAM
 pub const CR_TOKEN_EXPIRED: &str = "BXNIM0451E";

@@ -21,8 +21,11 @@ mod clock;
 mod delegated;
 mod errors;
 mod form;
+#[doc(hidden)]
+pub mod fuzz;
 mod identity;
 mod jwt;
+mod limits;
 mod passcode;
 mod profile;
 pub mod seed;
@@ -45,6 +48,7 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::clock::{Clock, MAX_SPAN};
+pub use crate::limits::Limits;
 pub use crate::seed::Seed;
 use crate::world::World;
 
@@ -242,6 +246,7 @@ pub struct Server {
     app: Arc<App>,
     listener: std::net::TcpListener,
     info: ReadyInfo,
+    limits: Limits,
 }
 
 impl Server {
@@ -253,14 +258,14 @@ impl Server {
             None => None,
         };
         let (world, signer, sessions, delegations, clock, fresh) = match resumed {
-            Some(mut snap) => {
-                let signer = jwt::Signer::from_stored(&snap.signing_key).map_err(Error::Key)?;
-                let sessions = snap.sessions();
-                let delegations = snap.delegations();
-                // The moved clock comes back too, or the tokens and sessions issued on it
-                // would jump in time.
-                let clock = Clock::with_offset(snap.clock_offset).map_err(Error::State)?;
-                (snap.world, signer, sessions, delegations, clock, false)
+            Some(state::Loaded {
+                mut snapshot,
+                signer,
+                clock,
+            }) => {
+                let sessions = snapshot.sessions();
+                let delegations = snapshot.delegations();
+                (snapshot.world, signer, sessions, delegations, clock, false)
             }
             None => {
                 let seed = match &config.seed {
@@ -268,9 +273,13 @@ impl Server {
                     Some(SeedSource::Seed(s)) => (**s).clone(),
                     Some(SeedSource::File(p)) => Seed::from_file(p).map_err(Error::Seed)?,
                 };
-                let mut world = World::from_seed(&seed).map_err(Error::Seed)?;
+                let in_file = |e: String| match &config.seed {
+                    Some(SeedSource::File(p)) => format!("seed file {}: {e}", p.display()),
+                    _ => e,
+                };
+                let mut world = World::from_seed(&seed).map_err(|e| Error::Seed(in_file(e)))?;
                 world.reindex();
-                let signer = jwt::Signer::generate().map_err(Error::Key)?;
+                let signer = Arc::new(jwt::Signer::generate().map_err(Error::Key)?);
                 let (sessions, delegations) = (HashMap::new(), HashMap::new());
                 (world, signer, sessions, delegations, Clock::default(), true)
             }
@@ -313,7 +322,19 @@ impl Server {
             app,
             listener,
             info,
+            limits: Limits::default(),
         })
+    }
+
+    /// Serves with these bounds on requests and connections instead of the defaults.
+    pub fn with_limits(mut self, limits: Limits) -> Server {
+        self.limits = limits.sane();
+        self
+    }
+
+    /// The bounds it will serve with.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     pub fn url(&self) -> &str {
@@ -329,8 +350,19 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
         let listener = tokio::net::TcpListener::from_std(self.listener)
             .map_err(|e| Error::Bind(self.info.url.parse().unwrap_or(UNSPECIFIED), e))?;
+        let mut limits = self.limits;
+        if let Some(budget) = limits::fd_budget()
+            && budget < limits.max_connections
+        {
+            eprintln!(
+                "iam-emulator: serving at most {budget} connections at once (not {}): the file descriptor limit is low",
+                limits.max_connections
+            );
+            limits.max_connections = budget;
+        }
         let flusher = tokio::spawn(state::flusher(self.app.clone()));
-        server::serve(listener, server::router(self.app.clone()), shutdown).await;
+        let router = server::router(self.app.clone(), &limits);
+        server::serve(listener, router, limits, shutdown).await;
         flusher.abort();
         let app = self.app.clone();
         tokio::task::spawn_blocking(move || state::flush(&app, false))
@@ -352,7 +384,12 @@ pub struct Running {
 /// Starts an emulator on its own thread with its own Tokio runtime and returns once it is
 /// listening.
 pub fn spawn(config: Config) -> Result<Running, Error> {
-    let server = Server::bind(config)?;
+    spawn_server(Server::bind(config)?)
+}
+
+/// Starts a bound server (`Server::bind(config)?.with_limits(...)`) on its own thread with its
+/// own Tokio runtime.
+pub fn spawn_server(server: Server) -> Result<Running, Error> {
     let info = server.info().clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

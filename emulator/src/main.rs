@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::builder::TypedValueParser as _;
 
 /// A local IBM Cloud IAM that IBM's official SDKs accept.
 #[derive(Parser, Debug)]
@@ -30,6 +31,18 @@ struct Args {
     /// Refresh token lifetime (at most 100 years are used).
     #[arg(long, value_name = "SECONDS", default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(u64).range(1..))]
     refresh_token_ttl: u64,
+    /// Largest request body accepted; larger ones are answered 413.
+    #[arg(long, value_name = "BYTES", default_value_t = iam_emulator::Limits::default().max_body_bytes)]
+    max_body_bytes: usize,
+    /// Largest request line and headers accepted; larger ones are answered 431.
+    #[arg(long, value_name = "BYTES", default_value_t = iam_emulator::Limits::default().max_header_bytes, value_parser = clap::value_parser!(u32).range(1024..).map(|n| n as usize))]
+    max_header_bytes: usize,
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, value_name = "N", default_value_t = iam_emulator::Limits::default().max_connections, value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize))]
+    max_connections: usize,
+    /// Close a connection on which nothing moved for this long.
+    #[arg(long, value_name = "SECONDS", default_value_t = iam_emulator::Limits::default().idle_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    idle_timeout: u64,
 }
 
 fn main() -> ExitCode {
@@ -41,8 +54,15 @@ fn main() -> ExitCode {
         token_ttl: args.token_ttl,
         refresh_token_ttl: args.refresh_token_ttl,
     };
+    let limits = iam_emulator::Limits {
+        max_body_bytes: args.max_body_bytes,
+        max_header_bytes: args.max_header_bytes,
+        max_connections: args.max_connections,
+        idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
+        ..iam_emulator::Limits::default()
+    };
     let server = match iam_emulator::Server::bind(config) {
-        Ok(s) => s,
+        Ok(s) => s.with_limits(limits),
         Err(e) => {
             eprintln!("iam-emulator: {e}");
             return ExitCode::FAILURE;

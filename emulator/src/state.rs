@@ -14,7 +14,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::app::{App, Delegation, Delegations, Session, Sessions};
-use crate::jwt::StoredKey;
+use crate::clock::Clock;
+use crate::jwt::{Signer, StoredKey};
 use crate::util::{lock, read};
 use crate::world::World;
 
@@ -73,24 +74,87 @@ impl<T: Serialize> Serialize for MapOut<T> {
     }
 }
 
-/// Reads a state file; `Ok(None)` when it does not exist yet (first run).
-pub fn load(path: &Path) -> Result<Option<Snapshot>, String> {
+/// A state file read and checked: what it holds, its signing key and its clock.
+pub struct Loaded {
+    pub snapshot: Snapshot,
+    pub signer: Arc<Signer>,
+    pub clock: Clock,
+}
+
+/// Reads a state file; `Ok(None)` when it does not exist yet (first run). Every refusal is one
+/// line naming the file.
+pub fn load(path: &Path) -> Result<Option<Loaded>, String> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot read state file {}: {e}", path.display())),
     };
-    let mut snap: Snapshot = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("state file {} is not valid: {e}", path.display()))?;
-    if snap.format != FORMAT {
+    remove_stale_temp_files(path);
+    parse(&bytes, &|key| Signer::from_stored(key).map(Arc::new))
+        .map(Some)
+        .map_err(|e| format!("state file {} {e}; fix or remove it", path.display()))
+}
+
+/// The checks of `load` on a file's bytes; the error completes "state file FILE ...".
+/// `signer` turns the stored key into a signer (the fuzz target remembers keys it has seen).
+pub fn parse(
+    bytes: &[u8],
+    signer: &dyn Fn(&StoredKey) -> Result<Arc<Signer>, String>,
+) -> Result<Loaded, String> {
+    let mut snapshot: Snapshot =
+        serde_json::from_slice(bytes).map_err(|e| format!("is not valid: {e}"))?;
+    if snapshot.format != FORMAT {
         return Err(format!(
-            "state file {} has format {}, this emulator reads format {FORMAT}",
-            path.display(),
-            snap.format
+            "has format {}, this emulator reads format {FORMAT}",
+            snapshot.format
         ));
     }
-    snap.world.reindex();
-    Ok(Some(snap))
+    snapshot
+        .world
+        .check()
+        .map_err(|e| format!("is not consistent: {e}"))?;
+    snapshot.world.reindex();
+    // The moved clock comes back too, or the tokens and sessions issued on it would jump in
+    // time.
+    let clock =
+        Clock::with_offset(snapshot.clock_offset).map_err(|e| format!("is not valid: {e}"))?;
+    let signer = signer(&snapshot.signing_key).map_err(|e| format!("is not valid: {e}"))?;
+    Ok(Loaded {
+        snapshot,
+        signer,
+        clock,
+    })
+}
+
+/// Temp files of writers that died mid-write (SIGKILL, power loss) would pile up, one per
+/// process: remove those whose process is gone. Only Linux tells cheaply (`/proc`).
+fn remove_stale_temp_files(path: &Path) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!(".{}.tmp-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file.to_str().and_then(|f| f.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let ours = pid == std::process::id().to_string();
+        let alive = Path::new("/proc").join(pid).exists();
+        if pid.parse::<u32>().is_ok() && !ours && !alive {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn snapshot(app: &App) -> SnapshotOut {

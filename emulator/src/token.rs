@@ -54,7 +54,7 @@ pub struct TokenResponse {
 /// alone only `{"delegated_refresh_token": ...}`, as IBM documents it.
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
-enum Answer {
+pub(crate) enum Answer {
     Tokens(TokenResponse),
     Delegated { delegated_refresh_token: String },
 }
@@ -159,7 +159,7 @@ fn client(headers: &HeaderMap) -> Result<String, TokenError> {
     }
 }
 
-fn handle(
+pub(crate) fn handle(
     app: &App,
     headers: &HeaderMap,
     form: &HashMap<String, String>,

@@ -48,8 +48,20 @@ pub struct VpcError {
     target: Option<(&'static str, &'static str)>,
 }
 
+/// The metadata service's paths (both API versions), whose errors have the VPC API's shape.
+pub const PATHS: [&str; 4] = [
+    "/instance_identity/v1/token",
+    "/identity/v1/token",
+    "/instance_identity/v1/iam_token",
+    "/identity/v1/iam_tokens",
+];
+
 impl VpcError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> VpcError {
+    pub(crate) fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> VpcError {
         VpcError {
             status,
             code,

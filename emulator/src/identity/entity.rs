@@ -189,7 +189,7 @@ fn record<E: Entity>(
 ) {
     let t = e.tracking();
     if new_version {
-        *t.version += 1;
+        *t.version = t.version.saturating_add(1);
     }
     *t.modified_at = at;
     t.history.push(history(at, caller, action, message));

@@ -5,7 +5,7 @@
 
 mod api_keys;
 mod entity;
-mod pagination;
+pub(crate) mod pagination;
 mod params;
 mod profile_identities;
 mod profile_links;

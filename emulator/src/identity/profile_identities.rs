@@ -157,7 +157,7 @@ pub async fn replace(
     }
     let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id)?;
     p.identities = identities;
-    p.identities_version += 1;
+    p.identities_version = p.identities_version.saturating_add(1);
     let (tag, out) = (identities_tag(p), list_json(p));
     drop(world);
     app.mark_dirty();
@@ -183,7 +183,7 @@ pub async fn add(
     }
     let out = identity_json(&identity);
     p.identities.push(identity);
-    p.identities_version += 1;
+    p.identities_version = p.identities_version.saturating_add(1);
     drop(world);
     app.mark_dirty();
     Ok((StatusCode::OK, axum::Json(out)).into_response())
@@ -221,7 +221,7 @@ pub async fn delete(
     if p.identities.len() == before {
         return Err(identity_not_found(&profile_id, &kind, &identifier));
     }
-    p.identities_version += 1;
+    p.identities_version = p.identities_version.saturating_add(1);
     drop(world);
     app.mark_dirty();
     Ok(StatusCode::NO_CONTENT.into_response())
