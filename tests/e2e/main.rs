@@ -8,6 +8,7 @@
 
 mod fixtures;
 
+mod bounded_input;
 mod compat;
 mod completions;
 mod credential_docker;
