@@ -24,6 +24,7 @@ mod login_apikey;
 mod login_noninteractive;
 mod pty_login;
 mod refresh;
+mod resources;
 mod secrets;
 mod session_files;
 mod sessions;
