@@ -97,6 +97,10 @@ impl From<SecretError> for CliError {
                     file_store.display()
                 ))
             }
+            e @ SecretError::BadTimeout(_) => CliError::usage(e.to_string())
+                .hint("set it to the seconds iamctl may wait for the keyring, e.g. IAMCTL_KEYRING_TIMEOUT=20"),
+            e @ SecretError::Contended { .. } => CliError::failed(e.to_string())
+                .hint("run the command again once the other iamctl commands have finished"),
             SecretError::File(e) => e.into(),
             e @ SecretError::Corrupt { .. } => {
                 CliError::failed(e.to_string()).hint("delete it and log in again")

@@ -1,5 +1,6 @@
-//! Exhausted resources: a file-size limit, a full disk, a read-only or unwritable home. Each
-//! ends in a one-line error naming the file and what to do, within a bound, with the previous
+//! Exhausted resources: a file-size limit, a full disk, a read-only or unwritable home, a
+//! keyring that never answers or whose items other processes replace mid-read. Each ends in a
+//! one-line error naming what to do (or in success), within a bound, with the previous
 //! session intact.
 //!
 //! Root (as in CI) is not stopped by file modes, so the permission test drops the capability
@@ -211,4 +212,170 @@ iamctl oauth-tokens >/dev/null && echo "tokens still work"
         .stderr_contains("Tip: its file system is mounted read-only; or point IAMCTL_HOME");
     assert!(read(&env.session_file()) == before, "the session changed");
     no_temp_files(&env);
+}
+
+/// A Secret Service that takes every call and never answers: `org.freedesktop.secrets` on a
+/// private D-Bus, whose `OpenSession` (the first call a client makes) never returns.
+#[cfg(target_os = "linux")]
+mod silent_keyring {
+    use std::io::BufRead;
+    use std::process::{Child, ChildStdout, Command, Stdio};
+
+    struct NeverAnswers;
+
+    #[zbus::interface(name = "org.freedesktop.Secret.Service")]
+    impl NeverAnswers {
+        async fn open_session(
+            &self,
+            _algorithm: &str,
+            _input: zbus::zvariant::Value<'_>,
+        ) -> (zbus::zvariant::OwnedValue, zbus::zvariant::OwnedObjectPath) {
+            std::future::pending().await
+        }
+    }
+
+    pub struct SilentKeyring {
+        pub address: String,
+        daemon: Child,
+        _stdout: std::io::BufReader<ChildStdout>,
+        _owner: zbus::blocking::Connection,
+    }
+
+    impl SilentKeyring {
+        pub fn start() -> SilentKeyring {
+            let mut daemon = Command::new("dbus-daemon")
+                .args(["--session", "--nofork", "--print-address=1"])
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "dbus-daemon: {e} (run the tests with scripts/test: Debian package dbus)"
+                    )
+                });
+            let mut stdout = std::io::BufReader::new(
+                daemon.stdout.take().unwrap_or_else(|| panic!("no stdout")),
+            );
+            let mut address = String::new();
+            stdout
+                .read_line(&mut address)
+                .unwrap_or_else(|e| panic!("dbus-daemon address: {e}"));
+            let address = address.trim().to_string();
+            let owner = zbus::blocking::connection::Builder::address(address.as_str())
+                .and_then(|b| b.name("org.freedesktop.secrets"))
+                .and_then(|b| b.serve_at("/org/freedesktop/secrets", NeverAnswers))
+                .and_then(|b| b.build())
+                .unwrap_or_else(|e| panic!("fake Secret Service: {e}"));
+            SilentKeyring {
+                address,
+                daemon,
+                _stdout: stdout,
+                _owner: owner,
+            }
+        }
+    }
+
+    impl Drop for SilentKeyring {
+        fn drop(&mut self) {
+            let _ = self.daemon.kill();
+            let _ = self.daemon.wait();
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_keyring_that_never_answers_is_bounded_by_a_timeout() {
+    let env = TestEnv::logged_in();
+    let before = read(&env.session_file());
+    let silent = silent_keyring::SilentKeyring::start();
+    let (out, took) = env
+        .login_with(Creds::ApiKey, &["--no-region"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &silent.address)
+        .env("IAMCTL_KEYRING_TIMEOUT", "2")
+        .run_within(LIMIT);
+    out.code(6)
+        .stderr_contains("No usable OS keyring (Secret Service (D-Bus)): it did not answer within 2 s (IAMCTL_KEYRING_TIMEOUT).")
+        .stderr_contains("IAMCTL_SECRET_STORE=file");
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(8),
+        "took {took:?}"
+    );
+    eprintln!("a silent keyring stopped the login after {took:?}");
+    assert!(read(&env.session_file()) == before, "the session changed");
+    env.iamctl(["oauth-tokens"]).run().success();
+    // A timeout that is no number of seconds is a usage error, before any wait.
+    env.login_with(Creds::ApiKey, &["--no-region"])
+        .env("IAMCTL_KEYRING_TIMEOUT", "soon")
+        .run()
+        .code(2)
+        .stderr_contains(
+            "IAMCTL_KEYRING_TIMEOUT must be a positive number of seconds, not 'soon'.",
+        );
+}
+
+#[test]
+fn parallel_logins_and_logouts_in_one_session_all_succeed() {
+    let env = TestEnv::new();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let key = dir.path().join("apikey");
+    std::fs::write(&key, env.apikey()).unwrap_or_else(|e| panic!("{e}"));
+    let url = env.url();
+    let spec = format!("@{}", key.display());
+    let (rounds, parallel) = (4, 16);
+    let mut failures = Vec::new();
+    let start = std::time::Instant::now();
+    for _ in 0..rounds {
+        // Logins beside logouts: a logout deletes the items a login is about to write, and
+        // a login creates new ones, so items vanish between other processes' search and use.
+        let children: Vec<_> = (0..parallel)
+            .map(|i| {
+                let args = if i % 4 == 3 {
+                    vec!["logout"]
+                } else {
+                    vec!["login", "-a", &url, "--no-region", "--apikey", &spec]
+                };
+                let mut cmd = env.iamctl(args).cmd;
+                cmd.stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap_or_else(|e| panic!("spawn: {e}"))
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+            if !out.status.success() {
+                failures.push(format!(
+                    "{:?}: {}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "{} of {} parallel logins and logouts failed, in {:?}",
+        failures.len(),
+        rounds * parallel,
+        start.elapsed()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} parallel logins and logouts failed; the first:\n{}",
+        failures.len(),
+        rounds * parallel,
+        failures[..failures.len().min(3)].join("\n")
+    );
+    // A last login, alone, and the session works with no duplicate or stray secret.
+    env.iamctl(["login", "-a", &url, "--no-region", "--apikey", &spec])
+        .run()
+        .success();
+    env.iamctl(["oauth-tokens"]).run().success();
+    // One refresh token and one API key: no duplicate left by the races.
+    assert_eq!(
+        env.keyring_entries().len(),
+        2,
+        "{:?}",
+        env.keyring_entries()
+    );
 }
