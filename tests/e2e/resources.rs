@@ -1,7 +1,7 @@
 //! Exhausted resources: a file-size limit, a full disk, a read-only or unwritable home, a
-//! keyring that never answers or whose items other processes replace mid-read. Each ends in a
-//! one-line error naming what to do (or in success), within a bound, with the previous
-//! session intact.
+//! keyring that never answers or whose items other processes replace mid-read, an IAM that
+//! accepts connections and never answers, few file descriptors. Each ends in a one-line
+//! error naming what to do (or in success), within a bound, with the previous session intact.
 //!
 //! Root (as in CI) is not stopped by file modes, so the permission test drops the capability
 //! that lets root write anywhere, and the full-disk and read-only tests mount a tiny tmpfs or a
@@ -313,6 +313,45 @@ fn a_keyring_that_never_answers_is_bounded_by_a_timeout() {
         );
 }
 
+/// A TCP port on loopback that accepts connections and never says a word.
+fn silent_endpoint() -> String {
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming() {
+            held.extend(conn.ok());
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn an_iam_that_accepts_and_never_answers_is_bounded_by_ibmcloud_http_timeout() {
+    let env = TestEnv::logged_in();
+    let before = read(&env.session_file());
+    let silent = silent_endpoint();
+    let (out, took) = env
+        .iamctl(["login", "-a", &silent, "--no-region", "--apikey", "-"])
+        .stdin(env.apikey())
+        .env("IBMCLOUD_HTTP_TIMEOUT", "1")
+        .run_within(LIMIT);
+    let out = out.code(5).stderr_contains(
+        "Tip: check the API endpoint (-a), your network, and IBMCLOUD_HTTP_TIMEOUT",
+    );
+    let cause: Vec<&str> = out
+        .err()
+        .lines()
+        .filter(|l| !l.starts_with("Tip:"))
+        .collect();
+    assert_eq!(cause.len(), 2, "FAILED and one line of cause: {cause:?}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    eprintln!("a silent IAM stopped the login after {took:?}");
+    assert!(read(&env.session_file()) == before, "the session changed");
+    env.iamctl(["oauth-tokens"]).run().success();
+}
+
 #[test]
 fn parallel_logins_and_logouts_in_one_session_all_succeed() {
     let env = TestEnv::new();
@@ -378,4 +417,45 @@ fn parallel_logins_and_logouts_in_one_session_all_succeed() {
         "{:?}",
         env.keyring_entries()
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn few_file_descriptors_work_or_fail_in_one_line() {
+    let env = TestEnv::logged_in();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let key = dir.path().join("apikey");
+    std::fs::write(&key, env.apikey()).unwrap_or_else(|e| panic!("{e}"));
+    let login = format!(
+        "login -a '{}' --no-region --apikey '@{}'",
+        env.url(),
+        key.display()
+    );
+    for args in ["oauth-tokens", "target", login.as_str()] {
+        let (out, took) = env
+            .sh(&format!("ulimit -n 12; exec iamctl {args}"))
+            .env("IBMCLOUD_HTTP_TIMEOUT", "5")
+            .run_within(LIMIT);
+        eprintln!(
+            "ulimit -n 12, {args}: exit {:?} in {took:?}\n{}",
+            out.code,
+            out.err()
+        );
+        let out = out.stderr_lacks("panicked");
+        if out.code != Some(0) {
+            // FAILED, one line of cause, then only tips.
+            let lines: Vec<&str> = out.err().lines().collect();
+            assert!(
+                matches!(out.code, Some(1 | 5 | 6)) && lines.first() == Some(&"FAILED"),
+                "ulimit -n 12, {args}:\n{}",
+                out.err()
+            );
+            assert!(
+                lines.len() >= 2 && lines[2..].iter().all(|l| l.starts_with("Tip:")),
+                "{args}: {lines:?}"
+            );
+        }
+    }
+    // Whatever happened, the session still works once descriptors are back.
+    env.iamctl(["oauth-tokens"]).run().success();
 }
