@@ -259,17 +259,71 @@ fn keyring_timeout() -> Result<Duration> {
     }
 }
 
+/// The name of the threads keyring calls run on: their panics are caught and reported as
+/// errors, so the default hook's message is kept off stderr.
+const KEYRING_THREAD: &str = "iamctl-keyring";
+
+/// What a bounded keyring call came to.
+enum Bounded<T> {
+    Done(T),
+    /// The keyring client panicked (with few file descriptors, its I/O reactor cannot start).
+    Crashed(String),
+    TimedOut,
+}
+
 /// Runs a keyring call on a helper thread and gives up after `limit`. The thread is left
 /// blocked behind: iamctl exits soon after, which ends it.
 fn bounded<T: Send + 'static>(
     limit: Duration,
     f: impl FnOnce() -> T + Send + 'static,
-) -> Option<T> {
+) -> Bounded<T> {
+    silence_keyring_panics();
     let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
+    let spawned = std::thread::Builder::new()
+        .name(KEYRING_THREAD.into())
+        .spawn(move || {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            let _ = tx.send(outcome.map_err(|p| {
+                p.downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "its client failed".into())
+            }));
+        });
+    if let Err(e) = spawned {
+        return Bounded::Crashed(format!("cannot start a thread for it: {e}"));
+    }
+    match rx.recv_timeout(limit) {
+        Ok(Ok(v)) => Bounded::Done(v),
+        Ok(Err(why)) => Bounded::Crashed(why),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Bounded::Crashed("its client failed".into())
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Bounded::TimedOut,
+    }
+}
+
+/// A panic inside the keyring client (its own threads included: async-io's reactor thread)
+/// becomes a one-line error; the default hook would print it and a backtrace hint first.
+fn silence_keyring_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let name = std::thread::current().name().map(str::to_string);
+            if !matches!(name.as_deref(), Some(KEYRING_THREAD | "async-io")) {
+                previous(info);
+            }
+        }));
     });
-    rx.recv_timeout(limit).ok()
+}
+
+fn crashed(home: &std::path::Path, why: String) -> SecretError {
+    SecretError::Unreachable {
+        detail: format!("its client failed: {why}"),
+        home: home.to_path_buf(),
+        source: None,
+    }
 }
 
 fn keyring_failure(err: keyring_core::Error, home: &std::path::Path) -> SecretError {
@@ -346,9 +400,10 @@ impl KeyringStore {
         let home_dir = home.dir.clone();
         let limit = keyring_timeout()?;
         match bounded(limit, platform_store) {
-            Some(Ok(store)) => Ok(KeyringStore { store, home_dir }),
-            Some(Err(e)) => Err(keyring_failure(e, &home_dir)),
-            None => Err(no_answer(&home_dir, limit)),
+            Bounded::Done(Ok(store)) => Ok(KeyringStore { store, home_dir }),
+            Bounded::Done(Err(e)) => Err(keyring_failure(e, &home_dir)),
+            Bounded::Crashed(why) => Err(crashed(&home_dir, why)),
+            Bounded::TimedOut => Err(no_answer(&home_dir, limit)),
         }
     }
 
@@ -380,9 +435,10 @@ impl KeyringStore {
             }
         });
         match outcome {
-            Some(Ok(v)) => Ok(v),
-            Some(Err(e)) => Err(keyring_failure(e, &self.home_dir)),
-            None => Err(no_answer(&self.home_dir, limit)),
+            Bounded::Done(Ok(v)) => Ok(v),
+            Bounded::Done(Err(e)) => Err(keyring_failure(e, &self.home_dir)),
+            Bounded::Crashed(why) => Err(crashed(&self.home_dir, why)),
+            Bounded::TimedOut => Err(no_answer(&self.home_dir, limit)),
         }
     }
 }
