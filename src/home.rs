@@ -26,15 +26,38 @@ impl FileError {
         }
     }
 
-    /// Whether the directory itself is the problem (not writable, not a directory), so that
-    /// moving IAMCTL_HOME is the fix.
-    pub fn is_about_the_place(&self) -> bool {
-        use std::io::ErrorKind::{NotADirectory, PermissionDenied, ReadOnlyFilesystem};
-        matches!(
-            self.source.kind(),
-            NotADirectory | PermissionDenied | ReadOnlyFilesystem
-        )
+    /// What the machine refused, when it is the limit, disk or permissions rather than the
+    /// file: the user's to fix (or to route around by writing elsewhere), so the error can say
+    /// how.
+    pub fn refusal(&self) -> Option<Refusal> {
+        use std::io::ErrorKind as K;
+        Some(match self.source.kind() {
+            K::FileTooLarge => Refusal::SizeLimit,
+            K::StorageFull => Refusal::DiskFull,
+            K::QuotaExceeded => Refusal::Quota,
+            K::ReadOnlyFilesystem => Refusal::ReadOnly,
+            K::PermissionDenied => Refusal::Denied,
+            K::NotADirectory => Refusal::NotADirectory,
+            _ => return None,
+        })
     }
+}
+
+/// Why the machine would not let a file be written (`FileError::refusal`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// EFBIG: past the process's file-size limit (`ulimit -f`).
+    SizeLimit,
+    /// ENOSPC.
+    DiskFull,
+    /// EDQUOT.
+    Quota,
+    /// EROFS.
+    ReadOnly,
+    /// EACCES (or EPERM).
+    Denied,
+    /// A path component is a file.
+    NotADirectory,
 }
 
 impl std::fmt::Display for FileError {
@@ -185,22 +208,33 @@ pub fn read_secret_file(path: &Path) -> Result<String, FileError> {
 }
 
 /// Temp file in `dir` (0600), write, fsync, rename over `path`, fsync the directory.
+///
+/// Every failure is reported against `path`, the file the user knows, never the temporary
+/// sibling (which is removed again on every error path: `NamedTempFile` deletes itself when
+/// dropped), and leaves `path` as it was.
 pub fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    // tempfile adds the temporary path to its errors' text: keep only the OS error.
+    let err = |e: std::io::Error| {
+        let e = e
+            .raw_os_error()
+            .map(std::io::Error::from_raw_os_error)
+            .unwrap_or(e);
+        FileError::new("write", path, e)
+    };
     let mut tmp = tempfile::Builder::new()
         .prefix(".tmp-")
         .tempfile_in(dir)
-        .map_err(|e| FileError::new("create a temporary file in", dir, e))?;
+        .map_err(err)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600))
-            .map_err(|e| FileError::new("set permissions on", tmp.path(), e))?;
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600)).map_err(err)?;
     }
-    tmp.write_all(bytes)
+    tmp.as_file_mut()
+        .write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| FileError::new("write", tmp.path(), e))?;
-    tmp.persist(path)
-        .map_err(|e| FileError::new("replace", path, e.error))?;
+        .map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
     #[cfg(unix)]
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();

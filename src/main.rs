@@ -114,6 +114,13 @@ fn run_fast(fast: cli::Fast) {
 }
 
 fn main() {
+    // Past the file-size limit (`ulimit -f`) the kernel kills a writer with SIGXFSZ, so the
+    // user would learn nothing; ignored, the write fails with EFBIG and the error names the
+    // file. (`exec` restores the default for the command it runs.)
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     // A shell asking what TAB offers (IAMCTL_COMPLETE set): answer and exit. Otherwise this
     // is one environment lookup, so the hot path below stays as it was.
     complete::answer_tab_if_asked(cli::command);

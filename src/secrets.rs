@@ -15,8 +15,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub const SERVICE: &str = "iamctl";
-/// Keyring calls can hang (a locked collection waiting for a prompt nobody sees); bound them.
+/// Keyring calls can hang (a locked collection waiting for a prompt nobody sees, a Secret
+/// Service that takes the call and never answers); bound them. `IAMCTL_KEYRING_TIMEOUT`
+/// (seconds) overrides.
 const KEYRING_TIMEOUT: Duration = Duration::from_secs(20);
+pub const KEYRING_TIMEOUT_VAR: &str = "IAMCTL_KEYRING_TIMEOUT";
+/// Tries of one keyring operation whose item vanished under it (another process replaced or
+/// deleted it between the search and the read or write): each try searches again.
+const VANISHED_TRIES: u32 = 8;
 
 /// What can go wrong with a secret store.
 #[derive(Debug)]
@@ -27,6 +33,14 @@ pub enum SecretError {
         detail: String,
         home: PathBuf,
         source: Option<keyring_core::Error>,
+    },
+    /// `IAMCTL_KEYRING_TIMEOUT` is not a number of seconds.
+    BadTimeout(String),
+    /// The keyring item kept vanishing between iamctl's search and its read or write: other
+    /// processes are replacing the same secret right now. The keyring itself works.
+    Contended {
+        tries: u32,
+        source: keyring_core::Error,
     },
     /// The opt-in file store could not be read or written.
     File(FileError),
@@ -44,6 +58,14 @@ impl std::fmt::Display for SecretError {
                 f,
                 "No usable OS keyring ({KEYRING_NAME}): {detail}. iamctl keeps refresh tokens and API keys only in a keyring, so it stopped without saving anything."
             ),
+            SecretError::BadTimeout(v) => write!(
+                f,
+                "{KEYRING_TIMEOUT_VAR} must be a positive number of seconds, not '{v}'."
+            ),
+            SecretError::Contended { tries, .. } => write!(
+                f,
+                "The keyring entry changed under iamctl {tries} times in a row (other iamctl commands are replacing the same secret), so it stopped."
+            ),
             SecretError::File(e) => e.fmt(f),
             SecretError::Corrupt { path, source } => {
                 write!(f, "The secret file {} is corrupt: {source}", path.display())
@@ -59,6 +81,8 @@ impl std::error::Error for SecretError {
             SecretError::Unreachable { source, .. } => source
                 .as_ref()
                 .map(|e| e as &(dyn std::error::Error + 'static)),
+            SecretError::Contended { source, .. } => Some(source),
+            SecretError::BadTimeout(_) => None,
             SecretError::File(e) => Some(e),
             SecretError::Corrupt { source, .. } => Some(source),
             SecretError::Encode(e) => Some(e),
@@ -221,16 +245,94 @@ const KEYRING_NAME: &str = "Windows Credential Manager";
 )))]
 const KEYRING_NAME: &str = "OS keyring";
 
-/// Runs a keyring call on a helper thread and gives up after `KEYRING_TIMEOUT`.
-fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+/// How long a keyring call may take: `IAMCTL_KEYRING_TIMEOUT` seconds, else 20 s.
+fn keyring_timeout() -> Result<Duration> {
+    let Some(v) = std::env::var_os(KEYRING_TIMEOUT_VAR).filter(|v| !v.is_empty()) else {
+        return Ok(KEYRING_TIMEOUT);
+    };
+    let text = v.to_string_lossy().trim().to_string();
+    match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => {
+            Ok(Duration::from_secs_f64(secs))
+        }
+        _ => Err(SecretError::BadTimeout(text)),
+    }
+}
+
+/// The name of the threads keyring calls run on: their panics are caught and reported as
+/// errors, so the default hook's message is kept off stderr.
+const KEYRING_THREAD: &str = "iamctl-keyring";
+
+/// What a bounded keyring call came to.
+enum Bounded<T> {
+    Done(T),
+    /// The keyring client panicked (with few file descriptors, its I/O reactor cannot start).
+    Crashed(String),
+    TimedOut,
+}
+
+/// Runs a keyring call on a helper thread and gives up after `limit`. The thread is left
+/// blocked behind: iamctl exits soon after, which ends it.
+fn bounded<T: Send + 'static>(
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Bounded<T> {
+    silence_keyring_panics();
     let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
+    let spawned = std::thread::Builder::new()
+        .name(KEYRING_THREAD.into())
+        .spawn(move || {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            let _ = tx.send(outcome.map_err(|p| {
+                p.downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "its client failed".into())
+            }));
+        });
+    if let Err(e) = spawned {
+        return Bounded::Crashed(format!("cannot start a thread for it: {e}"));
+    }
+    match rx.recv_timeout(limit) {
+        Ok(Ok(v)) => Bounded::Done(v),
+        Ok(Err(why)) => Bounded::Crashed(why),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Bounded::Crashed("its client failed".into())
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Bounded::TimedOut,
+    }
+}
+
+/// A panic inside the keyring client (its own threads included: async-io's reactor thread)
+/// becomes a one-line error; the default hook would print it and a backtrace hint first.
+fn silence_keyring_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let name = std::thread::current().name().map(str::to_string);
+            if !matches!(name.as_deref(), Some(KEYRING_THREAD | "async-io")) {
+                previous(info);
+            }
+        }));
     });
-    rx.recv_timeout(KEYRING_TIMEOUT).ok()
+}
+
+fn crashed(home: &std::path::Path, why: String) -> SecretError {
+    SecretError::Unreachable {
+        detail: format!("its client failed: {why}"),
+        home: home.to_path_buf(),
+        source: None,
+    }
 }
 
 fn keyring_failure(err: keyring_core::Error, home: &std::path::Path) -> SecretError {
+    if vanished(&err) {
+        return SecretError::Contended {
+            tries: VANISHED_TRIES,
+            source: err,
+        };
+    }
     SecretError::Unreachable {
         detail: err.to_string(),
         home: home.to_path_buf(),
@@ -238,41 +340,105 @@ fn keyring_failure(err: keyring_core::Error, home: &std::path::Path) -> SecretEr
     }
 }
 
-fn no_answer(home: &std::path::Path) -> SecretError {
+fn no_answer(home: &std::path::Path, limit: Duration) -> SecretError {
     SecretError::Unreachable {
-        detail: "it did not answer in time".into(),
+        detail: format!(
+            "it did not answer within {} s ({KEYRING_TIMEOUT_VAR})",
+            limit.as_secs_f64()
+        ),
         home: home.to_path_buf(),
         source: None,
     }
 }
 
+/// Whether the Secret Service said that the item iamctl had just found is gone (D-Bus
+/// `UnknownObject`, or GDBus' "No such interface ... on object at path" for an unexported
+/// object): another process replaced or deleted it in between. A race to retry, not a
+/// broken keyring.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+fn vanished(err: &keyring_core::Error) -> bool {
+    use zbus::DBusError;
+    let (keyring_core::Error::PlatformFailure(inner) | keyring_core::Error::NoStorageAccess(inner)) =
+        err
+    else {
+        return false;
+    };
+    let Some(ss) = inner.downcast_ref::<secret_service::Error>() else {
+        return false;
+    };
+    let name = match ss {
+        secret_service::Error::Zbus(zbus::Error::MethodError(name, _, _)) => name.to_string(),
+        secret_service::Error::Zbus(zbus::Error::FDO(fdo)) => fdo.name().to_string(),
+        secret_service::Error::ZbusFdo(fdo) => fdo.name().to_string(),
+        _ => return false,
+    };
+    matches!(
+        name.as_str(),
+        "org.freedesktop.DBus.Error.UnknownObject"
+            | "org.freedesktop.DBus.Error.UnknownInterface"
+            | "org.freedesktop.DBus.Error.UnknownMethod"
+    )
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd")))]
+fn vanished(_err: &keyring_core::Error) -> bool {
+    false
+}
+
+/// A pause of about `base` (between half and all of it), so that processes that collided
+/// do not collide again in lockstep.
+fn jittered(base: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    let fraction = (h.finish() % 1000) as u32;
+    base / 2 + base / 2 * fraction / 1000
+}
+
 impl KeyringStore {
     pub fn connect(home: &Home) -> Result<KeyringStore> {
         let home_dir = home.dir.clone();
-        match bounded(platform_store) {
-            Some(Ok(store)) => Ok(KeyringStore { store, home_dir }),
-            Some(Err(e)) => Err(keyring_failure(e, &home_dir)),
-            None => Err(no_answer(&home_dir)),
+        let limit = keyring_timeout()?;
+        match bounded(limit, platform_store) {
+            Bounded::Done(Ok(store)) => Ok(KeyringStore { store, home_dir }),
+            Bounded::Done(Err(e)) => Err(keyring_failure(e, &home_dir)),
+            Bounded::Crashed(why) => Err(crashed(&home_dir, why)),
+            Bounded::TimedOut => Err(no_answer(&home_dir, limit)),
         }
     }
 
+    /// Runs `f` on the entry, bounded in time. An item that vanished under `f` is searched
+    /// for again, a few times with short jittered pauses, all within the one time bound.
     fn with_entry<T: Send + 'static>(
         &self,
         id: &SecretId,
-        f: impl FnOnce(keyring_core::Entry) -> keyring_core::Result<T> + Send + 'static,
+        f: impl Fn(&keyring_core::Entry) -> keyring_core::Result<T> + Send + 'static,
     ) -> Result<T> {
         let store = self.store.clone();
         // The keyring is shared by every home of the OS user; without the home in the name,
         // a logout under one IAMCTL_HOME would delete another home's secrets.
         let user = format!("{}|{}", self.home_dir.display(), id.user());
-        let outcome = bounded(move || {
+        let limit = keyring_timeout()?;
+        let outcome = bounded(limit, move || {
             let entry = store.build(SERVICE, &user, None)?;
-            f(entry)
+            let mut pause = Duration::from_millis(4);
+            let mut tries = 1;
+            loop {
+                match f(&entry) {
+                    Err(e) if tries < VANISHED_TRIES && vanished(&e) => {
+                        std::thread::sleep(jittered(pause));
+                        pause = (pause * 2).min(Duration::from_millis(200));
+                        tries += 1;
+                    }
+                    other => return other,
+                }
+            }
         });
         match outcome {
-            Some(Ok(v)) => Ok(v),
-            Some(Err(e)) => Err(keyring_failure(e, &self.home_dir)),
-            None => Err(no_answer(&self.home_dir)),
+            Bounded::Done(Ok(v)) => Ok(v),
+            Bounded::Done(Err(e)) => Err(keyring_failure(e, &self.home_dir)),
+            Bounded::Crashed(why) => Err(crashed(&self.home_dir, why)),
+            Bounded::TimedOut => Err(no_answer(&self.home_dir, limit)),
         }
     }
 }

@@ -22,11 +22,35 @@ impl From<NoHome> for CliError {
 
 impl From<FileError> for CliError {
     fn from(e: FileError) -> Self {
+        use crate::home::Refusal;
         let err = CliError::failed(e.to_string());
-        if e.is_about_the_place() {
-            err.hint("iamctl keeps its state in IAMCTL_HOME (or the default config directory): point it at a directory you can write")
+        let Some(refusal) = e.refusal() else {
+            return err;
+        };
+        let fix = match refusal {
+            Refusal::SizeLimit => {
+                "a file-size limit ('ulimit -f') stopped the write: raise it ('ulimit -f unlimited') and try again"
+            }
+            Refusal::DiskFull => "its file system is full: free some space and try again",
+            Refusal::Quota => "your disk quota there is used up: free some space and try again",
+            Refusal::ReadOnly => "its file system is mounted read-only",
+            Refusal::Denied => "you may not write there: check the owner and mode of its directory",
+            Refusal::NotADirectory => "a part of its path is a file, not a directory",
+        };
+        // A file in the home can be moved by moving the home; a file the user named (a key
+        // file, a kubeconfig, a trace) by naming another path.
+        let in_home = Home::locate().is_ok_and(|h| e.path.starts_with(&h.dir));
+        let elsewhere = if in_home {
+            "or point IAMCTL_HOME at a directory you can write (iamctl keeps its state there)"
         } else {
-            err
+            "or choose a path on a writable file system"
+        };
+        match refusal {
+            // The limit is the process's, wherever it writes: moving does not help.
+            Refusal::SizeLimit => err.hint(fix),
+            // Freeing space is the fix; moving is a way round.
+            Refusal::DiskFull | Refusal::Quota => err.hint(fix).hint(elsewhere),
+            _ => err.hint(format!("{fix}; {elsewhere}")),
         }
     }
 }
@@ -73,6 +97,10 @@ impl From<SecretError> for CliError {
                     file_store.display()
                 ))
             }
+            e @ SecretError::BadTimeout(_) => CliError::usage(e.to_string())
+                .hint("set it to the seconds iamctl may wait for the keyring, e.g. IAMCTL_KEYRING_TIMEOUT=20"),
+            e @ SecretError::Contended { .. } => CliError::failed(e.to_string())
+                .hint("run the command again once the other iamctl commands have finished"),
             SecretError::File(e) => e.into(),
             e @ SecretError::Corrupt { .. } => {
                 CliError::failed(e.to_string()).hint("delete it and log in again")

@@ -59,6 +59,7 @@ pub fn run(args: &ExecArgs, out: &Out) -> Result<()> {
             )),
         }
     }
+    signals::default_file_size_signal(&mut cmd);
     let mut child = cmd.spawn().map_err(|e| spawn_error(program, &e))?;
     signals::forward_to(child.id());
     let (done_tx, done) = mpsc::channel();
@@ -213,6 +214,19 @@ mod signals {
         }
     }
 
+    /// iamctl ignores SIGXFSZ (main), and an ignored signal stays ignored across exec: give
+    /// the command the default back, so it behaves as it would without iamctl.
+    pub fn default_file_size_signal(cmd: &mut std::process::Command) {
+        use std::os::unix::process::CommandExt;
+        // Runs between fork and exec: signal(2) is async-signal-safe there.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+    }
+
     /// Dies of `sig`, so the caller sees what it would have seen without iamctl in between.
     pub fn die_of(sig: i32) -> ! {
         unsafe {
@@ -227,4 +241,5 @@ mod signals {
 #[cfg(not(unix))]
 mod signals {
     pub fn forward_to(_pid: u32) {}
+    pub fn default_file_size_signal(_cmd: &mut std::process::Command) {}
 }

@@ -352,8 +352,8 @@ fn key_in_file(text: &str) -> std::result::Result<String, &'static str> {
         .ok_or("it is JSON without an 'apikey' field")
 }
 
-/// All of stdin, up to the secret-file limit.
-fn read_stdin_bounded(what: &str) -> Result<String> {
+/// All of stdin, up to the secret-file limit (`login`'s secrets, `token decode -`).
+pub fn read_stdin_bounded(what: &str) -> Result<String> {
     let mut bytes = Vec::new();
     std::io::stdin()
         .take(SECRET_FILE_LIMIT + 1)

@@ -5,6 +5,7 @@
 //! the point is to inspect, not to renew.
 
 use super::errors::login_needed;
+use super::login_credential::read_stdin_bounded;
 use crate::auth::Credentials;
 use crate::cli::{TokenCommand, TokenDecodeArgs};
 use crate::error::{CliError, Result};
@@ -13,7 +14,6 @@ use crate::session::now;
 use base64::Engine;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use serde_json::{Map, Value};
-use std::io::Read;
 
 pub fn run(cmd: &TokenCommand, out: &Out) -> Result<()> {
     match cmd {
@@ -28,13 +28,9 @@ fn decode(args: &TokenDecodeArgs, out: &Out) -> Result<()> {
             let (_, login) = creds.logged_in().map_err(|e| login_needed(&creds, e))?;
             (login.access_token, "the session")
         }
-        Some("-") => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| CliError::failed(format!("Could not read stdin: {e}")))?;
-            (text, "stdin")
-        }
+        // Bounded like every secret iamctl reads from stdin: `token decode - </dev/zero`
+        // must end with an error, not read forever.
+        Some("-") => (read_stdin_bounded("the token")?, "stdin"),
         Some(arg) => (arg.to_string(), "the argument"),
     };
     let claims = claims_of(&token).map_err(|why| {

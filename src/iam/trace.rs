@@ -211,10 +211,21 @@ fn write(text: &str) {
         Ok(g) => g,
         Err(poisoned) => poisoned.into_inner(),
     };
-    let _ = match &mut *guard {
+    let written = match &mut *guard {
         Sink::Stderr => std::io::stderr().write_all(text.as_bytes()),
         Sink::File(f) => f.write_all(text.as_bytes()).and_then(|_| f.flush()),
     };
+    // A full disk or a file-size limit: the command goes on (the trace is a debugging aid),
+    // but says once that the trace is cut short, naming the file.
+    if let (Err(e), Some(path)) = (written, setting().filter(|_| !to_stderr())) {
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            crate::output::warn(&format!(
+                "the HTTP trace in {} is incomplete: {e}",
+                path.trim()
+            ))
+        });
+    }
 }
 
 /// `[2026-06-15T10:58:12+02:00]` in local time, like IBM's trace.

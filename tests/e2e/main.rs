@@ -8,6 +8,7 @@
 
 mod fixtures;
 
+mod bounded_input;
 mod compat;
 mod completions;
 mod credential_docker;
@@ -23,6 +24,7 @@ mod login_apikey;
 mod login_noninteractive;
 mod pty_login;
 mod refresh;
+mod resources;
 mod secrets;
 mod session_files;
 mod sessions;
