@@ -8,6 +8,7 @@
 
 mod fixtures;
 
+mod canary;
 mod compat;
 mod completions;
 mod credential_docker;
