@@ -8,6 +8,8 @@
 
 mod fixtures;
 
+// Reads /proc for every process's arguments.
+#[cfg(target_os = "linux")]
 mod canary;
 mod compat;
 mod completions;
