@@ -173,7 +173,10 @@ check_failure_text() { # OP CODE STDERR-FILE
 
 check_home() { # OP
     local op=$1 f files=()
-    mapfile -d '' files < <(find "$IAMCTL_HOME" -name '*.json' -print0)
+    # Through a file, not a process substitution: one run's bash 5.2 blocked for good in
+    # waitpid after thousands of them, with only the emulator left as its child.
+    find "$IAMCTL_HOME" -name '*.json' -print0 >"$WORK/json.list"
+    mapfile -d '' files <"$WORK/json.list"
     # One jq for all files; file by file only to name the one that does not parse.
     if ((${#files[@]})) && ! jq empty "${files[@]}" >/dev/null 2>&1; then
         for f in "${files[@]}"; do
