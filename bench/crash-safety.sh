@@ -142,8 +142,8 @@ done
 login_as $S user
 log "typical durations (median of 7, µs): $(for op in "${OPS[@]}"; do printf '%s=%s ' "$op" "${TYPICAL_US[$op]}"; done)"
 
-declare -A KILLED FINISHED PROBLEMS NEXT_CODES TRIED TMP_LEFT
-declare -A PROBLEM_KINDS # "op|kind" -> count
+declare -A KILLED=() FINISHED=() PROBLEMS=() NEXT_CODES=() TRIED=() TMP_LEFT=()
+declare -A PROBLEM_KINDS=() # "op|kind" -> count
 MAX_TMP=0
 TMP_NOW=0
 problem() { # OP KIND DETAIL
