@@ -213,6 +213,7 @@ pub fn read_secret_file(path: &Path) -> Result<String, FileError> {
 /// sibling (which is removed again on every error path: `NamedTempFile` deletes itself when
 /// dropped), and leaves `path` as it was.
 pub fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    remove_stale_temps(dir);
     // tempfile adds the temporary path to its errors' text: keep only the OS error.
     let err = |e: std::io::Error| {
         let e = e
@@ -222,7 +223,7 @@ pub fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), FileErr
         FileError::new("write", path, e)
     };
     let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
+        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
         .tempfile_in(dir)
         .map_err(err)?;
     #[cfg(unix)]
@@ -242,6 +243,51 @@ pub fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), FileErr
     Ok(())
 }
 
+/// Temp files are `.tmp-<pid>-<random>`. A writer killed between creating one and renaming
+/// it (SIGKILL, OOM, power loss) leaves it behind and nothing else would ever remove it, so
+/// every write first removes those of processes that no longer exist. Removing one whose
+/// process is alive would make that writer's rename fail (its old file stays intact), so
+/// anything that might be alive is left alone.
+const TEMP_PREFIX: &str = ".tmp-";
+
+fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(TEMP_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && pid != std::process::id()
+            && !process_may_be_alive(pid)
+        {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(unix)]
+fn process_may_be_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return true;
+    };
+    if pid <= 0 {
+        return true;
+    }
+    // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+    let found = unsafe { libc::kill(pid, 0) } == 0;
+    found || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(not(unix))]
+fn process_may_be_alive(_pid: u32) -> bool {
+    true
+}
+
 /// Removes a file; a file that is already gone is no error.
 pub fn remove_if_exists(path: &Path) -> Result<(), FileError> {
     match fs::remove_file(path) {
@@ -256,4 +302,43 @@ pub fn json_bytes<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, serde_json:
     let mut bytes = serde_json::to_vec_pretty(value)?;
     bytes.push(b'\n');
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_removes_temp_files_of_writers_that_died_and_keeps_live_ones() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        // A process that has exited: what a writer killed mid-write leaves behind.
+        let dead = std::process::Command::new("true")
+            .spawn()
+            .and_then(|mut c| c.wait().map(|_| c.id()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stale = dir.path().join(format!(".tmp-{dead}-abc123"));
+        let live = dir
+            .path()
+            .join(format!(".tmp-{}-def456", std::process::id()));
+        let other = dir.path().join(".tmp-notapid");
+        for p in [&stale, &live, &other] {
+            fs::write(p, b"partial").unwrap_or_else(|e| panic!("{e}"));
+        }
+        let target = dir.path().join("session.json");
+        write_atomic(dir.path(), &target, b"{}").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(fs::read(&target).ok(), Some(b"{}".to_vec()));
+        assert!(!stale.exists(), "a dead writer's temp file was left");
+        assert!(live.exists(), "a live writer's temp file was removed");
+        assert!(other.exists(), "a file iamctl did not name was removed");
+        // The write's own temp file is gone too: only these three names remain.
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        assert_eq!(names.len(), 3, "{names:?}");
+    }
 }

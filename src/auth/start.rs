@@ -239,6 +239,16 @@ impl Credentials {
         new: NewLogin<'_>,
         vault: Option<&Vault>,
     ) -> Result<Session> {
+        // One login at a time per session, from forgetting the previous login's secrets to
+        // writing the file, judged against the file as it is now: two logins racing into
+        // one session would otherwise delete each other's secrets and leave a file naming
+        // secrets that are gone (found by bench/concurrency.sh).
+        let lock = self.store.lock()?;
+        let current = match self.store.load_lenient() {
+            Ok((on_disk, _corrupt)) => on_disk,
+            Err(_) => previous.cloned(),
+        };
+        let previous = current.as_ref();
         let mut session = Session {
             version: 0,
             api_endpoint: new.endpoints.api.clone(),
@@ -304,7 +314,6 @@ impl Credentials {
             }
         }
         session.login = Some(login);
-        let lock = self.store.lock()?;
         self.store.save(&lock, &session)?;
         Ok(session)
     }

@@ -21,7 +21,7 @@ use crate::iam::identity::{ApiKey, NewApiKey, Tagged};
 use crate::output::Out;
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -238,8 +238,15 @@ fn key_table(out: &Out, key: &ApiKey, secret: Option<&str>, extra: &[(&str, Stri
 
 /// A `--file` destination, made ready before the key exists.
 enum KeyFile {
-    /// Created with O_CREAT|O_EXCL (0600); removed again if no key is made.
-    New { path: PathBuf, file: File },
+    /// A path nothing is at yet: the key goes to a 0600 temp file beside it, linked into
+    /// place only if the path is still free (never replacing what appeared meanwhile). The
+    /// path is not reserved up front, because a reservation is an empty file at the user's
+    /// path until the key arrives, and a process killed in between (the IAM request is most
+    /// of a create) would leave it there: a key file is complete or absent.
+    New {
+        path: PathBuf,
+        tmp: tempfile::NamedTempFile,
+    },
     /// `--force` over an existing file: a 0600 temp file beside it, renamed over it at the
     /// end, so the old file stays intact until the new content is complete.
     Replace {
@@ -269,10 +276,7 @@ impl KeyFile {
                         "no API key was created; choose a --file path for a new or existing file",
                     ));
                 }
-                let dir = match path.parent() {
-                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                    _ => PathBuf::from("."),
-                };
+                let dir = key_dir(path);
                 let tmp = tempfile::Builder::new()
                     .prefix(".iamctl-key-")
                     .tempfile_in(&dir)
@@ -289,20 +293,17 @@ impl KeyFile {
                 })
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut opts = OpenOptions::new();
-                opts.write(true).create_new(true);
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::OpenOptionsExt;
-                    opts.mode(0o600);
-                }
-                let file = opts.open(path).map_err(|e| {
-                    CliError::failed(format!("Cannot create the key file {shown}: {e}"))
-                        .hint("no API key was created; choose a --file in an existing, writable directory")
-                })?;
+                // tempfile creates it O_EXCL with mode 0600.
+                let tmp = tempfile::Builder::new()
+                    .prefix(".iamctl-key-")
+                    .tempfile_in(key_dir(path))
+                    .map_err(|e| {
+                        CliError::failed(format!("Cannot create the key file {shown}: {e}"))
+                            .hint("no API key was created; choose a --file in an existing, writable directory")
+                    })?;
                 Ok(KeyFile::New {
                     path: path.to_path_buf(),
-                    file,
+                    tmp,
                 })
             }
             Err(e) => Err(
@@ -321,33 +322,50 @@ impl KeyFile {
     /// The key was never made: leave no trace (only files this command created go).
     fn abandon(self) {
         match self {
-            KeyFile::New { path, file } => {
-                drop(file);
-                let _ = std::fs::remove_file(path);
-            }
-            KeyFile::Replace { tmp, .. } => drop(tmp),
+            KeyFile::New { tmp, .. } | KeyFile::Replace { tmp, .. } => drop(tmp),
         }
     }
 
     fn commit(self, bytes: &[u8]) -> std::io::Result<()> {
         match self {
-            KeyFile::New { path, mut file } => {
-                let res = file.write_all(bytes).and_then(|_| file.sync_all());
-                if res.is_err() {
-                    // A half-written key file is worse than none.
-                    drop(file);
-                    let _ = std::fs::remove_file(&path);
-                }
-                res
+            KeyFile::New { path, mut tmp } => {
+                // On any error the temp file goes with `tmp`: a half-written key file is
+                // worse than none. Linking (not renaming over) keeps O_EXCL's promise: a
+                // file or symlink that appeared at the path meanwhile is never replaced.
+                tmp.write_all(bytes)?;
+                tmp.as_file().sync_all()?;
+                tmp.persist_noclobber(&path).map_err(|e| e.error)?;
+                sync_dir(&path);
+                Ok(())
             }
             KeyFile::Replace { path, mut tmp } => {
                 tmp.write_all(bytes)?;
                 tmp.as_file().sync_all()?;
                 tmp.persist(&path).map_err(|e| e.error)?;
+                sync_dir(&path);
                 Ok(())
             }
         }
     }
+}
+
+/// The directory a key file goes in (its temp file is made there, so the final link or
+/// rename stays within one file system).
+fn key_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Makes the key file's name durable too: a crash right after would otherwise lose it.
+fn sync_dir(path: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(key_dir(path)) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// What `--file` writes: the key file of IBM's CLI (its fields, in its order, tab-indented
@@ -734,12 +752,37 @@ mod tests {
         let dir = tmp();
         let path = dir.path().join("key.json");
         let f = KeyFile::prepare(&path, false).unwrap_or_else(|e| panic!("{}", e.message));
-        #[cfg(unix)]
-        assert_eq!(mode(&path), 0o600);
-        // A second writer is refused while the first holds the name.
-        assert!(KeyFile::prepare(&path, false).is_err());
+        // Nothing is at the path until the key is complete: a process killed while IAM
+        // creates the key leaves no empty key file behind.
+        assert!(!path.exists());
+        let second = KeyFile::prepare(&path, false).unwrap_or_else(|e| panic!("{}", e.message));
         f.commit(b"{}").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(std::fs::read(&path).ok(), Some(b"{}".to_vec()));
+        #[cfg(unix)]
+        assert_eq!(mode(&path), 0o600);
+        // A second writer that finishes later never replaces the first one's file.
+        assert!(second.commit(b"second").is_err());
+        assert_eq!(std::fs::read(&path).ok(), Some(b"{}".to_vec()));
+        // Nor a symlink someone placed at the path.
+        #[cfg(unix)]
+        {
+            let target = dir.path().join("elsewhere");
+            let link = dir.path().join("link.json");
+            let f = KeyFile::prepare(&link, false).unwrap_or_else(|e| panic!("{}", e.message));
+            std::os::unix::fs::symlink(&target, &link).unwrap_or_else(|e| panic!("{e}"));
+            assert!(f.commit(b"{}").is_err());
+            assert!(!target.exists());
+        }
+        assert_eq!(
+            std::fs::read_dir(dir.path())
+                .map(|d| d
+                    .flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(".iamctl-key-"))
+                    .count())
+                .ok(),
+            Some(0),
+            "temp files left behind"
+        );
         let err = match KeyFile::prepare(&path, false) {
             Err(e) => e,
             Ok(_) => panic!("existing file accepted"),

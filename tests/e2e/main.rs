@@ -9,6 +9,9 @@
 mod fixtures;
 
 mod bounded_input;
+// Reads /proc for every process's arguments.
+#[cfg(target_os = "linux")]
+mod canary;
 mod compat;
 mod completions;
 mod credential_docker;

@@ -292,3 +292,91 @@ fn logout_clears_a_named_session_and_session_delete_removes_it() {
     assert_eq!(json[0]["active"], true);
     env.iamctl(["session-delete", "staging"]).run().code(2);
 }
+
+/// The Secret Service race of issue 12 (an item replaced between one process's search and
+/// its read, exit 6): a known bug fixed separately, so it is the one failure tolerated here.
+fn known_keyring_race(stderr: &str) -> bool {
+    stderr.contains("org.freedesktop.Secret.Item")
+        || stderr.contains("org.freedesktop.DBus.Properties")
+        || stderr.contains("Object does not exist at path")
+}
+
+#[test]
+fn parallel_logins_of_two_identities_into_one_session_leave_it_consistent() {
+    let env = TestEnv::new();
+    let url = env.url();
+    let keys = [env.apikey(), env.info().service_apikey.clone()];
+    let prefix = format!("{}|{url}|race|", env.home().display());
+    for round in 0..6 {
+        // Each login deletes the previous identity's secrets and stores its own; without
+        // one lock around both and the file write, a login could delete what another had
+        // just stored and named (bench/concurrency.sh found a session whose secrets were gone).
+        let jobs: Vec<_> = (0..8)
+            .map(|i| {
+                let mut cmd = env.command(BIN);
+                cmd.args(["--session", "race", "login", "-a", &url])
+                    .args(["--apikey", "-", "--no-region", "-q"])
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped());
+                let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
+                if let Some(mut stdin) = child.stdin.take() {
+                    use std::io::Write;
+                    let _ = stdin.write_all(keys[i % 2].as_bytes());
+                }
+                child
+            })
+            .collect();
+        for child in jobs {
+            let o = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                o.status.success() || (o.status.code() == Some(6) && known_keyring_race(&stderr)),
+                "round {round}: {stderr}"
+            );
+        }
+        let bytes = std::fs::read(env.named_session_file("race")).unwrap_or_else(|e| panic!("{e}"));
+        let session: Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        let login = &session["login"];
+        if login.is_null() {
+            continue;
+        }
+        let mut named: Vec<String> = ["refresh_token", "apikey"]
+            .iter()
+            .filter(|k| login["secrets"][**k] == true)
+            .map(|k| {
+                format!(
+                    "{prefix}{}|{k}",
+                    login["iam_id"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        named.sort();
+        // Secrets a logout or login could not delete (the race above) stay listed as pending
+        // deletes; those may still exist. Nothing else may.
+        let pending: Vec<String> = session["pending_deletes"]
+            .as_array()
+            .map(|p| {
+                p.iter()
+                    .map(|d| {
+                        format!(
+                            "{prefix}{}|{}",
+                            d["iam_id"].as_str().unwrap_or_default(),
+                            d["kind"].as_str().unwrap_or_default()
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut stored: Vec<String> = env
+            .keyring_entries()
+            .into_iter()
+            .filter(|u| u.starts_with(&prefix) && !pending.contains(u))
+            .collect();
+        stored.sort();
+        assert_eq!(
+            stored, named,
+            "round {round}: the keyring holds other secrets than the session file names"
+        );
+    }
+}
