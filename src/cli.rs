@@ -512,6 +512,31 @@ pub fn fast_path(args: &[OsString]) -> Option<Fast> {
     })
 }
 
+/// What clap makes of a shortcut's command line, as `fast_path` would say it (`None` for
+/// anything else): the unit test and the `argv` fuzz target hold the two to each other.
+pub fn clap_fast(argv: &[&str]) -> Option<Fast> {
+    let cli = Cli::try_parse_from(std::iter::once("iamctl").chain(argv.iter().copied())).ok()?;
+    if cli.quiet {
+        return None;
+    }
+    let command = match cli.command {
+        Command::Iam(IamCommand::OauthTokens(a)) | Command::IamFlat(IamCommand::OauthTokens(a)) => {
+            FastCommand::OauthTokens(a.output)
+        }
+        Command::Credential(CredentialCommand::Kubectl(a)) if !a.install => FastCommand::Kubectl,
+        Command::Credential(CredentialCommand::Docker(DockerArgs {
+            action: Some(action),
+            install: None,
+            ..
+        })) => FastCommand::Docker(action),
+        _ => return None,
+    };
+    Some(Fast {
+        session: cli.session,
+        command,
+    })
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Show or set where secrets are kept: the OS keyring (default) or a plain file
@@ -1522,31 +1547,6 @@ mod tests {
 
     #[test]
     fn the_shortcut_agrees_with_clap() {
-        let clap_fast = |argv: &[&str]| {
-            let cli = parse(argv).ok()?;
-            if cli.quiet {
-                return None;
-            }
-            let command = match cli.command {
-                Command::Iam(IamCommand::OauthTokens(a))
-                | Command::IamFlat(IamCommand::OauthTokens(a)) => {
-                    FastCommand::OauthTokens(a.output)
-                }
-                Command::Credential(CredentialCommand::Kubectl(a)) if !a.install => {
-                    FastCommand::Kubectl
-                }
-                Command::Credential(CredentialCommand::Docker(DockerArgs {
-                    action: Some(action),
-                    install: None,
-                    ..
-                })) => FastCommand::Docker(action),
-                _ => return None,
-            };
-            Some(Fast {
-                session: cli.session,
-                command,
-            })
-        };
         let os = |argv: &[&str]| argv.iter().map(OsString::from).collect::<Vec<_>>();
         for argv in [
             &["oauth-tokens"][..],

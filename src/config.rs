@@ -5,7 +5,7 @@
 use crate::home::{FileError, Home, create_private_dir, read_if_exists, write_atomic};
 use crate::secrets::StoreKind;
 use serde_json::{Map, Value};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const FILE: &str = "config.json";
 pub const STORE_VAR: &str = "IAMCTL_SECRET_STORE";
@@ -81,17 +81,26 @@ pub fn secret_store(home: &Home) -> Result<StoreKind, ConfigError> {
     let Some(bytes) = read_if_exists(&path)? else {
         return Ok(StoreKind::Keyring);
     };
-    let cfg: Value = serde_json::from_slice(&bytes).map_err(|e| ConfigError::Invalid {
-        path: path.clone(),
+    store_setting(&parse(&path, &bytes)?, &path)
+}
+
+/// `config.json`'s bytes (read from `path`) as JSON.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Value, ConfigError> {
+    serde_json::from_slice(bytes).map_err(|e| ConfigError::Invalid {
+        path: path.to_path_buf(),
         source: Some(e),
-    })?;
+    })
+}
+
+/// `secret_store` in the configuration read from `path`; the keyring when it is not set.
+pub fn store_setting(cfg: &Value, path: &Path) -> Result<StoreKind, ConfigError> {
     match cfg.get("secret_store").and_then(|v| v.as_str()) {
         Some(v) => parse_store(v, &path.display().to_string()),
         None => Ok(StoreKind::Keyring),
     }
 }
 
-fn parse_store(v: &str, place: &str) -> Result<StoreKind, ConfigError> {
+pub fn parse_store(v: &str, place: &str) -> Result<StoreKind, ConfigError> {
     match v.trim().to_ascii_lowercase().as_str() {
         "keyring" | "os" => Ok(StoreKind::Keyring),
         "file" => Ok(StoreKind::File),
@@ -119,12 +128,12 @@ pub fn registries(home: &Home) -> Result<Vec<String>, ConfigError> {
     let Some(bytes) = read_if_exists(&path)? else {
         return Ok(Vec::new());
     };
-    let cfg: Value = serde_json::from_slice(&bytes).map_err(|e| ConfigError::Invalid {
-        path: path.clone(),
-        source: Some(e),
-    })?;
-    Ok(cfg
-        .get("registries")
+    Ok(registries_setting(&parse(&path, &bytes)?))
+}
+
+/// The `registries` setting: its strings, in order.
+pub fn registries_setting(cfg: &Value) -> Vec<String> {
+    cfg.get("registries")
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
@@ -132,7 +141,7 @@ pub fn registries(home: &Home) -> Result<Vec<String>, ConfigError> {
                 .map(str::to_string)
                 .collect()
         })
-        .unwrap_or_default())
+        .unwrap_or_default()
 }
 
 /// Adds (`true`) or removes a registry host; `false` when nothing changed.
@@ -159,14 +168,28 @@ fn change(home: &Home, f: impl FnOnce(&mut Map<String, Value>)) -> Result<(), Co
     let path = path(home);
     create_private_dir(&home.dir)?;
     let _lock = crate::home::lock_exclusive(&home.file("config.lock"))?;
-    let mut config = match read_if_exists(&path)? {
-        Some(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+    let bytes = changed(&path, read_if_exists(&path)?.as_deref(), f)?;
+    Ok(write_atomic(&home.dir, &path, &bytes)?)
+}
+
+/// What `change` writes: the file's settings (`bytes`, if there is a file) changed by `f`.
+pub fn changed(
+    path: &Path,
+    bytes: Option<&[u8]>,
+    f: impl FnOnce(&mut Map<String, Value>),
+) -> Result<Vec<u8>, ConfigError> {
+    let mut config = match bytes {
+        Some(bytes) => match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(map)) => map,
-            _ => return Err(ConfigError::Invalid { path, source: None }),
+            _ => {
+                return Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    source: None,
+                });
+            }
         },
         None => Map::new(),
     };
     f(&mut config);
-    let bytes = crate::home::json_bytes(&config).map_err(ConfigError::Encode)?;
-    Ok(write_atomic(&home.dir, &path, &bytes)?)
+    crate::home::json_bytes(&config).map_err(ConfigError::Encode)
 }

@@ -1,7 +1,8 @@
 //! iamctl: parse, dispatch, render errors, exit with the documented codes.
 //!
-//! A library only so that fuzz targets can call the parsers; the binary (`src/main.rs`) is
-//! `main` below and nothing else. Every module is private to the crate.
+//! A library only so that the fuzz targets (`fuzz/`) can call the parsers, through `fuzz`;
+//! the binary (`src/main.rs`) is `main` below and nothing else. Every other module is
+//! private to the crate.
 
 mod auth;
 mod cli;
@@ -20,6 +21,9 @@ mod prompt;
 mod regions;
 mod secrets;
 mod session;
+
+#[doc(hidden)]
+pub mod fuzz;
 
 use clap::{CommandFactory, FromArgMatches};
 use cli::{Cli, Command, IamCommand, TokenCommand};

@@ -327,6 +327,16 @@ struct FileContents {
     entries: BTreeMap<String, String>,
 }
 
+/// The entries of `secrets.json` (also the fuzz target's way in).
+pub fn parse_file_store(bytes: &[u8]) -> serde_json::Result<BTreeMap<String, String>> {
+    serde_json::from_slice::<FileContents>(bytes).map(|c| c.entries)
+}
+
+/// `secrets.json` as `FileStore` writes it.
+pub fn encode_file_store(entries: BTreeMap<String, String>) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec_pretty(&FileContents { entries })
+}
+
 impl FileStore {
     pub fn open(home: &Home) -> Result<FileStore> {
         let store = FileStore { home: home.clone() };
@@ -348,9 +358,9 @@ impl FileStore {
     fn read(&self) -> Result<FileContents> {
         let path = self.path();
         match crate::home::read_if_exists(&path)? {
-            Some(b) => {
-                serde_json::from_slice(&b).map_err(|source| SecretError::Corrupt { path, source })
-            }
+            Some(b) => parse_file_store(&b)
+                .map(|entries| FileContents { entries })
+                .map_err(|source| SecretError::Corrupt { path, source }),
             None => Ok(FileContents::default()),
         }
     }
@@ -360,7 +370,7 @@ impl FileStore {
         let _lock = lock_exclusive(&self.home.file("secrets.lock"))?;
         let mut contents = self.read()?;
         f(&mut contents);
-        let bytes = serde_json::to_vec_pretty(&contents).map_err(SecretError::Encode)?;
+        let bytes = encode_file_store(contents.entries).map_err(SecretError::Encode)?;
         Ok(write_atomic(&self.home.dir, &self.path(), &bytes)?)
     }
 }

@@ -553,6 +553,11 @@ impl Home {
     }
 }
 
+/// A session file's contents, as `SessionStore::load` reads them (and the fuzz target).
+pub fn parse(bytes: &[u8]) -> serde_json::Result<Session> {
+    serde_json::from_slice(bytes)
+}
+
 pub fn validate_name(name: &str, source: &str) -> Result<String> {
     let ok = !name.is_empty()
         && name.len() <= 64
@@ -612,7 +617,7 @@ impl SessionStore {
                 )));
             }
         };
-        serde_json::from_slice::<Session>(&bytes)
+        parse(&bytes)
             .map(Some)
             .map_err(|source| SessionError::Corrupt { path, source })
     }

@@ -166,11 +166,20 @@ pub fn validate_name(name: &str) -> Result<()> {
 pub fn load(home: &Home) -> Result<Vec<StoredKey>> {
     let path = path(home);
     match read_if_exists(&path)? {
-        Some(bytes) => serde_json::from_slice::<Contents>(&bytes)
-            .map(|c| c.keys)
-            .map_err(|source| StoredKeyError::Corrupt { path, source }),
+        Some(bytes) => parse(&bytes).map_err(|source| StoredKeyError::Corrupt { path, source }),
         None => Ok(Vec::new()),
     }
+}
+
+/// The keys of `stored-keys.json` (also the fuzz target's way in).
+pub fn parse(bytes: &[u8]) -> serde_json::Result<Vec<StoredKey>> {
+    serde_json::from_slice::<Contents>(bytes).map(|c| c.keys)
+}
+
+/// `stored-keys.json` as `update` writes it: sorted by name.
+pub fn encode(mut keys: Vec<StoredKey>) -> serde_json::Result<Vec<u8>> {
+    keys.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::home::json_bytes(&Contents { keys })
 }
 
 /// Read-modify-write of `stored-keys.json` under its own lock.
@@ -179,8 +188,7 @@ fn update(home: &Home, f: impl FnOnce(&mut Vec<StoredKey>)) -> Result<()> {
     let _lock = lock_exclusive(&home.file(LOCK))?;
     let mut keys = load(home)?;
     f(&mut keys);
-    keys.sort_by(|a, b| a.name.cmp(&b.name));
-    let bytes = crate::home::json_bytes(&Contents { keys }).map_err(StoredKeyError::Encode)?;
+    let bytes = encode(keys).map_err(StoredKeyError::Encode)?;
     Ok(write_atomic(&home.dir, &path(home), &bytes)?)
 }
 

@@ -331,7 +331,7 @@ fn at_path(given: &str) -> PathBuf {
 /// too), or the bare key as plain text. Other spellings (`apiKey`, `api_key`) and a key
 /// nested under `entity`, as IAM's pre-v1 API objects nested their fields, are accepted as
 /// well, so that no JSON is ever sent to IAM as if it were the key.
-fn key_in_file(text: &str) -> std::result::Result<String, &'static str> {
+pub fn key_in_file(text: &str) -> std::result::Result<String, &'static str> {
     // Editors on Windows may start a UTF-8 file with a byte-order mark.
     let text = text.trim_start_matches('\u{feff}').trim();
     if !text.starts_with('{') {

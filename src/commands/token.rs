@@ -56,7 +56,7 @@ fn jwt_in(text: &str) -> Option<&str> {
 }
 
 /// The payload of a JWT as a JSON object. The error says what is wrong, never the token.
-fn claims_of(text: &str) -> std::result::Result<Map<String, Value>, &'static str> {
+pub fn claims_of(text: &str) -> std::result::Result<Map<String, Value>, &'static str> {
     let token = jwt_in(text).ok_or("it is empty")?;
     let parts: Vec<&str> = token.split('.').collect();
     if parts.len() != 3 {
@@ -74,12 +74,12 @@ fn claims_of(text: &str) -> std::result::Result<Map<String, Value>, &'static str
 }
 
 /// How epoch seconds are shown; a trait so tests can pin the zone.
-trait Clock {
+pub trait Clock {
     fn format(&self, epoch: i64) -> String;
 }
 
 /// The system's time zone (`TZ`, else `/etc/localtime`; UTC if neither says).
-struct LocalTime;
+pub struct LocalTime;
 
 impl Clock for LocalTime {
     fn format(&self, epoch: i64) -> String {
@@ -94,7 +94,7 @@ impl Clock for LocalTime {
 }
 
 /// Claims one per line (nested values as compact JSON), then issue and expiry times.
-fn render(claims: &Map<String, Value>, now: i64, clock: &dyn Clock) -> String {
+pub fn render(claims: &Map<String, Value>, now: i64, clock: &dyn Clock) -> String {
     let rows: Vec<(&str, String)> = claims
         .iter()
         .map(|(k, v)| {

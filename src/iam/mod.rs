@@ -145,7 +145,7 @@ fn profile_field(profile: &ProfileRef) -> (&'static str, &str) {
 }
 
 /// A token endpoint answer. No `Debug`: it holds secrets.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct TokenResponse {
     /// Absent only when a delegated refresh token alone was asked for.
     #[serde(default)]
@@ -506,64 +506,14 @@ impl Client {
 
     /// Every account the token's user can use (follows `next_url`).
     pub fn accounts(&self, access_token: &str) -> Result<Vec<Account>, IamError> {
-        #[derive(Deserialize)]
-        struct Page {
-            #[serde(default)]
-            next_url: Option<String>,
-            #[serde(default)]
-            resources: Vec<Resource>,
-        }
-        #[derive(Deserialize)]
-        struct Resource {
-            metadata: Metadata,
-            entity: Entity,
-        }
-        #[derive(Deserialize)]
-        struct Metadata {
-            guid: String,
-            #[serde(default)]
-            linked_accounts: Vec<Linked>,
-        }
-        #[derive(Deserialize)]
-        struct Linked {
-            #[serde(default)]
-            origin: String,
-            #[serde(default)]
-            id: serde_json::Value,
-        }
-        #[derive(Deserialize)]
-        struct Entity {
-            #[serde(default)]
-            name: String,
-            #[serde(default)]
-            owner: Option<String>,
-            #[serde(default)]
-            owner_userid: Option<String>,
-        }
         let mut out = Vec::new();
         let mut url = format!("{}/coe/v2/accounts", self.endpoints.accounts);
         for _ in 0..100 {
             let resp = self.execute(self.http.get(&url).bearer_auth(access_token), true)?;
-            let page: Page = Self::json(resp, "accounts")?;
-            for r in page.resources {
-                let ims = r
-                    .metadata
-                    .linked_accounts
-                    .iter()
-                    .find(|l| l.origin.eq_ignore_ascii_case("IMS"))
-                    .map(|l| match &l.id {
-                        serde_json::Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-                    .filter(|s| !s.is_empty() && s != "null");
-                out.push(Account {
-                    guid: r.metadata.guid,
-                    name: r.entity.name,
-                    owner: r.entity.owner.or(r.entity.owner_userid).unwrap_or_default(),
-                    ims,
-                });
-            }
-            match page.next_url.filter(|n| !n.is_empty()) {
+            let page: AccountsPage = Self::json(resp, "accounts")?;
+            let (accounts, next) = page.accounts();
+            out.extend(accounts);
+            match next {
                 Some(next) if next.starts_with("http") => url = next,
                 Some(next) => url = format!("{}{}", self.endpoints.accounts, next),
                 None => break,
@@ -578,22 +528,6 @@ impl Client {
         access_token: &str,
         account_id: &str,
     ) -> Result<Vec<ResourceGroup>, IamError> {
-        #[derive(Deserialize)]
-        struct Page {
-            #[serde(default)]
-            resources: Vec<Group>,
-        }
-        #[derive(Deserialize)]
-        struct Group {
-            id: String,
-            name: String,
-            #[serde(default)]
-            state: String,
-            #[serde(default)]
-            default: bool,
-            #[serde(default)]
-            quota_id: Option<String>,
-        }
         let query: String = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("account_id", account_id)
             .finish();
@@ -603,9 +537,102 @@ impl Client {
         );
         let builder = self.http.get(&url).bearer_auth(access_token);
         let resp = self.execute(builder, true)?;
-        let page: Page = Self::json(resp, "resource groups")?;
-        Ok(page
+        let page: GroupsPage = Self::json(resp, "resource groups")?;
+        Ok(page.groups())
+    }
+}
+
+/// A page of the accounts API (`/coe/v2/accounts`).
+#[derive(Deserialize)]
+pub struct AccountsPage {
+    #[serde(default)]
+    next_url: Option<String>,
+    #[serde(default)]
+    resources: Vec<AccountResource>,
+}
+
+#[derive(Deserialize)]
+struct AccountResource {
+    metadata: AccountMetadata,
+    entity: AccountEntity,
+}
+
+#[derive(Deserialize)]
+struct AccountMetadata {
+    guid: String,
+    #[serde(default)]
+    linked_accounts: Vec<LinkedAccount>,
+}
+
+#[derive(Deserialize)]
+struct LinkedAccount {
+    #[serde(default)]
+    origin: String,
+    #[serde(default)]
+    id: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct AccountEntity {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    owner: Option<String>,
+    #[serde(default)]
+    owner_userid: Option<String>,
+}
+
+impl AccountsPage {
+    /// The page's accounts, and the next page's URL (absolute or relative) if any.
+    pub fn accounts(self) -> (Vec<Account>, Option<String>) {
+        let accounts = self
             .resources
+            .into_iter()
+            .map(|r| {
+                let ims = r
+                    .metadata
+                    .linked_accounts
+                    .iter()
+                    .find(|l| l.origin.eq_ignore_ascii_case("IMS"))
+                    .map(|l| match &l.id {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .filter(|s| !s.is_empty() && s != "null");
+                Account {
+                    guid: r.metadata.guid,
+                    name: r.entity.name,
+                    owner: r.entity.owner.or(r.entity.owner_userid).unwrap_or_default(),
+                    ims,
+                }
+            })
+            .collect();
+        (accounts, self.next_url.filter(|n| !n.is_empty()))
+    }
+}
+
+/// A page of the resource controller's resource groups.
+#[derive(Deserialize)]
+pub struct GroupsPage {
+    #[serde(default)]
+    resources: Vec<Group>,
+}
+
+#[derive(Deserialize)]
+struct Group {
+    id: String,
+    name: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    default: bool,
+    #[serde(default)]
+    quota_id: Option<String>,
+}
+
+impl GroupsPage {
+    pub fn groups(self) -> Vec<ResourceGroup> {
+        self.resources
             .into_iter()
             .map(|g| ResourceGroup {
                 guid: g.id,
@@ -614,6 +641,6 @@ impl Client {
                 default: g.default,
                 quota_id: g.quota_id.unwrap_or_default(),
             })
-            .collect())
+            .collect()
     }
 }
