@@ -343,6 +343,13 @@ impl CachedToken {
 }
 
 fn needs_refresh(issued_at: i64, expires_at: i64, now: i64) -> bool {
+    // The times come from a file anyone may have edited (or from IAM): in i128 no pair of
+    // them overflows, where i64 panicked in debug builds and wrapped in release ones.
+    let (issued_at, expires_at, now) = (
+        i128::from(issued_at),
+        i128::from(expires_at),
+        i128::from(now),
+    );
     let lifetime = (expires_at - issued_at).max(0);
     let refresh_at = issued_at + lifetime * 8 / 10;
     now >= refresh_at || now >= expires_at - 10
@@ -718,6 +725,17 @@ pub(crate) mod tests {
         assert!(short.needs_refresh(1020));
         let tiny = login(1000, 1005);
         assert!(tiny.needs_refresh(1000));
+    }
+
+    #[test]
+    fn the_refresh_window_of_extreme_times_needs_no_overflow() {
+        // Found by the session fuzz target: a session file with times at the ends of i64.
+        let far = login(i64::MIN, i64::MAX);
+        assert!(!far.needs_refresh(0));
+        assert!(far.needs_refresh(i64::MAX));
+        let backwards = login(i64::MAX, i64::MIN);
+        assert!(backwards.needs_refresh(i64::MIN));
+        assert!(login(i64::MAX - 5, i64::MAX).needs_refresh(i64::MAX - 20));
     }
 
     use std::path::Path;
