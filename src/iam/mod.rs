@@ -182,7 +182,8 @@ impl TokenResponse {
         let exp = claims
             .exp
             .or(self.expiration)
-            .or(self.expires_in.map(|s| now + s))
+            // IAM's lifetime is trusted to be sane, not to be small: saturate, never wrap.
+            .or(self.expires_in.map(|s| now.saturating_add(s)))
             .unwrap_or(now + 3600);
         let iat = claims.iat.unwrap_or(now).min(exp);
         (iat, exp)
@@ -642,5 +643,23 @@ impl GroupsPage {
                 quota_id: g.quota_id.unwrap_or_default(),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_expires_in_saturates() {
+        // Found by the iam_body fuzz target: `expires_in` near i64::MAX overflowed.
+        for s in [i64::MAX, i64::MIN] {
+            let tokens = TokenResponse {
+                expires_in: Some(s),
+                ..TokenResponse::default()
+            };
+            let (iat, exp) = tokens.times(&jwt::Claims::default());
+            assert!(iat <= exp);
+        }
     }
 }
