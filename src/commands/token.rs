@@ -133,15 +133,13 @@ pub fn render(claims: &Map<String, Value>, now: i64, clock: &dyn Clock) -> Strin
 
 /// `in 58m 57s`, `3m 2s ago`, `now`.
 fn relative(at: i64, now: i64) -> String {
-    let delta = at - now;
-    if delta == 0 {
-        return "now".to_string();
-    }
-    let span = human_duration(delta.unsigned_abs());
-    if delta > 0 {
-        format!("in {span}")
-    } else {
-        format!("{span} ago")
+    // `at` is whatever the token claims: the distance is taken without a subtraction that
+    // could overflow.
+    let span = human_duration(at.abs_diff(now));
+    match at.cmp(&now) {
+        std::cmp::Ordering::Equal => "now".to_string(),
+        std::cmp::Ordering::Greater => format!("in {span}"),
+        std::cmp::Ordering::Less => format!("{span} ago"),
     }
 }
 
@@ -216,6 +214,27 @@ mod tests {
              Expires:   @4600 (in 58m 57s)\n"
         );
         assert!(render(&c, 4700, &Utc).contains("Expired:   @4600 (1m 40s ago)"));
+    }
+
+    #[test]
+    fn claimed_times_at_the_ends_of_i64_render() {
+        // Found by the jwt fuzz target: `iat` of i64::MIN overflowed `at - now`.
+        let c = claims_of(&jwt(&format!(
+            r#"{{"iat":{},"exp":{}}}"#,
+            i64::MIN,
+            i64::MAX
+        )))
+        .unwrap_or_default();
+        let text = render(&c, 1000, &Utc);
+        assert!(
+            text.contains("Issued:    @-9223372036854775808 (106751991167300d 15h ago)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Expires:   @9223372036854775807 (in 106751991167300d 15h)"),
+            "{text}"
+        );
+        assert_eq!(relative(5, 5), "now");
     }
 
     #[test]
