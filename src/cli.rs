@@ -484,7 +484,8 @@ pub fn fast_path(args: &[OsString]) -> Option<Fast> {
     use clap::ValueEnum;
     let args: Vec<&str> = args.iter().map(|a| a.to_str()).collect::<Option<_>>()?;
     let (session, rest) = match args.as_slice() {
-        ["--session", name, rest @ ..] => (Some(*name), rest),
+        // clap takes a word after --session as its value only if it is not a flag.
+        ["--session", name, rest @ ..] if !name.starts_with('-') => (Some(*name), rest),
         [first, rest @ ..] if first.starts_with("--session=") => {
             (first.strip_prefix("--session="), rest)
         }
@@ -1579,6 +1580,7 @@ mod tests {
             &["credential", "docker", "GET"][..],
             &["credential", "docker"][..],
             &["--session", "oauth-tokens"][..],
+            &["--session", "-q", "oauth-tokens"][..],
             &["iam"][..],
             &[][..],
         ] {
