@@ -382,4 +382,38 @@ mod tests {
             assert_eq!(mode.ok(), Some(0o600));
         }
     }
+
+    mod props {
+        use super::super::*;
+        use proptest::collection::{btree_map, vec};
+        use proptest::prelude::*;
+
+        fn lists() -> impl Strategy<Value = BTreeMap<String, Vec<Entry>>> {
+            let entry =
+                (any::<String>(), any::<String>()).prop_map(|(id, name)| Entry { id, name });
+            btree_map(any::<String>(), vec(entry, 0..4), 0..3)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            /// Whatever the cache holds, TAB reads back from the file a command writes.
+            #[test]
+            fn the_cache_survives_its_file(
+                (accounts, resource_groups, service_ids) in (lists(), lists(), lists()),
+                (api_keys, trusted_profiles) in (lists(), lists()),
+            ) {
+                let cache = Cache {
+                    version: CACHE_VERSION,
+                    accounts,
+                    resource_groups,
+                    service_ids,
+                    api_keys,
+                    trusted_profiles,
+                };
+                let bytes = encode(&cache).ok_or_else(|| TestCaseError::fail("no bytes"))?;
+                prop_assert_eq!(parse(&bytes), Some(cache));
+            }
+        }
+    }
 }

@@ -448,4 +448,24 @@ mod tests {
         store.delete(&id).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(store.get(&id).ok().flatten(), None);
     }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            /// Any secrets the file store holds read back from the file it writes.
+            #[test]
+            fn file_store_contents_survive_their_file(
+                entries in proptest::collection::btree_map(any::<String>(), any::<String>(), 0..6),
+            ) {
+                let bytes = encode_file_store(entries.clone())
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let back = parse_file_store(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(back, entries);
+            }
+        }
+    }
 }

@@ -864,6 +864,149 @@ pub(crate) mod tests {
         assert_eq!(ProfileRef::parse(" ci "), ProfileRef::Name("ci".into()));
     }
 
+    mod props {
+        use super::*;
+        use proptest::collection::btree_map;
+        use proptest::option::of;
+        use proptest::prelude::*;
+
+        fn text() -> impl Strategy<Value = String> {
+            any::<String>()
+        }
+
+        fn profile() -> impl Strategy<Value = ProfileRef> {
+            prop_oneof![
+                text().prop_map(ProfileRef::Id),
+                text().prop_map(ProfileRef::Crn),
+                text().prop_map(ProfileRef::Name),
+            ]
+        }
+
+        fn kind() -> impl Strategy<Value = LoginKind> {
+            let leaf = prop_oneof![
+                Just(LoginKind::Apikey),
+                Just(LoginKind::Password),
+                Just(LoginKind::Sso),
+                (profile(), of(text().prop_map(PathBuf::from))).prop_map(
+                    |(profile, token_file)| LoginKind::CrToken {
+                        profile,
+                        token_file
+                    }
+                ),
+                (of(profile()), text()).prop_map(|(profile, metadata_url)| LoginKind::VpcCri {
+                    profile,
+                    metadata_url
+                }),
+            ];
+            // An assumed profile's caller is any other login, assumed ones included.
+            leaf.prop_recursive(3, 4, 1, |caller| {
+                (profile(), of(text()), caller).prop_map(|(profile, account, caller)| {
+                    LoginKind::Assume {
+                        profile,
+                        account,
+                        caller: Box::new(caller),
+                    }
+                })
+            })
+        }
+
+        fn store() -> impl Strategy<Value = StoreKind> {
+            prop_oneof![Just(StoreKind::Keyring), Just(StoreKind::File)]
+        }
+
+        fn secret_kind() -> impl Strategy<Value = SecretKind> {
+            prop_oneof![
+                Just(SecretKind::RefreshToken),
+                Just(SecretKind::ApiKey),
+                Just(SecretKind::StoredKey),
+                Just(SecretKind::CrToken),
+            ]
+        }
+
+        fn cached() -> impl Strategy<Value = CachedToken> {
+            (text(), any::<i64>(), any::<i64>()).prop_map(|(token, issued_at, expires_at)| {
+                CachedToken {
+                    token,
+                    issued_at,
+                    expires_at,
+                }
+            })
+        }
+
+        prop_compose! {
+            fn a_login()(
+                kind in kind(),
+                (user, iam_id, sub_type) in (text(), text(), of(text())),
+                account in of((text(), text(), text(), of(text())).prop_map(|(guid, name, owner, ims)| {
+                    Account { guid, name, owner, ims }
+                })),
+                resource_group in of((text(), text(), text(), any::<bool>(), text()).prop_map(
+                    |(guid, name, state, default, quota_id)| ResourceGroup { guid, name, state, default, quota_id },
+                )),
+                access_token in text(),
+                times in (any::<i64>(), any::<i64>(), of(any::<i64>()), any::<i64>()),
+                secrets in (store(), any::<bool>(), any::<bool>(), any::<bool>()),
+                delegated in btree_map(text(), cached(), 0..3),
+            ) -> Login {
+                let (store, refresh_token, apikey, cr_token) = secrets;
+                Login {
+                    kind,
+                    user,
+                    iam_id,
+                    sub_type,
+                    account,
+                    resource_group,
+                    access_token,
+                    token_issued_at: times.0,
+                    token_expires_at: times.1,
+                    refresh_token_expires_at: times.2,
+                    login_at: times.3,
+                    secrets: SecretsMeta { store, refresh_token, apikey, cr_token },
+                    delegated,
+                }
+            }
+        }
+
+        prop_compose! {
+            fn a_session()(
+                endpoints in (text(), text(), text(), text()),
+                skip_ssl_validation in any::<bool>(),
+                region in of(text()),
+                login in of(a_login()),
+                pending_deletes in proptest::collection::vec(
+                    (store(), text(), text(), secret_kind()).prop_map(|(store, iam_endpoint, iam_id, kind)| {
+                        PendingDelete { store, iam_endpoint, iam_id, kind }
+                    }),
+                    0..3,
+                ),
+            ) -> Session {
+                Session {
+                    version: FORMAT_VERSION,
+                    api_endpoint: endpoints.0,
+                    iam_endpoint: endpoints.1,
+                    accounts_endpoint: endpoints.2,
+                    resource_controller_endpoint: endpoints.3,
+                    skip_ssl_validation,
+                    region,
+                    login,
+                    pending_deletes,
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            /// Whatever a session holds, the file `save` writes reads back as that session.
+            #[test]
+            fn every_session_survives_its_file(session in a_session()) {
+                let bytes = crate::home::json_bytes(&session).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let back = parse(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(back, session);
+            }
+        }
+    }
+
     #[test]
     fn session_names_are_validated() {
         assert!(validate_name("work-2", "x").is_ok());

@@ -354,4 +354,34 @@ mod tests {
         update(&home, |keys| keys.clear()).unwrap_or_else(|e| panic!("{e}"));
         assert!(find(&home, "ci").is_err());
     }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        prop_compose! {
+            fn a_key()(
+                (name, id, key_name, iam_id) in (any::<String>(), any::<String>(), any::<String>(), any::<String>()),
+                (account_id, created_at, api_endpoint, iam_endpoint) in (any::<String>(), any::<String>(), any::<String>(), any::<String>()),
+                file in any::<bool>(),
+            ) -> StoredKey {
+                let store = if file { StoreKind::File } else { StoreKind::Keyring };
+                StoredKey { name, id, key_name, iam_id, account_id, created_at, api_endpoint, iam_endpoint, store }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            /// The index reads back as written: every key, sorted by name.
+            #[test]
+            fn the_index_survives_its_file(keys in proptest::collection::vec(a_key(), 0..5)) {
+                let bytes = encode(keys.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let mut sorted = keys;
+                sorted.sort_by(|a, b| a.name.cmp(&b.name));
+                let back = parse(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(back, sorted);
+            }
+        }
+    }
 }
