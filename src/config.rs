@@ -33,13 +33,19 @@ impl std::fmt::Display for ConfigError {
             ConfigError::Invalid {
                 path,
                 source: Some(e),
-            } => write!(f, "{} is not valid JSON: {e}", path.display()),
+            } => write!(
+                f,
+                "{} is not valid JSON: {}",
+                path.display(),
+                crate::error::one_line(e)
+            ),
             ConfigError::Invalid { path, source: None } => {
                 write!(f, "{} is not a JSON object.", path.display())
             }
             ConfigError::UnknownStore { value, place } => write!(
                 f,
-                "Unknown secret store '{value}' in {place}: use 'keyring' or 'file'."
+                "Unknown secret store '{}' in {place}: use 'keyring' or 'file'.",
+                crate::error::one_line(value)
             ),
             ConfigError::Encode(e) => write!(f, "Could not encode the configuration: {e}"),
         }
@@ -192,4 +198,25 @@ pub fn changed(
     };
     f(&mut config);
     crate::home::json_bytes(&config).map_err(ConfigError::Encode)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_store_is_named_on_one_line() {
+        // Found by the config fuzz target: a secret_store value with a line break.
+        let path = Path::new("config.json");
+        let cfg = parse(path, br#"{"secret_store":"key\nring"}"#).unwrap_or_else(|e| panic!("{e}"));
+        let e = match store_setting(&cfg, path) {
+            Err(e) => e,
+            Ok(k) => panic!("{k:?} accepted"),
+        };
+        let text = e.to_string();
+        assert!(
+            !text.contains('\n') && text.contains(r"key\nring"),
+            "{text}"
+        );
+    }
 }

@@ -46,7 +46,12 @@ impl std::fmt::Display for SecretError {
             ),
             SecretError::File(e) => e.fmt(f),
             SecretError::Corrupt { path, source } => {
-                write!(f, "The secret file {} is corrupt: {source}", path.display())
+                write!(
+                    f,
+                    "The secret file {} is corrupt: {}",
+                    path.display(),
+                    crate::error::one_line(source)
+                )
             }
             SecretError::Encode(e) => write!(f, "Could not encode secrets: {e}"),
         }

@@ -58,8 +58,9 @@ impl std::fmt::Display for SessionError {
             SessionError::Corrupt { path, source } => {
                 write!(
                     f,
-                    "The session file {} is corrupt ({source}).",
-                    path.display()
+                    "The session file {} is corrupt ({}).",
+                    path.display(),
+                    crate::error::one_line(source)
                 )
             }
             SessionError::Encode(e) => write!(f, "Could not encode the session: {e}"),
@@ -779,6 +780,24 @@ pub(crate) mod tests {
             assert_eq!(mode(&store.home.dir), Some(0o700));
             assert_eq!(mode(&store.home.sessions_dir()), Some(0o700));
         }
+    }
+
+    #[test]
+    fn a_corrupt_file_is_named_on_one_line() {
+        // Found by the session fuzz target: serde quotes the unknown login method, line
+        // break and all.
+        let source = match parse(
+            br#"{"api_endpoint":"a","iam_endpoint":"b","login":{"method":"api\nkey"}}"#,
+        ) {
+            Err(e) => e,
+            Ok(_) => panic!("an unknown method was accepted"),
+        };
+        let e = SessionError::Corrupt {
+            path: "s.json".into(),
+            source,
+        };
+        let text = e.to_string();
+        assert!(!text.contains('\n') && text.contains(r"api\nkey"), "{text}");
     }
 
     #[test]

@@ -71,7 +71,12 @@ impl std::fmt::Display for StoredKeyError {
                 "The secret store has no secret for stored key '{name}' (it was removed outside iamctl)."
             ),
             StoredKeyError::Corrupt { path, source } => {
-                write!(f, "{} is corrupt: {source}", path.display())
+                write!(
+                    f,
+                    "{} is corrupt: {}",
+                    path.display(),
+                    crate::error::one_line(source)
+                )
             }
             StoredKeyError::Encode(e) => write!(f, "Could not encode stored keys: {e}"),
             StoredKeyError::File(e) => e.fmt(f),

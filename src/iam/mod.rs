@@ -73,9 +73,11 @@ impl std::fmt::Display for IamError {
                 f,
                 "{url} redirected to {location} (HTTP {status}); iamctl does not follow redirects, so credentials are sent only to the endpoint you chose"
             ),
-            IamError::Unexpected { what, detail } => {
-                write!(f, "Unexpected answer from {what}: {detail}")
-            }
+            IamError::Unexpected { what, detail } => write!(
+                f,
+                "Unexpected answer from {what}: {}",
+                crate::error::one_line(detail)
+            ),
             IamError::Setup(what) => f.write_str(what),
             IamError::BadTimeout(v) => write!(
                 f,
@@ -649,6 +651,20 @@ impl GroupsPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_quoted_in_an_error_stays_on_one_line() {
+        // Found by the iam_body fuzz target: a metadata answer's expires_at with a line break.
+        let token: metadata::IamToken =
+            serde_json::from_str(r#"{"access_token":"t","expires_at":"2026\n\u001b[2J"}"#)
+                .unwrap_or_else(|e| panic!("{e}"));
+        let Err(e) = token.into_response("http://169.254.169.254") else {
+            panic!("a broken time was accepted")
+        };
+        let text = e.to_string();
+        assert!(!text.contains(['\n', '\u{1b}']), "{text}");
+        assert!(text.contains(r"'2026\n\u{1b}[2J'"), "{text}");
+    }
 
     #[test]
     fn a_huge_expires_in_saturates() {
