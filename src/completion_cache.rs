@@ -29,8 +29,8 @@ pub struct Entry {
     pub name: String,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Cache {
+#[derive(Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Cache {
     #[serde(default)]
     version: u32,
     /// The accounts an identity can use, by `<iam endpoint>|<iam_id>`.
@@ -67,9 +67,22 @@ fn cache_path(home: &Home) -> PathBuf {
 fn read_cache(home: &Home) -> Cache {
     fs::read(cache_path(home))
         .ok()
-        .and_then(|b| serde_json::from_slice::<Cache>(&b).ok())
-        .filter(|c| c.version == CACHE_VERSION)
+        .and_then(|b| parse(&b))
         .unwrap_or_default()
+}
+
+/// The cache in a file's bytes; `None` for anything unreadable or of another version.
+pub fn parse(bytes: &[u8]) -> Option<Cache> {
+    serde_json::from_slice::<Cache>(bytes)
+        .ok()
+        .filter(|c| c.version == CACHE_VERSION)
+}
+
+/// The file's bytes for a cache.
+pub fn encode(cache: &Cache) -> Option<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(cache).ok()?;
+    bytes.push(b'\n');
+    Some(bytes)
 }
 
 /// Read-modify-write of the cache under its own lock. Best effort: any failure (no home, a
@@ -98,8 +111,7 @@ fn try_update(home: &Home, change: impl FnOnce(&mut Cache)) -> Option<()> {
     let mut cache = read_cache(home);
     cache.version = CACHE_VERSION;
     change(&mut cache);
-    let mut bytes = serde_json::to_vec_pretty(&cache).ok()?;
-    bytes.push(b'\n');
+    let bytes = encode(&cache)?;
     write_atomic(&home.dir, &cache_path(home), &bytes).ok()
 }
 
@@ -368,6 +380,40 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = fs::metadata(cache_path(&home)).map(|m| m.permissions().mode() & 0o777);
             assert_eq!(mode.ok(), Some(0o600));
+        }
+    }
+
+    mod props {
+        use super::super::*;
+        use proptest::collection::{btree_map, vec};
+        use proptest::prelude::*;
+
+        fn lists() -> impl Strategy<Value = BTreeMap<String, Vec<Entry>>> {
+            let entry =
+                (any::<String>(), any::<String>()).prop_map(|(id, name)| Entry { id, name });
+            btree_map(any::<String>(), vec(entry, 0..4), 0..3)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            /// Whatever the cache holds, TAB reads back from the file a command writes.
+            #[test]
+            fn the_cache_survives_its_file(
+                (accounts, resource_groups, service_ids) in (lists(), lists(), lists()),
+                (api_keys, trusted_profiles) in (lists(), lists()),
+            ) {
+                let cache = Cache {
+                    version: CACHE_VERSION,
+                    accounts,
+                    resource_groups,
+                    service_ids,
+                    api_keys,
+                    trusted_profiles,
+                };
+                let bytes = encode(&cache).ok_or_else(|| TestCaseError::fail("no bytes"))?;
+                prop_assert_eq!(parse(&bytes), Some(cache));
+            }
         }
     }
 }

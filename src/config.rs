@@ -5,7 +5,7 @@
 use crate::home::{FileError, Home, create_private_dir, read_if_exists, write_atomic};
 use crate::secrets::StoreKind;
 use serde_json::{Map, Value};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const FILE: &str = "config.json";
 pub const STORE_VAR: &str = "IAMCTL_SECRET_STORE";
@@ -33,13 +33,19 @@ impl std::fmt::Display for ConfigError {
             ConfigError::Invalid {
                 path,
                 source: Some(e),
-            } => write!(f, "{} is not valid JSON: {e}", path.display()),
+            } => write!(
+                f,
+                "{} is not valid JSON: {}",
+                path.display(),
+                crate::error::one_line(e)
+            ),
             ConfigError::Invalid { path, source: None } => {
                 write!(f, "{} is not a JSON object.", path.display())
             }
             ConfigError::UnknownStore { value, place } => write!(
                 f,
-                "Unknown secret store '{value}' in {place}: use 'keyring' or 'file'."
+                "Unknown secret store '{}' in {place}: use 'keyring' or 'file'.",
+                crate::error::one_line(value)
             ),
             ConfigError::Encode(e) => write!(f, "Could not encode the configuration: {e}"),
         }
@@ -81,17 +87,26 @@ pub fn secret_store(home: &Home) -> Result<StoreKind, ConfigError> {
     let Some(bytes) = read_if_exists(&path)? else {
         return Ok(StoreKind::Keyring);
     };
-    let cfg: Value = serde_json::from_slice(&bytes).map_err(|e| ConfigError::Invalid {
-        path: path.clone(),
+    store_setting(&parse(&path, &bytes)?, &path)
+}
+
+/// `config.json`'s bytes (read from `path`) as JSON.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Value, ConfigError> {
+    serde_json::from_slice(bytes).map_err(|e| ConfigError::Invalid {
+        path: path.to_path_buf(),
         source: Some(e),
-    })?;
+    })
+}
+
+/// `secret_store` in the configuration read from `path`; the keyring when it is not set.
+pub fn store_setting(cfg: &Value, path: &Path) -> Result<StoreKind, ConfigError> {
     match cfg.get("secret_store").and_then(|v| v.as_str()) {
         Some(v) => parse_store(v, &path.display().to_string()),
         None => Ok(StoreKind::Keyring),
     }
 }
 
-fn parse_store(v: &str, place: &str) -> Result<StoreKind, ConfigError> {
+pub fn parse_store(v: &str, place: &str) -> Result<StoreKind, ConfigError> {
     match v.trim().to_ascii_lowercase().as_str() {
         "keyring" | "os" => Ok(StoreKind::Keyring),
         "file" => Ok(StoreKind::File),
@@ -119,12 +134,12 @@ pub fn registries(home: &Home) -> Result<Vec<String>, ConfigError> {
     let Some(bytes) = read_if_exists(&path)? else {
         return Ok(Vec::new());
     };
-    let cfg: Value = serde_json::from_slice(&bytes).map_err(|e| ConfigError::Invalid {
-        path: path.clone(),
-        source: Some(e),
-    })?;
-    Ok(cfg
-        .get("registries")
+    Ok(registries_setting(&parse(&path, &bytes)?))
+}
+
+/// The `registries` setting: its strings, in order.
+pub fn registries_setting(cfg: &Value) -> Vec<String> {
+    cfg.get("registries")
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
@@ -132,7 +147,7 @@ pub fn registries(home: &Home) -> Result<Vec<String>, ConfigError> {
                 .map(str::to_string)
                 .collect()
         })
-        .unwrap_or_default())
+        .unwrap_or_default()
 }
 
 /// Adds (`true`) or removes a registry host; `false` when nothing changed.
@@ -159,14 +174,49 @@ fn change(home: &Home, f: impl FnOnce(&mut Map<String, Value>)) -> Result<(), Co
     let path = path(home);
     create_private_dir(&home.dir)?;
     let _lock = crate::home::lock_exclusive(&home.file("config.lock"))?;
-    let mut config = match read_if_exists(&path)? {
-        Some(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+    let bytes = changed(&path, read_if_exists(&path)?.as_deref(), f)?;
+    Ok(write_atomic(&home.dir, &path, &bytes)?)
+}
+
+/// What `change` writes: the file's settings (`bytes`, if there is a file) changed by `f`.
+pub fn changed(
+    path: &Path,
+    bytes: Option<&[u8]>,
+    f: impl FnOnce(&mut Map<String, Value>),
+) -> Result<Vec<u8>, ConfigError> {
+    let mut config = match bytes {
+        Some(bytes) => match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(map)) => map,
-            _ => return Err(ConfigError::Invalid { path, source: None }),
+            _ => {
+                return Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    source: None,
+                });
+            }
         },
         None => Map::new(),
     };
     f(&mut config);
-    let bytes = crate::home::json_bytes(&config).map_err(ConfigError::Encode)?;
-    Ok(write_atomic(&home.dir, &path, &bytes)?)
+    crate::home::json_bytes(&config).map_err(ConfigError::Encode)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_store_is_named_on_one_line() {
+        // Found by the config fuzz target: a secret_store value with a line break.
+        let path = Path::new("config.json");
+        let cfg = parse(path, br#"{"secret_store":"key\nring"}"#).unwrap_or_else(|e| panic!("{e}"));
+        let e = match store_setting(&cfg, path) {
+            Err(e) => e,
+            Ok(k) => panic!("{k:?} accepted"),
+        };
+        let text = e.to_string();
+        assert!(
+            !text.contains('\n') && text.contains(r"key\nring"),
+            "{text}"
+        );
+    }
 }

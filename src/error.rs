@@ -8,6 +8,25 @@
 
 use std::fmt;
 
+/// Text from outside (a file's value, a server's answer, a parser's message quoting them)
+/// as it may appear in a one-line error: control characters, line breaks included, are
+/// shown escaped (`\n`, `\u{1b}`) instead of breaking the line or driving the terminal.
+pub fn one_line(text: impl fmt::Display) -> String {
+    let text = text.to_string();
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// The documented exit codes (docs/architecture.md, docs/user-guide.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {

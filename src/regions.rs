@@ -126,4 +126,35 @@ mod tests {
             assert!(validate(bad, "-r").is_err(), "{bad:?} accepted");
         }
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Any text is a region or a clear refusal, never a panic; what passes is
+            /// lower-case and passes again unchanged.
+            #[test]
+            fn any_text_is_validated_without_panic(given in any::<String>()) {
+                match validate(&given, "-r") {
+                    Ok(r) => {
+                        prop_assert_eq!(r.name.to_ascii_lowercase(), r.name.clone());
+                        prop_assert_eq!(validate(&r.name, "-r").ok(), Some(r));
+                    }
+                    Err(e) => prop_assert!(!e.to_string().is_empty()),
+                }
+            }
+
+            /// Names shaped like IBM's (`xx-yyy`, any case, padded) are accepted.
+            #[test]
+            fn names_shaped_like_ibms_pass(name in "[a-z][a-z0-9]{1,5}(-[a-z0-9]{1,6}){1,2}", pad in " {0,2}", upper in any::<bool>()) {
+                let given = if upper { name.to_ascii_uppercase() } else { name.clone() };
+                let r = validate(&format!("{pad}{given}{pad}"), "-r")
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(r.name, name);
+            }
+        }
+    }
 }

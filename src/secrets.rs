@@ -68,7 +68,12 @@ impl std::fmt::Display for SecretError {
             ),
             SecretError::File(e) => e.fmt(f),
             SecretError::Corrupt { path, source } => {
-                write!(f, "The secret file {} is corrupt: {source}", path.display())
+                write!(
+                    f,
+                    "The secret file {} is corrupt: {}",
+                    path.display(),
+                    crate::error::one_line(source)
+                )
             }
             SecretError::Encode(e) => write!(f, "Could not encode secrets: {e}"),
         }
@@ -493,6 +498,16 @@ struct FileContents {
     entries: BTreeMap<String, String>,
 }
 
+/// The entries of `secrets.json` (also the fuzz target's way in).
+pub fn parse_file_store(bytes: &[u8]) -> serde_json::Result<BTreeMap<String, String>> {
+    serde_json::from_slice::<FileContents>(bytes).map(|c| c.entries)
+}
+
+/// `secrets.json` as `FileStore` writes it.
+pub fn encode_file_store(entries: BTreeMap<String, String>) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec_pretty(&FileContents { entries })
+}
+
 impl FileStore {
     pub fn open(home: &Home) -> Result<FileStore> {
         let store = FileStore { home: home.clone() };
@@ -514,9 +529,9 @@ impl FileStore {
     fn read(&self) -> Result<FileContents> {
         let path = self.path();
         match crate::home::read_if_exists(&path)? {
-            Some(b) => {
-                serde_json::from_slice(&b).map_err(|source| SecretError::Corrupt { path, source })
-            }
+            Some(b) => parse_file_store(&b)
+                .map(|entries| FileContents { entries })
+                .map_err(|source| SecretError::Corrupt { path, source }),
             None => Ok(FileContents::default()),
         }
     }
@@ -526,7 +541,7 @@ impl FileStore {
         let _lock = lock_exclusive(&self.home.file("secrets.lock"))?;
         let mut contents = self.read()?;
         f(&mut contents);
-        let bytes = serde_json::to_vec_pretty(&contents).map_err(SecretError::Encode)?;
+        let bytes = encode_file_store(contents.entries).map_err(SecretError::Encode)?;
         Ok(write_atomic(&self.home.dir, &self.path(), &bytes)?)
     }
 }
@@ -603,5 +618,25 @@ mod tests {
         }
         store.delete(&id).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(store.get(&id).ok().flatten(), None);
+    }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            /// Any secrets the file store holds read back from the file it writes.
+            #[test]
+            fn file_store_contents_survive_their_file(
+                entries in proptest::collection::btree_map(any::<String>(), any::<String>(), 0..6),
+            ) {
+                let bytes = encode_file_store(entries.clone())
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let back = parse_file_store(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(back, entries);
+            }
+        }
     }
 }

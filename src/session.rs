@@ -58,8 +58,9 @@ impl std::fmt::Display for SessionError {
             SessionError::Corrupt { path, source } => {
                 write!(
                     f,
-                    "The session file {} is corrupt ({source}).",
-                    path.display()
+                    "The session file {} is corrupt ({}).",
+                    path.display(),
+                    crate::error::one_line(source)
                 )
             }
             SessionError::Encode(e) => write!(f, "Could not encode the session: {e}"),
@@ -343,6 +344,13 @@ impl CachedToken {
 }
 
 fn needs_refresh(issued_at: i64, expires_at: i64, now: i64) -> bool {
+    // The times come from a file anyone may have edited (or from IAM): in i128 no pair of
+    // them overflows, where i64 panicked in debug builds and wrapped in release ones.
+    let (issued_at, expires_at, now) = (
+        i128::from(issued_at),
+        i128::from(expires_at),
+        i128::from(now),
+    );
     let lifetime = (expires_at - issued_at).max(0);
     let refresh_at = issued_at + lifetime * 8 / 10;
     now >= refresh_at || now >= expires_at - 10
@@ -553,6 +561,11 @@ impl Home {
     }
 }
 
+/// A session file's contents, as `SessionStore::load` reads them (and the fuzz target).
+pub fn parse(bytes: &[u8]) -> serde_json::Result<Session> {
+    serde_json::from_slice(bytes)
+}
+
 pub fn validate_name(name: &str, source: &str) -> Result<String> {
     let ok = !name.is_empty()
         && name.len() <= 64
@@ -612,7 +625,7 @@ impl SessionStore {
                 )));
             }
         };
-        serde_json::from_slice::<Session>(&bytes)
+        parse(&bytes)
             .map(Some)
             .map_err(|source| SessionError::Corrupt { path, source })
     }
@@ -715,6 +728,17 @@ pub(crate) mod tests {
         assert!(tiny.needs_refresh(1000));
     }
 
+    #[test]
+    fn the_refresh_window_of_extreme_times_needs_no_overflow() {
+        // Found by the session fuzz target: a session file with times at the ends of i64.
+        let far = login(i64::MIN, i64::MAX);
+        assert!(!far.needs_refresh(0));
+        assert!(far.needs_refresh(i64::MAX));
+        let backwards = login(i64::MAX, i64::MIN);
+        assert!(backwards.needs_refresh(i64::MIN));
+        assert!(login(i64::MAX - 5, i64::MAX).needs_refresh(i64::MAX - 20));
+    }
+
     use std::path::Path;
 
     fn store_in(dir: &Path) -> SessionStore {
@@ -756,6 +780,24 @@ pub(crate) mod tests {
             assert_eq!(mode(&store.home.dir), Some(0o700));
             assert_eq!(mode(&store.home.sessions_dir()), Some(0o700));
         }
+    }
+
+    #[test]
+    fn a_corrupt_file_is_named_on_one_line() {
+        // Found by the session fuzz target: serde quotes the unknown login method, line
+        // break and all.
+        let source = match parse(
+            br#"{"api_endpoint":"a","iam_endpoint":"b","login":{"method":"api\nkey"}}"#,
+        ) {
+            Err(e) => e,
+            Ok(_) => panic!("an unknown method was accepted"),
+        };
+        let e = SessionError::Corrupt {
+            path: "s.json".into(),
+            source,
+        };
+        let text = e.to_string();
+        assert!(!text.contains('\n') && text.contains(r"api\nkey"), "{text}");
     }
 
     #[test]
@@ -839,6 +881,149 @@ pub(crate) mod tests {
             ProfileRef::Crn("crn:v1:a".into())
         );
         assert_eq!(ProfileRef::parse(" ci "), ProfileRef::Name("ci".into()));
+    }
+
+    mod props {
+        use super::*;
+        use proptest::collection::btree_map;
+        use proptest::option::of;
+        use proptest::prelude::*;
+
+        fn text() -> impl Strategy<Value = String> {
+            any::<String>()
+        }
+
+        fn profile() -> impl Strategy<Value = ProfileRef> {
+            prop_oneof![
+                text().prop_map(ProfileRef::Id),
+                text().prop_map(ProfileRef::Crn),
+                text().prop_map(ProfileRef::Name),
+            ]
+        }
+
+        fn kind() -> impl Strategy<Value = LoginKind> {
+            let leaf = prop_oneof![
+                Just(LoginKind::Apikey),
+                Just(LoginKind::Password),
+                Just(LoginKind::Sso),
+                (profile(), of(text().prop_map(PathBuf::from))).prop_map(
+                    |(profile, token_file)| LoginKind::CrToken {
+                        profile,
+                        token_file
+                    }
+                ),
+                (of(profile()), text()).prop_map(|(profile, metadata_url)| LoginKind::VpcCri {
+                    profile,
+                    metadata_url
+                }),
+            ];
+            // An assumed profile's caller is any other login, assumed ones included.
+            leaf.prop_recursive(3, 4, 1, |caller| {
+                (profile(), of(text()), caller).prop_map(|(profile, account, caller)| {
+                    LoginKind::Assume {
+                        profile,
+                        account,
+                        caller: Box::new(caller),
+                    }
+                })
+            })
+        }
+
+        fn store() -> impl Strategy<Value = StoreKind> {
+            prop_oneof![Just(StoreKind::Keyring), Just(StoreKind::File)]
+        }
+
+        fn secret_kind() -> impl Strategy<Value = SecretKind> {
+            prop_oneof![
+                Just(SecretKind::RefreshToken),
+                Just(SecretKind::ApiKey),
+                Just(SecretKind::StoredKey),
+                Just(SecretKind::CrToken),
+            ]
+        }
+
+        fn cached() -> impl Strategy<Value = CachedToken> {
+            (text(), any::<i64>(), any::<i64>()).prop_map(|(token, issued_at, expires_at)| {
+                CachedToken {
+                    token,
+                    issued_at,
+                    expires_at,
+                }
+            })
+        }
+
+        prop_compose! {
+            fn a_login()(
+                kind in kind(),
+                (user, iam_id, sub_type) in (text(), text(), of(text())),
+                account in of((text(), text(), text(), of(text())).prop_map(|(guid, name, owner, ims)| {
+                    Account { guid, name, owner, ims }
+                })),
+                resource_group in of((text(), text(), text(), any::<bool>(), text()).prop_map(
+                    |(guid, name, state, default, quota_id)| ResourceGroup { guid, name, state, default, quota_id },
+                )),
+                access_token in text(),
+                times in (any::<i64>(), any::<i64>(), of(any::<i64>()), any::<i64>()),
+                secrets in (store(), any::<bool>(), any::<bool>(), any::<bool>()),
+                delegated in btree_map(text(), cached(), 0..3),
+            ) -> Login {
+                let (store, refresh_token, apikey, cr_token) = secrets;
+                Login {
+                    kind,
+                    user,
+                    iam_id,
+                    sub_type,
+                    account,
+                    resource_group,
+                    access_token,
+                    token_issued_at: times.0,
+                    token_expires_at: times.1,
+                    refresh_token_expires_at: times.2,
+                    login_at: times.3,
+                    secrets: SecretsMeta { store, refresh_token, apikey, cr_token },
+                    delegated,
+                }
+            }
+        }
+
+        prop_compose! {
+            fn a_session()(
+                endpoints in (text(), text(), text(), text()),
+                skip_ssl_validation in any::<bool>(),
+                region in of(text()),
+                login in of(a_login()),
+                pending_deletes in proptest::collection::vec(
+                    (store(), text(), text(), secret_kind()).prop_map(|(store, iam_endpoint, iam_id, kind)| {
+                        PendingDelete { store, iam_endpoint, iam_id, kind }
+                    }),
+                    0..3,
+                ),
+            ) -> Session {
+                Session {
+                    version: FORMAT_VERSION,
+                    api_endpoint: endpoints.0,
+                    iam_endpoint: endpoints.1,
+                    accounts_endpoint: endpoints.2,
+                    resource_controller_endpoint: endpoints.3,
+                    skip_ssl_validation,
+                    region,
+                    login,
+                    pending_deletes,
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            /// Whatever a session holds, the file `save` writes reads back as that session.
+            #[test]
+            fn every_session_survives_its_file(session in a_session()) {
+                let bytes = crate::home::json_bytes(&session).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let back = parse(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(back, session);
+            }
+        }
     }
 
     #[test]

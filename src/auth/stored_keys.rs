@@ -71,7 +71,12 @@ impl std::fmt::Display for StoredKeyError {
                 "The secret store has no secret for stored key '{name}' (it was removed outside iamctl)."
             ),
             StoredKeyError::Corrupt { path, source } => {
-                write!(f, "{} is corrupt: {source}", path.display())
+                write!(
+                    f,
+                    "{} is corrupt: {}",
+                    path.display(),
+                    crate::error::one_line(source)
+                )
             }
             StoredKeyError::Encode(e) => write!(f, "Could not encode stored keys: {e}"),
             StoredKeyError::File(e) => e.fmt(f),
@@ -166,11 +171,20 @@ pub fn validate_name(name: &str) -> Result<()> {
 pub fn load(home: &Home) -> Result<Vec<StoredKey>> {
     let path = path(home);
     match read_if_exists(&path)? {
-        Some(bytes) => serde_json::from_slice::<Contents>(&bytes)
-            .map(|c| c.keys)
-            .map_err(|source| StoredKeyError::Corrupt { path, source }),
+        Some(bytes) => parse(&bytes).map_err(|source| StoredKeyError::Corrupt { path, source }),
         None => Ok(Vec::new()),
     }
+}
+
+/// The keys of `stored-keys.json` (also the fuzz target's way in).
+pub fn parse(bytes: &[u8]) -> serde_json::Result<Vec<StoredKey>> {
+    serde_json::from_slice::<Contents>(bytes).map(|c| c.keys)
+}
+
+/// `stored-keys.json` as `update` writes it: sorted by name.
+pub fn encode(mut keys: Vec<StoredKey>) -> serde_json::Result<Vec<u8>> {
+    keys.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::home::json_bytes(&Contents { keys })
 }
 
 /// Read-modify-write of `stored-keys.json` under its own lock.
@@ -179,8 +193,7 @@ fn update(home: &Home, f: impl FnOnce(&mut Vec<StoredKey>)) -> Result<()> {
     let _lock = lock_exclusive(&home.file(LOCK))?;
     let mut keys = load(home)?;
     f(&mut keys);
-    keys.sort_by(|a, b| a.name.cmp(&b.name));
-    let bytes = crate::home::json_bytes(&Contents { keys }).map_err(StoredKeyError::Encode)?;
+    let bytes = encode(keys).map_err(StoredKeyError::Encode)?;
     Ok(write_atomic(&home.dir, &path(home), &bytes)?)
 }
 
@@ -345,5 +358,35 @@ mod tests {
         );
         update(&home, |keys| keys.clear()).unwrap_or_else(|e| panic!("{e}"));
         assert!(find(&home, "ci").is_err());
+    }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        prop_compose! {
+            fn a_key()(
+                (name, id, key_name, iam_id) in (any::<String>(), any::<String>(), any::<String>(), any::<String>()),
+                (account_id, created_at, api_endpoint, iam_endpoint) in (any::<String>(), any::<String>(), any::<String>(), any::<String>()),
+                file in any::<bool>(),
+            ) -> StoredKey {
+                let store = if file { StoreKind::File } else { StoreKind::Keyring };
+                StoredKey { name, id, key_name, iam_id, account_id, created_at, api_endpoint, iam_endpoint, store }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            /// The index reads back as written: every key, sorted by name.
+            #[test]
+            fn the_index_survives_its_file(keys in proptest::collection::vec(a_key(), 0..5)) {
+                let bytes = encode(keys.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let mut sorted = keys;
+                sorted.sort_by(|a, b| a.name.cmp(&b.name));
+                let back = parse(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(back, sorted);
+            }
+        }
     }
 }

@@ -331,7 +331,7 @@ fn at_path(given: &str) -> PathBuf {
 /// too), or the bare key as plain text. Other spellings (`apiKey`, `api_key`) and a key
 /// nested under `entity`, as IAM's pre-v1 API objects nested their fields, are accepted as
 /// well, so that no JSON is ever sent to IAM as if it were the key.
-fn key_in_file(text: &str) -> std::result::Result<String, &'static str> {
+pub fn key_in_file(text: &str) -> std::result::Result<String, &'static str> {
     // Editors on Windows may start a UTF-8 file with a byte-order mark.
     let text = text.trim_start_matches('\u{feff}').trim();
     if !text.starts_with('{') {
@@ -424,6 +424,76 @@ pub fn sso_code(
                 "the one-time code",
                 "open the URL above in a browser, then pipe the code in: echo CODE | iamctl login --sso",
             )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// An API key as IAM makes them: no whitespace, never empty.
+    fn a_key() -> impl Strategy<Value = String> {
+        "[A-Za-z0-9_-]{1,60}"
+    }
+
+    /// Another field of a key file, none of them named like the key.
+    fn other_fields() -> impl Strategy<Value = serde_json::Map<String, serde_json::Value>> {
+        proptest::collection::btree_map("[a-z_]{1,10}", any::<String>(), 0..4).prop_map(|m| {
+            m.into_iter()
+                .filter(|(k, _)| !["apikey", "api_key", "entity"].contains(&k.as_str()))
+                .map(|(k, v)| (k, serde_json::Value::String(v)))
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any file, text or not, gives a key or a reason, never a panic.
+        #[test]
+        fn any_text_gives_a_key_or_a_reason(text in any::<String>()) {
+            match key_in_file(&text) {
+                Ok(key) => prop_assert!(!key.is_empty() && key.trim() == key),
+                Err(why) => prop_assert!(!why.is_empty()),
+            }
+        }
+
+        /// Every key file IBM's tools write (the key under any of its spellings, at the top or
+        /// under `entity`, beside other fields, with a byte-order mark and blank lines) gives
+        /// its key; so does the bare key.
+        #[test]
+        fn every_valid_key_file_gives_its_key(
+            key in a_key(),
+            spelling in prop::sample::select(vec!["apikey", "apiKey", "api_key"]),
+            nested in any::<bool>(),
+            fields in other_fields(),
+            bom in any::<bool>(),
+            pretty in any::<bool>(),
+            bare in any::<bool>(),
+        ) {
+            let text = if bare {
+                format!("{key}\n")
+            } else {
+                let mut inner = fields.clone();
+                inner.insert(spelling.to_string(), serde_json::Value::String(key.clone()));
+                let doc = if nested {
+                    let mut outer = fields;
+                    outer.insert("entity".into(), serde_json::Value::Object(inner));
+                    serde_json::Value::Object(outer)
+                } else {
+                    serde_json::Value::Object(inner)
+                };
+                let json = if pretty {
+                    serde_json::to_string_pretty(&doc).unwrap_or_default()
+                } else {
+                    doc.to_string()
+                };
+                format!("\n{json}\n")
+            };
+            let text = if bom { format!("\u{feff}{text}") } else { text };
+            prop_assert_eq!(key_in_file(&text), Ok(key));
         }
     }
 }

@@ -11,7 +11,7 @@ pub mod errors;
 pub mod exec;
 pub mod identity;
 pub mod login;
-mod login_credential;
+pub mod login_credential;
 pub mod logout;
 pub mod oauth_tokens;
 pub mod service_ids;

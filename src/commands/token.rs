@@ -52,7 +52,7 @@ fn jwt_in(text: &str) -> Option<&str> {
 }
 
 /// The payload of a JWT as a JSON object. The error says what is wrong, never the token.
-fn claims_of(text: &str) -> std::result::Result<Map<String, Value>, &'static str> {
+pub fn claims_of(text: &str) -> std::result::Result<Map<String, Value>, &'static str> {
     let token = jwt_in(text).ok_or("it is empty")?;
     let parts: Vec<&str> = token.split('.').collect();
     if parts.len() != 3 {
@@ -70,12 +70,12 @@ fn claims_of(text: &str) -> std::result::Result<Map<String, Value>, &'static str
 }
 
 /// How epoch seconds are shown; a trait so tests can pin the zone.
-trait Clock {
+pub trait Clock {
     fn format(&self, epoch: i64) -> String;
 }
 
 /// The system's time zone (`TZ`, else `/etc/localtime`; UTC if neither says).
-struct LocalTime;
+pub struct LocalTime;
 
 impl Clock for LocalTime {
     fn format(&self, epoch: i64) -> String {
@@ -90,7 +90,7 @@ impl Clock for LocalTime {
 }
 
 /// Claims one per line (nested values as compact JSON), then issue and expiry times.
-fn render(claims: &Map<String, Value>, now: i64, clock: &dyn Clock) -> String {
+pub fn render(claims: &Map<String, Value>, now: i64, clock: &dyn Clock) -> String {
     let rows: Vec<(&str, String)> = claims
         .iter()
         .map(|(k, v)| {
@@ -129,15 +129,13 @@ fn render(claims: &Map<String, Value>, now: i64, clock: &dyn Clock) -> String {
 
 /// `in 58m 57s`, `3m 2s ago`, `now`.
 fn relative(at: i64, now: i64) -> String {
-    let delta = at - now;
-    if delta == 0 {
-        return "now".to_string();
-    }
-    let span = human_duration(delta.unsigned_abs());
-    if delta > 0 {
-        format!("in {span}")
-    } else {
-        format!("{span} ago")
+    // `at` is whatever the token claims: the distance is taken without a subtraction that
+    // could overflow.
+    let span = human_duration(at.abs_diff(now));
+    match at.cmp(&now) {
+        std::cmp::Ordering::Equal => "now".to_string(),
+        std::cmp::Ordering::Greater => format!("in {span}"),
+        std::cmp::Ordering::Less => format!("{span} ago"),
     }
 }
 
@@ -212,6 +210,27 @@ mod tests {
              Expires:   @4600 (in 58m 57s)\n"
         );
         assert!(render(&c, 4700, &Utc).contains("Expired:   @4600 (1m 40s ago)"));
+    }
+
+    #[test]
+    fn claimed_times_at_the_ends_of_i64_render() {
+        // Found by the jwt fuzz target: `iat` of i64::MIN overflowed `at - now`.
+        let c = claims_of(&jwt(&format!(
+            r#"{{"iat":{},"exp":{}}}"#,
+            i64::MIN,
+            i64::MAX
+        )))
+        .unwrap_or_default();
+        let text = render(&c, 1000, &Utc);
+        assert!(
+            text.contains("Issued:    @-9223372036854775808 (106751991167300d 15h ago)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Expires:   @9223372036854775807 (in 106751991167300d 15h)"),
+            "{text}"
+        );
+        assert_eq!(relative(5, 5), "now");
     }
 
     #[test]

@@ -15,10 +15,17 @@ pub struct ApiError {
     pub details: Option<String>,
 }
 
+/// A field as one line: IAM's texts are shown after `FAILED`, where a line break or a
+/// terminal escape in a server's answer could pass for iamctl's own output.
 fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key)
         .and_then(|x| x.as_str())
-        .map(|s| s.trim().to_string())
+        .map(|s| {
+            s.split(|c: char| c.is_whitespace() || c.is_control())
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .filter(|s| !s.is_empty())
 }
 
@@ -125,6 +132,16 @@ mod tests {
         );
         assert!(e.is_client_error());
         assert!(e.has_code("BXNIM0109E"));
+    }
+
+    #[test]
+    fn messages_are_one_line_without_escapes() {
+        // Found by the iam_error fuzz target: a message with a line break printed two lines.
+        let e = ApiError::parse(
+            400,
+            br#"{"errorMessage":"first\nOK\r\n","errorDetails":"a\u001b[2Jb\tc","errorCode":"X\n"}"#,
+        );
+        assert_eq!(e.line(), "a [2Jb c. first OK (X)");
     }
 
     #[test]

@@ -299,25 +299,11 @@ impl<'a> Identity<'a> {
             }
             let resp = self.send(Method::GET, self.url(path, &q)?, &[], None, true)?;
             let page: Value = Client::json(resp, field)?;
-            let list = match page.get(field) {
-                Some(Value::Array(a)) => a.clone(),
-                None | Some(Value::Null) => Vec::new(),
-                Some(_) => return Err(unexpected(field, format!("'{field}' is not a list"))),
-            };
-            for item in list {
-                items.push(serde_json::from_value(item).map_err(|e| unexpected(field, e))?);
-            }
-            let next = page
-                .get("next")
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty());
+            let (list, next) = read_page(&page, field)?;
+            items.extend(list);
             match next {
                 None => return Ok(items),
-                Some(link) => {
-                    // Only the page token is taken from the link: the bearer token goes to the
-                    // configured IAM host and nowhere a response names.
-                    let t = page_token(link)
-                        .ok_or_else(|| unexpected(field, "a 'next' link without a pagetoken"))?;
+                Some(t) => {
                     if !seen.insert(t.clone()) {
                         return Err(unexpected(field, "the same page was offered twice"));
                     }
@@ -649,7 +635,29 @@ impl<'a> Identity<'a> {
 }
 
 /// The list under `field` of an answer that is not paged.
-fn items<T: for<'de> Deserialize<'de>>(page: &Value, field: &str) -> Result<Vec<T>, IamError> {
+/// One page of a listing: its items, and the page token of the next page if there is one.
+pub fn read_page<T: for<'de> Deserialize<'de>>(
+    page: &Value,
+    field: &str,
+) -> Result<(Vec<T>, Option<String>), IamError> {
+    let items = items(page, field)?;
+    let next = match page
+        .get("next")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        // Only the page token is taken from the link: the bearer token goes to the
+        // configured IAM host and nowhere a response names.
+        Some(link) => Some(
+            page_token(link)
+                .ok_or_else(|| unexpected(field, "a 'next' link without a pagetoken"))?,
+        ),
+    };
+    Ok((items, next))
+}
+
+pub fn items<T: for<'de> Deserialize<'de>>(page: &Value, field: &str) -> Result<Vec<T>, IamError> {
     match page.get(field) {
         Some(Value::Array(a)) => a
             .iter()

@@ -114,4 +114,43 @@ mod tests {
         assert!(decode("not-a-jwt").is_none());
         assert!(decode("a.!!!.c").is_none());
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Any text, JWT-shaped or not, is decoded or refused without a panic.
+            #[test]
+            fn decoding_any_text_never_panics(text in any::<String>()) {
+                let _ = decode(&text);
+            }
+
+            #[test]
+            fn decoding_dotted_base64_never_panics(parts in proptest::collection::vec("[A-Za-z0-9_=-]{0,40}", 0..5)) {
+                let _ = decode(&parts.join("."));
+            }
+
+            /// The claims iamctl reads come back from any token that carries them.
+            #[test]
+            fn claims_are_read_back(
+                iam_id in any::<String>(),
+                email in any::<Option<String>>(),
+                bss in any::<Option<String>>(),
+                iat in any::<Option<i64>>(),
+                exp in any::<Option<i64>>(),
+            ) {
+                let payload = serde_json::json!({
+                    "iam_id": iam_id, "email": email, "account": {"bss": bss}, "iat": iat, "exp": exp,
+                });
+                let c = decode(&jwt(&payload.to_string())).ok_or_else(|| TestCaseError::fail("refused"))?;
+                prop_assert_eq!(c.iam_id, iam_id);
+                prop_assert_eq!(c.email, email);
+                prop_assert_eq!(c.account.and_then(|a| a.bss), bss);
+                prop_assert_eq!((c.iat, c.exp), (iat, exp));
+            }
+        }
+    }
 }

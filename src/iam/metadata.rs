@@ -14,13 +14,15 @@ pub const VERSION: &str = "2025-08-26";
 /// How long the instance identity token lives: it is used once, straight away.
 const IDENTITY_TOKEN_TTL: u64 = 300;
 
+/// The metadata service's answer to `PUT /identity/v1/token`.
 #[derive(Deserialize)]
-struct IdentityToken {
+pub struct IdentityToken {
     access_token: String,
 }
 
+/// The metadata service's answer to `POST /identity/v1/iam_tokens`.
 #[derive(Deserialize)]
-struct IamToken {
+pub struct IamToken {
     access_token: String,
     #[serde(default)]
     expires_in: Option<i64>,
@@ -65,7 +67,14 @@ impl Client {
                 .body(b.to_string());
         }
         let token: IamToken = Self::json(self.execute(post, true)?, "IAM token")?;
-        let expiration = match &token.expires_at {
+        token.into_response(base)
+    }
+}
+
+impl IamToken {
+    /// The answer as a token endpoint's, its RFC 3339 expiry in epoch seconds.
+    pub fn into_response(self, base: &str) -> Result<TokenResponse> {
+        let expiration = match &self.expires_at {
             Some(at) => Some(
                 at.parse::<jiff::Timestamp>()
                     .map_err(|e| IamError::Unexpected {
@@ -77,9 +86,9 @@ impl Client {
             None => None,
         };
         Ok(TokenResponse {
-            access_token: token.access_token,
+            access_token: self.access_token,
             refresh_token: None,
-            expires_in: token.expires_in,
+            expires_in: self.expires_in,
             expiration,
             refresh_token_expiration: None,
             delegated_refresh_token: None,

@@ -73,9 +73,11 @@ impl std::fmt::Display for IamError {
                 f,
                 "{url} redirected to {location} (HTTP {status}); iamctl does not follow redirects, so credentials are sent only to the endpoint you chose"
             ),
-            IamError::Unexpected { what, detail } => {
-                write!(f, "Unexpected answer from {what}: {detail}")
-            }
+            IamError::Unexpected { what, detail } => write!(
+                f,
+                "Unexpected answer from {what}: {}",
+                crate::error::one_line(detail)
+            ),
             IamError::Setup(what) => f.write_str(what),
             IamError::BadTimeout(v) => write!(
                 f,
@@ -145,7 +147,7 @@ fn profile_field(profile: &ProfileRef) -> (&'static str, &str) {
 }
 
 /// A token endpoint answer. No `Debug`: it holds secrets.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct TokenResponse {
     /// Absent only when a delegated refresh token alone was asked for.
     #[serde(default)]
@@ -182,7 +184,8 @@ impl TokenResponse {
         let exp = claims
             .exp
             .or(self.expiration)
-            .or(self.expires_in.map(|s| now + s))
+            // IAM's lifetime is trusted to be sane, not to be small: saturate, never wrap.
+            .or(self.expires_in.map(|s| now.saturating_add(s)))
             .unwrap_or(now + 3600);
         let iat = claims.iat.unwrap_or(now).min(exp);
         (iat, exp)
@@ -506,64 +509,14 @@ impl Client {
 
     /// Every account the token's user can use (follows `next_url`).
     pub fn accounts(&self, access_token: &str) -> Result<Vec<Account>, IamError> {
-        #[derive(Deserialize)]
-        struct Page {
-            #[serde(default)]
-            next_url: Option<String>,
-            #[serde(default)]
-            resources: Vec<Resource>,
-        }
-        #[derive(Deserialize)]
-        struct Resource {
-            metadata: Metadata,
-            entity: Entity,
-        }
-        #[derive(Deserialize)]
-        struct Metadata {
-            guid: String,
-            #[serde(default)]
-            linked_accounts: Vec<Linked>,
-        }
-        #[derive(Deserialize)]
-        struct Linked {
-            #[serde(default)]
-            origin: String,
-            #[serde(default)]
-            id: serde_json::Value,
-        }
-        #[derive(Deserialize)]
-        struct Entity {
-            #[serde(default)]
-            name: String,
-            #[serde(default)]
-            owner: Option<String>,
-            #[serde(default)]
-            owner_userid: Option<String>,
-        }
         let mut out = Vec::new();
         let mut url = format!("{}/coe/v2/accounts", self.endpoints.accounts);
         for _ in 0..100 {
             let resp = self.execute(self.http.get(&url).bearer_auth(access_token), true)?;
-            let page: Page = Self::json(resp, "accounts")?;
-            for r in page.resources {
-                let ims = r
-                    .metadata
-                    .linked_accounts
-                    .iter()
-                    .find(|l| l.origin.eq_ignore_ascii_case("IMS"))
-                    .map(|l| match &l.id {
-                        serde_json::Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-                    .filter(|s| !s.is_empty() && s != "null");
-                out.push(Account {
-                    guid: r.metadata.guid,
-                    name: r.entity.name,
-                    owner: r.entity.owner.or(r.entity.owner_userid).unwrap_or_default(),
-                    ims,
-                });
-            }
-            match page.next_url.filter(|n| !n.is_empty()) {
+            let page: AccountsPage = Self::json(resp, "accounts")?;
+            let (accounts, next) = page.accounts();
+            out.extend(accounts);
+            match next {
                 Some(next) if next.starts_with("http") => url = next,
                 Some(next) => url = format!("{}{}", self.endpoints.accounts, next),
                 None => break,
@@ -578,22 +531,6 @@ impl Client {
         access_token: &str,
         account_id: &str,
     ) -> Result<Vec<ResourceGroup>, IamError> {
-        #[derive(Deserialize)]
-        struct Page {
-            #[serde(default)]
-            resources: Vec<Group>,
-        }
-        #[derive(Deserialize)]
-        struct Group {
-            id: String,
-            name: String,
-            #[serde(default)]
-            state: String,
-            #[serde(default)]
-            default: bool,
-            #[serde(default)]
-            quota_id: Option<String>,
-        }
         let query: String = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("account_id", account_id)
             .finish();
@@ -603,9 +540,102 @@ impl Client {
         );
         let builder = self.http.get(&url).bearer_auth(access_token);
         let resp = self.execute(builder, true)?;
-        let page: Page = Self::json(resp, "resource groups")?;
-        Ok(page
+        let page: GroupsPage = Self::json(resp, "resource groups")?;
+        Ok(page.groups())
+    }
+}
+
+/// A page of the accounts API (`/coe/v2/accounts`).
+#[derive(Deserialize)]
+pub struct AccountsPage {
+    #[serde(default)]
+    next_url: Option<String>,
+    #[serde(default)]
+    resources: Vec<AccountResource>,
+}
+
+#[derive(Deserialize)]
+struct AccountResource {
+    metadata: AccountMetadata,
+    entity: AccountEntity,
+}
+
+#[derive(Deserialize)]
+struct AccountMetadata {
+    guid: String,
+    #[serde(default)]
+    linked_accounts: Vec<LinkedAccount>,
+}
+
+#[derive(Deserialize)]
+struct LinkedAccount {
+    #[serde(default)]
+    origin: String,
+    #[serde(default)]
+    id: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct AccountEntity {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    owner: Option<String>,
+    #[serde(default)]
+    owner_userid: Option<String>,
+}
+
+impl AccountsPage {
+    /// The page's accounts, and the next page's URL (absolute or relative) if any.
+    pub fn accounts(self) -> (Vec<Account>, Option<String>) {
+        let accounts = self
             .resources
+            .into_iter()
+            .map(|r| {
+                let ims = r
+                    .metadata
+                    .linked_accounts
+                    .iter()
+                    .find(|l| l.origin.eq_ignore_ascii_case("IMS"))
+                    .map(|l| match &l.id {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .filter(|s| !s.is_empty() && s != "null");
+                Account {
+                    guid: r.metadata.guid,
+                    name: r.entity.name,
+                    owner: r.entity.owner.or(r.entity.owner_userid).unwrap_or_default(),
+                    ims,
+                }
+            })
+            .collect();
+        (accounts, self.next_url.filter(|n| !n.is_empty()))
+    }
+}
+
+/// A page of the resource controller's resource groups.
+#[derive(Deserialize)]
+pub struct GroupsPage {
+    #[serde(default)]
+    resources: Vec<Group>,
+}
+
+#[derive(Deserialize)]
+struct Group {
+    id: String,
+    name: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    default: bool,
+    #[serde(default)]
+    quota_id: Option<String>,
+}
+
+impl GroupsPage {
+    pub fn groups(self) -> Vec<ResourceGroup> {
+        self.resources
             .into_iter()
             .map(|g| ResourceGroup {
                 guid: g.id,
@@ -614,6 +644,38 @@ impl Client {
                 default: g.default,
                 quota_id: g.quota_id.unwrap_or_default(),
             })
-            .collect())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_quoted_in_an_error_stays_on_one_line() {
+        // Found by the iam_body fuzz target: a metadata answer's expires_at with a line break.
+        let token: metadata::IamToken =
+            serde_json::from_str(r#"{"access_token":"t","expires_at":"2026\n\u001b[2J"}"#)
+                .unwrap_or_else(|e| panic!("{e}"));
+        let Err(e) = token.into_response("http://169.254.169.254") else {
+            panic!("a broken time was accepted")
+        };
+        let text = e.to_string();
+        assert!(!text.contains(['\n', '\u{1b}']), "{text}");
+        assert!(text.contains(r"'2026\n\u{1b}[2J'"), "{text}");
+    }
+
+    #[test]
+    fn a_huge_expires_in_saturates() {
+        // Found by the iam_body fuzz target: `expires_in` near i64::MAX overflowed.
+        for s in [i64::MAX, i64::MIN] {
+            let tokens = TokenResponse {
+                expires_in: Some(s),
+                ..TokenResponse::default()
+            };
+            let (iat, exp) = tokens.times(&jwt::Claims::default());
+            assert!(iat <= exp);
+        }
     }
 }

@@ -122,7 +122,7 @@ pub fn registry_host(server: &str) -> Option<String> {
 
 /// IBM Container Registry: `icr.io` and its regional and private hosts (`us.icr.io`,
 /// `private.de.icr.io`), on any port.
-fn is_ibm_registry(host: &str) -> bool {
+pub fn is_ibm_registry(host: &str) -> bool {
     let name = host.split(':').next().unwrap_or(host);
     name == "icr.io" || name.ends_with(".icr.io")
 }

@@ -57,7 +57,44 @@ fn install(cluster: &str, kubeconfig: &Path, out: &Out) -> Result<()> {
         CliError::from(FileError::new("read the kubeconfig", kubeconfig, e))
             .hint("--kubeconfig must name an existing kubeconfig that has the cluster")
     })?;
-    let mut doc: Value = serde_norway::from_str(&text).map_err(|e| {
+    let user = format!("iamctl-{}", creds.name());
+    let exe = std::env::current_exe()
+        .map_err(|e| CliError::failed(format!("Could not find the iamctl binary: {e}")))?;
+    let (text, pointed) = with_plugin(
+        &text,
+        kubeconfig,
+        cluster,
+        &user,
+        &exe.to_string_lossy(),
+        creds.name(),
+    )?;
+    let dir = match kubeconfig.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    crate::home::write_atomic(&dir, kubeconfig, text.as_bytes())?;
+    out.ok();
+    out.say(&format!(
+        "User {user} in {} runs 'iamctl --session {} credential kubectl'; context(s) {} use it.",
+        kubeconfig.display(),
+        creds.name(),
+        pointed.join(", ")
+    ));
+    Ok(())
+}
+
+/// The kubeconfig `text` (read from `kubeconfig`) with the user `user` running `exe` for
+/// `session`, and the contexts of `cluster` pointed at it; also their names. Pure, so the
+/// fuzz target runs it on any YAML.
+pub fn with_plugin(
+    text: &str,
+    kubeconfig: &Path,
+    cluster: &str,
+    user: &str,
+    exe: &str,
+    session: &str,
+) -> Result<(String, Vec<String>)> {
+    let mut doc: Value = serde_norway::from_str(text).map_err(|e| {
         CliError::failed(format!(
             "{} is not a kubeconfig iamctl can read: {e}",
             kubeconfig.display()
@@ -79,24 +116,21 @@ fn install(cluster: &str, kubeconfig: &Path, out: &Out) -> Result<()> {
             format!("its clusters: {}", clusters.join(", "))
         }));
     }
-    let user = format!("iamctl-{}", creds.name());
-    let exe = std::env::current_exe()
-        .map_err(|e| CliError::failed(format!("Could not find the iamctl binary: {e}")))?;
     let exec: Value = serde_norway::to_value(json!({
         "apiVersion": API_VERSION,
-        "command": exe.to_string_lossy(),
-        "args": ["--session", creds.name(), "credential", "kubectl"],
+        "command": exe,
+        "args": ["--session", session, "credential", "kubectl"],
         "interactiveMode": "Never",
         "provideClusterInfo": false,
     }))
     .map_err(|e| CliError::internal(e.to_string()))?;
     let mut entry = Mapping::new();
-    entry.insert("name".into(), user.clone().into());
+    entry.insert("name".into(), user.into());
     let mut body = Mapping::new();
     body.insert("exec".into(), exec);
     entry.insert("user".into(), Value::Mapping(body));
     let users = list(root, "users", kubeconfig)?;
-    users.retain(|u| u.get("name").and_then(Value::as_str) != Some(user.as_str()));
+    users.retain(|u| u.get("name").and_then(Value::as_str) != Some(user));
     users.push(Value::Mapping(entry));
     let contexts = list(root, "contexts", kubeconfig)?;
     let mut pointed = Vec::new();
@@ -105,14 +139,14 @@ fn install(cluster: &str, kubeconfig: &Path, out: &Out) -> Result<()> {
         if let Some(body) = ctx.get_mut("context").and_then(Value::as_mapping_mut)
             && body.get("cluster").and_then(Value::as_str) == Some(cluster)
         {
-            body.insert("user".into(), user.clone().into());
+            body.insert("user".into(), user.into());
             pointed.extend(name);
         }
     }
     if pointed.is_empty() {
         let mut body = Mapping::new();
         body.insert("cluster".into(), cluster.into());
-        body.insert("user".into(), user.clone().into());
+        body.insert("user".into(), user.into());
         let mut ctx = Mapping::new();
         ctx.insert("name".into(), cluster.into());
         ctx.insert("context".into(), Value::Mapping(body));
@@ -120,19 +154,7 @@ fn install(cluster: &str, kubeconfig: &Path, out: &Out) -> Result<()> {
         pointed.push(cluster.to_string());
     }
     let text = serde_norway::to_string(&doc).map_err(|e| CliError::internal(e.to_string()))?;
-    let dir = match kubeconfig.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    crate::home::write_atomic(&dir, kubeconfig, text.as_bytes())?;
-    out.ok();
-    out.say(&format!(
-        "User {user} in {} runs 'iamctl --session {} credential kubectl'; context(s) {} use it.",
-        kubeconfig.display(),
-        creds.name(),
-        pointed.join(", ")
-    ));
-    Ok(())
+    Ok((text, pointed))
 }
 
 fn not_kubeconfig(path: &Path) -> CliError {
