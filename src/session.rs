@@ -736,7 +736,7 @@ pub(crate) mod tests {
         assert!(far.needs_refresh(i64::MAX));
         let backwards = login(i64::MAX, i64::MIN);
         assert!(backwards.needs_refresh(i64::MIN));
-        assert!(login(i64::MAX - 5, i64::MAX).needs_refresh(i64::MAX - 20));
+        assert!(login(i64::MAX - 5, i64::MAX).needs_refresh(i64::MAX - 10));
     }
 
     use std::path::Path;
@@ -787,7 +787,9 @@ pub(crate) mod tests {
         // Found by the session fuzz target: serde quotes the unknown login method, line
         // break and all.
         let source = match parse(
-            br#"{"api_endpoint":"a","iam_endpoint":"b","login":{"method":"api\nkey"}}"#,
+            br#"{"api_endpoint":"a","iam_endpoint":"b","login":{"method":"api\nkey","user":"u",
+                "iam_id":"i","access_token":"t","token_issued_at":1,"token_expires_at":2,
+                "login_at":1,"secrets":{"store":"keyring"}}}"#,
         ) {
             Err(e) => e,
             Ok(_) => panic!("an unknown method was accepted"),
