@@ -162,6 +162,42 @@ pub fn create_private_dir(dir: &Path) -> Result<(), FileError> {
         .map_err(|e| FileError::new("create the directory", dir, e))
 }
 
+/// Free file descriptors a command needs before it talks to IAM or the keyring: the HTTP
+/// client's runtime (epoll, eventfd, signal pipe) and sockets, the keyring's D-Bus connection
+/// and reactor, lock and state files. Short of that, those libraries' own threads panic at
+/// EMFILE instead of returning an error, so iamctl stops first and says why.
+pub const DESCRIPTORS_NEEDED: u64 = 32;
+
+/// The open descriptors and the limit when fewer than `DESCRIPTORS_NEEDED` are free.
+pub fn descriptors_short() -> Option<(u64, u64)> {
+    #[cfg(target_os = "linux")]
+    {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes one rlimit into the struct we own.
+        let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+        if rc != 0 || lim.rlim_cur == libc::RLIM_INFINITY {
+            return None;
+        }
+        let limit: u64 = lim.rlim_cur;
+        // Listing the directory takes a descriptor itself (counted too): not getting one is
+        // the answer.
+        let open = fs::read_dir("/proc/self/fd").map_or(limit, |d| d.count() as u64);
+        (limit.saturating_sub(open) < DESCRIPTORS_NEEDED).then_some((open, limit))
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
+/// What `descriptors_short` found, as one line with the fix.
+pub fn descriptors_message(what: &str, open: u64, limit: u64) -> String {
+    format!(
+        "Too few file descriptors are free to talk to {what}: {open} of the limit of {limit} are open, and it needs about {DESCRIPTORS_NEEDED} more; raise the limit (ulimit -n 1024) and run the command again."
+    )
+}
+
 /// Reads a file; `Ok(None)` when it does not exist.
 pub fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, FileError> {
     match fs::read(path) {
@@ -207,6 +243,20 @@ pub fn read_secret_file(path: &Path) -> Result<String, FileError> {
         })
 }
 
+/// tempfile adds the temporary file's path to its errors' text (`... at path "/dir/.tmp-.."`),
+/// a name the user never chose: keep only the OS error, so messages name the file the user
+/// knows. (tempfile keeps the original error out of reach, so the suffix is cut from the text.)
+pub fn without_temp_path(e: std::io::Error) -> std::io::Error {
+    if e.raw_os_error().is_some() {
+        return e;
+    }
+    let text = e.to_string();
+    match text.rfind(" at path \"") {
+        Some(i) => std::io::Error::new(e.kind(), text[..i].to_string()),
+        None => e,
+    }
+}
+
 /// Temp file in `dir` (0600), write, fsync, rename over `path`, fsync the directory.
 ///
 /// Every failure is reported against `path`, the file the user knows, never the temporary
@@ -214,14 +264,7 @@ pub fn read_secret_file(path: &Path) -> Result<String, FileError> {
 /// dropped), and leaves `path` as it was.
 pub fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     remove_stale_temps(dir);
-    // tempfile adds the temporary path to its errors' text: keep only the OS error.
-    let err = |e: std::io::Error| {
-        let e = e
-            .raw_os_error()
-            .map(std::io::Error::from_raw_os_error)
-            .unwrap_or(e);
-        FileError::new("write", path, e)
-    };
+    let err = |e: std::io::Error| FileError::new("write", path, without_temp_path(e));
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
         .tempfile_in(dir)
@@ -307,6 +350,20 @@ pub fn json_bytes<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, serde_json:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_of_temp_files_name_no_temp_path() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let missing = dir.path().join("no");
+        let Err(e) = tempfile::Builder::new().prefix(".x-").tempfile_in(&missing) else {
+            panic!("a temp file in a missing directory")
+        };
+        assert!(e.to_string().contains("at path"), "{e}");
+        let e = without_temp_path(e);
+        assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+        assert!(!e.to_string().contains(".x-"), "{e}");
+        assert!(e.to_string().contains("os error 2"), "{e}");
+    }
 
     #[test]
     fn a_write_removes_temp_files_of_writers_that_died_and_keeps_live_ones() {

@@ -42,6 +42,11 @@ pub enum SecretError {
         tries: u32,
         source: keyring_core::Error,
     },
+    /// Too few file descriptors are free for the keyring client (open, limit).
+    Descriptors {
+        open: u64,
+        limit: u64,
+    },
     /// The opt-in file store could not be read or written.
     File(FileError),
     Corrupt {
@@ -66,6 +71,9 @@ impl std::fmt::Display for SecretError {
                 f,
                 "The keyring entry changed under iamctl {tries} times in a row (other iamctl commands are replacing the same secret), so it stopped."
             ),
+            SecretError::Descriptors { open, limit } => f.write_str(
+                &crate::home::descriptors_message("the OS keyring", *open, *limit),
+            ),
             SecretError::File(e) => e.fmt(f),
             SecretError::Corrupt { path, source } => {
                 write!(
@@ -87,7 +95,7 @@ impl std::error::Error for SecretError {
                 .as_ref()
                 .map(|e| e as &(dyn std::error::Error + 'static)),
             SecretError::Contended { source, .. } => Some(source),
-            SecretError::BadTimeout(_) => None,
+            SecretError::BadTimeout(_) | SecretError::Descriptors { .. } => None,
             SecretError::File(e) => Some(e),
             SecretError::Corrupt { source, .. } => Some(source),
             SecretError::Encode(e) => Some(e),
@@ -404,6 +412,9 @@ impl KeyringStore {
     pub fn connect(home: &Home) -> Result<KeyringStore> {
         let home_dir = home.dir.clone();
         let limit = keyring_timeout()?;
+        if let Some((open, limit)) = crate::home::descriptors_short() {
+            return Err(SecretError::Descriptors { open, limit });
+        }
         match bounded(limit, platform_store) {
             Bounded::Done(Ok(store)) => Ok(KeyringStore { store, home_dir }),
             Bounded::Done(Err(e)) => Err(keyring_failure(e, &home_dir)),

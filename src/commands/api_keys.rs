@@ -282,8 +282,9 @@ impl KeyFile {
                     .tempfile_in(&dir)
                     .map_err(|e| {
                         CliError::failed(format!(
-                            "Cannot write the key file {shown}: cannot create a file in {}: {e}",
-                            dir.display()
+                            "Cannot write the key file {shown}: cannot create a file in {}: {}",
+                            dir.display(),
+                            crate::home::without_temp_path(e)
                         ))
                         .hint("no API key was created; choose a --file in a writable directory")
                     })?;
@@ -298,6 +299,7 @@ impl KeyFile {
                     .prefix(".iamctl-key-")
                     .tempfile_in(key_dir(path))
                     .map_err(|e| {
+                        let e = crate::home::without_temp_path(e);
                         CliError::failed(format!("Cannot create the key file {shown}: {e}"))
                             .hint("no API key was created; choose a --file in an existing, writable directory")
                     })?;

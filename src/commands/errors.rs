@@ -99,6 +99,7 @@ impl From<SecretError> for CliError {
             }
             e @ SecretError::BadTimeout(_) => CliError::usage(e.to_string())
                 .hint("set it to the seconds iamctl may wait for the keyring, e.g. IAMCTL_KEYRING_TIMEOUT=20"),
+            e @ SecretError::Descriptors { .. } => CliError::failed(e.to_string()),
             e @ SecretError::Contended { .. } => CliError::failed(e.to_string())
                 .hint("run the command again once the other iamctl commands have finished"),
             SecretError::File(e) => e.into(),

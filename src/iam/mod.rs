@@ -261,6 +261,13 @@ impl Client {
     /// hot path never does.
     pub fn new(endpoints: Endpoints, skip_ssl_validation: bool) -> Result<Client> {
         let timeout = timeout_from_env()?;
+        if let Some((open, limit)) = crate::home::descriptors_short() {
+            return Err(IamError::Setup(crate::home::descriptors_message(
+                "IBM Cloud",
+                open,
+                limit,
+            )));
+        }
         if skip_ssl_validation {
             crate::output::warn(
                 "SSL certificate validation is disabled (--skip-ssl-validation); a network attacker could read your tokens",
@@ -517,8 +524,7 @@ impl Client {
             let (accounts, next) = page.accounts();
             out.extend(accounts);
             match next {
-                Some(next) if next.starts_with("http") => url = next,
-                Some(next) => url = format!("{}{}", self.endpoints.accounts, next),
+                Some(next) => url = next_page_url(&self.endpoints.accounts, &next),
                 None => break,
             }
         }
@@ -546,6 +552,18 @@ impl Client {
 }
 
 /// A page of the accounts API (`/coe/v2/accounts`).
+/// The next page on our own endpoint: an absolute `next_url` gives only its path and query,
+/// so an answer cannot send the bearer token to another host.
+fn next_page_url(base: &str, next: &str) -> String {
+    match reqwest::Url::parse(next) {
+        Ok(u) => match u.query() {
+            Some(q) => format!("{base}{}?{q}", u.path()),
+            None => format!("{base}{}", u.path()),
+        },
+        Err(_) => format!("{base}{next}"),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct AccountsPage {
     #[serde(default)]
@@ -651,6 +669,29 @@ impl GroupsPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_accounts_page_stays_on_our_endpoint() {
+        let base = "https://accounts.cloud.ibm.com";
+        for (next, want) in [
+            (
+                "/coe/v2/accounts?next_docid=x",
+                "https://accounts.cloud.ibm.com/coe/v2/accounts?next_docid=x",
+            ),
+            (
+                "https://accounts.cloud.ibm.com/coe/v2/accounts?next_docid=x",
+                "https://accounts.cloud.ibm.com/coe/v2/accounts?next_docid=x",
+            ),
+            // Another host named in an answer never gets the bearer token.
+            (
+                "https://attacker.example/steal?t=1",
+                "https://accounts.cloud.ibm.com/steal?t=1",
+            ),
+            ("http://127.0.0.1:1/x", "https://accounts.cloud.ibm.com/x"),
+        ] {
+            assert_eq!(next_page_url(base, next), want, "{next}");
+        }
+    }
 
     #[test]
     fn an_answer_quoted_in_an_error_stays_on_one_line() {

@@ -421,7 +421,7 @@ fn parallel_logins_and_logouts_in_one_session_all_succeed() {
 
 #[cfg(unix)]
 #[test]
-fn few_file_descriptors_leave_cached_commands_working() {
+fn few_file_descriptors_leave_cached_commands_working_and_stop_a_login_in_one_line() {
     let env = TestEnv::logged_in();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let key = dir.path().join("apikey");
@@ -431,11 +431,10 @@ fn few_file_descriptors_leave_cached_commands_working() {
         env.url(),
         key.display()
     );
-    // Not `login`: there reqwest's runtime (tokio's signal pipe) or the keyring client's
-    // reactor can still panic at EMFILE, depending on which thread takes the last descriptor
-    // (a known gap, docs/security.md); the commands below need no new runtime.
-    let _ = &login;
-    for args in ["oauth-tokens", "target"] {
+    // Cached commands read one file and work; a login needs the HTTP client's runtime and the
+    // keyring's connection, whose threads would panic at EMFILE, so it must stop first with
+    // one line saying how to raise the limit.
+    for args in ["oauth-tokens", "target", login.as_str()] {
         let (out, took) = env
             .sh(&format!("ulimit -n 12; exec iamctl {args}"))
             .env("IBMCLOUD_HTTP_TIMEOUT", "5")
@@ -446,6 +445,19 @@ fn few_file_descriptors_leave_cached_commands_working() {
             out.err()
         );
         let out = out.stderr_lacks("panicked");
+        if args == login {
+            assert_eq!(
+                out.code,
+                Some(1),
+                "login under ulimit -n 12:\n{}",
+                out.err()
+            );
+            assert!(
+                out.err().contains("Too few file descriptors") && out.err().contains("ulimit -n"),
+                "login under ulimit -n 12:\n{}",
+                out.err()
+            );
+        }
         if out.code != Some(0) {
             // FAILED, one line of cause, then only tips.
             let lines: Vec<&str> = out.err().lines().collect();
