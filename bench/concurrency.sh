@@ -48,16 +48,7 @@ trap cleanup EXIT
 
 # Access tokens live 15 s, so every session's token is in its refresh window (the last 20%
 # of its life) every few seconds: renewals race each other and the other operations.
-"$EMULATOR" --listen 127.0.0.1:0 --token-ttl 15 \
-    >"$WORK/emulator.out" 2>"$WORK/emulator.err" &
-EMU_PID=$!
-for _ in $(seq 200); do
-    [[ -s $WORK/emulator.out ]] && break
-    sleep 0.05
-done
-READY=$(head -n1 "$WORK/emulator.out")
-URL=$(jq -r .url <<<"$READY")
-[[ $URL == http://127.0.0.1:* ]] || die "emulator did not start on loopback: $(cat "$WORK/emulator.err")"
+start_emulator "$EMULATOR" --listen 127.0.0.1:0 --token-ttl 15
 DEMO=$(jq -r '.accounts[0].id' <<<"$READY")
 STAGING=$(jq -r '.accounts[1].id' <<<"$READY")
 umask 077

@@ -53,16 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$EMULATOR" --listen 127.0.0.1:0 \
-    >"$WORK/emulator.out" 2>"$WORK/emulator.err" &
-EMU_PID=$!
-for _ in $(seq 200); do
-    [[ -s $WORK/emulator.out ]] && break
-    sleep 0.05
-done
-READY=$(head -n1 "$WORK/emulator.out")
-URL=$(jq -r .url <<<"$READY")
-[[ $URL == http://127.0.0.1:* ]] || die "emulator did not start on loopback: $(cat "$WORK/emulator.err")"
+start_emulator "$EMULATOR" --listen 127.0.0.1:0
 DEMO=$(jq -r '.accounts[0].id' <<<"$READY")
 STAGING=$(jq -r '.accounts[1].id' <<<"$READY")
 umask 077

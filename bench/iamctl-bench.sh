@@ -46,16 +46,8 @@ cleanup() {
 trap cleanup EXIT
 
 log "starting the emulator"
-"$EMULATOR" >"$WORK/emulator.out" 2>"$WORK/emulator.err" &
-EMU_PID=$!
-for _ in $(seq 100); do
-    [[ -s $WORK/emulator.out ]] && break
-    sleep 0.05
-done
-READY=$(head -n1 "$WORK/emulator.out")
-URL=$(jq -r .url <<<"$READY")
+start_emulator "$EMULATOR" --listen 127.0.0.1:0
 APIKEY=$(jq -r .apikey <<<"$READY")
-[[ $URL == http* ]] || die "emulator did not start: $(cat "$WORK/emulator.err")"
 printf '%s' "$APIKEY" >"$WORK/apikey"
 chmod 600 "$WORK/apikey"
 

@@ -78,3 +78,18 @@ with_secret_service() {
     rm -rf "$kr_home"
     return $rc
 }
+
+# Starts an iam-emulator command line ("$@") in the background, its output in $WORK, waits for
+# its ready line, and sets EMU_PID, READY (the line) and URL; dies unless it listens on loopback.
+# The caller's EXIT trap stops it (kill "$EMU_PID").
+start_emulator() {
+    "$@" >"$WORK/emulator.out" 2>"$WORK/emulator.err" &
+    EMU_PID=$!
+    for _ in $(seq 200); do
+        [[ -s $WORK/emulator.out ]] && break
+        sleep 0.05
+    done
+    READY=$(head -n1 "$WORK/emulator.out")
+    URL=$(jq -r .url <<<"$READY")
+    [[ $URL == http://127.0.0.1:* ]] || die "emulator did not start on loopback: $(cat "$WORK/emulator.err")"
+}
