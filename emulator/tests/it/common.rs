@@ -273,3 +273,52 @@ pub fn demo_profile_token(emu: &Running) -> String {
         .expect("access_token")
         .to_owned()
 }
+
+/// A directory of its own for one test, removed when dropped.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!(
+            "iam-emu-{name}-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    pub fn path(&self, file: &str) -> std::path::PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Starts the `iam-emulator` binary with `args` and `--state STATE` and reads its ready line;
+/// without one, fails the test with what the emulator said on stderr.
+pub fn start_binary(args: &[&str], state: &std::path::Path) -> (std::process::Child, Value) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_iam-emulator"))
+        .args(args)
+        .arg("--state")
+        .arg(state)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let info = serde_json::from_str(&line).unwrap_or_else(|_| {
+        let mut err = String::new();
+        let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+        panic!("no ready line ({line:?}): {err}")
+    });
+    (child, info)
+}

@@ -1,37 +1,12 @@
 //! `--seed` worlds and `--state` persistence (library and binary).
 
-use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 
 use crate::common::*;
 use iam_emulator::{Config, Seed};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "iam-emu-{name}-{}-{}",
-            std::process::id(),
-            uuid::Uuid::new_v4().simple()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 const SEED: &str = r#"{
   "accounts": [
@@ -330,25 +305,6 @@ fn a_corrupt_state_file_is_refused() {
     .err()
     .expect("refused");
     assert!(err.to_string().contains("state"), "{err}");
-}
-
-fn start_binary(args: &[&str], state: &Path) -> (Child, Value) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_iam-emulator"))
-        .args(args)
-        .arg("--state")
-        .arg(state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    (
-        child,
-        serde_json::from_str(&line).unwrap_or_else(|_| panic!("ready line: {line}")),
-    )
 }
 
 #[test]

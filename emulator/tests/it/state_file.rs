@@ -2,9 +2,8 @@
 //! state (the file must always be the old or the new one, never torn), and corrupt files,
 //! which must stop the start with one line naming the file.
 
-use std::io::{BufRead as _, BufReader, Read as _};
 use std::os::unix::fs::PermissionsExt as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -12,46 +11,6 @@ use std::time::Duration;
 
 use crate::common::*;
 use serde_json::{Value, json};
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "iam-emu-{name}-{}-{}",
-            std::process::id(),
-            uuid::Uuid::new_v4().simple()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn start(state: &Path) -> (Child, Value) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_iam-emulator"))
-        .arg("--state")
-        .arg(state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let info = serde_json::from_str(&line).unwrap_or_else(|_| {
-        let mut err = String::new();
-        let _ = child.stderr.take().unwrap().read_to_string(&mut err);
-        panic!("no ready line ({line:?}): {err}")
-    });
-    (child, info)
-}
 
 fn sigkill(child: &mut Child) {
     let pid = libc::pid_t::try_from(child.id()).unwrap();
@@ -117,13 +76,13 @@ fn churn(url: String, apikey: String, stop: Arc<AtomicBool>, changes: Arc<Atomic
 fn the_state_file_survives_sigkill_mid_write() {
     let dir = TempDir::new("sigkill");
     let state = dir.0.join("state.json");
-    let (mut child, info) = start(&state);
+    let (mut child, info) = start_binary(&[], &state);
     let apikey = info["apikey"].as_str().unwrap().to_owned();
     sigkill(&mut child);
     let rounds = 25;
     let changes = Arc::new(AtomicU64::new(0));
     for round in 0..rounds {
-        let (mut child, info) = start(&state);
+        let (mut child, info) = start_binary(&[], &state);
         assert_eq!(
             info["apikey"], apikey,
             "round {round}: the state's world came back"
@@ -162,7 +121,7 @@ fn the_state_file_survives_sigkill_mid_write() {
     eprintln!("{rounds} SIGKILLs while {changes} changes were answered; the file always parsed");
     // The last start removed the temp files of the killed writers; no more than the one of
     // the process that was killed last can be left.
-    let (mut child, _) = start(&state);
+    let (mut child, _) = start_binary(&[], &state);
     let temps: Vec<_> = std::fs::read_dir(&dir.0)
         .unwrap()
         .flatten()
@@ -202,7 +161,7 @@ fn assert_refused(state: &Path, contents: &[u8], says: &str) {
 fn a_corrupt_state_file_stops_the_start_with_one_line_naming_it() {
     let dir = TempDir::new("corrupt-bin");
     let state = dir.0.join("state.json");
-    let (mut child, _) = start(&state);
+    let (mut child, _) = start_binary(&[], &state);
     let pid = libc::pid_t::try_from(child.id()).unwrap();
     // SAFETY: signals our own child.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
@@ -288,7 +247,7 @@ fn a_corrupt_state_file_stops_the_start_with_one_line_naming_it() {
 fn counters_at_their_end_in_a_state_file_do_not_overflow() {
     let dir = TempDir::new("counters");
     let state = dir.0.join("state.json");
-    let (mut child, _) = start(&state);
+    let (mut child, _) = start_binary(&[], &state);
     sigkill(&mut child);
     let mut world: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
     world["world"]["next_seq"] = json!(u64::MAX);
@@ -307,7 +266,7 @@ fn counters_at_their_end_in_a_state_file_do_not_overflow() {
         p["identities_version"] = json!(u64::MAX);
     }
     std::fs::write(&state, world.to_string()).unwrap();
-    let (mut child, info) = start(&state);
+    let (mut child, info) = start_binary(&[], &state);
     let url = info["url"].as_str().unwrap().to_owned();
     let http = client();
     let tok = http
