@@ -263,6 +263,20 @@ pub fn without_temp_path(e: std::io::Error) -> std::io::Error {
 /// sibling (which is removed again on every error path: `NamedTempFile` deletes itself when
 /// dropped), and leaves `path` as it was.
 pub fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    prepare_atomic(dir, path, bytes)?.commit()
+}
+
+/// A replacement written in full beside its file but not yet in its place: what a full or
+/// read-only disk would refuse has been refused by now, and `commit` only renames. Dropped
+/// without `commit`, it removes itself and the file stays as it was.
+pub struct Prepared {
+    tmp: tempfile::NamedTempFile,
+    dir: PathBuf,
+    path: PathBuf,
+}
+
+/// The first half of `write_atomic`: the temp file written and synced.
+pub fn prepare_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<Prepared, FileError> {
     remove_stale_temps(dir);
     let err = |e: std::io::Error| FileError::new("write", path, without_temp_path(e));
     let mut tmp = tempfile::Builder::new()
@@ -278,12 +292,27 @@ pub fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), FileErr
         .write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    #[cfg(unix)]
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
+    Ok(Prepared {
+        tmp,
+        dir: dir.to_path_buf(),
+        path: path.to_path_buf(),
+    })
+}
+
+impl Prepared {
+    /// Renames the written file over its target and syncs the directory.
+    pub fn commit(self) -> Result<(), FileError> {
+        let Prepared { tmp, dir, path } = self;
+        tmp.persist(&path)
+            .map_err(|e| FileError::new("write", &path, without_temp_path(e.error)))?;
+        #[cfg(unix)]
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        #[cfg(not(unix))]
+        let _ = dir;
+        Ok(())
     }
-    Ok(())
 }
 
 /// Temp files are `.tmp-<pid>-<random>`. A writer killed between creating one and renaming

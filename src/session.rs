@@ -9,7 +9,9 @@
 //! write, so the previous session stays byte-identical.
 
 use crate::endpoints::Endpoints;
-use crate::home::{FileError, Home, create_private_dir, open_lock_file, write_atomic};
+use crate::home::{
+    FileError, Home, Prepared, create_private_dir, open_lock_file, prepare_atomic, write_atomic,
+};
 use crate::secrets::{SecretKind, StoreKind};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
@@ -669,11 +671,18 @@ impl SessionStore {
     }
 
     /// Atomically replaces the session file. The caller holds the lock.
-    pub fn save(&self, _lock: &SessionLock, session: &Session) -> Result<()> {
+    pub fn save(&self, lock: &SessionLock, session: &Session) -> Result<()> {
+        Ok(self.prepare(lock, session)?.commit()?)
+    }
+
+    /// Writes the new session file beside the old one without replacing it yet (see
+    /// `home::Prepared`): a home that cannot take the file fails here, before the caller
+    /// changes anything else. The caller holds the lock until it commits.
+    pub fn prepare(&self, _lock: &SessionLock, session: &Session) -> Result<Prepared> {
         let mut session = session.clone();
         session.version = FORMAT_VERSION;
         let bytes = crate::home::json_bytes(&session).map_err(SessionError::Encode)?;
-        Ok(write_atomic(
+        Ok(prepare_atomic(
             &self.home.sessions_dir(),
             &self.path(),
             &bytes,

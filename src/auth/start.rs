@@ -8,7 +8,7 @@ use crate::endpoints::Endpoints;
 use crate::iam::{Client, Grant, IamError, TokenResponse, jwt};
 use crate::secrets::{SecretKind, StoreKind};
 use crate::session::{
-    Account, Login, LoginKind, ProfileRef, ResourceGroup, SecretsMeta, Session, now,
+    Account, Login, LoginKind, PendingDelete, ProfileRef, ResourceGroup, SecretsMeta, Session, now,
 };
 use std::path::PathBuf;
 
@@ -303,63 +303,123 @@ impl Credentials {
         for (kind, _) in &keep {
             login.secrets.mark(*kind);
         }
-        self.forget_previous_secrets(previous, &session, &login, vault);
+        let stale = stale_secrets(previous, &session, &login);
+        // The previous login's own secrets that the new one overwrites.
+        let overwritten: Vec<SecretKind> = previous
+            .and_then(|p| p.login.as_ref())
+            .filter(|old| same_slots(previous, old, &session, &login))
+            .map(|old| old.secrets.kinds())
+            .unwrap_or_default();
+        let (iam_endpoint, iam_id) = (session.iam_endpoint.clone(), login.iam_id.clone());
+        session.login = Some(login);
+        // The new file is written, not yet in place, before any secret is touched: a home
+        // that cannot take it (full, read-only, over quota) fails the login here, with the
+        // previous login's file and secrets as they were.
+        let prepared = self.store.prepare(&lock, &session)?;
         if !keep.is_empty() {
             let vault = vault.ok_or(AuthError::Internal(
                 "a login with secrets to keep has no secret store",
             ))?;
-            let slots = vault.of(&session.iam_endpoint, self.name(), &login.iam_id);
+            let slots = vault.of(&iam_endpoint, self.name(), &iam_id);
+            let mut stored = Vec::new();
             for (kind, value) in keep {
-                slots.set(kind, value)?;
+                if let Err(e) = slots.set(kind, value) {
+                    // The previous session stays: what was stored for the new one goes,
+                    // except what overwrote the previous login's own secrets.
+                    for kind in stored.into_iter().filter(|k| !overwritten.contains(k)) {
+                        let _ = slots.delete(kind);
+                    }
+                    return Err(e);
+                }
+                stored.push(kind);
             }
         }
-        session.login = Some(login);
-        self.store.save(&lock, &session)?;
+        // The previous login's other secrets go last; one that cannot be deleted now stays
+        // listed for the next logout instead of being forgotten.
+        let left = self.forget(stale, vault);
+        if left.is_empty() {
+            prepared
+                .commit()
+                .map_err(|e| AuthError::Session(e.into()))?;
+        } else {
+            drop(prepared);
+            session.pending_deletes.extend(left);
+            self.store.save(&lock, &session)?;
+        }
         Ok(session)
     }
 
-    /// Secrets of the previous login that the new one does not overwrite: another identity or
-    /// IAM endpoint, or an API key no longer needed. Best effort: a failure only warns.
-    fn forget_previous_secrets(
-        &self,
-        previous: Option<&Session>,
-        new_session: &Session,
-        new_login: &Login,
-        vault: Option<&Vault>,
-    ) {
-        let Some(prev) = previous else { return };
-        let Some(old) = prev.login.as_ref() else {
-            return;
-        };
-        let same_identity = old.iam_id == new_login.iam_id
-            && prev.iam_endpoint == new_session.iam_endpoint
-            && old.secrets.store == new_login.secrets.store;
-        let stale: Vec<SecretKind> = old
-            .secrets
-            .kinds()
-            .into_iter()
-            .filter(|kind| {
-                // What the new login overwrites (same identity, same kind of secret) stays.
-                !same_identity || !new_login.secrets.keeps(*kind)
-            })
-            .collect();
-        if stale.is_empty() {
-            return;
+    /// Deletes the given secrets, best effort: a failure only warns, and what was not deleted
+    /// is returned.
+    fn forget(&self, stale: Vec<PendingDelete>, vault: Option<&Vault>) -> Vec<PendingDelete> {
+        let mut left = Vec::new();
+        let mut opened: Vec<Vault> = Vec::new();
+        let mut failure = None;
+        for item in stale {
+            let result = match vault.filter(|v| v.kind() == item.store) {
+                Some(v) => v
+                    .of(&item.iam_endpoint, self.name(), &item.iam_id)
+                    .delete(item.kind),
+                None => match opened.iter().position(|v| v.kind() == item.store) {
+                    Some(i) => opened[i]
+                        .of(&item.iam_endpoint, self.name(), &item.iam_id)
+                        .delete(item.kind),
+                    None => Vault::open(item.store, self.home()).and_then(|v| {
+                        let r = v
+                            .of(&item.iam_endpoint, self.name(), &item.iam_id)
+                            .delete(item.kind);
+                        opened.push(v);
+                        r
+                    }),
+                },
+            };
+            if let Err(e) = result {
+                failure.get_or_insert(e);
+                left.push(item);
+            }
         }
-        let delete_all = |v: &Vault| {
-            let slots = v.of(&prev.iam_endpoint, self.name(), &old.iam_id);
-            stale.iter().try_for_each(|k| slots.delete(*k))
-        };
-        let result = match vault {
-            Some(v) if v.kind() == old.secrets.store => delete_all(v),
-            _ => Vault::open(old.secrets.store, self.home()).and_then(|v| delete_all(&v)),
-        };
-        if let Err(e) = result {
+        if let Some(e) = failure {
             crate::output::warn(&format!(
-                "could not delete the previous login's secrets: {e}"
+                "could not delete the previous login's secrets ({e}); `iamctl logout` deletes them later"
             ));
         }
+        left
     }
+}
+
+/// Whether two logins name the same secrets: one identity at one IAM endpoint in one store.
+fn same_slots(prev: Option<&Session>, old: &Login, new_session: &Session, new: &Login) -> bool {
+    prev.is_some_and(|p| p.iam_endpoint == new_session.iam_endpoint)
+        && old.iam_id == new.iam_id
+        && old.secrets.store == new.secrets.store
+}
+
+/// Secrets of the previous login that the new one does not overwrite: another identity or
+/// IAM endpoint, or an API key no longer needed.
+fn stale_secrets(
+    previous: Option<&Session>,
+    new_session: &Session,
+    new: &Login,
+) -> Vec<PendingDelete> {
+    let Some(prev) = previous else {
+        return Vec::new();
+    };
+    let Some(old) = prev.login.as_ref() else {
+        return Vec::new();
+    };
+    let same = same_slots(previous, old, new_session, new);
+    old.secrets
+        .kinds()
+        .into_iter()
+        // What the new login overwrites (same identity, same kind of secret) stays.
+        .filter(|kind| !same || !new.secrets.keeps(*kind))
+        .map(|kind| PendingDelete {
+            store: old.secrets.store,
+            iam_endpoint: prev.iam_endpoint.clone(),
+            iam_id: old.iam_id.clone(),
+            kind,
+        })
+        .collect()
 }
 
 impl Edit {

@@ -175,6 +175,67 @@ iamctl oauth-tokens >/dev/null && echo "tokens still work"
         .stderr_contains("Tip: its file system is full: free some space and try again");
 }
 
+/// A login as someone else onto a full disk: the new session file cannot be written, so the
+/// previous login's secrets must still be there (deleting them first would leave a session
+/// whose refresh token and API key are gone).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_keeps_the_previous_identitys_secrets_when_another_identity_logs_in() {
+    let env = TestEnv::new();
+    // Issued an hour ago by the emulator's clock: the next command must renew it, with the
+    // refresh token this test proves is still stored.
+    env.advance_clock(-3590);
+    env.login();
+    env.advance_clock(3590);
+    let entries = env.keyring_entries();
+    let secrets = env.keyring_secrets();
+    assert_eq!(
+        entries.len(),
+        2,
+        "an API-key login keeps a refresh token and its key: {entries:?}"
+    );
+    let home = env.home().display().to_string();
+    let session = env.session_file().display().to_string();
+    let script = format!(
+        r#"set -e
+stage=$(mktemp -d)
+cp -a "{home}/." "$stage/"
+mount -t tmpfs -o size=256k,mode=0700 tmpfs "{home}"
+cp -a "$stage/." "{home}/"
+dd if=/dev/zero of="{home}/filler" bs=4096 2>/dev/null || true
+set +e
+iamctl login -a "{url}" --no-region --apikey -
+echo "login exit $?"
+cmp -s "$stage/sessions/default.json" "{session}" && echo "session unchanged"
+ls -a "{home}/sessions" | grep -c '^\.tmp-' | sed 's/^/temp files /'
+"#,
+        url = env.url()
+    );
+    let (out, _) = in_private_mounts(&env, &script)
+        .stdin(iam_emulator::seed::DEMO_SERVICE_APIKEY)
+        .run_within(LIMIT);
+    out.code(0)
+        .stdout_contains("login exit 1\n")
+        .stdout_contains("session unchanged\n")
+        .stdout_contains("temp files 0\n")
+        .stderr_contains(&format!(
+            "Could not write {session}: No space left on device"
+        ));
+    assert_eq!(
+        env.keyring_entries(),
+        entries,
+        "the keyring entries changed"
+    );
+    assert_eq!(
+        env.keyring_secrets(),
+        secrets,
+        "the previous login's secrets changed"
+    );
+    let before = env.grants("refresh_token");
+    env.iamctl(["oauth-tokens"]).run().success();
+    assert_eq!(env.grants("refresh_token"), before + 1, "{}", env.stats());
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn a_read_only_home_is_a_clear_error_and_the_session_survives() {

@@ -293,3 +293,35 @@ fn two_homes_logged_in_as_the_same_identity_keep_their_own_secrets() {
     env.iamctl(["oauth-tokens"]).run().success();
     assert_eq!(env.grants("refresh_token"), 1);
 }
+
+#[test]
+fn a_login_that_cannot_reach_the_previous_logins_keyring_lists_its_secrets_for_logout() {
+    let env = TestEnv::new();
+    env.login();
+    let previous = env.keyring_entries();
+    assert_eq!(previous.len(), 2);
+    // The keyring is gone and the user opts in to the file store: the new login works, and
+    // the previous login's keyring secrets, which it could not delete, are not forgotten.
+    env.login_with(Creds::ApiKey, &["--no-region"])
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("IAMCTL_SECRET_STORE", "file")
+        .run()
+        .success()
+        .stderr_contains("could not delete the previous login's secrets")
+        .stderr_contains("`iamctl logout` deletes them later");
+    assert_eq!(env.keyring_entries(), previous);
+    let pending = env.session()["pending_deletes"].clone();
+    assert_eq!(pending.as_array().map(|a| a.len()), Some(2), "{pending}");
+    assert!(pending.to_string().contains("\"keyring\""), "{pending}");
+    // The new login's own secrets are in the file, and the next logout, with the keyring
+    // back, deletes both.
+    env.iamctl(["oauth-tokens"]).run().success();
+    env.iamctl(["logout"]).run().success();
+    assert_eq!(env.keyring_entries(), Vec::<String>::new());
+    assert!(env.session()["pending_deletes"].is_null());
+    let stored: Value = serde_json::from_slice(
+        &std::fs::read(env.home().join("secrets.json")).unwrap_or_default(),
+    )
+    .unwrap_or(Value::Null);
+    assert_eq!(stored["entries"].as_object().map(|o| o.len()), Some(0));
+}
