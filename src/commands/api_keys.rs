@@ -501,13 +501,14 @@ fn create(ctx: &IamCtx, scope: &Scope, args: &KeyCreateArgs, out: &Out) -> Resul
             let name = pending.name().to_string();
             match pending.commit(&key, &secret).map_err(CliError::from) {
                 Ok(()) => Ok(("keyring", name)),
-                Err(e) => Err(CliError::new(
-                    e.kind,
-                    format!(
+                // The cause's own tips (a full disk, a used-up quota) still apply.
+                Err(e) => Err(CliError {
+                    message: format!(
                         "API key {} was created, but it could not be stored as '{name}': {}",
                         key.id, e.message
                     ),
-                )),
+                    ..e
+                }),
             }
         }
     };

@@ -536,3 +536,129 @@ fn few_file_descriptors_leave_cached_commands_working_and_stop_a_login_in_one_li
     // Whatever happened, the session still works once descriptors are back.
     env.iamctl(["oauth-tokens"]).run().success();
 }
+
+/// `EDQUOT` on every kind of file iamctl writes. No file system here has quotas (tmpfs
+/// quotas and ext4's quota format are not in every kernel), so strace makes the kernel's
+/// answer to the file's `fsync` "Disk quota exceeded", as a file system over quota (or NFS
+/// at its limit) answers it: the real binary, the real errno, one write at a time.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_used_up_quota_is_a_clear_error_naming_each_file_and_changes_nothing() {
+    let env = TestEnv::logged_in();
+    let session_before = read(&env.session_file());
+    let kubeconfig = env.user_home().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:6443\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\nusers:\n- name: u\n  user: {}\ncurrent-context: c\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let kube_before = read(&kubeconfig);
+    let key_file = env.user_home().join("key.json");
+    let home = env.home();
+    // (fsync to fail, command, the file the error must name)
+    let cases: Vec<(u32, String, std::path::PathBuf)> = vec![
+        (
+            1,
+            format!("iamctl login -a {} --no-region --apikey -", env.url()),
+            env.session_file(),
+        ),
+        (
+            1,
+            "iamctl config secret-store file".into(),
+            home.join("config.json"),
+        ),
+        (
+            1,
+            format!(
+                "iamctl service-api-key-create quota-key {} --file {}",
+                iam_emulator::seed::DEMO_SERVICE_ID,
+                key_file.display()
+            ),
+            key_file.clone(),
+        ),
+        (
+            1,
+            format!(
+                "iamctl credential kubectl --install --cluster c --kubeconfig {}",
+                kubeconfig.display()
+            ),
+            kubeconfig.clone(),
+        ),
+        (
+            1,
+            format!(
+                "iamctl service-api-key-create stored-key {} --keyring stored-key",
+                iam_emulator::seed::DEMO_SERVICE_ID
+            ),
+            home.join("stored-keys.json"),
+        ),
+        // The session file is written (not yet in place) first, then the file store.
+        (
+            2,
+            format!(
+                "IAMCTL_SECRET_STORE=file iamctl login -a {} --no-region --apikey -",
+                env.url()
+            ),
+            home.join("secrets.json"),
+        ),
+    ];
+    for (when, command, file) in cases {
+        let script = format!(
+            "exec strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:error=EDQUOT:when={when} env {command}"
+        );
+        let out = env.sh(&script).stdin(env.apikey()).run().code(1);
+        let err = out.err().to_string();
+        assert!(
+            err.contains(&file.display().to_string()) && err.contains("Disk quota exceeded"),
+            "{command}: the error does not name {} and the quota: {err}",
+            file.display()
+        );
+        if command.contains("--file") || command.contains("--keyring") {
+            // The key exists in IAM by then: it is shown once, with how to delete it.
+            assert!(err.contains("was created, but"), "{err}");
+            assert!(
+                err.contains("Tip: if you cannot save it, delete the key"),
+                "{err}"
+            );
+        }
+        if command.contains("--file") {
+            continue;
+        }
+        assert!(
+            err.contains("Tip: your disk quota there is used up"),
+            "{command}: {err}"
+        );
+        if command.contains("--keyring") {
+            continue;
+        }
+        // One line of cause (after IBM's `FAILED`, and the file store's standing warning),
+        // then tips.
+        let cause = err
+            .lines()
+            .filter(|l| *l != "FAILED" && !l.starts_with("Tip:"))
+            .filter(|l| !l.starts_with("WARNING: secrets are kept unencrypted"))
+            .count();
+        assert_eq!(cause, 1, "{command}: {err}");
+    }
+    assert!(
+        read(&env.session_file()) == session_before,
+        "the session changed"
+    );
+    assert!(read(&kubeconfig) == kube_before, "the kubeconfig changed");
+    assert!(!key_file.exists(), "a key file was left");
+    assert!(
+        !home.join("config.json").exists(),
+        "config.json was written"
+    );
+    let home_text = home.display().to_string();
+    let stored: Vec<String> = keyring_usernames()
+        .into_iter()
+        .filter(|u| u.contains(&home_text) && u.contains("stored-key"))
+        .collect();
+    assert!(
+        stored.is_empty(),
+        "a stored key's secret outlived its index: {stored:?}"
+    );
+    no_temp_files(&env);
+    env.iamctl(["oauth-tokens"]).run().success();
+}

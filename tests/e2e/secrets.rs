@@ -319,9 +319,8 @@ fn a_login_that_cannot_reach_the_previous_logins_keyring_lists_its_secrets_for_l
     env.iamctl(["logout"]).run().success();
     assert_eq!(env.keyring_entries(), Vec::<String>::new());
     assert!(env.session()["pending_deletes"].is_null());
-    let stored: Value = serde_json::from_slice(
-        &std::fs::read(env.home().join("secrets.json")).unwrap_or_default(),
-    )
-    .unwrap_or(Value::Null);
+    let stored: Value =
+        serde_json::from_slice(&std::fs::read(env.home().join("secrets.json")).unwrap_or_default())
+            .unwrap_or(Value::Null);
     assert_eq!(stored["entries"].as_object().map(|o| o.len()), Some(0));
 }
