@@ -62,6 +62,50 @@ fn a_signal_that_kills_the_command_is_seen_by_the_caller() {
     assert_eq!(status.signal(), Some(15), "{status:?}");
 }
 
+/// iamctl ignores SIGXFSZ for itself; an ignored signal stays ignored across exec, so
+/// without giving the default back the command would run with a disposition it never chose.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_command_gets_the_default_file_size_signal_back() {
+    let env = TestEnv::new();
+    env.login();
+    let out = env
+        .iamctl([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "grep '^SigIgn:' /proc/self/status",
+        ])
+        .run()
+        .success();
+    let mask = out
+        .out()
+        .trim()
+        .strip_prefix("SigIgn:")
+        .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+        .unwrap_or_else(|| panic!("no SigIgn mask in {:?}", out.out()));
+    let sigxfsz = 25;
+    assert_eq!(
+        mask & (1 << (sigxfsz - 1)),
+        0,
+        "SIGXFSZ is ignored in the command: {mask:x}"
+    );
+    // And past `ulimit -f` the command dies of the signal, as it would outside iamctl.
+    let status = env
+        .command("sh")
+        .env("PATH", path_with_bin())
+        .args([
+            "-c",
+            "ulimit -f 8; exec iamctl exec -- sh -c 'exec head -c 65536 /dev/zero > big'",
+        ])
+        .current_dir(env.user_home())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status.status.signal(), Some(sigxfsz), "{status:?}");
+}
+
 #[test]
 fn missing_and_unrunnable_commands_exit_like_a_shell() {
     let env = TestEnv::new();
