@@ -316,4 +316,13 @@ fn iamctl_trace_wins_and_false_turns_it_off() {
     // A trace file that cannot be written is a warning, not a failure.
     login(&[("IAMCTL_TRACE", "/nonexistent-dir/t.log")])
         .stderr_contains("WARNING: cannot write the HTTP trace to /nonexistent-dir/t.log");
+    // One that opens but takes no writes (a full disk: /dev/full) is said once, however many
+    // requests a login makes, and the login goes on.
+    #[cfg(target_os = "linux")]
+    {
+        let out = login(&[("IAMCTL_TRACE", "/dev/full")]);
+        let warning = "WARNING: the HTTP trace in /dev/full is incomplete: No space left on device";
+        assert_eq!(out.err().matches(warning).count(), 1, "{}", out.err());
+        assert_eq!(out.err().lines().count(), 1, "{}", out.err());
+    }
 }
