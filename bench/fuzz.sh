@@ -10,7 +10,8 @@
 # Each target runs alone (one job, one process: the machine has 2 cores) on a fresh copy of
 # its seeds (CRATE/seeds/TARGET) under bench/out/fuzz/, with CRATE/dict/TARGET.dict when
 # there is one. FUZZ_MAX_SECONDS (default 0: none) caps each target's time; a capped target
-# reports the executions it reached. A crash (or any other failure of libFuzzer) makes the
+# reports the executions it reached. FUZZ_OUT (default bench/out/fuzz) is where the corpora,
+# logs and summary go: two runs at once (one per core, on different targets) need two. A crash (or any other failure of libFuzzer) makes the
 # script exit 1 and name the artifact: rerun it with
 #   (cd CRATE && cargo +nightly fuzz run TARGET ARTIFACT)
 # Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`).
@@ -19,7 +20,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${FUZZ_RUNS:-1000000}
 MAX_SECONDS=${FUZZ_MAX_SECONDS:-0}
-OUT="$ROOT/bench/out/fuzz"
+OUT=${FUZZ_OUT:-$ROOT/bench/out/fuzz}
 CRATES=(emulator/fuzz fuzz)
 
 case $RUNS in '' | *[!0-9]*) echo "fuzz.sh: FUZZ_RUNS must be a number, not '$RUNS'" >&2; exit 2 ;; esac
