@@ -60,35 +60,8 @@ impl Credentials {
                 kind,
             }));
         }
-        // Each kind of store is opened once; one that cannot be opened is not tried again.
-        let mut vaults: Vec<(StoreKind, Option<Vault>)> = Vec::new();
-        let mut failure: Option<AuthError> = None;
-        for item in todo {
-            if !vaults.iter().any(|(k, _)| *k == item.store) {
-                let opened = Vault::open(item.store, self.home())
-                    .map_err(|e| {
-                        failure.get_or_insert(e);
-                    })
-                    .ok();
-                vaults.push((item.store, opened));
-            }
-            let vault = vaults
-                .iter()
-                .find(|(k, _)| *k == item.store)
-                .and_then(|(_, v)| v.as_ref());
-            let deleted = match vault {
-                Some(v) => v
-                    .of(&item.iam_endpoint, self.name(), &item.iam_id)
-                    .delete(item.kind)
-                    .map_err(|e| {
-                        failure.get_or_insert(e);
-                    }),
-                None => Err(()),
-            };
-            if deleted.is_err() {
-                session.pending_deletes.push(item);
-            }
-        }
+        let (left, failure) = self.delete_secrets(todo, None);
+        session.pending_deletes.extend(left);
         match failure {
             None if remove => self.store.remove(lock)?,
             // The token leaves the disk even if the secret store could not be reached.
@@ -101,5 +74,48 @@ impl Credentials {
             }),
             None => Ok(Ended::default()),
         }
+    }
+
+    /// Deletes `items` from their stores, each store opened once (`vault`, when given, is used
+    /// for its kind); one that cannot be opened is not tried again. Returns what is left and
+    /// the first failure.
+    pub(super) fn delete_secrets(
+        &self,
+        items: Vec<PendingDelete>,
+        vault: Option<&Vault>,
+    ) -> (Vec<PendingDelete>, Option<AuthError>) {
+        let mut opened: Vec<(StoreKind, Option<Vault>)> = Vec::new();
+        let mut failure: Option<AuthError> = None;
+        let mut left = Vec::new();
+        for item in items {
+            let given = vault.filter(|v| v.kind() == item.store);
+            if given.is_none() && !opened.iter().any(|(k, _)| *k == item.store) {
+                let v = Vault::open(item.store, self.home())
+                    .map_err(|e| {
+                        failure.get_or_insert(e);
+                    })
+                    .ok();
+                opened.push((item.store, v));
+            }
+            let store = given.or_else(|| {
+                opened
+                    .iter()
+                    .find(|(k, _)| *k == item.store)
+                    .and_then(|(_, v)| v.as_ref())
+            });
+            let deleted = match store {
+                Some(v) => v
+                    .of(&item.iam_endpoint, self.name(), &item.iam_id)
+                    .delete(item.kind)
+                    .map_err(|e| {
+                        failure.get_or_insert(e);
+                    }),
+                None => Err(()),
+            };
+            if deleted.is_err() {
+                left.push(item);
+            }
+        }
+        (left, failure)
     }
 }

@@ -349,35 +349,10 @@ impl Credentials {
         Ok(session)
     }
 
-    /// Deletes the given secrets, best effort: a failure only warns, and what was not deleted
-    /// is returned.
+    /// Deletes the previous login's secrets, best effort: a failure only warns, and what was
+    /// not deleted is returned.
     fn forget(&self, stale: Vec<PendingDelete>, vault: Option<&Vault>) -> Vec<PendingDelete> {
-        let mut left = Vec::new();
-        let mut opened: Vec<Vault> = Vec::new();
-        let mut failure = None;
-        for item in stale {
-            let result = match vault.filter(|v| v.kind() == item.store) {
-                Some(v) => v
-                    .of(&item.iam_endpoint, self.name(), &item.iam_id)
-                    .delete(item.kind),
-                None => match opened.iter().position(|v| v.kind() == item.store) {
-                    Some(i) => opened[i]
-                        .of(&item.iam_endpoint, self.name(), &item.iam_id)
-                        .delete(item.kind),
-                    None => Vault::open(item.store, self.home()).and_then(|v| {
-                        let r = v
-                            .of(&item.iam_endpoint, self.name(), &item.iam_id)
-                            .delete(item.kind);
-                        opened.push(v);
-                        r
-                    }),
-                },
-            };
-            if let Err(e) = result {
-                failure.get_or_insert(e);
-                left.push(item);
-            }
-        }
+        let (left, failure) = self.delete_secrets(stale, vault);
         if let Some(e) = failure {
             crate::output::warn(&format!(
                 "could not delete the previous login's secrets ({e}); `iamctl logout` deletes them later"
