@@ -219,4 +219,24 @@ mod tests {
             "{text}"
         );
     }
+
+    #[test]
+    fn a_change_keeps_other_numbers_exactly() {
+        // Found by the config fuzz target: without exact float parsing a setting iamctl does
+        // not know came back one unit in the last place off after `config secret-store file`.
+        let path = Path::new("config.json");
+        let before =
+            br#"{"secret_": -9223372036854775007965.09, "n": 0.1, "big": 18446744073709551615}"#;
+        let bytes = changed(path, Some(before), |c| {
+            c.insert("secret_store".into(), Value::String("file".into()));
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let (before, after) = (
+            parse(path, before).unwrap_or_else(|e| panic!("{e}")),
+            parse(path, &bytes).unwrap_or_else(|e| panic!("{e}")),
+        );
+        for key in ["secret_", "n", "big"] {
+            assert_eq!(before[key], after[key], "{key}");
+        }
+    }
 }
