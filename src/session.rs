@@ -689,6 +689,23 @@ impl SessionStore {
         )?)
     }
 
+    /// The session file's bytes as they are (`None`: no file), to put back with `restore`.
+    pub fn raw(&self, _lock: &SessionLock) -> Result<Option<Vec<u8>>> {
+        Ok(crate::home::read_if_exists(&self.path())?)
+    }
+
+    /// Puts back what `raw` read: the file byte for byte, or no file.
+    pub fn restore(&self, _lock: &SessionLock, raw: Option<&[u8]>) -> Result<()> {
+        match raw {
+            Some(bytes) => Ok(write_atomic(
+                &self.home.sessions_dir(),
+                &self.path(),
+                bytes,
+            )?),
+            None => Ok(crate::home::remove_if_exists(&self.path())?),
+        }
+    }
+
     /// Removes the session file and its lock file. The caller holds the lock.
     pub fn remove(&self, lock: SessionLock) -> Result<()> {
         crate::home::remove_if_exists(&self.path())?;

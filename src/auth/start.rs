@@ -8,7 +8,8 @@ use crate::endpoints::Endpoints;
 use crate::iam::{Client, Grant, IamError, TokenResponse, jwt};
 use crate::secrets::{SecretKind, StoreKind};
 use crate::session::{
-    Account, Login, LoginKind, PendingDelete, ProfileRef, ResourceGroup, SecretsMeta, Session, now,
+    Account, Login, LoginKind, PendingDelete, ProfileRef, ResourceGroup, SecretsMeta, Session,
+    SessionLock, now,
 };
 use std::path::PathBuf;
 
@@ -320,14 +321,37 @@ impl Credentials {
             let vault = vault.ok_or(AuthError::Internal(
                 "a login with secrets to keep has no secret store",
             ))?;
+            // Secrets in places the session file does not name yet are named first, as
+            // pending deletes of the session as it is: killed after storing them and before
+            // the new file is in place, this login leaves them for the next logout to delete,
+            // not orphaned (found by bench/crash-safety.sh).
+            let unnamed: Vec<PendingDelete> = keep
+                .iter()
+                .map(|(kind, _)| *kind)
+                .filter(|kind| !overwritten.contains(kind))
+                .map(|kind| PendingDelete {
+                    store: vault.kind(),
+                    iam_endpoint: iam_endpoint.clone(),
+                    iam_id: iam_id.clone(),
+                    kind,
+                })
+                .collect();
+            let original = match unnamed.is_empty() {
+                true => None,
+                false => Some(self.name_ahead(&lock, previous, &session, unnamed)?),
+            };
             let slots = vault.of(&iam_endpoint, self.name(), &iam_id);
             let mut stored = Vec::new();
             for (kind, value) in keep {
                 if let Err(e) = slots.set(kind, value) {
-                    // The previous session stays: what was stored for the new one goes,
-                    // except what overwrote the previous login's own secrets.
+                    // The previous session stays as it was: what was stored for the new one
+                    // goes (except what overwrote the previous login's own secrets), and so
+                    // does the file's note of it.
                     for kind in stored.into_iter().filter(|k| !overwritten.contains(k)) {
                         let _ = slots.delete(kind);
+                    }
+                    if let Some(raw) = original {
+                        let _ = self.store.restore(&lock, raw.as_deref());
                     }
                     return Err(e);
                 }
@@ -347,6 +371,29 @@ impl Credentials {
             self.store.save(&lock, &session)?;
         }
         Ok(session)
+    }
+
+    /// Writes the session as it is (or, without one, a logged-out session of the new
+    /// endpoints) with `unnamed` added to its pending deletes; returns the file's bytes from
+    /// before, to put back if the login goes no further.
+    fn name_ahead(
+        &self,
+        lock: &SessionLock,
+        current: Option<&Session>,
+        new: &Session,
+        unnamed: Vec<PendingDelete>,
+    ) -> Result<Option<Vec<u8>>> {
+        let original = self.store.raw(lock)?;
+        let mut ahead = match current {
+            Some(s) => s.clone(),
+            None => Session {
+                login: None,
+                ..new.clone()
+            },
+        };
+        ahead.pending_deletes.extend(unnamed);
+        self.store.save(lock, &ahead)?;
+        Ok(original)
     }
 
     /// Deletes the previous login's secrets, best effort: a failure only warns, and what was

@@ -662,3 +662,52 @@ fn a_used_up_quota_is_a_clear_error_naming_each_file_and_changes_nothing() {
     no_temp_files(&env);
     env.iamctl(["oauth-tokens"]).run().success();
 }
+
+/// Killed between storing another identity's secrets and putting its session file in place (a
+/// SIGKILL at the rename that would), a login leaves the previous session as it was, with the
+/// new secrets named for the next logout: nothing in the keyring is left that no file names.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_login_killed_before_its_session_file_lands_orphans_no_secret() {
+    let env = TestEnv::logged_in();
+    let before = env.session();
+    let session = env.session_file().display().to_string();
+    // The first rename onto the session file names the new secrets; the second would put the
+    // new login in place: it is killed there.
+    let script = format!(
+        "strace -f -qq -o /dev/null -P {session} -e trace=rename,renameat,renameat2 \
+         -e inject=rename,renameat,renameat2:signal=KILL:when=2 \
+         iamctl login -a {} --no-region --apikey - >/dev/null 2>&1; echo \"login exit $?\"",
+        env.url()
+    );
+    let out = env
+        .sh(&script)
+        .stdin(iam_emulator::seed::DEMO_SERVICE_APIKEY)
+        .run();
+    // 128 + SIGKILL: strace dies of its tracee's signal.
+    assert_eq!(out.out(), "login exit 137\n", "{}", out.err());
+    let after = env.session();
+    assert_eq!(
+        after["login"], before["login"],
+        "the previous login changed"
+    );
+    let pending = after["pending_deletes"].to_string();
+    assert!(
+        pending.contains("iam-ServiceId-"),
+        "the new secrets are not named: {pending}"
+    );
+    let service: Vec<String> = env
+        .keyring_entries()
+        .into_iter()
+        .filter(|e| e.contains("|iam-ServiceId-"))
+        .collect();
+    assert_eq!(
+        service.len(),
+        2,
+        "the new identity's secrets were stored: {service:?}"
+    );
+    // The previous login still works, and its logout deletes everything.
+    env.iamctl(["oauth-tokens"]).run().success();
+    env.iamctl(["logout"]).run().success();
+    assert_eq!(env.keyring_entries(), Vec::<String>::new());
+}
