@@ -153,7 +153,15 @@ pub fn with_plugin(
         contexts.push(Value::Mapping(ctx));
         pointed.push(cluster.to_string());
     }
-    let text = serde_norway::to_string(&doc).map_err(|e| CliError::internal(e.to_string()))?;
+    // What the YAML library reads but cannot write again (a tag on a key, say) is the file's
+    // content, not a bug of iamctl's: the file stays as it was.
+    let text = serde_norway::to_string(&doc).map_err(|e| {
+        CliError::failed(format!(
+            "{} holds YAML iamctl can read but not write back ({e}); it was not changed.",
+            kubeconfig.display()
+        ))
+        .hint("remove YAML tags (!name) from its keys, or add the user by hand: iamctl credential kubectl --help")
+    })?;
     Ok((text, pointed))
 }
 
@@ -181,4 +189,23 @@ fn list<'a>(root: &'a mut Mapping, key: &str, path: &Path) -> Result<&'a mut Vec
         *entry = Value::Sequence(Vec::new());
     }
     entry.as_sequence_mut().ok_or_else(|| not_kubeconfig(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn a_kubeconfig_that_cannot_be_written_back_is_the_files_fault_not_iamctls() {
+        // Found by the kubeconfig fuzz target: a tag that reads but cannot be written again
+        // was an internal error (exit 70).
+        let text = "clusters:\n- name: test\n  cluster:\n   !server: https://12?context:\n    cluster: test\n";
+        let e = match with_plugin(text, Path::new("kc"), "test", "u", "/bin/iamctl", "ci") {
+            Err(e) => e,
+            Ok((out, _)) => panic!("written: {out}"),
+        };
+        assert_eq!(e.kind, ErrorKind::Failed, "{}", e.message);
+        assert!(e.message.starts_with("kc "), "{}", e.message);
+    }
 }
