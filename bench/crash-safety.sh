@@ -17,7 +17,8 @@
 # "login refresh target logout keyfile switch"), CRASH_MAX_SECONDS
 # (default 1800: the run stops there, whatever the count), IAMCTL_PREBUILT=DIR (iamctl and
 # iam-emulator from DIR instead of `cargo build --release`), CRASH_SEED (bash RANDOM seed).
-# Exit status: 0 when no kill left a problem, 1 otherwise.
+# Exit status: 0 when no kill left a problem, 1 otherwise, 2 when the Secret Service itself
+# died mid-run (the counts up to then are printed).
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
@@ -195,6 +196,16 @@ check_keyfile() {
     rm -f "$KEYFILE"
 }
 
+# The Secret Service itself can die under this load (gnome-keyring-daemon once stopped on a
+# GLib assertion after about 1,500 kills); D-Bus then starts a new one whose keyring is
+# locked, and every later command would fail for a reason that is not iamctl's. Its PID is
+# watched, and the run stops when it dies, saying so.
+KEYRING_PID=$(dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null |
+    awk '/uint32/ { print $2 }')
+[[ -n $KEYRING_PID ]] || die "cannot find the Secret Service's process on the D-Bus session"
+KEYRING_DIED=0
+
 log "killing iamctl $KILLS times ($PER_OP per operation, at most $MAX_SECONDS s)"
 START=$SECONDS
 TMP_START=$(find "$IAMCTL_HOME" \( -name '*.tmp*' -o -name '.tmp*' \) | wc -l)
@@ -244,14 +255,19 @@ while ((done_ops < ${#OPS[@]} && SECONDS - START < MAX_SECONDS)); do
         before=$TMP_NOW
         check_home "$op"
         ((TMP_NOW > before)) && TMP_LEFT[$op]=$((${TMP_LEFT[$op]:-0} + TMP_NOW - before))
+        if ! kill -0 "$KEYRING_PID" 2>/dev/null; then
+            KEYRING_DIED=1
+            break 2
+        fi
     done
 done
 ELAPSED=$((SECONDS - START))
 
-# Logout of every session, then no secret of this home may be left in the keyring.
-for s in $S alpha beta; do ic --session "$s" logout >/dev/null 2>&1 || true; done
+# Logout of every session, then no secret of this home may be left in the keyring (not
+# countable when the Secret Service died: its successor's keyring is locked).
 ORPHANS=0
-for _ in $(seq 20); do
+((KEYRING_DIED)) || for s in $S alpha beta; do ic --session "$s" logout >/dev/null 2>&1 || true; done
+((KEYRING_DIED)) || for _ in $(seq 20); do
     if out=$(secret-tool search --all service iamctl 2>&1 >/dev/null); then
         ORPHANS=$(grep -c "attribute.username = $IAMCTL_HOME|" <<<"$out" || true)
         break
@@ -281,4 +297,8 @@ if ((${#PROBLEM_KINDS[@]})); then
 fi
 printf 'RESULT: %d kills (%d attempts) in %d s; %d problems; temp files under the home: %d at start, max %d, %d at end; keyring secrets left after logout: %d\n' \
     "$total_killed" "$attempts" "$ELAPSED" "$total_problems" "$TMP_START" "$MAX_TMP" "$TMP_END" "$ORPHANS"
+if ((KEYRING_DIED)); then
+    echo "STOPPED: the Secret Service (gnome-keyring-daemon, PID $KEYRING_PID) died during the run, which is not iamctl's doing; the counts above end there. Run again." >&2
+    exit 2
+fi
 ((total_problems == 0))
