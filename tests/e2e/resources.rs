@@ -137,14 +137,14 @@ fn an_unwritable_home_is_a_clear_error_naming_the_session_file() {
     env.iamctl(["oauth-tokens"]).run().success();
 }
 
+/// `iamctl login --apikey -` with `apikey`, onto the home copied to a tiny tmpfs mounted over
+/// it and filled up: the same path (so the same keyring entries), a full disk, and the
+/// machine's own home untouched. Prints `login exit N`, `session unchanged` when it is, the
+/// count of temp files left, then runs `after`.
 #[cfg(target_os = "linux")]
-#[test]
-fn a_full_disk_is_a_clear_error_and_the_session_survives() {
-    let env = TestEnv::logged_in();
+fn login_onto_a_full_disk(env: &TestEnv, apikey: &str, after: &str) -> Out {
     let home = env.home().display().to_string();
     let session = env.session_file().display().to_string();
-    // The home, copied onto a tiny tmpfs mounted over it, then filled up: the same path (so
-    // the same keyring entries), a full disk, and the machine's own home untouched.
     let script = format!(
         r#"set -e
 stage=$(mktemp -d)
@@ -157,13 +157,26 @@ iamctl login -a "{url}" --no-region --apikey -
 echo "login exit $?"
 cmp -s "$stage/sessions/default.json" "{session}" && echo "session unchanged"
 ls -a "{home}/sessions" | grep -c '^\.tmp-' | sed 's/^/temp files /'
-iamctl oauth-tokens >/dev/null && echo "tokens still work"
+{after}
 "#,
         url = env.url()
     );
-    let (out, _) = in_private_mounts(&env, &script)
-        .stdin(env.apikey())
-        .run_within(LIMIT);
+    in_private_mounts(env, &script)
+        .stdin(apikey)
+        .run_within(LIMIT)
+        .0
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_a_clear_error_and_the_session_survives() {
+    let env = TestEnv::logged_in();
+    let session = env.session_file().display().to_string();
+    let out = login_onto_a_full_disk(
+        &env,
+        &env.apikey(),
+        "iamctl oauth-tokens >/dev/null && echo \"tokens still work\"",
+    );
     out.code(0)
         .stdout_contains("login exit 1\n")
         .stdout_contains("session unchanged\n")
@@ -194,26 +207,8 @@ fn a_full_disk_keeps_the_previous_identitys_secrets_when_another_identity_logs_i
         2,
         "an API-key login keeps a refresh token and its key: {entries:?}"
     );
-    let home = env.home().display().to_string();
     let session = env.session_file().display().to_string();
-    let script = format!(
-        r#"set -e
-stage=$(mktemp -d)
-cp -a "{home}/." "$stage/"
-mount -t tmpfs -o size=256k,mode=0700 tmpfs "{home}"
-cp -a "$stage/." "{home}/"
-dd if=/dev/zero of="{home}/filler" bs=4096 2>/dev/null || true
-set +e
-iamctl login -a "{url}" --no-region --apikey -
-echo "login exit $?"
-cmp -s "$stage/sessions/default.json" "{session}" && echo "session unchanged"
-ls -a "{home}/sessions" | grep -c '^\.tmp-' | sed 's/^/temp files /'
-"#,
-        url = env.url()
-    );
-    let (out, _) = in_private_mounts(&env, &script)
-        .stdin(iam_emulator::seed::DEMO_SERVICE_APIKEY)
-        .run_within(LIMIT);
+    let out = login_onto_a_full_disk(&env, iam_emulator::seed::DEMO_SERVICE_APIKEY, "");
     out.code(0)
         .stdout_contains("login exit 1\n")
         .stdout_contains("session unchanged\n")
