@@ -119,7 +119,8 @@ impl std::fmt::Display for Error {
         match self {
             Error::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
             Error::Seed(e) => write!(f, "seed: {e}"),
-            Error::State(e) => write!(f, "state: {e}"),
+            // Every state error already names the state file.
+            Error::State(e) => f.write_str(e),
             Error::Key(e) => write!(f, "signing key: {e}"),
             Error::Runtime(e) => write!(f, "cannot start the async runtime: {e}"),
         }

@@ -239,14 +239,11 @@ pub fn flush(app: &App, force: bool) -> Result<(), String> {
     let snap = snapshot(app);
     let result = serde_json::to_vec(&snap)
         .map_err(|e| e.to_string())
-        .and_then(|bytes| write_atomic(path, &bytes).map_err(|e| e.to_string()));
-    if let Err(e) = &result {
+        .and_then(|bytes| write_atomic(path, &bytes).map_err(|e| e.to_string()))
+        .map_err(|e| format!("cannot write state file {}: {e}", path.display()));
+    if result.is_err() {
         // Try again on the next change or at shutdown.
         app.dirty.store(true, Ordering::Release);
-        eprintln!(
-            "iam-emulator: cannot write state file {}: {e}",
-            path.display()
-        );
     }
     result
 }
@@ -261,7 +258,10 @@ pub async fn flusher(app: Arc<App>) {
         tokio::time::sleep(pause).await;
         let app2 = app.clone();
         let started = std::time::Instant::now();
-        let _ = tokio::task::spawn_blocking(move || flush(&app2, false)).await;
+        // Nobody waits on this write, so its failure is said here; the serving goes on.
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || flush(&app2, false)).await {
+            eprintln!("iam-emulator: {e}");
+        }
         pause = (started.elapsed() * 10).clamp(Duration::from_millis(50), Duration::from_secs(5));
     }
 }

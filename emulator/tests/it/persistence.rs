@@ -299,12 +299,16 @@ fn a_corrupt_state_file_is_refused() {
     let state = dir.path("state.json");
     std::fs::write(&state, "{ not json").unwrap();
     let err = iam_emulator::spawn(Config {
-        state: Some(state),
+        state: Some(state.clone()),
         ..Default::default()
     })
     .err()
     .expect("refused");
-    assert!(err.to_string().contains("state"), "{err}");
+    // One line naming the file once, and what to do.
+    let err = err.to_string();
+    let want = format!("state file {} is not valid: ", state.display());
+    assert!(err.starts_with(&want), "{err}");
+    assert!(err.ends_with("; fix or remove it"), "{err}");
 }
 
 #[test]
@@ -360,6 +364,54 @@ fn binary_flushes_state_on_sigterm_and_resumes() {
         .status()
         .unwrap();
     assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn a_state_file_that_cannot_be_written_at_shutdown_fails_the_stop_naming_the_file_once() {
+    use std::io::Read as _;
+    let dir = TempDir::new("gone");
+    let sub = dir.path("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let state = sub.join("state.json");
+    let (mut child, info) = start_binary(&[], &state);
+    std::fs::remove_dir_all(&sub).unwrap();
+    // A grant with client credentials opens a refresh session: a change the stop must write.
+    let (status, _) = json(
+        client()
+            .post(format!("{}/identity/token", info["url"].as_str().unwrap()))
+            .basic_auth("bx", Some("bx"))
+            .form(&[
+                ("grant_type", APIKEY_GRANT),
+                ("apikey", info["apikey"].as_str().unwrap()),
+            ])
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, 200);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let code = child.wait().unwrap().code();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(code, Some(1), "{err}");
+    let want = format!(
+        "iam-emulator: cannot write state file {}: ",
+        state.display()
+    );
+    let last = err.lines().last().unwrap_or_default();
+    assert!(last.starts_with(&want), "{err}");
+    // The background writer may have said it too, each time in the same one line.
+    for line in err.lines().filter(|l| l.contains("state")) {
+        assert!(line.starts_with(&want), "{err}");
+        assert_eq!(line.matches("state file").count(), 1, "{err}");
+    }
 }
 
 #[test]
