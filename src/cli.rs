@@ -730,8 +730,8 @@ pub struct LoginArgs {
     #[arg(short = 'u', value_name = "USER")]
     pub username: Option<String>,
 
-    /// Password, or with -u passcode the one-time code (prompted for, hidden, when omitted on
-    /// a terminal; read from stdin otherwise)
+    /// Password, or with -u passcode the one-time code (when omitted or -: prompted for,
+    /// hidden, on a terminal; read from stdin otherwise)
     #[arg(short = 'p', value_name = "PASSWORD", requires = "username")]
     pub password: Option<String>,
 

@@ -84,8 +84,11 @@ pub fn decide(
         });
     }
     if let Some(username) = &args.username {
+        // `-p -` asks for it as an omitted -p does (stdin, or a hidden prompt on a terminal),
+        // as `--apikey -` does, so a script keeps the secret out of its argv.
+        let password = args.password.as_deref().filter(|p| *p != "-");
         if is_passcode_user(username) {
-            return Ok(match &args.password {
+            return Ok(match password {
                 Some(code) if !code.trim().is_empty() => {
                     user(Credential::Passcode(code.trim().to_string()))
                 }
@@ -99,8 +102,8 @@ pub fn decide(
                 },
             });
         }
-        let password = match &args.password {
-            Some(p) => p.clone(),
+        let password = match password {
+            Some(p) => p.to_string(),
             None => match term {
                 Some(t) => prompt::secret(t, "Password> ")?,
                 None => read_stdin_line(

@@ -81,6 +81,15 @@ fn the_console_command_logs_in_with_the_one_time_code() {
         .success()
         .stderr_contains("Get a one-time code from <URL>/identity/passcode to proceed.");
     assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:passcode"), 2);
+    // `-p -` is the same as no -p.
+    let code = env.passcode(&info.sso_user);
+    env.iamctl(["login", "-a", &url, "-u", "passcode", "-p", "-"])
+        .args(["-c", PARTNER_ACCOUNT, "--no-region"])
+        .stdin(format!("{code}\n"))
+        .run()
+        .success()
+        .stderr_contains("Get a one-time code from <URL>/identity/passcode to proceed.");
+    assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:passcode"), 3);
 }
 
 // ---- 2. target --output json -------------------------------------------------------------

@@ -39,6 +39,23 @@ fn password_from_stdin_when_p_is_omitted() {
     .stdin(format!("{}\n", info.password))
     .run()
     .success();
+    // `-p -` says the same, as `--apikey -` does.
+    env.iamctl([
+        "login",
+        "-a",
+        &env.url(),
+        "-u",
+        &info.username,
+        "-p",
+        "-",
+        "-c",
+        DEMO_ACCOUNT,
+        "--no-region",
+    ])
+    .stdin(format!("{}\n", info.password))
+    .run()
+    .success();
+    assert_eq!(env.grants("password"), 2);
     env.iamctl([
         "login",
         "-a",
