@@ -63,9 +63,26 @@ impl Credentials {
         if !login.needs_refresh(now()) {
             return Ok((session, login));
         }
+        self.renew_unless_done(None)
+    }
+
+    /// A new token in place of `rejected`, which IAM refused (401) although it looked valid
+    /// here: IAM's clock is ahead of this machine's, or the token was revoked. When another
+    /// process has renewed it meanwhile, that token is the answer.
+    pub fn renewed_after_rejection(&self, rejected: &str) -> Result<(Session, Login)> {
+        self.renew_unless_done(Some(rejected))
+    }
+
+    /// Under the session lock: renews the token unless another process did already, judged
+    /// by expiry or, for a `rejected` token, by the token having changed.
+    fn renew_unless_done(&self, rejected: Option<&str>) -> Result<(Session, Login)> {
         let lock = self.store.lock()?;
         let (mut session, mut login) = self.logged_in()?;
-        if !login.needs_refresh(now()) {
+        let needed = match rejected {
+            Some(token) => login.access_token == token,
+            None => login.needs_refresh(now()),
+        };
+        if !needed {
             return Ok((session, login));
         }
         let vault = Vault::open(login.secrets.store, self.home())?;
@@ -77,7 +94,8 @@ impl Credentials {
             Err(Stop::Failed(e)) => return Err(e),
             Err(Stop::Unavailable(e)) => {
                 let err = AuthError::Unavailable(e);
-                if login.expired(now()) {
+                // A token IAM refused is no fallback.
+                if rejected.is_some() || login.expired(now()) {
                     return Err(err);
                 }
                 crate::output::warn(&format!(

@@ -7,9 +7,10 @@ use crate::auth::Credentials;
 use crate::completion_cache::{self, Learnt};
 use crate::error::{CliError, Result};
 use crate::home::Home;
-use crate::iam::identity::{ApiKey, Identity, ServiceId, TrustedProfile};
+use crate::iam::identity::{ApiKey, Bearer, Identity, ServiceId, TrustedProfile};
 use crate::iam::{Client, IamError};
 use crate::session::{Account, Login, Session};
+use std::cell::{Cell, RefCell};
 
 /// A logged-in session with a fresh token, the targeted account and an HTTP client.
 pub struct IamCtx {
@@ -18,6 +19,10 @@ pub struct IamCtx {
     pub account: Account,
     client: Client,
     home: Home,
+    creds: Credentials,
+    /// The token requests carry: the login's, until IAM refuses it and it is renewed once.
+    token: RefCell<String>,
+    renewed: Cell<bool>,
 }
 
 impl IamCtx {
@@ -31,11 +36,14 @@ impl IamCtx {
         })?;
         let client = Client::new(session.endpoints(), session.skip_ssl_validation)?;
         Ok(IamCtx {
+            token: RefCell::new(login.access_token.clone()),
             session,
             login,
             account,
             client,
             home: creds.home().clone(),
+            creds,
+            renewed: Cell::new(false),
         })
     }
 
@@ -44,7 +52,7 @@ impl IamCtx {
     }
 
     pub fn api(&self) -> Identity<'_> {
-        Identity::new(&self.client, &self.login.access_token)
+        Identity::new(&self.client, self)
     }
 
     pub fn user(&self) -> &str {
@@ -84,6 +92,30 @@ impl IamCtx {
             &self.login.iam_id,
             what,
         );
+    }
+}
+
+impl Bearer for IamCtx {
+    fn token(&self) -> String {
+        self.token.borrow().clone()
+    }
+
+    /// Once per command: a token refused right after its renewal will not do better the
+    /// next time. When renewing fails, the 401 stands and the warning says why.
+    fn renewed(&self, rejected: &str) -> Option<String> {
+        if self.renewed.replace(true) {
+            return None;
+        }
+        match self.creds.renewed_after_rejection(rejected) {
+            Ok((_, login)) => {
+                self.token.replace(login.access_token.clone());
+                Some(login.access_token)
+            }
+            Err(e) => {
+                crate::output::warn(&format!("could not renew the token IAM refused: {e}"));
+                None
+            }
+        }
     }
 }
 

@@ -180,10 +180,29 @@ pub struct NewApiKey<'a> {
     pub lock: bool,
 }
 
-/// The v1 API with one access token.
+/// Where the v1 API's bearer token comes from. A 401 on a token that looked valid locally
+/// means IAM's clock is ahead or the token was revoked; `renewed` then gives another token to
+/// send the request with once more, or `None` to let the 401 stand.
+pub trait Bearer {
+    fn token(&self) -> String;
+    fn renewed(&self, rejected: &str) -> Option<String>;
+}
+
+/// A token and nothing to renew it with.
+impl Bearer for str {
+    fn token(&self) -> String {
+        self.to_string()
+    }
+
+    fn renewed(&self, _rejected: &str) -> Option<String> {
+        None
+    }
+}
+
+/// The v1 API with one source of access tokens.
 pub struct Identity<'a> {
     client: &'a Client,
-    token: &'a str,
+    bearer: &'a dyn Bearer,
 }
 
 fn encode_path(segment: &str) -> String {
@@ -210,8 +229,8 @@ fn unexpected(what: &str, detail: impl std::fmt::Display) -> IamError {
 }
 
 impl<'a> Identity<'a> {
-    pub fn new(client: &'a Client, token: &'a str) -> Identity<'a> {
-        Identity { client, token }
+    pub fn new(client: &'a Client, bearer: &'a dyn Bearer) -> Identity<'a> {
+        Identity { client, bearer }
     }
 
     fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url, IamError> {
@@ -228,9 +247,33 @@ impl<'a> Identity<'a> {
     }
 
     /// One request. Creating and deleting are not repeated on a 5xx: a create that IAM
-    /// carried out but answered badly would otherwise make a second key.
+    /// carried out but answered badly would otherwise make a second key. Any request is
+    /// repeated once after a 401 with a renewed token: IAM did not act on the first.
     fn send(
         &self,
+        method: Method,
+        url: Url,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+        retryable: bool,
+    ) -> Result<Response, IamError> {
+        let token = self.bearer.token();
+        let send = |token: &str| {
+            self.send_with(token, method.clone(), url.clone(), headers, body, retryable)
+        };
+        let resp = send(&token)?;
+        if resp.status() != reqwest::StatusCode::UNAUTHORIZED {
+            return Ok(resp);
+        }
+        match self.bearer.renewed(&token) {
+            Some(renewed) => send(&renewed),
+            None => Ok(resp),
+        }
+    }
+
+    fn send_with(
+        &self,
+        token: &str,
         method: Method,
         url: Url,
         headers: &[(&str, &str)],
@@ -241,7 +284,7 @@ impl<'a> Identity<'a> {
             .client
             .http
             .request(method, url)
-            .bearer_auth(self.token)
+            .bearer_auth(token)
             .header(reqwest::header::ACCEPT, "application/json");
         for (k, v) in headers {
             builder = builder.header(*k, *v);

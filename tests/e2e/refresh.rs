@@ -175,16 +175,60 @@ fn a_token_the_emulator_issued_in_the_past_is_renewed_before_use() {
 }
 
 #[test]
-fn a_token_iam_considers_expired_asks_for_a_new_login() {
+fn a_token_iam_considers_expired_is_renewed_once_and_the_request_repeated() {
     let env = TestEnv::new();
     env.login_with(Creds::ApiKey, &["--no-region"])
         .run()
         .success();
+    let old = env.session()["login"]["access_token"].clone();
     // iamctl still holds the token for valid; IAM's clock has passed its exp.
+    env.advance_clock(7200);
+    let before = env.grants("refresh_token");
+    env.iamctl(["service-ids", "--output", "json"])
+        .run()
+        .success()
+        .stderr_is("");
+    assert_eq!(env.grants("refresh_token"), before + 1, "{}", env.stats());
+    assert_ne!(env.session()["login"]["access_token"], old);
+    // The renewed token is saved: the next command sends it and renews nothing.
+    env.iamctl(["service-ids"]).run().success();
+    assert_eq!(env.grants("refresh_token"), before + 1, "{}", env.stats());
+}
+
+#[test]
+fn a_refused_token_that_cannot_be_renewed_asks_for_a_new_login() {
+    let env = TestEnv::new();
+    let info = env.info().clone();
+    env.login_with(
+        Creds::Password(&info.username, &info.password),
+        &["-c", DEMO_ACCOUNT, "--no-region"],
+    )
+    .run()
+    .success();
+    let before = std::fs::read(env.session_file()).unwrap_or_default();
+    env.revoke_refresh_tokens();
     env.advance_clock(7200);
     env.iamctl(["service-ids"])
         .run()
         .code(3)
+        .stderr_contains("WARNING: could not renew the token IAM refused: ")
         .stderr_contains("expired")
         .stderr_contains("Tip: run 'iamctl login' to log in again");
+    assert_eq!(
+        std::fs::read(env.session_file()).unwrap_or_default(),
+        before,
+        "the session is left as it was"
+    );
+}
+
+#[test]
+fn a_token_refused_again_after_its_renewal_is_not_renewed_twice() {
+    let env = TestEnv::new();
+    env.login_with(Creds::ApiKey, &["--no-region"])
+        .run()
+        .success();
+    env.fault(json!({"path": "/v1/serviceids/", "status": 401, "count": 2}));
+    let before = env.grants("refresh_token");
+    env.iamctl(["service-ids"]).run().code(3);
+    assert_eq!(env.grants("refresh_token"), before + 1, "{}", env.stats());
 }
