@@ -264,4 +264,19 @@ impl Edit {
         self.creds.store.save(&self.lock, &self.session)?;
         Ok(self.session)
     }
+
+    /// A new token in place of the login's, which IAM refused (401) although it looked
+    /// valid. Only before `switch_account`: the token must still be the saved one. Changes
+    /// made so far stay; the renewal itself is saved at once, as `fresh` saves its own.
+    pub fn renew_refused(&mut self) -> Result<()> {
+        let rejected = self.login.access_token.clone();
+        let (_, renewed) = self.creds.renew_locked(&self.lock, Some(&rejected))?;
+        let login = &mut self.login;
+        login.access_token = renewed.access_token;
+        login.token_issued_at = renewed.token_issued_at;
+        login.token_expires_at = renewed.token_expires_at;
+        login.refresh_token_expires_at = renewed.refresh_token_expires_at;
+        login.secrets = renewed.secrets;
+        Ok(())
+    }
 }

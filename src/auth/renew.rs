@@ -6,7 +6,7 @@ use super::vault::{Slots, Vault};
 use super::{AuthError, Credentials, Result, apply_tokens, client};
 use crate::iam::{Client, Grant, IamError, TokenResponse};
 use crate::secrets::SecretKind;
-use crate::session::{Account, Login, LoginKind, ProfileRef, Session, now};
+use crate::session::{Account, Login, LoginKind, ProfileRef, Session, SessionLock, now};
 use std::path::Path;
 
 /// Why a renewal stopped.
@@ -73,10 +73,18 @@ impl Credentials {
         self.renew_unless_done(Some(rejected))
     }
 
-    /// Under the session lock: renews the token unless another process did already, judged
-    /// by expiry or, for a `rejected` token, by the token having changed.
     fn renew_unless_done(&self, rejected: Option<&str>) -> Result<(Session, Login)> {
         let lock = self.store.lock()?;
+        self.renew_locked(&lock, rejected)
+    }
+
+    /// Under the session lock: renews the token unless another process did already, judged
+    /// by expiry or, for a `rejected` token, by the token having changed.
+    pub(super) fn renew_locked(
+        &self,
+        lock: &SessionLock,
+        rejected: Option<&str>,
+    ) -> Result<(Session, Login)> {
         let (mut session, mut login) = self.logged_in()?;
         let needed = match rejected {
             Some(token) => login.access_token == token,
@@ -117,7 +125,7 @@ impl Credentials {
             }
         }
         session.login = Some(login.clone());
-        self.store.save(&lock, &session)?;
+        self.store.save(lock, &session)?;
         Ok((session, login))
     }
 }

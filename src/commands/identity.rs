@@ -2,7 +2,7 @@
 //! telling IDs from names, and the errors for ambiguous names, missing entities and refused
 //! changes.
 
-use super::errors::login_needed;
+use super::errors::{login_needed, warn_not_renewed};
 use crate::auth::Credentials;
 use crate::completion_cache::{self, Learnt};
 use crate::error::{CliError, Result};
@@ -112,7 +112,7 @@ impl Bearer for IamCtx {
                 Some(login.access_token)
             }
             Err(e) => {
-                crate::output::warn(&format!("could not renew the token IAM refused: {e}"));
+                warn_not_renewed(&e);
                 None
             }
         }

@@ -196,6 +196,32 @@ fn a_token_iam_considers_expired_is_renewed_once_and_the_request_repeated() {
 }
 
 #[test]
+fn target_renews_a_token_iam_considers_expired_and_goes_on() {
+    let env = TestEnv::new();
+    env.login_with(Creds::ApiKey, &["--no-region"])
+        .run()
+        .success();
+    env.advance_clock(7200);
+    let before = env.grants("refresh_token");
+    // -g alone: the resource groups are listed with the renewed token; -r is kept.
+    env.iamctl(["target", "-g", "Default", "-r", "eu-de"])
+        .run()
+        .success()
+        .stderr_is("");
+    assert_eq!(env.grants("refresh_token"), before + 1, "{}", env.stats());
+    assert_eq!(env.session()["region"], "eu-de");
+    assert_eq!(env.session()["login"]["resource_group"]["name"], "Default");
+    // -c: the accounts are listed with a renewed token, then the switch re-scopes it.
+    env.advance_clock(7200);
+    env.iamctl(["target", "-c", STAGING_ACCOUNT])
+        .run()
+        .success()
+        .stderr_is("");
+    assert_eq!(env.session()["login"]["account"]["guid"], STAGING_ACCOUNT);
+    assert_eq!(env.session()["region"], "eu-de");
+}
+
+#[test]
 fn a_refused_token_that_cannot_be_renewed_asks_for_a_new_login() {
     let env = TestEnv::new();
     let info = env.info().clone();
