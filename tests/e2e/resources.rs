@@ -43,20 +43,12 @@ fn is_root() -> bool {
     String::from_utf8_lossy(&out.stdout).trim() == "0"
 }
 
-/// `sh -c SCRIPT` in a private mount namespace, so the test can mount over the home without
-/// the machine seeing it. Needs root; fails (never skips) without it.
+/// `sh -c SCRIPT` where the test may mount over the home.
 fn in_private_mounts<'a>(env: &'a TestEnv, script: &str) -> Cmd<'a> {
-    let probe = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "true"])
-        .output();
-    assert!(
-        probe.as_ref().is_ok_and(|o| o.status.success()),
-        "this test needs 'unshare --mount' (root, util-linux) to mount a full or read-only file system over the home: {probe:?}"
-    );
-    env.sh(&format!(
-        "exec unshare --mount --propagation private sh -c '{}'",
-        script.replace('\'', r"'\''")
-    ))
+    env.in_private_mounts(
+        "to mount a full or read-only file system over the home",
+        script,
+    )
 }
 
 #[cfg(unix)]

@@ -313,22 +313,14 @@ fn trusted_profiles_links_and_identities_from_create_to_delete() {
         .stderr_contains("was not found");
 }
 
-/// Runs `script` with `sh` in a private mount namespace whose `/run` (and so `/var/run`) is
-/// an empty tmpfs, so a test can mount a platform's token where IBM's SDKs look for it
-/// without touching the machine's own `/run`.
-fn in_private_run(env: &TestEnv, script: &str) -> std::process::Output {
-    let probe = std::process::Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "true"])
-        .output();
-    assert!(
-        probe.as_ref().is_ok_and(|o| o.status.success()),
-        "this test needs 'unshare --mount' (root, util-linux) to mount a token at /var/run/secrets: {probe:?}"
-    );
-    env.command("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c"])
-        .arg(format!("mount -t tmpfs tmpfs /run && {script}"))
-        .output()
-        .unwrap_or_else(|e| panic!("unshare: {e}"))
+/// Runs `script` in a private mount namespace whose `/run` (and so `/var/run`) is an empty
+/// tmpfs, so a test can mount a platform's token where IBM's SDKs look for it without
+/// touching the machine's own `/run`.
+fn in_private_run<'a>(env: &'a TestEnv, script: &str) -> Cmd<'a> {
+    env.in_private_mounts(
+        "to mount a token at /var/run/secrets",
+        &format!("mount -t tmpfs tmpfs /run && {script}"),
+    )
 }
 
 #[test]
@@ -336,7 +328,7 @@ fn without_a_token_given_the_platforms_default_file_is_used_and_named() {
     let env = TestEnv::new();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let token = token_file(dir.path(), &env.cr_token(600));
-    let out = in_private_run(
+    in_private_run(
         &env,
         &format!(
             "mkdir -p /run/secrets/tokens && cp '{}' /run/secrets/tokens/sa-token && \
@@ -345,17 +337,10 @@ fn without_a_token_given_the_platforms_default_file_is_used_and_named() {
             env.url(),
             env.info().profile_name
         ),
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.contains("Using the compute-resource token in /var/run/secrets/tokens/sa-token\n"),
-        "{stdout}"
-    );
+    )
+    .run()
+    .success()
+    .stdout_contains("Using the compute-resource token in /var/run/secrets/tokens/sa-token\n");
     assert_eq!(
         env.session()["login"]["token_file"],
         "/var/run/secrets/tokens/sa-token"
