@@ -188,17 +188,6 @@ pub trait Bearer {
     fn renewed(&self, rejected: &str) -> Option<String>;
 }
 
-/// A token and nothing to renew it with.
-impl Bearer for str {
-    fn token(&self) -> String {
-        self.to_string()
-    }
-
-    fn renewed(&self, _rejected: &str) -> Option<String> {
-        None
-    }
-}
-
 /// The v1 API with one source of access tokens.
 pub struct Identity<'a> {
     client: &'a Client,
