@@ -193,6 +193,21 @@ fn a_token_iam_considers_expired_is_renewed_once_and_the_request_repeated() {
     // The renewed token is saved: the next command sends it and renews nothing.
     env.iamctl(["service-ids"]).run().success();
     assert_eq!(env.grants("refresh_token"), before + 1, "{}", env.stats());
+    // A create refused with 401 was not carried out, so repeating it makes exactly one.
+    env.advance_clock(7200);
+    env.iamctl(["service-id-create", "after-401"])
+        .run()
+        .success();
+    assert_eq!(env.grants("refresh_token"), before + 2, "{}", env.stats());
+    let ids = env
+        .iamctl(["service-ids", "--output", "json"])
+        .run()
+        .success()
+        .json();
+    let named = ids
+        .as_array()
+        .map(|a| a.iter().filter(|s| s["name"] == "after-401").count());
+    assert_eq!(named, Some(1), "{ids:#}");
 }
 
 #[test]
