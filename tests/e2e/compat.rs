@@ -72,24 +72,22 @@ fn the_console_command_logs_in_with_the_one_time_code() {
     assert_eq!(env.grants("password"), 0);
     assert_eq!(env.session()["login"]["method"], "sso");
 
-    // Without -p, as with --sso: where to get a code, then the code from stdin.
-    let code = env.passcode(&info.sso_user);
-    env.iamctl(["login", "-a", &url, "-u", "passcode"])
-        .args(["-c", PARTNER_ACCOUNT, "--no-region"])
-        .stdin(format!("{code}\n"))
-        .run()
-        .success()
-        .stderr_contains("Get a one-time code from <URL>/identity/passcode to proceed.");
-    assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:passcode"), 2);
-    // `-p -` is the same as no -p.
-    let code = env.passcode(&info.sso_user);
-    env.iamctl(["login", "-a", &url, "-u", "passcode", "-p", "-"])
-        .args(["-c", PARTNER_ACCOUNT, "--no-region"])
-        .stdin(format!("{code}\n"))
-        .run()
-        .success()
-        .stderr_contains("Get a one-time code from <URL>/identity/passcode to proceed.");
-    assert_eq!(env.grants("urn:ibm:params:oauth:grant-type:passcode"), 3);
+    // Without -p (or with `-p -`), as with --sso: where to get a code, then the code from
+    // stdin.
+    for (grants, p) in [(2, &[][..]), (3, &["-p", "-"])] {
+        let code = env.passcode(&info.sso_user);
+        env.iamctl(["login", "-a", &url, "-u", "passcode"])
+            .args(p)
+            .args(["-c", PARTNER_ACCOUNT, "--no-region"])
+            .stdin(format!("{code}\n"))
+            .run()
+            .success()
+            .stderr_contains("Get a one-time code from <URL>/identity/passcode to proceed.");
+        assert_eq!(
+            env.grants("urn:ibm:params:oauth:grant-type:passcode"),
+            grants
+        );
+    }
 }
 
 // ---- 2. target --output json -------------------------------------------------------------

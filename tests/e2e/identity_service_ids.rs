@@ -156,13 +156,7 @@ fn list_text_json_and_empty() {
         ..iam_emulator::Seed::demo()
     });
     // The seed without keys has none for the demo user either: log in by password.
-    let info = env.info().clone();
-    env.login_with(
-        Creds::Password(&info.username, &info.password),
-        &["-c", DEMO_ACCOUNT, "--no-region"],
-    )
-    .run()
-    .success();
+    env.login_by_password();
     let empty = env.iamctl(["service-ids"]).run().success();
     assert_snapshot!("service_ids_empty_text", empty.out());
     env.iamctl(["service-ids", "--output", "json"])

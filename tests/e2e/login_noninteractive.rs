@@ -6,15 +6,9 @@ use crate::fixtures::*;
 #[test]
 fn password_login_with_account_flag() {
     let env = TestEnv::new();
-    let info = env.info().clone();
-    env.login_with(
-        Creds::Password(&info.username, &info.password),
-        &["-c", DEMO_ACCOUNT, "--no-region"],
-    )
-    .run()
-    .success()
-    .stdout_contains("Targeted account Demo Account (<ACCOUNT:Demo Account>) <-> 1234567")
-    .stdout_contains("User:             demo@example.com");
+    env.login_by_password()
+        .stdout_contains("Targeted account Demo Account (<ACCOUNT:Demo Account>) <-> 1234567")
+        .stdout_contains("User:             demo@example.com");
     assert_eq!(env.grants("password"), 1);
     // The password is never kept: only the refresh token is in the keyring.
     let entries = env.keyring_entries();
@@ -26,35 +20,16 @@ fn password_login_with_account_flag() {
 fn password_from_stdin_when_p_is_omitted() {
     let env = TestEnv::new();
     let info = env.info().clone();
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        &info.username,
-        "-c",
-        DEMO_ACCOUNT,
-        "--no-region",
-    ])
-    .stdin(format!("{}\n", info.password))
-    .run()
-    .success();
-    // `-p -` says the same, as `--apikey -` does.
-    env.iamctl([
-        "login",
-        "-a",
-        &env.url(),
-        "-u",
-        &info.username,
-        "-p",
-        "-",
-        "-c",
-        DEMO_ACCOUNT,
-        "--no-region",
-    ])
-    .stdin(format!("{}\n", info.password))
-    .run()
-    .success();
+    let url = env.url();
+    // No -p, and `-p -` as `--apikey -` has it: both read the password from stdin.
+    for p in [&[][..], &["-p", "-"]] {
+        env.iamctl(["login", "-a", &url, "-u", &info.username])
+            .args(p)
+            .args(["-c", DEMO_ACCOUNT, "--no-region"])
+            .stdin(format!("{}\n", info.password))
+            .run()
+            .success();
+    }
     assert_eq!(env.grants("password"), 2);
     env.iamctl([
         "login",

@@ -79,13 +79,7 @@ fn dead_refresh_token_falls_back_to_the_stored_api_key() {
 fn dead_refresh_token_without_api_key_is_login_required() {
     let env = TestEnv::new();
     env.set_ttl(5, 86_400);
-    let info = env.info().clone();
-    env.login_with(
-        Creds::Password(&info.username, &info.password),
-        &["-c", DEMO_ACCOUNT, "--no-region"],
-    )
-    .run()
-    .success();
+    env.login_by_password();
     env.revoke_refresh_tokens();
     env.iamctl(["oauth-tokens"])
         .run()
@@ -177,9 +171,7 @@ fn a_token_the_emulator_issued_in_the_past_is_renewed_before_use() {
 #[test]
 fn a_token_iam_considers_expired_is_renewed_once_and_the_request_repeated() {
     let env = TestEnv::new();
-    env.login_with(Creds::ApiKey, &["--no-region"])
-        .run()
-        .success();
+    env.login();
     let old = env.session()["login"]["access_token"].clone();
     // iamctl still holds the token for valid; IAM's clock has passed its exp.
     env.advance_clock(7200);
@@ -213,9 +205,7 @@ fn a_token_iam_considers_expired_is_renewed_once_and_the_request_repeated() {
 #[test]
 fn target_renews_a_token_iam_considers_expired_and_goes_on() {
     let env = TestEnv::new();
-    env.login_with(Creds::ApiKey, &["--no-region"])
-        .run()
-        .success();
+    env.login();
     env.advance_clock(7200);
     let before = env.grants("refresh_token");
     // -g alone: the resource groups are listed with the renewed token; -r is kept.
@@ -239,13 +229,7 @@ fn target_renews_a_token_iam_considers_expired_and_goes_on() {
 #[test]
 fn a_refused_token_that_cannot_be_renewed_asks_for_a_new_login() {
     let env = TestEnv::new();
-    let info = env.info().clone();
-    env.login_with(
-        Creds::Password(&info.username, &info.password),
-        &["-c", DEMO_ACCOUNT, "--no-region"],
-    )
-    .run()
-    .success();
+    env.login_by_password();
     let before = std::fs::read(env.session_file()).unwrap_or_default();
     env.revoke_refresh_tokens();
     env.advance_clock(7200);
@@ -265,9 +249,7 @@ fn a_refused_token_that_cannot_be_renewed_asks_for_a_new_login() {
 #[test]
 fn a_token_refused_again_after_its_renewal_is_not_renewed_twice() {
     let env = TestEnv::new();
-    env.login_with(Creds::ApiKey, &["--no-region"])
-        .run()
-        .success();
+    env.login();
     env.fault(json!({"path": "/v1/serviceids/", "status": 401, "count": 2}));
     let before = env.grants("refresh_token");
     env.iamctl(["service-ids"]).run().code(3);

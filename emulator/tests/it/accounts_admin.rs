@@ -375,16 +375,7 @@ fn binary_prints_the_ready_line_first_and_serves() {
         assert!(info[k].as_str().is_some_and(|v| !v.is_empty()), "{k}");
     }
     assert_eq!(info["accounts"].as_array().unwrap().len(), 3);
-    let (status, tok) = json(
-        client()
-            .post(format!("{url}/identity/token"))
-            .form(&[
-                ("grant_type", APIKEY_GRANT),
-                ("apikey", info["apikey"].as_str().unwrap()),
-            ])
-            .send()
-            .unwrap(),
-    );
+    let (status, tok) = ready_line_grant(&info, false);
     assert_eq!(status, 200);
     assert_eq!(tok["expires_in"], 900);
     Command::new("kill")

@@ -50,8 +50,13 @@ pub fn token_raw(emu: &Running, body: &str, basic: bool) -> (u16, Value) {
 
 /// POSTs form fields (properly encoded) to the token endpoint.
 pub fn token(emu: &Running, fields: &[(&str, &str)], basic: bool) -> (u16, Value) {
+    token_at(emu.url(), fields, basic)
+}
+
+/// `token` for an emulator known by its URL (a binary's, say).
+pub fn token_at(url: &str, fields: &[(&str, &str)], basic: bool) -> (u16, Value) {
     let mut req = client()
-        .post(format!("{}/identity/token", emu.url()))
+        .post(format!("{url}/identity/token"))
         .header("Accept", "application/json")
         .form(fields);
     if basic {
@@ -297,6 +302,18 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// The API-key grant of a binary's demo user, with the key its ready line names (the CLI's
+/// client credentials too when `basic`, so the grant opens a refresh session).
+pub fn ready_line_grant(info: &Value, basic: bool) -> (u16, Value) {
+    let url = info["url"].as_str().expect("ready line: url");
+    let apikey = info["apikey"].as_str().expect("ready line: apikey");
+    token_at(
+        url,
+        &[("grant_type", APIKEY_GRANT), ("apikey", apikey)],
+        basic,
+    )
 }
 
 /// Starts the `iam-emulator` binary with `args` and `--state STATE` and reads its ready line;

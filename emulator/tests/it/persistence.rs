@@ -319,16 +319,7 @@ fn binary_flushes_state_on_sigterm_and_resumes() {
     std::fs::write(&seed, SEED).unwrap();
     let (mut child, info) = start_binary(&["--seed", seed.to_str().unwrap()], &state);
     let url = info["url"].as_str().unwrap().to_owned();
-    let (status, tok) = json(
-        client()
-            .post(format!("{url}/identity/token"))
-            .form(&[
-                ("grant_type", APIKEY_GRANT),
-                ("apikey", info["apikey"].as_str().unwrap()),
-            ])
-            .send()
-            .unwrap(),
-    );
+    let (status, tok) = ready_line_grant(&info, false);
     assert_eq!(status, 200);
     let t = tok["access_token"].as_str().unwrap().to_owned();
     let (status, sid) = json(
@@ -376,17 +367,7 @@ fn a_state_file_that_cannot_be_written_at_shutdown_fails_the_stop_naming_the_fil
     let (mut child, info) = start_binary(&[], &state);
     std::fs::remove_dir_all(&sub).unwrap();
     // A grant with client credentials opens a refresh session: a change the stop must write.
-    let (status, _) = json(
-        client()
-            .post(format!("{}/identity/token", info["url"].as_str().unwrap()))
-            .basic_auth("bx", Some("bx"))
-            .form(&[
-                ("grant_type", APIKEY_GRANT),
-                ("apikey", info["apikey"].as_str().unwrap()),
-            ])
-            .send()
-            .unwrap(),
-    );
+    let (status, _) = ready_line_grant(&info, true);
     assert_eq!(status, 200);
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

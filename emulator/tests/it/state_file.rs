@@ -269,16 +269,8 @@ fn counters_at_their_end_in_a_state_file_do_not_overflow() {
     let (mut child, info) = start_binary(&[], &state);
     let url = info["url"].as_str().unwrap().to_owned();
     let http = client();
-    let tok = http
-        .post(format!("{url}/identity/token"))
-        .form(&[
-            ("grant_type", APIKEY_GRANT),
-            ("apikey", info["apikey"].as_str().unwrap()),
-        ])
-        .send()
-        .unwrap()
-        .json::<Value>()
-        .unwrap();
+    let (status, tok) = ready_line_grant(&info, false);
+    assert_eq!(status, 200, "{tok}");
     let token = tok["access_token"].as_str().unwrap();
     let account = claims(token)["account"]["bss"].as_str().unwrap().to_owned();
     let (status, created) = json(
