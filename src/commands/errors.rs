@@ -250,11 +250,6 @@ pub fn login_needed(creds: &Credentials, e: AuthError) -> CliError {
     e.into()
 }
 
-/// Why a token IAM refused could not be renewed; the refusal itself is the error.
-pub fn warn_not_renewed(e: &AuthError) {
-    crate::output::warn(&format!("could not renew the token IAM refused: {e}"));
-}
-
 /// A session name that has no session: a usage error (exit 2) naming the ones there are.
 pub fn no_such_session(home: &Home, name: &str) -> CliError {
     let known = match home.session_names() {

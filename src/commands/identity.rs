@@ -2,13 +2,13 @@
 //! telling IDs from names, and the errors for ambiguous names, missing entities and refused
 //! changes.
 
-use super::errors::{login_needed, warn_not_renewed};
-use crate::auth::Credentials;
+use super::errors::login_needed;
+use crate::auth::{AuthError, Credentials};
 use crate::completion_cache::{self, Learnt};
 use crate::error::{CliError, Result};
 use crate::home::Home;
-use crate::iam::identity::{ApiKey, Bearer, Identity, ServiceId, TrustedProfile};
-use crate::iam::{Client, IamError};
+use crate::iam::identity::{ApiKey, Identity, ServiceId, TrustedProfile};
+use crate::iam::{Bearer, Client, IamError};
 use crate::session::{Account, Login, Session};
 use std::cell::{Cell, RefCell};
 
@@ -19,10 +19,7 @@ pub struct IamCtx {
     pub account: Account,
     client: Client,
     home: Home,
-    creds: Credentials,
-    /// The token requests carry: the login's, until IAM refuses it and it is renewed once.
-    token: RefCell<String>,
-    renewed: Cell<bool>,
+    bearer: RenewOnce<'static>,
 }
 
 impl IamCtx {
@@ -35,15 +32,18 @@ impl IamCtx {
                 .hint("target one: 'iamctl target -c ACCOUNT_ID'")
         })?;
         let client = Client::new(session.endpoints(), session.skip_ssl_validation)?;
+        let home = creds.home().clone();
+        let bearer = RenewOnce::new(login.access_token.clone(), move |rejected| {
+            let (_, login) = creds.renewed_after_rejection(rejected)?;
+            Ok(login.access_token)
+        });
         Ok(IamCtx {
-            token: RefCell::new(login.access_token.clone()),
             session,
             login,
             account,
             client,
-            home: creds.home().clone(),
-            creds,
-            renewed: Cell::new(false),
+            home,
+            bearer,
         })
     }
 
@@ -52,7 +52,7 @@ impl IamCtx {
     }
 
     pub fn api(&self) -> Identity<'_> {
-        Identity::new(&self.client, self)
+        Identity::new(&self.client, &self.bearer)
     }
 
     pub fn user(&self) -> &str {
@@ -95,24 +95,47 @@ impl IamCtx {
     }
 }
 
-impl Bearer for IamCtx {
+/// A session's token for the requests of one command, renewed by `renew` at most once when
+/// IAM refuses it: a token refused right after its renewal will not do better the next time.
+/// When renewing fails, the 401 stands and a warning says why.
+pub struct RenewOnce<'a> {
+    token: RefCell<String>,
+    tried: Cell<bool>,
+    renew: RefCell<Renew<'a>>,
+}
+
+/// Renews a refused token: the new token, or why not.
+type Renew<'a> = Box<dyn FnMut(&str) -> std::result::Result<String, AuthError> + 'a>;
+
+impl<'a> RenewOnce<'a> {
+    pub fn new(
+        token: String,
+        renew: impl FnMut(&str) -> std::result::Result<String, AuthError> + 'a,
+    ) -> RenewOnce<'a> {
+        RenewOnce {
+            token: RefCell::new(token),
+            tried: Cell::new(false),
+            renew: RefCell::new(Box::new(renew)),
+        }
+    }
+}
+
+impl Bearer for RenewOnce<'_> {
     fn token(&self) -> String {
         self.token.borrow().clone()
     }
 
-    /// Once per command: a token refused right after its renewal will not do better the
-    /// next time. When renewing fails, the 401 stands and the warning says why.
     fn renewed(&self, rejected: &str) -> Option<String> {
-        if self.renewed.replace(true) {
+        if self.tried.replace(true) {
             return None;
         }
-        match self.creds.renewed_after_rejection(rejected) {
-            Ok((_, login)) => {
-                self.token.replace(login.access_token.clone());
-                Some(login.access_token)
+        match (self.renew.borrow_mut())(rejected) {
+            Ok(token) => {
+                self.token.replace(token.clone());
+                Some(token)
             }
             Err(e) => {
-                warn_not_renewed(&e);
+                crate::output::warn(&format!("could not renew the token IAM refused: {e}"));
                 None
             }
         }

@@ -147,7 +147,7 @@ pub fn run(args: &LoginArgs, out: &Out) -> Result<()> {
         let token_account = claims.account_bss().map(str::to_string);
         let (accounts, groups) = std::thread::scope(|scope| {
             let groups = token_account.as_deref().map(|bss| {
-                let token = authed.tokens.access_token.as_str();
+                let token = &authed.tokens.access_token;
                 let client = &client;
                 scope.spawn(move || client.resource_groups(token, bss).ok())
             });

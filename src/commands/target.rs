@@ -1,13 +1,14 @@
 //! `iamctl target`: without flags prints the summary; `-c` re-scopes the token to another
 //! account, `-r`/`-g` target a region/resource group, `--unset-*` forget them.
 
-use super::errors::{login_needed, warn_not_renewed};
+use super::errors::login_needed;
+use super::identity::RenewOnce;
 use super::{account_label, print_summary};
 use crate::auth::{Credentials, Edit};
 use crate::cli::TargetArgs;
 use crate::completion_cache;
 use crate::error::{CliError, Result};
-use crate::iam::{Client, IamError};
+use crate::iam::Client;
 use crate::output::Out;
 
 pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
@@ -41,7 +42,8 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
     };
 
     if let (Some(want), Some(client)) = (&args.account, client.as_ref()) {
-        let accounts = with_renewal(&mut edit, |token| client.accounts(token))
+        let accounts = client
+            .accounts(&renewing(&mut edit))
             .map_err(|e| e.into_cli("Could not list your accounts"))?;
         seen_accounts = Some(accounts.clone());
         let acct = super::find_account(&accounts, want)?;
@@ -74,12 +76,11 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
             CliError::usage("No account is targeted, so there are no resource groups.")
                 .hint("target an account first with -c ACCOUNT_ID")
         })?;
-        let list = |token: &str| client.resource_groups(token, &acct.guid);
         // After -c the token is the new account's, just issued: nothing to renew.
         let groups = if args.account.is_some() {
-            list(&edit.login.access_token)
+            client.resource_groups(&edit.login.access_token, &acct.guid)
         } else {
-            with_renewal(&mut edit, list)
+            client.resource_groups(&renewing(&mut edit), &acct.guid)
         }
         .map_err(|e| e.into_cli("Could not list resource groups"))?;
         seen_groups = Some((acct.guid.clone(), groups.clone()));
@@ -108,20 +109,11 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
     Ok(())
 }
 
-/// `call` with the login's token, and once more after renewing the token when IAM refuses it
-/// (401) although it looked valid here. Only before the account is switched.
-fn with_renewal<T>(
-    edit: &mut Edit,
-    call: impl Fn(&str) -> std::result::Result<T, IamError>,
-) -> std::result::Result<T, IamError> {
-    match call(&edit.login.access_token) {
-        Err(IamError::Rejected(api)) if api.status == 401 => match edit.renew_refused() {
-            Ok(()) => call(&edit.login.access_token),
-            Err(e) => {
-                warn_not_renewed(&e);
-                Err(IamError::Rejected(api))
-            }
-        },
-        other => other,
-    }
+/// The session's token for one listing, renewed under the lock `target` holds if IAM refuses
+/// it although it looked valid here. Only before the account is switched.
+fn renewing(edit: &mut Edit) -> RenewOnce<'_> {
+    RenewOnce::new(edit.login.access_token.clone(), move |_rejected| {
+        edit.renew_refused()?;
+        Ok(edit.login.access_token.clone())
+    })
 }

@@ -6,7 +6,7 @@
 //! `If-Match`, so a change made meanwhile by someone else is reported instead of overwritten.
 
 use super::errors::ApiError;
-use super::{Client, IamError};
+use super::{Bearer, Client, IamError};
 use reqwest::Method;
 use reqwest::blocking::Response;
 use serde::{Deserialize, Serialize};
@@ -180,14 +180,6 @@ pub struct NewApiKey<'a> {
     pub lock: bool,
 }
 
-/// Where the v1 API's bearer token comes from. A 401 on a token that looked valid locally
-/// means IAM's clock is ahead or the token was revoked; `renewed` then gives another token to
-/// send the request with once more, or `None` to let the 401 stand.
-pub trait Bearer {
-    fn token(&self) -> String;
-    fn renewed(&self, rejected: &str) -> Option<String>;
-}
-
 /// The v1 API with one source of access tokens.
 pub struct Identity<'a> {
     client: &'a Client,
@@ -236,8 +228,8 @@ impl<'a> Identity<'a> {
     }
 
     /// One request. Creating and deleting are not repeated on a 5xx: a create that IAM
-    /// carried out but answered badly would otherwise make a second key. Any request is
-    /// repeated once after a 401 with a renewed token: IAM did not act on the first.
+    /// carried out but answered badly would otherwise make a second key. A 401 is repeated
+    /// once with a renewed token (`Client::send_as`).
     fn send(
         &self,
         method: Method,
@@ -246,44 +238,24 @@ impl<'a> Identity<'a> {
         body: Option<&Value>,
         retryable: bool,
     ) -> Result<Response, IamError> {
-        let token = self.bearer.token();
-        let send = |token: &str| {
-            self.send_with(token, method.clone(), url.clone(), headers, body, retryable)
+        let build = |token: &str| {
+            let mut builder = self
+                .client
+                .http
+                .request(method.clone(), url.clone())
+                .bearer_auth(token)
+                .header(reqwest::header::ACCEPT, "application/json");
+            for (k, v) in headers {
+                builder = builder.header(*k, *v);
+            }
+            if let Some(b) = body {
+                builder = builder
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(b.to_string());
+            }
+            builder
         };
-        let resp = send(&token)?;
-        if resp.status() != reqwest::StatusCode::UNAUTHORIZED {
-            return Ok(resp);
-        }
-        match self.bearer.renewed(&token) {
-            Some(renewed) => send(&renewed),
-            None => Ok(resp),
-        }
-    }
-
-    fn send_with(
-        &self,
-        token: &str,
-        method: Method,
-        url: Url,
-        headers: &[(&str, &str)],
-        body: Option<&Value>,
-        retryable: bool,
-    ) -> Result<Response, IamError> {
-        let mut builder = self
-            .client
-            .http
-            .request(method, url)
-            .bearer_auth(token)
-            .header(reqwest::header::ACCEPT, "application/json");
-        for (k, v) in headers {
-            builder = builder.header(*k, *v);
-        }
-        if let Some(b) = body {
-            builder = builder
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(b.to_string());
-        }
-        self.client.execute(builder, retryable)
+        self.client.send_as(self.bearer, build, retryable)
     }
 
     fn tagged<T: for<'de> Deserialize<'de>>(

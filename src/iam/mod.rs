@@ -192,6 +192,25 @@ impl TokenResponse {
     }
 }
 
+/// Where a request's bearer token comes from. A 401 on a token that looked valid locally
+/// means IAM's clock is ahead or the token was revoked; `renewed` then gives another token to
+/// send the request with once more, or `None` to let the 401 stand.
+pub trait Bearer {
+    fn token(&self) -> String;
+    fn renewed(&self, rejected: &str) -> Option<String>;
+}
+
+/// A token just issued: nothing to renew it with.
+impl Bearer for String {
+    fn token(&self) -> String {
+        self.clone()
+    }
+
+    fn renewed(&self, _rejected: &str) -> Option<String> {
+        None
+    }
+}
+
 pub struct Client {
     http: reqwest::blocking::Client,
     pub endpoints: Endpoints,
@@ -514,12 +533,32 @@ impl Client {
             .unwrap_or_else(|| format!("{}/identity/passcode", self.endpoints.iam)))
     }
 
+    /// The request `build` makes with the bearer's token and, after a 401, once more with the
+    /// token the bearer renews: IAM did not act on the first, so even a create is safe to
+    /// repeat.
+    fn send_as(
+        &self,
+        bearer: &dyn Bearer,
+        build: impl Fn(&str) -> RequestBuilder,
+        retryable: bool,
+    ) -> Result<Response> {
+        let token = bearer.token();
+        let resp = self.execute(build(&token), retryable)?;
+        if resp.status() != reqwest::StatusCode::UNAUTHORIZED {
+            return Ok(resp);
+        }
+        match bearer.renewed(&token) {
+            Some(renewed) => self.execute(build(&renewed), retryable),
+            None => Ok(resp),
+        }
+    }
+
     /// Every account the token's user can use (follows `next_url`).
-    pub fn accounts(&self, access_token: &str) -> Result<Vec<Account>, IamError> {
+    pub fn accounts(&self, bearer: &dyn Bearer) -> Result<Vec<Account>, IamError> {
         let mut out = Vec::new();
         let mut url = format!("{}/coe/v2/accounts", self.endpoints.accounts);
         for _ in 0..100 {
-            let resp = self.execute(self.http.get(&url).bearer_auth(access_token), true)?;
+            let resp = self.send_as(bearer, |t| self.http.get(&url).bearer_auth(t), true)?;
             let page: AccountsPage = Self::json(resp, "accounts")?;
             let (accounts, next) = page.accounts();
             out.extend(accounts);
@@ -534,7 +573,7 @@ impl Client {
     /// The account's resource groups.
     pub fn resource_groups(
         &self,
-        access_token: &str,
+        bearer: &dyn Bearer,
         account_id: &str,
     ) -> Result<Vec<ResourceGroup>, IamError> {
         let query: String = url::form_urlencoded::Serializer::new(String::new())
@@ -544,8 +583,7 @@ impl Client {
             "{}/v2/resource_groups?{query}",
             self.endpoints.resource_controller
         );
-        let builder = self.http.get(&url).bearer_auth(access_token);
-        let resp = self.execute(builder, true)?;
+        let resp = self.send_as(bearer, |t| self.http.get(&url).bearer_auth(t), true)?;
         let page: GroupsPage = Self::json(resp, "resource groups")?;
         Ok(page.groups())
     }
