@@ -831,16 +831,6 @@ pub struct TargetArgs {
     pub output: OutputArgs,
 }
 
-impl TargetArgs {
-    pub fn changes_anything(&self) -> bool {
-        self.account.is_some()
-            || self.region.is_some()
-            || self.resource_group.is_some()
-            || self.unset_region
-            || self.unset_resource_group
-    }
-}
-
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     iamctl iam oauth-tokens | grep IAM | cut -d \\: -f 2 | sed 's/^ *//'\n  \

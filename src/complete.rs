@@ -9,9 +9,9 @@
 //! keyring.
 
 use crate::auth::stored_keys;
+use crate::auth::{Login, Session};
 use crate::completion_cache::{self, Entry, InAccount};
 use crate::home::Home;
-use crate::session::{Login, Session};
 use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::EnvCompleter;
 use std::ffi::OsString;
@@ -90,9 +90,12 @@ fn context() -> Option<Context> {
     let args: Vec<OsString> = std::env::args_os().collect();
     let name = match session_in_words(&args) {
         Some(n) => n,
-        None => home.active_session_name().ok()?,
+        None => {
+            let named = crate::session::named(None, false).ok()?;
+            home.active_session(named.as_ref()).ok()?.0
+        }
     };
-    let session = home.store(&name).ok()?.load().ok().flatten();
+    let session = home.store(&name).ok()?.load::<Session>().ok().flatten();
     Some(Context { home, session })
 }
 
@@ -201,7 +204,10 @@ pub fn session_candidates() -> Vec<CompletionCandidate> {
     names
         .into_iter()
         .map(|name| {
-            let session = home.store(&name).ok().and_then(|s| s.load().ok().flatten());
+            let session = home
+                .store(&name)
+                .ok()
+                .and_then(|s| s.load::<Session>().ok().flatten());
             let help = match session.as_ref().and_then(|s| s.login.as_ref()) {
                 Some(l) => match &l.account {
                     Some(a) => format!("{}, {}", l.user, a.name),

@@ -7,7 +7,7 @@
 //! or corrupt cache simply gives no candidates; writing it never fails a command.
 
 use crate::home::{Home, open_lock_file, write_atomic};
-use crate::session::{Account, ResourceGroup};
+use crate::iam::{Account, ResourceGroup};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs;

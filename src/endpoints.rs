@@ -6,62 +6,88 @@
 
 use url::{Host, Url};
 
-/// An endpoint iamctl refuses, with the flag (or variable) it came from.
+/// Where an endpoint came from; the command layer names the flag or variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    ApiEndpoint,
+    /// The IAM endpoint that overrides the one the API endpoint implies.
+    IamEndpoint,
+    /// The VPC instance metadata service.
+    MetadataService,
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Place::ApiEndpoint => "the API endpoint",
+            Place::IamEndpoint => "the IAM endpoint",
+            Place::MetadataService => "the metadata service URL",
+        })
+    }
+}
+
+/// An endpoint iamctl refuses, and where it came from.
 #[derive(Debug)]
 pub enum EndpointError {
     Empty {
-        flag: &'static str,
+        place: Place,
     },
     Invalid {
         input: String,
-        flag: &'static str,
+        place: Place,
         source: url::ParseError,
     },
     /// Plain http to a host that is not loopback.
     PlainHttp {
         input: String,
-        flag: &'static str,
+        place: Place,
     },
     Scheme {
         scheme: String,
         input: String,
-        flag: &'static str,
+        place: Place,
     },
     NoHost {
         input: String,
-        flag: &'static str,
+        place: Place,
     },
+}
+
+impl EndpointError {
+    pub fn place(&self) -> Place {
+        match self {
+            EndpointError::Empty { place }
+            | EndpointError::Invalid { place, .. }
+            | EndpointError::PlainHttp { place, .. }
+            | EndpointError::Scheme { place, .. }
+            | EndpointError::NoHost { place, .. } => *place,
+        }
+    }
+
+    /// The refusal, naming where the endpoint came from as `from` says it.
+    pub fn describe(&self, from: &str) -> String {
+        match self {
+            EndpointError::Empty { .. } => format!("The endpoint given with {from} is empty."),
+            EndpointError::Invalid { input, source, .. } => {
+                format!("'{input}' given with {from} is not a valid URL: {source}.")
+            }
+            EndpointError::PlainHttp { input, .. } => format!(
+                "Refusing plain http:// for '{input}' ({from}): tokens and secrets would cross \
+                 the network unencrypted."
+            ),
+            EndpointError::Scheme { scheme, input, .. } => {
+                format!("Unsupported URL scheme '{scheme}' in '{input}' ({from}).")
+            }
+            EndpointError::NoHost { input, .. } => {
+                format!("'{input}' given with {from} has no host.")
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for EndpointError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EndpointError::Empty { flag } => write!(f, "The endpoint given with {flag} is empty."),
-            EndpointError::Invalid {
-                input,
-                flag,
-                source,
-            } => write!(
-                f,
-                "'{input}' given with {flag} is not a valid URL: {source}."
-            ),
-            EndpointError::PlainHttp { input, flag } => write!(
-                f,
-                "Refusing plain http:// for '{input}' ({flag}): tokens and secrets would cross \
-                 the network unencrypted."
-            ),
-            EndpointError::Scheme {
-                scheme,
-                input,
-                flag,
-            } => write!(
-                f,
-                "Unsupported URL scheme '{scheme}' in '{input}' ({flag})."
-            ),
-            EndpointError::NoHost { input, flag } => {
-                write!(f, "'{input}' given with {flag} has no host.")
-            }
-        }
+        f.write_str(&self.describe(&self.place().to_string()))
     }
 }
 
@@ -90,14 +116,14 @@ pub struct Endpoints {
 impl Endpoints {
     /// Resolves the service URLs for an API endpoint. `iam_override` is `IAM_ENDPOINT`.
     pub fn resolve(api_endpoint: &str, iam_override: Option<&str>) -> Result<Endpoints> {
-        let api = parse_endpoint(api_endpoint, "-a/--api-endpoint")?;
+        let api = parse_endpoint(api_endpoint, Place::ApiEndpoint)?;
         let api_str = origin_string(&api);
         let (iam, accounts, resource_controller) = match ibm_hosts(&api) {
             Some(hosts) => hosts,
             None => (api_str.clone(), api_str.clone(), api_str.clone()),
         };
         let iam = match iam_override.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(url) => origin_string(&parse_endpoint(url, "IAM_ENDPOINT")?),
+            Some(url) => origin_string(&parse_endpoint(url, Place::IamEndpoint)?),
             None => iam,
         };
         Ok(Endpoints {
@@ -133,10 +159,10 @@ fn ibm_hosts(api: &Url) -> Option<(String, String, String)> {
 
 /// Parses a user-given endpoint: adds `https://` when no scheme is given, refuses
 /// anything but https, except http on loopback hosts.
-pub fn parse_endpoint(input: &str, flag: &'static str) -> Result<Url> {
+pub fn parse_endpoint(input: &str, place: Place) -> Result<Url> {
     let trimmed = input.trim();
     if trimmed.is_empty() {
-        return Err(EndpointError::Empty { flag });
+        return Err(EndpointError::Empty { place });
     }
     let with_scheme = if trimmed.contains("://") {
         trimmed.to_string()
@@ -146,23 +172,23 @@ pub fn parse_endpoint(input: &str, flag: &'static str) -> Result<Url> {
     let input = trimmed.to_string();
     let url = Url::parse(&with_scheme).map_err(|source| EndpointError::Invalid {
         input: input.clone(),
-        flag,
+        place,
         source,
     })?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
-        "http" => return Err(EndpointError::PlainHttp { input, flag }),
+        "http" => return Err(EndpointError::PlainHttp { input, place }),
         other => {
             return Err(EndpointError::Scheme {
                 scheme: other.to_string(),
                 input,
-                flag,
+                place,
             });
         }
     }
     if url.host().is_none() {
-        return Err(EndpointError::NoHost { input, flag });
+        return Err(EndpointError::NoHost { input, place });
     }
     Ok(url)
 }
@@ -171,7 +197,7 @@ pub fn parse_endpoint(input: &str, flag: &'static str) -> Result<Url> {
 /// to "plain http only on loopback": the metadata service is link-local to the virtual
 /// server and speaks plain http, and the token it hands out is bound to that server.
 pub fn metadata_url(input: &str) -> Result<String> {
-    const VAR: &str = "IBMCLOUD_CR_VPC_URL";
+    let place = Place::MetadataService;
     let trimmed = input.trim();
     let with_scheme = if trimmed.contains("://") {
         trimmed.to_string()
@@ -180,20 +206,20 @@ pub fn metadata_url(input: &str) -> Result<String> {
     };
     let url = Url::parse(&with_scheme).map_err(|source| EndpointError::Invalid {
         input: trimmed.to_string(),
-        flag: VAR,
+        place,
         source,
     })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(EndpointError::Scheme {
             scheme: url.scheme().to_string(),
             input: trimmed.to_string(),
-            flag: VAR,
+            place,
         });
     }
     if url.host().is_none() {
         return Err(EndpointError::NoHost {
             input: trimmed.to_string(),
-            flag: VAR,
+            place,
         });
     }
     Ok(url.as_str().trim_end_matches('/').to_string())

@@ -8,7 +8,7 @@
 //! survives being written and read again, a rejected input gets a one-line error.
 
 use crate::commands::credential::{docker, kubectl};
-use crate::commands::{login_credential, token};
+use crate::commands::token;
 use crate::iam::errors::ApiError;
 use crate::iam::{self, identity, jwt, trace};
 use crate::session;
@@ -45,7 +45,7 @@ fn two(data: &[u8]) -> (String, String) {
 /// `target` and the token hot path compute from it. What parses must read back the same
 /// after `save`'s encoding.
 pub fn session_file(data: &[u8]) {
-    let s = match session::parse(data) {
+    let s = match crate::auth::record::parse(data) {
         Ok(s) => s,
         Err(source) => {
             let e = session::SessionError::Corrupt {
@@ -61,7 +61,7 @@ pub fn session_file(data: &[u8]) {
     if let Some(l) = &s.login {
         let _ = (l.needs_refresh(NOW), l.expired(NOW));
         let _ = crate::commands::login_json(l);
-        let _ = l.secrets.kinds();
+        let _ = l.secrets.slots().count();
         for t in l.delegated.values() {
             let _ = t.needs_refresh(NOW);
         }
@@ -70,7 +70,7 @@ pub fn session_file(data: &[u8]) {
         Ok(b) => b,
         Err(e) => panic!("a parsed session does not encode: {e}"),
     };
-    match session::parse(&bytes) {
+    match crate::auth::record::parse(&bytes) {
         Ok(back) => assert_eq!(back, s, "the session changed on its way through the file"),
         Err(e) => panic!("a saved session does not read back: {e}"),
     }
@@ -278,7 +278,7 @@ where
 /// `--apikey @FILE`: the key in any of IBM's key files, or the bare key. A key found is
 /// trimmed and not empty, and JSON is never taken for the key itself.
 pub fn key_file(data: &[u8]) {
-    match login_credential::key_in_file(&text(data)) {
+    match crate::settings::login::key_in_file(&text(data)) {
         Ok(key) => {
             assert!(!key.is_empty() && key.trim() == key, "key {key:?}");
         }
@@ -289,11 +289,14 @@ pub fn key_file(data: &[u8]) {
 /// The Docker credential helper's stdin: the registry a client asks about.
 pub fn docker_stdin(data: &[u8]) {
     let server = text(data);
-    if let Some(host) = docker::registry_host(server.trim()) {
+    if let Some(host) = crate::settings::session::registry_host(server.trim()) {
         assert!(!host.is_empty() && !host.contains('/'), "host {host:?}");
         assert_eq!(host, host.to_ascii_lowercase());
         // The host as iamctl stores it (`config registries add`) must name itself.
-        assert_eq!(docker::registry_host(&host).as_deref(), Some(host.as_str()));
+        assert_eq!(
+            crate::settings::session::registry_host(&host).as_deref(),
+            Some(host.as_str())
+        );
         let _ = docker::is_ibm_registry(&host);
     }
 }
@@ -346,8 +349,8 @@ pub fn env_values(data: &[u8]) {
             Some(u.as_str())
         );
     }
-    if let Ok(r) = regions::validate(&a, "-r") {
-        assert_eq!(regions::validate(&r.name, "-r").ok(), Some(r));
+    if let Ok(r) = regions::validate(&a) {
+        assert_eq!(regions::validate(&r.name).ok(), Some(r));
     }
     if let Ok(name) = session::validate_name(a.trim(), "the 'current' file") {
         assert!(!name.contains(['/', '\\']) && name != "." && name != "..");

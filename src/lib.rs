@@ -10,6 +10,7 @@ mod commands;
 mod complete;
 mod completion_cache;
 mod config;
+mod context;
 mod endpoints;
 mod error;
 mod home;
@@ -21,14 +22,17 @@ mod prompt;
 mod regions;
 mod secrets;
 mod session;
+mod settings;
 
 #[doc(hidden)]
 pub mod fuzz;
 
 use clap::{CommandFactory, FromArgMatches};
-use cli::{Cli, Command, IamCommand, TokenCommand};
+use cli::{Cli, Command, TokenCommand};
+use context::Context;
 use error::CliError;
 use output::{Format, Out};
+use settings::Settings;
 
 /// `IBMCLOUD_QUIET` for the oauth-tokens shortcut, which answers without clap (where the
 /// variable is declared on `-q`); the same values count as true.
@@ -48,44 +52,62 @@ fn fail(out: &Out, e: &CliError) -> ! {
     std::process::exit(e.exit_code());
 }
 
-fn run_iam(cmd: &IamCommand, out: &Out) -> error::Result<()> {
-    use commands::{api_keys, service_ids, stored_keys, trusted_profiles};
-    match cmd {
-        IamCommand::OauthTokens(a) => commands::oauth_tokens::run(a, out),
-        IamCommand::ServiceIdCreate(a) => service_ids::create(a, out),
-        IamCommand::ServiceIds(a) => service_ids::list(a, out),
-        IamCommand::ServiceId(a) => service_ids::show(a, out),
-        IamCommand::ServiceIdUpdate(a) => service_ids::update(a, out),
-        IamCommand::ServiceIdDelete(a) => service_ids::delete(a, out),
-        IamCommand::ServiceIdLock(a) => service_ids::lock(a, out),
-        IamCommand::ServiceIdUnlock(a) => service_ids::unlock(a, out),
-        IamCommand::ServiceApiKeyCreate(a) => api_keys::service_create(a, out),
-        IamCommand::ServiceApiKeys(a) => api_keys::service_list(a, out),
-        IamCommand::ServiceApiKey(a) => api_keys::service_show(a, out),
-        IamCommand::ServiceApiKeyUpdate(a) => api_keys::service_update(a, out),
-        IamCommand::ServiceApiKeyDelete(a) => api_keys::service_delete(a, out),
-        IamCommand::ServiceApiKeyLock(a) => api_keys::service_lock(a, out),
-        IamCommand::ServiceApiKeyUnlock(a) => api_keys::service_unlock(a, out),
-        IamCommand::ApiKeyCreate(a) => api_keys::user_create(a, out),
-        IamCommand::ApiKeys(a) => api_keys::user_list(a, out),
-        IamCommand::ApiKey(a) => api_keys::user_show(a, out),
-        IamCommand::ApiKeyUpdate(a) => api_keys::user_update(a, out),
-        IamCommand::ApiKeyDelete(a) => api_keys::user_delete(a, out),
-        IamCommand::ApiKeyLock(a) => api_keys::user_lock(a, out),
-        IamCommand::ApiKeyUnlock(a) => api_keys::user_unlock(a, out),
-        IamCommand::StoredKeys(a) => stored_keys::list(a, out),
-        IamCommand::StoredKeyDelete(a) => stored_keys::delete(a, out),
-        IamCommand::TrustedProfileCreate(a) => trusted_profiles::create(a, out),
-        IamCommand::TrustedProfiles(a) => trusted_profiles::list(a, out),
-        IamCommand::TrustedProfile(a) => trusted_profiles::show(a, out),
-        IamCommand::TrustedProfileUpdate(a) => trusted_profiles::update(a, out),
-        IamCommand::TrustedProfileDelete(a) => trusted_profiles::delete(a, out),
-        IamCommand::TrustedProfileLinkCreate(a) => trusted_profiles::link_create(a, out),
-        IamCommand::TrustedProfileLinks(a) => trusted_profiles::links(a, out),
-        IamCommand::TrustedProfileLinkDelete(a) => trusted_profiles::link_delete(a, out),
-        IamCommand::TrustedProfileIdentityCreate(a) => trusted_profiles::identity_create(a, out),
-        IamCommand::TrustedProfileIdentities(a) => trusted_profiles::identities(a, out),
-        IamCommand::TrustedProfileIdentityDelete(a) => trusted_profiles::identity_delete(a, out),
+/// The context of this run: output, the session `--session` (or `IAMCTL_SESSION`) names, and
+/// whether spinners may be drawn. Nothing here touches the network or the keyring: the hot
+/// path stays one file read.
+fn context(quiet: bool, format: Format, session: Option<&str>, from_env: bool) -> Context {
+    let out = Out::new(quiet, format);
+    progress::init(quiet, iam::trace::to_stderr());
+    let named = match session::named(session, from_env) {
+        Ok(n) => n,
+        Err(e) => fail(&out, &e.into()),
+    };
+    Context::new(out, named, commands::warnings::text)
+}
+
+fn run(ctx: &Context, settings: Settings) -> error::Result<()> {
+    use commands::{api_keys, service_ids, sessions, stored_keys, trusted_profiles};
+    use settings::Settings as S;
+    match settings {
+        S::Login(s) => commands::login::run(ctx, *s),
+        S::Logout => commands::logout::run(ctx),
+        S::Target(s) => commands::target::run(ctx, s),
+        S::Exec(s) => commands::exec::run(ctx, s),
+        S::TokenDecode(s) => commands::token::decode(ctx, s),
+        S::Sessions => sessions::list(ctx),
+        S::SessionSwitch(name) => sessions::switch(ctx, name),
+        S::SessionDelete(name) => sessions::delete(ctx, name),
+        S::Config(s) => commands::config::run(ctx, s),
+        S::Credential(s) => commands::credential::run(ctx, s),
+        S::Completion(shell) => commands::completion::run(shell),
+        S::OauthTokens(s) => commands::oauth_tokens::run(ctx, s),
+        S::ServiceIdCreate(s) => service_ids::create(ctx, s),
+        S::ServiceIds(s) => service_ids::list(ctx, s),
+        S::ServiceId(s) => service_ids::show(ctx, s),
+        S::ServiceIdUpdate(s) => service_ids::update(ctx, s),
+        S::ServiceIdDelete(s) => service_ids::delete(ctx, s),
+        S::ServiceIdLock(s) => service_ids::set_lock(ctx, s, true),
+        S::ServiceIdUnlock(s) => service_ids::set_lock(ctx, s, false),
+        S::ApiKeyCreate(owner, s) => api_keys::create(ctx, owner, s),
+        S::ApiKeys(owner, s) => api_keys::list(ctx, owner, s),
+        S::ApiKey(owner, s) => api_keys::show(ctx, owner, s),
+        S::ApiKeyUpdate(owner, s) => api_keys::update(ctx, owner, s),
+        S::ApiKeyDelete(owner, s) => api_keys::delete(ctx, owner, s),
+        S::ApiKeyLock(owner, s) => api_keys::set_lock(ctx, owner, s, true),
+        S::ApiKeyUnlock(owner, s) => api_keys::set_lock(ctx, owner, s, false),
+        S::StoredKeys => stored_keys::list(ctx),
+        S::StoredKeyDelete(s) => stored_keys::delete(ctx, s),
+        S::ProfileCreate(s) => trusted_profiles::create(ctx, s),
+        S::Profiles(s) => trusted_profiles::list(ctx, s),
+        S::Profile(s) => trusted_profiles::show(ctx, s),
+        S::ProfileUpdate(s) => trusted_profiles::update(ctx, s),
+        S::ProfileDelete(s) => trusted_profiles::delete(ctx, s),
+        S::LinkCreate(s) => trusted_profiles::link_create(ctx, s),
+        S::Links(profile) => trusted_profiles::links(ctx, profile),
+        S::LinkDelete(s) => trusted_profiles::link_delete(ctx, s),
+        S::IdentityCreate(s) => trusted_profiles::identity_create(ctx, s),
+        S::Identities(profile) => trusted_profiles::identities(ctx, profile),
+        S::IdentityDelete(s) => trusted_profiles::identity_delete(ctx, s),
     }
 }
 
@@ -97,26 +119,37 @@ fn run_fast(fast: cli::Fast) {
         FastCommand::OauthTokens(f) => f.base(),
         FastCommand::Kubectl | FastCommand::Docker(_) => Format::Text,
     };
-    let out = Out::new(quiet, format);
-    progress::init(quiet);
-    if let Some(name) = &fast.session
-        && let Err(e) = session::set_session_flag(name, false)
-    {
-        fail(&out, &e.into());
-    }
+    let ctx = context(quiet, format, fast.session.as_deref(), false);
     let result = match fast.command {
-        FastCommand::OauthTokens(output) => commands::oauth_tokens::run(
-            &cli::OauthTokensArgs {
-                output,
-                delegate_to: None,
-            },
-            &out,
-        ),
-        FastCommand::Kubectl => commands::credential::kubectl::print_credential(),
-        FastCommand::Docker(action) => commands::credential::docker::serve(action),
+        FastCommand::OauthTokens(format) => settings::tokens::OauthTokens::new(format, None)
+            .and_then(|s| commands::oauth_tokens::run(&ctx, s)),
+        FastCommand::Kubectl => commands::credential::kubectl::print_credential(&ctx),
+        FastCommand::Docker(action) => commands::credential::docker::serve(&ctx, action.into()),
     };
     if let Err(e) = result {
-        fail(&out, &e);
+        fail(&ctx.out, &e);
+    }
+}
+
+/// Run as docker-credential-iamctl (the name registry clients call): the helper protocol
+/// and nothing else.
+fn run_docker_helper(args: &[std::ffi::OsString]) {
+    use clap::ValueEnum;
+    let action = match args {
+        [one] => one
+            .to_str()
+            .and_then(|a| cli::DockerAction::from_str(a, false).ok()),
+        _ => None,
+    };
+    let ctx = context(true, Format::Text, None, false);
+    let Some(action) = action else {
+        fail(
+            &ctx.out,
+            &CliError::usage("Usage: docker-credential-iamctl <get|store|erase|list>"),
+        );
+    };
+    if let Err(e) = commands::credential::docker::serve(&ctx, action.into()) {
+        fail(&ctx.out, &e);
     }
 }
 
@@ -133,24 +166,13 @@ pub fn main() {
     // is one environment lookup, so the hot path below stays as it was.
     complete::answer_tab_if_asked(cli::command);
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    // Run as docker-credential-iamctl (the name registry clients call): the helper protocol
-    // and nothing else.
     let argv0 = std::env::args_os().next().unwrap_or_default();
     if std::path::Path::new(&argv0).file_name()
         == Some(std::ffi::OsStr::new(
             commands::credential::docker::HELPER_NAME,
         ))
     {
-        let out = Out::new(true, Format::Text);
-        let Some(action) = commands::credential::docker::action_from_args(&args) else {
-            fail(
-                &out,
-                &CliError::usage("Usage: docker-credential-iamctl <get|store|erase|list>"),
-            );
-        };
-        if let Err(e) = commands::credential::docker::serve(action) {
-            fail(&out, &e);
-        }
+        run_docker_helper(&args);
         return;
     }
     if let Some(fast) = cli::fast_path(&args) {
@@ -165,7 +187,6 @@ pub fn main() {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let session_from_env =
         matches.value_source("session") == Some(clap::parser::ValueSource::EnvVariable);
-    let quiet = cli.quiet;
     let format = match &cli.command {
         Command::Login(a) => a.output.output,
         Command::Target(a) => a.output.output,
@@ -180,29 +201,9 @@ pub fn main() {
         | Command::Completion(_)
         | Command::Credential(_) => Format::Text,
     };
-    let out = Out::new(quiet, format);
-    // Nothing here touches the network or the keyring: the hot path stays one file read.
-    progress::init(quiet);
-    if let Some(name) = &cli.session
-        && let Err(e) = session::set_session_flag(name, session_from_env)
-    {
-        fail(&out, &e.into());
-    }
-    let result = match &cli.command {
-        Command::Login(a) => commands::login::run(a, &out),
-        Command::Logout(a) => commands::logout::run(a, &out),
-        Command::Config(c) => commands::config::run(c, &out),
-        Command::Target(a) => commands::target::run(a, &out),
-        Command::Exec(a) => commands::exec::run(a, &out),
-        Command::Token(t) => commands::token::run(t, &out),
-        Command::Sessions(a) => commands::sessions::list(a, &out),
-        Command::SessionSwitch(a) => commands::sessions::switch(a, &out),
-        Command::SessionDelete(a) => commands::sessions::delete(a, &out),
-        Command::Completion(a) => commands::completion::run(a),
-        Command::Credential(c) => commands::credential::run(c, &out),
-        Command::Iam(c) | Command::IamFlat(c) => run_iam(c, &out),
-    };
+    let ctx = context(cli.quiet, format, cli.session.as_deref(), session_from_env);
+    let result = settings::resolve(cli.command, &ctx).and_then(|s| run(&ctx, s));
     if let Err(e) = result {
-        fail(&out, &e);
+        fail(&ctx.out, &e);
     }
 }

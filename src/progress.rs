@@ -26,11 +26,12 @@ const ERASE: &str = "\r\x1b[2K";
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
 
-/// Decides once whether spinners may be drawn (one `isatty`, no other work).
-pub fn init(quiet: bool) {
+/// Decides once whether spinners may be drawn (one `isatty`, no other work). A trace on
+/// stderr keeps them off, so the two do not mix.
+pub fn init(quiet: bool, trace_on_stderr: bool) {
     let dumb = std::env::var("TERM").map_or(true, |t| t.is_empty() || t == "dumb");
     ENABLED.store(
-        !quiet && !dumb && std::io::stderr().is_terminal(),
+        !quiet && !dumb && !trace_on_stderr && std::io::stderr().is_terminal(),
         Ordering::Relaxed,
     );
 }
@@ -47,7 +48,7 @@ pub fn start(message: String) -> Spinner {
         stop: None,
         thread: None,
     };
-    if !ENABLED.load(Ordering::Relaxed) || crate::iam::trace::to_stderr() {
+    if !ENABLED.load(Ordering::Relaxed) {
         return idle;
     }
     let (tx, rx) = mpsc::channel::<()>();

@@ -34,19 +34,18 @@ pub struct Region {
     pub known: bool,
 }
 
-/// A region name that cannot be one of IBM's, and the flag it came with.
+/// A region name that cannot be one of IBM's.
 #[derive(Debug)]
 pub struct UnknownRegion {
     pub given: String,
-    pub flag: &'static str,
 }
 
 impl std::fmt::Display for UnknownRegion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "Invalid region '{}' given with {}: IBM Cloud region names are lower-case words joined by '-', like us-south.",
-            self.given, self.flag
+            "Invalid region '{}': IBM Cloud region names are lower-case words joined by '-', like us-south.",
+            self.given
         )
     }
 }
@@ -71,7 +70,7 @@ fn well_formed(name: &str) -> bool {
 /// The region's canonical (lower-case) name: a known region, or a well-formed name the
 /// table does not have yet (`known: false`, for the caller to warn about). Anything else is
 /// refused.
-pub fn validate(region: &str, flag: &'static str) -> Result<Region, UnknownRegion> {
+pub fn validate(region: &str) -> Result<Region, UnknownRegion> {
     let r = region.trim().to_ascii_lowercase();
     if names().any(|n| n == r) {
         Ok(Region {
@@ -86,7 +85,6 @@ pub fn validate(region: &str, flag: &'static str) -> Result<Region, UnknownRegio
     } else {
         Err(UnknownRegion {
             given: region.to_string(),
-            flag,
         })
     }
 }
@@ -98,7 +96,7 @@ mod tests {
     #[test]
     fn known_regions_include_madrid_and_montreal() {
         for name in ["eu-es", "ca-mon", "us-south", "EU-DE"] {
-            let r = validate(name, "-r").unwrap_or_else(|e| panic!("{e}"));
+            let r = validate(name).unwrap_or_else(|e| panic!("{e}"));
             assert!(r.known, "{name}");
             assert_eq!(r.name, name.to_ascii_lowercase());
         }
@@ -107,7 +105,7 @@ mod tests {
     #[test]
     fn well_formed_unknown_names_pass_and_malformed_ones_do_not() {
         for name in ["xx-yyy", "mx-qro", "eu-fr2", "us-south-2"] {
-            let r = validate(name, "-r").unwrap_or_else(|e| panic!("{name}: {e}"));
+            let r = validate(name).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(!r.known, "{name}");
         }
         for bad in [
@@ -123,7 +121,7 @@ mod tests {
             "a-b/c",
             "us-south;rm",
         ] {
-            assert!(validate(bad, "-r").is_err(), "{bad:?} accepted");
+            assert!(validate(bad).is_err(), "{bad:?} accepted");
         }
     }
 
@@ -138,10 +136,10 @@ mod tests {
             /// lower-case and passes again unchanged.
             #[test]
             fn any_text_is_validated_without_panic(given in any::<String>()) {
-                match validate(&given, "-r") {
+                match validate(&given) {
                     Ok(r) => {
                         prop_assert_eq!(r.name.to_ascii_lowercase(), r.name.clone());
-                        prop_assert_eq!(validate(&r.name, "-r").ok(), Some(r));
+                        prop_assert_eq!(validate(&r.name).ok(), Some(r));
                     }
                     Err(e) => prop_assert!(!e.to_string().is_empty()),
                 }
@@ -151,7 +149,7 @@ mod tests {
             #[test]
             fn names_shaped_like_ibms_pass(name in "[a-z][a-z0-9]{1,5}(-[a-z0-9]{1,6}){1,2}", pad in " {0,2}", upper in any::<bool>()) {
                 let given = if upper { name.to_ascii_uppercase() } else { name.clone() };
-                let r = validate(&format!("{pad}{given}{pad}"), "-r")
+                let r = validate(&format!("{pad}{given}{pad}"))
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 prop_assert_eq!(r.name, name);
             }

@@ -9,6 +9,7 @@
 
 use crate::home::{FileError, Home, create_private_dir, lock_exclusive, write_atomic};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -125,65 +126,79 @@ pub enum StoreKind {
     File,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SecretKind {
-    RefreshToken,
-    ApiKey,
-    /// An API key kept with `--keyring NAME`: belongs to no session.
-    StoredKey,
-    /// A compute-resource token given inline to `login --cr-token`.
-    CrToken,
+/// Which secret of a login an entry holds (`refresh_token`, `apikey`, ...). The credentials
+/// layer names the slots, one per kind of secret a login keeps; here a slot is only the last
+/// part of an entry's name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Slot(Cow<'static, str>);
+
+impl Slot {
+    pub const fn new(name: &'static str) -> Slot {
+        Slot(Cow::Borrowed(name))
+    }
+
+    /// A slot named in a file (a session's list of what it keeps).
+    pub fn named(name: String) -> Slot {
+        Slot(Cow::Owned(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-impl SecretKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SecretKind::RefreshToken => "refresh_token",
-            SecretKind::ApiKey => "apikey",
-            SecretKind::StoredKey => "stored-key",
-            SecretKind::CrToken => "cr_token",
-        }
+impl std::fmt::Display for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
 /// Names one secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretId {
-    pub iam_endpoint: String,
-    pub session: String,
-    pub iam_id: String,
-    pub kind: SecretKind,
+pub enum SecretId {
+    /// A login's secret: one identity's, in one session, at one IAM.
+    Login {
+        iam_endpoint: String,
+        session: String,
+        iam_id: String,
+        slot: Slot,
+    },
+    /// An API key kept with `--keyring NAME`: belongs to no session.
+    StoredKey { iam_endpoint: String, name: String },
 }
 
 impl SecretId {
-    pub fn new(iam_endpoint: &str, session: &str, iam_id: &str, kind: SecretKind) -> SecretId {
-        SecretId {
+    pub fn new(iam_endpoint: &str, session: &str, iam_id: &str, slot: Slot) -> SecretId {
+        SecretId::Login {
             iam_endpoint: iam_endpoint.to_string(),
             session: session.to_string(),
             iam_id: iam_id.to_string(),
-            kind,
+            slot,
         }
     }
 
-    /// A key kept with `--keyring NAME`; the name takes the place of the identity.
     pub fn stored_key(iam_endpoint: &str, name: &str) -> SecretId {
-        SecretId::new(iam_endpoint, "", name, SecretKind::StoredKey)
+        SecretId::StoredKey {
+            iam_endpoint: iam_endpoint.to_string(),
+            name: name.to_string(),
+        }
     }
 
-    /// The secret's name within one home: `<iam endpoint>|<session>|<iam_id>|<kind>`, or
+    /// The secret's name within one home: `<iam endpoint>|<session>|<iam_id>|<slot>`, or
     /// `<iam endpoint>|stored-key|<name>` for stored keys. The keyring prefixes the home.
     pub fn user(&self) -> String {
-        if self.kind == SecretKind::StoredKey {
-            return format!("{}|stored-key|{}", self.iam_endpoint, self.iam_id);
+        match self {
+            SecretId::Login {
+                iam_endpoint,
+                session,
+                iam_id,
+                slot,
+            } => format!("{iam_endpoint}|{session}|{iam_id}|{slot}"),
+            SecretId::StoredKey { iam_endpoint, name } => {
+                format!("{iam_endpoint}|stored-key|{name}")
+            }
         }
-        format!(
-            "{}|{}|{}|{}",
-            self.iam_endpoint,
-            self.session,
-            self.iam_id,
-            self.kind.as_str()
-        )
     }
 }
 
@@ -520,17 +535,9 @@ pub fn encode_file_store(entries: BTreeMap<String, String>) -> serde_json::Resul
 }
 
 impl FileStore {
+    /// The credentials layer says, on each use, that the secrets are in a plain file.
     pub fn open(home: &Home) -> Result<FileStore> {
-        let store = FileStore { home: home.clone() };
-        // Once per run: a command may open the store more than once (logout does).
-        static WARNED: std::sync::Once = std::sync::Once::new();
-        WARNED.call_once(|| {
-            crate::output::warn(&format!(
-            "secrets are kept unencrypted in {} (IAMCTL_SECRET_STORE=file); anyone who can read it can act as you",
-                store.path().display()
-            ))
-        });
-        Ok(store)
+        Ok(FileStore { home: home.clone() })
     }
 
     fn path(&self) -> PathBuf {
@@ -594,7 +601,7 @@ mod tests {
             "https://iam.cloud.ibm.com",
             "default",
             "IBMid-123",
-            SecretKind::RefreshToken,
+            Slot::new("refresh_token"),
         );
         assert_eq!(
             id.user(),
@@ -615,7 +622,7 @@ mod tests {
             dir: tmp.path().join("h"),
         };
         let store = FileStore::open(&home).unwrap_or_else(|e| panic!("{e}"));
-        let id = SecretId::new("i", "s", "u", SecretKind::ApiKey);
+        let id = SecretId::new("i", "s", "u", Slot::new("apikey"));
         assert_eq!(store.get(&id).ok().flatten(), None);
         store.set(&id, "v").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(store.get(&id).ok().flatten(), Some("v".to_string()));

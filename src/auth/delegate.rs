@@ -3,11 +3,11 @@
 //! Service clusters) can redeem; the receiver's token is cached in the session beside the
 //! access token and renewed single-flight, so kubectl's frequent calls read one file.
 
-use super::vault::Vault;
-use super::{AuthError, Credentials, Result, client};
+use super::kinds::REFRESH_TOKEN;
+use super::record::{CachedToken, Login, Session};
+use super::{AuthError, Credentials, Result};
 use crate::iam::{Client, Grant, IamError, TokenResponse, jwt};
-use crate::secrets::SecretKind;
-use crate::session::{CachedToken, Login, LoginKind, Session, now};
+use crate::session::now;
 
 impl Credentials {
     /// A fresh token issued to the OAuth client `receiver`.
@@ -24,7 +24,7 @@ impl Credentials {
         if let Some(t) = cached(&login, receiver) {
             return Ok(t);
         }
-        let client = client(&session)?;
+        let client = self.client(&session)?;
         let delegated = self.delegate(&client, &session, &login, receiver)?;
         let tokens = client
             .token(Grant::Redeem {
@@ -46,7 +46,7 @@ impl Credentials {
     /// another service; never the session's own refresh token.
     pub fn delegated_refresh_token(&self, receivers: &str) -> Result<String> {
         let (session, login) = self.fresh()?;
-        let client = client(&session)?;
+        let client = self.client(&session)?;
         self.delegate(&client, &session, &login, receivers)
     }
 
@@ -60,19 +60,13 @@ impl Credentials {
         let no_delegation = || AuthError::NoDelegation {
             renewal: login.kind.renewal(),
         };
-        // Only a login of a user or service ID has a refresh token of its own (an assumed
-        // profile keeps its caller's, which would delegate the caller).
-        let own_refresh_token = matches!(
-            login.kind,
-            LoginKind::Apikey | LoginKind::Password | LoginKind::Sso
-        );
-        if !own_refresh_token || !login.secrets.refresh_token {
+        if !login.kind.own_refresh_token() || !login.secrets.keeps(&REFRESH_TOKEN) {
             return Err(no_delegation());
         }
-        let vault = Vault::open(login.secrets.store, self.home())?;
+        let vault = self.vault(login.secrets.store)?;
         let rt = vault
             .of(&session.iam_endpoint, self.name(), &login.iam_id)
-            .get(SecretKind::RefreshToken)?
+            .get(&REFRESH_TOKEN)?
             .ok_or_else(no_delegation)?;
         let tokens = client
             .token(Grant::Delegate {

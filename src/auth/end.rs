@@ -6,10 +6,19 @@
 //! do: when the secret store cannot be reached, the token still leaves the disk, the secrets'
 //! names stay listed as `pending_deletes`, and the error names the command that finishes.
 
+use super::record::{PendingDelete, Session};
 use super::vault::Vault;
 use super::{AuthError, Credentials, Result};
 use crate::secrets::StoreKind;
-use crate::session::PendingDelete;
+
+/// How a login was ended, so that what could not be finished can be done again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// Logged out; the session stays.
+    Logout,
+    /// Logged out of `session`, and its file removed.
+    Delete { session: String },
+}
 
 /// What ending a login did.
 #[derive(Debug, Default)]
@@ -22,18 +31,20 @@ pub struct Ended {
 impl Credentials {
     /// Logs out: secrets deleted, login forgotten, endpoint and region kept.
     pub fn logout(&self) -> Result<Ended> {
-        self.end(false, "iamctl logout")
+        self.end(Ending::Logout)
     }
 
     /// Logs out and removes the session file.
     pub fn delete(&self) -> Result<Ended> {
-        let retry = format!("iamctl session-delete {}", self.name());
-        self.end(true, &retry)
+        self.end(Ending::Delete {
+            session: self.name().to_string(),
+        })
     }
 
-    fn end(&self, remove: bool, retry: &str) -> Result<Ended> {
+    fn end(&self, ending: Ending) -> Result<Ended> {
+        let remove = matches!(ending, Ending::Delete { .. });
         let lock = self.store.lock()?;
-        let (session, corrupt) = self.store.load_lenient()?;
+        let (session, corrupt) = self.store.load_lenient::<Session>()?;
         if corrupt {
             if remove {
                 self.store.remove(lock)?;
@@ -53,11 +64,11 @@ impl Credentials {
         };
         let mut todo = std::mem::take(&mut session.pending_deletes);
         if let Some(login) = session.login.take() {
-            todo.extend(login.secrets.kinds().into_iter().map(|kind| PendingDelete {
+            todo.extend(login.secrets.slots().map(|slot| PendingDelete {
                 store: login.secrets.store,
                 iam_endpoint: session.iam_endpoint.clone(),
                 iam_id: login.iam_id.clone(),
-                kind,
+                kind: slot.clone(),
             }));
         }
         let (left, failure) = self.delete_secrets(todo, None);
@@ -70,7 +81,7 @@ impl Credentials {
         match failure {
             Some(e) => Err(AuthError::SecretsLeft {
                 source: Box::new(e),
-                retry: retry.to_string(),
+                ending,
             }),
             None => Ok(Ended::default()),
         }
@@ -90,7 +101,8 @@ impl Credentials {
         for item in items {
             let given = vault.filter(|v| v.kind() == item.store);
             if given.is_none() && !opened.iter().any(|(k, _)| *k == item.store) {
-                let v = Vault::open(item.store, self.home())
+                let v = self
+                    .vault(item.store)
                     .map_err(|e| {
                         failure.get_or_insert(e);
                     })
@@ -106,7 +118,7 @@ impl Credentials {
             let deleted = match store {
                 Some(v) => v
                     .of(&item.iam_endpoint, self.name(), &item.iam_id)
-                    .delete(item.kind)
+                    .delete(&item.kind)
                     .map_err(|e| {
                         failure.get_or_insert(e);
                     }),

@@ -1,51 +1,66 @@
 //! The credentials layer: the one place that knows what a login is.
 //!
-//! A login has a kind (`session::LoginKind`: API key, password, SSO one-time code), secrets it
-//! keeps in the secret store (a refresh token; for API-key logins also the key) and one rule
-//! for renewing its token (`renew.rs`). Commands go through [`Credentials`] to start a login
-//! (`start.rs`), to get a fresh token, to re-scope it to an account, and to end it
-//! (`end.rs`: logout and session-delete share one path). They never build a secret's name or
-//! touch the secret store: `vault.rs` does, and so does `stored_keys.rs` for keys kept with
-//! `--keyring`. Adding a login kind is a `LoginKind` variant, its first grant in `start.rs`
-//! and its renewal rule in `renew.rs`.
+//! A login has a kind (`kinds/`: API key, password, SSO one-time code, compute-resource
+//! token, VPC instance identity, an assumed trusted profile), secrets it keeps in the secret
+//! store (a refresh token, and what the kind keeps to log in again) and one rule for
+//! renewing its token. Commands go through [`Credentials`] to log in (`flow.rs`, which saves
+//! with `start.rs`), to get a fresh token (`renew.rs`), to re-scope it to an account, and to
+//! end it (`end.rs`: logout and session-delete share one path). They never build a secret's
+//! name or touch the secret store: `vault.rs` does, and so does `stored_keys.rs` for keys
+//! kept with `--keyring`. What a session file holds is `record.rs`.
+//!
+//! Nothing here prints: failures are `AuthError`s and warnings are `Warning`s handed to the
+//! sink the command layer gives, which alone puts them into words.
 
 mod delegate;
 mod end;
+mod flow;
+pub mod kinds;
+pub mod record;
 mod renew;
 mod start;
 pub mod stored_keys;
 mod vault;
 
+#[cfg(test)]
+mod tests;
+
 pub use crate::secrets::StoreKind;
-pub use start::{Credential, NewLogin, authenticate, rescope};
-pub use vault::open_vault_in_background;
+pub use end::Ending;
+pub use flow::{
+    AccountChoice, LoginRequest, LoginUi, RegionChoice, Store, Targeted, find_account,
+    find_resource_group,
+};
+pub use kinds::{Credential, Expired};
+pub use record::{Login, Session};
+pub use start::rescope;
+pub use vault::{Vault, VaultOpening};
 
 use crate::config::ConfigError;
 use crate::home::{Home, NoHome};
 use crate::iam::errors::ApiError;
-use crate::iam::{Client, IamError, TokenResponse, jwt};
-use crate::secrets::SecretError;
-use crate::session::{Login, Session, SessionError, SessionLock, SessionStore};
+use crate::iam::{Account, Client, IamError, ResourceGroup, TokenResponse, jwt};
+use crate::secrets::{SecretError, SecretStore};
+use crate::session::{SessionError, SessionLock, SessionStore};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// What can stop the credentials layer.
 #[derive(Debug)]
 pub enum AuthError {
     NotLoggedIn,
-    /// The session's token expired and cannot be renewed: why, and what fixes it when that is
-    /// more than logging in again.
-    Expired {
-        why: String,
-        fix: Option<String>,
-    },
+    /// The session's token expired and its stored credential gives no new one.
+    Expired(Box<Expired>),
+    /// A session switches accounts with its refresh token, and none is stored.
+    NoRefreshTokenToSwitch,
     /// IAM refused the credentials given to `login` (the first grant).
     Refused(ApiError),
-    /// IAM would not re-scope the session to this account.
     /// IAM would not let the caller assume this trusted profile.
     ProfileRefused {
         profile: String,
         source: ApiError,
     },
+    /// IAM would not re-scope the session to this account.
     AccountRefused {
         account: String,
         source: ApiError,
@@ -66,15 +81,37 @@ pub enum AuthError {
     },
     /// The HTTP client could not be set up (`IBMCLOUD_HTTP_TIMEOUT`, TLS).
     Http(IamError),
-    /// Ending a login could not delete every secret; `retry` is the command that finishes it.
+    /// Ending a login could not delete every secret; doing the same again finishes it.
     SecretsLeft {
         source: Box<AuthError>,
-        retry: String,
+        ending: end::Ending,
     },
     Session(SessionError),
     Secrets(SecretError),
     Config(ConfigError),
     NoHome(NoHome),
+    /// IAM's token is not a JWT, or names no identity: iamctl cannot use it.
+    UnusableToken(&'static str),
+    /// The account asked for is not one the identity can use.
+    NoSuchAccount {
+        want: String,
+        accounts: Vec<Account>,
+    },
+    /// Several accounts, no choice given, and no way to ask.
+    AccountChoiceNeeded {
+        accounts: Vec<Account>,
+    },
+    /// A trusted profile's session stays in the profile's account.
+    ProfileInOtherAccount {
+        own: String,
+        want: String,
+    },
+    /// The resource group asked for is not in the account.
+    NoSuchResourceGroup {
+        want: String,
+        account: String,
+        groups: Vec<ResourceGroup>,
+    },
     /// A state iamctl should never reach.
     Internal(&'static str),
 }
@@ -83,9 +120,13 @@ impl std::fmt::Display for AuthError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             AuthError::NotLoggedIn => f.write_str("Not logged in."),
-            AuthError::Expired { why, .. } => {
+            AuthError::Expired(why) => {
                 write!(f, "Session expired and could not be renewed: {why}")
             }
+            AuthError::NoRefreshTokenToSwitch => write!(
+                f,
+                "Session expired and could not be renewed: no refresh token is stored to switch accounts with"
+            ),
             AuthError::Refused(api) => write!(f, "Unable to authenticate: {}", api.line()),
             AuthError::ProfileRefused { profile, source } => write!(
                 f,
@@ -115,6 +156,23 @@ impl std::fmt::Display for AuthError {
             AuthError::Secrets(e) => e.fmt(f),
             AuthError::Config(e) => e.fmt(f),
             AuthError::NoHome(e) => e.fmt(f),
+            AuthError::UnusableToken(why) => f.write_str(why),
+            AuthError::NoSuchAccount { want, .. } => {
+                write!(f, "Account '{want}' is not one this identity can use.")
+            }
+            AuthError::AccountChoiceNeeded { accounts } => write!(
+                f,
+                "This identity can use {} accounts, and none was chosen.",
+                accounts.len()
+            ),
+            AuthError::ProfileInOtherAccount { own, want } => write!(
+                f,
+                "The trusted profile belongs to account {own}; its session cannot move to account {want}."
+            ),
+            AuthError::NoSuchResourceGroup { want, account, .. } => write!(
+                f,
+                "Resource group '{want}' was not found in account {account}."
+            ),
             AuthError::Internal(what) => f.write_str(what),
         }
     }
@@ -162,25 +220,87 @@ impl From<NoHome> for AuthError {
 
 pub type Result<T, E = AuthError> = std::result::Result<T, E>;
 
+/// Something the credentials layer went on despite: the command layer says it in words.
+#[derive(Debug)]
+pub enum Warning {
+    /// Secrets are kept in the plain file store (said on every use).
+    PlainFileStore { path: PathBuf },
+    /// Renewing failed for a passing reason; the cached token, still valid, is used.
+    CachedTokenKept { cause: AuthError, valid_for: i64 },
+    /// IAM renewed the refresh token and the store would not keep the new one.
+    RenewedRefreshTokenLost(AuthError),
+    /// A new login could not delete the previous login's secrets; they stay listed for the
+    /// next logout.
+    PreviousSecretsLeft(AuthError),
+    /// A stored key replaced under another endpoint or store kept its old secret.
+    ReplacedStoredKeyLeft { name: String, cause: AuthError },
+    /// A login spent a one-time code and could not ask which of several accounts: it
+    /// targeted the token's own (`chosen`), or none.
+    AccountGuessed {
+        chosen: Option<Account>,
+        accounts: Vec<Account>,
+    },
+    /// The account's resource groups could not be listed, so none is targeted.
+    NoResourceGroup(IamError),
+    /// What the IAM client went on despite.
+    Iam(crate::iam::Warning),
+}
+
+/// Where warnings go.
+pub type Warn = Arc<dyn Fn(Warning) + Send + Sync>;
+
+/// Opens secret stores: the OS keyring or the file store, or in unit tests memory.
+pub trait OpenStore: Send + Sync {
+    fn open(
+        &self,
+        kind: StoreKind,
+        home: &Home,
+    ) -> std::result::Result<Box<dyn SecretStore + Send>, SecretError>;
+}
+
+/// The stores of this machine (`secrets::open`).
+pub struct SystemStores;
+
+impl OpenStore for SystemStores {
+    fn open(
+        &self,
+        kind: StoreKind,
+        home: &Home,
+    ) -> std::result::Result<Box<dyn SecretStore + Send>, SecretError> {
+        crate::secrets::open(kind, home)
+    }
+}
+
+/// What the credentials layer is given by the command layer: where its warnings go, how
+/// it opens secret stores, and how its HTTP clients behave.
+#[derive(Clone)]
+pub struct Services {
+    pub warn: Warn,
+    pub stores: Arc<dyn OpenStore>,
+    pub http: crate::iam::ClientOptions,
+}
+
 /// The login of one named session.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Credentials {
     store: SessionStore,
+    services: Services,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Credentials {
-    /// The active session (`--session`, `IAMCTL_SESSION`, `current`, else `default`).
-    pub fn active() -> Result<Credentials> {
-        let home = Home::locate()?;
-        Ok(Credentials {
-            store: SessionStore::active(home)?,
-        })
-    }
-
     /// The session called `name` in `home` (which need not exist yet).
-    pub fn named(home: &Home, name: &str) -> Result<Credentials> {
+    pub fn named(home: &Home, name: &str, services: Services) -> Result<Credentials> {
         Ok(Credentials {
             store: home.store(name)?,
+            services,
         })
     }
 
@@ -219,11 +339,36 @@ impl Credentials {
             login,
         })
     }
-}
 
-/// An HTTP client for the session's endpoints.
-fn client(session: &Session) -> Result<Client> {
-    Client::new(session.endpoints(), session.skip_ssl_validation).map_err(AuthError::Http)
+    fn warn(&self, w: Warning) {
+        (self.services.warn)(w)
+    }
+
+    /// An HTTP client for the session's endpoints.
+    pub fn client(&self, session: &Session) -> Result<Client> {
+        self.client_for(session.endpoints(), session.skip_ssl_validation)
+    }
+
+    /// An HTTP client for `endpoints`, its warnings reported as the layer's own.
+    pub fn client_for(
+        &self,
+        endpoints: crate::endpoints::Endpoints,
+        skip_ssl_validation: bool,
+    ) -> Result<Client> {
+        Client::new(endpoints, skip_ssl_validation, &self.services.http).map_err(AuthError::Http)
+    }
+
+    /// The secret store of `kind`.
+    fn vault(&self, kind: StoreKind) -> Result<Vault> {
+        Vault::open(kind, self.home(), &self.services)
+    }
+
+    /// The store the user chose (`IAMCTL_SECRET_STORE`, `config.json`, else the keyring),
+    /// opened on another thread: connecting to the keyring takes a D-Bus handshake, which
+    /// `login` overlaps with its first requests to IAM.
+    pub fn open_vault_in_background(&self) -> VaultOpening {
+        VaultOpening::start(self.home().clone(), self.services.clone())
+    }
 }
 
 /// Puts a new token into a login (identity fields stay).

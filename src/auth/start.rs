@@ -1,187 +1,14 @@
-//! Starting a login: the first grant for each kind of credential, re-scoping a token to an
-//! account, and saving the new login (its secrets first, the session file last, so a failed
-//! login leaves the previous session byte-identical).
+//! Saving a new login (in an order that a failure or a kill at any step cannot turn into
+//! lost or orphaned secrets, see `Credentials::start`), and re-scoping a token to an account.
 
+use super::kinds::{Authenticated, Credential, REFRESH_TOKEN};
+use super::record::{Kept, Login, PendingDelete, Session};
 use super::vault::Vault;
-use super::{AuthError, Credentials, Edit, Result, apply_tokens};
+use super::{AuthError, Credentials, Edit, Result, Warning, apply_tokens};
 use crate::endpoints::Endpoints;
-use crate::iam::{Client, Grant, IamError, TokenResponse, jwt};
-use crate::secrets::{SecretKind, StoreKind};
-use crate::session::{
-    Account, Login, LoginKind, PendingDelete, ProfileRef, ResourceGroup, SecretsMeta, Session,
-    SessionLock, now,
-};
-use std::path::PathBuf;
-
-/// What the user logs in with.
-pub enum Credential {
-    ApiKey(String),
-    Password {
-        username: String,
-        password: String,
-    },
-    /// An SSO one-time code.
-    Passcode(String),
-    /// A compute-resource token, traded for a trusted profile's token. `file` is where it
-    /// was read (and is read again on renewal); without one, it was given inline and is kept
-    /// in the secret store.
-    CrToken {
-        token: String,
-        profile: ProfileRef,
-        file: Option<PathBuf>,
-    },
-    /// This VPC virtual server's identity from its metadata service, optionally as a
-    /// trusted profile (by ID or CRN).
-    VpcCri {
-        profile: Option<ProfileRef>,
-        metadata_url: String,
-    },
-    /// Another credential, whose identity then assumes a trusted profile.
-    Assume {
-        caller: Box<Credential>,
-        profile: ProfileRef,
-        /// The profile's account, for a profile named by name.
-        account: Option<String>,
-    },
-}
-
-impl Credential {
-    pub fn kind(&self) -> LoginKind {
-        match self {
-            Credential::ApiKey(_) => LoginKind::Apikey,
-            Credential::Password { .. } => LoginKind::Password,
-            Credential::Passcode(_) => LoginKind::Sso,
-            Credential::CrToken { profile, file, .. } => LoginKind::CrToken {
-                profile: profile.clone(),
-                token_file: file.clone(),
-            },
-            Credential::VpcCri {
-                profile,
-                metadata_url,
-            } => LoginKind::VpcCri {
-                profile: profile.clone(),
-                metadata_url: metadata_url.clone(),
-            },
-            Credential::Assume {
-                caller,
-                profile,
-                account,
-            } => LoginKind::Assume {
-                profile: profile.clone(),
-                account: account.clone(),
-                caller: Box::new(caller.kind()),
-            },
-        }
-    }
-
-    /// The secret kept beside the refresh token, so the session can log in again by itself.
-    fn kept(&self) -> Option<(SecretKind, &str)> {
-        match self {
-            Credential::ApiKey(key) => Some((SecretKind::ApiKey, key)),
-            Credential::CrToken {
-                token, file: None, ..
-            } => Some((SecretKind::CrToken, token)),
-            Credential::Assume { caller, .. } => caller.kept(),
-            Credential::Password { .. }
-            | Credential::Passcode(_)
-            | Credential::CrToken { .. }
-            | Credential::VpcCri { .. } => None,
-        }
-    }
-}
-
-/// What the first grant gave.
-pub struct Authenticated {
-    /// The session's tokens.
-    pub tokens: TokenResponse,
-    /// For an assumed profile, the caller's tokens: its refresh token renews the session.
-    pub caller: Option<TokenResponse>,
-}
-
-impl Authenticated {
-    /// The refresh token the session keeps: its own, or its caller's.
-    fn refresh_token(&self) -> Option<&str> {
-        match &self.caller {
-            Some(c) => c.usable_refresh_token(),
-            None => self.tokens.usable_refresh_token(),
-        }
-    }
-}
-
-/// The first grant: IAM refusing the credential is `Refused` (the user's to fix), a server
-/// error or no answer is `Unavailable`.
-pub fn authenticate(client: &Client, credential: &Credential) -> Result<Authenticated> {
-    let refused = |e: IamError| match e {
-        IamError::Rejected(api) if api.is_client_error() => AuthError::Refused(api),
-        other => AuthError::Unavailable(other),
-    };
-    let grant = match credential {
-        Credential::ApiKey(key) => Grant::ApiKey(key),
-        Credential::Password { username, password } => Grant::Password { username, password },
-        Credential::Passcode(code) => Grant::Passcode(code),
-        Credential::CrToken { token, profile, .. } => Grant::CrToken {
-            cr_token: token,
-            profile,
-        },
-        Credential::VpcCri {
-            profile,
-            metadata_url,
-        } => {
-            let tokens = client
-                .vpc_iam_token(metadata_url, profile.as_ref())
-                .map_err(refused)?;
-            return Ok(Authenticated {
-                tokens,
-                caller: None,
-            });
-        }
-        Credential::Assume {
-            caller,
-            profile,
-            account,
-        } => {
-            let caller = authenticate(client, caller)?.tokens;
-            // A profile named by name is looked up in an account: by default the caller's.
-            let account = account.clone().or_else(|| match profile {
-                ProfileRef::Name(_) => jwt::decode(&caller.access_token)
-                    .and_then(|c| c.account_bss().map(str::to_string)),
-                _ => None,
-            });
-            let tokens = assume(client, &caller.access_token, profile, account.as_deref())?;
-            return Ok(Authenticated {
-                tokens,
-                caller: Some(caller),
-            });
-        }
-    };
-    let tokens = client.token(grant).map_err(refused)?;
-    Ok(Authenticated {
-        tokens,
-        caller: None,
-    })
-}
-
-/// The assume grant: the caller's token for the profile's.
-pub(super) fn assume(
-    client: &Client,
-    access_token: &str,
-    profile: &ProfileRef,
-    account: Option<&str>,
-) -> Result<TokenResponse> {
-    client
-        .token(Grant::Assume {
-            access_token,
-            profile,
-            account,
-        })
-        .map_err(|e| match e {
-            IamError::Rejected(api) if api.is_client_error() => AuthError::ProfileRefused {
-                profile: profile.to_string(),
-                source: api,
-            },
-            other => AuthError::Unavailable(other),
-        })
-}
+use crate::iam::{Account, Client, Grant, IamError, ResourceGroup, TokenResponse, jwt};
+use crate::secrets::{Slot, StoreKind};
+use crate::session::{SessionLock, now};
 
 /// The tokens scoped to `account` (a refresh grant naming it), unless they already are.
 pub fn rescope(client: &Client, tokens: TokenResponse, account: &Account) -> Result<TokenResponse> {
@@ -196,11 +23,7 @@ pub fn rescope(client: &Client, tokens: TokenResponse, account: &Account) -> Res
 }
 
 /// A refresh grant that moves the session to `account` (and its linked IMS account).
-pub(super) fn rescope_with(
-    client: &Client,
-    refresh_token: &str,
-    account: &Account,
-) -> Result<TokenResponse> {
+fn rescope_with(client: &Client, refresh_token: &str, account: &Account) -> Result<TokenResponse> {
     client
         .token(Grant::Refresh {
             refresh_token,
@@ -220,7 +43,7 @@ pub(super) fn rescope_with(
 }
 
 /// Everything a new login is made of, once IAM has accepted the credential.
-pub struct NewLogin<'a> {
+pub(super) struct NewLogin<'a> {
     pub endpoints: Endpoints,
     pub skip_ssl_validation: bool,
     pub region: Option<String>,
@@ -234,7 +57,7 @@ pub struct NewLogin<'a> {
 impl Credentials {
     /// Saves a new login in place of `previous`: the previous login's stale secrets go, the
     /// new secrets are stored, and the session file is written last.
-    pub fn start(
+    pub(super) fn start(
         &self,
         previous: Option<&Session>,
         new: NewLogin<'_>,
@@ -264,16 +87,7 @@ impl Credentials {
                 .map(|s| s.pending_deletes.clone())
                 .unwrap_or_default(),
         };
-        let mut kind = new.credential.kind();
-        // Renewing an assumed profile named by name needs its account: the token's.
-        if let LoginKind::Assume {
-            profile: ProfileRef::Name(_),
-            account: account @ None,
-            ..
-        } = &mut kind
-        {
-            *account = new.claims.account_bss().map(str::to_string);
-        }
+        let kind = new.credential.kind(new.claims);
         let store = match vault {
             Some(v) => v.kind(),
             None => crate::config::secret_store(self.home()).unwrap_or(StoreKind::Keyring),
@@ -290,26 +104,26 @@ impl Credentials {
             token_expires_at: 0,
             refresh_token_expires_at: None,
             login_at: now(),
-            secrets: SecretsMeta::none(store),
+            secrets: Kept::none(store),
             delegated: Default::default(),
         };
         apply_tokens(&mut login, &new.tokens.tokens);
-        let keep: Vec<(SecretKind, &str)> = new
+        let keep: Vec<(Slot, &str)> = new
             .tokens
             .refresh_token()
-            .map(|rt| (SecretKind::RefreshToken, rt))
+            .map(|rt| (REFRESH_TOKEN, rt))
             .into_iter()
             .chain(new.credential.kept())
             .collect();
-        for (kind, _) in &keep {
-            login.secrets.mark(*kind);
+        for (slot, _) in &keep {
+            login.secrets.mark(slot.clone());
         }
         let stale = stale_secrets(previous, &session, &login);
         // The previous login's own secrets that the new one overwrites.
-        let overwritten: Vec<SecretKind> = previous
+        let overwritten: Vec<Slot> = previous
             .and_then(|p| p.login.as_ref())
             .filter(|old| same_slots(previous, old, &session, &login))
-            .map(|old| old.secrets.kinds())
+            .map(|old| old.secrets.slots().cloned().collect())
             .unwrap_or_default();
         let (iam_endpoint, iam_id) = (session.iam_endpoint.clone(), login.iam_id.clone());
         session.login = Some(login);
@@ -327,13 +141,13 @@ impl Credentials {
             // not orphaned (found by bench/crash-safety.sh).
             let unnamed: Vec<PendingDelete> = keep
                 .iter()
-                .map(|(kind, _)| *kind)
-                .filter(|kind| !overwritten.contains(kind))
-                .map(|kind| PendingDelete {
+                .map(|(slot, _)| slot)
+                .filter(|slot| !overwritten.contains(slot))
+                .map(|slot| PendingDelete {
                     store: vault.kind(),
                     iam_endpoint: iam_endpoint.clone(),
                     iam_id: iam_id.clone(),
-                    kind,
+                    kind: slot.clone(),
                 })
                 .collect();
             let original = match unnamed.is_empty() {
@@ -342,20 +156,20 @@ impl Credentials {
             };
             let slots = vault.of(&iam_endpoint, self.name(), &iam_id);
             let mut stored = Vec::new();
-            for (kind, value) in keep {
-                if let Err(e) = slots.set(kind, value) {
+            for (slot, value) in keep {
+                if let Err(e) = slots.set(&slot, value) {
                     // The previous session stays as it was: what was stored for the new one
                     // goes (except what overwrote the previous login's own secrets), and so
                     // does the file's note of it.
-                    for kind in stored.into_iter().filter(|k| !overwritten.contains(k)) {
-                        let _ = slots.delete(kind);
+                    for slot in stored.iter().filter(|s| !overwritten.contains(s)) {
+                        let _ = slots.delete(slot);
                     }
                     if let Some(raw) = original {
                         let _ = self.store.restore(&lock, raw.as_deref());
                     }
                     return Err(e);
                 }
-                stored.push(kind);
+                stored.push(slot);
             }
         }
         // The previous login's other secrets go last; one that cannot be deleted now stays
@@ -401,9 +215,7 @@ impl Credentials {
     fn forget(&self, stale: Vec<PendingDelete>, vault: Option<&Vault>) -> Vec<PendingDelete> {
         let (left, failure) = self.delete_secrets(stale, vault);
         if let Some(e) = failure {
-            crate::output::warn(&format!(
-                "could not delete the previous login's secrets ({e}); `iamctl logout` deletes them later"
-            ));
+            self.warn(Warning::PreviousSecretsLeft(e));
         }
         left
     }
@@ -431,15 +243,14 @@ fn stale_secrets(
     };
     let same = same_slots(previous, old, new_session, new);
     old.secrets
-        .kinds()
-        .into_iter()
+        .slots()
         // What the new login overwrites (same identity, same kind of secret) stays.
-        .filter(|kind| !same || !new.secrets.keeps(*kind))
-        .map(|kind| PendingDelete {
+        .filter(|slot| !same || !new.secrets.keeps(slot))
+        .map(|slot| PendingDelete {
             store: old.secrets.store,
             iam_endpoint: prev.iam_endpoint.clone(),
             iam_id: old.iam_id.clone(),
-            kind,
+            kind: slot.clone(),
         })
         .collect()
 }
@@ -447,23 +258,20 @@ fn stale_secrets(
 impl Edit {
     /// Re-scopes the session's token to another account with its refresh token (`target -c`).
     pub fn switch_account(&mut self, client: &Client, account: &Account) -> Result<()> {
-        let vault = Vault::open(self.login.secrets.store, self.creds.home())?;
+        let vault = self.creds.vault(self.login.secrets.store)?;
         let slots = vault.of(
             &self.session.iam_endpoint,
             self.creds.name(),
             &self.login.iam_id,
         );
         let rt = slots
-            .get(SecretKind::RefreshToken)?
-            .ok_or_else(|| AuthError::Expired {
-                why: "no refresh token is stored to switch accounts with".into(),
-                fix: None,
-            })?;
+            .get(&REFRESH_TOKEN)?
+            .ok_or(AuthError::NoRefreshTokenToSwitch)?;
         let tokens = rescope_with(client, &rt, account)?;
         apply_tokens(&mut self.login, &tokens);
         if let Some(new_rt) = tokens.usable_refresh_token() {
-            slots.set(SecretKind::RefreshToken, new_rt)?;
-            self.login.secrets.mark(SecretKind::RefreshToken);
+            slots.set(&REFRESH_TOKEN, new_rt)?;
+            self.login.secrets.mark(REFRESH_TOKEN);
         }
         Ok(())
     }

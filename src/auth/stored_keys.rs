@@ -6,14 +6,14 @@
 //! `stored-keys` lists them, `stored-key-delete` forgets one (the key stays valid in IAM), and
 //! `login --keyring NAME` logs in with one. None of these talk to IAM, so none needs a login.
 
-use super::AuthError;
+use super::record::Session;
 use super::vault::Vault;
+use super::{AuthError, Services, Warning};
 use crate::home::{
     FileError, Home, create_private_dir, lock_exclusive, read_if_exists, write_atomic,
 };
 use crate::iam::identity::ApiKey;
 use crate::secrets::{SecretId, StoreKind};
-use crate::session::Session;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -207,7 +207,12 @@ pub fn find(home: &Home, name: &str) -> Result<StoredKey> {
 }
 
 /// The secret of a stored key, for `login --keyring NAME` against `iam_endpoint`.
-pub fn secret_for_login(home: &Home, key: &StoredKey, iam_endpoint: &str) -> Result<String> {
+pub fn secret_for_login(
+    home: &Home,
+    services: &Services,
+    key: &StoredKey,
+    iam_endpoint: &str,
+) -> Result<String> {
     if key.iam_endpoint != iam_endpoint {
         return Err(StoredKeyError::OtherEndpoint {
             name: key.name.clone(),
@@ -216,7 +221,7 @@ pub fn secret_for_login(home: &Home, key: &StoredKey, iam_endpoint: &str) -> Res
             login_iam: iam_endpoint.to_string(),
         });
     }
-    let vault = Vault::open(key.store, home)?;
+    let vault = Vault::open(key.store, home, services)?;
     match vault.store().get(&key.secret_id())? {
         Some(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
         _ => Err(StoredKeyError::SecretMissing(key.name.clone())),
@@ -228,6 +233,7 @@ pub fn secret_for_login(home: &Home, key: &StoredKey, iam_endpoint: &str) -> Res
 pub struct Pending {
     name: String,
     home: Home,
+    services: Services,
     vault: Vault,
     replaced: Option<StoredKey>,
     api_endpoint: String,
@@ -235,13 +241,19 @@ pub struct Pending {
 }
 
 impl Pending {
-    pub fn prepare(home: &Home, name: &str, force: bool, session: &Session) -> Result<Pending> {
+    pub fn prepare(
+        home: &Home,
+        services: &Services,
+        name: &str,
+        force: bool,
+        session: &Session,
+    ) -> Result<Pending> {
         validate_name(name)?;
         let replaced = load(home)?.into_iter().find(|k| k.name == name);
         if replaced.is_some() && !force {
             return Err(StoredKeyError::Exists(name.to_string()));
         }
-        let vault = Vault::configured(home)?;
+        let vault = Vault::configured(home, services)?;
         // Reading the entry proves the store answers (and is unlocked) before IAM makes a
         // key that would otherwise have nowhere to go.
         vault
@@ -250,6 +262,7 @@ impl Pending {
         Ok(Pending {
             name: name.to_string(),
             home: home.clone(),
+            services: services.clone(),
             vault,
             replaced,
             api_endpoint: session.api_endpoint.clone(),
@@ -289,13 +302,13 @@ impl Pending {
         // A replaced entry under another endpoint or store would otherwise linger unseen.
         if let Some(old) = self.replaced
             && (old.secret_id() != entry.secret_id() || old.store != entry.store)
-            && let Err(e) = Vault::open(old.store, &self.home)
+            && let Err(cause) = Vault::open(old.store, &self.home, &self.services)
                 .and_then(|v| Ok(v.store().delete(&old.secret_id())?))
         {
-            crate::output::warn(&format!(
-                "could not delete the replaced secret of '{}': {e}",
-                old.name
-            ));
+            (self.services.warn)(Warning::ReplacedStoredKeyLeft {
+                name: old.name.clone(),
+                cause,
+            });
         }
         Ok(())
     }
@@ -303,8 +316,8 @@ impl Pending {
 
 /// Forgets a stored key: its secret leaves the store, then its entry leaves the index. The
 /// API key itself stays valid in IAM.
-pub fn forget(home: &Home, key: &StoredKey) -> Result<()> {
-    let vault = Vault::open(key.store, home)?;
+pub fn forget(home: &Home, services: &Services, key: &StoredKey) -> Result<()> {
+    let vault = Vault::open(key.store, home, services)?;
     vault.store().delete(&key.secret_id())?;
     let name = key.name.clone();
     update(home, move |keys| keys.retain(|k| k.name != name))

@@ -1,9 +1,9 @@
 //! Where a login's secrets are kept: which store (the keyring unless the user opted in to the
-//! file store), and each secret's name, `<iam endpoint>|<session>|<iam_id>|<kind>`.
+//! file store), and each secret's name, `<iam endpoint>|<session>|<iam_id>|<slot>`.
 
-use super::{AuthError, Result};
+use super::{AuthError, Result, Services, Warning};
 use crate::home::Home;
-use crate::secrets::{self, SecretId, SecretKind, SecretStore, StoreKind};
+use crate::secrets::{SecretId, SecretStore, Slot, StoreKind};
 use std::thread::JoinHandle;
 
 /// An open secret store.
@@ -13,16 +13,20 @@ pub struct Vault {
 
 impl Vault {
     /// The store the user chose (`IAMCTL_SECRET_STORE`, `config.json`, else the keyring).
-    pub fn configured(home: &Home) -> Result<Vault> {
+    pub(super) fn configured(home: &Home, services: &Services) -> Result<Vault> {
         let kind = crate::config::secret_store(home)?;
-        Vault::open(kind, home)
+        Vault::open(kind, home, services)
     }
 
     /// A store of a given kind: the one a login was saved in.
-    pub fn open(kind: StoreKind, home: &Home) -> Result<Vault> {
-        Ok(Vault {
-            store: secrets::open(kind, home)?,
-        })
+    pub(super) fn open(kind: StoreKind, home: &Home, services: &Services) -> Result<Vault> {
+        let store = services.stores.open(kind, home)?;
+        if kind == StoreKind::File {
+            (services.warn)(Warning::PlainFileStore {
+                path: home.file("secrets.json"),
+            });
+        }
+        Ok(Vault { store })
     }
 
     pub fn kind(&self) -> StoreKind {
@@ -53,33 +57,38 @@ pub(super) struct Slots<'a> {
 }
 
 impl Slots<'_> {
-    fn id(&self, kind: SecretKind) -> SecretId {
-        SecretId::new(&self.iam_endpoint, &self.session, &self.iam_id, kind)
+    fn id(&self, slot: &Slot) -> SecretId {
+        SecretId::new(
+            &self.iam_endpoint,
+            &self.session,
+            &self.iam_id,
+            slot.clone(),
+        )
     }
 
-    pub fn get(&self, kind: SecretKind) -> Result<Option<String>> {
-        Ok(self.vault.store.get(&self.id(kind))?)
+    pub fn get(&self, slot: &Slot) -> Result<Option<String>> {
+        Ok(self.vault.store.get(&self.id(slot))?)
     }
 
-    pub fn set(&self, kind: SecretKind, value: &str) -> Result<()> {
-        Ok(self.vault.store.set(&self.id(kind), value)?)
+    pub fn set(&self, slot: &Slot, value: &str) -> Result<()> {
+        Ok(self.vault.store.set(&self.id(slot), value)?)
     }
 
-    pub fn delete(&self, kind: SecretKind) -> Result<()> {
-        Ok(self.vault.store.delete(&self.id(kind))?)
+    pub fn delete(&self, slot: &Slot) -> Result<()> {
+        Ok(self.vault.store.delete(&self.id(slot))?)
     }
 }
 
-/// A store being opened on another thread: connecting to the keyring takes a D-Bus
-/// handshake, which `login` overlaps with its first requests to IAM.
+/// A store being opened on another thread.
 pub struct VaultOpening(JoinHandle<Result<Vault>>);
 
-pub fn open_vault_in_background(home: &Home) -> VaultOpening {
-    let home = home.clone();
-    VaultOpening(std::thread::spawn(move || Vault::configured(&home)))
-}
-
 impl VaultOpening {
+    pub(super) fn start(home: Home, services: Services) -> VaultOpening {
+        VaultOpening(std::thread::spawn(move || {
+            Vault::configured(&home, &services)
+        }))
+    }
+
     pub fn wait(self) -> Result<Vault> {
         self.0
             .join()

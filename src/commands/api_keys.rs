@@ -5,20 +5,17 @@
 //! for the secret (`--file`, `--keyring`) is made ready before IAM is asked for the key. If
 //! the secret still cannot be saved afterwards, it is shown once rather than lost.
 
-use super::entity::{self, Kind};
+use super::entity::{self, Kind, Lockable};
 use super::identity::{IamCtx, ambiguous, is_id};
 use super::service_ids::resolve_service_id;
 use crate::auth::stored_keys;
-use crate::cli::{
-    ApiKeyChangeArgs, ApiKeyCreateArgs, ApiKeyShowArgs, ApiKeyUpdateArgs, KeyCreateArgs,
-    ServiceApiKeyChangeArgs, ServiceApiKeyCreateArgs, ServiceApiKeyShowArgs,
-    ServiceApiKeyUpdateArgs, ServiceApiKeysArgs, UuidListArgs,
-};
 use crate::completion_cache::Learnt;
+use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::iam::IamError;
 use crate::iam::identity::{ApiKey, NewApiKey, Tagged};
 use crate::output::Out;
+use crate::settings::identity::{Change, KeyCreate, List, Owner, Show, Update};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::fs::File;
@@ -149,12 +146,14 @@ impl Kind for Scope {
         ctx.api().delete_api_key(id)
     }
 
-    fn set_lock(&self, ctx: &IamCtx, id: &str, lock: bool) -> Result<(), IamError> {
-        ctx.api().set_api_key_lock(id, lock)
-    }
-
     fn remember(&self, ctx: &IamCtx, what: Learnt<ApiKey>) {
         Scope::remember(self, ctx, what);
+    }
+}
+
+impl Lockable for Scope {
+    fn set_lock(&self, ctx: &IamCtx, id: &str, lock: bool) -> Result<(), IamError> {
+        ctx.api().set_api_key_lock(id, lock)
     }
 }
 
@@ -419,12 +418,14 @@ enum Destination {
     Keyring(Box<stored_keys::Pending>),
 }
 
-fn create(ctx: &IamCtx, scope: &Scope, args: &KeyCreateArgs, out: &Out) -> Result<()> {
+fn create_key(ctx: &IamCtx, scope: &Scope, args: &KeyCreate) -> Result<()> {
+    let out = &ctx.out;
     let dest = if let Some(path) = &args.file {
         Destination::File(KeyFile::prepare(path, args.force)?)
     } else if let Some(name) = &args.keyring {
         Destination::Keyring(Box::new(stored_keys::Pending::prepare(
             ctx.home(),
+            ctx.services(),
             name,
             args.force,
             &ctx.session,
@@ -450,7 +451,7 @@ fn create(ctx: &IamCtx, scope: &Scope, args: &KeyCreateArgs, out: &Out) -> Resul
         description: args.description.as_deref(),
         iam_id: &scope.iam_id,
         account_id: ctx.account_id(),
-        action_when_leaked: args.action_if_leaked.map(|a| a.as_str()),
+        action_when_leaked: args.action_if_leaked,
         lock: args.lock,
     };
     let key = match ctx.api().create_api_key(&new) {
@@ -564,7 +565,8 @@ fn show_new_key(out: &Out, key: &ApiKey, secret: &str, created_line: &str) {
 }
 
 /// `ids_only` (`--uuid`): the keys' IDs alone, one per line.
-fn list(ctx: &IamCtx, scope: &Scope, ids_only: bool, out: &Out) -> Result<()> {
+fn list_scope(ctx: &IamCtx, scope: &Scope, ids_only: bool) -> Result<()> {
+    let out = &ctx.out;
     match &scope.service {
         _ if ids_only => {}
         Some(s) => out.say(&format!(
@@ -613,7 +615,8 @@ fn list(ctx: &IamCtx, scope: &Scope, ids_only: bool, out: &Out) -> Result<()> {
 }
 
 /// `ids_only` (`--uuid`): the key's ID alone.
-fn show(ctx: &IamCtx, scope: &Scope, arg: &str, ids_only: bool, out: &Out) -> Result<()> {
+fn show_key(ctx: &IamCtx, scope: &Scope, arg: &str, ids_only: bool) -> Result<()> {
+    let out = &ctx.out;
     if !ids_only {
         out.say(&format!(
             "Getting {} as {}...",
@@ -643,95 +646,44 @@ fn show(ctx: &IamCtx, scope: &Scope, arg: &str, ids_only: bool, out: &Out) -> Re
 
 // ---- the commands ---------------------------------------------------------------------------
 
-pub fn service_create(args: &ServiceApiKeyCreateArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    let scope = Scope::service(&ctx, &args.service_id)?;
-    create(&ctx, &scope, &args.key, out)
+/// The IAM context and the scope of `owner`'s keys.
+fn open(cx: &Context, owner: &Owner) -> Result<(IamCtx, Scope)> {
+    let ctx = IamCtx::open(cx)?;
+    let scope = match owner {
+        Owner::User => Scope::user(&ctx),
+        Owner::ServiceId(sid) => Scope::service(&ctx, sid)?,
+    };
+    Ok((ctx, scope))
 }
 
-pub fn service_list(args: &ServiceApiKeysArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    let scope = Scope::service(&ctx, &args.service_id)?;
-    list(&ctx, &scope, false, out)
+pub fn create(cx: &Context, owner: Owner, args: KeyCreate) -> Result<()> {
+    let (ctx, scope) = open(cx, &owner)?;
+    create_key(&ctx, &scope, &args)
 }
 
-pub fn service_show(args: &ServiceApiKeyShowArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    let scope = Scope::service(&ctx, &args.service_id)?;
-    show(&ctx, &scope, &args.key, args.uuid, out)
+pub fn list(cx: &Context, owner: Owner, args: List) -> Result<()> {
+    let (ctx, scope) = open(cx, &owner)?;
+    list_scope(&ctx, &scope, args.ids_only)
 }
 
-pub fn service_update(args: &ServiceApiKeyUpdateArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    let scope = Scope::service(&ctx, &args.service_id)?;
-    entity::update(
-        &scope,
-        &ctx,
-        &args.key,
-        args.new_name.as_deref(),
-        args.description.as_deref(),
-        out,
-    )
+pub fn show(cx: &Context, owner: Owner, args: Show) -> Result<()> {
+    let (ctx, scope) = open(cx, &owner)?;
+    show_key(&ctx, &scope, &args.target, args.ids_only)
 }
 
-pub fn service_delete(args: &ServiceApiKeyChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    let scope = Scope::service(&ctx, &args.service_id)?;
-    entity::delete(&scope, &ctx, &args.key, &args.force, out)
+pub fn update(cx: &Context, owner: Owner, args: Update) -> Result<()> {
+    let (ctx, scope) = open(cx, &owner)?;
+    entity::update(&scope, &ctx, &args)
 }
 
-pub fn service_lock(args: &ServiceApiKeyChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    let scope = Scope::service(&ctx, &args.service_id)?;
-    entity::set_lock(&scope, &ctx, &args.key, &args.force, true, out)
+pub fn delete(cx: &Context, owner: Owner, args: Change) -> Result<()> {
+    let (ctx, scope) = open(cx, &owner)?;
+    entity::delete(&scope, &ctx, &args)
 }
 
-pub fn service_unlock(args: &ServiceApiKeyChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    let scope = Scope::service(&ctx, &args.service_id)?;
-    entity::set_lock(&scope, &ctx, &args.key, &args.force, false, out)
-}
-
-pub fn user_create(args: &ApiKeyCreateArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    create(&ctx, &Scope::user(&ctx), &args.key, out)
-}
-
-pub fn user_list(args: &UuidListArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    list(&ctx, &Scope::user(&ctx), args.uuid, out)
-}
-
-pub fn user_show(args: &ApiKeyShowArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    show(&ctx, &Scope::user(&ctx), &args.key, false, out)
-}
-
-pub fn user_update(args: &ApiKeyUpdateArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    entity::update(
-        &Scope::user(&ctx),
-        &ctx,
-        &args.key,
-        args.new_name.as_deref(),
-        args.description.as_deref(),
-        out,
-    )
-}
-
-pub fn user_delete(args: &ApiKeyChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    entity::delete(&Scope::user(&ctx), &ctx, &args.key, &args.force, out)
-}
-
-pub fn user_lock(args: &ApiKeyChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    entity::set_lock(&Scope::user(&ctx), &ctx, &args.key, &args.force, true, out)
-}
-
-pub fn user_unlock(args: &ApiKeyChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    entity::set_lock(&Scope::user(&ctx), &ctx, &args.key, &args.force, false, out)
+pub fn set_lock(cx: &Context, owner: Owner, args: Change, lock: bool) -> Result<()> {
+    let (ctx, scope) = open(cx, &owner)?;
+    entity::set_lock(&scope, &ctx, &args, lock)
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
 //! `iamctl completion SHELL`: prints the registration script (see `crate::complete`).
 
-use crate::cli::CompletionArgs;
+use crate::complete::CompletionShell;
 use crate::error::{CliError, Result};
 use std::io::Write;
 
-pub fn run(args: &CompletionArgs) -> Result<()> {
-    let script = crate::complete::registration(args.shell);
+pub fn run(shell: CompletionShell) -> Result<()> {
+    let script = crate::complete::registration(shell);
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(&script).and_then(|()| stdout.flush()) {
         Ok(()) => Ok(()),

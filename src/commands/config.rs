@@ -3,19 +3,19 @@
 //! overrides). Choosing `file` is the explicit opt-in to unencrypted secrets.
 
 use crate::auth::StoreKind;
-use crate::cli::{ConfigCommand, RegistriesArgs, RegistryChange, SecretStoreChoice};
 use crate::config;
+use crate::context::Context;
 use crate::error::Result;
-use crate::home::Home;
-use crate::output::Out;
+use crate::settings::session::Config;
 
-pub fn run(cmd: &ConfigCommand, out: &Out) -> Result<()> {
-    let args = match cmd {
-        ConfigCommand::SecretStore(args) => args,
-        ConfigCommand::Registries(args) => return registries(args, out),
+pub fn run(ctx: &Context, cmd: Config) -> Result<()> {
+    let out = &ctx.out;
+    let choice = match cmd {
+        Config::SecretStore(choice) => choice,
+        Config::Registries(change) => return registries(ctx, change),
     };
-    let home = Home::locate()?;
-    let Some(choice) = args.store else {
+    let home = ctx.home()?;
+    let Some(choice) = choice else {
         let kind = config::secret_store(&home)?;
         out.data(match kind {
             StoreKind::Keyring => "keyring\n",
@@ -23,12 +23,12 @@ pub fn run(cmd: &ConfigCommand, out: &Out) -> Result<()> {
         });
         return Ok(());
     };
-    let (kind, value) = match choice {
-        SecretStoreChoice::Keyring => (StoreKind::Keyring, "keyring"),
-        SecretStoreChoice::File => (StoreKind::File, "file"),
+    let value = match choice {
+        StoreKind::Keyring => "keyring",
+        StoreKind::File => "file",
     };
-    config::set_secret_store(&home, kind)?;
-    if choice == SecretStoreChoice::File {
+    config::set_secret_store(&home, choice)?;
+    if choice == StoreKind::File {
         out.warn(&format!(
             "new logins keep their secrets unencrypted in {}",
             home.file("secrets.json").display()
@@ -41,20 +41,16 @@ pub fn run(cmd: &ConfigCommand, out: &Out) -> Result<()> {
     Ok(())
 }
 
-/// `config registries [add|remove HOST]`.
-fn registries(args: &RegistriesArgs, out: &Out) -> Result<()> {
-    let home = Home::locate()?;
-    let (Some(change), Some(host)) = (args.change, args.host.as_deref()) else {
+/// `config registries [add|remove HOST]`: `change` is (add, host).
+fn registries(ctx: &Context, change: Option<(bool, String)>) -> Result<()> {
+    let out = &ctx.out;
+    let home = ctx.home()?;
+    let Some((add, host)) = change else {
         for host in config::registries(&home)? {
             out.data(&format!("{host}\n"));
         }
         return Ok(());
     };
-    let host = super::credential::docker::registry_host(host).ok_or_else(|| {
-        crate::error::CliError::usage(format!("'{host}' is not a registry host."))
-            .hint("give the host as clients name it, with its port if it has one: registry.example.com:5000")
-    })?;
-    let add = change == RegistryChange::Add;
     let changed = config::set_registry(&home, &host, add)?;
     out.ok();
     out.say(&match (add, changed) {

@@ -6,12 +6,12 @@
 
 use super::confirm;
 use super::identity::{IamCtx, change_error};
-use crate::cli::ForceArgs;
 use crate::completion_cache::{Learnt, Named};
 use crate::error::Result;
 use crate::iam::IamError;
 use crate::iam::identity::Tagged;
 use crate::output::Out;
+use crate::settings::identity::{Change, Update};
 use serde::Serialize;
 use serde_json::json;
 
@@ -69,26 +69,29 @@ pub trait Kind {
         description: Option<&str>,
     ) -> Result<Self::Item, IamError>;
     fn delete(&self, ctx: &IamCtx, id: &str) -> Result<(), IamError>;
-    /// Kinds that can be locked say how; the others have no lock commands.
-    fn set_lock(&self, _ctx: &IamCtx, _id: &str, _lock: bool) -> Result<(), IamError> {
-        Err(IamError::Setup(format!(
-            "A {} cannot be locked.",
-            self.noun()
-        )))
-    }
     /// Updates what TAB offers for this kind.
     fn remember(&self, ctx: &IamCtx, what: Learnt<Self::Item>);
+
+    /// Whether IAM refused a change because the entity is locked: it was when iamctl read
+    /// it, or it is now (locked meanwhile), as IAM says when asked again.
+    fn locked_now(&self, ctx: &IamCtx, item: &Self::Item, refusal: &IamError) -> bool {
+        let refused = matches!(
+            refusal,
+            IamError::Rejected(api) if matches!(api.status, 400 | 403 | 409 | 412 | 423)
+        );
+        refused && (item.locked() || self.get(ctx, item.id()).is_ok_and(|now| now.value.locked()))
+    }
+}
+
+/// The kinds that can be locked (service IDs and API keys; trusted profiles cannot).
+pub trait Lockable: Kind {
+    fn set_lock(&self, ctx: &IamCtx, id: &str, lock: bool) -> Result<(), IamError>;
 }
 
 /// Renames an entity or changes its description, sending back the ETag read just before.
-pub fn update<K: Kind>(
-    kind: &K,
-    ctx: &IamCtx,
-    arg: &str,
-    new_name: Option<&str>,
-    description: Option<&str>,
-    out: &Out,
-) -> Result<()> {
+pub fn update<K: Kind>(kind: &K, ctx: &IamCtx, args: &Update) -> Result<()> {
+    let out = &ctx.out;
+    let arg = args.target.as_str();
     let found = kind.resolve(ctx, arg)?;
     let Tagged {
         value: current,
@@ -102,12 +105,19 @@ pub fn update<K: Kind>(
         out.em(ctx.user())
     ));
     let updated = kind
-        .put(ctx, current.id(), &etag, new_name, description)
+        .put(
+            ctx,
+            current.id(),
+            &etag,
+            args.new_name.as_deref(),
+            args.description.as_deref(),
+        )
         .map_err(|e| {
+            let locked = kind.locked_now(ctx, &current, &e);
             change_error(
                 e,
                 &format!("Could not update {} {arg}", kind.noun()),
-                current.locked(),
+                locked,
                 &kind.unlock_command(current.id()),
             )
         })?;
@@ -127,25 +137,22 @@ pub fn update<K: Kind>(
     Ok(())
 }
 
-pub fn delete<K: Kind>(
-    kind: &K,
-    ctx: &IamCtx,
-    arg: &str,
-    force: &ForceArgs,
-    out: &Out,
-) -> Result<()> {
+pub fn delete<K: Kind>(kind: &K, ctx: &IamCtx, args: &Change) -> Result<()> {
+    let out = &ctx.out;
+    let arg = args.target.as_str();
     let item = kind.resolve(ctx, arg)?;
-    ask(kind, &item, "delete", arg, force)?;
+    ask(kind, &item, "delete", arg, args.force)?;
     out.say(&format!(
         "Deleting {} as {}...",
         kind.subject(ctx, out, arg),
         out.em(ctx.user())
     ));
     kind.delete(ctx, item.id()).map_err(|e| {
+        let locked = kind.locked_now(ctx, &item, &e);
         change_error(
             e,
             &format!("Could not delete {} {arg}", kind.noun()),
-            item.locked(),
+            locked,
             &kind.unlock_command(item.id()),
         )
     })?;
@@ -164,21 +171,16 @@ pub fn delete<K: Kind>(
 }
 
 /// Locks (`lock`) or unlocks an entity.
-pub fn set_lock<K: Kind>(
-    kind: &K,
-    ctx: &IamCtx,
-    arg: &str,
-    force: &ForceArgs,
-    lock: bool,
-    out: &Out,
-) -> Result<()> {
+pub fn set_lock<K: Lockable>(kind: &K, ctx: &IamCtx, args: &Change, lock: bool) -> Result<()> {
+    let out = &ctx.out;
+    let arg = args.target.as_str();
     let (verb, doing, done) = if lock {
         ("lock", "Locking", "locked")
     } else {
         ("unlock", "Unlocking", "unlocked")
     };
     let item = kind.resolve(ctx, arg)?;
-    ask(kind, &item, verb, arg, force)?;
+    ask(kind, &item, verb, arg, args.force)?;
     out.say(&format!(
         "{doing} {} as {}...",
         kind.subject(ctx, out, arg),
@@ -200,7 +202,7 @@ pub fn set_lock<K: Kind>(
 }
 
 /// `Really VERB NOUN NAME (ID)...?` unless `-f`.
-fn ask<K: Kind>(kind: &K, item: &K::Item, verb: &str, arg: &str, force: &ForceArgs) -> Result<()> {
+fn ask<K: Kind>(kind: &K, item: &K::Item, verb: &str, arg: &str, force: bool) -> Result<()> {
     confirm(
         force,
         &format!(

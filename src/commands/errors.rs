@@ -3,10 +3,12 @@
 //! cause, and hints naming the flag or command that fixes it. Only the command layer knows
 //! the flags, so only here do hints name them.
 
+use super::accounts_hint;
 use crate::auth::stored_keys::StoredKeyError;
-use crate::auth::{AuthError, Credentials};
+use crate::auth::{AuthError, Credentials, Ending};
 use crate::config::ConfigError;
-use crate::endpoints::EndpointError;
+use crate::context::Context;
+use crate::endpoints::{EndpointError, Place};
 use crate::error::{CliError, ErrorKind};
 use crate::home::{FileError, Home, NoHome};
 use crate::iam::IamError;
@@ -134,7 +136,12 @@ impl From<EndpointError> for CliError {
             EndpointError::Scheme { .. } => Some("use an https:// URL"),
             _ => None,
         };
-        let err = CliError::usage(e.to_string());
+        let from = match e.place() {
+            Place::ApiEndpoint => "-a/--api-endpoint",
+            Place::IamEndpoint => "IAM_ENDPOINT",
+            Place::MetadataService => "IBMCLOUD_CR_VPC_URL",
+        };
+        let err = CliError::usage(e.describe(from));
         match hint {
             Some(h) => err.hint(h),
             None => err,
@@ -142,9 +149,14 @@ impl From<EndpointError> for CliError {
     }
 }
 
+/// Every region iamctl is given comes with `-r`.
 impl From<UnknownRegion> for CliError {
     fn from(e: UnknownRegion) -> Self {
-        CliError::usage(e.to_string()).hint(format!(
+        CliError::usage(format!(
+            "Invalid region '{}' given with -r: IBM Cloud region names are lower-case words joined by '-', like us-south.",
+            e.given
+        ))
+        .hint(format!(
             "use one of: {} (a newer region's name works too, with a warning)",
             crate::regions::names().collect::<Vec<_>>().join(", ")
         ))
@@ -187,15 +199,27 @@ impl From<AuthError> for CliError {
     fn from(e: AuthError) -> Self {
         match e {
             AuthError::NotLoggedIn => CliError::not_logged_in(),
-            AuthError::Expired { why, fix: None } => CliError::session_expired(&why),
-            AuthError::Expired { why, fix: Some(fix) } => CliError::new(
-                ErrorKind::LoginRequired,
-                format!("Session expired and could not be renewed: {why}"),
-            )
-            .hint(fix),
+            AuthError::Expired(why) => {
+                let hints = crate::settings::login::expired_hints(&why);
+                if hints.is_empty() {
+                    CliError::session_expired(&why.to_string())
+                } else {
+                    let mut err = CliError::new(
+                        ErrorKind::LoginRequired,
+                        format!("Session expired and could not be renewed: {why}"),
+                    );
+                    for h in hints {
+                        err = err.hint(h);
+                    }
+                    err
+                }
+            }
+            AuthError::NoRefreshTokenToSwitch => CliError::session_expired(
+                "no refresh token is stored to switch accounts with",
+            ),
             AuthError::Refused(api) => {
-                if api.has_code("BXNIM0608E") || api.line().to_ascii_lowercase().contains("federated")
-                {
+                // IAM's code for a federated user's password: the user must use SSO.
+                if api.has_code("BXNIM0608E") {
                     CliError::auth(format!(
                         "This user ID is federated, so IAM does not accept a password for it{}.",
                         api.code
@@ -221,13 +245,45 @@ impl From<AuthError> for CliError {
                 .hint("try again later; IBMCLOUD_HTTP_TIMEOUT bounds how long iamctl retries"),
             AuthError::Unavailable(e) | AuthError::Http(e) => e.into(),
             AuthError::Iam { doing, source } => source.into_cli(doing),
-            AuthError::SecretsLeft { source, retry } => CliError::from(*source).hint(format!(
+            AuthError::SecretsLeft { source, ending } => {
+                let retry = match ending {
+                    Ending::Logout => "iamctl logout".to_string(),
+                    Ending::Delete { session } => format!("iamctl session-delete {session}"),
+                };
+                CliError::from(*source).hint(format!(
                 "the token was removed from disk; run '{retry}' again once the keyring is reachable to delete the secrets"
-            )),
+            ))
+            }
             AuthError::Session(e) => e.into(),
             AuthError::Secrets(e) => e.into(),
             AuthError::Config(e) => e.into(),
             AuthError::NoHome(e) => e.into(),
+            e @ AuthError::UnusableToken(_) => CliError::failed(e.to_string()),
+            AuthError::NoSuchAccount { want, accounts } => CliError::usage(format!(
+                "Account '{want}' (given with -c) is not one this user can use."
+            ))
+            .hint(accounts_hint(&accounts)),
+            AuthError::AccountChoiceNeeded { accounts } => CliError::usage(format!(
+                "This user can use {} accounts; without a terminal iamctl cannot ask which one.",
+                accounts.len()
+            ))
+            .hint("choose one with -c ACCOUNT_ID (or --no-account)")
+            .hint(accounts_hint(&accounts)),
+            AuthError::ProfileInOtherAccount { own, want } => CliError::usage(format!(
+                "The trusted profile belongs to account {own}; -c {want} cannot move its session to another account."
+            ))
+            .hint(format!("leave -c out, or use a profile of account {want}")),
+            e @ AuthError::NoSuchResourceGroup { .. } => {
+                let available = match &e {
+                    AuthError::NoSuchResourceGroup { groups, .. } => groups
+                        .iter()
+                        .map(|g| g.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    _ => String::new(),
+                };
+                CliError::failed(e.to_string()).hint(format!("available: {available}"))
+            }
             AuthError::Internal(what) => CliError::internal(what),
         }
     }
@@ -238,10 +294,10 @@ impl From<AuthError> for CliError {
 /// wrong rather than the login gone: a usage error (exit 2), as `session-switch` gives for
 /// the same name. A session that exists but is logged out, or the default one before the
 /// first login, stays "not logged in" (exit 3).
-pub fn login_needed(creds: &Credentials, e: AuthError) -> CliError {
+pub fn login_needed(ctx: &Context, creds: &Credentials, e: AuthError) -> CliError {
     if matches!(e, AuthError::NotLoggedIn)
         && !creds.path().exists()
-        && let Ok((name, selection)) = creds.home().active_session()
+        && let Ok((name, selection)) = ctx.active_session(creds.home())
         && selection != Selection::Default
         && name == creds.name()
     {
@@ -297,6 +353,8 @@ impl From<StoredKeyError> for CliError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Expired;
+    use crate::auth::kinds::vpc;
     use crate::endpoints::Endpoints;
     use crate::iam::errors::ApiError;
 
@@ -336,17 +394,29 @@ mod tests {
         assert_eq!(down.exit_code(), 5);
         assert_eq!(down.message, "IAM is unavailable: busy (x)");
         assert_eq!(CliError::from(AuthError::NotLoggedIn).exit_code(), 3);
-        let expired = |fix: Option<&str>| {
-            CliError::from(AuthError::Expired {
-                why: "gone".into(),
-                fix: fix.map(str::to_string),
-            })
-        };
-        assert_eq!(expired(None).exit_code(), 3);
-        assert!(expired(None).render().contains("iamctl login"));
+        // A refresh token refused: log in again, which is all there is to do.
+        let plain = CliError::from(AuthError::Expired(Box::new(Expired::RefreshRefused(api(
+            400,
+            "BXNIM0408E",
+            "gone",
+        )))));
+        assert_eq!(plain.exit_code(), 3);
         assert_eq!(
-            expired(Some("relink it")).render(),
-            "Session expired and could not be renewed: gone\nTip: relink it\n"
+            plain.render(),
+            "Session expired and could not be renewed: gone (BXNIM0408E)\nTip: run 'iamctl login' to log in again\n"
+        );
+        // A reason of its own gets its own fix instead.
+        let relink = CliError::from(AuthError::Expired(Box::new(Expired::VpcCri(
+            vpc::Dead::Refused {
+                metadata_url: "http://m".into(),
+                api: api(400, "x", "gone"),
+            },
+        ))));
+        assert_eq!(relink.exit_code(), 3);
+        assert_eq!(
+            relink.render(),
+            "Session expired and could not be renewed: the metadata service at http://m refused: gone (x)\n\
+             Tip: check that this virtual server is still linked to the trusted profile, then 'iamctl login --vpc-cri'\n"
         );
         assert_eq!(CliError::from(AuthError::Internal("bug")).exit_code(), 70);
     }
@@ -370,7 +440,9 @@ mod tests {
                 home: "/h".into(),
                 source: None,
             })),
-            retry: "iamctl session-delete ci".into(),
+            ending: Ending::Delete {
+                session: "ci".into(),
+            },
         });
         assert_eq!(e.exit_code(), 6);
         assert!(

@@ -13,11 +13,11 @@
 
 use super::errors::login_needed;
 use super::oauth_tokens::{TOKEN_VARS, bearer};
-use crate::auth::Credentials;
-use crate::cli::ExecArgs;
+use crate::auth::Login;
+use crate::context::Context;
 use crate::error::{CliError, ErrorKind, Result};
-use crate::output::Out;
-use crate::session::{Login, now};
+use crate::session::now;
+use crate::settings::tokens::Exec;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
@@ -32,12 +32,11 @@ const REFRESH_VAR: &str = "IC_IAM_REFRESH_TOKEN";
 /// expires).
 const RETRY: Duration = Duration::from_secs(15);
 
-pub fn run(args: &ExecArgs, out: &Out) -> Result<()> {
-    let Some((program, rest)) = args.command.split_first() else {
-        return Err(CliError::usage("No command given.").hint("iamctl exec -- COMMAND ARGS..."));
-    };
-    let creds = Credentials::active()?;
-    let (_, login) = creds.fresh().map_err(|e| login_needed(&creds, e))?;
+pub fn run(ctx: &Context, args: Exec) -> Result<()> {
+    let out = &ctx.out;
+    let (program, rest) = (&args.program, &args.args);
+    let creds = ctx.credentials()?;
+    let (_, login) = creds.fresh().map_err(|e| login_needed(ctx, &creds, e))?;
     let runtime = RuntimeDir::create()?;
     let token_file = runtime.path.join("token");
     write_token(&runtime.path, &token_file, &login)?;

@@ -3,17 +3,20 @@
 //! changes.
 
 use super::errors::login_needed;
-use crate::auth::{AuthError, Credentials};
+use crate::auth::{AuthError, Login, Services, Session};
 use crate::completion_cache::{self, Learnt};
+use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::home::Home;
 use crate::iam::identity::{ApiKey, Identity, ServiceId, TrustedProfile};
-use crate::iam::{Bearer, Client, IamError};
-use crate::session::{Account, Login, Session};
+use crate::iam::{Account, Bearer, Client, IamError};
+use crate::output::Out;
 use std::cell::{Cell, RefCell};
 
 /// A logged-in session with a fresh token, the targeted account and an HTTP client.
 pub struct IamCtx {
+    pub out: Out,
+    services: Services,
     pub session: Session,
     pub login: Login,
     pub account: Account,
@@ -24,20 +27,22 @@ pub struct IamCtx {
 
 impl IamCtx {
     /// Exit 3 when not logged in; the token is refreshed first if it is near expiry.
-    pub fn open() -> Result<IamCtx> {
-        let creds = Credentials::active()?;
-        let (session, login) = creds.fresh().map_err(|e| login_needed(&creds, e))?;
+    pub fn open(cx: &Context) -> Result<IamCtx> {
+        let creds = cx.credentials()?;
+        let (session, login) = creds.fresh().map_err(|e| login_needed(cx, &creds, e))?;
         let account = login.account.clone().ok_or_else(|| {
             CliError::failed("No account is targeted, and service IDs and API keys live in one.")
                 .hint("target one: 'iamctl target -c ACCOUNT_ID'")
         })?;
-        let client = Client::new(session.endpoints(), session.skip_ssl_validation)?;
+        let client: Client = creds.client(&session)?;
         let home = creds.home().clone();
         let bearer = RenewOnce::new(login.access_token.clone(), move |rejected| {
             let (_, login) = creds.renewed_after_rejection(rejected)?;
             Ok(login.access_token)
         });
         Ok(IamCtx {
+            out: cx.out,
+            services: cx.services().clone(),
             session,
             login,
             account,
@@ -49,6 +54,11 @@ impl IamCtx {
 
     pub fn home(&self) -> &Home {
         &self.home
+    }
+
+    /// What the credentials layer is given, for a key kept with `--keyring`.
+    pub fn services(&self) -> &Services {
+        &self.services
     }
 
     pub fn api(&self) -> Identity<'_> {
@@ -142,20 +152,10 @@ impl Bearer for RenewOnce<'_> {
     }
 }
 
-/// An IAM refusal of a change, with the hint that fixes it: unlock a locked entity, retry
-/// after a concurrent change.
-pub fn change_error(e: IamError, what: &str, was_locked: bool, unlock_cmd: &str) -> CliError {
-    let (locked, conflict) = match &e {
-        IamError::Rejected(api) => {
-            let refused = matches!(api.status, 400 | 403 | 409 | 412 | 423);
-            let says_locked = api.line().to_ascii_lowercase().contains("locked");
-            (
-                refused && (was_locked || says_locked),
-                matches!(api.status, 409 | 412),
-            )
-        }
-        _ => (false, false),
-    };
+/// An IAM refusal of a change, with the hint that fixes it: unlock a locked entity (`locked`:
+/// IAM refused it and the entity is locked), retry after a concurrent change.
+pub fn change_error(e: IamError, what: &str, locked: bool, unlock_cmd: &str) -> CliError {
+    let conflict = matches!(&e, IamError::Rejected(api) if matches!(api.status, 409 | 412));
     let err = e.into_cli(what);
     if locked {
         err.hint(format!("it is locked; unlock it first: '{unlock_cmd}'"))
@@ -215,7 +215,7 @@ mod tests {
         let e = change_error(
             rejected(409, "Service ID 'S' is locked."),
             "Could not delete service ID s",
-            false,
+            true,
             "iamctl service-id-unlock S -f",
         );
         assert_eq!(e.exit_code(), 1);
@@ -234,8 +234,11 @@ mod tests {
             "{}",
             e.render()
         );
-        let e = change_error(rejected(404, "not found"), "x", true, "u");
+        let e = change_error(rejected(404, "not found"), "x", false, "u");
         assert!(e.hints.is_empty());
+        // What IAM's message says is not read: only the entity's state names the lock.
+        let e = change_error(rejected(400, "The entity is locked."), "x", false, "u");
+        assert!(e.hints.is_empty(), "{}", e.render());
     }
 
     #[test]

@@ -2,13 +2,12 @@
 //! and region stay, like IBM's CLI. Also the way out of a corrupt session file. The
 //! credentials layer does the work (`auth::end`).
 
-use crate::auth::Credentials;
-use crate::cli::LogoutArgs;
+use crate::context::Context;
 use crate::error::Result;
-use crate::output::Out;
 
-pub fn run(_args: &LogoutArgs, out: &Out) -> Result<()> {
-    let creds = Credentials::active()?;
+pub fn run(ctx: &Context) -> Result<()> {
+    let out = &ctx.out;
+    let creds = ctx.credentials()?;
     out.say("Logging out...");
     let ended = creds.logout()?;
     if ended.corrupt_removed {

@@ -20,29 +20,14 @@ pub mod stored_keys;
 pub mod target;
 pub mod token;
 pub mod trusted_profiles;
+pub mod warnings;
 
-use crate::cli::ForceArgs;
+use crate::auth::{Login, Session};
 use crate::error::{CliError, Result};
-use crate::iam::jwt;
+use crate::iam::{Account, jwt};
 use crate::output::{self, Out};
 use crate::prompt;
-use crate::regions;
-use crate::session::{Account, ResourceGroup, Session};
 use serde_json::json;
-
-/// The `-c` account; when it is not one of `accounts`, a usage error listing them.
-pub fn find_account(accounts: &[Account], want: &str) -> Result<Account> {
-    accounts
-        .iter()
-        .find(|a| a.guid == want)
-        .cloned()
-        .ok_or_else(|| {
-            CliError::usage(format!(
-                "Account '{want}' (given with -c) is not one this user can use."
-            ))
-            .hint(accounts_hint(accounts))
-        })
-}
 
 /// `your accounts: <id> (<name>), ...`.
 pub fn accounts_hint(accounts: &[Account]) -> String {
@@ -51,45 +36,6 @@ pub fn accounts_hint(accounts: &[Account]) -> String {
         .map(|a| format!("{} ({})", a.guid, a.name))
         .collect();
     format!("your accounts: {}", ids.join(", "))
-}
-
-/// The `-g` group by name or ID; when it is not there, the names that are.
-pub fn find_resource_group(
-    groups: &[ResourceGroup],
-    want: &str,
-    account: &str,
-) -> Result<ResourceGroup> {
-    groups
-        .iter()
-        .find(|g| g.name == want || g.guid == want)
-        .cloned()
-        .ok_or_else(|| {
-            CliError::failed(format!(
-                "Resource group '{want}' was not found in account {account}."
-            ))
-            .hint(format!(
-                "available: {}",
-                groups
-                    .iter()
-                    .map(|g| g.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })
-}
-
-/// The region of `-r`: a known one, or a well-formed name iamctl does not know yet, which
-/// is used as given after a one-line warning (IBM opens regions faster than a compiled-in
-/// table learns them).
-pub fn region_flag(given: &str, out: &Out) -> Result<String> {
-    let region = regions::validate(given, "-r")?;
-    if !region.known {
-        out.warn(&format!(
-            "region '{}' is not one iamctl knows; using it as given",
-            region.name
-        ));
-    }
-    Ok(region.name)
 }
 
 /// `Name (b028e1c4a7d94f3e8c6f2a1d5e7b9793) <-> 1687099`: the full ID, as IBM's CLI prints
@@ -143,7 +89,7 @@ pub fn summary(session: &Session) -> String {
 }
 
 /// How a login logged in and renews, for `sessions --output json` and `target --output json`.
-pub fn login_json(login: &crate::session::Login) -> serde_json::Value {
+pub fn login_json(login: &Login) -> serde_json::Value {
     json!({
         "method": login.kind.name(),
         "trusted_profile": login.kind.profile(),
@@ -199,10 +145,10 @@ pub fn print_summary(out: &Out, session: &Session) {
     }
 }
 
-/// Asks `QUESTION [y/N] > ` on a terminal unless `-f`; without a terminal, fails naming `-f`.
-/// A "no" cancels the command (exit 1, nothing changed).
-pub fn confirm(force: &ForceArgs, question: &str, action: &str) -> Result<()> {
-    if force.force {
+/// Asks `QUESTION [y/N] > ` on a terminal unless `-f` (`force`); without a terminal, fails
+/// naming `-f`. A "no" cancels the command (exit 1, nothing changed).
+pub fn confirm(force: bool, question: &str, action: &str) -> Result<()> {
+    if force {
         return Ok(());
     }
     let Some(term) = prompt::terminal() else {

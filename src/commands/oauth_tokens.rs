@@ -6,10 +6,10 @@
 //! format: every format is rendered from the same `Session`.
 
 use super::errors::login_needed;
-use crate::auth::Credentials;
-use crate::cli::OauthTokensArgs;
+use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::output::{Out, TokenFormat};
+use crate::settings::tokens::OauthTokens;
 
 /// The variables `--output env` exports and `exec` sets. `IC_IAM_TOKEN` and
 /// `IBMCLOUD_IAM_TOKEN` are the two the IBM Terraform provider reads for `iam_token`.
@@ -23,14 +23,15 @@ pub fn bearer(access_token: &str) -> String {
     format!("Bearer {access_token}")
 }
 
-pub fn run(args: &OauthTokensArgs, out: &Out) -> Result<()> {
-    if let Some(receivers) = &args.delegate_to {
-        return delegated(receivers, args.output, out);
+pub fn run(ctx: &Context, s: OauthTokens) -> Result<()> {
+    let out = &ctx.out;
+    if let Some(clients) = &s.delegate_to {
+        return delegated(ctx, clients, s.format);
     }
-    let creds = Credentials::active()?;
-    let (_, login) = creds.fresh().map_err(|e| login_needed(&creds, e))?;
+    let creds = ctx.credentials()?;
+    let (_, login) = creds.fresh().map_err(|e| login_needed(ctx, &creds, e))?;
     let token = &login.access_token;
-    match args.output {
+    match s.format {
         TokenFormat::Json => {
             let mut v = serde_json::json!({
                 "iam_token": bearer(token),
@@ -50,28 +51,11 @@ pub fn run(args: &OauthTokensArgs, out: &Out) -> Result<()> {
 }
 
 /// `--delegate-to CLIENT[,CLIENT]`: a delegated refresh token for those receivers.
-fn delegated(receivers: &str, format: TokenFormat, out: &Out) -> Result<()> {
-    let clients: Vec<&str> = receivers
-        .split(',')
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .collect();
-    if clients.is_empty()
-        || !clients.iter().all(|c| {
-            c.chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
-        })
-    {
-        return Err(CliError::usage(format!(
-            "'{receivers}' given with --delegate-to is not a comma list of OAuth client IDs."
-        )));
-    }
-    if matches!(format, TokenFormat::Env | TokenFormat::GithubActions) {
-        return Err(CliError::usage(
-            "--delegate-to prints a token to hand over, as text, raw or json.",
-        ));
-    }
-    let token = Credentials::active()?.delegated_refresh_token(&clients.join(","))?;
+fn delegated(ctx: &Context, clients: &[String], format: TokenFormat) -> Result<()> {
+    let out = &ctx.out;
+    let token = ctx
+        .credentials()?
+        .delegated_refresh_token(&clients.join(","))?;
     match format {
         TokenFormat::Json => out.print_json(&serde_json::json!({
             "delegated_refresh_token": token,

@@ -2,16 +2,15 @@
 //! `service-id-lock`, `service-id-unlock`, and resolving a service ID's name or ID (which the
 //! service-ID API-key commands share).
 
-use super::entity::{self, Kind};
+use super::entity::{self, Kind, Lockable};
 use super::identity::{IamCtx, ambiguous, is_id, not_found};
-use crate::cli::{
-    ServiceIdChangeArgs, ServiceIdCreateArgs, ServiceIdShowArgs, ServiceIdUpdateArgs, UuidListArgs,
-};
 use crate::completion_cache::Learnt;
+use crate::context::Context;
 use crate::error::Result;
 use crate::iam::IamError;
 use crate::iam::identity::{ServiceId, Tagged};
 use crate::output::Out;
+use crate::settings::identity::{Change, Create, List, Show, Update};
 
 /// Service IDs, for the shared update, delete, lock and unlock.
 struct ServiceIds;
@@ -71,12 +70,14 @@ impl Kind for ServiceIds {
         ctx.api().delete_service_id(id)
     }
 
-    fn set_lock(&self, ctx: &IamCtx, id: &str, lock: bool) -> Result<(), IamError> {
-        ctx.api().set_service_id_lock(id, lock)
-    }
-
     fn remember(&self, ctx: &IamCtx, what: Learnt<ServiceId>) {
         ctx.remember_service_ids(what);
+    }
+}
+
+impl Lockable for ServiceIds {
+    fn set_lock(&self, ctx: &IamCtx, id: &str, lock: bool) -> Result<(), IamError> {
+        ctx.api().set_service_id_lock(id, lock)
     }
 }
 
@@ -129,8 +130,9 @@ fn service_id_table(out: &Out, s: &ServiceId, full: bool) -> String {
     out.key_values(&rows)
 }
 
-pub fn create(args: &ServiceIdCreateArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
+pub fn create(cx: &Context, args: Create) -> Result<()> {
+    let ctx = IamCtx::open(cx)?;
+    let out = &ctx.out;
     out.say(&format!(
         "Creating service ID {} bound to current account as {}...",
         out.em(&args.name),
@@ -160,9 +162,10 @@ pub fn create(args: &ServiceIdCreateArgs, out: &Out) -> Result<()> {
     Ok(())
 }
 
-pub fn list(args: &UuidListArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    if !args.uuid {
+pub fn list(cx: &Context, args: List) -> Result<()> {
+    let ctx = IamCtx::open(cx)?;
+    let out = &ctx.out;
+    if !args.ids_only {
         out.say(&format!(
             "Getting all service IDs bound to current account as {}...",
             out.em(ctx.user())
@@ -173,7 +176,7 @@ pub fn list(args: &UuidListArgs, out: &Out) -> Result<()> {
         .list_service_ids(ctx.account_id(), None)
         .map_err(|e| e.into_cli("Could not list service IDs"))?;
     ctx.remember_service_ids(Learnt::All(&all));
-    if args.uuid {
+    if args.ids_only {
         out.ids(all.iter().map(|s| s.id.as_str()));
         return Ok(());
     }
@@ -213,21 +216,22 @@ pub fn list(args: &UuidListArgs, out: &Out) -> Result<()> {
     Ok(())
 }
 
-pub fn show(args: &ServiceIdShowArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    if !args.uuid {
+pub fn show(cx: &Context, args: Show) -> Result<()> {
+    let ctx = IamCtx::open(cx)?;
+    let out = &ctx.out;
+    if !args.ids_only {
         out.say(&format!(
             "Getting service ID {} bound to current account as {}...",
-            out.em(&args.service_id),
+            out.em(&args.target),
             out.em(ctx.user())
         ));
     }
-    let found = find_service_ids(&ctx, &args.service_id)?;
+    let found = find_service_ids(&ctx, &args.target)?;
     if found.is_empty() {
-        return Err(not_found("Service ID", &args.service_id, &ctx));
+        return Err(not_found("Service ID", &args.target, &ctx));
     }
     ctx.remember_service_ids(Learnt::Seen(&found));
-    if args.uuid {
+    if args.ids_only {
         // Names are not unique: every service ID with the name, one ID per line.
         out.ids(found.iter().map(|s| s.id.as_str()));
         return Ok(());
@@ -247,29 +251,14 @@ pub fn show(args: &ServiceIdShowArgs, out: &Out) -> Result<()> {
     Ok(())
 }
 
-pub fn update(args: &ServiceIdUpdateArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    entity::update(
-        &ServiceIds,
-        &ctx,
-        &args.service_id,
-        args.new_name.as_deref(),
-        args.description.as_deref(),
-        out,
-    )
+pub fn update(cx: &Context, args: Update) -> Result<()> {
+    entity::update(&ServiceIds, &IamCtx::open(cx)?, &args)
 }
 
-pub fn delete(args: &ServiceIdChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    entity::delete(&ServiceIds, &ctx, &args.service_id, &args.force, out)
+pub fn delete(cx: &Context, args: Change) -> Result<()> {
+    entity::delete(&ServiceIds, &IamCtx::open(cx)?, &args)
 }
 
-pub fn lock(args: &ServiceIdChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    entity::set_lock(&ServiceIds, &ctx, &args.service_id, &args.force, true, out)
-}
-
-pub fn unlock(args: &ServiceIdChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    entity::set_lock(&ServiceIds, &ctx, &args.service_id, &args.force, false, out)
+pub fn set_lock(cx: &Context, args: Change, lock: bool) -> Result<()> {
+    entity::set_lock(&ServiceIds, &IamCtx::open(cx)?, &args, lock)
 }

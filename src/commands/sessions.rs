@@ -8,12 +8,11 @@
 
 use super::errors::no_such_session;
 use super::{login_json, short_account_label, summary};
-use crate::auth::Credentials;
-use crate::cli::{SessionDeleteArgs, SessionSwitchArgs, SessionsArgs};
+use crate::auth::Session;
+use crate::context::Context;
 use crate::error::Result;
 use crate::home::Home;
-use crate::output::Out;
-use crate::session::{Selection, Session, SessionStore, now, validate_name};
+use crate::session::{Selection, SessionStore, now};
 use serde_json::json;
 
 /// One row of the listing.
@@ -26,8 +25,8 @@ struct Entry {
     problem: Option<String>,
 }
 
-fn entries(home: &Home) -> Result<(Vec<Entry>, String, Selection)> {
-    let (active, selection) = home.active_session()?;
+fn entries(ctx: &Context, home: &Home) -> Result<(Vec<Entry>, String, Selection)> {
+    let (active, selection) = ctx.active_session(home)?;
     let mut names = home.session_names()?;
     // A session chosen by flag or variable but not created yet is still worth showing.
     if !names.contains(&active) && selection != Selection::Default {
@@ -72,9 +71,10 @@ fn token_state(entry: &Entry, at: i64) -> String {
     }
 }
 
-pub fn list(_args: &SessionsArgs, out: &Out) -> Result<()> {
-    let home = Home::locate()?;
-    let (list, active, selection) = entries(&home)?;
+pub fn list(ctx: &Context) -> Result<()> {
+    let out = &ctx.out;
+    let home = ctx.home()?;
+    let (list, active, selection) = entries(ctx, &home)?;
     let at = now();
     if out.json() {
         let items: Vec<_> = list
@@ -147,11 +147,12 @@ fn existing(home: &Home, name: &str) -> Result<SessionStore> {
     Err(no_such_session(home, name))
 }
 
-pub fn switch(args: &SessionSwitchArgs, out: &Out) -> Result<()> {
-    let home = Home::locate()?;
-    let name = validate_name(&args.name, "the session name")?;
+/// `session-switch NAME` (validated).
+pub fn switch(ctx: &Context, name: String) -> Result<()> {
+    let out = &ctx.out;
+    let home = ctx.home()?;
     let store = existing(&home, &name)?;
-    let session = store.load()?;
+    let session: Option<Session> = store.load()?;
     home.set_current(&name)?;
     out.say(&format!("Switched to session '{name}'."));
     match session.as_ref().filter(|s| s.login.is_some()) {
@@ -177,12 +178,13 @@ pub fn switch(args: &SessionSwitchArgs, out: &Out) -> Result<()> {
     Ok(())
 }
 
-pub fn delete(args: &SessionDeleteArgs, out: &Out) -> Result<()> {
-    let home = Home::locate()?;
-    let name = validate_name(&args.name, "the session name")?;
+/// `session-delete NAME` (validated).
+pub fn delete(ctx: &Context, name: String) -> Result<()> {
+    let out = &ctx.out;
+    let home = ctx.home()?;
     existing(&home, &name)?;
     // A corrupt file is removed anyway: deleting is a way out of it.
-    Credentials::named(&home, &name)?.delete()?;
+    ctx.credentials_named(&home, &name)?.delete()?;
     if home.current_file_name()?.as_deref() == Some(name.as_str()) {
         home.clear_current()?;
         out.say(&format!(
@@ -201,7 +203,7 @@ mod tests {
 
     fn entry(login: Option<(i64, i64)>, exists: bool) -> Entry {
         let session = exists.then(|| Session {
-            login: login.map(|(iat, exp)| crate::session::tests::login(iat, exp)),
+            login: login.map(|(iat, exp)| crate::auth::record::tests::login(iat, exp)),
             ..Session::default()
         });
         Entry {

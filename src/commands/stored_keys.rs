@@ -3,14 +3,14 @@
 
 use super::confirm;
 use crate::auth::stored_keys;
-use crate::cli::{ListArgs, StoredKeyDeleteArgs};
+use crate::context::Context;
 use crate::error::Result;
-use crate::home::Home;
-use crate::output::Out;
+use crate::settings::identity::Change;
 use serde_json::json;
 
-pub fn list(_args: &ListArgs, out: &Out) -> Result<()> {
-    let home = Home::locate()?;
+pub fn list(ctx: &Context) -> Result<()> {
+    let out = &ctx.out;
+    let home = ctx.home()?;
     let keys = stored_keys::load(&home)?;
     if out.json() {
         out.print_json(&keys);
@@ -47,11 +47,12 @@ pub fn list(_args: &ListArgs, out: &Out) -> Result<()> {
     Ok(())
 }
 
-pub fn delete(args: &StoredKeyDeleteArgs, out: &Out) -> Result<()> {
-    let home = Home::locate()?;
-    let key = stored_keys::find(&home, &args.name)?;
+pub fn delete(ctx: &Context, args: Change) -> Result<()> {
+    let out = &ctx.out;
+    let home = ctx.home()?;
+    let key = stored_keys::find(&home, &args.target)?;
     confirm(
-        &args.force,
+        args.force,
         &format!(
             "Really remove stored key {} ({}) from this machine? The API key stays valid in IAM.",
             key.name, key.id
@@ -59,7 +60,7 @@ pub fn delete(args: &StoredKeyDeleteArgs, out: &Out) -> Result<()> {
         &format!("remove stored key {}", key.name),
     )?;
     out.say(&format!("Removing stored key {}...", out.em(&key.name)));
-    stored_keys::forget(&home, &key)?;
+    stored_keys::forget(&home, ctx.services(), &key)?;
     if out.json() {
         out.print_json(&json!({ "name": key.name, "id": key.id, "deleted": true }));
         return Ok(());

@@ -4,26 +4,25 @@
 use super::errors::login_needed;
 use super::identity::RenewOnce;
 use super::{account_label, print_summary};
-use crate::auth::{Credentials, Edit};
-use crate::cli::TargetArgs;
+use crate::auth::{self, Edit};
 use crate::completion_cache;
+use crate::context::Context;
 use crate::error::{CliError, Result};
-use crate::iam::Client;
-use crate::output::Out;
+use crate::settings::session::Target;
 
-pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
-    let creds = Credentials::active()?;
+pub fn run(ctx: &Context, args: Target) -> Result<()> {
+    let out = &ctx.out;
+    let creds = ctx.credentials()?;
     if !args.changes_anything() {
-        let (session, _) = creds.logged_in().map_err(|e| login_needed(&creds, e))?;
+        let (session, _) = creds
+            .logged_in()
+            .map_err(|e| login_needed(ctx, &creds, e))?;
         print_summary(out, &session);
         return Ok(());
     }
-    let region = match &args.region {
-        Some(r) => Some(super::region_flag(r, out)?),
-        None => None,
-    };
+    let region = args.region.clone();
     // A valid token first (refreshing if needed), then the change under the lock.
-    creds.fresh().map_err(|e| login_needed(&creds, e))?;
+    creds.fresh().map_err(|e| login_needed(ctx, &creds, e))?;
     let mut edit = creds.edit()?;
     // Said only once every change has succeeded and is saved: a failed -g must not claim
     // that the region it was given with was targeted.
@@ -33,10 +32,7 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
     let mut seen_groups = None;
     let needs_network = args.account.is_some() || args.resource_group.is_some();
     let client = if needs_network {
-        Some(Client::new(
-            edit.session.endpoints(),
-            edit.session.skip_ssl_validation,
-        )?)
+        Some(creds.client(&edit.session)?)
     } else {
         None
     };
@@ -46,7 +42,7 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
             .accounts(&renewing(&mut edit))
             .map_err(|e| e.into_cli("Could not list your accounts"))?;
         seen_accounts = Some(accounts.clone());
-        let acct = super::find_account(&accounts, want)?;
+        let acct = auth::find_account(&accounts, want)?;
         edit.switch_account(client, &acct)?;
         done.push(format!(
             "Targeted account {}",
@@ -84,7 +80,7 @@ pub fn run(args: &TargetArgs, out: &Out) -> Result<()> {
         }
         .map_err(|e| e.into_cli("Could not list resource groups"))?;
         seen_groups = Some((acct.guid.clone(), groups.clone()));
-        let group = super::find_resource_group(&groups, want, &acct.guid)?;
+        let group = auth::find_resource_group(&groups, want, &acct.guid)?;
         done.push(format!("Targeted resource group {}", out.em(&group.name)));
         edit.login.resource_group = Some(group);
     }

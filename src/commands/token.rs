@@ -6,32 +6,29 @@
 
 use super::errors::login_needed;
 use super::login_credential::read_stdin_bounded;
-use crate::auth::Credentials;
-use crate::cli::{TokenCommand, TokenDecodeArgs};
+use crate::context::Context;
 use crate::error::{CliError, Result};
-use crate::output::{self, Out};
+use crate::output;
 use crate::session::now;
+use crate::settings::tokens::{TokenDecode, TokenSource};
 use base64::Engine;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use serde_json::{Map, Value};
 
-pub fn run(cmd: &TokenCommand, out: &Out) -> Result<()> {
-    match cmd {
-        TokenCommand::Decode(args) => decode(args, out),
-    }
-}
-
-fn decode(args: &TokenDecodeArgs, out: &Out) -> Result<()> {
-    let (token, source) = match args.token.as_deref() {
-        None => {
-            let creds = Credentials::active()?;
-            let (_, login) = creds.logged_in().map_err(|e| login_needed(&creds, e))?;
+pub fn decode(ctx: &Context, s: TokenDecode) -> Result<()> {
+    let out = &ctx.out;
+    let (token, source) = match s.token {
+        TokenSource::Session => {
+            let creds = ctx.credentials()?;
+            let (_, login) = creds
+                .logged_in()
+                .map_err(|e| login_needed(ctx, &creds, e))?;
             (login.access_token, "the session")
         }
         // Bounded like every secret iamctl reads from stdin: `token decode - </dev/zero`
         // must end with an error, not read forever.
-        Some("-") => (read_stdin_bounded("the token")?, "stdin"),
-        Some(arg) => (arg.to_string(), "the argument"),
+        TokenSource::Stdin => (read_stdin_bounded("the token")?, "stdin"),
+        TokenSource::Given(arg) => (arg, "the argument"),
     };
     let claims = claims_of(&token).map_err(|why| {
         CliError::usage(format!("The token from {source} is not a JWT: {why}."))

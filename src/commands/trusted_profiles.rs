@@ -5,17 +5,15 @@
 use super::confirm;
 use super::entity::{self, Kind};
 use super::identity::{IamCtx, is_id, not_found};
-use crate::cli::{
-    ProfileListArgs, TrustedProfileArgs, TrustedProfileChangeArgs, TrustedProfileCreateArgs,
-    TrustedProfileIdentityCreateArgs, TrustedProfileIdentityDeleteArgs,
-    TrustedProfileLinkCreateArgs, TrustedProfileLinkDeleteArgs, TrustedProfileShowArgs,
-    TrustedProfileUpdateArgs,
-};
 use crate::completion_cache::Learnt;
+use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::iam::IamError;
 use crate::iam::identity::{NewLink, ProfileIdentity, ProfileLink, Tagged, TrustedProfile};
 use crate::output::Out;
+use crate::settings::identity::{
+    Change, Create, IdentityCreate, IdentityDelete, LinkCreate, LinkDelete, List, Show, Update,
+};
 use serde_json::json;
 
 /// The one profile with this name or ID.
@@ -116,8 +114,9 @@ impl Kind for Profiles {
     }
 }
 
-pub fn create(args: &TrustedProfileCreateArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
+pub fn create(cx: &Context, args: Create) -> Result<()> {
+    let ctx = IamCtx::open(cx)?;
+    let out = &ctx.out;
     out.say(&format!(
         "Creating trusted profile {} bound to current account as {}...",
         out.em(&args.name),
@@ -142,9 +141,10 @@ pub fn create(args: &TrustedProfileCreateArgs, out: &Out) -> Result<()> {
     Ok(())
 }
 
-pub fn list(args: &ProfileListArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    if !args.id {
+pub fn list(cx: &Context, args: List) -> Result<()> {
+    let ctx = IamCtx::open(cx)?;
+    let out = &ctx.out;
+    if !args.ids_only {
         out.say(&format!(
             "Getting all trusted profiles bound to current account as {}...",
             out.em(ctx.user())
@@ -155,7 +155,7 @@ pub fn list(args: &ProfileListArgs, out: &Out) -> Result<()> {
         .list_profiles(ctx.account_id(), None)
         .map_err(|e| e.into_cli("Could not list trusted profiles"))?;
     ctx.remember_profiles(Learnt::All(&all));
-    if args.id {
+    if args.ids_only {
         out.ids(all.iter().map(|p| p.id.as_str()));
         return Ok(());
     }
@@ -183,17 +183,18 @@ pub fn list(args: &ProfileListArgs, out: &Out) -> Result<()> {
     Ok(())
 }
 
-pub fn show(args: &TrustedProfileShowArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    if !args.id {
+pub fn show(cx: &Context, args: Show) -> Result<()> {
+    let ctx = IamCtx::open(cx)?;
+    let out = &ctx.out;
+    if !args.ids_only {
         out.say(&format!(
             "Getting trusted profile {} bound to current account as {}...",
-            out.em(&args.profile),
+            out.em(&args.target),
             out.em(ctx.user())
         ));
     }
-    let profile = resolve_profile(&ctx, &args.profile)?;
-    if args.id {
+    let profile = resolve_profile(&ctx, &args.target)?;
+    if args.ids_only {
         out.ids([profile.id.as_str()]);
         return Ok(());
     }
@@ -207,21 +208,12 @@ pub fn show(args: &TrustedProfileShowArgs, out: &Out) -> Result<()> {
     Ok(())
 }
 
-pub fn update(args: &TrustedProfileUpdateArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    entity::update(
-        &Profiles,
-        &ctx,
-        &args.profile,
-        args.new_name.as_deref(),
-        args.description.as_deref(),
-        out,
-    )
+pub fn update(cx: &Context, args: Update) -> Result<()> {
+    entity::update(&Profiles, &IamCtx::open(cx)?, &args)
 }
 
-pub fn delete(args: &TrustedProfileChangeArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    entity::delete(&Profiles, &ctx, &args.profile, &args.force, out)
+pub fn delete(cx: &Context, args: Change) -> Result<()> {
+    entity::delete(&Profiles, &IamCtx::open(cx)?, &args)
 }
 
 // ---- links ------------------------------------------------------------------------------
@@ -244,8 +236,9 @@ fn link_rows(links: &[ProfileLink]) -> Vec<Vec<String>> {
 
 const LINK_HEADERS: [&str; 6] = ["ID", "Name", "CR Type", "CRN", "Namespace", "Component"];
 
-pub fn link_create(args: &TrustedProfileLinkCreateArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
+pub fn link_create(cx: &Context, args: LinkCreate) -> Result<()> {
+    let ctx = IamCtx::open(cx)?;
+    let out = &ctx.out;
     let profile = resolve_profile(&ctx, &args.profile)?;
     out.say(&format!(
         "Creating link {} for trusted profile {} as {}...",
@@ -259,7 +252,7 @@ pub fn link_create(args: &TrustedProfileLinkCreateArgs, out: &Out) -> Result<()>
             &profile.id,
             &NewLink {
                 name: &args.name,
-                cr_type: args.cr_type.as_str(),
+                cr_type: args.cr_type,
                 crn: &args.link_crn,
                 namespace: args.link_namespace.as_deref(),
                 component_name: args.link_name.as_deref(),
@@ -280,12 +273,14 @@ pub fn link_create(args: &TrustedProfileLinkCreateArgs, out: &Out) -> Result<()>
     Ok(())
 }
 
-pub fn links(args: &TrustedProfileArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    let profile = resolve_profile(&ctx, &args.profile)?;
+/// `trusted-profile-links PROFILE`.
+pub fn links(cx: &Context, profile_arg: String) -> Result<()> {
+    let ctx = IamCtx::open(cx)?;
+    let out = &ctx.out;
+    let profile = resolve_profile(&ctx, &profile_arg)?;
     out.say(&format!(
         "Getting links of trusted profile {} as {}...",
-        out.em(&args.profile),
+        out.em(&profile_arg),
         out.em(ctx.user())
     ));
     let links = ctx
@@ -305,8 +300,9 @@ pub fn links(args: &TrustedProfileArgs, out: &Out) -> Result<()> {
     Ok(())
 }
 
-pub fn link_delete(args: &TrustedProfileLinkDeleteArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
+pub fn link_delete(cx: &Context, args: LinkDelete) -> Result<()> {
+    let ctx = IamCtx::open(cx)?;
+    let out = &ctx.out;
     let profile = resolve_profile(&ctx, &args.profile)?;
     let links = ctx
         .api()
@@ -339,7 +335,7 @@ pub fn link_delete(args: &TrustedProfileLinkDeleteArgs, out: &Out) -> Result<()>
         }
     };
     confirm(
-        &args.force,
+        args.force,
         &format!(
             "Really delete link {} ({}) of trusted profile {}?",
             link.name, link.id, profile.name
@@ -369,10 +365,11 @@ pub fn link_delete(args: &TrustedProfileLinkDeleteArgs, out: &Out) -> Result<()>
 
 // ---- trusted identities -------------------------------------------------------------------
 
-pub fn identity_create(args: &TrustedProfileIdentityCreateArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
+pub fn identity_create(cx: &Context, args: IdentityCreate) -> Result<()> {
+    let ctx = IamCtx::open(cx)?;
+    let out = &ctx.out;
     let profile = resolve_profile(&ctx, &args.profile)?;
-    let kind = args.id_type.as_str();
+    let kind = args.id_type;
     out.say(&format!(
         "Letting {kind} {} assume trusted profile {} as {}...",
         out.em(&args.identifier),
@@ -404,12 +401,14 @@ pub fn identity_create(args: &TrustedProfileIdentityCreateArgs, out: &Out) -> Re
     Ok(())
 }
 
-pub fn identities(args: &TrustedProfileArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
-    let profile = resolve_profile(&ctx, &args.profile)?;
+/// `trusted-profile-identities PROFILE`.
+pub fn identities(cx: &Context, profile_arg: String) -> Result<()> {
+    let ctx = IamCtx::open(cx)?;
+    let out = &ctx.out;
+    let profile = resolve_profile(&ctx, &profile_arg)?;
     out.say(&format!(
         "Getting the identities that may assume trusted profile {} as {}...",
-        out.em(&args.profile),
+        out.em(&profile_arg),
         out.em(ctx.user())
     ));
     let all = ctx
@@ -444,12 +443,13 @@ pub fn identities(args: &TrustedProfileArgs, out: &Out) -> Result<()> {
     Ok(())
 }
 
-pub fn identity_delete(args: &TrustedProfileIdentityDeleteArgs, out: &Out) -> Result<()> {
-    let ctx = IamCtx::open()?;
+pub fn identity_delete(cx: &Context, args: IdentityDelete) -> Result<()> {
+    let ctx = IamCtx::open(cx)?;
+    let out = &ctx.out;
     let profile = resolve_profile(&ctx, &args.profile)?;
-    let kind = args.id_type.as_str();
+    let kind = args.id_type;
     confirm(
-        &args.force,
+        args.force,
         &format!(
             "Really stop letting {kind} {} assume trusted profile {}?",
             args.identifier, profile.name

@@ -3,8 +3,8 @@
 //! traded for an IAM token, optionally a trusted profile's (`POST /identity/v1/iam_tokens`),
 //! both with API version 2025-08-26.
 
+use super::ProfileRef;
 use super::{Client, IamError, Result, TokenResponse};
-use crate::session::ProfileRef;
 use serde::Deserialize;
 use serde_json::json;
 

@@ -11,13 +11,16 @@ pub mod errors;
 pub mod identity;
 pub mod jwt;
 pub mod metadata;
+mod model;
 pub mod trace;
 
+pub use model::{Account, ProfileRef, ResourceGroup};
+
 use crate::endpoints::Endpoints;
-use crate::session::{Account, ProfileRef, ResourceGroup};
 use errors::ApiError;
 use reqwest::blocking::{Request, RequestBuilder, Response};
 use serde::Deserialize;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The CLI's OAuth client: with it IAM issues refresh tokens.
@@ -97,6 +100,23 @@ impl std::error::Error for IamError {
 }
 
 type Result<T, E = IamError> = std::result::Result<T, E>;
+
+/// Something the client went on despite; the command layer says it in words.
+#[derive(Debug)]
+pub enum Warning {
+    /// TLS certificates are not verified (`--skip-ssl-validation`).
+    SkipSslValidation,
+    /// The HTTP trace file cannot be opened: no trace.
+    TraceUnopenable { path: String, error: std::io::Error },
+    /// A write to the HTTP trace file failed: the trace is cut short.
+    TraceIncomplete { path: String, error: std::io::Error },
+}
+
+/// What every client of a run shares: where its warnings go.
+#[derive(Clone)]
+pub struct ClientOptions {
+    pub warn: Arc<dyn Fn(Warning) + Send + Sync>,
+}
 
 /// The grants `login`, `target` and the refresh logic use.
 pub enum Grant<'a> {
@@ -215,6 +235,7 @@ pub struct Client {
     http: reqwest::blocking::Client,
     pub endpoints: Endpoints,
     timeout: Duration,
+    warn: Arc<dyn Fn(Warning) + Send + Sync>,
 }
 
 /// `IBMCLOUD_HTTP_TIMEOUT` in seconds (default 60).
@@ -278,7 +299,11 @@ fn retry_after(resp: &Response) -> Option<Duration> {
 impl Client {
     /// Builds the HTTP client. Only commands that talk to IBM call this: the `oauth-tokens`
     /// hot path never does.
-    pub fn new(endpoints: Endpoints, skip_ssl_validation: bool) -> Result<Client> {
+    pub fn new(
+        endpoints: Endpoints,
+        skip_ssl_validation: bool,
+        options: &ClientOptions,
+    ) -> Result<Client> {
         let timeout = timeout_from_env()?;
         if let Some((open, limit)) = crate::home::descriptors_short() {
             return Err(IamError::Setup(crate::home::descriptors_message(
@@ -288,9 +313,7 @@ impl Client {
             )));
         }
         if skip_ssl_validation {
-            crate::output::warn(
-                "SSL certificate validation is disabled (--skip-ssl-validation); a network attacker could read your tokens",
-            );
+            (options.warn)(Warning::SkipSslValidation);
         }
         let mut builder = reqwest::blocking::Client::builder()
             .user_agent(USER_AGENT)
@@ -317,6 +340,7 @@ impl Client {
             http,
             endpoints,
             timeout,
+            warn: options.warn.clone(),
         })
     }
 
@@ -339,6 +363,7 @@ impl Client {
             request.url().host_str().unwrap_or("IBM Cloud")
         ));
         let tracing = trace::enabled();
+        self.report_trace_problem();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -363,6 +388,7 @@ impl Client {
                         Err(e)
                     }
                 };
+                self.report_trace_problem();
             }
             let backoff = Duration::from_millis(250u64 << (attempt - 1).min(4));
             match outcome {
@@ -393,6 +419,13 @@ impl Client {
                     std::thread::sleep(backoff);
                 }
             }
+        }
+    }
+
+    /// A trace that cannot be written is said once, and the command goes on.
+    fn report_trace_problem(&self) {
+        if let Some(w) = trace::take_problem() {
+            (self.warn)(w);
         }
     }
 

@@ -183,10 +183,10 @@ fn sink() -> Option<&'static Mutex<Sink>> {
             }
             match opts.open(&path) {
                 Ok(f) => Some(Mutex::new(Sink::File(f))),
-                Err(e) => {
+                Err(error) => {
                     // A trace is a debugging aid: the command still runs, but says why
                     // there is no trace rather than failing silently.
-                    crate::output::warn(&format!("cannot write the HTTP trace to {path}: {e}"));
+                    report(super::Warning::TraceUnopenable { path, error });
                     None
                 }
             }
@@ -217,15 +217,29 @@ fn write(text: &str) {
     };
     // A full disk or a file-size limit: the command goes on (the trace is a debugging aid),
     // but says once that the trace is cut short, naming the file.
-    if let (Err(e), Some(path)) = (written, setting().filter(|_| !to_stderr())) {
+    if let (Err(error), Some(path)) = (written, setting().filter(|_| !to_stderr())) {
         static WARNED: std::sync::Once = std::sync::Once::new();
         WARNED.call_once(|| {
-            crate::output::warn(&format!(
-                "the HTTP trace in {} is incomplete: {e}",
-                path.trim()
-            ))
+            report(super::Warning::TraceIncomplete {
+                path: path.trim().to_string(),
+                error,
+            })
         });
     }
+}
+
+/// A problem with the trace, kept for the client to report (the trace has no way to speak).
+static PROBLEM: Mutex<Option<super::Warning>> = Mutex::new(None);
+
+fn report(w: super::Warning) {
+    if let Ok(mut slot) = PROBLEM.lock() {
+        slot.get_or_insert(w);
+    }
+}
+
+/// The trace's problem since the last call, if any.
+pub fn take_problem() -> Option<super::Warning> {
+    PROBLEM.lock().ok().and_then(|mut slot| slot.take())
 }
 
 /// `[2026-06-15T10:58:12+02:00]` in local time, like IBM's trace.

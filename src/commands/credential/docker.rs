@@ -6,11 +6,12 @@
 //! `erase` accept and keep nothing: the token comes from the session. Clients run the helper
 //! as `docker-credential-iamctl`, a link to iamctl that `--install DIR` makes.
 
-use crate::auth::Credentials;
-use crate::cli::{DockerAction, DockerArgs};
+use crate::context::Context;
 use crate::error::{CliError, ErrorKind, Result};
-use crate::home::{Home, SECRET_FILE_LIMIT};
+use crate::home::SECRET_FILE_LIMIT;
 use crate::output::Out;
+use crate::settings::session::registry_host;
+use crate::settings::tokens::HelperAction;
 use serde_json::json;
 use std::io::Read;
 use std::path::Path;
@@ -22,54 +23,34 @@ const NOT_FOUND: &str = "credentials not found in native keychain";
 /// IBM Container Registry's username for an IAM access token.
 const USERNAME: &str = "iambearer";
 
-pub fn run(args: &DockerArgs, out: &Out) -> Result<()> {
-    if let Some(dir) = &args.install {
-        return install(dir, args.force, out);
-    }
-    match args.action {
-        Some(action) => serve(action),
-        None => Err(CliError::usage("No action given.")
-            .hint("iamctl credential docker get|store|erase|list")),
-    }
-}
-
 /// Runs one protocol action; called directly when iamctl runs as docker-credential-iamctl.
-pub fn serve(action: DockerAction) -> Result<()> {
+pub fn serve(ctx: &Context, action: HelperAction) -> Result<()> {
     match action {
-        DockerAction::Get => get().inspect_err(|e| {
+        HelperAction::Get => get(ctx).inspect_err(|e| {
             // The protocol reads an error on stdout ("credentials not found" above all).
             println!("{}", e.message);
         }),
         // Nothing is kept: the input is read (the client writes it) and dropped.
-        DockerAction::Store | DockerAction::Erase => read_stdin().map(|_| ()),
-        DockerAction::List => {
+        HelperAction::Store | HelperAction::Erase => read_stdin().map(|_| ()),
+        HelperAction::List => {
             println!("{{}}");
             Ok(())
         }
     }
 }
 
-/// The action named by iamctl's own arguments when it runs as docker-credential-iamctl.
-pub fn action_from_args(args: &[std::ffi::OsString]) -> Option<DockerAction> {
-    use clap::ValueEnum;
-    match args {
-        [one] => DockerAction::from_str(one.to_str()?, false).ok(),
-        _ => None,
-    }
-}
-
-fn get() -> Result<()> {
+fn get(ctx: &Context) -> Result<()> {
     let server = read_stdin()?;
     let server = server.trim();
     let Some(host) = registry_host(server) else {
         return Err(not_found());
     };
-    let home = Home::locate()?;
+    let home = ctx.home()?;
     let known = is_ibm_registry(&host) || crate::config::registries(&home)?.contains(&host);
     if !known {
         return Err(not_found());
     }
-    let login = match Credentials::active().and_then(|c| c.fresh()) {
+    let login = match ctx.credentials().and_then(|c| c.fresh()) {
         Ok((_, login)) => login,
         Err(crate::auth::AuthError::NotLoggedIn) => {
             eprintln!("iamctl: not logged in; run 'iamctl login' to give {host} a token");
@@ -104,22 +85,6 @@ fn read_stdin() -> Result<String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// The host (with its port, if any) of a registry as clients name it: `us.icr.io`,
-/// `https://us.icr.io/v2/`, `registry.example.com:5000`. `None` for what is no host.
-pub fn registry_host(server: &str) -> Option<String> {
-    let s = server.trim();
-    let s = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"))
-        .unwrap_or(s);
-    let host = s.split('/').next()?.to_ascii_lowercase();
-    let ok = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-    ok.then_some(host)
-}
-
 /// IBM Container Registry: `icr.io` and its regional and private hosts (`us.icr.io`,
 /// `private.de.icr.io`), on any port.
 pub fn is_ibm_registry(host: &str) -> bool {
@@ -128,7 +93,7 @@ pub fn is_ibm_registry(host: &str) -> bool {
 }
 
 /// Makes `DIR/docker-credential-iamctl`, a link to the running iamctl.
-fn install(dir: &Path, force: bool, out: &Out) -> Result<()> {
+pub fn install(dir: &Path, force: bool, out: &Out) -> Result<()> {
     let link = dir.join(HELPER_NAME);
     let exe = std::env::current_exe()
         .map_err(|e| CliError::failed(format!("Could not find the iamctl binary: {e}")))?;
@@ -173,21 +138,6 @@ fn make_link(target: &Path, link: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn registry_hosts_are_read_as_clients_write_them() {
-        assert_eq!(registry_host("us.icr.io").as_deref(), Some("us.icr.io"));
-        assert_eq!(
-            registry_host("https://US.icr.io/v2/").as_deref(),
-            Some("us.icr.io")
-        );
-        assert_eq!(
-            registry_host("127.0.0.1:5000").as_deref(),
-            Some("127.0.0.1:5000")
-        );
-        assert_eq!(registry_host(""), None);
-        assert_eq!(registry_host("a b"), None);
-    }
 
     #[test]
     fn ibm_container_registry_is_icr_io_and_its_subdomains_only() {

@@ -3,11 +3,9 @@
 //! Service clusters accept (the `kube` client's, through a delegated refresh token), and
 //! `--install` writes the plugin into the one kubeconfig it is pointed at.
 
-use crate::auth::Credentials;
-use crate::cli::KubectlArgs;
+use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::home::FileError;
-use crate::output::Out;
 use serde_json::json;
 use serde_norway::{Mapping, Value};
 use std::path::Path;
@@ -16,24 +14,12 @@ use std::path::Path;
 pub const KUBE_CLIENT: &str = "kube";
 const API_VERSION: &str = "client.authentication.k8s.io/v1";
 
-pub fn run(args: &KubectlArgs, out: &Out) -> Result<()> {
-    if args.install {
-        let (Some(cluster), Some(kubeconfig)) = (&args.cluster, &args.kubeconfig) else {
-            return Err(CliError::usage(
-                "--install needs --cluster and --kubeconfig.",
-            ));
-        };
-        return install(cluster, kubeconfig, out);
-    }
-    print_credential()
-}
-
 /// The ExecCredential on stdout: kubectl reads nothing else from the plugin.
-pub fn print_credential() -> Result<()> {
-    let creds = Credentials::active()?;
+pub fn print_credential(ctx: &Context) -> Result<()> {
+    let creds = ctx.credentials()?;
     let token = creds
         .fresh_for_client(KUBE_CLIENT)
-        .map_err(|e| crate::commands::errors::login_needed(&creds, e))?;
+        .map_err(|e| crate::commands::errors::login_needed(ctx, &creds, e))?;
     let expires = jiff::Timestamp::from_second(token.expires_at)
         .map(|t| t.to_string())
         .map_err(|e| CliError::internal(format!("token expiry out of range: {e}")))?;
@@ -51,8 +37,9 @@ pub fn print_credential() -> Result<()> {
 /// Adds (or replaces) the user `iamctl-<session>` running this plugin, and points every
 /// context of `cluster` at it (making a context named after the cluster if there is none).
 /// Everything else in the file stays; YAML comments do not survive the rewrite.
-fn install(cluster: &str, kubeconfig: &Path, out: &Out) -> Result<()> {
-    let creds = Credentials::active()?;
+pub fn install(ctx: &Context, cluster: &str, kubeconfig: &Path) -> Result<()> {
+    let out = &ctx.out;
+    let creds = ctx.credentials()?;
     let text = std::fs::read_to_string(kubeconfig).map_err(|e| {
         CliError::from(FileError::new("read the kubeconfig", kubeconfig, e))
             .hint("--kubeconfig must name an existing kubeconfig that has the cluster")

@@ -4,13 +4,18 @@
 pub mod docker;
 pub mod kubectl;
 
-use crate::cli::CredentialCommand;
+use crate::context::Context;
 use crate::error::Result;
-use crate::output::Out;
+use crate::settings::tokens::Credential;
 
-pub fn run(cmd: &CredentialCommand, out: &Out) -> Result<()> {
+pub fn run(ctx: &Context, cmd: Credential) -> Result<()> {
     match cmd {
-        CredentialCommand::Kubectl(args) => kubectl::run(args, out),
-        CredentialCommand::Docker(args) => docker::run(args, out),
+        Credential::Kubectl => kubectl::print_credential(ctx),
+        Credential::KubectlInstall {
+            cluster,
+            kubeconfig,
+        } => kubectl::install(ctx, &cluster, &kubeconfig),
+        Credential::Docker(action) => docker::serve(ctx, action),
+        Credential::DockerInstall { dir, force } => docker::install(&dir, force, &ctx.out),
     }
 }
