@@ -76,6 +76,7 @@ fn services(out: Out, words: fn(&auth::Warning) -> String) -> Services {
         let warn = warn.clone();
         ClientOptions {
             warn: Arc::new(move |w| warn(auth::Warning::Iam(w))),
+            timeout: None,
         }
     };
     Services {

@@ -173,6 +173,10 @@ impl Kept {
         self.slots.iter()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
     pub fn keeps(&self, slot: &Slot) -> bool {
         self.slots.contains(slot)
     }

@@ -3,6 +3,7 @@
 
 use super::kinds::{REFRESH_TOKEN, Renewal, Stop};
 use super::record::{Login, Session};
+use super::vault::Slots;
 use super::{AuthError, Credentials, Result, Warning, apply_tokens};
 use crate::session::{SessionLock, now};
 
@@ -47,9 +48,18 @@ impl Credentials {
         if !needed {
             return Ok((session, login));
         }
-        let vault = self.vault(login.secrets.store)?;
+        // A login that keeps no secret (a workload's) renews without a secret store.
+        let vault = match login.secrets.is_empty() {
+            true => None,
+            false => Some(self.vault(login.secrets.store)?),
+        };
         let client = self.client(&session)?;
-        let slots = vault.of(&session.iam_endpoint, self.name(), &login.iam_id);
+        let slots = Slots::in_store(
+            vault.as_ref(),
+            &session.iam_endpoint,
+            self.name(),
+            &login.iam_id,
+        );
         let renewal = Renewal {
             client: &client,
             slots: &slots,
@@ -76,7 +86,14 @@ impl Credentials {
         if let Some(new_rt) = &renewed.refresh_token {
             // IAM may have retired the old refresh token already: keep the new access token
             // even if the keyring refuses the new refresh token now.
-            match slots.set(&REFRESH_TOKEN, new_rt) {
+            let kept = match &vault {
+                Some(_) => slots.set(&REFRESH_TOKEN, new_rt),
+                None => self.vault(login.secrets.store).and_then(|v| {
+                    v.of(&session.iam_endpoint, self.name(), &login.iam_id)
+                        .set(&REFRESH_TOKEN, new_rt)
+                }),
+            };
+            match kept {
                 Ok(()) => login.secrets.mark(REFRESH_TOKEN),
                 Err(e) => self.warn(Warning::RenewedRefreshTokenLost(e)),
             }

@@ -74,7 +74,7 @@ impl Credentials {
         };
         let previous = current.as_ref();
         let mut session = Session {
-            version: 0,
+            version: super::record::FORMAT_VERSION,
             api_endpoint: new.endpoints.api.clone(),
             iam_endpoint: new.endpoints.iam.clone(),
             accounts_endpoint: new.endpoints.accounts.clone(),

@@ -35,12 +35,7 @@ impl Vault {
 
     /// The secrets of one identity in one session.
     pub(super) fn of(&self, iam_endpoint: &str, session: &str, iam_id: &str) -> Slots<'_> {
-        Slots {
-            vault: self,
-            iam_endpoint: iam_endpoint.to_string(),
-            session: session.to_string(),
-            iam_id: iam_id.to_string(),
-        }
+        Slots::in_store(Some(self), iam_endpoint, session, iam_id)
     }
 
     pub(super) fn store(&self) -> &dyn SecretStore {
@@ -48,15 +43,30 @@ impl Vault {
     }
 }
 
-/// The named secrets of one login.
+/// The named secrets of one login. A login that keeps none has no store open: it finds
+/// nothing there, and a locked keyring is no bar to it.
 pub(super) struct Slots<'a> {
-    vault: &'a Vault,
+    vault: Option<&'a Vault>,
     iam_endpoint: String,
     session: String,
     iam_id: String,
 }
 
-impl Slots<'_> {
+impl<'a> Slots<'a> {
+    pub fn in_store(
+        vault: Option<&'a Vault>,
+        iam_endpoint: &str,
+        session: &str,
+        iam_id: &str,
+    ) -> Slots<'a> {
+        Slots {
+            vault,
+            iam_endpoint: iam_endpoint.to_string(),
+            session: session.to_string(),
+            iam_id: iam_id.to_string(),
+        }
+    }
+
     fn id(&self, slot: &Slot) -> SecretId {
         SecretId::new(
             &self.iam_endpoint,
@@ -66,16 +76,25 @@ impl Slots<'_> {
         )
     }
 
+    fn store(&self) -> Result<&'a Vault> {
+        self.vault.ok_or(AuthError::Internal(
+            "a login that keeps no secret wrote one",
+        ))
+    }
+
     pub fn get(&self, slot: &Slot) -> Result<Option<String>> {
-        Ok(self.vault.store.get(&self.id(slot))?)
+        match self.vault {
+            Some(v) => Ok(v.store.get(&self.id(slot))?),
+            None => Ok(None),
+        }
     }
 
     pub fn set(&self, slot: &Slot, value: &str) -> Result<()> {
-        Ok(self.vault.store.set(&self.id(slot), value)?)
+        Ok(self.store()?.store.set(&self.id(slot), value)?)
     }
 
     pub fn delete(&self, slot: &Slot) -> Result<()> {
-        Ok(self.vault.store.delete(&self.id(slot))?)
+        Ok(self.store()?.store.delete(&self.id(slot))?)
     }
 }
 

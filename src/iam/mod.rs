@@ -112,10 +112,12 @@ pub enum Warning {
     TraceIncomplete { path: String, error: std::io::Error },
 }
 
-/// What every client of a run shares: where its warnings go.
+/// What every client of a run shares: where its warnings go, and how long a request may
+/// take with its retries (`None`: `IBMCLOUD_HTTP_TIMEOUT`, else 60 s).
 #[derive(Clone)]
 pub struct ClientOptions {
     pub warn: Arc<dyn Fn(Warning) + Send + Sync>,
+    pub timeout: Option<Duration>,
 }
 
 /// The grants `login`, `target` and the refresh logic use.
@@ -304,7 +306,10 @@ impl Client {
         skip_ssl_validation: bool,
         options: &ClientOptions,
     ) -> Result<Client> {
-        let timeout = timeout_from_env()?;
+        let timeout = match options.timeout {
+            Some(t) => t,
+            None => timeout_from_env()?,
+        };
         if let Some((open, limit)) = crate::home::descriptors_short() {
             return Err(IamError::Setup(crate::home::descriptors_message(
                 "IBM Cloud",
