@@ -224,9 +224,8 @@ pub fn parse(bytes: &[u8]) -> serde_json::Result<Session> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::auth::kinds::{REFRESH_TOKEN, apikey, assume, cr_token, passcode, password, vpc};
-    use crate::iam::ProfileRef;
-    use std::path::PathBuf;
+    use crate::auth::kinds::tests::{any_kind, any_slot, every_kind};
+    use crate::auth::kinds::{REFRESH_TOKEN, apikey};
 
     /// An API-key login whose token was issued at `iat` and expires at `exp`.
     pub(crate) fn login(iat: i64, exp: i64) -> Login {
@@ -305,26 +304,7 @@ pub(crate) mod tests {
         assert_eq!(login.kind, LoginKind::Apikey(apikey::ApiKey {}));
         let kept: Vec<&str> = login.secrets.slots().map(|s| s.as_str()).collect();
         assert_eq!(kept, ["apikey", "refresh_token"]);
-        let kinds = [
-            LoginKind::CrToken(cr_token::CrToken {
-                profile: ProfileRef::parse("ci-workload"),
-                token_file: Some("/var/run/secrets/tokens/sa-token".into()),
-            }),
-            LoginKind::VpcCri(vpc::VpcCri {
-                profile: Some(ProfileRef::parse("Profile-1")),
-                metadata_url: "http://127.0.0.1:1".into(),
-            }),
-            LoginKind::Assume(assume::Assume {
-                profile: ProfileRef::parse("crn:v1:x"),
-                account: None,
-                caller: Box::new(LoginKind::Sso(passcode::Sso {})),
-            }),
-            LoginKind::Assume(assume::Assume {
-                profile: ProfileRef::parse("deployer"),
-                account: Some("acc".into()),
-                caller: Box::new(LoginKind::Apikey(apikey::ApiKey {})),
-            }),
-        ];
+        let kinds = every_kind();
         for kind in kinds {
             let mut l = login.clone();
             l.kind = kind.clone();
@@ -355,58 +335,8 @@ pub(crate) mod tests {
             any::<String>()
         }
 
-        fn profile() -> impl Strategy<Value = ProfileRef> {
-            prop_oneof![
-                text().prop_map(ProfileRef::Id),
-                text().prop_map(ProfileRef::Crn),
-                text().prop_map(ProfileRef::Name),
-            ]
-        }
-
-        fn kind() -> impl Strategy<Value = LoginKind> {
-            let leaf = prop_oneof![
-                Just(LoginKind::Apikey(apikey::ApiKey {})),
-                Just(LoginKind::Password(password::Password {})),
-                Just(LoginKind::Sso(passcode::Sso {})),
-                (profile(), of(text().prop_map(PathBuf::from))).prop_map(
-                    |(profile, token_file)| LoginKind::CrToken(cr_token::CrToken {
-                        profile,
-                        token_file
-                    })
-                ),
-                (of(profile()), text()).prop_map(|(profile, metadata_url)| LoginKind::VpcCri(
-                    vpc::VpcCri {
-                        profile,
-                        metadata_url
-                    }
-                )),
-            ];
-            // An assumed profile's caller is any other login, assumed ones included.
-            leaf.prop_recursive(3, 4, 1, |caller| {
-                (profile(), of(text()), caller).prop_map(|(profile, account, caller)| {
-                    LoginKind::Assume(assume::Assume {
-                        profile,
-                        account,
-                        caller: Box::new(caller),
-                    })
-                })
-            })
-        }
-
         fn store() -> impl Strategy<Value = StoreKind> {
             prop_oneof![Just(StoreKind::Keyring), Just(StoreKind::File)]
-        }
-
-        /// Any slot a login keeps, and names no kind has (yet).
-        fn slot() -> impl Strategy<Value = Slot> {
-            prop_oneof![
-                Just(REFRESH_TOKEN),
-                Just(apikey::SLOT),
-                Just(cr_token::SLOT),
-                "[a-z_]{1,12}"
-                    .prop_filter("the store's own field", |s| s != "store")
-                    .prop_map(Slot::named),
-            ]
         }
 
         fn cached() -> impl Strategy<Value = CachedToken> {
@@ -421,7 +351,7 @@ pub(crate) mod tests {
 
         prop_compose! {
             fn a_login()(
-                kind in kind(),
+                kind in any_kind(),
                 (user, iam_id, sub_type) in (text(), text(), of(text())),
                 account in of((text(), text(), text(), of(text())).prop_map(|(guid, name, owner, ims)| {
                     Account { guid, name, owner, ims }
@@ -431,7 +361,7 @@ pub(crate) mod tests {
                 )),
                 access_token in text(),
                 times in (any::<i64>(), any::<i64>(), of(any::<i64>()), any::<i64>()),
-                secrets in (store(), proptest::collection::btree_set(slot(), 0..4)),
+                secrets in (store(), proptest::collection::btree_set(any_slot(), 0..4)),
                 delegated in btree_map(text(), cached(), 0..3),
             ) -> Login {
                 let (store, slots) = secrets;
@@ -464,7 +394,7 @@ pub(crate) mod tests {
                 region in of(text()),
                 login in of(a_login()),
                 pending_deletes in proptest::collection::vec(
-                    (store(), text(), text(), slot()).prop_map(|(store, iam_endpoint, iam_id, kind)| {
+                    (store(), text(), text(), any_slot()).prop_map(|(store, iam_endpoint, iam_id, kind)| {
                         PendingDelete { store, iam_endpoint, iam_id, kind }
                     }),
                     0..3,
@@ -512,10 +442,11 @@ pub(crate) mod tests {
         kept.mark(REFRESH_TOKEN);
         let text = serde_json::to_string(&kept).unwrap_or_default();
         assert_eq!(text, r#"{"store":"keyring","refresh_token":true}"#);
-        let old = r#"{"store":"file","refresh_token":true,"apikey":false,"cr_token":true}"#;
+        // Flags set false are no secret; a slot this iamctl has no kind for still is one.
+        let old = r#"{"store":"file","refresh_token":true,"apikey":false,"later_slot":true}"#;
         let back: Kept = serde_json::from_str(old).unwrap_or_else(|e| panic!("{e}"));
         let slots: Vec<&str> = back.slots().map(|s| s.as_str()).collect();
-        assert_eq!(slots, ["cr_token", "refresh_token"]);
+        assert_eq!(slots, ["later_slot", "refresh_token"]);
         assert_eq!(back.store, StoreKind::File);
     }
 }

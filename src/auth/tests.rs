@@ -3,7 +3,7 @@
 //! after each step of a login, after a failure at each step, renewal by every kind's rule,
 //! logout and pending deletes. The end-to-end tests hold the binary to the same contract.
 
-use super::kinds::{LoginKind, apikey, assume, cr_token, passcode, password, vpc};
+use super::kinds::{apikey, password, vpc};
 use super::record::Session;
 use super::*;
 use crate::endpoints::Endpoints;
@@ -16,9 +16,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Secrets in memory, with faults to inject and an eye on each write.
 #[derive(Default)]
-struct Memory {
-    entries: Mutex<BTreeMap<String, String>>,
-    opens: AtomicUsize,
+pub(super) struct Memory {
+    pub(super) entries: Mutex<BTreeMap<String, String>>,
+    pub(super) opens: AtomicUsize,
     sets: AtomicUsize,
     /// Opening fails: no keyring.
     unreachable: Mutex<bool>,
@@ -39,7 +39,7 @@ fn down(what: &str) -> SecretError {
     }
 }
 
-fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(super) fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     match m.lock() {
         Ok(g) => g,
         Err(p) => p.into_inner(),
@@ -111,20 +111,20 @@ impl LoginUi for Nobody {
 }
 
 /// An emulator, a home, a memory store and the warnings said.
-struct World {
-    emu: iam_emulator::Running,
-    home: tempfile::TempDir,
-    memory: Arc<Memory>,
+pub(super) struct World {
+    pub(super) emu: iam_emulator::Running,
+    pub(super) home: tempfile::TempDir,
+    pub(super) memory: Arc<Memory>,
     warnings: Arc<Mutex<Vec<String>>>,
     http: reqwest::blocking::Client,
 }
 
-fn ok<T, E: std::fmt::Display>(r: std::result::Result<T, E>) -> T {
+pub(super) fn ok<T, E: std::fmt::Display>(r: std::result::Result<T, E>) -> T {
     r.unwrap_or_else(|e| panic!("{e}"))
 }
 
 impl World {
-    fn new() -> World {
+    pub(super) fn new() -> World {
         World {
             emu: ok(iam_emulator::spawn(iam_emulator::Config::default())),
             home: ok(tempfile::tempdir()),
@@ -134,11 +134,11 @@ impl World {
         }
     }
 
-    fn info(&self) -> &iam_emulator::ReadyInfo {
+    pub(super) fn info(&self) -> &iam_emulator::ReadyInfo {
         self.emu.info()
     }
 
-    fn services(&self) -> Services {
+    pub(super) fn services(&self) -> Services {
         let said = self.warnings.clone();
         let warn: Warn = Arc::new(move |w| locked(&said).push(format!("{w:?}")));
         let http = {
@@ -156,18 +156,22 @@ impl World {
         }
     }
 
-    fn creds(&self) -> Credentials {
+    pub(super) fn creds(&self) -> Credentials {
         let home = Home {
             dir: self.home.path().join("home"),
         };
         ok(Credentials::named(&home, "default", self.services()))
     }
 
-    fn log_in(&self, credential: Credential) -> Result<Session> {
+    pub(super) fn log_in(&self, credential: Credential) -> Result<Session> {
         self.log_in_to(credential, AccountChoice::Choose)
     }
 
-    fn log_in_to(&self, credential: Credential, account: AccountChoice) -> Result<Session> {
+    pub(super) fn log_in_to(
+        &self,
+        credential: Credential,
+        account: AccountChoice,
+    ) -> Result<Session> {
         let creds = self.creds();
         let endpoints = ok(Endpoints::resolve(self.emu.url(), None));
         let client = creds.client_for(endpoints.clone(), false)?;
@@ -190,28 +194,28 @@ impl World {
         Ok(done.session)
     }
 
-    fn api_key(&self) -> Credential {
+    pub(super) fn api_key(&self) -> Credential {
         Credential::ApiKey(apikey::Given {
             key: self.info().apikey.clone(),
         })
     }
 
-    fn password(&self) -> Credential {
+    pub(super) fn password(&self) -> Credential {
         Credential::Password(password::Given {
             username: self.info().username.clone(),
             password: self.info().password.clone(),
         })
     }
 
-    fn file(&self) -> std::path::PathBuf {
+    pub(super) fn file(&self) -> std::path::PathBuf {
         self.creds().path()
     }
 
-    fn file_bytes(&self) -> Option<Vec<u8>> {
+    pub(super) fn file_bytes(&self) -> Option<Vec<u8>> {
         std::fs::read(self.file()).ok()
     }
 
-    fn on_disk(&self) -> Session {
+    pub(super) fn on_disk(&self) -> Session {
         match self.creds().previous() {
             Ok((Some(s), _)) => s,
             other => panic!("no session on disk: {:?}", other.map(|(s, _)| s.is_some())),
@@ -219,7 +223,7 @@ impl World {
     }
 
     /// The names of the secrets in the store, by their slot (the name's last part).
-    fn slots_stored(&self) -> Vec<String> {
+    pub(super) fn slots_stored(&self) -> Vec<String> {
         locked(&self.memory.entries)
             .keys()
             .map(|k| k.rsplit('|').next().unwrap_or_default().to_string())
@@ -227,7 +231,7 @@ impl World {
     }
 
     /// Rewrites the session so that its token is inside the refresh window, still valid.
-    fn age_token(&self) {
+    pub(super) fn age_token(&self) {
         let mut s = self.on_disk();
         if let Some(l) = s.login.as_mut() {
             l.token_issued_at = now() - 3000;
@@ -236,7 +240,7 @@ impl World {
         ok(std::fs::write(self.file(), ok(serde_json::to_vec(&s))));
     }
 
-    fn admin(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+    pub(super) fn admin(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
         let resp = ok(self
             .http
             .post(format!("{}{path}", self.emu.url()))
@@ -247,12 +251,12 @@ impl World {
         resp.json().unwrap_or(serde_json::Value::Null)
     }
 
-    fn said(&self) -> Vec<String> {
+    pub(super) fn said(&self) -> Vec<String> {
         locked(&self.warnings).clone()
     }
 }
 
-fn access_token(s: &Session) -> String {
+pub(super) fn access_token(s: &Session) -> String {
     s.login
         .as_ref()
         .map(|l| l.access_token.clone())
@@ -438,170 +442,6 @@ fn a_valid_token_is_served_without_opening_the_store() {
     let (_, login) = ok(w.creds().fresh());
     assert_eq!(login.access_token, access_token(&s));
     assert_eq!(w.memory.opens.load(Ordering::SeqCst), opens);
-}
-
-#[test]
-fn an_api_key_session_renews_with_its_refresh_token() {
-    let w = World::new();
-    let s = ok(w.log_in(w.api_key()));
-    let old_rt = locked(&w.memory.entries)
-        .iter()
-        .find(|(k, _)| k.ends_with("|refresh_token"))
-        .map(|(_, v)| v.clone());
-    w.age_token();
-    let (_, login) = ok(w.creds().fresh());
-    assert_ne!(login.access_token, access_token(&s));
-    assert!(!login.needs_refresh(now()));
-    assert_eq!(
-        w.on_disk().login.map(|l| l.access_token),
-        Some(login.access_token)
-    );
-    let new_rt = locked(&w.memory.entries)
-        .iter()
-        .find(|(k, _)| k.ends_with("|refresh_token"))
-        .map(|(_, v)| v.clone());
-    assert_ne!(new_rt, old_rt, "the renewed refresh token is kept");
-}
-
-#[test]
-fn an_api_key_session_logs_in_again_with_its_key_once_refresh_tokens_die() {
-    let w = World::new();
-    let s = ok(w.log_in(w.api_key()));
-    w.admin("/emulator/refresh-tokens/revoke", serde_json::json!({}));
-    w.age_token();
-    let (_, login) = ok(w.creds().fresh());
-    assert_ne!(login.access_token, access_token(&s));
-    // Back in the account it had.
-    assert_eq!(login.account, s.login.and_then(|l| l.account));
-}
-
-#[test]
-fn a_password_session_whose_refresh_token_died_has_expired() {
-    let w = World::new();
-    ok(w.log_in_to(w.password(), AccountChoice::None));
-    w.admin("/emulator/refresh-tokens/revoke", serde_json::json!({}));
-    w.age_token();
-    match w.creds().fresh() {
-        Err(AuthError::Expired(e)) => {
-            assert!(matches!(*e, Expired::RefreshRefused(_)), "{e:?}")
-        }
-        other => panic!("{:?}", other.map(|_| ())),
-    }
-}
-
-#[test]
-fn an_sso_session_keeps_only_its_refresh_token_and_renews_with_it() {
-    let w = World::new();
-    let v = w.admin(
-        "/emulator/passcodes",
-        serde_json::json!({ "user": w.info().sso_user }),
-    );
-    let code = v["passcode"].as_str().unwrap_or_default().to_string();
-    let s = ok(w.log_in_to(
-        Credential::Passcode(passcode::Given { code }),
-        AccountChoice::None,
-    ));
-    assert_eq!(s.login.as_ref().map(|l| l.kind.name()), Some("sso"));
-    assert_eq!(w.slots_stored(), ["refresh_token"]);
-    w.age_token();
-    let (_, login) = ok(w.creds().fresh());
-    assert_ne!(login.access_token, access_token(&s));
-}
-
-/// A compute-resource token of the demo cluster's service account.
-fn cr_token(w: &World) -> String {
-    let info = w.info();
-    let v = w.admin(
-        "/emulator/cr-tokens",
-        serde_json::json!({
-            "cr_type": "IKS_SA",
-            "crn": info.iks_cluster_crn,
-            "namespace": info.iks_namespace,
-            "name": info.iks_service_account,
-            "ttl": 3600,
-        }),
-    );
-    v["cr_token"].as_str().unwrap_or_default().to_string()
-}
-
-#[test]
-fn a_workload_session_reads_its_token_file_again_to_renew_and_keeps_no_secret() {
-    let w = World::new();
-    let file = w.home.path().join("sa-token");
-    ok(std::fs::write(&file, cr_token(&w)));
-    let s = ok(w.log_in(Credential::CrToken(cr_token::Given {
-        token: cr_token(&w),
-        profile: ProfileRef::parse(&w.info().profile_name),
-        file: Some(file.clone()),
-    })));
-    assert!(w.slots_stored().is_empty(), "{:?}", w.slots_stored());
-    w.age_token();
-    let opens = w.memory.opens.load(Ordering::SeqCst);
-    let (_, login) = ok(w.creds().fresh());
-    assert_ne!(login.access_token, access_token(&s));
-    // It keeps no secret, so it renews without a secret store (a locked keyring is no bar).
-    assert_eq!(w.memory.opens.load(Ordering::SeqCst), opens);
-    // The platform took the token away: the session cannot renew, and says where it looked.
-    ok(std::fs::remove_file(&file));
-    w.age_token();
-    match w.creds().fresh() {
-        Err(AuthError::Expired(e)) => assert!(
-            matches!(&*e, Expired::CrToken(cr_token::Dead::Unreadable { path, .. }) if *path == file),
-            "{e:?}"
-        ),
-        other => panic!("{:?}", other.map(|_| ())),
-    }
-}
-
-#[test]
-fn a_workload_token_given_inline_is_kept_in_the_store_to_renew_with() {
-    let w = World::new();
-    let s = ok(w.log_in(Credential::CrToken(cr_token::Given {
-        token: cr_token(&w),
-        profile: ProfileRef::parse(&w.info().profile_id),
-        file: None,
-    })));
-    assert_eq!(w.slots_stored(), ["cr_token"]);
-    w.age_token();
-    let (_, login) = ok(w.creds().fresh());
-    assert_ne!(login.access_token, access_token(&s));
-}
-
-#[test]
-fn a_vpc_session_asks_the_metadata_service_again() {
-    let w = World::new();
-    let s = ok(w.log_in(Credential::VpcCri(vpc::VpcCri {
-        profile: Some(ProfileRef::parse(&w.info().profile_id)),
-        metadata_url: w.emu.url().to_string(),
-    })));
-    assert!(w.slots_stored().is_empty());
-    w.age_token();
-    let (_, login) = ok(w.creds().fresh());
-    assert_ne!(login.access_token, access_token(&s));
-    assert_eq!(login.kind.name(), "vpc_cri");
-}
-
-#[test]
-fn an_assumed_profile_renews_its_caller_then_assumes_it_again() {
-    let w = World::new();
-    let s = ok(w.log_in(Credential::Assume(assume::Given {
-        caller: Box::new(w.api_key()),
-        profile: ProfileRef::parse(&w.info().profile_name),
-        account: None,
-    })));
-    let login = s.login.clone().unwrap_or_else(|| panic!("no login"));
-    assert_eq!(login.iam_id, format!("iam-{}", w.info().profile_id));
-    // The caller's secrets renew the session; the profile's account is remembered for
-    // assuming it by name again.
-    assert_eq!(w.slots_stored(), ["apikey", "refresh_token"]);
-    match &login.kind {
-        LoginKind::Assume(a) => assert!(a.account.is_some(), "{a:?}"),
-        other => panic!("{other:?}"),
-    }
-    w.age_token();
-    let (_, renewed) = ok(w.creds().fresh());
-    assert_ne!(renewed.access_token, login.access_token);
-    assert_eq!(renewed.iam_id, login.iam_id);
 }
 
 #[test]

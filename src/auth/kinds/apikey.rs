@@ -94,3 +94,43 @@ fn relogin(r: &Renewal<'_>) -> Result<Option<TokenResponse>, Stop> {
         _ => Ok(Some(tokens)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::auth::tests::{World, access_token, locked, ok};
+    use crate::session::now;
+
+    #[test]
+    fn an_api_key_session_renews_with_its_refresh_token() {
+        let w = World::new();
+        let s = ok(w.log_in(w.api_key()));
+        let old_rt = locked(&w.memory.entries)
+            .iter()
+            .find(|(k, _)| k.ends_with("|refresh_token"))
+            .map(|(_, v)| v.clone());
+        w.age_token();
+        let (_, login) = ok(w.creds().fresh());
+        assert_ne!(login.access_token, access_token(&s));
+        assert!(!login.needs_refresh(now()));
+        assert_eq!(
+            w.on_disk().login.map(|l| l.access_token),
+            Some(login.access_token)
+        );
+        let new_rt = locked(&w.memory.entries)
+            .iter()
+            .find(|(k, _)| k.ends_with("|refresh_token"))
+            .map(|(_, v)| v.clone());
+        assert_ne!(new_rt, old_rt, "the renewed refresh token is kept");
+    }
+    #[test]
+    fn an_api_key_session_logs_in_again_with_its_key_once_refresh_tokens_die() {
+        let w = World::new();
+        let s = ok(w.log_in(w.api_key()));
+        w.admin("/emulator/refresh-tokens/revoke", serde_json::json!({}));
+        w.age_token();
+        let (_, login) = ok(w.creds().fresh());
+        assert_ne!(login.access_token, access_token(&s));
+        // Back in the account it had.
+        assert_eq!(login.account, s.login.and_then(|l| l.account));
+    }
+}

@@ -150,3 +150,33 @@ fn assume(
             other => AuthError::Unavailable(other),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Credential;
+    use crate::auth::tests::{World, ok};
+
+    #[test]
+    fn an_assumed_profile_renews_its_caller_then_assumes_it_again() {
+        let w = World::new();
+        let s = ok(w.log_in(Credential::Assume(Given {
+            caller: Box::new(w.api_key()),
+            profile: ProfileRef::parse(&w.info().profile_name),
+            account: None,
+        })));
+        let login = s.login.clone().unwrap_or_else(|| panic!("no login"));
+        assert_eq!(login.iam_id, format!("iam-{}", w.info().profile_id));
+        // The caller's secrets renew the session; the profile's account is remembered for
+        // assuming it by name again.
+        assert_eq!(w.slots_stored(), ["apikey", "refresh_token"]);
+        match &login.kind {
+            LoginKind::Assume(a) => assert!(a.account.is_some(), "{a:?}"),
+            other => panic!("{other:?}"),
+        }
+        w.age_token();
+        let (_, renewed) = ok(w.creds().fresh());
+        assert_ne!(renewed.access_token, login.access_token);
+        assert_eq!(renewed.iam_id, login.iam_id);
+    }
+}

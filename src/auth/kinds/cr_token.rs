@@ -146,3 +146,69 @@ fn read_token_file(path: &Path) -> Result<String, Stop> {
         })),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::tests::{World, access_token, ok};
+    use crate::auth::{AuthError, Credential, Expired};
+    use std::sync::atomic::Ordering;
+
+    /// A compute-resource token of the demo cluster's service account.
+    fn cr_token(w: &World) -> String {
+        let info = w.info();
+        let v = w.admin(
+            "/emulator/cr-tokens",
+            serde_json::json!({
+                "cr_type": "IKS_SA",
+                "crn": info.iks_cluster_crn,
+                "namespace": info.iks_namespace,
+                "name": info.iks_service_account,
+                "ttl": 3600,
+            }),
+        );
+        v["cr_token"].as_str().unwrap_or_default().to_string()
+    }
+
+    #[test]
+    fn a_workload_session_reads_its_token_file_again_to_renew_and_keeps_no_secret() {
+        let w = World::new();
+        let file = w.home.path().join("sa-token");
+        ok(std::fs::write(&file, cr_token(&w)));
+        let s = ok(w.log_in(Credential::CrToken(Given {
+            token: cr_token(&w),
+            profile: ProfileRef::parse(&w.info().profile_name),
+            file: Some(file.clone()),
+        })));
+        assert!(w.slots_stored().is_empty(), "{:?}", w.slots_stored());
+        w.age_token();
+        let opens = w.memory.opens.load(Ordering::SeqCst);
+        let (_, login) = ok(w.creds().fresh());
+        assert_ne!(login.access_token, access_token(&s));
+        // It keeps no secret, so it renews without a secret store (a locked keyring is no bar).
+        assert_eq!(w.memory.opens.load(Ordering::SeqCst), opens);
+        // The platform took the token away: the session cannot renew, and says where it looked.
+        ok(std::fs::remove_file(&file));
+        w.age_token();
+        match w.creds().fresh() {
+            Err(AuthError::Expired(e)) => assert!(
+                matches!(&*e, Expired::CrToken(Dead::Unreadable { path, .. }) if *path == file),
+                "{e:?}"
+            ),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+    }
+    #[test]
+    fn a_workload_token_given_inline_is_kept_in_the_store_to_renew_with() {
+        let w = World::new();
+        let s = ok(w.log_in(Credential::CrToken(Given {
+            token: cr_token(&w),
+            profile: ProfileRef::parse(&w.info().profile_id),
+            file: None,
+        })));
+        assert_eq!(w.slots_stored(), ["cr_token"]);
+        w.age_token();
+        let (_, login) = ok(w.creds().fresh());
+        assert_ne!(login.access_token, access_token(&s));
+    }
+}

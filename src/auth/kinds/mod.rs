@@ -313,30 +313,93 @@ fn refresh(r: &Renewal<'_>) -> Result<TokenResponse, Stop> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use proptest::option::of;
+    use proptest::prelude::*;
+    use std::path::PathBuf;
 
-    #[test]
-    fn each_kind_is_stored_under_its_name() {
-        let kinds = [
+    /// One login of each kind, with the fields each kind has.
+    pub(crate) fn every_kind() -> Vec<LoginKind> {
+        vec![
             LoginKind::Apikey(apikey::ApiKey {}),
             LoginKind::Password(password::Password {}),
             LoginKind::Sso(passcode::Sso {}),
             LoginKind::CrToken(cr_token::CrToken {
-                profile: ProfileRef::parse("ci"),
-                token_file: None,
+                profile: ProfileRef::parse("ci-workload"),
+                token_file: Some("/var/run/secrets/tokens/sa-token".into()),
             }),
             LoginKind::VpcCri(vpc::VpcCri {
-                profile: None,
+                profile: Some(ProfileRef::parse("Profile-1")),
                 metadata_url: "http://127.0.0.1:1".into(),
             }),
             LoginKind::Assume(assume::Assume {
-                profile: ProfileRef::parse("p"),
+                profile: ProfileRef::parse("crn:v1:x"),
                 account: None,
                 caller: Box::new(LoginKind::Sso(passcode::Sso {})),
             }),
+            LoginKind::Assume(assume::Assume {
+                profile: ProfileRef::parse("deployer"),
+                account: Some("acc".into()),
+                caller: Box::new(LoginKind::Apikey(apikey::ApiKey {})),
+            }),
+        ]
+    }
+
+    /// Any login of any kind, whatever its fields hold.
+    pub(crate) fn any_kind() -> impl Strategy<Value = LoginKind> {
+        let text = any::<String>;
+        let profile = move || {
+            prop_oneof![
+                text().prop_map(ProfileRef::Id),
+                text().prop_map(ProfileRef::Crn),
+                text().prop_map(ProfileRef::Name),
+            ]
+        };
+        let leaf = prop_oneof![
+            Just(LoginKind::Apikey(apikey::ApiKey {})),
+            Just(LoginKind::Password(password::Password {})),
+            Just(LoginKind::Sso(passcode::Sso {})),
+            (profile(), of(text().prop_map(PathBuf::from))).prop_map(|(profile, token_file)| {
+                LoginKind::CrToken(cr_token::CrToken {
+                    profile,
+                    token_file,
+                })
+            }),
+            (of(profile()), text()).prop_map(|(profile, metadata_url)| {
+                LoginKind::VpcCri(vpc::VpcCri {
+                    profile,
+                    metadata_url,
+                })
+            }),
         ];
-        for kind in kinds {
+        // An assumed profile's caller is any other login, assumed ones included.
+        leaf.prop_recursive(3, 4, 1, move |caller| {
+            (profile(), of(text()), caller).prop_map(|(profile, account, caller)| {
+                LoginKind::Assume(assume::Assume {
+                    profile,
+                    account,
+                    caller: Box::new(caller),
+                })
+            })
+        })
+    }
+
+    /// Any slot a login keeps, and names no kind has (yet).
+    pub(crate) fn any_slot() -> impl Strategy<Value = Slot> {
+        prop_oneof![
+            Just(REFRESH_TOKEN),
+            Just(apikey::SLOT),
+            Just(cr_token::SLOT),
+            "[a-z_]{1,12}"
+                .prop_filter("the store's own field", |s| s != "store")
+                .prop_map(Slot::named),
+        ]
+    }
+
+    #[test]
+    fn each_kind_is_stored_under_its_name() {
+        for kind in every_kind() {
             let text = serde_json::to_string(&kind).unwrap_or_default();
             assert!(
                 text.starts_with(&format!("{{\"method\":\"{}\"", kind.name())),

@@ -35,3 +35,26 @@ impl Kind for Sso {
         refresh(r).map(Renewed::own)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::tests::{World, access_token, ok};
+    use crate::auth::{AccountChoice, Credential};
+
+    #[test]
+    fn an_sso_session_keeps_only_its_refresh_token_and_renews_with_it() {
+        let w = World::new();
+        let v = w.admin(
+            "/emulator/passcodes",
+            serde_json::json!({ "user": w.info().sso_user }),
+        );
+        let code = v["passcode"].as_str().unwrap_or_default().to_string();
+        let s = ok(w.log_in_to(Credential::Passcode(Given { code }), AccountChoice::None));
+        assert_eq!(s.login.as_ref().map(|l| l.kind.name()), Some("sso"));
+        assert_eq!(w.slots_stored(), ["refresh_token"]);
+        w.age_token();
+        let (_, login) = ok(w.creds().fresh());
+        assert_ne!(login.access_token, access_token(&s));
+    }
+}

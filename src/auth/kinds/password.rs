@@ -39,3 +39,23 @@ impl Kind for Password {
         refresh(r).map(Renewed::own)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::auth::tests::{World, ok};
+    use crate::auth::{AccountChoice, AuthError, Expired};
+
+    #[test]
+    fn a_password_session_whose_refresh_token_died_has_expired() {
+        let w = World::new();
+        ok(w.log_in_to(w.password(), AccountChoice::None));
+        w.admin("/emulator/refresh-tokens/revoke", serde_json::json!({}));
+        w.age_token();
+        match w.creds().fresh() {
+            Err(AuthError::Expired(e)) => {
+                assert!(matches!(*e, Expired::RefreshRefused(_)), "{e:?}")
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+    }
+}

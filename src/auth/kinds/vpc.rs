@@ -71,3 +71,24 @@ impl Kind for VpcCri {
         Ok(Renewed::own(tokens))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Credential;
+    use crate::auth::tests::{World, access_token, ok};
+
+    #[test]
+    fn a_vpc_session_asks_the_metadata_service_again() {
+        let w = World::new();
+        let s = ok(w.log_in(Credential::VpcCri(VpcCri {
+            profile: Some(ProfileRef::parse(&w.info().profile_id)),
+            metadata_url: w.emu.url().to_string(),
+        })));
+        assert!(w.slots_stored().is_empty());
+        w.age_token();
+        let (_, login) = ok(w.creds().fresh());
+        assert_ne!(login.access_token, access_token(&s));
+        assert_eq!(login.kind.name(), "vpc_cri");
+    }
+}
