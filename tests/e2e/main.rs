@@ -35,3 +35,35 @@ mod spinner;
 mod token_output;
 mod trace;
 mod workload;
+
+/// A test file this binary does not declare would never run, silently (jj's guard).
+#[test]
+fn test_no_forgotten_test_files() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
+    let main = std::fs::read_to_string(dir.join("main.rs")).unwrap_or_else(|e| panic!("{e}"));
+    let declared: Vec<&str> = main
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("mod ")?.strip_suffix(';'))
+        .collect();
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let mut forgotten: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let module = match e.file_type().ok()?.is_dir() {
+                true => e.path().join("mod.rs").is_file().then(|| name.clone())?,
+                false => name.strip_suffix(".rs")?.to_string(),
+            };
+            (module != "main" && !declared.contains(&module.as_str())).then_some(name)
+        })
+        .collect();
+    forgotten.sort();
+    assert!(
+        forgotten.is_empty(),
+        "tests/e2e has files main.rs does not declare (add a `mod` line for each): {forgotten:?}"
+    );
+    assert!(
+        declared.len() > 20,
+        "read no `mod` lines from main.rs: {declared:?}"
+    );
+}
