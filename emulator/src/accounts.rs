@@ -9,10 +9,10 @@ use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use crate::app::App;
-use crate::auth::Caller;
-use crate::errors::{ApiError, ApiResult};
+use crate::http::caller::Caller;
+use crate::http::errors::{ApiError, ApiResult};
+use crate::model::world::{Account, ResourceGroup};
 use crate::util::{iso_millis, read};
-use crate::world::{Account, ResourceGroup};
 
 fn account_json(a: &Account) -> Value {
     let linked: Vec<Value> = a

@@ -13,10 +13,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::{App, Fault, FaultKind};
-use crate::claims::CrClaims;
-use crate::clock::{MAX_SPAN, Reading};
-use crate::jwt::Kind;
-use crate::profile::{self, ComputeResource, LinkTarget};
+use crate::crypto::claims::CrClaims;
+use crate::crypto::jwt::Kind;
+use crate::model::clock::{MAX_SPAN, Reading};
+use crate::model::profile::{self, ComputeResource, LinkTarget};
 use crate::util::{lock, read};
 
 fn bad(status: StatusCode, message: impl Into<String>) -> Response {

@@ -9,10 +9,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
-use crate::clock::Clock;
-use crate::jwt::Signer;
+use crate::crypto::jwt::Signer;
+use crate::model::clock::Clock;
+use crate::model::world::World;
 use crate::util::{lock, random_code};
-use crate::world::World;
 
 /// What a refresh token stands for. Refresh tokens are opaque random strings; this record
 /// is the truth about them (and is persisted with `--state`).
@@ -94,7 +94,8 @@ impl Fault {
 }
 
 /// Marks a token request whose grant the fault middleware already counted. Both the middleware
-/// (server.rs) and the token handler need it; it lives here because server.rs imports token.rs.
+/// (http/server.rs) and the token endpoint need it; it lives here because the server imports the
+/// token endpoint, never the other way round.
 #[derive(Clone, Copy)]
 pub struct GrantCounted;
 

@@ -18,18 +18,21 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode
 use serde_json::Value;
 use tower::ServiceExt as _;
 
+use crate::ReadyInfo;
 use crate::app::{App, Delegations, Sessions, Stats};
-use crate::claims::{CrClaims, InstanceClaims};
-use crate::clock::{Clock, MAX_SPAN};
-use crate::errors::{INJECTED_FAULT, TokenError};
+use crate::crypto::claims::{CrClaims, InstanceClaims};
+use crate::crypto::jwt::{Kind, Signer, StoredKey};
+use crate::http::errors::{INJECTED_FAULT, TokenError};
+use crate::http::limits::Limits;
+use crate::http::server;
 use crate::identity::pagination::{Listing, page, page_size};
-use crate::jwt::{Kind, Signer, StoredKey};
-use crate::limits::Limits;
-use crate::profile::ComputeResource;
-use crate::seed::{self, Seed};
+use crate::model::clock::{Clock, MAX_SPAN};
+use crate::model::profile::ComputeResource;
+use crate::model::seed::{self, Seed};
+use crate::model::state;
+use crate::model::world::World;
+use crate::token::{endpoint as token, form};
 use crate::util::{lock, write};
-use crate::world::World;
-use crate::{ReadyInfo, form, server, state, token};
 
 const URL: &str = "http://127.0.0.1:1";
 

@@ -14,28 +14,16 @@
 mod accounts;
 mod admin;
 mod app;
-mod auth;
-mod claims;
-mod clients;
-mod clock;
-mod delegated;
-mod errors;
-mod form;
+mod crypto;
 #[doc(hidden)]
 pub mod fuzz;
+mod http;
 mod identity;
-mod jwt;
-mod limits;
-mod passcode;
-mod profile;
-pub mod seed;
-mod server;
-mod state;
+mod model;
 mod token;
 mod util;
-mod vpc;
-mod workload;
-mod world;
+
+pub use crate::model::seed;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -47,10 +35,13 @@ use std::thread::JoinHandle;
 use serde::Serialize;
 
 use crate::app::App;
-use crate::clock::{Clock, MAX_SPAN};
-pub use crate::limits::Limits;
-pub use crate::seed::Seed;
-use crate::world::World;
+use crate::crypto::jwt;
+pub use crate::http::limits::Limits;
+use crate::http::{limits, server};
+use crate::model::clock::{Clock, MAX_SPAN};
+pub use crate::model::seed::Seed;
+use crate::model::world::{self, World};
+use crate::model::{profile, state};
 
 /// Where the initial world comes from when there is no state file to resume.
 #[derive(Debug, Clone)]

@@ -17,10 +17,10 @@ use super::entity::{
 use super::pagination::{Listing, SortKey};
 use super::params::{header_flag, json_body, opt_bool, opt_string, query_flag, req_string};
 use crate::app::App;
-use crate::auth::Caller;
-use crate::errors::{self as codes, ApiError, ApiResult};
+use crate::http::caller::Caller;
+use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::model::world::{ApiKey, Principal, World};
 use crate::util::{ibm_minute, random_token, read, write};
-use crate::world::{ApiKey, Principal, World};
 
 impl Entity for ApiKey {
     const KIND: &'static str = "API key";

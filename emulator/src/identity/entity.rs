@@ -17,10 +17,10 @@ use serde_json::{Value, json};
 use super::pagination::{Listing, SortKey, page, page_size, sort_by};
 use super::params::query_flag;
 use crate::app::App;
-use crate::auth::Caller;
-use crate::errors::{self as codes, ApiError, ApiResult};
+use crate::http::caller::Caller;
+use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::model::world::{History, World};
 use crate::util::{ibm_minute, read, stable_uuid, write};
-use crate::world::{History, World};
 
 pub trait Entity: Sized + Send + Sync + 'static {
     /// How messages name the kind: "Service ID", "API key".

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::params::query_flag;
-use crate::errors::ApiError;
+use crate::http::errors::ApiError;
 
 /// Everything needed to continue a listing; the `pagetoken` is this, base64url JSON, so a
 /// page token alone (as IBM's SDKs send it) suffices. Short field names keep the URLs short.

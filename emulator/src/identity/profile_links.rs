@@ -14,11 +14,11 @@ use serde_json::{Map, Value, json};
 use super::entity::{entity_tag, for_caller, for_caller_mut, with_etag};
 use super::params::{json_body, opt_bool, opt_string, req_string};
 use crate::app::App;
-use crate::auth::Caller;
-use crate::errors::{self as codes, ApiError, ApiResult};
-use crate::profile::{self, LinkTarget, ProfileLink};
+use crate::http::caller::Caller;
+use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::model::profile::{self, LinkTarget, ProfileLink};
+use crate::model::world::TrustedProfile;
 use crate::util::{ibm_minute, read, write};
-use crate::world::TrustedProfile;
 
 pub fn link_json(l: &ProfileLink) -> Value {
     let mut v = json!({

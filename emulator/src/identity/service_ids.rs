@@ -16,10 +16,10 @@ use super::entity::{
 use super::pagination::{Listing, SortKey};
 use super::params::{header_flag, json_body, opt_string, opt_strings, req_string};
 use crate::app::App;
-use crate::auth::Caller;
-use crate::errors::{ApiError, ApiResult};
+use crate::http::caller::Caller;
+use crate::http::errors::{ApiError, ApiResult};
+use crate::model::world::{ServiceId, World};
 use crate::util::{ibm_minute, write};
-use crate::world::{ServiceId, World};
 
 impl Entity for ServiceId {
     const KIND: &'static str = "Service ID";

@@ -23,13 +23,13 @@ use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
 use crate::app::App;
-use crate::claims::{Authn, InstanceClaims};
-use crate::jwt::Kind;
-use crate::profile::{ComputeResource, crn_account};
-use crate::token::{self, Grant};
+use crate::crypto::claims::{Authn, InstanceClaims};
+use crate::crypto::jwt::Kind;
+use crate::model::profile::{ComputeResource, crn_account};
+use crate::model::world::{TrustedProfile, World};
+use crate::token::endpoint::{self, Grant};
+use crate::token::profile_grants::{GRANT_CR_TOKEN, ProfileGrant};
 use crate::util::read;
-use crate::workload::{GRANT_CR_TOKEN, ProfileGrant};
-use crate::world::{TrustedProfile, World};
 
 /// The first API version with instance identity tokens, and the one that introduced the
 /// `/identity/v1/...` paths.
@@ -397,7 +397,7 @@ pub async fn create_iam_token(
         },
         GRANT_CR_TOKEN,
     );
-    let issued = token::issue(&app, &world, grant, "default").map_err(|e| {
+    let issued = endpoint::issue(&app, &world, grant, "default").map_err(|e| {
         VpcError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",

@@ -14,10 +14,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::app::{App, Delegation, Delegations, Session, Sessions};
-use crate::clock::Clock;
-use crate::jwt::{Signer, StoredKey};
+use crate::crypto::jwt::{Signer, StoredKey};
+use crate::model::clock::Clock;
+use crate::model::world::World;
 use crate::util::{lock, read};
-use crate::world::World;
 
 const FORMAT: u32 = 1;
 

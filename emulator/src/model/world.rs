@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::{self, LinkTarget, ProfileIdentity, ProfileLink};
-use crate::seed::{Seed, SeedProfile};
+use crate::model::profile::{self, LinkTarget, ProfileIdentity, ProfileLink};
+use crate::model::seed::{Seed, SeedProfile};
 use crate::util::{SEED_EPOCH, stable_uuid};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -769,7 +769,7 @@ pub fn default_vpc_instance_crn(account: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seed::{DEMO_ACCOUNT, DEMO_APIKEY, DEMO_SERVICE_APIKEY};
+    use crate::model::seed::{DEMO_ACCOUNT, DEMO_APIKEY, DEMO_SERVICE_APIKEY};
 
     #[test]
     fn demo_world_is_consistent() {
@@ -815,7 +815,7 @@ mod tests {
 
     #[test]
     fn demo_world_has_a_workload_profile() {
-        use crate::seed::{DEMO_PROFILE_ID, DEMO_SERVICE_ID, DEMO_VPC_INSTANCE_CRN};
+        use crate::model::seed::{DEMO_PROFILE_ID, DEMO_SERVICE_ID, DEMO_VPC_INSTANCE_CRN};
         let w = World::from_seed(&Seed::demo()).unwrap();
         let p = w.profile(DEMO_PROFILE_ID).unwrap();
         assert_eq!(p.iam_id, format!("iam-{DEMO_PROFILE_ID}"));

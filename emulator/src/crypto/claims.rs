@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::ComputeResource;
+use crate::model::profile::ComputeResource;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccountClaim {

@@ -1,17 +1,17 @@
 //! The trusted-profile grants of `POST /identity/token`: `cr-token` (a compute resource's
 //! token traded for the token of a profile linked to it) and `assume` (a caller's access token
 //! traded for the token of a profile that trusts the caller). They decide which profile and
-//! who authenticated; `token::issue` signs the profile's token.
+//! who authenticated; `endpoint::issue` signs the profile's token.
 
 use std::collections::HashMap;
 
 use crate::app::App;
-use crate::claims::{Authn, Claims, CrClaims};
-use crate::errors::{self as codes, TokenError};
-use crate::form::{field, optional};
-use crate::jwt::Kind;
-use crate::profile::crn_account;
-use crate::world::{Principal, TrustedProfile, World};
+use crate::crypto::claims::{Authn, Claims, CrClaims};
+use crate::crypto::jwt::Kind;
+use crate::http::errors::{self as codes, TokenError};
+use crate::model::profile::crn_account;
+use crate::model::world::{Principal, TrustedProfile, World};
+use crate::token::form::{field, optional};
 
 pub const GRANT_CR_TOKEN: &str = "urn:ibm:params:oauth:grant-type:cr-token";
 pub const GRANT_ASSUME: &str = "urn:ibm:params:oauth:grant-type:assume";

@@ -10,8 +10,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 
 use crate::app::App;
-use crate::claims::Claims;
-use crate::errors::{self as codes, ApiError};
+use crate::crypto::claims::Claims;
+use crate::http::errors::{self as codes, ApiError};
 use crate::util::read;
 
 /// The authenticated caller of a platform API. As an extractor it refuses the request with

@@ -1,4 +1,4 @@
-//! `POST /identity/token`: the grants (the trusted-profile ones decide in `workload`),
+//! `POST /identity/token`: the grants (the trusted-profile ones decide in `profile_grants`),
 //! client credentials, refresh-token sessions and the access token's claim set. Delegated
 //! refresh tokens are delegated.rs's; the registered clients are clients.rs's.
 
@@ -15,14 +15,14 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 
 use crate::app::{App, GrantCounted, Session};
-use crate::claims::{AccountClaim, Authn, Claims};
-use crate::clients;
-use crate::delegated::{self, GRANT_DELEGATED, ResponseTypes};
-use crate::errors::{self as codes, TokenError};
-use crate::form::{field, optional, parse_form};
+use crate::crypto::claims::{AccountClaim, Authn, Claims};
+use crate::http::errors::{self as codes, TokenError};
+use crate::model::world::{Principal, World};
+use crate::token::clients;
+use crate::token::delegated::{self, GRANT_DELEGATED, ResponseTypes};
+use crate::token::form::{field, optional, parse_form};
+use crate::token::profile_grants::{self, GRANT_ASSUME, GRANT_CR_TOKEN, ProfileGrant};
 use crate::util::{lock, random_token, read};
-use crate::workload::{self, GRANT_ASSUME, GRANT_CR_TOKEN, ProfileGrant};
-use crate::world::{Principal, World};
 
 pub const GRANT_APIKEY: &str = "urn:ibm:params:oauth:grant-type:apikey";
 pub const GRANT_PASSCODE: &str = "urn:ibm:params:oauth:grant-type:passcode";
@@ -175,8 +175,13 @@ pub(crate) fn handle(
         GRANT_PASSWORD => password_grant(&world, form)?,
         GRANT_PASSCODE => passcode_grant(app, &world, form)?,
         GRANT_REFRESH => refresh_grant(app, &world, form, &client_id)?,
-        GRANT_CR_TOKEN => Grant::profile(workload::cr_token_grant(app, &world, form)?, grant_type),
-        GRANT_ASSUME => Grant::profile(workload::assume_grant(app, &world, form)?, grant_type),
+        GRANT_CR_TOKEN => Grant::profile(
+            profile_grants::cr_token_grant(app, &world, form)?,
+            grant_type,
+        ),
+        GRANT_ASSUME => {
+            Grant::profile(profile_grants::assume_grant(app, &world, form)?, grant_type)
+        }
         GRANT_DELEGATED => delegated::redeem(app, &world, form, &client_id)?.into(),
         other => {
             return Err(TokenError::new(
@@ -282,7 +287,7 @@ fn password_grant(world: &World, form: &HashMap<String, String>) -> Result<Grant
 }
 
 /// Password and passcode logins land in the user's first account.
-fn home_account(user: &crate::world::User) -> Result<String, TokenError> {
+fn home_account(user: &crate::model::world::User) -> Result<String, TokenError> {
     user.accounts.first().cloned().ok_or_else(|| {
         TokenError::new(
             codes::SESSION_INACTIVE,
@@ -621,17 +626,17 @@ pub async fn openid_configuration(State(app): State<Arc<App>>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seed::Seed;
+    use crate::model::seed::Seed;
 
     fn app() -> App {
         let mut world = World::from_seed(&Seed::demo()).unwrap();
         world.reindex();
         App::new(
             "http://127.0.0.1:1".into(),
-            crate::jwt::Signer::generate().unwrap(),
+            crate::crypto::jwt::Signer::generate().unwrap(),
             world,
             HashMap::new(),
-            crate::clock::Clock::default(),
+            crate::model::clock::Clock::default(),
             3600,
             3600,
             None,
@@ -692,7 +697,7 @@ mod tests {
             panic!("tokens expected");
         };
         crate::util::write(&app.world).users[0].accounts =
-            vec![crate::seed::STAGING_ACCOUNT.into()];
+            vec![crate::model::seed::STAGING_ACCOUNT.into()];
         let err = handle(
             &app,
             &headers,

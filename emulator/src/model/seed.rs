@@ -454,7 +454,7 @@ mod tests {
     fn demo_crns_are_in_the_demo_account() {
         for crn in [DEMO_IKS_CLUSTER_CRN, DEMO_VPC_INSTANCE_CRN] {
             assert_eq!(
-                crate::profile::crn_account(crn),
+                crate::model::profile::crn_account(crn),
                 Some(DEMO_ACCOUNT),
                 "{crn}"
             );

@@ -26,10 +26,11 @@ use tokio::sync::{Notify, Semaphore, watch};
 use tower::ServiceExt as _;
 
 use crate::app::{App, FaultKind, GrantCounted};
-use crate::errors::{self as codes, ApiError, Ctx, TokenError, render};
-use crate::limits::Limits;
-use crate::vpc::VpcError;
-use crate::{accounts, admin, form, identity, passcode, token, vpc};
+use crate::http::errors::{self as codes, ApiError, Ctx, TokenError, render};
+use crate::http::limits::Limits;
+use crate::token::vpc::VpcError;
+use crate::token::{endpoint as token, form, passcode, vpc};
+use crate::{accounts, admin, identity};
 
 /// Lets a handler end its own connection without a response (the `drop` fault).
 #[derive(Clone)]

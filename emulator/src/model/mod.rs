@@ -1,0 +1,8 @@
+//! The data the emulator serves and keeps: the world of entities, the seed it is built from,
+//! the state file it is saved in, and the clock every time is read from.
+
+pub mod clock;
+pub mod profile;
+pub mod seed;
+pub mod state;
+pub mod world;
