@@ -12,12 +12,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::app::{App, Fault, FaultKind};
+use crate::app::{App, Fault, FaultKind, lock, read};
 use crate::crypto::claims::CrClaims;
 use crate::crypto::jwt::Kind;
 use crate::model::clock::{MAX_SPAN, Reading};
 use crate::model::profile::{self, ComputeResource, LinkTarget};
-use crate::util::{lock, read};
 
 fn bad(status: StatusCode, message: impl Into<String>) -> Response {
     (status, axum::Json(json!({"error": message.into()}))).into_response()

@@ -1,18 +1,33 @@
-//! The server's shared state. Locks are std locks held for a few map operations and never
+//! The server's shared state, and access to it. Locks are std locks held for a few map operations and never
 //! across an await, so the async runtime never blocks on them for long.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
 use crate::crypto::jwt::Signer;
+use crate::crypto::random::random_code;
 use crate::model::clock::Clock;
 use crate::model::world::World;
-use crate::util::{lock, random_code};
+
+// A panic while a lock is held cannot leave our maps half-updated in a way later requests
+// would trip over (every mutation is a single insert/remove), so poisoning is ignored rather
+// than turning one bug into a dead server.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn read<T>(m: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn write<T>(m: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|e| e.into_inner())
+}
 
 /// What a refresh token stands for. Refresh tokens are opaque random strings; this record
 /// is the truth about them (and is persisted with `--state`).

@@ -19,7 +19,7 @@ use serde_json::Value;
 use tower::ServiceExt as _;
 
 use crate::ReadyInfo;
-use crate::app::{App, Delegations, Sessions, Stats};
+use crate::app::{App, Delegations, Sessions, Stats, lock, read, write};
 use crate::crypto::claims::{CrClaims, InstanceClaims};
 use crate::crypto::jwt::{Kind, Signer, StoredKey};
 use crate::http::errors::{INJECTED_FAULT, TokenError};
@@ -32,7 +32,6 @@ use crate::model::seed::{self, Seed};
 use crate::model::state;
 use crate::model::world::World;
 use crate::token::{endpoint as token, form};
-use crate::util::{lock, write};
 
 const URL: &str = "http://127.0.0.1:1";
 
@@ -133,7 +132,7 @@ pub async fn state(data: &[u8]) {
 async fn exercise(app: &Arc<App>) {
     let router = server::router(app.clone(), &Limits::default());
     let (key, service_id, api_key_id, profile_id) = {
-        let w = crate::util::read(&app.world);
+        let w = read(&app.world);
         (
             w.api_keys
                 .values()

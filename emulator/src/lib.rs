@@ -21,7 +21,6 @@ mod http;
 mod identity;
 mod model;
 mod token;
-mod util;
 
 pub use crate::model::seed;
 

@@ -9,10 +9,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 
-use crate::app::App;
+use crate::app::{App, read};
 use crate::crypto::claims::Claims;
 use crate::http::errors::{self as codes, ApiError};
-use crate::util::read;
 
 /// The authenticated caller of a platform API. As an extractor it refuses the request with
 /// IAM's 401 before the handler runs, so a handler that takes one is authenticated.

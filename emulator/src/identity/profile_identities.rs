@@ -14,12 +14,11 @@ use serde_json::{Map, Value, json};
 
 use super::entity::{check_if_match, entity_tag, for_caller, for_caller_mut, with_etag};
 use super::params::{json_body, opt_string, opt_strings};
-use crate::app::App;
+use crate::app::{App, read, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};
 use crate::model::profile::{self, ProfileIdentity};
 use crate::model::world::{IdentityError, TrustedProfile, World};
-use crate::util::{read, write};
 
 pub fn identity_json(i: &ProfileIdentity) -> Value {
     let mut v = json!({

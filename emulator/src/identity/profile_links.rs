@@ -11,14 +11,13 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 
-use super::entity::{entity_tag, for_caller, for_caller_mut, with_etag};
+use super::entity::{entity_tag, for_caller, for_caller_mut, ibm_minute, with_etag};
 use super::params::{json_body, opt_bool, opt_string, req_string};
-use crate::app::App;
+use crate::app::{App, read, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};
 use crate::model::profile::{self, LinkTarget, ProfileLink};
 use crate::model::world::TrustedProfile;
-use crate::util::{ibm_minute, read, write};
 
 pub fn link_json(l: &ProfileLink) -> Value {
     let mut v = json!({

@@ -81,6 +81,12 @@ impl Clock {
     }
 }
 
+/// The instant of `secs` epoch seconds, for printing; the epoch itself for seconds beyond
+/// what a timestamp holds (the clock never produces those, a state file might).
+pub fn timestamp(secs: i64) -> Timestamp {
+    Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
 fn shifted(offset: i64) -> Timestamp {
     let real = Timestamp::now();
     real.checked_add(SignedDuration::from_secs(offset))

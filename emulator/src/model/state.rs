@@ -13,11 +13,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::app::{App, Delegation, Delegations, Session, Sessions};
+use crate::app::{App, Delegation, Delegations, Session, Sessions, lock, read};
 use crate::crypto::jwt::{Signer, StoredKey};
 use crate::model::clock::Clock;
 use crate::model::world::World;
-use crate::util::{lock, read};
 
 const FORMAT: u32 = 1;
 

@@ -8,7 +8,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::profile::{self, LinkTarget, ProfileIdentity, ProfileLink};
 use crate::model::seed::{Seed, SeedProfile};
-use crate::util::{SEED_EPOCH, stable_uuid};
+
+/// Fixed creation time of everything in a seed (2024-01-15T10:00:00Z), so seeded worlds are
+/// byte-for-byte reproducible and users' CI can assert on them.
+pub const SEED_EPOCH: i64 = 1_705_312_800;
+
+/// A name-based UUID, so seeded entities without explicit ids still get the same id every run.
+pub fn stable_uuid(parts: &[&str]) -> uuid::Uuid {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, parts.join("\u{1f}").as_bytes())
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Account {

@@ -10,11 +10,11 @@
 
 use std::collections::HashMap;
 
-use crate::app::{App, Delegation, Session};
+use crate::app::{App, Delegation, Session, lock};
+use crate::crypto::random::random_token;
 use crate::http::errors::{self as codes, TokenError};
 use crate::model::world::World;
 use crate::token::clients::{self, DEFAULT_CLIENT};
-use crate::util::{lock, random_token};
 
 pub const GRANT_DELEGATED: &str = "urn:ibm:params:oauth:grant-type:delegated-refresh-token";
 pub const RESPONSE_CLOUD_IAM: &str = "cloud_iam";

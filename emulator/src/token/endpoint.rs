@@ -14,15 +14,15 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 
-use crate::app::{App, GrantCounted, Session};
+use crate::app::{App, GrantCounted, Session, lock, read};
 use crate::crypto::claims::{AccountClaim, Authn, Claims};
+use crate::crypto::random::random_token;
 use crate::http::errors::{self as codes, TokenError};
 use crate::model::world::{Principal, World};
 use crate::token::clients;
 use crate::token::delegated::{self, GRANT_DELEGATED, ResponseTypes};
 use crate::token::form::{field, optional, parse_form};
 use crate::token::profile_grants::{self, GRANT_ASSUME, GRANT_CR_TOKEN, ProfileGrant};
-use crate::util::{lock, random_token, read};
 
 pub const GRANT_APIKEY: &str = "urn:ibm:params:oauth:grant-type:apikey";
 pub const GRANT_PASSCODE: &str = "urn:ibm:params:oauth:grant-type:passcode";
@@ -696,7 +696,7 @@ mod tests {
         .unwrap() else {
             panic!("tokens expected");
         };
-        crate::util::write(&app.world).users[0].accounts =
+        crate::app::write(&app.world).users[0].accounts =
             vec![crate::model::seed::STAGING_ACCOUNT.into()];
         let err = handle(
             &app,

@@ -19,17 +19,16 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
-use crate::app::App;
+use crate::app::{App, read};
 use crate::crypto::claims::{Authn, InstanceClaims};
 use crate::crypto::jwt::Kind;
+use crate::model::clock::timestamp;
 use crate::model::profile::{ComputeResource, crn_account};
 use crate::model::world::{TrustedProfile, World};
 use crate::token::endpoint::{self, Grant};
 use crate::token::profile_grants::{GRANT_CR_TOKEN, ProfileGrant};
-use crate::util::read;
 
 /// The first API version with instance identity tokens, and the one that introduced the
 /// `/identity/v1/...` paths.
@@ -102,9 +101,7 @@ fn bad(code: &'static str, message: impl Into<String>) -> VpcError {
 }
 
 fn rfc3339(secs: i64) -> String {
-    Timestamp::from_second(secs)
-        .unwrap_or(Timestamp::UNIX_EPOCH)
-        .to_string()
+    timestamp(secs).to_string()
 }
 
 /// `version` is required: a date no earlier than the path's first version.
