@@ -24,7 +24,7 @@ use crate::crypto::claims::{CrClaims, InstanceClaims};
 use crate::crypto::jwt::{Kind, Signer, StoredKey};
 use crate::http::errors::{INJECTED_FAULT, TokenError};
 use crate::http::limits::Limits;
-use crate::http::server;
+use crate::http::router;
 use crate::identity::pagination::{Listing, page, page_size};
 use crate::model::clock::{Clock, MAX_SPAN};
 use crate::model::profile::ComputeResource;
@@ -130,7 +130,7 @@ pub async fn state(data: &[u8]) {
 /// with its first key, and with that token the account, resource group and IAM Identity
 /// lists and changes of its first service ID, API key and trusted profile.
 async fn exercise(app: &Arc<App>) {
-    let router = server::router(app.clone(), &Limits::default());
+    let router = router::router(app.clone(), &Limits::default());
     let (key, service_id, api_key_id, profile_id) = {
         let w = read(&app.world);
         (
@@ -442,7 +442,7 @@ impl Http {
         ];
         let sessions = lock(&app.sessions).clone();
         let delegations = lock(&app.delegations).clone();
-        let router = server::router(app.clone(), &Limits::default());
+        let router = router::router(app.clone(), &Limits::default());
         let http = Http {
             app,
             router,

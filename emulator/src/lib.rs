@@ -36,7 +36,7 @@ use serde::Serialize;
 use crate::app::App;
 use crate::crypto::jwt;
 pub use crate::http::limits::Limits;
-use crate::http::{limits, server};
+use crate::http::{limits, router, server};
 use crate::model::clock::{Clock, MAX_SPAN};
 pub use crate::model::seed::Seed;
 use crate::model::world::{self, World};
@@ -352,7 +352,7 @@ impl Server {
             limits.max_connections = budget;
         }
         let flusher = tokio::spawn(state::flusher(self.app.clone()));
-        let router = server::router(self.app.clone(), &limits);
+        let router = router::router(self.app.clone(), &limits);
         server::serve(listener, router, limits, shutdown).await;
         flusher.abort();
         let app = self.app.clone();

@@ -49,7 +49,7 @@ pub const CONFLICT: &str = "BXNIM0514E"; // chosen: duplicate API key value
 pub const NAME_TAKEN: &str = "BXNIM0515E"; // chosen: a profile name taken in the account
 pub const ALREADY_EXISTS: &str = "BXNIM0516E"; // chosen: the same link or identity twice
 
-/// What every error body repeats about the request. `server::render_errors` takes it when the
+/// What every error body repeats about the request. `router::render_errors` takes it when the
 /// request arrives, so handlers never carry it and every error gets the same context.
 #[derive(Clone, Debug)]
 pub struct Ctx {

@@ -4,4 +4,5 @@
 pub mod caller;
 pub mod errors;
 pub mod limits;
+pub mod router;
 pub mod server;
