@@ -31,6 +31,7 @@ use crate::model::profile::ComputeResource;
 use crate::model::seed::{self, Seed};
 use crate::model::state;
 use crate::model::world::World;
+use crate::token::grants::GRANT_APIKEY;
 use crate::token::{endpoint as token, form};
 
 const URL: &str = "http://127.0.0.1:1";
@@ -159,7 +160,7 @@ async fn exercise(app: &Arc<App>) {
         profile_id.map(enc),
     );
     let body = form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", token::GRANT_APIKEY)
+        .append_pair("grant_type", GRANT_APIKEY)
         .append_pair("apikey", &key)
         .finish();
     let (status, answer) = send(
@@ -360,7 +361,7 @@ impl Http {
         let apikey = |key: &str| {
             format!(
                 "grant_type={}&apikey={key}",
-                token::GRANT_APIKEY.replace(':', "%3A")
+                GRANT_APIKEY.replace(':', "%3A")
             )
         };
         let user = grant(None, &apikey(seed::DEMO_APIKEY));

@@ -5,6 +5,8 @@ pub mod clients;
 pub mod delegated;
 pub mod endpoint;
 pub mod form;
+pub mod grants;
+pub mod issue;
 pub mod passcode;
 pub mod profile_grants;
 pub mod vpc;

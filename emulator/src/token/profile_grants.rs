@@ -1,7 +1,7 @@
 //! The trusted-profile grants of `POST /identity/token`: `cr-token` (a compute resource's
 //! token traded for the token of a profile linked to it) and `assume` (a caller's access token
 //! traded for the token of a profile that trusts the caller). They decide which profile and
-//! who authenticated; `endpoint::issue` signs the profile's token.
+//! who authenticated; `issue::issue` signs the profile's token.
 
 use std::collections::HashMap;
 

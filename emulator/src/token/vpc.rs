@@ -27,7 +27,7 @@ use crate::crypto::jwt::Kind;
 use crate::model::clock::timestamp;
 use crate::model::profile::{ComputeResource, crn_account};
 use crate::model::world::{TrustedProfile, World};
-use crate::token::endpoint::{self, Grant};
+use crate::token::issue::{self, Grant};
 use crate::token::profile_grants::{GRANT_CR_TOKEN, ProfileGrant};
 
 /// The first API version with instance identity tokens, and the one that introduced the
@@ -394,7 +394,7 @@ pub async fn create_iam_token(
         },
         GRANT_CR_TOKEN,
     );
-    let issued = endpoint::issue(&app, &world, grant, "default").map_err(|e| {
+    let issued = issue::issue(&app, &world, grant, "default").map_err(|e| {
         VpcError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",

@@ -1,0 +1,246 @@
+//! Issuing what a grant decided: the access token (and, for clients that get one, the ID
+//! token) signed with the emulator's key, and the refresh-token session a client with
+//! credentials continues.
+
+use axum::http::StatusCode;
+use serde::Serialize;
+
+use crate::app::{App, Session};
+use crate::crypto::claims::{AccountClaim, Authn, Claims};
+use crate::crypto::random::random_token;
+use crate::http::errors::TokenError;
+use crate::model::world::{Principal, World};
+use crate::token::clients;
+use crate::token::profile_grants::ProfileGrant;
+
+/// The tokens of a grant, as the token endpoint answers them.
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// For clients that get one (`kube`): the OpenID Connect ID token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) id_token: Option<String>,
+    pub(super) refresh_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) ims_user_id: Option<u64>,
+    pub(super) token_type: &'static str,
+    pub expires_in: u64,
+    pub expiration: i64,
+    pub(super) scope: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) refresh_token_expiration: Option<i64>,
+    pub(super) session_id: String,
+    /// With `response_type=cloud_iam delegated_refresh_token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) delegated_refresh_token: Option<String>,
+}
+
+/// Everything a successful grant decided; `issue` turns it into tokens.
+pub struct Grant {
+    pub(super) iam_id: String,
+    pub(super) account_id: String,
+    pub(super) grant_type: String,
+    pub(super) amr: Vec<String>,
+    pub(super) session_id: Option<String>,
+    pub(super) apikey_id: Option<String>,
+    /// Trusted profiles' tokens: who authenticated to get it.
+    pub(super) authn: Option<Authn>,
+}
+
+impl Grant {
+    /// A trusted profile's token, from a grant of type `grant_type`.
+    pub fn profile(p: ProfileGrant, grant_type: &str) -> Grant {
+        Grant {
+            iam_id: p.iam_id,
+            account_id: p.account_id,
+            grant_type: grant_type.to_owned(),
+            amr: vec![],
+            session_id: None,
+            apikey_id: None,
+            authn: Some(p.authn),
+        }
+    }
+}
+
+/// A delegated refresh token's delegator, redeemed.
+impl From<Session> for Grant {
+    fn from(s: Session) -> Grant {
+        Grant {
+            iam_id: s.iam_id,
+            account_id: s.account_id,
+            grant_type: s.origin_grant,
+            amr: s.amr,
+            session_id: Some(s.session_id),
+            apikey_id: s.apikey_id,
+            // Delegated refresh tokens come from user and service-ID sessions only.
+            authn: None,
+        }
+    }
+}
+
+/// Signs the access token a grant decided on and, for a client with credentials, starts or
+/// continues a refresh session (never for trusted profiles, whose clients grant again).
+pub fn issue(
+    app: &App,
+    world: &World,
+    grant: Grant,
+    client_id: &str,
+) -> Result<TokenResponse, TokenError> {
+    let internal = |e: String| {
+        TokenError::new("BXNIM0500E", "Internal error.", e)
+            .status(StatusCode::INTERNAL_SERVER_ERROR)
+    };
+    let principal = world
+        .principal(&grant.iam_id)
+        .ok_or_else(|| internal("identity vanished".into()))?;
+    let account = world
+        .account(&grant.account_id)
+        .ok_or_else(|| internal("account vanished".into()))?;
+    let iat = app.now();
+    let ttl = app.token_ttl();
+    let session_id = grant
+        .session_id
+        .clone()
+        .unwrap_or_else(|| format!("C-{}", uuid::Uuid::new_v4()));
+    let account_claim = AccountClaim {
+        boundary: "global".into(),
+        valid: true,
+        bss: account.id.clone(),
+        ims: account.ims.clone(),
+        frozen: true,
+    };
+    let (mut claims, ims_user_id) = match principal {
+        Principal::User(u) => (
+            Claims {
+                iam_id: u.iam_id.clone(),
+                id: u.iam_id.clone(),
+                realmid: "IBMid".into(),
+                session_id: session_id.clone(),
+                jti: String::new(),
+                identifier: u.identifier().to_owned(),
+                given_name: Some(u.given_name.clone()),
+                family_name: Some(u.family_name.clone()),
+                name: Some(u.name()),
+                email: Some(u.email.clone()),
+                sub: u.email.clone(),
+                sub_type: "User".into(),
+                authn: None,
+                account: account_claim,
+                iat,
+                exp: 0,
+                iss: String::new(),
+                grant_type: String::new(),
+                scope: String::new(),
+                client_id: String::new(),
+                acr: 1,
+                amr: vec![],
+            },
+            Some(u.ims_user_id),
+        ),
+        Principal::Service(s) => (
+            Claims {
+                iam_id: s.iam_id.clone(),
+                id: s.iam_id.clone(),
+                realmid: "iam".into(),
+                session_id: session_id.clone(),
+                jti: String::new(),
+                identifier: s.id.clone(),
+                given_name: None,
+                family_name: None,
+                name: Some(s.name.clone()),
+                email: None,
+                sub: s.id.clone(),
+                sub_type: "ServiceId".into(),
+                authn: None,
+                account: account_claim,
+                iat,
+                exp: 0,
+                iss: String::new(),
+                grant_type: String::new(),
+                scope: String::new(),
+                client_id: String::new(),
+                acr: 1,
+                amr: vec![],
+            },
+            None,
+        ),
+        Principal::Profile(p) => (
+            Claims {
+                iam_id: p.iam_id.clone(),
+                id: p.iam_id.clone(),
+                realmid: "iam".into(),
+                session_id: session_id.clone(),
+                jti: String::new(),
+                identifier: p.id.clone(),
+                given_name: None,
+                family_name: None,
+                name: Some(p.name.clone()),
+                email: None,
+                sub: p.id.clone(),
+                sub_type: "Profile".into(),
+                authn: grant.authn.clone(),
+                account: account_claim,
+                iat,
+                exp: 0,
+                iss: String::new(),
+                grant_type: String::new(),
+                scope: String::new(),
+                client_id: String::new(),
+                acr: 1,
+                amr: vec![],
+            },
+            None,
+        ),
+    };
+    let is_profile = matches!(principal, Principal::Profile(_));
+    claims.jti = uuid::Uuid::new_v4().to_string();
+    claims.exp = iat + ttl as i64;
+    claims.iss = app.issuer.clone();
+    claims.grant_type = grant.grant_type.clone();
+    claims.scope = clients::scope(client_id).into();
+    claims.client_id = client_id.to_owned();
+    claims.amr = grant.amr.clone();
+    let access_token = app.signer.sign(&claims).map_err(internal)?;
+    let id_token = if clients::issues_id_token(client_id) {
+        Some(clients::id_token(app, &claims, client_id).map_err(internal)?)
+    } else {
+        None
+    };
+
+    // Without client credentials IAM hands out no usable refresh token; trusted profiles' tokens
+    // never have one (their clients grant again with a fresh cr token or caller token).
+    let (refresh_token, refresh_token_expiration) = if client_id == "default" || is_profile {
+        ("not_supported".to_owned(), None)
+    } else {
+        let expires_at = iat + app.refresh_ttl() as i64;
+        let rt = random_token(48);
+        app.insert_session(
+            rt.clone(),
+            Session {
+                session_id: session_id.clone(),
+                iam_id: grant.iam_id,
+                account_id: grant.account_id,
+                client_id: client_id.to_owned(),
+                expires_at,
+                origin_grant: grant.grant_type,
+                amr: grant.amr,
+                apikey_id: grant.apikey_id,
+                revoked: false,
+            },
+        );
+        (rt, Some(expires_at))
+    };
+    Ok(TokenResponse {
+        access_token,
+        id_token,
+        refresh_token,
+        ims_user_id,
+        token_type: "Bearer",
+        expires_in: ttl,
+        expiration: iat + ttl as i64,
+        scope: clients::scope(client_id),
+        refresh_token_expiration,
+        session_id,
+        delegated_refresh_token: None,
+    })
+}
