@@ -19,7 +19,7 @@ use serde_json::Value;
 use tower::ServiceExt as _;
 
 use crate::ReadyInfo;
-use crate::app::{App, Delegations, Sessions, Stats, lock, read, write};
+use crate::app::{App, Stats, lock, read, write};
 use crate::crypto::claims::{CrClaims, InstanceClaims};
 use crate::crypto::jwt::{Kind, Signer, StoredKey};
 use crate::http::errors::{INJECTED_FAULT, TokenError};
@@ -29,6 +29,7 @@ use crate::identity::pagination::{Listing, page, page_size};
 use crate::model::clock::{Clock, MAX_SPAN};
 use crate::model::profile::ComputeResource;
 use crate::model::seed::{self, Seed};
+use crate::model::session::{Delegations, Sessions};
 use crate::model::state;
 use crate::model::world::World;
 use crate::token::grants::GRANT_APIKEY;

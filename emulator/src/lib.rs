@@ -20,6 +20,7 @@ pub mod fuzz;
 mod http;
 mod identity;
 mod model;
+mod persist;
 mod token;
 
 pub use crate::model::seed;
@@ -307,7 +308,7 @@ impl Server {
         );
         if fresh && config.state.is_some() {
             // Persist the new key before any token signed with it leaves the process.
-            state::flush(&app, true).map_err(Error::State)?;
+            persist::flush(&app, true).map_err(Error::State)?;
         }
         Ok(Server {
             app,
@@ -351,12 +352,12 @@ impl Server {
             );
             limits.max_connections = budget;
         }
-        let flusher = tokio::spawn(state::flusher(self.app.clone()));
+        let flusher = tokio::spawn(persist::flusher(self.app.clone()));
         let router = router::router(self.app.clone(), &limits);
         server::serve(listener, router, limits, shutdown).await;
         flusher.abort();
         let app = self.app.clone();
-        tokio::task::spawn_blocking(move || state::flush(&app, false))
+        tokio::task::spawn_blocking(move || persist::flush(&app, false))
             .await
             .map_err(|e| Error::State(e.to_string()))?
             .map_err(Error::State)

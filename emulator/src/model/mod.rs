@@ -4,5 +4,6 @@
 pub mod clock;
 pub mod profile;
 pub mod seed;
+pub mod session;
 pub mod state;
 pub mod world;

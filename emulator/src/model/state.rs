@@ -1,21 +1,18 @@
-//! `--state FILE`: everything that changes (world, refresh-token sessions, delegated refresh
-//! tokens, the clock's offset)
-//! and the signing key, written atomically (temp file, fsync, rename) by a background task
-//! whenever something was marked dirty, and once more at shutdown. Requests never wait for
-//! the disk.
+//! The state file (`--state FILE`): everything that changes (world, refresh-token sessions,
+//! delegated refresh tokens, the clock's offset) and the signing key. Read and checked at
+//! start; written atomically (temp file, fsync, rename). When it is written is `persist`'s
+//! business.
 
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::app::{App, Delegation, Delegations, Session, Sessions, lock, read};
 use crate::crypto::jwt::{Signer, StoredKey};
 use crate::model::clock::Clock;
+use crate::model::session::{Delegation, Delegations, Session, Sessions};
 use crate::model::world::World;
 
 const FORMAT: u32 = 1;
@@ -51,18 +48,36 @@ impl Snapshot {
     }
 }
 
-/// What is written: the same shape as `Snapshot`, built from shared pointers.
+/// What is written: the same shape as `Snapshot`, built from shared pointers, so the maps
+/// are copied under their locks in a fraction of the time deep clones would take.
 #[derive(Serialize)]
-struct SnapshotOut {
+pub struct SnapshotOut {
     format: u32,
     signing_key: StoredKey,
     world: World,
-    sessions: SessionsOut,
+    sessions: MapOut<Session>,
     delegations: MapOut<Delegation>,
     clock_offset: i64,
 }
 
-type SessionsOut = MapOut<Session>;
+impl SnapshotOut {
+    pub fn new(
+        signing_key: StoredKey,
+        world: World,
+        sessions: Vec<(Arc<str>, Arc<Session>)>,
+        delegations: Vec<(Arc<str>, Arc<Delegation>)>,
+        clock_offset: i64,
+    ) -> SnapshotOut {
+        SnapshotOut {
+            format: FORMAT,
+            signing_key,
+            world,
+            sessions: MapOut(sessions),
+            delegations: MapOut(delegations),
+            clock_offset,
+        }
+    }
+}
 
 /// A map of shared pointers, written as a JSON object.
 struct MapOut<T>(Vec<(Arc<str>, Arc<T>)>);
@@ -156,25 +171,6 @@ fn remove_stale_temp_files(path: &Path) {
     }
 }
 
-fn snapshot(app: &App) -> SnapshotOut {
-    let sessions = lock(&app.sessions)
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let delegations = lock(&app.delegations)
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    SnapshotOut {
-        format: FORMAT,
-        signing_key: app.signer.stored(),
-        world: read(&app.world).clone(),
-        sessions: MapOut(sessions),
-        delegations: MapOut(delegations),
-        clock_offset: app.clock.offset(),
-    }
-}
-
 /// Writes `bytes` so that readers see either the old file or the new one, never a torn one,
 /// even across a crash. The file holds the signing key, API key values and refresh sessions,
 /// so it is created owner-only (0600) from its first byte; the directory is left as it is.
@@ -225,42 +221,10 @@ fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
-/// Writes the state now if anything changed since the last write (or unconditionally with
-/// `force`).
-pub fn flush(app: &App, force: bool) -> Result<(), String> {
-    let Some(path) = &app.state_path else {
-        return Ok(());
-    };
-    let _writer = lock(&app.flush_lock);
-    if !app.dirty.swap(false, Ordering::AcqRel) && !force {
-        return Ok(());
-    }
-    let snap = snapshot(app);
-    let result = serde_json::to_vec(&snap)
+/// Writes a snapshot to `path`, atomically; the error names the file.
+pub fn save(path: &Path, snapshot: &SnapshotOut) -> Result<(), String> {
+    serde_json::to_vec(snapshot)
         .map_err(|e| e.to_string())
         .and_then(|bytes| write_atomic(path, &bytes).map_err(|e| e.to_string()))
-        .map_err(|e| format!("cannot write state file {}: {e}", path.display()));
-    if result.is_err() {
-        // Try again on the next change or at shutdown.
-        app.dirty.store(true, Ordering::Release);
-    }
-    result
-}
-
-/// Background writer: wakes on `mark_dirty`, lets a burst of changes settle, writes once.
-/// The pause after a write grows with the write's cost (10x), so a busy emulator with a big
-/// state spends at most about a tenth of one core on persistence.
-pub async fn flusher(app: Arc<App>) {
-    let mut pause = Duration::from_millis(50);
-    loop {
-        app.dirty_notify.notified().await;
-        tokio::time::sleep(pause).await;
-        let app2 = app.clone();
-        let started = std::time::Instant::now();
-        // Nobody waits on this write, so its failure is said here; the serving goes on.
-        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || flush(&app2, false)).await {
-            eprintln!("iam-emulator: {e}");
-        }
-        pause = (started.elapsed() * 10).clamp(Duration::from_millis(50), Duration::from_secs(5));
-    }
+        .map_err(|e| format!("cannot write state file {}: {e}", path.display()))
 }

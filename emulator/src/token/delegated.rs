@@ -10,9 +10,10 @@
 
 use std::collections::HashMap;
 
-use crate::app::{App, Delegation, Session, lock};
+use crate::app::{App, lock};
 use crate::crypto::random::random_token;
 use crate::http::errors::{self as codes, TokenError};
+use crate::model::session::{Delegation, Session};
 use crate::model::world::World;
 use crate::token::clients::{self, DEFAULT_CLIENT};
 

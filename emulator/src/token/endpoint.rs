@@ -15,9 +15,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 
-use crate::app::Session;
 use crate::app::{App, GrantCounted, read};
 use crate::http::errors::{self as codes, TokenError};
+use crate::model::session::Session;
 use crate::token::clients;
 use crate::token::delegated::{self, GRANT_DELEGATED, ResponseTypes};
 use crate::token::form::{field, optional, parse_form};

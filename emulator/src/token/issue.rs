@@ -5,10 +5,11 @@
 use axum::http::StatusCode;
 use serde::Serialize;
 
-use crate::app::{App, Session};
+use crate::app::App;
 use crate::crypto::claims::{AccountClaim, Authn, Claims};
 use crate::crypto::random::random_token;
 use crate::http::errors::TokenError;
+use crate::model::session::Session;
 use crate::model::world::{Principal, World};
 use crate::token::clients;
 use crate::token::profile_grants::ProfileGrant;
