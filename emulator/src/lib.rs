@@ -23,7 +23,11 @@ mod model;
 mod persist;
 mod token;
 
-pub use crate::model::seed;
+/// The seed file format (`--seed FILE`), and the demo world's fixed ids and secrets.
+pub mod seed {
+    pub use crate::model::demo::*;
+    pub use crate::model::seed::*;
+}
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -2,8 +2,10 @@
 //! the state file it is saved in, and the clock every time is read from.
 
 pub mod clock;
+pub mod demo;
 pub mod profile;
 pub mod seed;
+pub mod seeding;
 pub mod session;
 pub mod state;
 pub mod world;

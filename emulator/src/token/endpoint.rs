@@ -261,7 +261,7 @@ mod tests {
             panic!("tokens expected");
         };
         crate::app::write(&app.world).users[0].accounts =
-            vec![crate::model::seed::STAGING_ACCOUNT.into()];
+            vec![crate::model::demo::STAGING_ACCOUNT.into()];
         let err = handle(
             &app,
             &headers,
