@@ -16,7 +16,7 @@ use crate::app::{App, Fault, FaultKind, lock, read};
 use crate::crypto::claims::CrClaims;
 use crate::crypto::jwt::Kind;
 use crate::model::clock::{MAX_SPAN, Reading};
-use crate::model::profile::{self, ComputeResource, LinkTarget};
+use crate::model::trust::{self, ComputeResource, LinkTarget};
 
 fn bad(status: StatusCode, message: impl Into<String>) -> Response {
     (status, axum::Json(json!({"error": message.into()}))).into_response()
@@ -311,10 +311,10 @@ pub async fn create_cr_token(State(app): State<Arc<App>>, bytes: Bytes) -> Respo
     }
     .normalized();
     // The rules of a link, with the resource's own account as the profile's.
-    let account = profile::crn_account(&target.crn)
+    let account = trust::crn_account(&target.crn)
         .unwrap_or_default()
         .to_owned();
-    if let Err(e) = profile::check_link(&cr_type, &target, false, &account) {
+    if let Err(e) = trust::check_link(&cr_type, &target, false, &account) {
         return bad(StatusCode::BAD_REQUEST, e);
     }
     let resource = ComputeResource {

@@ -45,7 +45,7 @@ use crate::http::{limits, router, server};
 use crate::model::clock::{Clock, MAX_SPAN};
 pub use crate::model::seed::Seed;
 use crate::model::world::{self, World};
-use crate::model::{profile, state};
+use crate::model::{state, trust};
 
 /// Where the initial world comes from when there is no state file to resume.
 #[derive(Debug, Clone)]
@@ -187,7 +187,7 @@ impl ReadyInfo {
         let service_account_link = |p: &world::TrustedProfile| {
             p.links
                 .iter()
-                .find(|l| profile::is_service_account(&l.cr_type))
+                .find(|l| trust::is_service_account(&l.cr_type))
                 .cloned()
         };
         let mut profiles: Vec<&world::TrustedProfile> = w.profiles.values().collect();

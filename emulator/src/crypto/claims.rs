@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::profile::ComputeResource;
+use crate::model::trust::ComputeResource;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccountClaim {

@@ -17,7 +17,7 @@ use super::params::{json_body, opt_string, opt_strings};
 use crate::app::{App, read, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};
-use crate::model::profile::{self, ProfileIdentity};
+use crate::model::trust::{self, ProfileIdentity};
 use crate::model::world::{IdentityError, TrustedProfile, World};
 
 pub fn identity_json(i: &ProfileIdentity) -> Value {
@@ -59,7 +59,7 @@ fn identity_from(
         Some(i) if !i.trim().is_empty() => i,
         _ => return Err(ApiError::missing("identifier")),
     };
-    profile::check_identity_type(&kind).map_err(ApiError::bad_request)?;
+    trust::check_identity_type(&kind).map_err(ApiError::bad_request)?;
     if let Some(t) = path_type
         && t != kind
     {
@@ -172,7 +172,7 @@ pub async fn add(
     bytes: Bytes,
 ) -> ApiResult {
     let body = json_body(&bytes)?;
-    profile::check_identity_type(&kind).map_err(ApiError::bad_request)?;
+    trust::check_identity_type(&kind).map_err(ApiError::bad_request)?;
     let mut world = write(&app.world);
     for_caller::<TrustedProfile>(&world, &caller, &profile_id)?;
     let identity = identity_from(&world, &body, Some(&kind))?;
@@ -195,7 +195,7 @@ pub async fn get(
     Path((profile_id, kind, identifier)): Path<(String, String, String)>,
     caller: Caller,
 ) -> ApiResult {
-    profile::check_identity_type(&kind).map_err(ApiError::bad_request)?;
+    trust::check_identity_type(&kind).map_err(ApiError::bad_request)?;
     let world = read(&app.world);
     let p = for_caller::<TrustedProfile>(&world, &caller, &profile_id)?;
     let i = p
@@ -212,7 +212,7 @@ pub async fn delete(
     Path((profile_id, kind, identifier)): Path<(String, String, String)>,
     caller: Caller,
 ) -> ApiResult {
-    profile::check_identity_type(&kind).map_err(ApiError::bad_request)?;
+    trust::check_identity_type(&kind).map_err(ApiError::bad_request)?;
     let mut world = write(&app.world);
     let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id)?;
     let before = p.identities.len();

@@ -1,6 +1,6 @@
 //! A trusted profile's links to compute resources: `/v1/profiles/{id}/links` (create, list,
 //! delete by parameters) and `/v1/profiles/{id}/links/{link-id}` (get, delete). The rules a
-//! link follows are `profile::check_link`'s, shared with seeds.
+//! link follows are `trust::check_link`'s, shared with seeds.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use super::params::{json_body, opt_bool, opt_string, req_string};
 use crate::app::{App, read, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};
-use crate::model::profile::{self, LinkTarget, ProfileLink};
+use crate::model::trust::{self, LinkTarget, ProfileLink};
 use crate::model::world::TrustedProfile;
 
 pub fn link_json(l: &ProfileLink) -> Value {
@@ -81,7 +81,7 @@ pub async fn create(
     let is_cross_account = opt_bool(&body, "is_cross_account")?.unwrap_or(false);
     let mut world = write(&app.world);
     let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id)?;
-    profile::check_link(&cr_type, &target, is_cross_account, &p.account_id)
+    trust::check_link(&cr_type, &target, is_cross_account, &p.account_id)
         .map_err(ApiError::bad_request)?;
     let t = app.now();
     let link = ProfileLink {

@@ -263,7 +263,7 @@ mod tests {
     fn demo_crns_are_in_the_demo_account() {
         for crn in [DEMO_IKS_CLUSTER_CRN, DEMO_VPC_INSTANCE_CRN] {
             assert_eq!(
-                crate::model::profile::crn_account(crn),
+                crate::model::trust::crn_account(crn),
                 Some(DEMO_ACCOUNT),
                 "{crn}"
             );

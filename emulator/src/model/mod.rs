@@ -3,9 +3,9 @@
 
 pub mod clock;
 pub mod demo;
-pub mod profile;
 pub mod seed;
 pub mod seeding;
 pub mod session;
 pub mod state;
+pub mod trust;
 pub mod world;

@@ -2,8 +2,8 @@
 //! names (so the same seed always gives the same ids), and everything created at the seed
 //! epoch.
 
-use crate::model::profile::{self, LinkTarget, ProfileIdentity, ProfileLink};
 use crate::model::seed::{Seed, SeedProfile};
+use crate::model::trust::{self, LinkTarget, ProfileIdentity, ProfileLink};
 use crate::model::world::{
     Account, ApiKey, ResourceGroup, ServiceId, TrustedProfile, User, World,
     default_vpc_instance_crn, stable_uuid,
@@ -220,7 +220,7 @@ impl World {
             w.seed_profile(p)?;
         }
         if let Some(crn) = &seed.vpc_instance_crn {
-            if profile::crn_account(crn).is_none() {
+            if trust::crn_account(crn).is_none() {
                 return Err(format!(
                     "vpc_instance_crn '{crn}' is not a CRN with an account scope (crn:v1:...:a/<account>:...)"
                 ));
@@ -268,7 +268,7 @@ impl World {
                 component_name: l.link.component_name.clone(),
             }
             .normalized();
-            profile::check_link(&l.cr_type, &target, l.is_cross_account, &p.account_id)
+            trust::check_link(&l.cr_type, &target, l.is_cross_account, &p.account_id)
                 .map_err(at)?;
             let link = ProfileLink {
                 id: l.id.clone().unwrap_or_else(|| {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::profile::{self, ProfileIdentity, ProfileLink};
+use crate::model::trust::{self, ProfileIdentity, ProfileLink};
 
 /// A name-based UUID: the same names give the same id every run (seeded entities without
 /// explicit ids, entity tags).
@@ -216,7 +216,7 @@ impl World {
         lenient: bool,
     ) -> Result<ProfileIdentity, IdentityError> {
         use IdentityError::{Invalid, Unknown};
-        profile::check_identity_type(kind).map_err(Invalid)?;
+        trust::check_identity_type(kind).map_err(Invalid)?;
         let identifier = identifier.trim();
         if identifier.is_empty() {
             return Err(Invalid(
@@ -255,7 +255,7 @@ impl World {
                 }
             }
             _ => {
-                if profile::crn_account(identifier).is_none() {
+                if trust::crn_account(identifier).is_none() {
                     return Err(Invalid(format!(
                         "Identifier '{identifier}' of type crn is not a CRN with an account scope."
                     )));

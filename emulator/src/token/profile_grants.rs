@@ -9,7 +9,7 @@ use crate::app::App;
 use crate::crypto::claims::{Authn, Claims, CrClaims};
 use crate::crypto::jwt::Kind;
 use crate::http::errors::{self as codes, TokenError};
-use crate::model::profile::crn_account;
+use crate::model::trust::crn_account;
 use crate::model::world::{Principal, TrustedProfile, World};
 use crate::token::form::{field, optional};
 

@@ -25,7 +25,7 @@ use crate::app::{App, read};
 use crate::crypto::claims::{Authn, InstanceClaims};
 use crate::crypto::jwt::Kind;
 use crate::model::clock::timestamp;
-use crate::model::profile::{ComputeResource, crn_account};
+use crate::model::trust::{ComputeResource, crn_account};
 use crate::model::world::{TrustedProfile, World};
 use crate::token::issue::{self, Grant};
 use crate::token::profile_grants::{GRANT_CR_TOKEN, ProfileGrant};
