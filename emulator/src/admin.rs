@@ -341,6 +341,6 @@ pub async fn create_cr_token(State(app): State<Arc<App>>, bytes: Bytes) -> Respo
             axum::Json(json!({"cr_token": token, "exp": claims.exp})),
         )
             .into_response(),
-        Err(e) => bad(StatusCode::INTERNAL_SERVER_ERROR, e),
+        Err(e) => bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }

@@ -21,7 +21,7 @@ use tower::ServiceExt as _;
 use crate::ReadyInfo;
 use crate::app::{App, Stats, lock, read, write};
 use crate::crypto::claims::{CrClaims, InstanceClaims};
-use crate::crypto::jwt::{Kind, Signer, StoredKey};
+use crate::crypto::jwt::{KeyError, Kind, Signer, StoredKey};
 use crate::http::errors::{INJECTED_FAULT, TokenError};
 use crate::http::limits::Limits;
 use crate::http::router;
@@ -89,7 +89,7 @@ pub async fn seed(data: &[u8]) {
 pub async fn state(data: &[u8]) {
     static KEYS: OnceLock<Mutex<HashMap<String, Arc<Signer>>>> = OnceLock::new();
     let keys = KEYS.get_or_init(Default::default);
-    let remembered = |key: &StoredKey| -> Result<Arc<Signer>, String> {
+    let remembered = |key: &StoredKey| -> Result<Arc<Signer>, KeyError> {
         if let Some(s) = lock(keys).get(&key.pkcs8) {
             return Ok(s.clone());
         }

@@ -105,7 +105,7 @@ pub enum Error {
     Bind(SocketAddr, std::io::Error),
     Seed(String),
     State(String),
-    Key(String),
+    Key(jwt::KeyError),
     Runtime(std::io::Error),
 }
 
@@ -122,7 +122,15 @@ impl std::fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Bind(_, e) | Error::Runtime(e) => Some(e),
+            Error::Key(e) => Some(e),
+            Error::Seed(_) | Error::State(_) => None,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct AccountInfo {

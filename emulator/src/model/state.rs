@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::jwt::{Signer, StoredKey};
+use crate::crypto::jwt::{KeyError, Signer, StoredKey};
 use crate::model::clock::Clock;
 use crate::model::session::{Delegation, Delegations, Session, Sessions};
 use crate::model::world::World;
@@ -113,7 +113,7 @@ pub fn load(path: &Path) -> Result<Option<Loaded>, String> {
 /// `signer` turns the stored key into a signer (the fuzz target remembers keys it has seen).
 pub fn parse(
     bytes: &[u8],
-    signer: &dyn Fn(&StoredKey) -> Result<Arc<Signer>, String>,
+    signer: &dyn Fn(&StoredKey) -> Result<Arc<Signer>, KeyError>,
 ) -> Result<Loaded, String> {
     let mut snapshot: Snapshot =
         serde_json::from_slice(bytes).map_err(|e| format!("is not valid: {e}"))?;

@@ -87,16 +87,16 @@ pub fn issue(
     grant: Grant,
     client_id: &str,
 ) -> Result<TokenResponse, TokenError> {
-    let internal = |e: String| {
-        TokenError::new("BXNIM0500E", "Internal error.", e)
+    let internal = |e: &dyn std::fmt::Display| {
+        TokenError::new("BXNIM0500E", "Internal error.", e.to_string())
             .status(StatusCode::INTERNAL_SERVER_ERROR)
     };
     let principal = world
         .principal(&grant.iam_id)
-        .ok_or_else(|| internal("identity vanished".into()))?;
+        .ok_or_else(|| internal(&"identity vanished"))?;
     let account = world
         .account(&grant.account_id)
-        .ok_or_else(|| internal("account vanished".into()))?;
+        .ok_or_else(|| internal(&"account vanished"))?;
     let iat = app.now();
     let ttl = app.token_ttl();
     let session_id = grant
@@ -201,9 +201,9 @@ pub fn issue(
     claims.scope = clients::scope(client_id).into();
     claims.client_id = client_id.to_owned();
     claims.amr = grant.amr.clone();
-    let access_token = app.signer.sign(&claims).map_err(internal)?;
+    let access_token = app.signer.sign(&claims).map_err(|e| internal(&e))?;
     let id_token = if clients::issues_id_token(client_id) {
-        Some(clients::id_token(app, &claims, client_id).map_err(internal)?)
+        Some(clients::id_token(app, &claims, client_id).map_err(|e| internal(&e))?)
     } else {
         None
     };

@@ -208,7 +208,13 @@ pub async fn create_access_token(
     let token = app
         .signer
         .sign_as(Kind::InstanceIdentity, &claims)
-        .map_err(|e| VpcError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", e))?;
+        .map_err(|e| {
+            VpcError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                e.to_string(),
+            )
+        })?;
     Ok(token_body(token, iat, iat + expires_in))
 }
 
