@@ -315,7 +315,7 @@ pub async fn create_cr_token(State(app): State<Arc<App>>, bytes: Bytes) -> Respo
         .unwrap_or_default()
         .to_owned();
     if let Err(e) = trust::check_link(&cr_type, &target, false, &account) {
-        return bad(StatusCode::BAD_REQUEST, e);
+        return bad(StatusCode::BAD_REQUEST, e.to_string());
     }
     let resource = ComputeResource {
         cr_type,

@@ -82,7 +82,7 @@ pub async fn create(
     let mut world = write(&app.world);
     let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id)?;
     trust::check_link(&cr_type, &target, is_cross_account, &p.account_id)
-        .map_err(ApiError::bad_request)?;
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let t = app.now();
     let link = ProfileLink {
         id: format!("ProfileLink-{}", uuid::Uuid::new_v4()),

@@ -269,7 +269,7 @@ impl World {
             }
             .normalized();
             trust::check_link(&l.cr_type, &target, l.is_cross_account, &p.account_id)
-                .map_err(at)?;
+                .map_err(|e| at(e.to_string()))?;
             let link = ProfileLink {
                 id: l.id.clone().unwrap_or_else(|| {
                     format!(
@@ -303,7 +303,7 @@ impl World {
                     i.description.clone(),
                     true,
                 )
-                .map_err(|e| at(e.into_message()))?;
+                .map_err(|e| at(e.to_string()))?;
             if identities.iter().any(|o| o.iam_id == identity.iam_id) {
                 return Err(at(format!("identity {} is listed twice", i.identifier)));
             }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::trust::{self, ProfileIdentity, ProfileLink};
+use crate::model::trust::{self, IdentityError, ProfileIdentity, ProfileLink};
 
 /// A name-based UUID: the same names give the same id every run (seeded entities without
 /// explicit ids, entity tags).
@@ -139,21 +139,6 @@ impl TrustedProfile {
     }
 }
 
-/// Why an identity cannot be trusted: it names nothing the emulator holds, or it is not valid.
-#[derive(Debug)]
-pub enum IdentityError {
-    Unknown(String),
-    Invalid(String),
-}
-
-impl IdentityError {
-    pub fn into_message(self) -> String {
-        match self {
-            IdentityError::Unknown(m) | IdentityError::Invalid(m) => m,
-        }
-    }
-}
-
 /// Who a token speaks for.
 #[derive(Debug, Clone, Copy)]
 pub enum Principal<'a> {
@@ -215,18 +200,13 @@ impl World {
         description: Option<String>,
         lenient: bool,
     ) -> Result<ProfileIdentity, IdentityError> {
-        use IdentityError::{Invalid, Unknown};
-        trust::check_identity_type(kind).map_err(Invalid)?;
+        trust::check_identity_type(kind)?;
         let identifier = identifier.trim();
         if identifier.is_empty() {
-            return Err(Invalid(
-                "Property 'identifier' either missing or empty.".into(),
-            ));
+            return Err(IdentityError::MissingIdentifier);
         }
         if kind != "user" && !accounts.is_empty() {
-            return Err(Invalid(format!(
-                "Property 'accounts' is only valid for identities of type user, not {kind}."
-            )));
+            return Err(IdentityError::AccountsNotAllowed(kind.to_owned()));
         }
         let (iam_id, identifier) = match kind {
             "user" => match self.user_by_login(identifier) {
@@ -234,7 +214,7 @@ impl World {
                 None if lenient && identifier.starts_with("IBMid-") => {
                     (identifier.to_owned(), identifier.to_owned())
                 }
-                None => return Err(Unknown(format!("User '{identifier}' not found."))),
+                None => return Err(IdentityError::UnknownUser(identifier.to_owned())),
             },
             "serviceid" => {
                 let found = if lenient {
@@ -250,15 +230,13 @@ impl World {
                         (format!("iam-{identifier}"), identifier.to_owned())
                     }
                     None => {
-                        return Err(Unknown(format!("Service ID '{identifier}' not found.")));
+                        return Err(IdentityError::UnknownServiceId(identifier.to_owned()));
                     }
                 }
             }
             _ => {
                 if trust::crn_account(identifier).is_none() {
-                    return Err(Invalid(format!(
-                        "Identifier '{identifier}' of type crn is not a CRN with an account scope."
-                    )));
+                    return Err(IdentityError::NotACrn(identifier.to_owned()));
                 }
                 (format!("crn-{identifier}"), identifier.to_owned())
             }
