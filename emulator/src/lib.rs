@@ -27,6 +27,7 @@ mod token;
 pub mod seed {
     pub use crate::model::demo::*;
     pub use crate::model::seed::*;
+    pub use crate::model::trust::{IdentityError, LinkError};
 }
 
 use std::collections::HashMap;
@@ -103,7 +104,7 @@ impl Default for Config {
 pub enum Error {
     /// The listen address could not be bound.
     Bind(SocketAddr, std::io::Error),
-    Seed(String),
+    Seed(seed::SeedError),
     State(String),
     Key(jwt::KeyError),
     Runtime(std::io::Error),
@@ -127,7 +128,8 @@ impl std::error::Error for Error {
         match self {
             Error::Bind(_, e) | Error::Runtime(e) => Some(e),
             Error::Key(e) => Some(e),
-            Error::Seed(_) | Error::State(_) => None,
+            Error::Seed(e) => Some(e),
+            Error::State(_) => None,
         }
     }
 }
@@ -277,11 +279,13 @@ impl Server {
                     Some(SeedSource::Seed(s)) => (**s).clone(),
                     Some(SeedSource::File(p)) => Seed::from_file(p).map_err(Error::Seed)?,
                 };
-                let in_file = |e: String| match &config.seed {
-                    Some(SeedSource::File(p)) => format!("seed file {}: {e}", p.display()),
-                    _ => e,
-                };
-                let mut world = World::from_seed(&seed).map_err(|e| Error::Seed(in_file(e)))?;
+                let mut world = World::from_seed(&seed).map_err(|problem| {
+                    let file = match &config.seed {
+                        Some(SeedSource::File(p)) => Some(p.clone()),
+                        _ => None,
+                    };
+                    Error::Seed(seed::SeedError::Invalid { file, problem })
+                })?;
                 world.reindex();
                 let signer = Arc::new(jwt::Signer::generate().map_err(Error::Key)?);
                 let (sessions, delegations) = (HashMap::new(), HashMap::new());

@@ -1,9 +1,11 @@
 //! The seed file format (`--seed FILE`) and reading it. The built-in demo world (`demo.rs`) is
 //! a seed too, so that both go through the same validation and id derivation (`seeding.rs`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::model::trust::{IdentityError, LinkError};
 
 /// A world to start from. Every list may be omitted. Ids that are not given are derived from
 /// names, so the same seed always produces the same ids.
@@ -191,11 +193,195 @@ pub struct SeedProfileIdentity {
 }
 
 impl Seed {
-    pub fn from_file(path: &Path) -> Result<Seed, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read seed file {}: {e}", path.display()))?;
-        serde_json::from_str(&text)
-            .map_err(|e| format!("invalid seed file {}: {e}", path.display()))
+    pub fn from_file(path: &Path) -> Result<Seed, SeedError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SeedError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| SeedError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}
+
+/// Why a seed cannot be used: its file cannot be read or is no seed, or it describes a world
+/// that cannot be.
+#[derive(Debug)]
+pub enum SeedError {
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Not JSON, or JSON that is not a seed (an unknown field, a missing one).
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    /// The world it describes cannot be; `file` is the seed file it was read from, if any.
+    Invalid {
+        file: Option<PathBuf>,
+        problem: SeedProblem,
+    },
+}
+
+impl std::fmt::Display for SeedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SeedError::Read { path, source } => {
+                write!(f, "cannot read seed file {}: {source}", path.display())
+            }
+            SeedError::Parse { path, source } => {
+                write!(f, "invalid seed file {}: {source}", path.display())
+            }
+            SeedError::Invalid {
+                file: Some(path),
+                problem,
+            } => write!(f, "seed file {}: {problem}", path.display()),
+            SeedError::Invalid {
+                file: None,
+                problem,
+            } => write!(f, "{problem}"),
+        }
+    }
+}
+
+impl std::error::Error for SeedError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SeedError::Read { source, .. } => Some(source),
+            SeedError::Parse { source, .. } => Some(source),
+            SeedError::Invalid { problem, .. } => Some(problem),
+        }
+    }
+}
+
+/// What is wrong with the world a seed describes: an empty name, an entity listed twice, a
+/// reference to nothing, a link or trusted identity IAM would refuse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeedProblem {
+    /// An account's id, a user's username or a trusted profile's name.
+    Empty {
+        kind: &'static str,
+        field: &'static str,
+    },
+    Twice {
+        kind: &'static str,
+        id: String,
+    },
+    ProfileNameTwice {
+        name: String,
+        account: String,
+    },
+    UserInUnknownAccount {
+        user: String,
+        account: String,
+    },
+    UserWithoutAccount(String),
+    UnknownAccountOwner {
+        account: String,
+        owner: String,
+    },
+    /// A service ID, resource group or trusted profile in an account the seed does not list.
+    InUnknownAccount {
+        kind: &'static str,
+        name: String,
+        account: String,
+    },
+    EmptyApiKey(String),
+    RepeatedApiKey(String),
+    UnknownApiKeyOwner {
+        key: String,
+        owner: String,
+    },
+    ApiKeyOutsideAccount {
+        key: String,
+        owner: String,
+        account: String,
+    },
+    /// `vpc_instance_crn` names no account.
+    VpcInstanceCrn(String),
+    Link {
+        profile: String,
+        error: LinkError,
+    },
+    LinkTwice {
+        profile: String,
+        link: String,
+    },
+    Identity {
+        profile: String,
+        error: IdentityError,
+    },
+    IdentityTwice {
+        profile: String,
+        identity: String,
+    },
+}
+
+impl std::fmt::Display for SeedProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use SeedProblem::*;
+        match self {
+            Empty { kind, field } => write!(f, "a {kind} has an empty {field}"),
+            Twice { kind, id } => write!(f, "{kind} {id} is listed twice"),
+            ProfileNameTwice { name, account } => {
+                write!(
+                    f,
+                    "trusted profile {name} is listed twice in account {account}"
+                )
+            }
+            UserInUnknownAccount { user, account } => {
+                write!(f, "user {user} belongs to unknown account {account}")
+            }
+            UserWithoutAccount(user) => write!(f, "user {user} belongs to no account"),
+            UnknownAccountOwner { account, owner } => {
+                write!(f, "account {account} has unknown owner {owner}")
+            }
+            InUnknownAccount {
+                kind,
+                name,
+                account,
+            } => write!(f, "{kind} {name} is in unknown account {account}"),
+            EmptyApiKey(key) => write!(f, "API key {key} has an empty value"),
+            RepeatedApiKey(key) => write!(f, "API key {key} repeats another key's value"),
+            UnknownApiKeyOwner { key, owner } => {
+                write!(f, "API key {key} has unknown owner {owner}")
+            }
+            ApiKeyOutsideAccount {
+                key,
+                owner,
+                account,
+            } => write!(
+                f,
+                "API key {key}: owner {owner} does not belong to account {account}"
+            ),
+            VpcInstanceCrn(crn) => write!(
+                f,
+                "vpc_instance_crn '{crn}' is not a CRN with an account scope (crn:v1:...:a/<account>:...)"
+            ),
+            Link { profile, error } => write!(f, "trusted profile {profile}: {error}"),
+            LinkTwice { profile, link } => {
+                write!(f, "trusted profile {profile}: link {link} is listed twice")
+            }
+            Identity { profile, error } => write!(f, "trusted profile {profile}: {error}"),
+            IdentityTwice { profile, identity } => {
+                write!(
+                    f,
+                    "trusted profile {profile}: identity {identity} is listed twice"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for SeedProblem {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SeedProblem::Link { error, .. } => Some(error),
+            SeedProblem::Identity { error, .. } => Some(error),
+            _ => None,
+        }
     }
 }
 

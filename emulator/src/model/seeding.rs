@@ -2,7 +2,7 @@
 //! names (so the same seed always gives the same ids), and everything created at the seed
 //! epoch.
 
-use crate::model::seed::{Seed, SeedProfile};
+use crate::model::seed::{Seed, SeedProblem, SeedProfile};
 use crate::model::trust::{self, LinkTarget, ProfileIdentity, ProfileLink};
 use crate::model::world::{
     Account, ApiKey, ResourceGroup, ServiceId, TrustedProfile, User, World,
@@ -14,14 +14,21 @@ use crate::model::world::{
 pub const SEED_EPOCH: i64 = 1_705_312_800;
 
 impl World {
-    pub fn from_seed(seed: &Seed) -> Result<World, String> {
+    pub fn from_seed(seed: &Seed) -> Result<World, SeedProblem> {
+        use SeedProblem::*;
         let mut w = World::default();
         for a in &seed.accounts {
             if a.id.trim().is_empty() {
-                return Err("an account has an empty id".into());
+                return Err(Empty {
+                    kind: "account",
+                    field: "id",
+                });
             }
             if w.account(&a.id).is_some() {
-                return Err(format!("account {} is listed twice", a.id));
+                return Err(Twice {
+                    kind: "account",
+                    id: a.id.clone(),
+                });
             }
             w.accounts.push(Account {
                 id: a.id.clone(),
@@ -34,21 +41,27 @@ impl World {
         }
         for (i, u) in seed.users.iter().enumerate() {
             if u.username.trim().is_empty() {
-                return Err("a user has an empty username".into());
+                return Err(Empty {
+                    kind: "user",
+                    field: "username",
+                });
             }
             if w.user_by_login(&u.username).is_some() {
-                return Err(format!("user {} is listed twice", u.username));
+                return Err(Twice {
+                    kind: "user",
+                    id: u.username.clone(),
+                });
             }
             for acc in &u.accounts {
                 if w.account(acc).is_none() {
-                    return Err(format!(
-                        "user {} belongs to unknown account {acc}",
-                        u.username
-                    ));
+                    return Err(UserInUnknownAccount {
+                        user: u.username.clone(),
+                        account: acc.clone(),
+                    });
                 }
             }
             if u.accounts.is_empty() {
-                return Err(format!("user {} belongs to no account", u.username));
+                return Err(UserWithoutAccount(u.username.clone()));
             }
             let iam_id = u.iam_id.clone().unwrap_or_else(|| {
                 let hex = stable_uuid(&["user", &u.username]).simple().to_string();
@@ -68,9 +81,10 @@ impl World {
         }
         for (i, a) in seed.accounts.iter().enumerate() {
             let owner = match &a.owner {
-                Some(login) => w
-                    .user_by_login(login)
-                    .ok_or_else(|| format!("account {} has unknown owner {login}", a.id))?,
+                Some(login) => w.user_by_login(login).ok_or_else(|| UnknownAccountOwner {
+                    account: a.id.clone(),
+                    owner: login.clone(),
+                })?,
                 None => match w.users.iter().find(|u| u.accounts.contains(&a.id)) {
                     Some(u) => u,
                     None => continue,
@@ -82,10 +96,11 @@ impl World {
         }
         for s in &seed.service_ids {
             if w.account(&s.account_id).is_none() {
-                return Err(format!(
-                    "service ID {} is in unknown account {}",
-                    s.name, s.account_id
-                ));
+                return Err(InUnknownAccount {
+                    kind: "service ID",
+                    name: s.name.clone(),
+                    account: s.account_id.clone(),
+                });
             }
             let id = s.id.clone().unwrap_or_else(|| {
                 format!(
@@ -94,7 +109,10 @@ impl World {
                 )
             });
             if w.service_ids.contains_key(&id) {
-                return Err(format!("service ID {id} is listed twice"));
+                return Err(Twice {
+                    kind: "service ID",
+                    id,
+                });
             }
             let seq = w.take_seq();
             w.service_ids.insert(
@@ -117,10 +135,10 @@ impl World {
         }
         for k in &seed.api_keys {
             if k.apikey.is_empty() {
-                return Err(format!("API key {} has an empty value", k.name));
+                return Err(EmptyApiKey(k.name.clone()));
             }
             if w.value_taken(&k.apikey) {
-                return Err(format!("API key {} repeats another key's value", k.name));
+                return Err(RepeatedApiKey(k.name.clone()));
             }
             let (owner_iam_id, home) = if let Some(u) = w.user_by_login(&k.owner) {
                 (
@@ -130,17 +148,21 @@ impl World {
             } else if let Some(s) = w.service_id_by_ref(&k.owner) {
                 (s.iam_id.clone(), s.account_id.clone())
             } else {
-                return Err(format!("API key {} has unknown owner {}", k.name, k.owner));
+                return Err(UnknownApiKeyOwner {
+                    key: k.name.clone(),
+                    owner: k.owner.clone(),
+                });
             };
             let account_id = k.account_id.clone().unwrap_or(home);
             let allowed = w
                 .principal(&owner_iam_id)
                 .is_some_and(|p| p.belongs_to(&account_id));
             if !allowed {
-                return Err(format!(
-                    "API key {}: owner {} does not belong to account {account_id}",
-                    k.name, k.owner
-                ));
+                return Err(ApiKeyOutsideAccount {
+                    key: k.name.clone(),
+                    owner: k.owner.clone(),
+                    account: account_id,
+                });
             }
             let id = k.id.clone().unwrap_or_else(|| {
                 format!(
@@ -149,7 +171,10 @@ impl World {
                 )
             });
             if w.api_keys.contains_key(&id) {
-                return Err(format!("API key {id} is listed twice"));
+                return Err(Twice {
+                    kind: "API key",
+                    id,
+                });
             }
             let seq = w.take_seq();
             let created_by = owner_iam_id.clone();
@@ -176,10 +201,11 @@ impl World {
         }
         for g in &seed.resource_groups {
             if w.account(&g.account_id).is_none() {
-                return Err(format!(
-                    "resource group {} is in unknown account {}",
-                    g.name, g.account_id
-                ));
+                return Err(InUnknownAccount {
+                    kind: "resource group",
+                    name: g.name.clone(),
+                    account: g.account_id.clone(),
+                });
             }
             let id = g.id.clone().unwrap_or_else(|| {
                 stable_uuid(&["rg", &g.account_id, &g.name])
@@ -221,9 +247,7 @@ impl World {
         }
         if let Some(crn) = &seed.vpc_instance_crn {
             if trust::crn_account(crn).is_none() {
-                return Err(format!(
-                    "vpc_instance_crn '{crn}' is not a CRN with an account scope (crn:v1:...:a/<account>:...)"
-                ));
+                return Err(VpcInstanceCrn(crn.clone()));
             }
             w.vpc_instance_crn = crn.clone();
         } else if let Some(a) = w.accounts.first() {
@@ -232,21 +256,26 @@ impl World {
         Ok(w)
     }
 
-    fn seed_profile(&mut self, p: &SeedProfile) -> Result<(), String> {
+    fn seed_profile(&mut self, p: &SeedProfile) -> Result<(), SeedProblem> {
+        use SeedProblem::*;
         if self.account(&p.account_id).is_none() {
-            return Err(format!(
-                "trusted profile {} is in unknown account {}",
-                p.name, p.account_id
-            ));
+            return Err(InUnknownAccount {
+                kind: "trusted profile",
+                name: p.name.clone(),
+                account: p.account_id.clone(),
+            });
         }
         if p.name.trim().is_empty() {
-            return Err("a trusted profile has an empty name".into());
+            return Err(Empty {
+                kind: "trusted profile",
+                field: "name",
+            });
         }
         if self.profile_by_name(&p.account_id, &p.name).is_some() {
-            return Err(format!(
-                "trusted profile {} is listed twice in account {}",
-                p.name, p.account_id
-            ));
+            return Err(ProfileNameTwice {
+                name: p.name.clone(),
+                account: p.account_id.clone(),
+            });
         }
         let id = p.id.clone().unwrap_or_else(|| {
             format!(
@@ -255,9 +284,11 @@ impl World {
             )
         });
         if self.profiles.contains_key(&id) {
-            return Err(format!("trusted profile {id} is listed twice"));
+            return Err(Twice {
+                kind: "trusted profile",
+                id,
+            });
         }
-        let at = |e: String| format!("trusted profile {}: {e}", p.name);
         let mut links: Vec<ProfileLink> = Vec::new();
         for (i, l) in p.links.iter().enumerate() {
             let target = LinkTarget {
@@ -268,8 +299,12 @@ impl World {
                 component_name: l.link.component_name.clone(),
             }
             .normalized();
-            trust::check_link(&l.cr_type, &target, l.is_cross_account, &p.account_id)
-                .map_err(|e| at(e.to_string()))?;
+            trust::check_link(&l.cr_type, &target, l.is_cross_account, &p.account_id).map_err(
+                |error| Link {
+                    profile: p.name.clone(),
+                    error,
+                },
+            )?;
             let link = ProfileLink {
                 id: l.id.clone().unwrap_or_else(|| {
                     format!(
@@ -289,7 +324,10 @@ impl World {
                 .iter()
                 .any(|o| o.id == link.id || o.same_resource(&link))
             {
-                return Err(at(format!("link {} is listed twice", link.id)));
+                return Err(LinkTwice {
+                    profile: p.name.clone(),
+                    link: link.id,
+                });
             }
             links.push(link);
         }
@@ -303,9 +341,15 @@ impl World {
                     i.description.clone(),
                     true,
                 )
-                .map_err(|e| at(e.to_string()))?;
+                .map_err(|error| Identity {
+                    profile: p.name.clone(),
+                    error,
+                })?;
             if identities.iter().any(|o| o.iam_id == identity.iam_id) {
-                return Err(at(format!("identity {} is listed twice", i.identifier)));
+                return Err(IdentityTwice {
+                    profile: p.name.clone(),
+                    identity: i.identifier.clone(),
+                });
             }
             identities.push(identity);
         }
@@ -464,7 +508,7 @@ mod tests {
                 "only valid",
             ),
         ] {
-            let err = world(bad).unwrap_err();
+            let err = world(bad).unwrap_err().to_string();
             assert!(err.contains(why), "{why}: {err}");
         }
     }
@@ -476,6 +520,7 @@ mod tests {
         assert!(
             World::from_seed(&seed)
                 .unwrap_err()
+                .to_string()
                 .contains("unknown account")
         );
     }
