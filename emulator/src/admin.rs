@@ -18,18 +18,34 @@ use crate::crypto::jwt::Kind;
 use crate::model::clock::{MAX_SPAN, Reading};
 use crate::model::trust::{self, ComputeResource, LinkTarget};
 
-fn bad(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, axum::Json(json!({"error": message.into()}))).into_response()
+fn bad(status: StatusCode, message: impl std::fmt::Display) -> Response {
+    (status, axum::Json(json!({"error": message.to_string()}))).into_response()
+}
+
+/// A body that is not the JSON object an endpoint takes.
+#[derive(Debug)]
+struct BadBody(serde_json::Error);
+
+impl std::fmt::Display for BadBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid JSON body: {}", self.0)
+    }
+}
+
+impl std::error::Error for BadBody {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
 }
 
 /// Parses a JSON body, treating an empty body as `{}`.
-fn body<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> Result<T, String> {
+fn body<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> Result<T, BadBody> {
     let text = if bytes.iter().all(u8::is_ascii_whitespace) {
         &b"{}"[..]
     } else {
         &bytes[..]
     };
-    serde_json::from_slice(text).map_err(|e| format!("invalid JSON body: {e}"))
+    serde_json::from_slice(text).map_err(BadBody)
 }
 
 #[derive(Deserialize)]
@@ -315,7 +331,7 @@ pub async fn create_cr_token(State(app): State<Arc<App>>, bytes: Bytes) -> Respo
         .unwrap_or_default()
         .to_owned();
     if let Err(e) = trust::check_link(&cr_type, &target, false, &account) {
-        return bad(StatusCode::BAD_REQUEST, e.to_string());
+        return bad(StatusCode::BAD_REQUEST, e);
     }
     let resource = ComputeResource {
         cr_type,
@@ -341,6 +357,6 @@ pub async fn create_cr_token(State(app): State<Arc<App>>, bytes: Bytes) -> Respo
             axum::Json(json!({"cr_token": token, "exp": claims.exp})),
         )
             .into_response(),
-        Err(e) => bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => bad(StatusCode::INTERNAL_SERVER_ERROR, e),
     }
 }

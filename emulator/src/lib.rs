@@ -41,10 +41,12 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::crypto::jwt;
+pub use crate::crypto::jwt::KeyError;
 pub use crate::http::limits::Limits;
 use crate::http::{limits, router, server};
 use crate::model::clock::{Clock, MAX_SPAN};
 pub use crate::model::seed::Seed;
+pub use crate::model::state::StateError;
 use crate::model::world::{self, World};
 use crate::model::{state, trust};
 
@@ -105,8 +107,10 @@ pub enum Error {
     /// The listen address could not be bound.
     Bind(SocketAddr, std::io::Error),
     Seed(seed::SeedError),
-    State(String),
-    Key(jwt::KeyError),
+    State(StateError),
+    /// The final write of the state file did not finish: its task panicked or was cancelled.
+    FinalWrite(tokio::task::JoinError),
+    Key(KeyError),
     Runtime(std::io::Error),
 }
 
@@ -116,7 +120,8 @@ impl std::fmt::Display for Error {
             Error::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
             Error::Seed(e) => write!(f, "seed: {e}"),
             // Every state error already names the state file.
-            Error::State(e) => f.write_str(e),
+            Error::State(e) => write!(f, "{e}"),
+            Error::FinalWrite(e) => write!(f, "{e}"),
             Error::Key(e) => write!(f, "signing key: {e}"),
             Error::Runtime(e) => write!(f, "cannot start the async runtime: {e}"),
         }
@@ -129,7 +134,8 @@ impl std::error::Error for Error {
             Error::Bind(_, e) | Error::Runtime(e) => Some(e),
             Error::Key(e) => Some(e),
             Error::Seed(e) => Some(e),
-            Error::State(_) => None,
+            Error::State(e) => Some(e),
+            Error::FinalWrite(e) => Some(e),
         }
     }
 }
@@ -375,7 +381,7 @@ impl Server {
         let app = self.app.clone();
         tokio::task::spawn_blocking(move || persist::flush(&app, false))
             .await
-            .map_err(|e| Error::State(e.to_string()))?
+            .map_err(Error::FinalWrite)?
             .map_err(Error::State)
     }
 }

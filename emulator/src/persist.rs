@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::app::{App, lock, read};
-use crate::model::state::{self, SnapshotOut};
+use crate::model::state::{self, SnapshotOut, StateError};
 
 fn snapshot(app: &App) -> SnapshotOut {
     let sessions = lock(&app.sessions)
@@ -29,7 +29,7 @@ fn snapshot(app: &App) -> SnapshotOut {
 
 /// Writes the state now if anything changed since the last write (or unconditionally with
 /// `force`).
-pub fn flush(app: &App, force: bool) -> Result<(), String> {
+pub fn flush(app: &App, force: bool) -> Result<(), StateError> {
     let Some(path) = &app.state_path else {
         return Ok(());
     };

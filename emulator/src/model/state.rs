@@ -5,17 +5,109 @@
 
 use std::collections::HashMap;
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::jwt::{KeyError, Signer, StoredKey};
-use crate::model::clock::Clock;
+use crate::model::clock::{Clock, ClockError};
 use crate::model::session::{Delegation, Delegations, Session, Sessions};
-use crate::model::world::World;
+use crate::model::world::{Inconsistency, World};
 
 const FORMAT: u32 = 1;
+
+/// Why the state file cannot be used; each names the file.
+#[derive(Debug)]
+pub enum StateError {
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Read, but refused by the checks of `parse`.
+    Invalid {
+        path: PathBuf,
+        problem: StateProblem,
+    },
+    /// The state could not be turned into JSON.
+    Encode {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl std::fmt::Display for StateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateError::Read { path, source } => {
+                write!(f, "cannot read state file {}: {source}", path.display())
+            }
+            StateError::Invalid { path, problem } => {
+                write!(
+                    f,
+                    "state file {} {problem}; fix or remove it",
+                    path.display()
+                )
+            }
+            StateError::Encode { path, source } => {
+                write!(f, "cannot write state file {}: {source}", path.display())
+            }
+            StateError::Write { path, source } => {
+                write!(f, "cannot write state file {}: {source}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for StateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StateError::Read { source, .. } | StateError::Write { source, .. } => Some(source),
+            StateError::Invalid { problem, .. } => Some(problem),
+            StateError::Encode { source, .. } => Some(source),
+        }
+    }
+}
+
+/// What is wrong with a state file's contents; the Display completes "state file FILE ...".
+#[derive(Debug)]
+pub enum StateProblem {
+    NotJson(serde_json::Error),
+    Format(u32),
+    Inconsistent(Inconsistency),
+    Clock(ClockError),
+    Key(KeyError),
+}
+
+impl std::fmt::Display for StateProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateProblem::NotJson(e) => write!(f, "is not valid: {e}"),
+            StateProblem::Format(n) => {
+                write!(f, "has format {n}, this emulator reads format {FORMAT}")
+            }
+            StateProblem::Inconsistent(e) => write!(f, "is not consistent: {e}"),
+            StateProblem::Clock(e) => write!(f, "is not valid: {e}"),
+            StateProblem::Key(e) => write!(f, "is not valid: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StateProblem {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StateProblem::NotJson(e) => Some(e),
+            StateProblem::Format(_) => None,
+            StateProblem::Inconsistent(e) => Some(e),
+            StateProblem::Clock(e) => Some(e),
+            StateProblem::Key(e) => Some(e),
+        }
+    }
+}
 
 #[derive(Deserialize)]
 pub struct Snapshot {
@@ -97,42 +189,41 @@ pub struct Loaded {
 
 /// Reads a state file; `Ok(None)` when it does not exist yet (first run). Every refusal is one
 /// line naming the file.
-pub fn load(path: &Path) -> Result<Option<Loaded>, String> {
+pub fn load(path: &Path) -> Result<Option<Loaded>, StateError> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read state file {}: {e}", path.display())),
+        Err(source) => {
+            return Err(StateError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
     };
     remove_stale_temp_files(path);
     parse(&bytes, &|key| Signer::from_stored(key).map(Arc::new))
         .map(Some)
-        .map_err(|e| format!("state file {} {e}; fix or remove it", path.display()))
+        .map_err(|problem| StateError::Invalid {
+            path: path.to_path_buf(),
+            problem,
+        })
 }
 
-/// The checks of `load` on a file's bytes; the error completes "state file FILE ...".
-/// `signer` turns the stored key into a signer (the fuzz target remembers keys it has seen).
+/// The checks of `load` on a file's bytes. `signer` turns the stored key into a signer (the fuzz target remembers keys it has seen).
 pub fn parse(
     bytes: &[u8],
     signer: &dyn Fn(&StoredKey) -> Result<Arc<Signer>, KeyError>,
-) -> Result<Loaded, String> {
-    let mut snapshot: Snapshot =
-        serde_json::from_slice(bytes).map_err(|e| format!("is not valid: {e}"))?;
+) -> Result<Loaded, StateProblem> {
+    let mut snapshot: Snapshot = serde_json::from_slice(bytes).map_err(StateProblem::NotJson)?;
     if snapshot.format != FORMAT {
-        return Err(format!(
-            "has format {}, this emulator reads format {FORMAT}",
-            snapshot.format
-        ));
+        return Err(StateProblem::Format(snapshot.format));
     }
-    snapshot
-        .world
-        .check()
-        .map_err(|e| format!("is not consistent: {e}"))?;
+    snapshot.world.check().map_err(StateProblem::Inconsistent)?;
     snapshot.world.reindex();
     // The moved clock comes back too, or the tokens and sessions issued on it would jump in
     // time.
-    let clock =
-        Clock::with_offset(snapshot.clock_offset).map_err(|e| format!("is not valid: {e}"))?;
-    let signer = signer(&snapshot.signing_key).map_err(|e| format!("is not valid: {e}"))?;
+    let clock = Clock::with_offset(snapshot.clock_offset).map_err(StateProblem::Clock)?;
+    let signer = signer(&snapshot.signing_key).map_err(StateProblem::Key)?;
     Ok(Loaded {
         snapshot,
         signer,
@@ -221,10 +312,14 @@ fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
-/// Writes a snapshot to `path`, atomically; the error names the file.
-pub fn save(path: &Path, snapshot: &SnapshotOut) -> Result<(), String> {
-    serde_json::to_vec(snapshot)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| write_atomic(path, &bytes).map_err(|e| e.to_string()))
-        .map_err(|e| format!("cannot write state file {}: {e}", path.display()))
+/// Writes a snapshot to `path`, atomically.
+pub fn save(path: &Path, snapshot: &SnapshotOut) -> Result<(), StateError> {
+    let bytes = serde_json::to_vec(snapshot).map_err(|source| StateError::Encode {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    write_atomic(path, &bytes).map_err(|source| StateError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }

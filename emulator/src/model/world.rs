@@ -139,6 +139,57 @@ impl TrustedProfile {
     }
 }
 
+/// What makes a world read from a state file inconsistent: lookups would not mean what they
+/// say, or a reference would lead nowhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inconsistency {
+    Twice {
+        kind: &'static str,
+        id: String,
+    },
+    /// An entity filed under a key that is not its id.
+    FiledUnder {
+        kind: &'static str,
+        id: String,
+        key: String,
+    },
+    /// An IAM ID its id does not imply.
+    WrongIamId {
+        kind: &'static str,
+        id: String,
+        iam_id: String,
+    },
+    RepeatedApiKey(String),
+    UnknownAccount {
+        kind: &'static str,
+        id: String,
+        account: String,
+    },
+    /// An API key whose owner the file does not hold.
+    UnknownOwner {
+        key: String,
+        owner: String,
+    },
+}
+
+impl std::fmt::Display for Inconsistency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use Inconsistency::*;
+        match self {
+            Twice { kind, id } => write!(f, "{kind} {id} is listed twice"),
+            FiledUnder { kind, id, key } => write!(f, "{kind} {id} is filed under {key}"),
+            WrongIamId { kind, id, iam_id } => write!(f, "{kind} {id} has IAM ID {iam_id}"),
+            RepeatedApiKey(id) => write!(f, "API key {id} repeats another key's value"),
+            UnknownAccount { kind, id, account } => {
+                write!(f, "{kind} {id} belongs to unknown account {account}")
+            }
+            UnknownOwner { key, owner } => write!(f, "API key {key} belongs to unknown {owner}"),
+        }
+    }
+}
+
+impl std::error::Error for Inconsistency {}
+
 /// Who a token speaks for.
 #[derive(Debug, Clone, Copy)]
 pub enum Principal<'a> {
@@ -275,25 +326,40 @@ impl World {
     /// What a world read from a state file must hold for lookups to mean what they say:
     /// every entity filed under its own id, with the IAM ID its id implies, and no account,
     /// user or API key value twice. (Seeds are checked as they are built, in `from_seed`.)
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), Inconsistency> {
+        use Inconsistency::*;
         // Sets, not pairwise comparisons: a hostile file may list a million accounts.
         let mut accounts = std::collections::HashSet::new();
         for a in &self.accounts {
             if !accounts.insert(a.id.as_str()) {
-                return Err(format!("account {} is listed twice", a.id));
+                return Err(Twice {
+                    kind: "account",
+                    id: a.id.clone(),
+                });
             }
         }
         let mut users = std::collections::HashSet::new();
         for u in &self.users {
             if !users.insert(u.iam_id.as_str()) {
-                return Err(format!("user {} is listed twice", u.iam_id));
+                return Err(Twice {
+                    kind: "user",
+                    id: u.iam_id.clone(),
+                });
             }
         }
-        let filed = |kind: &str, key: &str, id: &str, iam_id: &str| {
+        let filed = |kind: &'static str, key: &str, id: &str, iam_id: &str| {
             if key != id {
-                Err(format!("{kind} {id} is filed under {key}"))
+                Err(FiledUnder {
+                    kind,
+                    id: id.to_owned(),
+                    key: key.to_owned(),
+                })
             } else if iam_id != format!("iam-{id}") {
-                Err(format!("{kind} {id} has IAM ID {iam_id}"))
+                Err(WrongIamId {
+                    kind,
+                    id: id.to_owned(),
+                    iam_id: iam_id.to_owned(),
+                })
             } else {
                 Ok(())
             }
@@ -307,24 +373,36 @@ impl World {
         let mut values = std::collections::HashSet::new();
         for (key, k) in &self.api_keys {
             if *key != k.id {
-                return Err(format!("API key {} is filed under {key}", k.id));
+                return Err(FiledUnder {
+                    kind: "API key",
+                    id: k.id.clone(),
+                    key: key.clone(),
+                });
             }
             if !values.insert(k.value.as_str()) {
-                return Err(format!("API key {} repeats another key's value", k.id));
+                return Err(RepeatedApiKey(k.id.clone()));
             }
         }
         // Found by the `state` fuzz target: an API key of an account the file does not hold
         // made every grant with it a 500 ("account vanished"). References must resolve.
         for u in &self.users {
             if let Some(a) = u.accounts.iter().find(|a| !accounts.contains(a.as_str())) {
-                return Err(format!("user {} belongs to unknown account {a}", u.iam_id));
+                return Err(UnknownAccount {
+                    kind: "user",
+                    id: u.iam_id.clone(),
+                    account: a.clone(),
+                });
             }
         }
-        let known = |kind: &str, id: &str, account: &str| {
+        let known = |kind: &'static str, id: &str, account: &str| {
             if accounts.contains(account) {
                 Ok(())
             } else {
-                Err(format!("{kind} {id} belongs to unknown account {account}"))
+                Err(UnknownAccount {
+                    kind,
+                    id: id.to_owned(),
+                    account: account.to_owned(),
+                })
             }
         };
         for s in self.service_ids.values() {
@@ -340,7 +418,10 @@ impl World {
                     self.service_ids.contains_key(id) || self.profiles.contains_key(id)
                 });
             if !owner {
-                return Err(format!("API key {} belongs to unknown {}", k.id, k.iam_id));
+                return Err(UnknownOwner {
+                    key: k.id.clone(),
+                    owner: k.iam_id.clone(),
+                });
             }
         }
         Ok(())
