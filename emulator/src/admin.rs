@@ -342,15 +342,7 @@ pub async fn create_cr_token(State(app): State<Arc<App>>, bytes: Bytes) -> Respo
         component_name: target.component_name,
     };
     let iat = app.now();
-    let claims = CrClaims {
-        iss: format!("{}/emulator/cr-tokens", app.url),
-        sub: resource.subject(),
-        aud: "iam".into(),
-        iat,
-        exp: iat + ttl,
-        jti: uuid::Uuid::new_v4().to_string(),
-        resource,
-    };
+    let claims = CrClaims::new(&app.url, resource, iat, iat + ttl);
     match app.signer.sign_as(Kind::ComputeResource, &claims) {
         Ok(token) => (
             StatusCode::OK,

@@ -387,47 +387,25 @@ impl Http {
         );
         let now = app.now();
         let exp = now + MAX_SPAN;
+        let cr_resource = ComputeResource {
+            cr_type: "IKS_SA".into(),
+            crn: seed::DEMO_IKS_CLUSTER_CRN.into(),
+            namespace: Some(seed::DEMO_IKS_NAMESPACE.into()),
+            name: Some(seed::DEMO_IKS_SERVICE_ACCOUNT.into()),
+            ..ComputeResource::default()
+        };
         let cr = app
             .signer
             .sign_as(
                 Kind::ComputeResource,
-                &CrClaims {
-                    iss: format!("{URL}/emulator/cr-tokens"),
-                    sub: format!(
-                        "system:serviceaccount:{}:{}",
-                        seed::DEMO_IKS_NAMESPACE,
-                        seed::DEMO_IKS_SERVICE_ACCOUNT
-                    ),
-                    aud: "iam".into(),
-                    iat: now,
-                    exp,
-                    jti: "fuzz".into(),
-                    resource: ComputeResource {
-                        cr_type: "IKS_SA".into(),
-                        crn: seed::DEMO_IKS_CLUSTER_CRN.into(),
-                        namespace: Some(seed::DEMO_IKS_NAMESPACE.into()),
-                        name: Some(seed::DEMO_IKS_SERVICE_ACCOUNT.into()),
-                        ..ComputeResource::default()
-                    },
-                },
+                &CrClaims::new(URL, cr_resource, now, exp),
             )
             .expect("a cr token");
-        let crn = seed::DEMO_VPC_INSTANCE_CRN;
         let instance = app
             .signer
             .sign_as(
                 Kind::InstanceIdentity,
-                &InstanceClaims {
-                    iss: URL.into(),
-                    sub: crn.into(),
-                    aud: "iam".into(),
-                    iat: now,
-                    exp,
-                    jti: "fuzz".into(),
-                    account_id: seed::DEMO_ACCOUNT.into(),
-                    instance_id: crn.rsplit(':').next().unwrap_or_default().into(),
-                    crn: crn.into(),
-                },
+                &InstanceClaims::new(URL, seed::DEMO_VPC_INSTANCE_CRN, now, exp),
             )
             .expect("an instance identity token");
         let vars = vec![

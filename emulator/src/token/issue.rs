@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde::Serialize;
 
 use crate::app::App;
-use crate::crypto::claims::{AccountClaim, Authn, Claims};
+use crate::crypto::claims::{AccountClaim, Authn, Claims, Issued};
 use crate::crypto::random::random_token;
 use crate::http::errors::TokenError;
 use crate::model::session::Session;
@@ -103,104 +103,23 @@ pub fn issue(
         .session_id
         .clone()
         .unwrap_or_else(|| format!("C-{}", uuid::Uuid::new_v4()));
-    let account_claim = AccountClaim {
-        boundary: "global".into(),
-        valid: true,
-        bss: account.id.clone(),
-        ims: account.ims.clone(),
-        frozen: true,
+    let issued = Issued {
+        session_id: session_id.clone(),
+        account: AccountClaim::of(account),
+        iat,
+        exp: iat + ttl as i64,
+        iss: app.issuer.clone(),
+        grant_type: grant.grant_type.clone(),
+        scope: clients::scope(client_id).into(),
+        client_id: client_id.to_owned(),
+        amr: grant.amr.clone(),
     };
-    let (mut claims, ims_user_id) = match principal {
-        Principal::User(u) => (
-            Claims {
-                iam_id: u.iam_id.clone(),
-                id: u.iam_id.clone(),
-                realmid: "IBMid".into(),
-                session_id: session_id.clone(),
-                jti: String::new(),
-                identifier: u.identifier().to_owned(),
-                given_name: Some(u.given_name.clone()),
-                family_name: Some(u.family_name.clone()),
-                name: Some(u.name()),
-                email: Some(u.email.clone()),
-                sub: u.email.clone(),
-                sub_type: "User".into(),
-                authn: None,
-                account: account_claim,
-                iat,
-                exp: 0,
-                iss: String::new(),
-                grant_type: String::new(),
-                scope: String::new(),
-                client_id: String::new(),
-                acr: 1,
-                amr: vec![],
-            },
-            Some(u.ims_user_id),
-        ),
-        Principal::Service(s) => (
-            Claims {
-                iam_id: s.iam_id.clone(),
-                id: s.iam_id.clone(),
-                realmid: "iam".into(),
-                session_id: session_id.clone(),
-                jti: String::new(),
-                identifier: s.id.clone(),
-                given_name: None,
-                family_name: None,
-                name: Some(s.name.clone()),
-                email: None,
-                sub: s.id.clone(),
-                sub_type: "ServiceId".into(),
-                authn: None,
-                account: account_claim,
-                iat,
-                exp: 0,
-                iss: String::new(),
-                grant_type: String::new(),
-                scope: String::new(),
-                client_id: String::new(),
-                acr: 1,
-                amr: vec![],
-            },
-            None,
-        ),
-        Principal::Profile(p) => (
-            Claims {
-                iam_id: p.iam_id.clone(),
-                id: p.iam_id.clone(),
-                realmid: "iam".into(),
-                session_id: session_id.clone(),
-                jti: String::new(),
-                identifier: p.id.clone(),
-                given_name: None,
-                family_name: None,
-                name: Some(p.name.clone()),
-                email: None,
-                sub: p.id.clone(),
-                sub_type: "Profile".into(),
-                authn: grant.authn.clone(),
-                account: account_claim,
-                iat,
-                exp: 0,
-                iss: String::new(),
-                grant_type: String::new(),
-                scope: String::new(),
-                client_id: String::new(),
-                acr: 1,
-                amr: vec![],
-            },
-            None,
-        ),
+    let (claims, ims_user_id) = match principal {
+        Principal::User(u) => (Claims::for_user(u, issued), Some(u.ims_user_id)),
+        Principal::Service(s) => (Claims::for_service_id(s, issued), None),
+        Principal::Profile(p) => (Claims::for_profile(p, grant.authn.clone(), issued), None),
     };
     let is_profile = matches!(principal, Principal::Profile(_));
-    claims.jti = uuid::Uuid::new_v4().to_string();
-    claims.exp = iat + ttl as i64;
-    claims.iss = app.issuer.clone();
-    claims.grant_type = grant.grant_type.clone();
-    claims.scope = clients::scope(client_id).into();
-    claims.client_id = client_id.to_owned();
-    claims.amr = grant.amr.clone();
     let access_token = app.signer.sign(&claims).map_err(|e| internal(&e))?;
     let id_token = if clients::issues_id_token(client_id) {
         Some(clients::id_token(app, &claims, client_id).map_err(|e| internal(&e))?)

@@ -163,17 +163,11 @@ pub fn cr_token_grant(
             ),
         ));
     }
-    let authn = Authn {
-        sub: resource.subject(),
-        iam_id: format!("crn-{}", resource.crn),
-        name: resource
-            .name
-            .clone()
-            .or_else(|| resource.component_name.clone()),
-        sub_type: "ComputeResource".into(),
-        cr_type: Some(resource.cr_type.clone()),
-        crn: Some(resource.crn.clone()),
-    };
+    let name = resource
+        .name
+        .clone()
+        .or_else(|| resource.component_name.clone());
+    let authn = Authn::compute_resource(&resource, name);
     Ok(ProfileGrant::new(profile, authn))
 }
 
@@ -252,13 +246,5 @@ pub fn assume_grant(
             claims.iam_id, claims.account.bss, profile.name, profile.id
         )));
     }
-    let authn = Authn {
-        sub: claims.sub,
-        iam_id: claims.iam_id,
-        name: claims.name,
-        sub_type: claims.sub_type,
-        cr_type: None,
-        crn: None,
-    };
-    Ok(ProfileGrant::new(profile, authn))
+    Ok(ProfileGrant::new(profile, Authn::assumed_by(claims)))
 }

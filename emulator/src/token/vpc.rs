@@ -191,20 +191,8 @@ pub async fn create_access_token(
         return Err(bad("invalid_field", format!("Unknown field '{k}'.")));
     }
     let crn = read(&app.world).vpc_instance_crn.clone();
-    let account_id = crn_account(&crn).unwrap_or_default().to_owned();
-    let instance_id = crn.rsplit(':').next().unwrap_or_default().to_owned();
     let iat = app.now();
-    let claims = InstanceClaims {
-        iss: format!("{}/instance_identity", app.url),
-        sub: crn.clone(),
-        aud: "vpc".into(),
-        iat,
-        exp: iat + expires_in,
-        jti: uuid::Uuid::new_v4().to_string(),
-        account_id,
-        instance_id,
-        crn,
-    };
+    let claims = InstanceClaims::new(&app.url, &crn, iat, iat + expires_in);
     let token = app
         .signer
         .sign_as(Kind::InstanceIdentity, &claims)
@@ -389,14 +377,7 @@ pub async fn create_iam_token(
         ProfileGrant {
             iam_id: profile.iam_id.clone(),
             account_id: profile.account_id.clone(),
-            authn: Authn {
-                sub: instance.crn.clone(),
-                iam_id: format!("crn-{}", instance.crn),
-                name: Some(claims.instance_id.clone()),
-                sub_type: "ComputeResource".into(),
-                cr_type: Some(instance.cr_type.clone()),
-                crn: Some(instance.crn.clone()),
-            },
+            authn: Authn::compute_resource(&instance, Some(claims.instance_id.clone())),
         },
         GRANT_CR_TOKEN,
     );
