@@ -15,6 +15,8 @@ mod accounts;
 mod admin;
 mod app;
 mod crypto;
+// Only cargo-fuzz builds (`--cfg fuzzing`) see the targets' entry points.
+#[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzz;
 mod http;

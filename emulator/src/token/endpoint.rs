@@ -185,12 +185,32 @@ pub async fn openid_configuration(State(app): State<Arc<App>>) -> Response {
     .into_response()
 }
 
+/// The promise of the token endpoint to any request, checked by the unit tests and the
+/// `token` and `state` fuzz targets: an `Authorization` value and a form body, through the
+/// token service's parsing and grants, are answered or refused with a `BXNIM` code and a
+/// message.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn check_token_request(app: &App, authorization: Option<&[u8]>, body: &[u8]) {
+    let mut headers = HeaderMap::new();
+    if let Some(v) = authorization.and_then(|v| axum::http::HeaderValue::from_bytes(v).ok()) {
+        headers.insert(header::AUTHORIZATION, v);
+    }
+    let form = parse_form(body);
+    if let Err(TokenError { code, message, .. }) = handle(app, &headers, &form) {
+        assert!(
+            code.starts_with("BXNIM") && !message.trim().is_empty(),
+            "a token error without code or message: {code} {message:?}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::app::lock;
     use crate::model::seed::Seed;
     use crate::model::world::World;
+    use proptest::prelude::*;
 
     fn app() -> App {
         let mut world = World::from_seed(&Seed::demo()).unwrap();
@@ -272,5 +292,25 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.code, codes::SESSION_INACTIVE);
+    }
+
+    proptest! {
+        // The `token` fuzz target's check, a few cases on every test run so a change that
+        // breaks it is seen before bench/fuzz.sh runs.
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        /// The first line is the `Authorization` header (empty: none), the rest the form.
+        #[test]
+        fn any_token_request_is_answered_or_refused_with_a_code(
+            input in proptest::collection::vec(any::<u8>(), 0..256),
+        ) {
+            static APP: std::sync::OnceLock<App> = std::sync::OnceLock::new();
+            let app = APP.get_or_init(app);
+            let (auth, body) = match input.iter().position(|&b| b == b'\n') {
+                Some(i) => (&input[..i], &input[i + 1..]),
+                None => (&input[..], &[][..]),
+            };
+            check_token_request(app, (!auth.is_empty()).then_some(auth), body);
+        }
     }
 }
