@@ -1,4 +1,5 @@
-//! The server's shared state, and access to it. Locks are std locks held for a few map operations and never
+//! The running server's shared state (the world, sessions, passcodes, lifetimes, stats,
+//! faults) and access to it. Locks are std locks held for a few map operations and never
 //! across an await, so the async runtime never blocks on them for long.
 
 use std::collections::{BTreeMap, HashMap};
@@ -75,8 +76,8 @@ impl Fault {
 }
 
 /// Marks a token request whose grant the fault middleware already counted. Both the middleware
-/// (http/server.rs) and the token endpoint need it; it lives here because the server imports the
-/// token endpoint, never the other way round.
+/// (http/router.rs) and the token endpoint need it; it lives here because the router imports
+/// the token endpoint, never the other way round.
 #[derive(Clone, Copy)]
 pub struct GrantCounted;
 

@@ -1,5 +1,6 @@
-//! Bearer authentication of the platform APIs: our own access tokens (users', service IDs' and
-//! trusted profiles'), checked for signature, expiry and an identity that still exists.
+//! Who is calling a platform API: the bearer token, which must be one of our own access tokens
+//! (users', service IDs' and trusted profiles'), checked for signature, expiry and an identity
+//! that still exists.
 //! Compute-resource and instance identity tokens are signed under other key ids and so never
 //! pass.
 

@@ -1,5 +1,6 @@
-//! The token service (`POST /identity/token` and what it publishes) and the services that
-//! hand out tokens beside it: the passcode page and the VPC instance metadata service.
+//! The token service: `POST /identity/token` (the endpoint reads and dispatches, the grants
+//! decide, `issue` signs), its OAuth clients and delegated refresh tokens, and what hands out
+//! tokens beside it: the passcode page and the VPC instance metadata service.
 
 pub mod clients;
 pub mod delegated;
