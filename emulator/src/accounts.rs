@@ -8,11 +8,18 @@ use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use crate::app::App;
-use crate::auth::Caller;
-use crate::errors::{ApiError, ApiResult};
-use crate::util::{iso_millis, read};
-use crate::world::{Account, ResourceGroup};
+use crate::app::{App, read};
+use crate::http::caller::Caller;
+use crate::http::errors::{ApiError, ApiResult};
+use crate::model::clock::timestamp;
+use crate::model::world::{Account, ResourceGroup};
+
+/// Resource controller and account service timestamps (`2024-01-15T10:00:00.000Z`).
+fn iso_millis(secs: i64) -> String {
+    timestamp(secs)
+        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
 
 fn account_json(a: &Account) -> Value {
     let linked: Vec<Value> = a
@@ -163,4 +170,14 @@ pub async fn get_resource_group(
         )));
     }
     Ok(axum::Json(group_json(group)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_iso_with_milliseconds() {
+        assert_eq!(iso_millis(1_705_312_800), "2024-01-15T10:00:00.000Z");
+    }
 }

@@ -12,25 +12,40 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::app::{App, Fault, FaultKind};
-use crate::claims::CrClaims;
-use crate::clock::{MAX_SPAN, Reading};
-use crate::jwt::Kind;
-use crate::profile::{self, ComputeResource, LinkTarget};
-use crate::util::{lock, read};
+use crate::app::{App, Fault, FaultKind, lock, read};
+use crate::crypto::claims::CrClaims;
+use crate::crypto::jwt::Kind;
+use crate::model::clock::{MAX_SPAN, Reading};
+use crate::model::trust::{self, ComputeResource, LinkTarget};
 
-fn bad(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, axum::Json(json!({"error": message.into()}))).into_response()
+fn bad(status: StatusCode, message: impl std::fmt::Display) -> Response {
+    (status, axum::Json(json!({"error": message.to_string()}))).into_response()
+}
+
+/// A body that is not the JSON object an endpoint takes.
+#[derive(Debug)]
+struct BadBody(serde_json::Error);
+
+impl std::fmt::Display for BadBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid JSON body: {}", self.0)
+    }
+}
+
+impl std::error::Error for BadBody {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
 }
 
 /// Parses a JSON body, treating an empty body as `{}`.
-fn body<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> Result<T, String> {
+fn body<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> Result<T, BadBody> {
     let text = if bytes.iter().all(u8::is_ascii_whitespace) {
         &b"{}"[..]
     } else {
         &bytes[..]
     };
-    serde_json::from_slice(text).map_err(|e| format!("invalid JSON body: {e}"))
+    serde_json::from_slice(text).map_err(BadBody)
 }
 
 #[derive(Deserialize)]
@@ -312,10 +327,10 @@ pub async fn create_cr_token(State(app): State<Arc<App>>, bytes: Bytes) -> Respo
     }
     .normalized();
     // The rules of a link, with the resource's own account as the profile's.
-    let account = profile::crn_account(&target.crn)
+    let account = trust::crn_account(&target.crn)
         .unwrap_or_default()
         .to_owned();
-    if let Err(e) = profile::check_link(&cr_type, &target, false, &account) {
+    if let Err(e) = trust::check_link(&cr_type, &target, false, &account) {
         return bad(StatusCode::BAD_REQUEST, e);
     }
     let resource = ComputeResource {
@@ -327,15 +342,7 @@ pub async fn create_cr_token(State(app): State<Arc<App>>, bytes: Bytes) -> Respo
         component_name: target.component_name,
     };
     let iat = app.now();
-    let claims = CrClaims {
-        iss: format!("{}/emulator/cr-tokens", app.url),
-        sub: resource.subject(),
-        aud: "iam".into(),
-        iat,
-        exp: iat + ttl,
-        jti: uuid::Uuid::new_v4().to_string(),
-        resource,
-    };
+    let claims = CrClaims::new(&app.url, resource, iat, iat + ttl);
     match app.signer.sign_as(Kind::ComputeResource, &claims) {
         Ok(token) => (
             StatusCode::OK,

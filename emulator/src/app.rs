@@ -1,49 +1,35 @@
-//! The server's shared state. Locks are std locks held for a few map operations and never
+//! The running server's shared state (the world, sessions, passcodes, lifetimes, stats,
+//! faults) and access to it. Locks are std locks held for a few map operations and never
 //! across an await, so the async runtime never blocks on them for long.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tokio::sync::Notify;
 
-use crate::clock::Clock;
-use crate::jwt::Signer;
-use crate::util::{lock, random_code};
-use crate::world::World;
+use crate::crypto::jwt::Signer;
+use crate::crypto::random::random_code;
+use crate::model::clock::Clock;
+use crate::model::session::{Delegation, Delegations, Session, Sessions};
+use crate::model::world::World;
 
-/// What a refresh token stands for. Refresh tokens are opaque random strings; this record
-/// is the truth about them (and is persisted with `--state`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Session {
-    pub session_id: String,
-    pub iam_id: String,
-    pub account_id: String,
-    pub client_id: String,
-    pub expires_at: i64,
-    /// The grant that started the session (the `grant_type` claim keeps naming it).
-    pub origin_grant: String,
-    pub amr: Vec<String>,
-    /// Set when the session began with an API key: disabling or deleting the key ends it.
-    pub apikey_id: Option<String>,
-    #[serde(default)]
-    pub revoked: bool,
+// A panic while a lock is held cannot leave our maps half-updated in a way later requests
+// would trip over (every mutation is a single insert/remove), so poisoning is ignored rather
+// than turning one bug into a dead server.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// What a delegated refresh token stands for: the delegator's session (whose `client_id` is
-/// the client that asked for the token and whose `expires_at` is the token's own expiry) and
-/// the clients that may redeem it. Opaque random strings like refresh tokens, kept apart from
-/// them so one can never pass for the other (persisted with `--state`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Delegation {
-    pub session: Session,
-    pub receivers: Vec<String>,
+pub fn read<T>(m: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Delegated refresh token -> delegation.
-pub type Delegations = HashMap<Arc<str>, Arc<Delegation>>;
+pub fn write<T>(m: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|e| e.into_inner())
+}
 
 #[derive(Debug, Clone)]
 pub struct Passcode {
@@ -55,10 +41,6 @@ pub struct Passcode {
 /// Default lifetime of a one-time passcode; `PUT /emulator/config` can change it so tests
 /// can watch a code expire without waiting five minutes.
 pub const PASSCODE_TTL: u64 = 300;
-
-/// Refresh token -> session. Shared pointers so the state writer can copy the map in a
-/// fraction of the time a deep clone of tens of thousands of sessions would hold the lock.
-pub type Sessions = HashMap<Arc<str>, Arc<Session>>;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -94,7 +76,8 @@ impl Fault {
 }
 
 /// Marks a token request whose grant the fault middleware already counted. Both the middleware
-/// (server.rs) and the token handler need it; it lives here because server.rs imports token.rs.
+/// (http/router.rs) and the token endpoint need it; it lives here because the router imports
+/// the token endpoint, never the other way round.
 #[derive(Clone, Copy)]
 pub struct GrantCounted;
 

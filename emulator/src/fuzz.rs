@@ -1,7 +1,9 @@
 //! Entry points of the fuzz targets in `emulator/fuzz/` (cargo-fuzz): one per parser of
 //! outside data, each taking raw bytes as a file or a request would bring them and running
-//! the emulator's own code on them, without a server or a socket. Hidden from the docs: no
-//! API, it changes with the targets.
+//! the emulator's own code on them, without a server or a socket. Compiled only for cargo-fuzz
+//! (`--cfg fuzzing`) and hidden from the docs: no API, it changes with the targets. The
+//! promises the unit tests check too live beside the code they are about
+//! (`pagination::check_page_links`, `endpoint::check_token_request`).
 //!
 //! A function panics when it finds a bug: a panic in the emulator's code (the fuzzer reports
 //! it as a crash), or an answer that breaks a promise of `docs/emulator.md`: an error without
@@ -18,18 +20,24 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode
 use serde_json::Value;
 use tower::ServiceExt as _;
 
-use crate::app::{App, Delegations, Sessions, Stats};
-use crate::claims::{CrClaims, InstanceClaims};
-use crate::clock::{Clock, MAX_SPAN};
-use crate::errors::{INJECTED_FAULT, TokenError};
-use crate::identity::pagination::{Listing, page, page_size};
-use crate::jwt::{Kind, Signer, StoredKey};
-use crate::limits::Limits;
-use crate::profile::ComputeResource;
-use crate::seed::{self, Seed};
-use crate::util::{lock, write};
-use crate::world::World;
-use crate::{ReadyInfo, form, server, state, token};
+use crate::ReadyInfo;
+use crate::app::{App, Stats, lock, read, write};
+use crate::crypto::claims::{CrClaims, InstanceClaims};
+use crate::crypto::jwt::{KeyError, Kind, Signer, StoredKey};
+use crate::http::errors::INJECTED_FAULT;
+use crate::http::limits::Limits;
+use crate::http::router;
+use crate::identity::pagination::check_page_links;
+use crate::model::clock::{Clock, MAX_SPAN};
+use crate::model::demo as seed;
+use crate::model::seed::Seed;
+use crate::model::session::{Delegations, Sessions};
+use crate::model::state;
+use crate::model::trust::ComputeResource;
+use crate::model::world::World;
+use crate::token::endpoint::check_token_request;
+use crate::token::grants::GRANT_APIKEY;
+use crate::token::{endpoint as token, form};
 
 const URL: &str = "http://127.0.0.1:1";
 
@@ -84,7 +92,7 @@ pub async fn seed(data: &[u8]) {
 pub async fn state(data: &[u8]) {
     static KEYS: OnceLock<Mutex<HashMap<String, Arc<Signer>>>> = OnceLock::new();
     let keys = KEYS.get_or_init(Default::default);
-    let remembered = |key: &StoredKey| -> Result<Arc<Signer>, String> {
+    let remembered = |key: &StoredKey| -> Result<Arc<Signer>, KeyError> {
         if let Some(s) = lock(keys).get(&key.pkcs8) {
             return Ok(s.clone());
         }
@@ -114,13 +122,13 @@ pub async fn state(data: &[u8]) {
     let first_session = lock(&app.sessions).keys().next().cloned();
     if let Some(rt) = first_session {
         let form = format!("grant_type=refresh_token&refresh_token={rt}");
-        token_form(&app, Some(b"Basic Yng6Yng="), form.as_bytes());
+        check_token_request(&app, Some(b"Basic Yng6Yng="), form.as_bytes());
     }
     if let Some(dt) = delegations.keys().next() {
         let form = format!(
             "grant_type=urn:ibm:params:oauth:grant-type:delegated-refresh-token&refresh_token={dt}"
         );
-        token_form(&app, Some(b"Basic a3ViZTprdWJl"), form.as_bytes());
+        check_token_request(&app, Some(b"Basic a3ViZTprdWJl"), form.as_bytes());
     }
 }
 
@@ -128,9 +136,9 @@ pub async fn state(data: &[u8]) {
 /// with its first key, and with that token the account, resource group and IAM Identity
 /// lists and changes of its first service ID, API key and trusted profile.
 async fn exercise(app: &Arc<App>) {
-    let router = server::router(app.clone(), &Limits::default());
+    let router = router::router(app.clone(), &Limits::default());
     let (key, service_id, api_key_id, profile_id) = {
-        let w = crate::util::read(&app.world);
+        let w = read(&app.world);
         (
             w.api_keys
                 .values()
@@ -157,7 +165,7 @@ async fn exercise(app: &Arc<App>) {
         profile_id.map(enc),
     );
     let body = form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", token::GRANT_APIKEY)
+        .append_pair("grant_type", GRANT_APIKEY)
         .append_pair("apikey", &key)
         .finish();
     let (status, answer) = send(
@@ -358,7 +366,7 @@ impl Http {
         let apikey = |key: &str| {
             format!(
                 "grant_type={}&apikey={key}",
-                token::GRANT_APIKEY.replace(':', "%3A")
+                GRANT_APIKEY.replace(':', "%3A")
             )
         };
         let user = grant(None, &apikey(seed::DEMO_APIKEY));
@@ -382,47 +390,25 @@ impl Http {
         );
         let now = app.now();
         let exp = now + MAX_SPAN;
+        let cr_resource = ComputeResource {
+            cr_type: "IKS_SA".into(),
+            crn: seed::DEMO_IKS_CLUSTER_CRN.into(),
+            namespace: Some(seed::DEMO_IKS_NAMESPACE.into()),
+            name: Some(seed::DEMO_IKS_SERVICE_ACCOUNT.into()),
+            ..ComputeResource::default()
+        };
         let cr = app
             .signer
             .sign_as(
                 Kind::ComputeResource,
-                &CrClaims {
-                    iss: format!("{URL}/emulator/cr-tokens"),
-                    sub: format!(
-                        "system:serviceaccount:{}:{}",
-                        seed::DEMO_IKS_NAMESPACE,
-                        seed::DEMO_IKS_SERVICE_ACCOUNT
-                    ),
-                    aud: "iam".into(),
-                    iat: now,
-                    exp,
-                    jti: "fuzz".into(),
-                    resource: ComputeResource {
-                        cr_type: "IKS_SA".into(),
-                        crn: seed::DEMO_IKS_CLUSTER_CRN.into(),
-                        namespace: Some(seed::DEMO_IKS_NAMESPACE.into()),
-                        name: Some(seed::DEMO_IKS_SERVICE_ACCOUNT.into()),
-                        ..ComputeResource::default()
-                    },
-                },
+                &CrClaims::new(URL, cr_resource, now, exp),
             )
             .expect("a cr token");
-        let crn = seed::DEMO_VPC_INSTANCE_CRN;
         let instance = app
             .signer
             .sign_as(
                 Kind::InstanceIdentity,
-                &InstanceClaims {
-                    iss: URL.into(),
-                    sub: crn.into(),
-                    aud: "iam".into(),
-                    iat: now,
-                    exp,
-                    jti: "fuzz".into(),
-                    account_id: seed::DEMO_ACCOUNT.into(),
-                    instance_id: crn.rsplit(':').next().unwrap_or_default().into(),
-                    crn: crn.into(),
-                },
+                &InstanceClaims::new(URL, seed::DEMO_VPC_INSTANCE_CRN, now, exp),
             )
             .expect("an instance identity token");
         let vars = vec![
@@ -440,7 +426,7 @@ impl Http {
         ];
         let sessions = lock(&app.sessions).clone();
         let delegations = lock(&app.delegations).clone();
-        let router = server::router(app.clone(), &Limits::default());
+        let router = router::router(app.clone(), &Limits::default());
         let http = Http {
             app,
             router,
@@ -514,7 +500,7 @@ impl Http {
             Some(i) => (&input[..i], &input[i + 1..]),
             None => (&input[..], &[][..]),
         };
-        token_form(&self.app, (!auth.is_empty()).then_some(auth), body);
+        check_token_request(&self.app, (!auth.is_empty()).then_some(auth), body);
     }
 
     /// Tokens as the emulator verifies them. The first byte chooses: `0` takes the rest as a
@@ -583,55 +569,11 @@ fn basic_header(value: Option<&[u8]>) -> HeaderMap {
     headers
 }
 
-/// A form body and `Authorization` value through the token service's parsing and grants.
-/// Refusals must say what is wrong.
-fn token_form(app: &App, authorization: Option<&[u8]>, body: &[u8]) {
-    let headers = basic_header(authorization);
-    let form = form::parse_form(body);
-    if let Err(TokenError { code, message, .. }) = token::handle(app, &headers, &form) {
-        assert!(
-            code.starts_with("BXNIM") && !message.trim().is_empty(),
-            "a token error without code or message: {code} {message:?}"
-        );
-    }
-}
-
 /// A query string (`pagetoken`, `pagesize`, `sort`, ... as a list's URL carries them) through
-/// the listing parameters, and every page link of the envelope back to its listing.
+/// the listing parameters, and every page link of the envelope back to its listing: see
+/// `pagination::check_page_links`.
 pub fn page_token(query: &[u8]) {
-    let q: HashMap<String, String> = form_urlencoded::parse(query).into_owned().collect();
-    let Ok((listing, _)) = Listing::from_query(&q) else {
-        return;
-    };
-    let (Ok(()), Ok(size)) = (listing.check_sort(), page_size(&q)) else {
-        return;
-    };
-    let total = usize::from(query.first().copied().unwrap_or(0));
-    let items = (0..total).map(Value::from).collect();
-    let envelope = page(URL, "/v1/serviceids/", &listing, size, items, "serviceids");
-    for link in ["first", "previous", "next"] {
-        let Some(url) = envelope[link].as_str() else {
-            continue;
-        };
-        let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
-        let q: HashMap<String, String> = form_urlencoded::parse(query.as_bytes())
-            .into_owned()
-            .collect();
-        let (back, from_token) = Listing::from_query(&q).expect("a page link's token is valid");
-        assert!(from_token, "{link} has no pagetoken: {url}");
-        let mut expected = listing.clone();
-        expected.offset = back.offset;
-        assert_eq!(
-            serde_json::to_value(&back).ok(),
-            serde_json::to_value(&expected).ok(),
-            "{link} leads to another listing"
-        );
-        assert_eq!(
-            page_size(&q).ok(),
-            Some(size),
-            "{link} changes the page size"
-        );
-    }
+    check_page_links(query);
 }
 
 fn split<'a>(input: &'a [u8], separator: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
@@ -718,51 +660,4 @@ fn parse_request(raw: &[u8]) -> Option<(Method, String, Request<Body>)> {
     }
     let req = req.body(Body::from(body.to_vec())).ok()?;
     Some((method, path, req))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        // The fuzz targets' own checks, a few cases on every test run so a change that breaks
-        // them is seen before bench/fuzz.sh runs.
-        #![proptest_config(ProptestConfig::with_cases(32))]
-
-        /// The first byte is the number of items; the rest a list's query string.
-        #[test]
-        fn page_links_lead_back_to_their_listing(
-            total in any::<u8>(),
-            size in 1u8..=100,
-            sort in prop_oneof![Just("name"), Just("created_at"), Just("bogus"), Just("")],
-            history in any::<bool>(),
-        ) {
-            let mut query = vec![total];
-            query.extend(
-                format!("&pagesize={size}&sort={sort}&include_history={history}&account_id=a")
-                    .bytes(),
-            );
-            page_token(&query);
-        }
-
-        #[test]
-        fn any_query_bytes_are_a_page_or_refused(
-            query in proptest::collection::vec(any::<u8>(), 0..256),
-        ) {
-            page_token(&query);
-        }
-
-        #[test]
-        fn any_token_request_is_answered_or_refused_with_a_code(
-            input in proptest::collection::vec(any::<u8>(), 0..256),
-        ) {
-            http().token(&input);
-        }
-    }
-
-    fn http() -> &'static Http {
-        static HTTP: OnceLock<Http> = OnceLock::new();
-        HTTP.get_or_init(Http::new)
-    }
 }

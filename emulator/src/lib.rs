@@ -14,28 +14,23 @@
 mod accounts;
 mod admin;
 mod app;
-mod auth;
-mod claims;
-mod clients;
-mod clock;
-mod delegated;
-mod errors;
-mod form;
+mod crypto;
+// Only cargo-fuzz builds (`--cfg fuzzing`) see the targets' entry points.
+#[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzz;
+mod http;
 mod identity;
-mod jwt;
-mod limits;
-mod passcode;
-mod profile;
-pub mod seed;
-mod server;
-mod state;
+mod model;
+mod persist;
 mod token;
-mod util;
-mod vpc;
-mod workload;
-mod world;
+
+/// The seed file format (`--seed FILE`), and the demo world's fixed ids and secrets.
+pub mod seed {
+    pub use crate::model::demo::*;
+    pub use crate::model::seed::*;
+    pub use crate::model::trust::{IdentityError, LinkError};
+}
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -47,10 +42,15 @@ use std::thread::JoinHandle;
 use serde::Serialize;
 
 use crate::app::App;
-use crate::clock::{Clock, MAX_SPAN};
-pub use crate::limits::Limits;
-pub use crate::seed::Seed;
-use crate::world::World;
+use crate::crypto::jwt;
+pub use crate::crypto::jwt::KeyError;
+pub use crate::http::limits::Limits;
+use crate::http::{limits, router, server};
+use crate::model::clock::{Clock, MAX_SPAN};
+pub use crate::model::seed::Seed;
+pub use crate::model::state::StateError;
+use crate::model::world::{self, World};
+use crate::model::{state, trust};
 
 /// Where the initial world comes from when there is no state file to resume.
 #[derive(Debug, Clone)]
@@ -108,9 +108,11 @@ impl Default for Config {
 pub enum Error {
     /// The listen address could not be bound.
     Bind(SocketAddr, std::io::Error),
-    Seed(String),
-    State(String),
-    Key(String),
+    Seed(seed::SeedError),
+    State(StateError),
+    /// The final write of the state file did not finish: its task panicked or was cancelled.
+    FinalWrite(tokio::task::JoinError),
+    Key(KeyError),
     Runtime(std::io::Error),
 }
 
@@ -120,14 +122,25 @@ impl std::fmt::Display for Error {
             Error::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
             Error::Seed(e) => write!(f, "seed: {e}"),
             // Every state error already names the state file.
-            Error::State(e) => f.write_str(e),
+            Error::State(e) => write!(f, "{e}"),
+            Error::FinalWrite(e) => write!(f, "{e}"),
             Error::Key(e) => write!(f, "signing key: {e}"),
             Error::Runtime(e) => write!(f, "cannot start the async runtime: {e}"),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Bind(_, e) | Error::Runtime(e) => Some(e),
+            Error::Key(e) => Some(e),
+            Error::Seed(e) => Some(e),
+            Error::State(e) => Some(e),
+            Error::FinalWrite(e) => Some(e),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct AccountInfo {
@@ -192,7 +205,7 @@ impl ReadyInfo {
         let service_account_link = |p: &world::TrustedProfile| {
             p.links
                 .iter()
-                .find(|l| profile::is_service_account(&l.cr_type))
+                .find(|l| trust::is_service_account(&l.cr_type))
                 .cloned()
         };
         let mut profiles: Vec<&world::TrustedProfile> = w.profiles.values().collect();
@@ -274,11 +287,13 @@ impl Server {
                     Some(SeedSource::Seed(s)) => (**s).clone(),
                     Some(SeedSource::File(p)) => Seed::from_file(p).map_err(Error::Seed)?,
                 };
-                let in_file = |e: String| match &config.seed {
-                    Some(SeedSource::File(p)) => format!("seed file {}: {e}", p.display()),
-                    _ => e,
-                };
-                let mut world = World::from_seed(&seed).map_err(|e| Error::Seed(in_file(e)))?;
+                let mut world = World::from_seed(&seed).map_err(|problem| {
+                    let file = match &config.seed {
+                        Some(SeedSource::File(p)) => Some(p.clone()),
+                        _ => None,
+                    };
+                    Error::Seed(seed::SeedError::Invalid { file, problem })
+                })?;
                 world.reindex();
                 let signer = Arc::new(jwt::Signer::generate().map_err(Error::Key)?);
                 let (sessions, delegations) = (HashMap::new(), HashMap::new());
@@ -317,7 +332,7 @@ impl Server {
         );
         if fresh && config.state.is_some() {
             // Persist the new key before any token signed with it leaves the process.
-            state::flush(&app, true).map_err(Error::State)?;
+            persist::flush(&app, true).map_err(Error::State)?;
         }
         Ok(Server {
             app,
@@ -361,14 +376,14 @@ impl Server {
             );
             limits.max_connections = budget;
         }
-        let flusher = tokio::spawn(state::flusher(self.app.clone()));
-        let router = server::router(self.app.clone(), &limits);
+        let flusher = tokio::spawn(persist::flusher(self.app.clone()));
+        let router = router::router(self.app.clone(), &limits);
         server::serve(listener, router, limits, shutdown).await;
         flusher.abort();
         let app = self.app.clone();
-        tokio::task::spawn_blocking(move || state::flush(&app, false))
+        tokio::task::spawn_blocking(move || persist::flush(&app, false))
             .await
-            .map_err(|e| Error::State(e.to_string()))?
+            .map_err(Error::FinalWrite)?
             .map_err(Error::State)
     }
 }

@@ -11,16 +11,16 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::entity::{
-    self, Entity, Lockable, Switch, Tracking, entity_tag, history, history_json, other_account,
-    with_etag,
+    self, Entity, Lockable, Switch, Tracking, entity_tag, history, history_json, ibm_minute,
+    other_account, with_etag,
 };
 use super::pagination::{Listing, SortKey};
 use super::params::{header_flag, json_body, opt_bool, opt_string, query_flag, req_string};
-use crate::app::App;
-use crate::auth::Caller;
-use crate::errors::{self as codes, ApiError, ApiResult};
-use crate::util::{ibm_minute, random_token, read, write};
-use crate::world::{ApiKey, Principal, World};
+use crate::app::{App, read, write};
+use crate::crypto::random::random_token;
+use crate::http::caller::Caller;
+use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::model::world::{ApiKey, Principal, World};
 
 impl Entity for ApiKey {
     const KIND: &'static str = "API key";

@@ -16,11 +16,12 @@ use serde_json::{Value, json};
 
 use super::pagination::{Listing, SortKey, page, page_size, sort_by};
 use super::params::query_flag;
-use crate::app::App;
-use crate::auth::Caller;
-use crate::errors::{self as codes, ApiError, ApiResult};
-use crate::util::{ibm_minute, read, stable_uuid, write};
-use crate::world::{History, World};
+use crate::app::{App, read, write};
+use crate::http::caller::Caller;
+use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::model::clock::timestamp;
+use crate::model::world::stable_uuid;
+use crate::model::world::{History, World};
 
 pub trait Entity: Sized + Send + Sync + 'static {
     /// How messages name the kind: "Service ID", "API key".
@@ -60,6 +61,11 @@ pub struct Tracking<'a> {
 /// A kind with `POST`/`DELETE .../{id}/lock`.
 pub trait Lockable: Entity {
     fn locked_mut(&mut self) -> &mut bool;
+}
+
+/// IAM Identity v1 timestamps: minute precision, offset without a colon (`2026-02-19T18:59+0000`).
+pub fn ibm_minute(secs: i64) -> String {
+    timestamp(secs).strftime("%Y-%m-%dT%H:%M+0000").to_string()
 }
 
 /// `<version>-<32 hex>`, derived rather than stored so it cannot drift from the version.
@@ -370,4 +376,14 @@ pub fn list<E: Entity>(
     sort_by(&mut items, l, E::sort_key);
     let all = items.into_iter().map(|e| e.to_json(l.history)).collect();
     Ok(axum::Json(page(&app.url, path, l, size, all, field)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_ibms_minutes() {
+        assert_eq!(ibm_minute(1_705_312_800), "2024-01-15T10:00+0000");
+    }
 }

@@ -18,7 +18,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::app::App;
-use crate::world::{ApiKey, ServiceId, TrustedProfile};
+use crate::model::world::{ApiKey, ServiceId, TrustedProfile};
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()

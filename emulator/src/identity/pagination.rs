@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::params::query_flag;
-use crate::errors::ApiError;
+use crate::http::errors::ApiError;
 
 /// Everything needed to continue a listing; the `pagetoken` is this, base64url JSON, so a
 /// page token alone (as IBM's SDKs send it) suffices. Short field names keep the URLs short.
@@ -161,6 +161,49 @@ pub fn page(
     v
 }
 
+/// The promise of every list's page links, checked by the unit tests and the `page_token`
+/// fuzz target: a query string (its first byte taken as the number of items) is a listing or
+/// refused, and each link of the envelope (`first`, `previous`, `next`) leads back to the same
+/// listing, at its own offset and with the same page size.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn check_page_links(query: &[u8]) {
+    const URL: &str = "http://127.0.0.1:1";
+
+    let q: HashMap<String, String> = form_urlencoded::parse(query).into_owned().collect();
+    let Ok((listing, _)) = Listing::from_query(&q) else {
+        return;
+    };
+    let (Ok(()), Ok(size)) = (listing.check_sort(), page_size(&q)) else {
+        return;
+    };
+    let total = usize::from(query.first().copied().unwrap_or(0));
+    let items = (0..total).map(Value::from).collect();
+    let envelope = page(URL, "/v1/serviceids/", &listing, size, items, "serviceids");
+    for link in ["first", "previous", "next"] {
+        let Some(url) = envelope[link].as_str() else {
+            continue;
+        };
+        let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+        let q: HashMap<String, String> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let (back, from_token) = Listing::from_query(&q).expect("a page link's token is valid");
+        assert!(from_token, "{link} has no pagetoken: {url}");
+        let mut expected = listing.clone();
+        expected.offset = back.offset;
+        assert_eq!(
+            serde_json::to_value(&back).ok(),
+            serde_json::to_value(&expected).ok(),
+            "{link} leads to another listing"
+        );
+        assert_eq!(
+            page_size(&q).ok(),
+            Some(size),
+            "{link} changes the page size"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +234,35 @@ mod tests {
                     history,
                 },
             )
+    }
+
+    proptest! {
+        // The `page_token` fuzz target's checks, a few cases on every test run so a change
+        // that breaks them is seen before bench/fuzz.sh runs.
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        /// The first byte is the number of items; the rest a list's query string.
+        #[test]
+        fn page_links_lead_back_to_their_listing(
+            total in any::<u8>(),
+            size in 1u8..=100,
+            sort in prop_oneof![Just("name"), Just("created_at"), Just("bogus"), Just("")],
+            history in any::<bool>(),
+        ) {
+            let mut query = vec![total];
+            query.extend(
+                format!("&pagesize={size}&sort={sort}&include_history={history}&account_id=a")
+                    .bytes(),
+            );
+            check_page_links(&query);
+        }
+
+        #[test]
+        fn any_query_bytes_are_a_page_or_refused(
+            query in proptest::collection::vec(any::<u8>(), 0..256),
+        ) {
+            check_page_links(&query);
+        }
     }
 
     proptest! {

@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::http::HeaderMap;
 use serde_json::{Map, Value};
 
-use crate::errors::ApiError;
+use crate::http::errors::ApiError;
 
 /// The body as a JSON object; an empty body counts as `{}` (IBM's SDKs send none on some PUTs).
 pub fn json_body(bytes: &Bytes) -> Result<Map<String, Value>, ApiError> {

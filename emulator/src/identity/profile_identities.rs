@@ -14,12 +14,11 @@ use serde_json::{Map, Value, json};
 
 use super::entity::{check_if_match, entity_tag, for_caller, for_caller_mut, with_etag};
 use super::params::{json_body, opt_string, opt_strings};
-use crate::app::App;
-use crate::auth::Caller;
-use crate::errors::{self as codes, ApiError, ApiResult};
-use crate::profile::{self, ProfileIdentity};
-use crate::util::{read, write};
-use crate::world::{IdentityError, TrustedProfile, World};
+use crate::app::{App, read, write};
+use crate::http::caller::Caller;
+use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::model::trust::{self, ProfileIdentity};
+use crate::model::world::{TrustedProfile, World};
 
 pub fn identity_json(i: &ProfileIdentity) -> Value {
     let mut v = json!({
@@ -60,7 +59,7 @@ fn identity_from(
         Some(i) if !i.trim().is_empty() => i,
         _ => return Err(ApiError::missing("identifier")),
     };
-    profile::check_identity_type(&kind).map_err(ApiError::bad_request)?;
+    trust::check_identity_type(&kind).map_err(|e| ApiError::bad_request(e.to_string()))?;
     if let Some(t) = path_type
         && t != kind
     {
@@ -72,11 +71,17 @@ fn identity_from(
     let description = opt_string(spec, "description")?;
     world
         .trusted_identity(&kind, &identifier, accounts, description, false)
-        .map_err(|e| match e {
-            IdentityError::Unknown(m) => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", codes::NOT_FOUND, m)
+        .map_err(|e| {
+            if e.is_unknown() {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    codes::NOT_FOUND,
+                    e.to_string(),
+                )
+            } else {
+                ApiError::bad_request(e.to_string())
             }
-            IdentityError::Invalid(m) => ApiError::bad_request(m),
         })
 }
 
@@ -173,7 +178,7 @@ pub async fn add(
     bytes: Bytes,
 ) -> ApiResult {
     let body = json_body(&bytes)?;
-    profile::check_identity_type(&kind).map_err(ApiError::bad_request)?;
+    trust::check_identity_type(&kind).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let mut world = write(&app.world);
     for_caller::<TrustedProfile>(&world, &caller, &profile_id)?;
     let identity = identity_from(&world, &body, Some(&kind))?;
@@ -196,7 +201,7 @@ pub async fn get(
     Path((profile_id, kind, identifier)): Path<(String, String, String)>,
     caller: Caller,
 ) -> ApiResult {
-    profile::check_identity_type(&kind).map_err(ApiError::bad_request)?;
+    trust::check_identity_type(&kind).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let world = read(&app.world);
     let p = for_caller::<TrustedProfile>(&world, &caller, &profile_id)?;
     let i = p
@@ -213,7 +218,7 @@ pub async fn delete(
     Path((profile_id, kind, identifier)): Path<(String, String, String)>,
     caller: Caller,
 ) -> ApiResult {
-    profile::check_identity_type(&kind).map_err(ApiError::bad_request)?;
+    trust::check_identity_type(&kind).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let mut world = write(&app.world);
     let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id)?;
     let before = p.identities.len();

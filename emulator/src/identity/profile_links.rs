@@ -1,6 +1,6 @@
 //! A trusted profile's links to compute resources: `/v1/profiles/{id}/links` (create, list,
 //! delete by parameters) and `/v1/profiles/{id}/links/{link-id}` (get, delete). The rules a
-//! link follows are `profile::check_link`'s, shared with seeds.
+//! link follows are `trust::check_link`'s, shared with seeds.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,14 +11,13 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 
-use super::entity::{entity_tag, for_caller, for_caller_mut, with_etag};
+use super::entity::{entity_tag, for_caller, for_caller_mut, ibm_minute, with_etag};
 use super::params::{json_body, opt_bool, opt_string, req_string};
-use crate::app::App;
-use crate::auth::Caller;
-use crate::errors::{self as codes, ApiError, ApiResult};
-use crate::profile::{self, LinkTarget, ProfileLink};
-use crate::util::{ibm_minute, read, write};
-use crate::world::TrustedProfile;
+use crate::app::{App, read, write};
+use crate::http::caller::Caller;
+use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::model::trust::{self, LinkTarget, ProfileLink};
+use crate::model::world::TrustedProfile;
 
 pub fn link_json(l: &ProfileLink) -> Value {
     let mut v = json!({
@@ -82,8 +81,8 @@ pub async fn create(
     let is_cross_account = opt_bool(&body, "is_cross_account")?.unwrap_or(false);
     let mut world = write(&app.world);
     let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id)?;
-    profile::check_link(&cr_type, &target, is_cross_account, &p.account_id)
-        .map_err(ApiError::bad_request)?;
+    trust::check_link(&cr_type, &target, is_cross_account, &p.account_id)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let t = app.now();
     let link = ProfileLink {
         id: format!("ProfileLink-{}", uuid::Uuid::new_v4()),

@@ -10,14 +10,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-use super::entity::{self, Entity, Tracking, entity_tag, history, history_json, with_etag};
+use super::entity::{
+    self, Entity, Tracking, entity_tag, history, history_json, ibm_minute, with_etag,
+};
 use super::pagination::{Listing, SortKey};
 use super::params::{json_body, opt_string, req_string};
-use crate::app::App;
-use crate::auth::Caller;
-use crate::errors::{self as codes, ApiError, ApiResult};
-use crate::util::{ibm_minute, write};
-use crate::world::{TrustedProfile, World};
+use crate::app::{App, write};
+use crate::http::caller::Caller;
+use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::model::world::{TrustedProfile, World};
 
 impl Entity for TrustedProfile {
     const KIND: &'static str = "Trusted profile";

@@ -11,6 +11,22 @@ use crate::common::*;
 use iam_emulator::{Config, Limits, Running, Server};
 use serde_json::Value;
 
+/// Polls `probe` until it gives a value, for at most 10 s; on timeout the panic says what was
+/// awaited.
+fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(v) = probe() {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gave up after 10 s waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn start_limited(limits: Limits) -> Running {
     let server = Server::bind(Config::default())
         .expect("bind")
@@ -340,15 +356,28 @@ fn the_binary_never_holds_more_sockets_than_max_connections() {
             s
         })
         .collect();
-    // Give the server every chance to accept more than it should.
-    std::thread::sleep(Duration::from_millis(300));
-    let held = sockets_of(pid);
+    // The first three are served (the listen queue hands connections over in order): by then
+    // the server has accepted all it may, and had its chance to accept more.
+    let mut clients = clients.into_iter();
+    let served: Vec<TcpStream> = clients
+        .by_ref()
+        .take(3)
+        .map(|mut s| {
+            assert!(read_answer(&mut s).0.starts_with("HTTP/1.1 200"));
+            s
+        })
+        .collect();
+    let held = wait_for("the server to hold the connections it serves", || {
+        let n = sockets_of(pid);
+        (n >= idle + 3).then_some(n)
+    });
     assert_eq!(
         held,
         idle + 3,
         "{held} sockets with {idle} before any client"
     );
     // All twelve are served in turn as the earlier ones close.
+    drop(served);
     for mut s in clients {
         assert!(read_answer(&mut s).0.starts_with("HTTP/1.1 200"));
         drop(s);
@@ -385,7 +414,9 @@ fn an_idle_connection_is_closed_after_the_idle_timeout() {
         assert!(closed, "{sent:?} kept open");
         assert!(opened.elapsed() < Duration::from_secs(3), "{sent:?}");
     }
-    // Activity keeps a connection open past the timeout: three requests 100 ms apart.
+    // Activity keeps a connection open past the timeout: three requests 100 ms apart. The
+    // pauses are what is tested (each shorter than the timeout, together longer), not a wait
+    // for something to happen.
     let mut s = connect(emu.url());
     for _ in 0..3 {
         s.write_all(b"GET /identity/keys HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -116,34 +116,71 @@ pub fn crn_account(crn: &str) -> Option<&str> {
     segs[6].strip_prefix("a/").filter(|a| !a.is_empty())
 }
 
-/// Checks a new link as IAM does; the error is the sentence for a 400.
+/// Why IAM refuses a link; the Display is the sentence for a 400.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkError {
+    UnknownType(String),
+    /// The CRN names no account (`a/<account>`).
+    NoAccountScope(String),
+    /// A Kubernetes service account's link without its namespace or name.
+    NeedsServiceAccount(String),
+    /// A resource of another account, without `is_cross_account`.
+    OtherAccount {
+        account: String,
+        profile_account: String,
+    },
+}
+
+impl std::fmt::Display for LinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LinkError::UnknownType(cr_type) => write!(
+                f,
+                "Invalid value '{cr_type}' for 'cr_type'; valid values: {}.",
+                CR_TYPES.join(", ")
+            ),
+            LinkError::NoAccountScope(crn) => write!(
+                f,
+                "Property 'link.crn' ('{crn}') is not a CRN with an account scope (crn:v1:bluemix:public:<service>:<location>:a/<account>:<instance>:<type>:<resource>)."
+            ),
+            LinkError::NeedsServiceAccount(cr_type) => write!(
+                f,
+                "A link with cr_type {cr_type} needs 'link.namespace' and 'link.name' (the Kubernetes namespace and service account)."
+            ),
+            LinkError::OtherAccount {
+                account,
+                profile_account,
+            } => write!(
+                f,
+                "The compute resource is in account '{account}', not in the profile's account '{profile_account}'; set 'is_cross_account' to link a resource of another account."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LinkError {}
+
+/// Checks a new link as IAM does.
 pub fn check_link(
     cr_type: &str,
     target: &LinkTarget,
     is_cross_account: bool,
     profile_account: &str,
-) -> Result<(), String> {
+) -> Result<(), LinkError> {
     if !CR_TYPES.contains(&cr_type) {
-        return Err(format!(
-            "Invalid value '{cr_type}' for 'cr_type'; valid values: {}.",
-            CR_TYPES.join(", ")
-        ));
+        return Err(LinkError::UnknownType(cr_type.to_owned()));
     }
     let Some(account) = crn_account(&target.crn) else {
-        return Err(format!(
-            "Property 'link.crn' ('{}') is not a CRN with an account scope (crn:v1:bluemix:public:<service>:<location>:a/<account>:<instance>:<type>:<resource>).",
-            target.crn
-        ));
+        return Err(LinkError::NoAccountScope(target.crn.clone()));
     };
     if is_service_account(cr_type) && (target.namespace.is_none() || target.name.is_none()) {
-        return Err(format!(
-            "A link with cr_type {cr_type} needs 'link.namespace' and 'link.name' (the Kubernetes namespace and service account)."
-        ));
+        return Err(LinkError::NeedsServiceAccount(cr_type.to_owned()));
     }
     if !is_cross_account && account != profile_account {
-        return Err(format!(
-            "The compute resource is in account '{account}', not in the profile's account '{profile_account}'; set 'is_cross_account' to link a resource of another account."
-        ));
+        return Err(LinkError::OtherAccount {
+            account: account.to_owned(),
+            profile_account: profile_account.to_owned(),
+        });
     }
     Ok(())
 }
@@ -165,14 +202,62 @@ pub struct ProfileIdentity {
     pub description: Option<String>,
 }
 
-pub fn check_identity_type(kind: &str) -> Result<(), String> {
+/// Why an identity cannot be trusted: it is not valid, or it names nothing the emulator holds
+/// (`is_unknown`). The Display is the sentence for a 400 or 404.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityError {
+    UnknownType(String),
+    MissingIdentifier,
+    /// `accounts` on an identity that is not a user.
+    AccountsNotAllowed(String),
+    UnknownUser(String),
+    UnknownServiceId(String),
+    /// A `crn` identity whose identifier names no account.
+    NotACrn(String),
+}
+
+impl IdentityError {
+    /// The identity names no user or service ID the emulator holds.
+    pub fn is_unknown(&self) -> bool {
+        matches!(
+            self,
+            IdentityError::UnknownUser(_) | IdentityError::UnknownServiceId(_)
+        )
+    }
+}
+
+impl std::fmt::Display for IdentityError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IdentityError::UnknownType(kind) => write!(
+                f,
+                "Invalid identity type '{kind}'; valid values: {}.",
+                IDENTITY_TYPES.join(", ")
+            ),
+            IdentityError::MissingIdentifier => {
+                f.write_str("Property 'identifier' either missing or empty.")
+            }
+            IdentityError::AccountsNotAllowed(kind) => write!(
+                f,
+                "Property 'accounts' is only valid for identities of type user, not {kind}."
+            ),
+            IdentityError::UnknownUser(id) => write!(f, "User '{id}' not found."),
+            IdentityError::UnknownServiceId(id) => write!(f, "Service ID '{id}' not found."),
+            IdentityError::NotACrn(id) => write!(
+                f,
+                "Identifier '{id}' of type crn is not a CRN with an account scope."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for IdentityError {}
+
+pub fn check_identity_type(kind: &str) -> Result<(), IdentityError> {
     if IDENTITY_TYPES.contains(&kind) {
         Ok(())
     } else {
-        Err(format!(
-            "Invalid identity type '{kind}'; valid values: {}.",
-            IDENTITY_TYPES.join(", ")
-        ))
+        Err(IdentityError::UnknownType(kind.to_owned()))
     }
 }
 
@@ -218,6 +303,7 @@ mod tests {
         assert!(
             check_link("K8S", &ok, false, ACC)
                 .unwrap_err()
+                .to_string()
                 .contains("cr_type")
         );
         let no_ns = target(&crn, None, Some("sa"));
@@ -226,6 +312,7 @@ mod tests {
         assert!(
             check_link("IKS_SA", &ok, false, "other")
                 .unwrap_err()
+                .to_string()
                 .contains("is_cross_account")
         );
         assert!(check_link("IKS_SA", &ok, true, "other").is_ok());

@@ -14,6 +14,68 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 
+/// Why the signing key cannot be made, or read back from a state file.
+#[derive(Debug)]
+pub enum KeyError {
+    Generate,
+    Encode,
+    /// A stored key's `pkcs8` is not base64.
+    NotBase64(base64::DecodeError),
+    /// A stored key is not a PKCS#8 RSA key.
+    NotPkcs8(aws_lc_rs::error::KeyRejected),
+}
+
+impl std::fmt::Display for KeyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyError::Generate => f.write_str("cannot generate an RSA key"),
+            KeyError::Encode => f.write_str("cannot encode the RSA key"),
+            KeyError::NotBase64(e) => write!(f, "signing key is not base64: {e}"),
+            KeyError::NotPkcs8(e) => write!(f, "signing key is not a PKCS#8 RSA key: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for KeyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            KeyError::Generate | KeyError::Encode => None,
+            KeyError::NotBase64(e) => Some(e),
+            KeyError::NotPkcs8(e) => Some(e),
+        }
+    }
+}
+
+/// Why a token could not be signed. None of these happen to claims the emulator built
+/// itself; they are answered as internal errors.
+#[derive(Debug)]
+pub enum SignError {
+    /// The claims do not serialise to JSON.
+    Claims(serde_json::Error),
+    /// An ID token's claims are not a JSON object to which `aud` could be added.
+    NotAnObject,
+    Rsa,
+}
+
+impl std::fmt::Display for SignError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SignError::Claims(e) => write!(f, "{e}"),
+            SignError::NotAnObject => f.write_str("the claims are not a JSON object"),
+            SignError::Rsa => f.write_str("RSA signing failed"),
+        }
+    }
+}
+
+impl std::error::Error for SignError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SignError::Claims(e) => Some(e),
+            SignError::NotAnObject | SignError::Rsa => None,
+        }
+    }
+}
+
 /// What a token is for; each kind verifies only as itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -67,26 +129,22 @@ pub struct StoredKey {
 
 impl Signer {
     /// A fresh RSA-2048 key whose `kid` is its creation minute, like IBM's (`202110180819`).
-    pub fn generate() -> Result<Signer, String> {
-        let pair = KeyPair::generate(KeySize::Rsa2048)
-            .map_err(|_| "cannot generate an RSA key".to_owned())?;
-        let der = pair
-            .as_der()
-            .map_err(|_| "cannot encode the RSA key".to_owned())?;
+    pub fn generate() -> Result<Signer, KeyError> {
+        let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| KeyError::Generate)?;
+        let der = pair.as_der().map_err(|_| KeyError::Encode)?;
         let kid = jiff::Timestamp::now().strftime("%Y%m%d%H%M").to_string();
-        Signer::from_parts(kid, pair, der.as_ref().to_vec())
+        Ok(Signer::from_parts(kid, pair, der.as_ref().to_vec()))
     }
 
-    pub fn from_stored(stored: &StoredKey) -> Result<Signer, String> {
+    pub fn from_stored(stored: &StoredKey) -> Result<Signer, KeyError> {
         let pkcs8 = STANDARD
             .decode(&stored.pkcs8)
-            .map_err(|e| format!("signing key is not base64: {e}"))?;
-        let pair = KeyPair::from_pkcs8(&pkcs8)
-            .map_err(|e| format!("signing key is not a PKCS#8 RSA key: {e}"))?;
-        Signer::from_parts(stored.kid.clone(), pair, pkcs8)
+            .map_err(KeyError::NotBase64)?;
+        let pair = KeyPair::from_pkcs8(&pkcs8).map_err(KeyError::NotPkcs8)?;
+        Ok(Signer::from_parts(stored.kid.clone(), pair, pkcs8))
     }
 
-    fn from_parts(kid: String, pair: KeyPair, pkcs8: Vec<u8>) -> Result<Signer, String> {
+    fn from_parts(kid: String, pair: KeyPair, pkcs8: Vec<u8>) -> Signer {
         let public = pair.public_key().as_ref().to_vec();
         let comps = PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
         let header_prefixes = Kind::ALL.map(|k| {
@@ -96,7 +154,7 @@ impl Signer {
             };
             format!("{}.", URL_SAFE_NO_PAD.encode(header.to_string()))
         });
-        Ok(Signer {
+        Signer {
             header_prefixes,
             n: URL_SAFE_NO_PAD.encode(&comps.n),
             e: URL_SAFE_NO_PAD.encode(&comps.e),
@@ -105,7 +163,7 @@ impl Signer {
             rng: SystemRandom::new(),
             pkcs8,
             public,
-        })
+        }
     }
 
     pub fn stored(&self) -> StoredKey {
@@ -116,18 +174,18 @@ impl Signer {
     }
 
     /// An access token.
-    pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, String> {
+    pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, SignError> {
         self.sign_as(Kind::Access, claims)
     }
 
-    pub fn sign_as<T: Serialize>(&self, kind: Kind, claims: &T) -> Result<String, String> {
-        let payload = serde_json::to_vec(claims).map_err(|e| e.to_string())?;
+    pub fn sign_as<T: Serialize>(&self, kind: Kind, claims: &T) -> Result<String, SignError> {
+        let payload = serde_json::to_vec(claims).map_err(SignError::Claims)?;
         self.sign_payload(kind, &payload)
     }
 
     /// Signs any payload bytes as a token of `kind` (the fuzz targets sign what they make up, to
     /// reach the code behind the signature check).
-    pub(crate) fn sign_payload(&self, kind: Kind, payload: &[u8]) -> Result<String, String> {
+    pub(crate) fn sign_payload(&self, kind: Kind, payload: &[u8]) -> Result<String, SignError> {
         let prefix = &self.header_prefixes[kind.index()];
         let mut token = String::with_capacity(prefix.len() + payload.len() * 2 + 400);
         token.push_str(prefix);
@@ -135,7 +193,7 @@ impl Signer {
         let mut sig = vec![0u8; self.pair.public_modulus_len()];
         self.pair
             .sign(&RSA_PKCS1_SHA256, &self.rng, token.as_bytes(), &mut sig)
-            .map_err(|_| "RSA signing failed".to_owned())?;
+            .map_err(|_| SignError::Rsa)?;
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(&sig, &mut token);
         Ok(token)

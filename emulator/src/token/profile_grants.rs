@@ -1,17 +1,17 @@
 //! The trusted-profile grants of `POST /identity/token`: `cr-token` (a compute resource's
 //! token traded for the token of a profile linked to it) and `assume` (a caller's access token
 //! traded for the token of a profile that trusts the caller). They decide which profile and
-//! who authenticated; `token::issue` signs the profile's token.
+//! who authenticated; `issue::issue` signs the profile's token.
 
 use std::collections::HashMap;
 
 use crate::app::App;
-use crate::claims::{Authn, Claims, CrClaims};
-use crate::errors::{self as codes, TokenError};
-use crate::form::{field, optional};
-use crate::jwt::Kind;
-use crate::profile::crn_account;
-use crate::world::{Principal, TrustedProfile, World};
+use crate::crypto::claims::{Authn, Claims, CrClaims};
+use crate::crypto::jwt::Kind;
+use crate::http::errors::{self as codes, TokenError};
+use crate::model::trust::crn_account;
+use crate::model::world::{Principal, TrustedProfile, World};
+use crate::token::form::{field, optional};
 
 pub const GRANT_CR_TOKEN: &str = "urn:ibm:params:oauth:grant-type:cr-token";
 pub const GRANT_ASSUME: &str = "urn:ibm:params:oauth:grant-type:assume";
@@ -163,17 +163,11 @@ pub fn cr_token_grant(
             ),
         ));
     }
-    let authn = Authn {
-        sub: resource.subject(),
-        iam_id: format!("crn-{}", resource.crn),
-        name: resource
-            .name
-            .clone()
-            .or_else(|| resource.component_name.clone()),
-        sub_type: "ComputeResource".into(),
-        cr_type: Some(resource.cr_type.clone()),
-        crn: Some(resource.crn.clone()),
-    };
+    let name = resource
+        .name
+        .clone()
+        .or_else(|| resource.component_name.clone());
+    let authn = Authn::compute_resource(&resource, name);
     Ok(ProfileGrant::new(profile, authn))
 }
 
@@ -252,13 +246,5 @@ pub fn assume_grant(
             claims.iam_id, claims.account.bss, profile.name, profile.id
         )));
     }
-    let authn = Authn {
-        sub: claims.sub,
-        iam_id: claims.iam_id,
-        name: claims.name,
-        sub_type: claims.sub_type,
-        cr_type: None,
-        crn: None,
-    };
-    Ok(ProfileGrant::new(profile, authn))
+    Ok(ProfileGrant::new(profile, Authn::assumed_by(claims)))
 }

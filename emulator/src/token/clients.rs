@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::app::App;
+use crate::crypto::jwt::SignError;
 
 /// One OAuth client, as IAM knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,11 +68,9 @@ pub fn issues_id_token(client_id: &str) -> bool {
 /// An OpenID Connect ID token for `client_id`: the access token's claims (the identity, its
 /// account, `iat`, `exp`, `iss`), its own `jti`, and `aud` naming the client, signed with the
 /// emulator's key so a relying party verifies it with `GET /identity/keys`.
-pub fn id_token<T: Serialize>(app: &App, claims: &T, client_id: &str) -> Result<String, String> {
-    let mut value = serde_json::to_value(claims).map_err(|e| e.to_string())?;
-    let object = value
-        .as_object_mut()
-        .ok_or_else(|| "the claims are not a JSON object".to_owned())?;
+pub fn id_token<T: Serialize>(app: &App, claims: &T, client_id: &str) -> Result<String, SignError> {
+    let mut value = serde_json::to_value(claims).map_err(SignError::Claims)?;
+    let object = value.as_object_mut().ok_or(SignError::NotAnObject)?;
     object.insert("aud".into(), client_id.into());
     object.insert("jti".into(), uuid::Uuid::new_v4().to_string().into());
     app.signer.sign(&value)

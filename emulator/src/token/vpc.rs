@@ -19,17 +19,16 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
-use crate::app::App;
-use crate::claims::{Authn, InstanceClaims};
-use crate::jwt::Kind;
-use crate::profile::{ComputeResource, crn_account};
-use crate::token::{self, Grant};
-use crate::util::read;
-use crate::workload::{GRANT_CR_TOKEN, ProfileGrant};
-use crate::world::{TrustedProfile, World};
+use crate::app::{App, read};
+use crate::crypto::claims::{Authn, InstanceClaims};
+use crate::crypto::jwt::Kind;
+use crate::model::clock::timestamp;
+use crate::model::trust::{ComputeResource, crn_account};
+use crate::model::world::{TrustedProfile, World};
+use crate::token::issue::{self, Grant};
+use crate::token::profile_grants::{GRANT_CR_TOKEN, ProfileGrant};
 
 /// The first API version with instance identity tokens, and the one that introduced the
 /// `/identity/v1/...` paths.
@@ -102,9 +101,7 @@ fn bad(code: &'static str, message: impl Into<String>) -> VpcError {
 }
 
 fn rfc3339(secs: i64) -> String {
-    Timestamp::from_second(secs)
-        .unwrap_or(Timestamp::UNIX_EPOCH)
-        .to_string()
+    timestamp(secs).to_string()
 }
 
 /// `version` is required: a date no earlier than the path's first version.
@@ -194,24 +191,18 @@ pub async fn create_access_token(
         return Err(bad("invalid_field", format!("Unknown field '{k}'.")));
     }
     let crn = read(&app.world).vpc_instance_crn.clone();
-    let account_id = crn_account(&crn).unwrap_or_default().to_owned();
-    let instance_id = crn.rsplit(':').next().unwrap_or_default().to_owned();
     let iat = app.now();
-    let claims = InstanceClaims {
-        iss: format!("{}/instance_identity", app.url),
-        sub: crn.clone(),
-        aud: "vpc".into(),
-        iat,
-        exp: iat + expires_in,
-        jti: uuid::Uuid::new_v4().to_string(),
-        account_id,
-        instance_id,
-        crn,
-    };
+    let claims = InstanceClaims::new(&app.url, &crn, iat, iat + expires_in);
     let token = app
         .signer
         .sign_as(Kind::InstanceIdentity, &claims)
-        .map_err(|e| VpcError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", e))?;
+        .map_err(|e| {
+            VpcError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                e.to_string(),
+            )
+        })?;
     Ok(token_body(token, iat, iat + expires_in))
 }
 
@@ -386,18 +377,11 @@ pub async fn create_iam_token(
         ProfileGrant {
             iam_id: profile.iam_id.clone(),
             account_id: profile.account_id.clone(),
-            authn: Authn {
-                sub: instance.crn.clone(),
-                iam_id: format!("crn-{}", instance.crn),
-                name: Some(claims.instance_id.clone()),
-                sub_type: "ComputeResource".into(),
-                cr_type: Some(instance.cr_type.clone()),
-                crn: Some(instance.crn.clone()),
-            },
+            authn: Authn::compute_resource(&instance, Some(claims.instance_id.clone())),
         },
         GRANT_CR_TOKEN,
     );
-    let issued = token::issue(&app, &world, grant, "default").map_err(|e| {
+    let issued = issue::issue(&app, &world, grant, "default").map_err(|e| {
         VpcError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",

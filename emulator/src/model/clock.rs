@@ -23,13 +23,37 @@ pub struct Reading {
     pub offset: i64,
 }
 
+/// A move of the clock beyond `MAX_SPAN` from real time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClockError {
+    /// A state file's offset.
+    OffsetTooFar(i64),
+    /// `POST /emulator/clock`: the move and the offset it would have made.
+    AdvanceTooFar { seconds: i64, offset: i64 },
+}
+
+impl std::fmt::Display for ClockError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClockError::OffsetTooFar(offset) => write!(
+                f,
+                "clock offset {offset} s is beyond {MAX_SPAN} s from real time"
+            ),
+            ClockError::AdvanceTooFar { seconds, offset } => write!(
+                f,
+                "'advance_seconds' {seconds} would move the clock {offset} s from real time; the limit is {MAX_SPAN} s"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ClockError {}
+
 impl Clock {
     /// A clock resumed from a state file.
-    pub fn with_offset(offset: i64) -> Result<Clock, String> {
+    pub fn with_offset(offset: i64) -> Result<Clock, ClockError> {
         if !(-MAX_SPAN..=MAX_SPAN).contains(&offset) {
-            return Err(format!(
-                "clock offset {offset} s is beyond {MAX_SPAN} s from real time"
-            ));
+            return Err(ClockError::OffsetTooFar(offset));
         }
         Ok(Clock {
             offset: AtomicI64::new(offset),
@@ -60,18 +84,16 @@ impl Clock {
 
     /// Moves the clock by `seconds` (back when negative); offsets add up. Refused, leaving the
     /// clock as it was, when the total would exceed `MAX_SPAN`.
-    pub fn advance(&self, seconds: i64) -> Result<Reading, String> {
+    pub fn advance(&self, seconds: i64) -> Result<Reading, ClockError> {
         let previous = self
             .offset
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |o| {
                 o.checked_add(seconds)
                     .filter(|n| (-MAX_SPAN..=MAX_SPAN).contains(n))
             })
-            .map_err(|o| {
-                format!(
-                    "'advance_seconds' {seconds} would move the clock {} s from real time; the limit is {MAX_SPAN} s",
-                    o.saturating_add(seconds)
-                )
+            .map_err(|o| ClockError::AdvanceTooFar {
+                seconds,
+                offset: o.saturating_add(seconds),
             })?;
         let offset = previous + seconds;
         Ok(Reading {
@@ -79,6 +101,12 @@ impl Clock {
             offset,
         })
     }
+}
+
+/// The instant of `secs` epoch seconds, for printing; the epoch itself for seconds beyond
+/// what a timestamp holds (the clock never produces those, a state file might).
+pub fn timestamp(secs: i64) -> Timestamp {
+    Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 fn shifted(offset: i64) -> Timestamp {

@@ -9,8 +9,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::app::App;
-use crate::util::read;
+use crate::app::{App, read};
 
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -5,16 +5,17 @@
 //! `grant_type=urn:ibm:params:oauth:grant-type:delegated-refresh-token` and their own Basic
 //! credentials, for tokens issued to them (with an OpenID Connect ID token for `kube`).
 //!
-//! The token service (token.rs) parses and dispatches; this module decides what a response
+//! The token endpoint (endpoint.rs) parses and dispatches; this module decides what a response
 //! type asks for, validates the receivers and the expiry, and stores and redeems delegations.
 
 use std::collections::HashMap;
 
-use crate::app::{App, Delegation, Session};
-use crate::clients::{self, DEFAULT_CLIENT};
-use crate::errors::{self as codes, TokenError};
-use crate::util::{lock, random_token};
-use crate::world::World;
+use crate::app::{App, lock};
+use crate::crypto::random::random_token;
+use crate::http::errors::{self as codes, TokenError};
+use crate::model::session::{Delegation, Session};
+use crate::model::world::World;
+use crate::token::clients::{self, DEFAULT_CLIENT};
 
 pub const GRANT_DELEGATED: &str = "urn:ibm:params:oauth:grant-type:delegated-refresh-token";
 pub const RESPONSE_CLOUD_IAM: &str = "cloud_iam";

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::errors::TokenError;
+use crate::http::errors::TokenError;
 
 /// A proper form decoder: raw `:` and `%3A` both decode, `+` is a space; the first of
 /// repeated fields wins.

@@ -10,8 +10,6 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde_json::json;
 
-use crate::util::{context_time, random_hex32};
-
 // Token service codes. Those marked "chosen" are not in IBM's public material; the emulator
 // picked them (docs/emulator.md lists them as such).
 pub const MISSING_PROPERTY: &str = "BXNIM0109E";
@@ -51,7 +49,7 @@ pub const CONFLICT: &str = "BXNIM0514E"; // chosen: duplicate API key value
 pub const NAME_TAKEN: &str = "BXNIM0515E"; // chosen: a profile name taken in the account
 pub const ALREADY_EXISTS: &str = "BXNIM0516E"; // chosen: the same link or identity twice
 
-/// What every error body repeats about the request. `server::render_errors` takes it when the
+/// What every error body repeats about the request. `router::render_errors` takes it when the
 /// request arrives, so handlers never carry it and every error gets the same context.
 #[derive(Clone, Debug)]
 pub struct Ctx {
@@ -269,6 +267,16 @@ impl ApiError {
 /// The outcome of a platform-API handler.
 pub type ApiResult<T = Response> = Result<T, ApiError>;
 
+/// The token service's error `context` times (`23.11.2025 09:05:12:123 GMT`).
+fn context_time(t: Timestamp) -> String {
+    t.strftime("%d.%m.%Y %H:%M:%S:%3f GMT").to_string()
+}
+
+/// A request or trace id as IBM's look: 32 hex digits.
+fn random_hex32() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
 /// The body is written by `render` once the request's context is known; until then the error
 /// rides along as an extension.
 impl IntoResponse for ApiError {
@@ -284,5 +292,16 @@ impl IntoResponse for TokenError {
         let mut resp = self.status.into_response();
         resp.extensions_mut().insert(self);
         resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_times_are_ibms() {
+        let t = Timestamp::from_millisecond(1_705_312_800 * 1000 + 42).unwrap();
+        assert_eq!(context_time(t), "15.01.2024 10:00:00:042 GMT");
     }
 }

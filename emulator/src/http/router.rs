@@ -1,14 +1,9 @@
-//! The router, its middleware (error bodies, body limit, stats, faults), and the accept loop
-//! (hand-rolled rather than `axum::serve` so a `drop` fault can cut a connection without
-//! answering, and so connections are bounded in number and idle time).
+//! The router: every route of the emulator, and the middleware around them that gives errors
+//! IBM's bodies with the request's context, refuses bodies over the limit, counts requests
+//! and applies armed faults.
 
-use std::future::Future;
-use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -16,24 +11,15 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use serde_json::json;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, Semaphore, watch};
-use tower::ServiceExt as _;
 
+use super::errors::{self as codes, ApiError, Ctx, TokenError, render};
+use super::limits::Limits;
+use super::server::{ConnActivity, ConnKill};
 use crate::app::{App, FaultKind, GrantCounted};
-use crate::errors::{self as codes, ApiError, Ctx, TokenError, render};
-use crate::limits::Limits;
-use crate::vpc::VpcError;
-use crate::{accounts, admin, form, identity, passcode, token, vpc};
-
-/// Lets a handler end its own connection without a response (the `drop` fault).
-#[derive(Clone)]
-struct ConnKill(Arc<Notify>);
+use crate::token::vpc::VpcError;
+use crate::token::{endpoint as token, form, passcode, vpc};
+use crate::{accounts, admin, identity};
 
 /// What the middleware shares: the app and the body limit.
 #[derive(Clone)]
@@ -313,12 +299,15 @@ async fn observe(State(edge): State<Edge>, req: Request, next: Next) -> Response
     match fault {
         FaultKind::Delay { delay_ms } => {
             // The connection is busy answering, not idle, however long the delay.
-            let _busy = req.extensions().get::<ConnActivity>().map(|a| a.0.busy());
+            let _busy = req
+                .extensions()
+                .get::<ConnActivity>()
+                .map(ConnActivity::busy);
             tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         }
         FaultKind::Drop => {
             if let Some(kill) = req.extensions().get::<ConnKill>() {
-                kill.0.notify_one();
+                kill.kill();
             }
             // The connection task drops this request's future along with the socket.
             return std::future::pending().await;
@@ -362,201 +351,4 @@ async fn observe(State(edge): State<Edge>, req: Request, next: Next) -> Response
         }
     }
     next.run(req).await
-}
-
-/// When bytes last moved on a connection, and whether a request on it is being answered.
-struct Activity {
-    opened: Instant,
-    /// Milliseconds after `opened` of the last read or write that moved bytes.
-    last: AtomicU64,
-    /// Requests on the connection that are being answered slowly on purpose (a delay fault).
-    busy: AtomicUsize,
-}
-
-impl Activity {
-    fn new() -> Activity {
-        Activity {
-            opened: Instant::now(),
-            last: AtomicU64::new(0),
-            busy: AtomicUsize::new(0),
-        }
-    }
-
-    fn touch(&self) {
-        let ms = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last.store(ms, Ordering::Relaxed);
-    }
-
-    fn quiet_for(&self) -> Duration {
-        let since_open = self.opened.elapsed();
-        since_open.saturating_sub(Duration::from_millis(self.last.load(Ordering::Relaxed)))
-    }
-
-    fn busy(self: &Arc<Self>) -> BusyGuard {
-        self.busy.fetch_add(1, Ordering::AcqRel);
-        BusyGuard(self.clone())
-    }
-
-    /// Completes once the connection has been quiet for `idle` while not busy.
-    async fn idle(&self, idle: Duration) {
-        loop {
-            let quiet = self.quiet_for();
-            if quiet >= idle && self.busy.load(Ordering::Acquire) == 0 {
-                return;
-            }
-            tokio::time::sleep(idle.saturating_sub(quiet).max(idle / 4)).await;
-        }
-    }
-}
-
-struct BusyGuard(Arc<Activity>);
-
-impl Drop for BusyGuard {
-    fn drop(&mut self) {
-        self.0.busy.fetch_sub(1, Ordering::AcqRel);
-        // The delay was the emulator's, not the client's silence.
-        self.0.touch();
-    }
-}
-
-/// The connection's activity, for handlers that keep it busy on purpose.
-#[derive(Clone)]
-struct ConnActivity(Arc<Activity>);
-
-/// A socket that records when bytes move through it.
-struct Tracked {
-    stream: TcpStream,
-    activity: Arc<Activity>,
-}
-
-impl AsyncRead for Tracked {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let before = buf.filled().len();
-        let polled = Pin::new(&mut this.stream).poll_read(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            this.activity.touch();
-        }
-        polled
-    }
-}
-
-impl AsyncWrite for Tracked {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let polled = Pin::new(&mut this.stream).poll_write(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            this.activity.touch();
-        }
-        polled
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let polled = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
-        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            this.activity.touch();
-        }
-        polled
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
-    }
-}
-
-/// Serves connections until `shutdown` completes; open connections are closed then. At most
-/// `limits.max_connections` are served at once: the next is accepted when one closes, so
-/// clients beyond the bound wait in the listen queue and the process never runs out of file
-/// descriptors on their account.
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    limits: Limits,
-    shutdown: impl Future<Output = ()>,
-) {
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .max_buf_size(limits.max_header_bytes.max(8192))
-        .max_header_size(limits.max_header_bytes)
-        .max_headers(limits.max_headers)
-        .header_read_timeout(limits.idle_timeout);
-    let http = Arc::new(http);
-    let mut last_accept_error: Option<Instant> = None;
-    tokio::pin!(shutdown);
-    loop {
-        let slot = tokio::select! {
-            _ = &mut shutdown => break,
-            slot = slots.clone().acquire_owned() => slot,
-        };
-        // The semaphore is never closed.
-        let Ok(slot) = slot else { break };
-        let accepted = tokio::select! {
-            _ = &mut shutdown => break,
-            accepted = listener.accept() => accepted,
-        };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
-            Err(e) => {
-                // Out of file descriptors and the like: back off instead of spinning, and say
-                // so at most once a second.
-                if last_accept_error.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
-                    eprintln!("iam-emulator: accept failed: {e}");
-                    last_accept_error = Some(Instant::now());
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        let router = router.clone();
-        let http = http.clone();
-        let mut stop = stop_rx.clone();
-        let idle = limits.idle_timeout;
-        tokio::spawn(async move {
-            let _slot = slot;
-            let kill = Arc::new(Notify::new());
-            let activity = Arc::new(Activity::new());
-            let handles = (ConnKill(kill.clone()), ConnActivity(activity.clone()));
-            let svc = router.map_request(move |mut req: axum::http::Request<Incoming>| {
-                req.extensions_mut().insert(handles.0.clone());
-                req.extensions_mut().insert(handles.1.clone());
-                req
-            });
-            let io = Tracked {
-                stream,
-                activity: activity.clone(),
-            };
-            let conn = http.serve_connection(TokioIo::new(io), TowerToHyperService::new(svc));
-            tokio::select! {
-                _ = conn => {}
-                _ = kill.notified() => {}
-                _ = stop.changed() => {}
-                _ = activity.idle(idle) => {}
-            }
-        });
-    }
-    let _ = stop_tx.send(true);
 }

@@ -1,5 +1,6 @@
-//! Bearer authentication of the platform APIs: our own access tokens (users', service IDs' and
-//! trusted profiles'), checked for signature, expiry and an identity that still exists.
+//! Who is calling a platform API: the bearer token, which must be one of our own access tokens
+//! (users', service IDs' and trusted profiles'), checked for signature, expiry and an identity
+//! that still exists.
 //! Compute-resource and instance identity tokens are signed under other key ids and so never
 //! pass.
 
@@ -9,10 +10,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 
-use crate::app::App;
-use crate::claims::Claims;
-use crate::errors::{self as codes, ApiError};
-use crate::util::read;
+use crate::app::{App, read};
+use crate::crypto::claims::Claims;
+use crate::http::errors::{self as codes, ApiError};
 
 /// The authenticated caller of a platform API. As an extractor it refuses the request with
 /// IAM's 401 before the handler runs, so a handler that takes one is authenticated.

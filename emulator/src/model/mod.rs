@@ -1,0 +1,13 @@
+//! The data the emulator serves and keeps: the world of entities and what its trusted
+//! profiles trust, the seed it is built from (the demo world is one), the sessions refresh
+//! tokens stand for, the state file all of it is saved in, and the clock every time is read
+//! from. It imports nothing outside itself but `crypto` (the state file holds the key).
+
+pub mod clock;
+pub mod demo;
+pub mod seed;
+pub mod seeding;
+pub mod session;
+pub mod state;
+pub mod trust;
+pub mod world;
