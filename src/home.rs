@@ -266,52 +266,93 @@ pub fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), FileErr
     prepare_atomic(dir, path, bytes)?.commit()
 }
 
+/// A private (0600) file beside `path`, in `path`'s directory, that takes `path`'s place
+/// only once it is complete and on disk: renamed over it (`replace`), or linked only while
+/// `path` is still free (`link_new`, which never replaces what appeared meanwhile), then the
+/// directory synced so the name lasts too. Dropped before that, it removes itself.
+pub struct Beside {
+    tmp: tempfile::NamedTempFile,
+    dir: PathBuf,
+    path: PathBuf,
+}
+
+impl Beside {
+    /// An empty one named `<prefix><random>` in `dir`.
+    pub fn create(dir: &Path, path: &Path, prefix: &str) -> std::io::Result<Beside> {
+        let tmp = tempfile::Builder::new().prefix(prefix).tempfile_in(dir)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(Beside {
+            tmp,
+            dir: dir.to_path_buf(),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The path it will take.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes `bytes` and syncs them.
+    pub fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.tmp.as_file_mut().write_all(bytes)?;
+        self.tmp.as_file().sync_all()
+    }
+
+    /// Renames it over `path`.
+    pub fn replace(self) -> std::io::Result<()> {
+        let Beside { tmp, dir, path } = self;
+        tmp.persist(&path).map_err(|e| e.error)?;
+        sync_dir(&dir);
+        Ok(())
+    }
+
+    /// Links it in at `path`, which must still be free.
+    pub fn link_new(self) -> std::io::Result<()> {
+        let Beside { tmp, dir, path } = self;
+        tmp.persist_noclobber(&path).map_err(|e| e.error)?;
+        sync_dir(&dir);
+        Ok(())
+    }
+}
+
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
 /// A replacement written in full beside its file but not yet in its place: what a full or
 /// read-only disk would refuse has been refused by now, and `commit` only renames. Dropped
 /// without `commit`, it removes itself and the file stays as it was.
 pub struct Prepared {
-    tmp: tempfile::NamedTempFile,
-    dir: PathBuf,
-    path: PathBuf,
+    file: Beside,
 }
 
 /// The first half of `write_atomic`: the temp file written and synced.
 pub fn prepare_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<Prepared, FileError> {
     remove_stale_temps(dir);
     let err = |e: std::io::Error| FileError::new("write", path, without_temp_path(e));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
-        .tempfile_in(dir)
-        .map_err(err)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600)).map_err(err)?;
-    }
-    tmp.as_file_mut()
-        .write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(err)?;
-    Ok(Prepared {
-        tmp,
-        dir: dir.to_path_buf(),
-        path: path.to_path_buf(),
-    })
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
+    let mut file = Beside::create(dir, path, &prefix).map_err(err)?;
+    file.write(bytes).map_err(err)?;
+    Ok(Prepared { file })
 }
 
 impl Prepared {
     /// Renames the written file over its target and syncs the directory.
     pub fn commit(self) -> Result<(), FileError> {
-        let Prepared { tmp, dir, path } = self;
-        tmp.persist(&path)
-            .map_err(|e| FileError::new("write", &path, without_temp_path(e.error)))?;
-        #[cfg(unix)]
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        #[cfg(not(unix))]
-        let _ = dir;
-        Ok(())
+        let path = self.file.path.clone();
+        self.file
+            .replace()
+            .map_err(|e| FileError::new("write", &path, without_temp_path(e)))
     }
 }
 

@@ -12,14 +12,13 @@ use crate::auth::stored_keys;
 use crate::completion_cache::Learnt;
 use crate::context::Context;
 use crate::error::{CliError, Result};
+use crate::home::Beside;
 use crate::iam::IamError;
 use crate::iam::identity::{ApiKey, NewApiKey, Tagged};
 use crate::output::Out;
 use crate::settings::identity::{Change, KeyCreate, List, Owner, Show, Update};
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Whose keys a command works on.
@@ -235,30 +234,28 @@ fn key_table(out: &Out, key: &ApiKey, secret: Option<&str>, extra: &[(&str, Stri
 
 // ---- where a new key's secret goes ----------------------------------------------------------
 
-/// A `--file` destination, made ready before the key exists.
+/// A `--file` destination, made ready before the key exists: a 0600 file beside the path
+/// (`home::Beside`) that takes its place only once the key is written in full.
 enum KeyFile {
-    /// A path nothing is at yet: the key goes to a 0600 temp file beside it, linked into
-    /// place only if the path is still free (never replacing what appeared meanwhile). The
-    /// path is not reserved up front, because a reservation is an empty file at the user's
-    /// path until the key arrives, and a process killed in between (the IAM request is most
-    /// of a create) would leave it there: a key file is complete or absent.
-    New {
-        path: PathBuf,
-        tmp: tempfile::NamedTempFile,
-    },
-    /// `--force` over an existing file: a 0600 temp file beside it, renamed over it at the
-    /// end, so the old file stays intact until the new content is complete.
-    Replace {
-        path: PathBuf,
-        tmp: tempfile::NamedTempFile,
-    },
+    /// A path nothing is at yet: linked into place only if the path is still free (never
+    /// replacing what appeared meanwhile). The path is not reserved up front, because a
+    /// reservation is an empty file at the user's path until the key arrives, and a process
+    /// killed in between (the IAM request is most of a create) would leave it there: a key
+    /// file is complete or absent.
+    New(Beside),
+    /// `--force` over an existing file, renamed over it at the end, so the old file stays
+    /// intact until the new content is complete.
+    Replace(Beside),
 }
+
+const KEY_TEMP_PREFIX: &str = ".iamctl-key-";
 
 impl KeyFile {
     /// Refuses (before any key exists) what cannot be written: an existing file without
     /// `-f`, anything but a regular file, a missing or unwritable directory.
     fn prepare(path: &Path, force: bool) -> Result<KeyFile> {
         let shown = path.display();
+        let dir = key_dir(path);
         match std::fs::symlink_metadata(path) {
             Ok(meta) => {
                 if !force {
@@ -275,37 +272,23 @@ impl KeyFile {
                         "no API key was created; choose a --file path for a new or existing file",
                     ));
                 }
-                let dir = key_dir(path);
-                let tmp = tempfile::Builder::new()
-                    .prefix(".iamctl-key-")
-                    .tempfile_in(&dir)
-                    .map_err(|e| {
-                        CliError::failed(format!(
-                            "Cannot write the key file {shown}: cannot create a file in {}: {}",
-                            dir.display(),
-                            crate::home::without_temp_path(e)
-                        ))
-                        .hint("no API key was created; choose a --file in a writable directory")
-                    })?;
-                Ok(KeyFile::Replace {
-                    path: path.to_path_buf(),
-                    tmp,
-                })
+                let beside = Beside::create(&dir, path, KEY_TEMP_PREFIX).map_err(|e| {
+                    CliError::failed(format!(
+                        "Cannot write the key file {shown}: cannot create a file in {}: {}",
+                        dir.display(),
+                        crate::home::without_temp_path(e)
+                    ))
+                    .hint("no API key was created; choose a --file in a writable directory")
+                })?;
+                Ok(KeyFile::Replace(beside))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                // tempfile creates it O_EXCL with mode 0600.
-                let tmp = tempfile::Builder::new()
-                    .prefix(".iamctl-key-")
-                    .tempfile_in(key_dir(path))
-                    .map_err(|e| {
-                        let e = crate::home::without_temp_path(e);
-                        CliError::failed(format!("Cannot create the key file {shown}: {e}"))
-                            .hint("no API key was created; choose a --file in an existing, writable directory")
-                    })?;
-                Ok(KeyFile::New {
-                    path: path.to_path_buf(),
-                    tmp,
-                })
+                let beside = Beside::create(&dir, path, KEY_TEMP_PREFIX).map_err(|e| {
+                    let e = crate::home::without_temp_path(e);
+                    CliError::failed(format!("Cannot create the key file {shown}: {e}"))
+                        .hint("no API key was created; choose a --file in an existing, writable directory")
+                })?;
+                Ok(KeyFile::New(beside))
             }
             Err(e) => Err(
                 CliError::failed(format!("Cannot use the key file {shown}: {e}"))
@@ -316,35 +299,27 @@ impl KeyFile {
 
     fn path(&self) -> &Path {
         match self {
-            KeyFile::New { path, .. } | KeyFile::Replace { path, .. } => path,
+            KeyFile::New(f) | KeyFile::Replace(f) => f.path(),
         }
     }
 
     /// The key was never made: leave no trace (only files this command created go).
     fn abandon(self) {
         match self {
-            KeyFile::New { tmp, .. } | KeyFile::Replace { tmp, .. } => drop(tmp),
+            KeyFile::New(f) | KeyFile::Replace(f) => drop(f),
         }
     }
 
+    /// On any error the file beside goes with it: a half-written key file is worse than none.
     fn commit(self, bytes: &[u8]) -> std::io::Result<()> {
         match self {
-            KeyFile::New { path, mut tmp } => {
-                // On any error the temp file goes with `tmp`: a half-written key file is
-                // worse than none. Linking (not renaming over) keeps O_EXCL's promise: a
-                // file or symlink that appeared at the path meanwhile is never replaced.
-                tmp.write_all(bytes)?;
-                tmp.as_file().sync_all()?;
-                tmp.persist_noclobber(&path).map_err(|e| e.error)?;
-                sync_dir(&path);
-                Ok(())
+            KeyFile::New(mut f) => {
+                f.write(bytes)?;
+                f.link_new()
             }
-            KeyFile::Replace { path, mut tmp } => {
-                tmp.write_all(bytes)?;
-                tmp.as_file().sync_all()?;
-                tmp.persist(&path).map_err(|e| e.error)?;
-                sync_dir(&path);
-                Ok(())
+            KeyFile::Replace(mut f) => {
+                f.write(bytes)?;
+                f.replace()
             }
         }
     }
@@ -357,16 +332,6 @@ fn key_dir(path: &Path) -> PathBuf {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     }
-}
-
-/// Makes the key file's name durable too: a crash right after would otherwise lose it.
-fn sync_dir(path: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = File::open(key_dir(path)) {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = path;
 }
 
 /// What `--file` writes: the key file of IBM's CLI (its fields, in its order, tab-indented
