@@ -19,7 +19,8 @@ use std::ffi::OsString;
     version,
     about = "A fast, safe, scriptable command line for IBM Cloud IAM",
     long_about = "A fast, safe, scriptable command line for IBM Cloud Identity and Access Management.\n\n\
-                  Log in once (API key, password or SSO one-time code), then get fresh IAM tokens \
+                  Log in once (API key, password, SSO one-time code, or a workload's identity as a \
+                  trusted profile), then get fresh IAM tokens \
                   with 'iamctl oauth-tokens'. Secrets live in the OS keyring.",
     max_term_width = 100,
     after_help = "Examples:\n  \
@@ -68,7 +69,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Log in to IBM Cloud with an API key, a password or an SSO one-time code
+    /// Log in to IBM Cloud with an API key, a password, an SSO one-time code, or a workload's
+    /// identity (compute-resource token, VPC instance identity, assumed trusted profile)
     Login(LoginArgs),
     /// Log out: forget the tokens and delete the session's secrets from the keyring
     Logout(LogoutArgs),
