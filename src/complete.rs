@@ -38,11 +38,114 @@ pub fn answer_tab_if_asked(command: fn() -> clap::Command) {
     if std::env::var_os(ENV_VAR).is_none() {
         return;
     }
+    use clap_complete::env::{Elvish, Fish, Shells, Zsh};
+    // zsh (compadd), fish and elvish quote what they insert; bash's COMPREPLY and
+    // PowerShell's CompletionResult take the value as typed, so those two get it quoted.
+    const SHELLS: Shells<'static> = Shells(&[
+        &Quoted(Quoting::Bash),
+        &Elvish,
+        &Fish,
+        &Quoted(Quoting::PowerShell),
+        &Zsh,
+    ]);
     clap_complete::CompleteEnv::with_factory(command)
         .var(ENV_VAR)
         .bin(BIN)
         .completer(BIN)
+        .shells(SHELLS)
         .complete();
+}
+
+/// How a shell that inserts candidates as typed must be given a value that holds its
+/// special characters (a name someone else chose: `x$(touch ~/pwned)`).
+#[derive(Debug, Clone, Copy)]
+enum Quoting {
+    Bash,
+    PowerShell,
+}
+
+impl Quoting {
+    /// The value as one literal word: unchanged when it holds nothing the shell treats
+    /// specially, else single-quoted.
+    fn quote(self, value: &str) -> String {
+        let plain = |c: char| c.is_ascii_alphanumeric() || "_-.,:/@%+=".contains(c);
+        if !value.is_empty() && value.chars().all(plain) {
+            return value.to_string();
+        }
+        match self {
+            Quoting::Bash => format!("'{}'", value.replace('\'', r"'\''")),
+            Quoting::PowerShell => format!("'{}'", value.replace('\'', "''")),
+        }
+    }
+}
+
+/// clap_complete's adapter for a shell, with each value quoted for it.
+struct Quoted(Quoting);
+
+impl Quoted {
+    fn inner(&self) -> &'static dyn EnvCompleter {
+        match self.0 {
+            Quoting::Bash => &clap_complete::env::Bash,
+            Quoting::PowerShell => &clap_complete::env::Powershell,
+        }
+    }
+}
+
+impl EnvCompleter for Quoted {
+    fn name(&self) -> &'static str {
+        self.inner().name()
+    }
+
+    fn is(&self, name: &str) -> bool {
+        self.inner().is(name)
+    }
+
+    fn write_registration(
+        &self,
+        var: &str,
+        name: &str,
+        bin: &str,
+        completer: &str,
+        buf: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        self.inner()
+            .write_registration(var, name, bin, completer, buf)
+    }
+
+    /// What clap's adapter answers (bash: values joined by `_CLAP_IFS`; PowerShell: a
+    /// `value<TAB>help` line each), with the values quoted.
+    fn write_complete(
+        &self,
+        cmd: &mut clap::Command,
+        args: Vec<OsString>,
+        current_dir: Option<&std::path::Path>,
+        buf: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        let mut raw = Vec::new();
+        self.inner()
+            .write_complete(cmd, args, current_dir, &mut raw)?;
+        let raw = String::from_utf8_lossy(&raw);
+        if raw.is_empty() {
+            return Ok(());
+        }
+        let text = match self.0 {
+            Quoting::Bash => {
+                let ifs = std::env::var("_CLAP_IFS").unwrap_or_else(|_| "\n".into());
+                raw.split(ifs.as_str())
+                    .map(|v| self.0.quote(v))
+                    .collect::<Vec<_>>()
+                    .join(&ifs)
+            }
+            Quoting::PowerShell => raw
+                .lines()
+                .map(|line| match line.split_once('\t') {
+                    Some((v, help)) => format!("{}\t{help}\n", self.0.quote(v)),
+                    None => format!("{}\n", self.0.quote(line)),
+                })
+                .collect(),
+        };
+        buf.write_all(text.as_bytes())
+    }
 }
 
 /// The registration script for a shell: what `iamctl completion SHELL` prints and what
@@ -119,17 +222,27 @@ impl Context {
 
 /// By ID (help: the name), or by name (help: the ID). Names need not be unique (service IDs):
 /// a name several entries share would be an ambiguous argument, so those are offered by ID.
+///
+/// Names are chosen by whoever may create entities in the account: one with a control
+/// character (a line break that would forge another candidate, a terminal escape) is offered
+/// by its ID, and every help text is shown with control characters escaped.
 fn candidates(list: &[Entry], by_name: bool) -> Vec<CompletionCandidate> {
     let shared = |name: &str| list.iter().filter(|e| e.name == name).count() > 1;
+    let typeable = |name: &str| !name.is_empty() && !name.chars().any(char::is_control);
     list.iter()
         .map(|e| {
-            if by_name && !shared(&e.name) {
-                CompletionCandidate::new(&e.name).help(Some(e.id.clone().into()))
+            if by_name && !shared(&e.name) && typeable(&e.name) {
+                CompletionCandidate::new(&e.name).help(Some(shown(&e.id).into()))
             } else {
-                CompletionCandidate::new(&e.id).help(Some(e.name.clone().into()))
+                CompletionCandidate::new(&e.id).help(Some(shown(&e.name).into()))
             }
         })
         .collect()
+}
+
+/// Text from outside as a help line may show it.
+fn shown(text: &str) -> String {
+    crate::error::one_line(text)
 }
 
 /// `-c ACCOUNT_ID`: the accounts of the session's identity (after a logout, of every
@@ -215,7 +328,7 @@ pub fn session_candidates() -> Vec<CompletionCandidate> {
                 },
                 None => "logged out".to_string(),
             };
-            CompletionCandidate::new(name).help(Some(help.into()))
+            CompletionCandidate::new(name).help(Some(shown(&help).into()))
         })
         .collect()
 }
@@ -235,7 +348,7 @@ pub fn stored_key_candidates() -> Vec<CompletionCandidate> {
             } else {
                 format!("{}, account {}", k.key_name, k.account_id)
             };
-            CompletionCandidate::new(k.name).help(Some(help.into()))
+            CompletionCandidate::new(k.name).help(Some(shown(&help).into()))
         })
         .collect()
 }
@@ -243,6 +356,21 @@ pub fn stored_key_candidates() -> Vec<CompletionCandidate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_with_shell_syntax_are_quoted_for_shells_that_insert_them_as_typed() {
+        assert_eq!(Quoting::Bash.quote("demo-service"), "demo-service");
+        assert_eq!(
+            Quoting::Bash.quote("ServiceId-1:a/b@c"),
+            "ServiceId-1:a/b@c"
+        );
+        assert_eq!(Quoting::Bash.quote("x$(touch ~/p)"), "'x$(touch ~/p)'");
+        assert_eq!(Quoting::Bash.quote("it's"), r"'it'\''s'");
+        assert_eq!(Quoting::Bash.quote("a b"), "'a b'");
+        assert_eq!(Quoting::PowerShell.quote("x$(calc)`;y"), "'x$(calc)`;y'");
+        assert_eq!(Quoting::PowerShell.quote("it's"), "'it''s'");
+        assert_eq!(Quoting::PowerShell.quote("plain"), "plain");
+    }
 
     fn os(words: &[&str]) -> Vec<OsString> {
         words.iter().map(OsString::from).collect()

@@ -794,3 +794,91 @@ fn completion_takes_only_known_shells() {
     assert!(!help.stdout.contains("generate-man"));
     env.iamctl(["generate-man"]).run().code(2);
 }
+
+/// Types `line` and TAB into an interactive `shell` with the committed script loaded, then
+/// Enter, so the line TAB completed runs; returns what the terminal showed afterwards.
+fn tab_then_enter(env: &TestEnv, shell_name: &str, line: &str) -> String {
+    let (program, args, setup): (&str, &[&str], String) = match shell_name {
+        "bash" => (
+            "bash",
+            &["--norc", "--noprofile", "-i"],
+            format!(
+                "bind 'set show-all-if-ambiguous on'; PS1='> '; source '{}'; echo READY$((40+2))",
+                script("iamctl.bash").display()
+            ),
+        ),
+        "zsh" => (
+            "zsh",
+            &["-f", "-i"],
+            format!(
+                "PS1='> '; autoload -Uz compinit && compinit -u && source '{}' && echo READY$((40+2))",
+                script("_iamctl").display()
+            ),
+        ),
+        "fish" => (
+            "fish",
+            &["--no-config", "-i"],
+            format!(
+                "function fish_prompt; echo -n '> '; end; source '{}'; echo READY(math 40+2)",
+                script("iamctl.fish").display()
+            ),
+        ),
+        "elvish" => (
+            "elvish",
+            &["-norc"],
+            format!(
+                "set edit:prompt = {{ put '> ' }}; eval (slurp < '{}'); echo READY(+ 40 2)",
+                script("iamctl.elv").display()
+            ),
+        ),
+        other => panic!("no driver for {other}"),
+    };
+    let mut cmd = shell(env, program);
+    cmd.args(args);
+    let mut p = Pty::spawn(cmd);
+    p.send_line(&setup);
+    p.expect("READY42");
+    p.expect("> ");
+    p.send(&format!("{line}\t"));
+    // Elvish opens a completion menu even for one candidate; Enter takes it.
+    if shell_name == "elvish" {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        p.send("\r");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    p.send("\r");
+    p.send_line(match shell_name {
+        "fish" => "echo DONE(math 40+2)",
+        "elvish" => "echo DONE(+ 40 2)",
+        _ => "echo DONE$((40+2))",
+    });
+    let shown = p.expect("DONE42");
+    p.kill();
+    shown
+}
+
+#[test]
+fn a_hostile_name_is_completed_as_one_literal_word_in_every_shell() {
+    let env = TestEnv::new();
+    env.login();
+    let canary = env.home().join("pwned");
+    // What someone else in the account may call a service ID: run by the shell of whoever
+    // completes it, if TAB inserted it unquoted.
+    let name = format!("hostile$(touch {}) ;x", canary.display());
+    env.iamctl(["service-id-create", &name]).run().success();
+    env.iamctl(["service-ids"]).run().success();
+    for shell_name in ["bash", "zsh", "fish", "elvish"] {
+        let shown = tab_then_enter(&env, shell_name, "iamctl service-id hostile");
+        assert!(
+            !canary.exists(),
+            "{shell_name}: completing the name ran it as code:\n{shown}"
+        );
+        // The command got the whole name as one argument and found the service ID.
+        assert!(
+            shown
+                .lines()
+                .any(|l| l.starts_with("Name ") && l.trim_end().ends_with(&name)),
+            "{shell_name}: the completed command did not show the service ID:\n{shown}"
+        );
+    }
+}
