@@ -225,6 +225,19 @@ pub fn metadata_url(input: &str) -> Result<String> {
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
+/// The host and port of an endpoint named `localhost` or `*.localhost`: loopback by
+/// definition (RFC 6761), so the HTTP client connects to 127.0.0.1 or ::1 for it and never
+/// asks DNS, which could answer with any address.
+pub fn loopback_name(endpoint: &str) -> Option<(String, u16)> {
+    let url = Url::parse(endpoint).ok()?;
+    match url.host()? {
+        Host::Domain(_) if is_loopback(&url) => {
+            Some((url.host_str()?.to_string(), url.port_or_known_default()?))
+        }
+        _ => None,
+    }
+}
+
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Ipv4(ip)) => ip.is_loopback(),

@@ -146,13 +146,15 @@ impl CliError {
     }
 
     /// The text printed on stderr after `FAILED`.
+    /// The message, then a `Tip:` line a hint; whatever outside text they quote cannot
+    /// break a line or reach the terminal as a control sequence.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        out.push_str(self.message.trim_end());
+        out.push_str(&one_line(self.message.trim_end()));
         out.push('\n');
         for hint in &self.hints {
             out.push_str("Tip: ");
-            out.push_str(hint.trim_end());
+            out.push_str(&one_line(hint.trim_end()));
             out.push('\n');
         }
         out

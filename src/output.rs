@@ -106,6 +106,7 @@ impl Out {
 
     /// Highlights a value (account or group name) in progress lines.
     pub fn em(&self, value: &str) -> String {
+        let value = shown(value);
         if self.color_stdout {
             format!("{CYAN}{value}{RESET}")
         } else {
@@ -125,7 +126,10 @@ impl Out {
 
     /// IDs alone, one per line (`--uuid`), for `$(...)` in scripts.
     pub fn ids<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
-        let text: String = ids.into_iter().map(|id| format!("{id}\n")).collect();
+        let text: String = ids
+            .into_iter()
+            .map(|id| format!("{}\n", shown(id)))
+            .collect();
         write_stdout(&text);
     }
 
@@ -161,12 +165,25 @@ pub fn warn(message: &str) {
 }
 
 fn warn_with(color: bool, message: &str) {
+    let message = shown(message);
     let text = if color {
         format!("{YELLOW}WARNING:{RESET} {message}\n")
     } else {
         format!("WARNING: {message}\n")
     };
     let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+/// Text from outside (a name someone in the account chose, an answer of a server) as text
+/// output shows it: control characters escaped (`\n`, `\u{1b}`), so that it can neither
+/// drive the terminal (titles, hidden text, clipboard writes, screen clears) nor forge a
+/// line of its own (a `Tip:`, a `::` workflow command in a CI log). JSON output stays JSON.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        std::borrow::Cow::Owned(crate::error::one_line(text))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// Set once stdout's reader has gone away (`| head -1`).
@@ -193,6 +210,7 @@ pub fn aligned(rows: &[(&str, String)]) -> String {
     let width = rows.iter().map(|(l, _)| l.len() + 1).max().unwrap_or(0) + 3;
     let mut s = String::new();
     for (label, value) in rows {
+        let value = shown(value);
         let l = format!("{label}:");
         s.push_str(format!("{l:<width$}{value}").trim_end());
         s.push('\n');
@@ -211,6 +229,7 @@ pub fn key_values(rows: &[(&str, String)], color: bool) -> String {
         + 3;
     let mut s = String::new();
     for (label, value) in rows {
+        let value = shown(value);
         let padded = format!("{label:<width$}");
         let line = if color {
             format!("{BOLD}{label}{RESET}{}{value}", &padded[label.len()..])
@@ -226,6 +245,11 @@ pub fn key_values(rows: &[(&str, String)], color: bool) -> String {
 /// IBM's list tables: a header row, columns 3 spaces apart, no borders; the header bold only
 /// with colour on.
 pub fn table(headers: &[&str], rows: &[Vec<String>], color: bool) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|cell| shown(cell).into_owned()).collect())
+        .collect();
+    let rows = rows.as_slice();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {

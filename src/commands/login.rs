@@ -12,7 +12,7 @@ use crate::iam::Account;
 use crate::output::Out;
 use crate::prompt;
 use crate::regions;
-use crate::settings::login::Login;
+use crate::settings::login::{IamChosen, Login};
 use dialoguer::console::Term;
 
 pub fn run(ctx: &Context, s: Login) -> Result<()> {
@@ -40,6 +40,23 @@ pub fn run(ctx: &Context, s: Login) -> Result<()> {
     };
 
     out.say(&format!("API endpoint: {}", s.endpoints.api));
+    // The credentials go to the IAM endpoint: when it is not the API endpoint's own, say so.
+    match s.iam_chosen {
+        IamChosen::Implied => {}
+        IamChosen::Variable { over_flag } => {
+            out.say(&format!("IAM endpoint: {} (IAM_ENDPOINT)", s.endpoints.iam));
+            if over_flag {
+                out.warn(&format!(
+                    "IAM_ENDPOINT sends this login's credentials to {}, not to the IAM of {}",
+                    s.endpoints.iam, s.endpoints.api
+                ));
+            }
+        }
+        IamChosen::Remembered => out.say(&format!(
+            "IAM endpoint: {} (kept from this session's earlier login; -a starts over)",
+            s.endpoints.iam
+        )),
+    }
     if let Some(notice) = &s.plan.notice {
         out.say(notice);
     }

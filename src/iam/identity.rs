@@ -281,7 +281,7 @@ impl<'a> Identity<'a> {
         if (200..300).contains(&status) {
             return Ok(());
         }
-        let body = resp.bytes().unwrap_or_default();
+        let body = super::read_body(resp)?;
         Err(IamError::Rejected(ApiError::parse(status, &body)))
     }
 

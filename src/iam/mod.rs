@@ -29,6 +29,9 @@ const CLIENT_SECRET: &str = "bx";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const MAX_ATTEMPTS: u32 = 8;
 const USER_AGENT: &str = concat!("iamctl/", env!("CARGO_PKG_VERSION"));
+/// The most iamctl reads of one answer. IAM's are small (a page of 100 service IDs is some
+/// 100 KiB); anything bigger is not IAM speaking, and an endless one must not eat memory.
+pub const BODY_LIMIT: u64 = 8 * 1024 * 1024;
 
 pub const GRANT_APIKEY: &str = "urn:ibm:params:oauth:grant-type:apikey";
 pub const GRANT_PASSCODE: &str = "urn:ibm:params:oauth:grant-type:passcode";
@@ -251,6 +254,38 @@ pub fn timeout_from_env() -> Result<Duration> {
     }
 }
 
+/// The proxies the environment names (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, in either
+/// case, lower case first; `NO_PROXY` honoured), none of them for loopback destinations.
+fn proxies_from_env() -> Vec<reqwest::Proxy> {
+    let var = |name: &str| {
+        std::env::var(name.to_ascii_lowercase())
+            .or_else(|_| std::env::var(name))
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+    };
+    let no_proxy = match var("NO_PROXY") {
+        Some(list) => format!("{list},{LOOPBACK}"),
+        None => LOOPBACK.to_string(),
+    };
+    let mut proxies = Vec::new();
+    type Make = fn(String) -> reqwest::Result<reqwest::Proxy>;
+    let made: [(&str, Make); 3] = [
+        ("HTTPS_PROXY", reqwest::Proxy::https),
+        ("HTTP_PROXY", reqwest::Proxy::http),
+        ("ALL_PROXY", reqwest::Proxy::all),
+    ];
+    for (name, make) in made {
+        // A malformed proxy URL is left out, as reqwest's own reading of them does.
+        if let Some(Ok(proxy)) = var(name).map(make) {
+            proxies.push(proxy.no_proxy(reqwest::NoProxy::from_string(&no_proxy)));
+        }
+    }
+    proxies
+}
+
+/// What never goes through a proxy, in `NO_PROXY`'s syntax.
+const LOOPBACK: &str = "localhost,.localhost,127.0.0.0/8,::1";
+
 fn network_error(url: &str, err: reqwest::Error) -> IamError {
     // The reqwest message names the URL; add the innermost cause (refused, DNS, TLS).
     let mut cause = String::new();
@@ -337,6 +372,25 @@ impl Client {
             // this client never speaks TLS: skip loading the system's CA certificates, which
             // costs several milliseconds per run.
             builder = builder.tls_certs_only(std::iter::empty());
+        }
+        // Loopback never goes through a proxy: a proxy set for the outside world would be
+        // handed a local IAM's traffic, API keys included, in clear.
+        builder = builder.no_proxy();
+        for proxy in proxies_from_env() {
+            builder = builder.proxy(proxy);
+        }
+        for url in [
+            &endpoints.iam,
+            &endpoints.accounts,
+            &endpoints.resource_controller,
+        ] {
+            if let Some((host, port)) = crate::endpoints::loopback_name(url) {
+                let loopback = [
+                    std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+                    std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port)),
+                ];
+                builder = builder.resolve_to_addrs(&host, &loopback);
+            }
         }
         let http = builder
             .build()
@@ -437,14 +491,8 @@ impl Client {
     /// Reads a JSON body of a successful answer, or turns the answer into an `IamError`.
     fn json<T: for<'de> Deserialize<'de>>(resp: Response, what: &str) -> Result<T, IamError> {
         let status = resp.status().as_u16();
-        let url = resp
-            .url()
-            .as_str()
-            .split('?')
-            .next()
-            .unwrap_or("")
-            .to_string();
-        let body = resp.bytes().map_err(|e| network_error(&url, e))?;
+        let url = url_of(&resp);
+        let body = read_body(resp)?;
         if !(200..300).contains(&status) {
             return Err(IamError::Rejected(ApiError::parse(status, &body)));
         }
@@ -601,7 +649,7 @@ impl Client {
             let (accounts, next) = page.accounts();
             out.extend(accounts);
             match next {
-                Some(next) => url = next_page_url(&self.endpoints.accounts, &next),
+                Some(next) => url = next_page_url(&url, &next)?,
                 None => break,
             }
         }
@@ -627,17 +675,59 @@ impl Client {
     }
 }
 
-/// A page of the accounts API (`/coe/v2/accounts`).
-/// The next page on our own endpoint: an absolute `next_url` gives only its path and query,
-/// so an answer cannot send the bearer token to another host.
-fn next_page_url(base: &str, next: &str) -> String {
-    match reqwest::Url::parse(next) {
-        Ok(u) => match u.query() {
-            Some(q) => format!("{base}{}?{q}", u.path()),
-            None => format!("{base}{}", u.path()),
-        },
-        Err(_) => format!("{base}{next}"),
+/// An answer's URL without its query (which may carry tokens), for messages.
+fn url_of(resp: &Response) -> String {
+    resp.url()
+        .as_str()
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// An answer's body, at most `BODY_LIMIT` bytes of it: more is refused, not read.
+pub(crate) fn read_body(resp: Response) -> Result<Vec<u8>, IamError> {
+    use std::io::Read;
+    let url = url_of(&resp);
+    let mut body = Vec::new();
+    let mut capped = resp.take(BODY_LIMIT + 1);
+    if let Err(e) = capped.read_to_end(&mut body) {
+        return Err(IamError::Unexpected {
+            what: url,
+            detail: format!("the answer could not be read: {e}"),
+        });
     }
+    if body.len() as u64 > BODY_LIMIT {
+        return Err(IamError::Unexpected {
+            what: url,
+            detail: format!(
+                "the answer is larger than {} MiB, more than any IAM answer; iamctl stopped reading it",
+                BODY_LIMIT / 1024 / 1024
+            ),
+        });
+    }
+    Ok(body)
+}
+
+/// A page of the accounts API (`/coe/v2/accounts`).
+/// The next page: `next` resolved as a URL against the page it came from. A link that
+/// leaves that page's origin (another scheme, host or port, or credentials in it) is
+/// refused: the request it would send carries the bearer token.
+fn next_page_url(page: &str, next: &str) -> Result<String, IamError> {
+    let refused = |why: &str| IamError::Unexpected {
+        what: crate::error::one_line(page.split('?').next().unwrap_or(page)),
+        detail: format!(
+            "its next-page link '{}' {why}; iamctl follows links only to where it asked",
+            crate::error::one_line(next)
+        ),
+    };
+    let here = reqwest::Url::parse(page).map_err(|_| refused("has no page to resolve against"))?;
+    let there = here.join(next).map_err(|_| refused("is not a URL"))?;
+    if there.origin() != here.origin() || !there.username().is_empty() || there.password().is_some()
+    {
+        return Err(refused("leads to another origin"));
+    }
+    Ok(there.to_string())
 }
 
 #[derive(Deserialize)]
@@ -748,24 +838,49 @@ mod tests {
 
     #[test]
     fn the_next_accounts_page_stays_on_our_endpoint() {
-        let base = "https://accounts.cloud.ibm.com";
+        let page = "https://accounts.cloud.ibm.com/coe/v2/accounts";
         for (next, want) in [
             (
                 "/coe/v2/accounts?next_docid=x",
                 "https://accounts.cloud.ibm.com/coe/v2/accounts?next_docid=x",
             ),
             (
-                "https://accounts.cloud.ibm.com/coe/v2/accounts?next_docid=x",
+                "?next_docid=x",
                 "https://accounts.cloud.ibm.com/coe/v2/accounts?next_docid=x",
             ),
-            // Another host named in an answer never gets the bearer token.
             (
-                "https://attacker.example/steal?t=1",
-                "https://accounts.cloud.ibm.com/steal?t=1",
+                "https://accounts.cloud.ibm.com/coe/v2/accounts?next_docid=x",
+                "https://accounts.cloud.ibm.com/coe/v2/accounts?next_docid=x",
             ),
-            ("http://127.0.0.1:1/x", "https://accounts.cloud.ibm.com/x"),
         ] {
-            assert_eq!(next_page_url(base, next), want, "{next}");
+            assert_eq!(
+                next_page_url(page, next).ok().as_deref(),
+                Some(want),
+                "{next}"
+            );
+        }
+        // Glued onto the base as text, these sent the bearer token as userinfo to localhost
+        // and to a subdomain of the attacker's; resolved as links, they stay on the page's
+        // host.
+        for next in ["@localhost:9/steal", ".attacker.example/x"] {
+            let url = next_page_url(page, next).unwrap_or_default();
+            assert!(
+                url.starts_with("https://accounts.cloud.ibm.com/coe/v2/"),
+                "{next}: {url}"
+            );
+        }
+        // A link to another origin is refused.
+        for next in [
+            "https://attacker.example/steal?t=1",
+            "http://accounts.cloud.ibm.com/coe/v2/accounts",
+            "https://accounts.cloud.ibm.com:8443/coe/v2/accounts",
+            "https://user:pw@accounts.cloud.ibm.com/coe/v2/accounts",
+            "//attacker.example/x",
+        ] {
+            match next_page_url(page, next) {
+                Err(e) => assert!(e.to_string().contains("another origin"), "{e}"),
+                Ok(url) => panic!("{next} led to {url}"),
+            }
         }
     }
 

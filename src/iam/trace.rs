@@ -90,13 +90,35 @@ pub fn redact_json(value: &serde_json::Value) -> serde_json::Value {
     }
 }
 
-/// Any body: JSON if it parses, a form otherwise; then any leftover JWT hidden.
+/// Any body: JSON if it parses, a form if it is one; then any leftover JWT hidden. What is
+/// neither (JSON this parser refuses, such as a number out of range, or a page of HTML) is
+/// not shown: the rules that find secrets cannot read it, so it may hold any of them.
 pub fn redact_body(body: &str) -> String {
     let redacted = match serde_json::from_str::<serde_json::Value>(body) {
         Ok(v) => redact_json(&v).to_string(),
-        Err(_) => redact_form(body),
+        Err(_) if is_form(body) => redact_form(body),
+        Err(_) => format!(
+            "[{} bytes hidden: neither JSON nor a form, so their secrets cannot be told apart]",
+            body.len()
+        ),
     };
     hide_jwts(&redacted)
+}
+
+/// `key=value&key=value`, URL-encoded: no spaces, quotes or braces, a `=` in every pair.
+fn is_form(body: &str) -> bool {
+    let key = |k: &str| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-%+*".contains(c))
+    };
+    !body.is_empty()
+        && !body
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "\"{}[]<>".contains(c))
+        && body
+            .split('&')
+            .all(|pair| pair.split_once('=').is_some_and(|(k, _)| key(k)))
 }
 
 /// `/v1/x?account_id=a&apikey=k` -> `/v1/x?account_id=a&apikey=[PRIVATE DATA HIDDEN]`.
@@ -334,17 +356,17 @@ pub fn response(
     );
     text.push_str(&headers_text(&headers));
     text.push('\n');
-    let body = match resp.bytes() {
-        Ok(b) => b,
-        Err(e) => {
-            text.push_str(&format!("[body could not be read: {e}]\n"));
-            write(&text);
-            return Err(e);
-        }
-    };
-    text.push_str(&body_text(&body));
+    // One byte past the limit, so that the reader after the trace still sees too much.
+    let mut bytes = Vec::new();
+    let mut capped = std::io::Read::take(resp, super::BODY_LIMIT + 1);
+    if let Err(e) = std::io::Read::read_to_end(&mut capped, &mut bytes) {
+        text.push_str(&format!("[body could not be read: {e}]\n"));
+    } else if bytes.len() as u64 > super::BODY_LIMIT {
+        text.push_str("[body too large: not traced]\n");
+    } else {
+        text.push_str(&body_text(&bytes));
+    }
     write(&text);
-    let bytes = body.to_vec();
     // Only the URL extension is set on the builder, which cannot fail; the fallback merely
     // loses the URL (used in error messages).
     let mut rebuilt = match http::Response::builder().url(url).body(()) {
@@ -371,6 +393,23 @@ pub fn failure(err: &reqwest::Error, elapsed: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_the_rules_cannot_read_is_hidden_whole() {
+        // JSON this parser refuses (a number out of range) once fell back to the form rules,
+        // which found no `key=value` in it and printed the refresh token.
+        let body = r#"{"refresh_token":"opaque-rt-secret","expiration":1e400}"#;
+        let shown = redact_body(body);
+        assert!(!shown.contains("opaque-rt-secret"), "{shown}");
+        assert!(shown.contains("bytes hidden"), "{shown}");
+        for body in ["<html>apikey: k</html>", "token k", "apikey"] {
+            assert!(redact_body(body).contains("bytes hidden"), "{body}");
+        }
+        assert_eq!(
+            redact_body("grant_type=x&apikey=k"),
+            format!("grant_type=x&apikey={HIDDEN}")
+        );
+    }
 
     #[test]
     fn forms_hide_secret_values() {

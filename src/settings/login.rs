@@ -27,11 +27,23 @@ pub const CR_TOKEN_FILES: [&str; 3] = [
     "/var/run/secrets/codeengine.cloud.ibm.com/compute-resource-token/token",
 ];
 
+/// Why the login's IAM is not the one its API endpoint implies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IamChosen {
+    /// The API endpoint's own IAM.
+    Implied,
+    /// `IAM_ENDPOINT`; `over_flag` when `-a` was given too.
+    Variable { over_flag: bool },
+    /// The session's earlier login had `IAM_ENDPOINT`, and no `-a` starts over.
+    Remembered,
+}
+
 pub struct Login {
     /// The session this login replaces (`None`: none, or a corrupt file, see `corrupt`).
     pub previous: Option<Session>,
     pub corrupt: bool,
     pub endpoints: Endpoints,
+    pub iam_chosen: IamChosen,
     pub skip_ssl_validation: bool,
     pub account: AccountChoice,
     pub region: RegionChoice,
@@ -123,8 +135,21 @@ pub fn resolve(args: LoginArgs, ctx: &Context) -> Result<Login> {
         .filter(|_| args.api_endpoint.is_none() && stored.is_none())
         .map(|s| s.iam_endpoint.clone())
         .filter(|s| !s.is_empty());
-    let iam_override = env("IAM_ENDPOINT").or(remembered_iam);
+    let variable = env("IAM_ENDPOINT");
+    let iam_chosen = match (&variable, &remembered_iam) {
+        (Some(_), _) => IamChosen::Variable {
+            over_flag: args.api_endpoint.is_some(),
+        },
+        (None, Some(_)) => IamChosen::Remembered,
+        (None, None) => IamChosen::Implied,
+    };
+    let iam_override = variable.or(remembered_iam);
     let endpoints = Endpoints::resolve(&api_input, iam_override.as_deref())?;
+    // The same IAM, however it was named, is no override worth a word.
+    let iam_chosen = match Endpoints::resolve(&api_input, None) {
+        Ok(implied) if implied.iam == endpoints.iam => IamChosen::Implied,
+        _ => iam_chosen,
+    };
     let skip_ssl_validation = args.skip_ssl_validation
         || (args.api_endpoint.is_none()
             && previous.as_ref().is_some_and(|s| s.skip_ssl_validation));
@@ -152,6 +177,7 @@ pub fn resolve(args: LoginArgs, ctx: &Context) -> Result<Login> {
         previous,
         corrupt,
         endpoints,
+        iam_chosen,
         skip_ssl_validation,
         account,
         region,

@@ -18,6 +18,7 @@ mod credential_docker;
 mod credential_kubectl;
 mod exec;
 mod help_examples;
+mod hostile;
 mod hot_path;
 mod identity_api_keys;
 mod identity_keyring;
