@@ -836,7 +836,7 @@ pub struct TargetArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     iamctl iam oauth-tokens | grep IAM | cut -d \\: -f 2 | sed 's/^ *//'\n  \
-    curl -H \"Authorization: Bearer $(iamctl iam oauth-tokens --output raw)\" https://iam.cloud.ibm.com/v1/apikeys\n  \
+    iamctl iam oauth-tokens --output json | jq -r '\"Authorization: \" + .iam_token' | curl -H @- https://iam.cloud.ibm.com/v1/apikeys\n  \
     eval \"$(iamctl iam oauth-tokens --output env)\"   # sets IBMCLOUD_IAM_TOKEN and IC_IAM_TOKEN")]
 pub struct OauthTokensArgs {
     /// Output format: text ('IAM token:  Bearer <jwt>'), json, raw (the bare token, no
@@ -867,8 +867,8 @@ pub struct OauthTokensArgs {
         cannot be run exits 126, like a shell.",
     after_help = "Examples:\n  \
         iamctl exec -- terraform plan\n  \
-        iamctl --session prod exec -- sh -c 'curl -sH \"Authorization: $IBMCLOUD_IAM_TOKEN\" https://iam.cloud.ibm.com/v1/apikeys'\n  \
-        iamctl exec -- sh -c 'while sleep 600; do curl -sH \"Authorization: Bearer $(cat \"$IAMCTL_TOKEN_FILE\")\" https://iam.cloud.ibm.com/v1/apikeys; done'"
+        iamctl --session prod exec -- sh -c 'printf \"Authorization: %s\\n\" \"$IBMCLOUD_IAM_TOKEN\" | curl -sH @- https://iam.cloud.ibm.com/v1/apikeys'\n  \
+        iamctl exec -- sh -c 'while sleep 600; do printf \"Authorization: Bearer %s\\n\" \"$(cat \"$IAMCTL_TOKEN_FILE\")\" | curl -sH @- https://iam.cloud.ibm.com/v1/apikeys; done'"
 )]
 pub struct ExecArgs {
     /// Also pass the session's refresh token as IC_IAM_REFRESH_TOKEN, for the IBM Terraform
@@ -876,6 +876,12 @@ pub struct ExecArgs {
     /// commands you trust)
     #[arg(long)]
     pub with_refresh_token: bool,
+
+    /// Leave this variable of iamctl's environment to the command although it holds an API
+    /// key (IBMCLOUD_API_KEY, IC_API_KEY, BLUEMIX_API_KEY and BM_API_KEY are removed: the
+    /// command gets a token instead); repeatable
+    #[arg(long, value_name = "VAR")]
+    pub keep_env: Vec<String>,
 
     /// The command to run and its arguments (after '--')
     #[arg(

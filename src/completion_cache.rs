@@ -65,8 +65,9 @@ fn cache_path(home: &Home) -> PathBuf {
 
 /// The cache as it is on disk; anything unreadable counts as empty.
 fn read_cache(home: &Home) -> Cache {
-    fs::read(cache_path(home))
+    crate::home::read_if_exists(&cache_path(home))
         .ok()
+        .flatten()
         .and_then(|b| parse(&b))
         .unwrap_or_default()
 }

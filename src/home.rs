@@ -15,6 +15,45 @@ pub struct FileError {
     pub action: &'static str,
     pub path: PathBuf,
     pub source: std::io::Error,
+    /// Why iamctl would not use a file or directory of its home that it found there.
+    pub distrust: Option<Distrust>,
+}
+
+/// What makes a file or directory in the iamctl home unfit to use: someone else could have
+/// put it there or could change it (an IAM endpoint in a session file, say, decides where
+/// the next login sends its API key), or reading it would block or never end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Distrust {
+    /// A symbolic link, which iamctl does not follow in its home.
+    Link,
+    /// Not a regular file (a FIFO would block, a device never end).
+    NotRegular,
+    /// Owned by another user.
+    OtherOwner,
+    /// Writable by other users (the mode, for the message).
+    Writable(u32),
+    /// Larger than any file iamctl writes there.
+    TooLarge(u64),
+}
+
+impl std::fmt::Display for Distrust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Distrust::Link => {
+                f.write_str("it is a symbolic link, which iamctl does not follow in its home")
+            }
+            Distrust::NotRegular => f.write_str("it is not a regular file"),
+            Distrust::OtherOwner => f.write_str("it belongs to another user"),
+            Distrust::Writable(mode) => write!(f, "other users may write it (mode {mode:04o})"),
+            Distrust::TooLarge(limit) => {
+                write!(
+                    f,
+                    "it is larger than {} KiB, more than iamctl ever writes",
+                    limit / 1024
+                )
+            }
+        }
+    }
 }
 
 impl FileError {
@@ -23,6 +62,16 @@ impl FileError {
             action,
             path: path.to_path_buf(),
             source,
+            distrust: None,
+        }
+    }
+
+    fn distrusted(action: &'static str, path: &Path, why: Distrust) -> FileError {
+        FileError {
+            action,
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, why.to_string()),
+            distrust: Some(why),
         }
     }
 
@@ -31,6 +80,9 @@ impl FileError {
     /// how.
     pub fn refusal(&self) -> Option<Refusal> {
         use std::io::ErrorKind as K;
+        if self.distrust.is_some() {
+            return None;
+        }
         Some(match self.source.kind() {
             K::FileTooLarge => Refusal::SizeLimit,
             K::StorageFull => Refusal::DiskFull,
@@ -133,9 +185,64 @@ fn open_lock(path: &Path, action: &'static str) -> Result<File, FileError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+        // A link planted at the lock's name would make iamctl create a file elsewhere; a
+        // FIFO would block the open.
+        opts.mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC);
     }
-    opts.open(path).map_err(|e| FileError::new(action, path, e))
+    let file = opts.open(path).map_err(|e| opened(action, path, e))?;
+    check_file(&file, path, action)?;
+    Ok(file)
+}
+
+/// An error of opening a file of the home: a link where the file should be is distrust.
+fn opened(action: &'static str, path: &Path, e: std::io::Error) -> FileError {
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return FileError::distrusted(action, path, Distrust::Link);
+    }
+    FileError::new(action, path, e)
+}
+
+/// Whether `meta` is safe to use: ours, and not writable by other users (a group of our own
+/// may write it: on systems with a group per user that is the default).
+fn trusted(meta: &fs::Metadata) -> Result<(), Distrust> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid and getegid have no preconditions and cannot fail.
+        let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+        if meta.uid() != uid {
+            return Err(Distrust::OtherOwner);
+        }
+        let mode = meta.mode() & 0o7777;
+        if mode & 0o002 != 0 || (mode & 0o020 != 0 && meta.gid() != gid) {
+            return Err(Distrust::Writable(mode));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    Ok(())
+}
+
+/// An open file of the home is a regular file we can trust.
+fn check_file(file: &File, path: &Path, action: &'static str) -> Result<(), FileError> {
+    let meta = file
+        .metadata()
+        .map_err(|e| FileError::new(action, path, e))?;
+    if !meta.is_file() {
+        return Err(FileError::distrusted(action, path, Distrust::NotRegular));
+    }
+    trusted(&meta).map_err(|why| FileError::distrusted(action, path, why))
+}
+
+/// A directory of the home (the home itself, `sessions/`) that we can trust.
+pub fn check_dir(dir: &Path) -> Result<(), FileError> {
+    match fs::metadata(dir) {
+        Ok(meta) => trusted(&meta).map_err(|why| FileError::distrusted("use", dir, why)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(FileError::new("use", dir, e)),
+    }
 }
 
 /// Takes an exclusive lock on a lock file, waiting as long as it takes (for short,
@@ -146,9 +253,12 @@ pub fn lock_exclusive(path: &Path) -> Result<File, FileError> {
     Ok(file)
 }
 
+/// Creates a directory of the home (0700), or checks the one that is there: a directory
+/// others may write (or someone else's) is refused, since what iamctl reads from it decides
+/// where credentials go.
 pub fn create_private_dir(dir: &Path) -> Result<(), FileError> {
     if dir.is_dir() {
-        return Ok(());
+        return check_dir(dir);
     }
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
@@ -198,13 +308,43 @@ pub fn descriptors_message(what: &str, open: u64, limit: u64) -> String {
     )
 }
 
-/// Reads a file; `Ok(None)` when it does not exist.
+/// The most a file of the home may hold: sessions, the config, the caches and indexes are
+/// kilobytes; a file past this was not written by iamctl (`config.json` -> `/dev/zero`).
+pub const HOME_FILE_LIMIT: u64 = 4 * 1024 * 1024;
+
+/// Reads a file of the home; `Ok(None)` when it does not exist. Refuses a link, a FIFO or
+/// device, a file of another user or one others may write, in a directory others may write,
+/// and a file larger than `HOME_FILE_LIMIT`, before reading any of it.
 pub fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, FileError> {
-    match fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(FileError::new("read", path, e)),
+    use std::io::Read;
+    if let Some(dir) = path.parent() {
+        check_dir(dir)?;
     }
+    let mut opts = OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC);
+    }
+    let file = match opts.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(opened("read", path, e)),
+    };
+    check_file(&file, path, "read")?;
+    let mut bytes = Vec::new();
+    file.take(HOME_FILE_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| FileError::new("read", path, e))?;
+    if bytes.len() as u64 > HOME_FILE_LIMIT {
+        return Err(FileError::distrusted(
+            "read",
+            path,
+            Distrust::TooLarge(HOME_FILE_LIMIT),
+        ));
+    }
+    Ok(Some(bytes))
 }
 
 /// The most a secret file (an API key file, a compute-resource token) may hold: IBM's key

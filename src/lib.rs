@@ -162,6 +162,14 @@ pub fn main() {
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
+    // The process holds tokens, refresh tokens and API keys: a crash must not write them
+    // into a core file (nor may another process of the user read its memory through /proc).
+    // A command `exec` runs is dumpable again, as exec makes every new program.
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_DUMPABLE takes one integer argument and changes only this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
     // A shell asking what TAB offers (IAMCTL_COMPLETE set): answer and exit. Otherwise this
     // is one environment lookup, so the hot path below stays as it was.
     complete::answer_tab_if_asked(cli::command);

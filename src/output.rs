@@ -186,6 +186,16 @@ pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A line another program reads from stdout as its answer (a credential for kubectl or a
+/// registry client): written and flushed, and a failure is the caller's error, not a panic
+/// (`println!` panics when stdout cannot take the line).
+pub fn answer(line: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(line.as_bytes())
+        .and_then(|_| out.write_all(b"\n"))
+        .and_then(|_| out.flush())
+}
+
 /// Set once stdout's reader has gone away (`| head -1`).
 static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 

@@ -9,7 +9,8 @@
 //! write, so the previous session stays byte-identical.
 
 use crate::home::{
-    FileError, Home, Prepared, create_private_dir, open_lock_file, prepare_atomic, write_atomic,
+    FileError, Home, Prepared, create_private_dir, open_lock_file, prepare_atomic, read_if_exists,
+    write_atomic,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -167,18 +168,15 @@ impl Home {
 
     /// The name in the `current` file, if it exists and is not empty.
     pub fn current_file_name(&self) -> Result<Option<String>> {
-        let path = self.current_path();
-        match fs::read_to_string(&path) {
-            Ok(s) => {
-                let name = s.trim();
-                if name.is_empty() {
-                    Ok(None)
-                } else {
-                    validate_name(name, "the 'current' file").map(Some)
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(FileError::new("read", &path, e).into()),
+        let Some(bytes) = read_if_exists(&self.current_path())? else {
+            return Ok(None);
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let name = text.trim();
+        if name.is_empty() {
+            Ok(None)
+        } else {
+            validate_name(name, "the 'current' file").map(Some)
         }
     }
 
@@ -281,15 +279,14 @@ impl SessionStore {
     /// `oauth-tokens`: one small file, nothing else.
     pub fn load<T: DeserializeOwned>(&self) -> Result<Option<T>> {
         let path = self.path();
-        let bytes = match fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(SessionError::Unreadable(FileError::new(
-                    "read the session file",
-                    &path,
-                    e,
-                )));
+        // The home above `sessions/` too: whoever may write it may replace `sessions/`.
+        crate::home::check_dir(&self.home.dir).map_err(SessionError::Unreadable)?;
+        let bytes = match read_if_exists(&path) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Ok(None),
+            Err(mut e) => {
+                e.action = "read the session file";
+                return Err(SessionError::Unreadable(e));
             }
         };
         serde_json::from_slice(&bytes)

@@ -24,8 +24,23 @@ impl From<NoHome> for CliError {
 
 impl From<FileError> for CliError {
     fn from(e: FileError) -> Self {
-        use crate::home::Refusal;
+        use crate::home::{Distrust, Refusal};
         let err = CliError::failed(e.to_string());
+        if let Some(why) = &e.distrust {
+            let path = e.path.display();
+            let fix = match why {
+                Distrust::Link | Distrust::NotRegular | Distrust::TooLarge(_) => format!(
+                    "iamctl did not write what is at {path}: remove it (iamctl makes it again), or point IAMCTL_HOME at a directory of your own"
+                ),
+                Distrust::OtherOwner => format!(
+                    "what decides where your credentials go must be yours: 'chown $(id -un) {path}', or point IAMCTL_HOME at a directory of your own"
+                ),
+                Distrust::Writable(_) => format!(
+                    "whoever may write it could send your credentials elsewhere: 'chmod go-w {path}', or point IAMCTL_HOME at a directory of your own"
+                ),
+            };
+            return err.hint(fix);
+        }
         let Some(refusal) = e.refusal() else {
             return err;
         };
@@ -61,6 +76,7 @@ impl From<SessionError> for CliError {
     fn from(e: SessionError) -> Self {
         match e {
             SessionError::File(e) => e.into(),
+            SessionError::Unreadable(e) if e.distrust.is_some() => e.into(),
             SessionError::Unreadable(e) => {
                 let hint = format!(
                     "check the permissions of {} (it should belong to you, mode 0600), or point IAMCTL_HOME elsewhere",

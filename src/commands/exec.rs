@@ -42,6 +42,9 @@ pub fn run(ctx: &Context, args: Exec) -> Result<()> {
     write_token(&runtime.path, &token_file, &login)?;
     let mut cmd = Command::new(program);
     cmd.args(rest);
+    for var in &args.withheld {
+        cmd.env_remove(var);
+    }
     let value = bearer(&login.access_token);
     for var in TOKEN_VARS {
         cmd.env(var, &value);

@@ -61,17 +61,33 @@ pub struct Exec {
     pub program: OsString,
     pub args: Vec<OsString>,
     pub with_refresh_token: bool,
+    /// Variables holding API keys that the command does not get (unless `--keep-env`).
+    pub withheld: Vec<&'static str>,
 }
+
+/// The variables that hold an API key: a long-lived credential the command of `exec` has no
+/// need for, since it gets a token.
+pub const API_KEY_VARS: [&str; 4] = [
+    "IBMCLOUD_API_KEY",
+    "IC_API_KEY",
+    "BLUEMIX_API_KEY",
+    "BM_API_KEY",
+];
 
 pub fn exec(args: ExecArgs) -> Result<Exec> {
     let mut words = args.command.into_iter();
     let Some(program) = words.next() else {
         return Err(CliError::usage("No command given.").hint("iamctl exec -- COMMAND ARGS..."));
     };
+    let withheld = API_KEY_VARS
+        .into_iter()
+        .filter(|v| !args.keep_env.iter().any(|k| k == v))
+        .collect();
     Ok(Exec {
         program,
         args: words.collect(),
         with_refresh_token: args.with_refresh_token,
+        withheld,
     })
 }
 

@@ -299,3 +299,176 @@ fn names_others_chose_cannot_drive_the_terminal_or_forge_a_line() {
         out.err()
     );
 }
+
+// ---- a home others can touch -------------------------------------------------------------
+
+/// What `oauth-tokens` says in a home that `spoil` changed after a login; the session file is
+/// checked to be as it was afterwards.
+fn after_spoiling(env: &TestEnv, spoil: &str) -> Out {
+    let before = std::fs::read(env.session_file()).ok();
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(spoil)
+        .env("H", env.home())
+        .status()
+        .unwrap_or_else(|e| panic!("sh: {e}"));
+    assert!(status.success(), "{spoil}");
+    let (out, took) = env
+        .iamctl(["oauth-tokens"])
+        .run_within(std::time::Duration::from_secs(20));
+    assert!(
+        took < std::time::Duration::from_secs(10),
+        "took {took:?}: {spoil}"
+    );
+    if std::fs::symlink_metadata(env.session_file()).is_ok_and(|m| m.is_file()) {
+        assert_eq!(std::fs::read(env.session_file()).ok(), before, "{spoil}");
+    }
+    out
+}
+
+#[test]
+fn a_home_or_file_others_can_write_is_refused_with_the_fix() {
+    for (spoil, says, fix) in [
+        (
+            "chmod 0777 \"$H\"",
+            "other users may write it (mode 0777)",
+            "chmod go-w",
+        ),
+        (
+            "chmod 0757 \"$H/sessions\"",
+            "other users may write it (mode 0757)",
+            "chmod go-w",
+        ),
+        (
+            "chmod 0666 \"$H/sessions/default.json\"",
+            "other users may write it (mode 0666)",
+            "chmod go-w",
+        ),
+        (
+            "chown 65534 \"$H/sessions/default.json\"",
+            "it belongs to another user",
+            "chown $(id -un)",
+        ),
+    ] {
+        let env = TestEnv::new();
+        env.login();
+        after_spoiling(&env, spoil)
+            .code(1)
+            .stderr_contains(says)
+            .stderr_contains(fix);
+    }
+}
+
+#[test]
+fn links_fifos_and_endless_files_in_the_home_are_refused_at_once() {
+    for (spoil, says) in [
+        // A FIFO where the session file was: reading it would block for ever.
+        (
+            "rm \"$H/sessions/default.json\" && mkfifo -m 600 \"$H/sessions/default.json\"",
+            "it is not a regular file",
+        ),
+        // A link: iamctl would read (or create) a file elsewhere.
+        (
+            "mv \"$H/sessions/default.json\" \"$H/elsewhere.json\" && ln -s \"$H/elsewhere.json\" \"$H/sessions/default.json\"",
+            "symbolic link",
+        ),
+        ("ln -s /dev/zero \"$H/current\"", "symbolic link"),
+    ] {
+        let env = TestEnv::new();
+        env.login();
+        after_spoiling(&env, spoil).code(1).stderr_contains(says);
+    }
+    // config.json pointing at an endless device is refused, not read into memory.
+    let env = TestEnv::new();
+    env.login();
+    std::os::unix::fs::symlink("/dev/zero", env.home().join("config.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (out, took) = env
+        .iamctl(["config", "secret-store"])
+        .run_within(std::time::Duration::from_secs(20));
+    assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+    out.code(1).stderr_contains("symbolic link");
+    // A planted lock file link makes no file at its target.
+    let env = TestEnv::new();
+    env.login();
+    let target = env.home().join("planted");
+    std::fs::remove_file(env.home().join("sessions/default.lock")).ok();
+    std::os::unix::fs::symlink(&target, env.home().join("sessions/default.lock"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    env.iamctl(["target", "-r", "eu-de"])
+        .run()
+        .code(1)
+        .stderr_contains("symbolic link");
+    assert!(
+        !target.exists(),
+        "the lock's link created {}",
+        target.display()
+    );
+}
+
+#[test]
+fn a_credential_helper_that_cannot_answer_fails_without_a_panic() {
+    let env = TestEnv::new();
+    env.login();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap_or_else(|e| panic!("/dev/full: {e}"));
+    for (args, input) in [
+        (vec!["credential", "kubectl"], ""),
+        (vec!["credential", "docker", "get"], "us.icr.io\n"),
+        (vec!["credential", "docker", "list"], ""),
+    ] {
+        let mut cmd = env.command(BIN);
+        let full = full.try_clone().unwrap_or_else(|e| panic!("{e}"));
+        cmd.args(&args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(full)
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write;
+            let _ = stdin.write_all(input.as_bytes());
+        }
+        let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            err.contains("Could not write the credential to stdout: No space left on device"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn exec_gives_the_command_a_token_and_not_the_api_key() {
+    let env = TestEnv::new();
+    env.login();
+    let out = env
+        .iamctl(["exec", "--", "env"])
+        .env("IBMCLOUD_API_KEY", "long-lived-1")
+        .env("IC_API_KEY", "long-lived-2")
+        .env("BLUEMIX_API_KEY", "long-lived-3")
+        .run()
+        .success();
+    assert!(!out.stdout.contains("long-lived"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("IC_IAM_TOKEN=Bearer "),
+        "{}",
+        out.stdout
+    );
+    // Asked for, one is kept.
+    let out = env
+        .iamctl(["exec", "--keep-env", "IC_API_KEY", "--", "env"])
+        .env("IBMCLOUD_API_KEY", "long-lived-1")
+        .env("IC_API_KEY", "long-lived-2")
+        .run()
+        .success();
+    assert!(
+        out.stdout.contains("IC_API_KEY=long-lived-2\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("long-lived-1"), "{}", out.stdout);
+}

@@ -9,7 +9,7 @@
 use crate::context::Context;
 use crate::error::{CliError, ErrorKind, Result};
 use crate::home::SECRET_FILE_LIMIT;
-use crate::output::Out;
+use crate::output::{Out, answer};
 use crate::settings::session::registry_host;
 use crate::settings::tokens::HelperAction;
 use serde_json::json;
@@ -27,15 +27,13 @@ const USERNAME: &str = "iambearer";
 pub fn serve(ctx: &Context, action: HelperAction) -> Result<()> {
     match action {
         HelperAction::Get => get(ctx).inspect_err(|e| {
-            // The protocol reads an error on stdout ("credentials not found" above all).
-            println!("{}", e.message);
+            // The protocol reads an error on stdout ("credentials not found" above all); if
+            // stdout takes nothing, the exit status still says it.
+            let _ = answer(&e.message);
         }),
         // Nothing is kept: the input is read (the client writes it) and dropped.
         HelperAction::Store | HelperAction::Erase => read_stdin().map(|_| ()),
-        HelperAction::List => {
-            println!("{{}}");
-            Ok(())
-        }
+        HelperAction::List => answer("{}").map_err(super::unanswered),
     }
 }
 
@@ -58,11 +56,9 @@ fn get(ctx: &Context) -> Result<()> {
         }
         Err(e) => return Err(e.into()),
     };
-    println!(
-        "{}",
-        json!({ "ServerURL": server, "Username": USERNAME, "Secret": login.access_token })
-    );
-    Ok(())
+    let credential =
+        json!({ "ServerURL": server, "Username": USERNAME, "Secret": login.access_token });
+    answer(&credential.to_string()).map_err(super::unanswered)
 }
 
 /// The protocol's answer for a server the helper has nothing for: that exact text on stdout.

@@ -23,15 +23,12 @@ pub fn print_credential(ctx: &Context) -> Result<()> {
     let expires = jiff::Timestamp::from_second(token.expires_at)
         .map(|t| t.to_string())
         .map_err(|e| CliError::internal(format!("token expiry out of range: {e}")))?;
-    println!(
-        "{}",
-        json!({
-            "apiVersion": API_VERSION,
-            "kind": "ExecCredential",
-            "status": { "token": token.token, "expirationTimestamp": expires },
-        })
-    );
-    Ok(())
+    let credential = json!({
+        "apiVersion": API_VERSION,
+        "kind": "ExecCredential",
+        "status": { "token": token.token, "expirationTimestamp": expires },
+    });
+    crate::output::answer(&credential.to_string()).map_err(super::unanswered)
 }
 
 /// Adds (or replaces) the user `iamctl-<session>` running this plugin, and points every

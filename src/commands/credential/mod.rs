@@ -5,8 +5,13 @@ pub mod docker;
 pub mod kubectl;
 
 use crate::context::Context;
-use crate::error::Result;
+use crate::error::{CliError, Result};
 use crate::settings::tokens::Credential;
+
+/// The program asking for a credential could not be given it on stdout.
+fn unanswered(e: std::io::Error) -> CliError {
+    CliError::failed(format!("Could not write the credential to stdout: {e}"))
+}
 
 pub fn run(ctx: &Context, cmd: Credential) -> Result<()> {
     match cmd {
