@@ -634,6 +634,8 @@ pub enum DockerAction {
     Store,
     Erase,
     List,
+    /// The helper's name and version (the protocol's `version`)
+    Version,
 }
 
 #[derive(Debug, Args)]
@@ -750,9 +752,10 @@ pub struct LoginArgs {
     #[arg(long)]
     pub no_account: bool,
 
-    /// Region to target
+    /// Region to target (IBM documents -r; --region is the same)
     #[arg(
         short = 'r',
+        long = "region",
         value_name = "REGION",
         conflicts_with = "no_region",
         add = ArgValueCandidates::new(region_candidates)
@@ -803,9 +806,10 @@ pub struct TargetArgs {
     )]
     pub account: Option<String>,
 
-    /// Target a region
+    /// Target a region (IBM documents -r; --region is the same)
     #[arg(
         short = 'r',
+        long = "region",
         value_name = "REGION",
         conflicts_with = "unset_region",
         add = ArgValueCandidates::new(region_candidates)

@@ -21,12 +21,23 @@ pub struct Context {
 
 impl Context {
     /// `words` says a warning of the layers below (the command layer's `warnings::text`).
-    pub fn new(out: Out, named: Option<Named>, words: fn(&auth::Warning) -> String) -> Context {
-        Context {
+    /// The settings every command shares (`IBMCLOUD_HTTP_TIMEOUT`, `IAMCTL_KEYRING_TIMEOUT`)
+    /// are read here, once: a malformed one stops the run before any command changes
+    /// anything, whether or not it would have needed it.
+    pub fn new(
+        out: Out,
+        named: Option<Named>,
+        words: fn(&auth::Warning) -> String,
+    ) -> Result<Context, Invalid> {
+        let timeouts = Timeouts {
+            http: crate::iam::timeout_from_env().map_err(Invalid::Http)?,
+            keyring: crate::secrets::keyring_timeout_from_env().map_err(Invalid::Keyring)?,
+        };
+        Ok(Context {
             out,
             named,
-            services: services(out, words),
-        }
+            services: services(out, words, timeouts),
+        })
     }
 
     pub fn home(&self) -> Result<Home, NoHome> {
@@ -60,9 +71,21 @@ impl Context {
     }
 }
 
+/// A setting of the environment that no command may run with.
+#[derive(Debug)]
+pub enum Invalid {
+    Http(crate::iam::IamError),
+    Keyring(crate::secrets::SecretError),
+}
+
+struct Timeouts {
+    http: std::time::Duration,
+    keyring: std::time::Duration,
+}
+
 /// The credentials layer's services for this run: warnings said on stderr (the file store's
 /// once), the machine's secret stores.
-fn services(out: Out, words: fn(&auth::Warning) -> String) -> Services {
+fn services(out: Out, words: fn(&auth::Warning) -> String, timeouts: Timeouts) -> Services {
     let said_file_store = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let warn: auth::Warn = Arc::new(move |w| {
         if matches!(w, auth::Warning::PlainFileStore { .. })
@@ -76,12 +99,14 @@ fn services(out: Out, words: fn(&auth::Warning) -> String) -> Services {
         let warn = warn.clone();
         ClientOptions {
             warn: Arc::new(move |w| warn(auth::Warning::Iam(w))),
-            timeout: None,
+            timeout: timeouts.http,
         }
     };
     Services {
         warn,
-        stores: Arc::new(SystemStores),
+        stores: Arc::new(SystemStores {
+            keyring_timeout: timeouts.keyring,
+        }),
         http,
     }
 }

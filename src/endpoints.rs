@@ -225,6 +225,13 @@ pub fn metadata_url(input: &str) -> Result<String> {
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
+/// Whether an endpoint given as `HOST[:PORT]` (no scheme, so iamctl assumes `https://`)
+/// names a loopback host, where a local server most likely speaks plain http.
+pub fn https_assumed_on_loopback(input: &str) -> bool {
+    let input = input.trim();
+    !input.contains("://") && Url::parse(&format!("https://{input}")).is_ok_and(|u| is_loopback(&u))
+}
+
 /// The host and port of an endpoint named `localhost` or `*.localhost`: loopback by
 /// definition (RFC 6761), so the HTTP client connects to 127.0.0.1 or ::1 for it and never
 /// asks DNS, which could answer with any address.

@@ -62,7 +62,10 @@ fn context(quiet: bool, format: Format, session: Option<&str>, from_env: bool) -
         Ok(n) => n,
         Err(e) => fail(&out, &e.into()),
     };
-    Context::new(out, named, commands::warnings::text)
+    match Context::new(out, named, commands::warnings::text) {
+        Ok(ctx) => ctx,
+        Err(e) => fail(&out, &e.into()),
+    }
 }
 
 fn run(ctx: &Context, settings: Settings) -> error::Result<()> {
@@ -145,7 +148,7 @@ fn run_docker_helper(args: &[std::ffi::OsString]) {
     let Some(action) = action else {
         fail(
             &ctx.out,
-            &CliError::usage("Usage: docker-credential-iamctl <get|store|erase|list>"),
+            &CliError::usage("Usage: docker-credential-iamctl <get|store|erase|list|version>"),
         );
     };
     if let Err(e) = commands::credential::docker::serve(&ctx, action.into()) {

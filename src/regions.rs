@@ -67,6 +67,44 @@ fn well_formed(name: &str) -> bool {
         })
 }
 
+/// The known region a mistyped name most likely meant: one or two letters off (inserted,
+/// left out, changed or swapped), and closer than any other.
+pub fn nearest(name: &str) -> Option<&'static str> {
+    let mut best: Option<(usize, &'static str)> = None;
+    for known in names() {
+        let d = distance(name, known);
+        if d <= 2 && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, known));
+        }
+    }
+    best.map(|(_, r)| r)
+}
+
+/// Optimal string alignment distance: edits, adjacent swaps counting one.
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
 /// The region's canonical (lower-case) name: a known region, or a well-formed name the
 /// table does not have yet (`known: false`, for the caller to warn about). Anything else is
 /// refused.
@@ -92,6 +130,14 @@ pub fn validate(region: &str) -> Result<Region, UnknownRegion> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mistyped_region_names_the_one_it_most_likely_meant() {
+        assert_eq!(nearest("us-soth"), Some("us-south"));
+        assert_eq!(nearest("us-suoth"), Some("us-south"));
+        assert_eq!(nearest("eu-dee"), Some("eu-de"));
+        assert_eq!(nearest("xx-nowhere"), None);
+    }
 
     #[test]
     fn known_regions_include_madrid_and_montreal() {

@@ -60,10 +60,9 @@ pub enum SecretError {
 impl std::fmt::Display for SecretError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SecretError::Unreachable { detail, .. } => write!(
-                f,
-                "No usable OS keyring ({KEYRING_NAME}): {detail}. iamctl keeps refresh tokens and API keys only in a keyring, so it stopped without saving anything."
-            ),
+            SecretError::Unreachable { detail, .. } => {
+                write!(f, "No usable OS keyring ({KEYRING_NAME}): {detail}.")
+            }
             SecretError::BadTimeout(v) => write!(
                 f,
                 "{KEYRING_TIMEOUT_VAR} must be a positive number of seconds, not '{v}'."
@@ -166,6 +165,9 @@ pub enum SecretId {
     },
     /// An API key kept with `--keyring NAME`: belongs to no session.
     StoredKey { iam_endpoint: String, name: String },
+    /// Written and deleted at once, to learn that the store takes writes (a locked keyring
+    /// answers, but takes none) before a login spends anything.
+    Probe,
 }
 
 impl SecretId {
@@ -198,6 +200,7 @@ impl SecretId {
             SecretId::StoredKey { iam_endpoint, name } => {
                 format!("{iam_endpoint}|stored-key|{name}")
             }
+            SecretId::Probe => "probe".to_string(),
         }
     }
 }
@@ -212,9 +215,13 @@ pub trait SecretStore {
 
 /// Opens a store. The keyring connection is made here (and only here), so commands that
 /// need no secret never touch D-Bus or the keychain.
-pub fn open(kind: StoreKind, home: &Home) -> Result<Box<dyn SecretStore + Send>> {
+pub fn open(
+    kind: StoreKind,
+    home: &Home,
+    keyring_timeout: Duration,
+) -> Result<Box<dyn SecretStore + Send>> {
     match kind {
-        StoreKind::Keyring => Ok(Box::new(KeyringStore::connect(home)?)),
+        StoreKind::Keyring => Ok(Box::new(KeyringStore::connect(home, keyring_timeout)?)),
         StoreKind::File => Ok(Box::new(FileStore::open(home)?)),
     }
 }
@@ -225,6 +232,8 @@ pub fn open(kind: StoreKind, home: &Home) -> Result<Box<dyn SecretStore + Send>>
 pub struct KeyringStore {
     store: Arc<keyring_core::CredentialStore>,
     home_dir: PathBuf,
+    /// How long one keyring call may take.
+    limit: Duration,
 }
 
 #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
@@ -273,8 +282,9 @@ const KEYRING_NAME: &str = "Windows Credential Manager";
 )))]
 const KEYRING_NAME: &str = "OS keyring";
 
-/// How long a keyring call may take: `IAMCTL_KEYRING_TIMEOUT` seconds, else 20 s.
-fn keyring_timeout() -> Result<Duration> {
+/// How long a keyring call may take: `IAMCTL_KEYRING_TIMEOUT` seconds, else 20 s. Read once,
+/// before any command runs, so a malformed value changes nothing.
+pub fn keyring_timeout_from_env() -> Result<Duration> {
     let Some(v) = std::env::var_os(KEYRING_TIMEOUT_VAR).filter(|v| !v.is_empty()) else {
         return Ok(KEYRING_TIMEOUT);
     };
@@ -424,14 +434,17 @@ fn jittered(base: Duration) -> Duration {
 }
 
 impl KeyringStore {
-    pub fn connect(home: &Home) -> Result<KeyringStore> {
+    pub fn connect(home: &Home, limit: Duration) -> Result<KeyringStore> {
         let home_dir = home.dir.clone();
-        let limit = keyring_timeout()?;
         if let Some((open, limit)) = crate::home::descriptors_short() {
             return Err(SecretError::Descriptors { open, limit });
         }
         match bounded(limit, platform_store) {
-            Bounded::Done(Ok(store)) => Ok(KeyringStore { store, home_dir }),
+            Bounded::Done(Ok(store)) => Ok(KeyringStore {
+                store,
+                home_dir,
+                limit,
+            }),
             Bounded::Done(Err(e)) => Err(keyring_failure(e, &home_dir)),
             Bounded::Crashed(why) => Err(crashed(&home_dir, why)),
             Bounded::TimedOut => Err(no_answer(&home_dir, limit)),
@@ -449,7 +462,7 @@ impl KeyringStore {
         // The keyring is shared by every home of the OS user; without the home in the name,
         // a logout under one IAMCTL_HOME would delete another home's secrets.
         let user = format!("{}|{}", self.home_dir.display(), id.user());
-        let limit = keyring_timeout()?;
+        let limit = self.limit;
         let outcome = bounded(limit, move || {
             let entry = store.build(SERVICE, &user, None)?;
             let mut pause = Duration::from_millis(4);

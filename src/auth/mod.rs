@@ -258,8 +258,11 @@ pub trait OpenStore: Send + Sync {
     ) -> std::result::Result<Box<dyn SecretStore + Send>, SecretError>;
 }
 
-/// The stores of this machine (`secrets::open`).
-pub struct SystemStores;
+/// The stores of this machine (`secrets::open`), each keyring call bounded by
+/// `keyring_timeout`.
+pub struct SystemStores {
+    pub keyring_timeout: std::time::Duration,
+}
 
 impl OpenStore for SystemStores {
     fn open(
@@ -267,7 +270,7 @@ impl OpenStore for SystemStores {
         kind: StoreKind,
         home: &Home,
     ) -> std::result::Result<Box<dyn SecretStore + Send>, SecretError> {
-        crate::secrets::open(kind, home)
+        crate::secrets::open(kind, home, self.keyring_timeout)
     }
 }
 
@@ -347,6 +350,17 @@ impl Credentials {
     /// An HTTP client for the session's endpoints.
     pub fn client(&self, session: &Session) -> Result<Client> {
         self.client_for(session.endpoints(), session.skip_ssl_validation)
+    }
+
+    /// An HTTP client for the session's endpoints whose requests, retries included, take at
+    /// most `limit` (or the run's own deadline, if shorter).
+    pub fn client_within(&self, session: &Session, limit: std::time::Duration) -> Result<Client> {
+        let options = crate::iam::ClientOptions {
+            timeout: self.services.http.timeout.min(limit),
+            ..self.services.http.clone()
+        };
+        Client::new(session.endpoints(), session.skip_ssl_validation, &options)
+            .map_err(AuthError::Http)
     }
 
     /// An HTTP client for `endpoints`, its warnings reported as the layer's own.

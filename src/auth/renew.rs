@@ -7,6 +7,9 @@ use super::vault::Slots;
 use super::{AuthError, Credentials, Result, Warning, apply_tokens};
 use crate::session::{SessionLock, now};
 
+/// How long a renewal may take while the cached token is still valid.
+const CACHED_TOKEN_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl Credentials {
     /// The logged-in session with a token that is valid and outside the refresh window.
     ///
@@ -53,7 +56,16 @@ impl Credentials {
             true => None,
             false => Some(self.vault(login.secrets.store)?),
         };
-        let client = self.client(&session)?;
+        // While the cached token is still good, a renewal may not make the caller wait long
+        // for one it does not need yet: an IAM that is down or hangs costs about a second,
+        // and the cached token is used (`Stop::Unavailable` below).
+        let left = login.token_expires_at - now();
+        let client = if rejected.is_none() && left > 0 {
+            let limit = std::time::Duration::from_secs(left as u64).min(CACHED_TOKEN_PATIENCE);
+            self.client_within(&session, limit)?
+        } else {
+            self.client(&session)?
+        };
         let slots = Slots::in_store(
             vault.as_ref(),
             &session.iam_endpoint,

@@ -254,11 +254,8 @@ impl Pending {
             return Err(StoredKeyError::Exists(name.to_string()));
         }
         let vault = Vault::configured(home, services)?;
-        // Reading the entry proves the store answers (and is unlocked) before IAM makes a
-        // key that would otherwise have nowhere to go.
-        vault
-            .store()
-            .get(&SecretId::stored_key(&session.iam_endpoint, name))?;
+        // Before IAM makes a key that would otherwise have nowhere to go.
+        vault.probe()?;
         Ok(Pending {
             name: name.to_string(),
             home: home.clone(),

@@ -22,6 +22,8 @@ pub(super) struct Memory {
     sets: AtomicUsize,
     /// Opening fails: no keyring.
     unreachable: Mutex<bool>,
+    /// Opens, answers reads, refuses every write: a locked keyring.
+    takes_no_writes: Mutex<bool>,
     /// The n-th write (from 1) fails.
     fail_set: Mutex<Option<usize>>,
     delete_fails: Mutex<bool>,
@@ -54,6 +56,13 @@ impl SecretStore for Handle {
     }
 
     fn set(&self, id: &SecretId, value: &str) -> std::result::Result<(), SecretError> {
+        if *locked(&self.0.takes_no_writes) {
+            return Err(down("the collection is locked"));
+        }
+        // The store's probe is no secret: counted or watched, it would shift every count.
+        if *id == SecretId::Probe {
+            return Ok(());
+        }
         let n = self.0.sets.fetch_add(1, Ordering::SeqCst) + 1;
         if let Some(check) = locked(&self.0.on_set).as_ref() {
             check(&id.user());
@@ -66,7 +75,7 @@ impl SecretStore for Handle {
     }
 
     fn delete(&self, id: &SecretId) -> std::result::Result<(), SecretError> {
-        if *locked(&self.0.delete_fails) {
+        if *locked(&self.0.delete_fails) && *id != SecretId::Probe {
             return Err(down("the delete failed"));
         }
         locked(&self.0.entries).remove(&id.user());
@@ -146,7 +155,7 @@ impl World {
             crate::iam::ClientOptions {
                 warn: Arc::new(move |w| warn(Warning::Iam(w))),
                 // An IAM made to fail must not keep a test retrying for a minute.
-                timeout: Some(std::time::Duration::from_secs(2)),
+                timeout: std::time::Duration::from_secs(2),
             }
         };
         Services {
@@ -275,6 +284,51 @@ fn an_api_key_login_keeps_its_key_and_refresh_token_and_names_them_in_the_file()
     assert_eq!(w.on_disk(), s);
     assert!(s.pending_deletes.is_empty());
     assert_eq!(s.region.as_deref(), Some("us-south"));
+}
+
+#[test]
+fn a_store_that_takes_no_writes_stops_the_login_before_it_says_ok() {
+    struct Watching(std::cell::Cell<bool>);
+    impl LoginUi for Watching {
+        type Error = AuthError;
+        fn authenticating(&self) {}
+        fn authenticated(&self) {
+            self.0.set(true);
+        }
+        fn choose_account(&self, _: &[Account]) -> Result<Option<Option<usize>>> {
+            Ok(None)
+        }
+        fn choose_region(&self) -> Result<Option<Option<String>>> {
+            Ok(None)
+        }
+        fn targeted(&self, _: Targeted<'_>) {}
+    }
+    let w = World::new();
+    *locked(&w.memory.takes_no_writes) = true;
+    let creds = w.creds();
+    let endpoints = ok(Endpoints::resolve(w.emu.url(), None));
+    let client = ok(creds.client_for(endpoints.clone(), false));
+    let ui = Watching(std::cell::Cell::new(false));
+    let e = creds.log_in(
+        LoginRequest {
+            endpoints,
+            skip_ssl_validation: false,
+            credential: w.api_key(),
+            account: AccountChoice::Choose,
+            region: RegionChoice::None,
+            resource_group: None,
+        },
+        &client,
+        None,
+        Store::Opening(creds.open_vault_in_background()),
+        &ui,
+    );
+    assert!(matches!(e, Err(AuthError::Secrets(_))), "{:?}", e.err());
+    assert!(
+        !ui.0.get(),
+        "OK was said for a login that could not be kept"
+    );
+    assert_eq!(w.file_bytes(), None);
 }
 
 #[test]

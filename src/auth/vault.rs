@@ -33,6 +33,17 @@ impl Vault {
         self.store.kind()
     }
 
+    /// Proves the store takes a secret: a keyring can answer and still refuse every write
+    /// (a locked collection, whose unlock prompt has no screen), which would otherwise show
+    /// only after IAM accepted a login or made a key. The file store always does.
+    pub(super) fn probe(&self) -> Result<()> {
+        if self.kind() == StoreKind::File {
+            return Ok(());
+        }
+        self.store.set(&SecretId::Probe, "")?;
+        Ok(self.store.delete(&SecretId::Probe)?)
+    }
+
     /// The secrets of one identity in one session.
     pub(super) fn of(&self, iam_endpoint: &str, session: &str, iam_id: &str) -> Slots<'_> {
         Slots::in_store(Some(self), iam_endpoint, session, iam_id)
@@ -104,7 +115,9 @@ pub struct VaultOpening(JoinHandle<Result<Vault>>);
 impl VaultOpening {
     pub(super) fn start(home: Home, services: Services) -> VaultOpening {
         VaultOpening(std::thread::spawn(move || {
-            Vault::configured(&home, &services)
+            let vault = Vault::configured(&home, &services)?;
+            vault.probe()?;
+            Ok(vault)
         }))
     }
 

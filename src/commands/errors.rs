@@ -16,6 +16,17 @@ use crate::regions::UnknownRegion;
 use crate::secrets::{HAS_SECRET_SERVICE, SecretError};
 use crate::session::{Selection, SessionError};
 
+impl From<crate::context::Invalid> for CliError {
+    fn from(e: crate::context::Invalid) -> Self {
+        use crate::context::Invalid;
+        match e {
+            Invalid::Http(e) => CliError::from(e)
+                .hint("set it to the seconds a request may take with its retries, e.g. IBMCLOUD_HTTP_TIMEOUT=30 (or 1.5)"),
+            Invalid::Keyring(e) => e.into(),
+        }
+    }
+}
+
 impl From<NoHome> for CliError {
     fn from(e: NoHome) -> Self {
         CliError::failed(e.to_string()).hint("set IAMCTL_HOME to a directory iamctl may use")
@@ -94,22 +105,29 @@ impl From<SessionError> for CliError {
     }
 }
 
+/// How to get a keyring iamctl can use, where the platform has a Secret Service.
+fn start_a_keyring(err: CliError) -> CliError {
+    if !HAS_SECRET_SERVICE {
+        return err;
+    }
+    // The throwaway XDG_DATA_HOME matters: with the default one, a login keyring made earlier
+    // with another password does not unlock, and every keyring call then fails with "prompt
+    // dismissed".
+    err.hint(
+        "start a Secret Service on your D-Bus session (GNOME Keyring, KeePassXC); on a headless box, \
+         in a throwaway keyring directory (an existing login keyring with another password would stay locked): \
+         d=$(mktemp -d); XDG_DATA_HOME=$d dbus-run-session -- sh -c 'printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets >/dev/null; iamctl login ...'; rm -rf \"$d\"",
+    )
+}
+
 impl From<SecretError> for CliError {
     fn from(e: SecretError) -> Self {
         match e {
             SecretError::Unreachable { ref home, .. } => {
                 let file_store = home.join("secrets.json");
-                let mut err = CliError::secret_store(e.to_string());
-                if HAS_SECRET_SERVICE {
-                    // The throwaway XDG_DATA_HOME matters: with the default one, a login
-                    // keyring made earlier with another password does not unlock, and every
-                    // keyring call then fails with "prompt dismissed".
-                    err = err.hint(
-                        "start a Secret Service on your D-Bus session (GNOME Keyring, KeePassXC); on a headless box, \
-                         in a throwaway keyring directory (an existing login keyring with another password would stay locked): \
-                         d=$(mktemp -d); XDG_DATA_HOME=$d dbus-run-session -- sh -c 'printf PASSWORD | gnome-keyring-daemon --unlock --components=secrets >/dev/null; iamctl login ...'; rm -rf \"$d\"",
-                    );
-                }
+                let err = start_a_keyring(CliError::secret_store(format!(
+                    "{e} iamctl keeps refresh tokens and API keys only in a keyring, so it stopped without saving anything."
+                )));
                 err.hint(format!(
                     "or opt in to an unencrypted file store: IAMCTL_SECRET_STORE=file (secrets in {}, mode 0600, a warning on each use)",
                     file_store.display()
@@ -183,6 +201,17 @@ impl From<UnknownRegion> for CliError {
 impl From<IamError> for CliError {
     fn from(e: IamError) -> Self {
         match e {
+            IamError::Unreachable {
+                tls: true,
+                ref url,
+                ..
+            } => {
+                let plain = url.replacen("https://", "http://", 1);
+                let origin = plain.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+                CliError::network(e.to_string()).hint(format!(
+                    "TLS failed: a server that speaks plain http needs http:// in -a (only loopback may: -a {origin}); otherwise check the server's certificate"
+                ))
+            }
             e @ IamError::Unreachable { .. } => CliError::network(e.to_string())
                 .hint("check the API endpoint (-a), your network, and IBMCLOUD_HTTP_TIMEOUT"),
             e @ IamError::Redirected { .. } => CliError::network(e.to_string()).hint(
@@ -252,9 +281,10 @@ impl From<AuthError> for CliError {
             e @ AuthError::NoDelegation { .. } => CliError::failed(e.to_string()).hint(
                 "log in with an API key, a password or SSO (with --profile to act as a trusted profile)",
             ),
-            e @ (AuthError::AccountRefused { .. }
-            | AuthError::ProfileRefused { .. }
-            | AuthError::NoRefreshToken) => {
+            // The profile is part of what `login` was given, as the credential is: whichever
+            // kind of login names one IAM does not know, the exit code is the same.
+            e @ AuthError::ProfileRefused { .. } => CliError::auth(e.to_string()),
+            e @ (AuthError::AccountRefused { .. } | AuthError::NoRefreshToken) => {
                 CliError::failed(e.to_string())
             }
             e @ AuthError::Unavailable(IamError::Rejected(_)) => CliError::network(e.to_string())
@@ -266,9 +296,20 @@ impl From<AuthError> for CliError {
                     Ending::Logout => "iamctl logout".to_string(),
                     Ending::Delete { session } => format!("iamctl session-delete {session}"),
                 };
-                CliError::from(*source).hint(format!(
-                "the token was removed from disk; run '{retry}' again once the keyring is reachable to delete the secrets"
-            ))
+                let again = format!(
+                    "the token was removed from disk; run '{retry}' again once the keyring is reachable to delete the secrets"
+                );
+                match *source {
+                    // Ending a login saves nothing: the way out is the keyring, not a file
+                    // store the secrets were never in.
+                    AuthError::Secrets(e @ SecretError::Unreachable { .. }) => start_a_keyring(
+                        CliError::secret_store(format!(
+                            "{e} The session's secrets are still in it, listed to delete later."
+                        ))
+                        .hint(again),
+                    ),
+                    other => CliError::from(other).hint(again),
+                }
             }
             AuthError::Session(e) => e.into(),
             AuthError::Secrets(e) => e.into(),
@@ -308,10 +349,12 @@ impl From<AuthError> for CliError {
 /// A command that needs a login met `e`. When the session was chosen by name
 /// (`--session`, `IAMCTL_SESSION`, `session-switch`) and has no file at all, the name is
 /// wrong rather than the login gone: a usage error (exit 2), as `session-switch` gives for
-/// the same name. A session that exists but is logged out, or the default one before the
-/// first login, stays "not logged in" (exit 3).
+/// the same name. A session that exists but is logged out, and the default session before
+/// the first login however it was named (the kubeconfig `credential kubectl --install`
+/// writes names it), stay "not logged in" (exit 3).
 pub fn login_needed(ctx: &Context, creds: &Credentials, e: AuthError) -> CliError {
     if matches!(e, AuthError::NotLoggedIn)
+        && creds.name() != crate::session::DEFAULT_SESSION
         && !creds.path().exists()
         && let Ok((name, selection)) = ctx.active_session(creds.home())
         && selection != Selection::Default
@@ -466,6 +509,10 @@ mod tests {
             "{}",
             e.render()
         );
-        assert!(e.render().contains("/h/secrets.json"), "{}", e.render());
+        // Ending a login saves nothing: neither "stopped without saving" nor the file store
+        // (which the secrets were never in) fits it.
+        assert!(!e.render().contains("secrets.json"), "{}", e.render());
+        assert!(!e.render().contains("without saving"), "{}", e.render());
+        assert!(e.render().contains("still in it"), "{}", e.render());
     }
 }

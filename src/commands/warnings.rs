@@ -62,5 +62,15 @@ fn iam_text(w: &iam::Warning) -> String {
         iam::Warning::TraceIncomplete { path, error } => {
             format!("the HTTP trace in {path} is incomplete: {error}")
         }
+        iam::Warning::Retrying {
+            url,
+            why,
+            wait,
+            attempt,
+            of,
+        } => format!(
+            "{url}: {why}; trying again in {:.1} s (attempt {attempt} of at most {of}, within IBMCLOUD_HTTP_TIMEOUT)",
+            wait.as_secs_f64()
+        ),
     }
 }

@@ -50,6 +50,9 @@ pub enum IamError {
         url: String,
         /// The innermost cause, or "timed out".
         cause: String,
+        /// TLS failed: the server is not speaking TLS (plain http behind `https://`), or
+        /// speaks it with a certificate that is not trusted.
+        tls: bool,
         source: reqwest::Error,
     },
     /// A 3xx, which iamctl never follows.
@@ -62,7 +65,7 @@ pub enum IamError {
     Unexpected { what: String, detail: String },
     /// The request could not be made at all (TLS set-up, an invalid URL).
     Setup(String),
-    /// `IBMCLOUD_HTTP_TIMEOUT` is not a positive number of seconds.
+    /// `IBMCLOUD_HTTP_TIMEOUT` is not a positive number of seconds (up to a day).
     BadTimeout(String),
 }
 
@@ -113,14 +116,23 @@ pub enum Warning {
     TraceUnopenable { path: String, error: std::io::Error },
     /// A write to the HTTP trace file failed: the trace is cut short.
     TraceIncomplete { path: String, error: std::io::Error },
+    /// A request failed for a passing reason (`why`) and is sent again after `wait`, as
+    /// attempt `attempt` of at most `of` within the deadline.
+    Retrying {
+        url: String,
+        why: String,
+        wait: Duration,
+        attempt: u32,
+        of: u32,
+    },
 }
 
 /// What every client of a run shares: where its warnings go, and how long a request may
-/// take with its retries (`None`: `IBMCLOUD_HTTP_TIMEOUT`, else 60 s).
+/// take with its retries (`IBMCLOUD_HTTP_TIMEOUT`, else 60 s, resolved before any command).
 #[derive(Clone)]
 pub struct ClientOptions {
     pub warn: Arc<dyn Fn(Warning) + Send + Sync>,
-    pub timeout: Option<Duration>,
+    pub timeout: Duration,
 }
 
 /// The grants `login`, `target` and the refresh logic use.
@@ -246,8 +258,9 @@ pub struct Client {
 /// `IBMCLOUD_HTTP_TIMEOUT` in seconds (default 60).
 pub fn timeout_from_env() -> Result<Duration> {
     match std::env::var("IBMCLOUD_HTTP_TIMEOUT") {
-        Ok(v) if !v.trim().is_empty() => match v.trim().parse::<u64>() {
-            Ok(s) if s > 0 => Ok(Duration::from_secs(s)),
+        Ok(v) if !v.trim().is_empty() => match v.trim().parse::<f64>() {
+            // Up to a day: beyond that a value is a mistake, not a deadline.
+            Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(Duration::from_secs_f64(s)),
             _ => Err(IamError::BadTimeout(v)),
         },
         _ => Ok(DEFAULT_TIMEOUT),
@@ -304,8 +317,31 @@ fn network_error(url: &str, err: reqwest::Error) -> IamError {
     IamError::Unreachable {
         url: url.to_string(),
         cause,
+        tls: is_tls_failure(&err),
         source: err,
     }
+}
+
+/// Whether a failed request failed in TLS, which trying again does not mend.
+fn is_tls_failure(err: &reqwest::Error) -> bool {
+    /// The error itself, or one an io::Error wraps (an io::Error's `source` skips it; the
+    /// TLS stream's errors come wrapped twice).
+    fn is_rustls(e: &(dyn std::error::Error + 'static)) -> bool {
+        if e.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        e.downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .is_some_and(|inner| is_rustls(inner))
+    }
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
+    while let Some(s) = src {
+        if is_rustls(s) {
+            return true;
+        }
+        src = s.source();
+    }
+    false
 }
 
 /// Redirects are never followed: the request carries an API key, a password or a token, and
@@ -341,10 +377,7 @@ impl Client {
         skip_ssl_validation: bool,
         options: &ClientOptions,
     ) -> Result<Client> {
-        let timeout = match options.timeout {
-            Some(t) => t,
-            None => timeout_from_env()?,
-        };
+        let timeout = options.timeout;
         if let Some((open, limit)) = crate::home::descriptors_short() {
             return Err(IamError::Setup(crate::home::descriptors_message(
                 "IBM Cloud",
@@ -465,20 +498,38 @@ impl Client {
                         return Ok(resp);
                     }
                     drop(resp);
+                    self.say_retry(&url, format!("HTTP {status}"), wait, attempt);
                     std::thread::sleep(wait);
                 }
                 Err(e) => {
                     let again = retryable
                         && e.is_connect()
+                        && !is_tls_failure(&e)
                         && attempt < MAX_ATTEMPTS
                         && Instant::now() + backoff < deadline;
                     if !again {
                         return Err(network_error(&url, e));
                     }
+                    let why = match network_error(&url, e) {
+                        IamError::Unreachable { cause, .. } => cause,
+                        other => other.to_string(),
+                    };
+                    self.say_retry(&url, why, backoff, attempt);
                     std::thread::sleep(backoff);
                 }
             }
         }
+    }
+
+    /// A request about to be repeated: said, so that a wait has a reason on the screen.
+    fn say_retry(&self, url: &str, why: String, wait: Duration, attempt: u32) {
+        (self.warn)(Warning::Retrying {
+            url: url.to_string(),
+            why,
+            wait,
+            attempt: attempt + 1,
+            of: MAX_ATTEMPTS,
+        });
     }
 
     /// A trace that cannot be written is said once, and the command goes on.

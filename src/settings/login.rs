@@ -145,6 +145,19 @@ pub fn resolve(args: LoginArgs, ctx: &Context) -> Result<Login> {
     };
     let iam_override = variable.or(remembered_iam);
     let endpoints = Endpoints::resolve(&api_input, iam_override.as_deref())?;
+    // Said before anything is sent: a local server on plain http fails TLS, which used to
+    // show only as a protocol error once every retry had run.
+    if args
+        .api_endpoint
+        .as_deref()
+        .is_some_and(crate::endpoints::https_assumed_on_loopback)
+    {
+        ctx.out.warn(&format!(
+            "no scheme in -a: using {}; a local server that speaks plain http needs -a {}",
+            endpoints.api,
+            endpoints.api.replacen("https://", "http://", 1)
+        ));
+    }
     // The same IAM, however it was named, is no override worth a word.
     let iam_chosen = match Endpoints::resolve(&api_input, None) {
         Ok(implied) if implied.iam == endpoints.iam => IamChosen::Implied,

@@ -173,8 +173,11 @@ fn change(target: String, force: bool) -> Change {
 pub fn region(given: &str, ctx: &Context) -> Result<String> {
     let region = crate::regions::validate(given)?;
     if !region.known {
+        let guess = crate::regions::nearest(&region.name)
+            .map(|r| format!(" (did you mean {r}?)"))
+            .unwrap_or_default();
         ctx.out.warn(&format!(
-            "region '{}' is not one iamctl knows; using it as given",
+            "region '{}' is not one iamctl knows{guess}; using it as given",
             region.name
         ));
     }

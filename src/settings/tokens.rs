@@ -121,6 +121,7 @@ pub enum HelperAction {
     Store,
     Erase,
     List,
+    Version,
 }
 
 impl From<DockerAction> for HelperAction {
@@ -130,6 +131,7 @@ impl From<DockerAction> for HelperAction {
             DockerAction::Store => HelperAction::Store,
             DockerAction::Erase => HelperAction::Erase,
             DockerAction::List => HelperAction::List,
+            DockerAction::Version => HelperAction::Version,
         }
     }
 }

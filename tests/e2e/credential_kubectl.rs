@@ -193,12 +193,14 @@ fn without_a_login_the_plugin_fails_with_a_hint_and_kubectl_reports_it() {
         .code(3)
         .stdout_is("")
         .stderr_contains("iamctl login");
-    // The installed plugin pins its session, so kubectl relays how to create it.
+    // The installed plugin pins the default session: before the first login it is not
+    // logged in (exit 3, log in), as without the pin, not an unknown name (exit 2).
     let out = kubectl(&env, &config);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("iamctl --session default login"),
+        stderr.contains("Not logged in. Use 'iamctl login' to log in.")
+            && stderr.contains("failed with exit code 3"),
         "{stderr}"
     );
     // A kubeconfig without the named cluster is refused, and left as it was.

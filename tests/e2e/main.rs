@@ -17,6 +17,7 @@ mod completions;
 mod credential_docker;
 mod credential_kubectl;
 mod exec;
+mod fail_fast;
 mod help_examples;
 mod hostile;
 mod hot_path;

@@ -34,6 +34,11 @@ pub fn serve(ctx: &Context, action: HelperAction) -> Result<()> {
         // Nothing is kept: the input is read (the client writes it) and dropped.
         HelperAction::Store | HelperAction::Erase => read_stdin().map(|_| ()),
         HelperAction::List => answer("{}").map_err(super::unanswered),
+        HelperAction::Version => answer(concat!(
+            "docker-credential-iamctl (iamctl) ",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .map_err(super::unanswered),
     }
 }
 
@@ -93,6 +98,14 @@ pub fn install(dir: &Path, force: bool, out: &Out) -> Result<()> {
     let link = dir.join(HELPER_NAME);
     let exe = std::env::current_exe()
         .map_err(|e| CliError::failed(format!("Could not find the iamctl binary: {e}")))?;
+    if !dir.exists() {
+        return Err(
+            CliError::usage(format!("{} does not exist.", dir.display())).hint(format!(
+                "create it first ('mkdir -p {}') and make sure it is on PATH, or give another directory on your PATH",
+                dir.display()
+            )),
+        );
+    }
     if !dir.is_dir() {
         return Err(
             CliError::usage(format!("{} is not a directory.", dir.display()))
