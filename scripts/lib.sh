@@ -62,11 +62,16 @@ with_secret_service() {
     fi
     local kr_home
     kr_home=$(mktemp -d "${TMPDIR:-/tmp}/iamctl-keyring.XXXXXX")
+    # The directories exist before the bus starts, and the bus daemon's own start-up notes
+    # (activations, the fd limit a container refuses) go to a log, not to a newcomer's screen.
+    mkdir -p "$kr_home/data" "$kr_home/run"
+    chmod 700 "$kr_home/run"
+    printf '#!/bin/sh\nexec dbus-daemon "$@" 2>>"%s/dbus.log"\n' "$kr_home" >"$kr_home/dbus-daemon"
+    chmod 700 "$kr_home/dbus-daemon"
     # shellcheck disable=SC2016
     XDG_DATA_HOME="$kr_home/data" XDG_RUNTIME_DIR="$kr_home/run" \
-    dbus-run-session -- bash -c '
+    dbus-run-session --dbus-daemon="$kr_home/dbus-daemon" -- bash -c '
         set -e
-        mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
         eval "$(printf "iamctl-test\n" | gnome-keyring-daemon --unlock --components=secrets)"
         export GNOME_KEYRING_CONTROL IAMCTL_SECRET_SERVICE_READY=1
         # Prove the Secret Service answers before anything relies on it.
