@@ -39,7 +39,7 @@ pub fn pages() -> Vec<(String, Vec<u8>)> {
 fn collect(cmd: &clap::Command, pages: &mut Vec<(String, Vec<u8>)>) {
     // No date, so the pages only change when the CLI does. It is written as an explicit empty
     // argument (`""`): left empty, .TH would shift the source and manual into its place.
-    let man = clap_mangen::Man::new(cmd.clone())
+    let man = clap_mangen::Man::new(cmd.clone().override_usage(synopsis(cmd)))
         .date("\"\"")
         .source(format!("iamctl {}", env!("CARGO_PKG_VERSION")))
         .manual("iamctl manual");
@@ -49,6 +49,68 @@ fn collect(cmd: &clap::Command, pages: &mut Vec<(String, Vec<u8>)>) {
         .filter(|s| !s.is_hide_set() && s.get_name() != "help")
     {
         collect(sub, pages);
+    }
+}
+
+/// The SYNOPSIS line, with each option's value as `--help` shows it. clap_mangen's own names
+/// no values, and leaves an empty placeholder behind a short-only option (`[-u  ]`).
+fn synopsis(cmd: &clap::Command) -> String {
+    let mut line = cmd.get_bin_name().unwrap_or(cmd.get_name()).to_string();
+    let shown = |a: &&clap::Arg| !a.is_hide_set();
+    let (required, optional): (Vec<&clap::Arg>, Vec<&clap::Arg>) = cmd
+        .get_arguments()
+        .filter(|a| !a.is_positional())
+        .filter(shown)
+        .partition(|a| a.is_required_set());
+    for arg in optional.iter().chain(&required) {
+        let (open, close) = if arg.is_required_set() {
+            ("", "")
+        } else {
+            ("[", "]")
+        };
+        let names = [
+            arg.get_short().map(|s| format!("-{s}")),
+            arg.get_long().map(|l| format!("--{l}")),
+        ];
+        let names: Vec<String> = names.into_iter().flatten().collect();
+        line.push_str(&format!(" {open}{}{}{close}", names.join("|"), value(arg)));
+    }
+    for arg in cmd.get_positionals().filter(shown) {
+        let (open, close) = if arg.is_required_set() {
+            ("<", ">")
+        } else {
+            ("[", "]")
+        };
+        let name = arg
+            .get_value_names()
+            .map(|v| v.join(" "))
+            .unwrap_or_else(|| arg.get_id().to_string());
+        line.push_str(&format!(" {open}{name}{close}"));
+    }
+    if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+        line.push_str(if cmd.is_subcommand_required_set() {
+            " <COMMAND>"
+        } else {
+            " [COMMAND]"
+        });
+    }
+    line
+}
+
+/// An option's value in the synopsis: ` <URL>`, or ` [<TOKEN>]` when it may be left out.
+fn value(arg: &clap::Arg) -> String {
+    let Some(names) = arg.get_value_names() else {
+        return String::new();
+    };
+    let names = names
+        .iter()
+        .map(|n| format!("<{n}>"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    match arg.get_num_args() {
+        Some(n) if n.min_values() == 0 && n.takes_values() => format!(" [{names}]"),
+        Some(n) if !n.takes_values() => String::new(),
+        _ => format!(" {names}"),
     }
 }
 
@@ -180,6 +242,34 @@ mod tests {
             roff,
             ".SH EXAMPLES\n.nf\n  iamctl a\n\n.fi\n.SH ENVIRONMENT\n.nf\n  X=1   what\n.fi\n"
         );
+    }
+
+    #[test]
+    fn synopses_name_each_options_value() {
+        let pages = pages();
+        let page = |name: &str| {
+            let (_, text) = pages
+                .iter()
+                .find(|(n, _)| n == name)
+                .unwrap_or_else(|| panic!("no page {name}"));
+            String::from_utf8_lossy(text).into_owned()
+        };
+        let login = page("iamctl-login.1");
+        for want in [
+            r"[\-u <USER>]",
+            r"[\-a|\-\-api\-endpoint <URL>]",
+            r"[\-\-cr\-token [<TOKEN|@FILE|\->]]",
+            r"[\-\-sso]",
+        ] {
+            assert!(login.contains(want), "{want} not in {login}");
+        }
+        for (name, text) in &pages {
+            let text = String::from_utf8_lossy(text);
+            assert!(
+                !text.contains(r" \fR]") && !text.contains(" ]"),
+                "{name}: {text}"
+            );
+        }
     }
 
     #[test]

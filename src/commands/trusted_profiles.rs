@@ -234,7 +234,8 @@ fn link_rows(links: &[ProfileLink]) -> Vec<Vec<String>> {
         .collect()
 }
 
-const LINK_HEADERS: [&str; 6] = ["ID", "Name", "CR Type", "CRN", "Namespace", "Component"];
+// "Link Name" is what `--link-name` set: a service account or a Code Engine component.
+const LINK_HEADERS: [&str; 6] = ["ID", "Name", "CR Type", "CRN", "Namespace", "Link Name"];
 
 pub fn link_create(cx: &Context, args: LinkCreate) -> Result<()> {
     let ctx = IamCtx::open(cx)?;

@@ -24,6 +24,13 @@ fn get_answers_ibm_registries_with_the_sessions_token_and_nothing_else() {
             out.json(),
             json!({"ServerURL": server.trim(), "Username": "iambearer", "Secret": token})
         );
+        // In docker's own order, as the guide shows it.
+        assert_eq!(
+            out.stdout,
+            format!(
+                "{{\"ServerURL\":\"{server}\",\"Username\":\"iambearer\",\"Secret\":\"{token}\"}}\n"
+            )
+        );
     }
     // Other registries get the protocol's "not found" on stdout, so clients go on without.
     for server in ["docker.io", "evilicr.io", "icr.io.example.com"] {

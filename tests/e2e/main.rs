@@ -18,6 +18,7 @@ mod credential_docker;
 mod credential_kubectl;
 mod exec;
 mod fail_fast;
+mod guide_transcripts;
 mod help_examples;
 mod hostile;
 mod hot_path;

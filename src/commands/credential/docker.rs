@@ -12,7 +12,6 @@ use crate::home::SECRET_FILE_LIMIT;
 use crate::output::{Out, answer};
 use crate::settings::session::registry_host;
 use crate::settings::tokens::HelperAction;
-use serde_json::json;
 use std::io::Read;
 use std::path::Path;
 
@@ -61,9 +60,25 @@ fn get(ctx: &Context) -> Result<()> {
         }
         Err(e) => return Err(e.into()),
     };
-    let credential =
-        json!({ "ServerURL": server, "Username": USERNAME, "Secret": login.access_token });
-    answer(&credential.to_string()).map_err(super::unanswered)
+    let credential = Credential {
+        server_url: server,
+        username: USERNAME,
+        secret: &login.access_token,
+    };
+    let text = serde_json::to_string(&credential)
+        .map_err(|e| CliError::failed(format!("Could not write the credential: {e}")))?;
+    answer(&text).map_err(super::unanswered)
+}
+
+/// The helper protocol's answer, its keys in the order docker's own helpers print them.
+#[derive(serde::Serialize)]
+struct Credential<'a> {
+    #[serde(rename = "ServerURL")]
+    server_url: &'a str,
+    #[serde(rename = "Username")]
+    username: &'a str,
+    #[serde(rename = "Secret")]
+    secret: &'a str,
 }
 
 /// The protocol's answer for a server the helper has nothing for: that exact text on stdout.

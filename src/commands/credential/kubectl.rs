@@ -58,11 +58,13 @@ pub fn install(ctx: &Context, cluster: &str, kubeconfig: &Path) -> Result<()> {
     };
     crate::home::write_atomic(&dir, kubeconfig, text.as_bytes())?;
     out.ok();
+    // The absolute path, as written: kubectl runs plugins without the user's shell PATH.
     out.say(&format!(
-        "User {user} in {} runs 'iamctl --session {} credential kubectl'; context(s) {} use it.",
-        kubeconfig.display(),
+        "User {user} in {} runs '{} --session {} credential kubectl'; context(s) {} use it.",
+        crate::output::shown(&kubeconfig.display().to_string()),
+        crate::output::shown(&exe.to_string_lossy()),
         creds.name(),
-        pointed.join(", ")
+        crate::output::shown(&pointed.join(", "))
     ));
     Ok(())
 }
