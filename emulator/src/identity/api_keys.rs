@@ -15,7 +15,7 @@ use super::entity::{
     other_account, with_etag,
 };
 use super::pagination::{Listing, SortKey};
-use super::params::{header_flag, json_body, opt_bool, opt_string, query_flag, req_string};
+use crate::http::params::{header_flag, json_body, opt_bool, opt_string, query_flag, req_string};
 use crate::app::{App, read, write};
 use crate::crypto::random::random_token;
 use crate::http::caller::Caller;

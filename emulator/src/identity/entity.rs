@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::pagination::{Listing, SortKey, page, page_size, sort_by};
-use super::params::query_flag;
+use crate::http::params::query_flag;
 use crate::app::{App, read, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::params::query_flag;
+use crate::http::params::query_flag;
 use crate::http::errors::ApiError;
 
 /// Everything needed to continue a listing; the `pagetoken` is this, base64url JSON, so a

@@ -13,7 +13,7 @@ use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 
 use super::entity::{check_if_match, entity_tag, for_caller, for_caller_mut, with_etag};
-use super::params::{json_body, opt_string, opt_strings};
+use crate::http::params::{json_body, opt_string, opt_strings};
 use crate::app::{App, read, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};

@@ -12,7 +12,7 @@ use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 
 use super::entity::{entity_tag, for_caller, for_caller_mut, ibm_minute, with_etag};
-use super::params::{json_body, opt_bool, opt_string, req_string};
+use crate::http::params::{json_body, opt_bool, opt_string, req_string};
 use crate::app::{App, read, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};

@@ -14,7 +14,7 @@ use super::entity::{
     self, Entity, Tracking, entity_tag, history, history_json, ibm_minute, with_etag,
 };
 use super::pagination::{Listing, SortKey};
-use super::params::{json_body, opt_string, req_string};
+use crate::http::params::{json_body, opt_string, req_string};
 use crate::app::{App, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};

@@ -14,7 +14,7 @@ use super::entity::{
     self, Entity, Lockable, Tracking, entity_tag, history, history_json, ibm_minute, with_etag,
 };
 use super::pagination::{Listing, SortKey};
-use super::params::{header_flag, json_body, opt_string, opt_strings, req_string};
+use crate::http::params::{header_flag, json_body, opt_string, opt_strings, req_string};
 use crate::app::{App, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{ApiError, ApiResult};
