@@ -80,7 +80,11 @@ impl Target {
 
     /// How IBM's refusal names the resource: a CRN for one resource, `a/<account>` else.
     fn describe(&self) -> String {
-        match (self.get("serviceName"), self.get("resourceType"), self.get("resource")) {
+        match (
+            self.get("serviceName"),
+            self.get("resourceType"),
+            self.get("resource"),
+        ) {
             (Some(s), Some(t), Some(r)) => {
                 format!("crn:v1:bluemix:public:{s}::a/{}::{t}:{r}", self.account())
             }
@@ -202,8 +206,7 @@ pub fn allowed(world: &World, iam_id: &str, action: &str, target: &Target) -> bo
         .filter(|p| p.active() && p.kind == PolicyKind::Access && p.account_id == account)
         .filter(|p| {
             p.subject_value("iam_id") == Some(iam_id)
-                || p
-                    .subject_value("access_group_id")
+                || p.subject_value("access_group_id")
                     .is_some_and(|g| groups.contains(&g))
         })
         .filter(|p| covers(p, target))
@@ -220,7 +223,8 @@ fn holds(a: &Attr, target: &Target) -> bool {
     let have = target.get(&a.key);
     let same = |want: &str, have: &str| {
         if a.key == "serviceType" {
-            ServiceType::parse(want).is_some() && ServiceType::parse(want) == ServiceType::parse(have)
+            ServiceType::parse(want).is_some()
+                && ServiceType::parse(want) == ServiceType::parse(have)
         } else {
             want == have
         }

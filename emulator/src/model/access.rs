@@ -253,6 +253,83 @@ impl AccessGroup {
     }
 }
 
+/// Why a custom role cannot be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomRoleProblem {
+    /// IBM: "alphanumeric and capitalized".
+    BadName(String),
+    UnknownService(String),
+    NoActions,
+    /// An action that is not the service's.
+    ForeignAction {
+        action: String,
+        service: String,
+    },
+}
+
+impl std::fmt::Display for CustomRoleProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CustomRoleProblem::BadName(n) => write!(
+                f,
+                "Invalid role name '{n}': it must be alphanumeric, start with a capital letter and be at most 64 characters."
+            ),
+            CustomRoleProblem::UnknownService(s) => write!(f, "Invalid service name: '{s}'."),
+            CustomRoleProblem::NoActions => {
+                write!(
+                    f,
+                    "A custom role must include at least one action of its service."
+                )
+            }
+            CustomRoleProblem::ForeignAction { action, service } => {
+                write!(
+                    f,
+                    "Action '{action}' is not an action of service '{service}'."
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for CustomRoleProblem {}
+
+/// Checks what a custom role is made of: its name, its service (one of the catalogue's) and
+/// its actions, each the service's (named `<service>.<...>`, or granted by one of its roles).
+pub fn check_custom_role(
+    name: &str,
+    service_name: &str,
+    actions: &[String],
+) -> Result<&'static Service, CustomRoleProblem> {
+    let capitalised = name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+        && name.len() <= 64;
+    if !capitalised {
+        return Err(CustomRoleProblem::BadName(name.to_owned()));
+    }
+    let service = catalog::service(service_name)
+        .ok_or_else(|| CustomRoleProblem::UnknownService(service_name.to_owned()))?;
+    if actions.is_empty() {
+        return Err(CustomRoleProblem::NoActions);
+    }
+    let granted = |a: &str| {
+        service
+            .platform_roles
+            .iter()
+            .chain(service.service_roles)
+            .any(|r| r.actions.contains(&a))
+    };
+    if let Some(a) = actions
+        .iter()
+        .find(|a| !a.starts_with(&format!("{}.", service.name)) && !granted(a))
+    {
+        return Err(CustomRoleProblem::ForeignAction {
+            action: a.clone(),
+            service: service.name.to_owned(),
+        });
+    }
+    Ok(service)
+}
+
 /// Why a policy cannot be: what IBM's policy service answers 400 for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PolicyProblem {
@@ -472,7 +549,11 @@ impl World {
             }
             PolicyKind::Authorization => {
                 account(&p.subject, "subject")?;
-                if let Some(a) = p.subject.iter().find(|a| !SOURCE_ATTRIBUTES.contains(&a.key.as_str())) {
+                if let Some(a) = p
+                    .subject
+                    .iter()
+                    .find(|a| !SOURCE_ATTRIBUTES.contains(&a.key.as_str()))
+                {
                     return Err(UnknownSubjectAttribute(a.key.clone()));
                 }
                 let source = p.subject_value("serviceName").ok_or(AuthorizationSubject)?;
