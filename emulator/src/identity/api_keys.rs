@@ -14,14 +14,14 @@ use super::entity::{
     self, Entity, Lockable, Op, Switch, Tracking, entity_tag, history, history_json, ibm_minute,
     other_account, with_etag,
 };
-use super::service_ids::service_id_target;
 use super::pagination::{Listing, SortKey};
-use crate::http::params::{header_flag, json_body, opt_bool, opt_string, query_flag, req_string};
+use super::service_ids::service_id_target;
 use crate::access::enforce::{self, Need, Target};
 use crate::app::{App, read, write};
 use crate::crypto::random::random_token;
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::http::params::{header_flag, json_body, opt_bool, opt_string, query_flag, req_string};
 use crate::model::world::{ApiKey, Principal, World};
 
 impl Entity for ApiKey {

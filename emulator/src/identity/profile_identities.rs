@@ -13,10 +13,10 @@ use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 
 use super::entity::{Op, check_if_match, entity_tag, for_caller, for_caller_mut, with_etag};
-use crate::http::params::{json_body, opt_string, opt_strings};
 use crate::app::{App, read, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::http::params::{json_body, opt_string, opt_strings};
 use crate::model::trust::{self, ProfileIdentity};
 use crate::model::world::{TrustedProfile, World};
 

@@ -12,10 +12,10 @@ use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 
 use super::entity::{Op, entity_tag, for_caller, for_caller_mut, ibm_minute, with_etag};
-use crate::http::params::{json_body, opt_bool, opt_string, req_string};
 use crate::app::{App, read, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::http::params::{json_body, opt_bool, opt_string, req_string};
 use crate::model::trust::{self, LinkTarget, ProfileLink};
 use crate::model::world::TrustedProfile;
 

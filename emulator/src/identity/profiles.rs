@@ -14,11 +14,11 @@ use super::entity::{
     self, Entity, Op, Tracking, entity_tag, history, history_json, ibm_minute, with_etag,
 };
 use super::pagination::{Listing, SortKey};
-use crate::http::params::{json_body, opt_string, req_string};
 use crate::access::enforce::{self, Need, Target};
 use crate::app::{App, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::http::params::{json_body, opt_string, req_string};
 use crate::model::world::{TrustedProfile, World};
 
 impl Entity for TrustedProfile {

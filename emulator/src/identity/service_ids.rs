@@ -11,15 +11,14 @@ use serde_json::{Value, json};
 
 use super::api_keys::{api_key_json, new_api_key};
 use super::entity::{
-    self, Entity, Lockable, Op, Tracking, entity_tag, history, history_json, ibm_minute,
-    with_etag,
+    self, Entity, Lockable, Op, Tracking, entity_tag, history, history_json, ibm_minute, with_etag,
 };
 use super::pagination::{Listing, SortKey};
-use crate::http::params::{header_flag, json_body, opt_string, opt_strings, req_string};
 use crate::access::enforce::{self, Need, Target};
 use crate::app::{App, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{ApiError, ApiResult};
+use crate::http::params::{header_flag, json_body, opt_string, opt_strings, req_string};
 use crate::model::world::{ServiceId, World};
 
 impl Entity for ServiceId {

@@ -10,11 +10,6 @@
 //! no action list (the services other than IAM's), the actions are a few of the service's
 //! real action names chosen to tell the roles apart; they are marked "chosen" below.
 
-/// `crn:v1:bluemix:public:iam::::role:<Name>`: the platform roles, the same for every service.
-pub const PLATFORM_ROLE: &str = "crn:v1:bluemix:public:iam::::role:";
-/// `crn:v1:bluemix:public:iam::::serviceRole:<Name>`: Reader, Writer and Manager, and a few
-/// services' own roles that IBM files under `iam` (VPC's).
-pub const IAM_SERVICE_ROLE: &str = "crn:v1:bluemix:public:iam::::serviceRole:";
 /// The IBM name of the account management services' service group.
 pub const IAM_SERVICE_GROUP: &str = "IAM";
 
@@ -58,7 +53,6 @@ pub struct RoleDef {
 #[derive(Debug)]
 pub struct Service {
     pub name: &'static str,
-    pub display_name: &'static str,
     pub service_type: ServiceType,
     /// In IBM's `IAM` service group ("All IAM Account Management services").
     pub iam_group: bool,
@@ -137,7 +131,12 @@ const fn platform(
         role(VIEWER, "Viewer", VIEWER_TEXT, viewer),
         role(OPERATOR, "Operator", OPERATOR_TEXT, operator),
         role(EDITOR, "Editor", EDITOR_TEXT, editor),
-        role(ADMINISTRATOR, "Administrator", ADMINISTRATOR_TEXT, administrator),
+        role(
+            ADMINISTRATOR,
+            "Administrator",
+            ADMINISTRATOR_TEXT,
+            administrator,
+        ),
     ]
 }
 
@@ -515,7 +514,12 @@ const VPC_SERVICE: [RoleDef; 8] = [
 // `secrets-manager`, platform roles included, which IBM's own policies contradict; Reader,
 // Writer and Manager are taken to be the generic ones and SecretsReader its own.
 const SM_SERVICE: [RoleDef; 4] = [
-    role(READER, "Reader", READER_TEXT, &["secrets-manager.secrets.list"]),
+    role(
+        READER,
+        "Reader",
+        READER_TEXT,
+        &["secrets-manager.secrets.list"],
+    ),
     role(
         "crn:v1:bluemix:public:secrets-manager::::serviceRole:SecretsReader",
         "SecretsReader",
@@ -554,7 +558,6 @@ const SM_SERVICE: [RoleDef; 4] = [
 pub const SERVICES: &[Service] = &[
     Service {
         name: "iam-identity",
-        display_name: "IAM Identity Service",
         service_type: ServiceType::PlatformService,
         iam_group: true,
         platform_roles: &IDENTITY_PLATFORM,
@@ -562,7 +565,6 @@ pub const SERVICES: &[Service] = &[
     },
     Service {
         name: "iam-groups",
-        display_name: "IAM Access Groups Service",
         service_type: ServiceType::PlatformService,
         iam_group: true,
         platform_roles: &GROUPS_PLATFORM,
@@ -570,7 +572,6 @@ pub const SERVICES: &[Service] = &[
     },
     Service {
         name: "iam-access-management",
-        display_name: "IAM Access Management",
         service_type: ServiceType::PlatformService,
         iam_group: true,
         platform_roles: &ACCESS_PLATFORM,
@@ -578,7 +579,6 @@ pub const SERVICES: &[Service] = &[
     },
     Service {
         name: "kms",
-        display_name: "Key Protect",
         service_type: ServiceType::Service,
         iam_group: false,
         platform_roles: &RC_PLATFORM,
@@ -586,7 +586,6 @@ pub const SERVICES: &[Service] = &[
     },
     Service {
         name: "cloud-object-storage",
-        display_name: "Cloud Object Storage",
         service_type: ServiceType::Service,
         iam_group: false,
         platform_roles: &RC_PLATFORM,
@@ -594,7 +593,6 @@ pub const SERVICES: &[Service] = &[
     },
     Service {
         name: "containers-kubernetes",
-        display_name: "Kubernetes Service",
         service_type: ServiceType::Service,
         iam_group: false,
         platform_roles: &KUBE_PLATFORM,
@@ -602,7 +600,6 @@ pub const SERVICES: &[Service] = &[
     },
     Service {
         name: "is",
-        display_name: "VPC Infrastructure Services",
         service_type: ServiceType::Service,
         iam_group: false,
         platform_roles: &RC_PLATFORM,
@@ -610,7 +607,6 @@ pub const SERVICES: &[Service] = &[
     },
     Service {
         name: "secrets-manager",
-        display_name: "Secrets Manager",
         service_type: ServiceType::Service,
         iam_group: false,
         platform_roles: &RC_PLATFORM,
@@ -640,10 +636,6 @@ impl Service {
             .iter()
             .chain(self.service_roles)
             .find(|r| r.crn == crn)
-    }
-
-    pub fn is_platform_role(&self, crn: &str) -> bool {
-        self.platform_roles.iter().any(|r| r.crn == crn)
     }
 }
 
@@ -720,8 +712,13 @@ mod tests {
         assert!(actions(identity, ADMINISTRATOR).contains(&"iam.policy.create"));
         assert!(actions(identity, ADMINISTRATOR).contains(&"iam-identity.apikey.manage"));
         assert!(!actions(identity, OPERATOR).contains(&"iam-identity.apikey.manage"));
-        assert!(actions(service("kms"), "crn:v1:bluemix:public:kms::::serviceRole:KeyPurge")
-            .contains(&"kms.secrets.purge"));
+        assert!(
+            actions(
+                service("kms"),
+                "crn:v1:bluemix:public:kms::::serviceRole:KeyPurge"
+            )
+            .contains(&"kms.secrets.purge")
+        );
         assert!(service("iam-groups").is_some_and(|s| s.role(OPERATOR).is_none()));
         assert_eq!(role_name(VIEWER), "Viewer");
     }
