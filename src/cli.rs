@@ -131,6 +131,15 @@ pub enum IamCommand {
     /// Print the current IAM access token, refreshing it first if it is about to expire
     #[command(name = "oauth-tokens")]
     OauthTokens(OauthTokensArgs),
+    /// Print the current IAM access token alone (no 'Bearer'), refreshing it first if it is
+    /// about to expire
+    #[command(
+        name = "bearer-token",
+        after_help = "Examples:\n  \
+            iamctl iam bearer-token | cut -d . -f 2\n  \
+            printf 'Authorization: Bearer %s\\n' \"$(iamctl iam bearer-token)\" | curl -sH @- https://iam.cloud.ibm.com/v1/apikeys"
+    )]
+    BearerToken(BearerTokenArgs),
 
     /// Create a service ID in the current account
     #[command(
@@ -146,6 +155,7 @@ pub enum IamCommand {
         after_help = "Examples:\n  \
             iamctl iam service-ids\n  \
             iamctl iam service-ids --uuid\n  \
+            iamctl iam service-ids -n deploy\n  \
             iamctl iam service-ids --output json | jq -r '.[] | select(.name == \"my-service-id\") | .id'"
     )]
     ServiceIds(UuidListArgs),
@@ -205,6 +215,7 @@ pub enum IamCommand {
         name = "service-api-keys",
         after_help = "Examples:\n  \
             iamctl iam service-api-keys my-service-id\n  \
+            iamctl iam service-api-keys --all -n deploy\n  \
             iamctl iam service-api-keys my-service-id --output json | jq -r '.[].id'"
     )]
     ServiceApiKeys(ServiceApiKeysArgs),
@@ -249,6 +260,22 @@ pub enum IamCommand {
             iamctl iam service-api-key-unlock ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 my-service-id -f"
     )]
     ServiceApiKeyUnlock(ServiceApiKeyChangeArgs),
+    /// Disable an API key of a service ID: it can no longer log in until enabled again
+    #[command(
+        name = "service-api-key-disable",
+        after_help = "Examples:\n  \
+            iamctl iam service-api-key-disable deploy-key my-service-id\n  \
+            iamctl iam service-api-key-disable ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 my-service-id -f"
+    )]
+    ServiceApiKeyDisable(ServiceApiKeyChangeArgs),
+    /// Enable a disabled API key of a service ID
+    #[command(
+        name = "service-api-key-enable",
+        after_help = "Examples:\n  \
+            iamctl iam service-api-key-enable deploy-key my-service-id\n  \
+            iamctl iam service-api-key-enable ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 my-service-id -f"
+    )]
+    ServiceApiKeyEnable(ServiceApiKeyChangeArgs),
 
     /// Create an API key for yourself (the logged-in identity)
     #[command(
@@ -264,6 +291,7 @@ pub enum IamCommand {
         after_help = "Examples:\n  \
             iamctl iam api-keys\n  \
             iamctl iam api-keys --uuid\n  \
+            iamctl iam api-keys -d laptop\n  \
             iamctl iam api-keys --output json | jq -r '.[] | select(.locked | not) | .name'"
     )]
     ApiKeys(UuidListArgs),
@@ -306,6 +334,22 @@ pub enum IamCommand {
             iamctl iam api-key-unlock ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 -f"
     )]
     ApiKeyUnlock(ApiKeyChangeArgs),
+    /// Disable one of your API keys: it can no longer log in until enabled again
+    #[command(
+        name = "api-key-disable",
+        after_help = "Examples:\n  \
+            iamctl iam api-key-disable laptop-key\n  \
+            iamctl iam api-key-disable ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 -f"
+    )]
+    ApiKeyDisable(ApiKeyChangeArgs),
+    /// Enable one of your disabled API keys
+    #[command(
+        name = "api-key-enable",
+        after_help = "Examples:\n  \
+            iamctl iam api-key-enable laptop-key\n  \
+            iamctl iam api-key-enable ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 -f"
+    )]
+    ApiKeyEnable(ApiKeyChangeArgs),
 
     /// Create a trusted profile in the current account
     #[command(
@@ -321,6 +365,7 @@ pub enum IamCommand {
         after_help = "Examples:\n  \
             iamctl iam trusted-profiles\n  \
             iamctl iam trusted-profiles --id\n  \
+            iamctl iam trusted-profiles --can-assume\n  \
             iamctl iam trusted-profiles --output json | jq -r '.[].name'"
     )]
     TrustedProfiles(ProfileListArgs),
@@ -361,9 +406,10 @@ pub enum IamCommand {
         name = "trusted-profile-links",
         after_help = "Examples:\n  \
             iamctl iam trusted-profile-links ci-workload\n  \
+            iamctl iam trusted-profile-links ci-workload --id\n  \
             iamctl iam trusted-profile-links ci-workload --output json | jq -r '.[].link.crn'"
     )]
-    TrustedProfileLinks(TrustedProfileArgs),
+    TrustedProfileLinks(TrustedProfileLinksArgs),
     /// Delete a compute-resource link of a trusted profile
     #[command(
         name = "trusted-profile-link-delete",
@@ -376,8 +422,8 @@ pub enum IamCommand {
     #[command(
         name = "trusted-profile-identity-create",
         after_help = "Examples:\n  \
-            iamctl iam trusted-profile-identity-create deployer --id-type serviceid --identifier ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07\n  \
-            iamctl iam trusted-profile-identity-create deployer --id-type user --identifier IBMid-6650001ABC --account b0281c1d6e0b4a49a6f0d4c6c9a4f793"
+            iamctl iam trusted-profile-identity-create deployer --id-type serviceid --id ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07\n  \
+            iamctl iam trusted-profile-identity-create deployer --id-type user --id IBMid-6650001ABC --account b0281c1d6e0b4a49a6f0d4c6c9a4f793"
     )]
     TrustedProfileIdentityCreate(TrustedProfileIdentityCreateArgs),
     /// List the identities that may assume a trusted profile
@@ -385,14 +431,23 @@ pub enum IamCommand {
         name = "trusted-profile-identities",
         after_help = "Examples:\n  \
             iamctl iam trusted-profile-identities deployer\n  \
+            iamctl iam trusted-profile-identities deployer --id-type serviceid --id\n  \
             iamctl iam trusted-profile-identities deployer --output json | jq -r '.[].iam_id'"
     )]
-    TrustedProfileIdentities(TrustedProfileArgs),
+    TrustedProfileIdentities(TrustedProfileIdentitiesArgs),
+    /// Show one identity that may assume a trusted profile
+    #[command(
+        name = "trusted-profile-identity",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-identity deployer ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07 --id-type serviceid\n  \
+            iamctl iam trusted-profile-identity deployer IBMid-6650001ABC --id-type user --output json"
+    )]
+    TrustedProfileIdentity(TrustedProfileIdentityArgs),
     /// Stop letting an identity assume a trusted profile
     #[command(
         name = "trusted-profile-identity-delete",
         after_help = "Examples:\n  \
-            iamctl iam trusted-profile-identity-delete deployer --id-type serviceid --identifier ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07 -f"
+            iamctl iam trusted-profile-identity-delete deployer ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07 --id-type serviceid -f"
     )]
     TrustedProfileIdentityDelete(TrustedProfileIdentityDeleteArgs),
 
@@ -424,6 +479,7 @@ impl IamCommand {
         use IamCommand as C;
         match self {
             C::OauthTokens(a) => a.output.base(),
+            C::BearerToken(_) => Format::Text,
             C::ServiceIdCreate(a) => a.output.output,
             C::ServiceIds(a) | C::ApiKeys(a) => a.output.output,
             C::StoredKeys(a) => a.output.output,
@@ -434,13 +490,19 @@ impl IamCommand {
             C::ServiceApiKeys(a) => a.output.output,
             C::ServiceApiKey(a) => a.output.output,
             C::ServiceApiKeyUpdate(a) => a.output.output,
-            C::ServiceApiKeyDelete(a) | C::ServiceApiKeyLock(a) | C::ServiceApiKeyUnlock(a) => {
-                a.output.output
-            }
+            C::ServiceApiKeyDelete(a)
+            | C::ServiceApiKeyLock(a)
+            | C::ServiceApiKeyUnlock(a)
+            | C::ServiceApiKeyDisable(a)
+            | C::ServiceApiKeyEnable(a) => a.output.output,
             C::ApiKeyCreate(a) => a.key.output.output,
             C::ApiKey(a) => a.output.output,
             C::ApiKeyUpdate(a) => a.output.output,
-            C::ApiKeyDelete(a) | C::ApiKeyLock(a) | C::ApiKeyUnlock(a) => a.output.output,
+            C::ApiKeyDelete(a)
+            | C::ApiKeyLock(a)
+            | C::ApiKeyUnlock(a)
+            | C::ApiKeyDisable(a)
+            | C::ApiKeyEnable(a) => a.output.output,
             C::StoredKeyDelete(a) => a.output.output,
             C::TrustedProfileCreate(a) => a.output.output,
             C::TrustedProfiles(a) => a.output.output,
@@ -448,7 +510,9 @@ impl IamCommand {
             C::TrustedProfileUpdate(a) => a.output.output,
             C::TrustedProfileDelete(a) => a.output.output,
             C::TrustedProfileLinkCreate(a) => a.output.output,
-            C::TrustedProfileLinks(a) | C::TrustedProfileIdentities(a) => a.output.output,
+            C::TrustedProfileLinks(a) => a.output.output,
+            C::TrustedProfileIdentities(a) => a.output.output,
+            C::TrustedProfileIdentity(a) => a.output.output,
             C::TrustedProfileLinkDelete(a) => a.output.output,
             C::TrustedProfileIdentityCreate(a) => a.output.output,
             C::TrustedProfileIdentityDelete(a) => a.output.output,
@@ -478,7 +542,7 @@ pub struct Fast {
     pub command: FastCommand,
 }
 
-/// `[--session NAME] oauth-tokens [--output FORMAT]` (also under `iam`),
+/// `[--session NAME] oauth-tokens [--output FORMAT]` and `bearer-token` (also under `iam`),
 /// `[--session NAME] credential kubectl` and `[--session NAME] credential docker ACTION`, and
 /// nothing else. Anything else, including `-q` and every error, goes through clap as usual;
 /// a unit test keeps this in step with clap's parse.
@@ -498,6 +562,7 @@ pub fn fast_path(args: &[OsString]) -> Option<Fast> {
         ["credential", "docker", action] => {
             FastCommand::Docker(DockerAction::from_str(action, false).ok()?)
         }
+        ["bearer-token"] | ["iam", "bearer-token"] => FastCommand::OauthTokens(TokenFormat::Raw),
         ["oauth-tokens", rest @ ..] | ["iam", "oauth-tokens", rest @ ..] => {
             let value = match rest {
                 [] => "text",
@@ -525,6 +590,9 @@ pub fn clap_fast(argv: &[&str]) -> Option<Fast> {
     let command = match cli.command {
         Command::Iam(IamCommand::OauthTokens(a)) | Command::IamFlat(IamCommand::OauthTokens(a)) => {
             FastCommand::OauthTokens(a.output)
+        }
+        Command::Iam(IamCommand::BearerToken(_)) | Command::IamFlat(IamCommand::BearerToken(_)) => {
+            FastCommand::OauthTokens(TokenFormat::Raw)
         }
         Command::Credential(CredentialCommand::Kubectl(a)) if !a.install => FastCommand::Kubectl,
         Command::Credential(CredentialCommand::Docker(DockerArgs {
@@ -752,6 +820,10 @@ pub struct LoginArgs {
     #[arg(long)]
     pub no_account: bool,
 
+    /// Accept an invitation to join the account given with -c
+    #[arg(long, requires = "account")]
+    pub accept: bool,
+
     /// Region to target (IBM documents -r; --region is the same)
     #[arg(
         short = 'r',
@@ -781,6 +853,11 @@ pub struct LoginArgs {
     /// Do not verify TLS certificates (remembered; warns on every use)
     #[arg(long)]
     pub skip_ssl_validation: bool,
+
+    /// Reach a private API endpoint (-a private.cloud.ibm.com) from VPC: IBM's global
+    /// private endpoints, instead of Classic infrastructure's per-region ones
+    #[arg(long)]
+    pub vpc: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -854,6 +931,10 @@ pub struct OauthTokensArgs {
     #[arg(long, value_name = "CLIENT[,CLIENT]")]
     pub delegate_to: Option<String>,
 }
+
+/// `bearer-token`: IBM documents no flags.
+#[derive(Debug, Args)]
+pub struct BearerTokenArgs {}
 
 #[derive(Debug, Args)]
 #[command(
@@ -1002,12 +1083,27 @@ pub struct ListArgs {
     pub output: OutputArgs,
 }
 
+/// IBM's list filters: keep the entries whose name or description includes a string.
+#[derive(Debug, Clone, Args)]
+pub struct FilterArgs {
+    /// Only those whose name includes STRING (case-sensitive)
+    #[arg(short = 'n', long = "name", value_name = "STRING")]
+    pub name: Option<String>,
+
+    /// Only those whose description includes STRING (case-sensitive)
+    #[arg(short = 'd', long = "description", value_name = "STRING")]
+    pub description: Option<String>,
+}
+
 /// A list whose IDs alone `--uuid` prints, as `ibmcloud iam service-ids --uuid` does.
 #[derive(Debug, Args)]
 pub struct UuidListArgs {
     /// Print only the IDs, one per line
     #[arg(long, conflicts_with = "output")]
     pub uuid: bool,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -1019,6 +1115,13 @@ pub struct ProfileListArgs {
     /// Print only the IDs, one per line
     #[arg(long, alias = "uuid", conflicts_with = "output")]
     pub id: bool,
+
+    /// Only the profiles you (the logged-in identity) may assume
+    #[arg(long)]
+    pub can_assume: bool,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -1133,6 +1236,11 @@ pub struct KeyCreateArgs {
     pub keyring: Option<String>,
 
     /// Replace an existing --file, or an existing --keyring entry of that name
+    #[arg(long)]
+    pub replace: bool,
+
+    /// Create without confirmation (IBM's flag; iamctl never asks before creating a key,
+    /// so it changes nothing: --replace is what overwrites)
     #[arg(short, long)]
     pub force: bool,
 
@@ -1167,8 +1275,23 @@ pub struct ApiKeyCreateArgs {
 #[derive(Debug, Args)]
 pub struct ServiceApiKeysArgs {
     /// Name or ID (ServiceId-...) of the service ID
-    #[arg(value_name = "SERVICE_ID", add = ArgValueCandidates::new(service_id_candidates))]
-    pub service_id: String,
+    #[arg(
+        value_name = "SERVICE_ID",
+        required_unless_present = "all",
+        add = ArgValueCandidates::new(service_id_candidates)
+    )]
+    pub service_id: Option<String>,
+
+    /// The API keys of every service ID of the account
+    #[arg(short, long, conflicts_with = "service_id")]
+    pub all: bool,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    /// Accepted for compatibility with ibmcloud scripts; listing never asks for confirmation
+    #[arg(short, long)]
+    pub force: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -1188,12 +1311,16 @@ pub struct ServiceApiKeyShowArgs {
     #[arg(long, conflicts_with = "output")]
     pub uuid: bool,
 
+    /// Accepted for compatibility with ibmcloud scripts; showing never asks for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description"]))]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description", "action_if_leaked"]))]
 pub struct ServiceApiKeyUpdateArgs {
     /// Name or ID (ApiKey-...) of the API key
     #[arg(value_name = "NAME|ID")]
@@ -1210,6 +1337,10 @@ pub struct ServiceApiKeyUpdateArgs {
     /// New description
     #[arg(short, long, value_name = "DESCRIPTION")]
     pub description: Option<String>,
+
+    /// What IAM does if it finds the key leaked
+    #[arg(long, value_name = "ACTION", value_enum, ignore_case = true)]
+    pub action_if_leaked: Option<LeakAction>,
 
     /// Accepted for compatibility with ibmcloud scripts; updates do not ask for confirmation
     #[arg(short, long)]
@@ -1247,7 +1378,7 @@ pub struct ApiKeyShowArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description"]))]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description", "action_if_leaked"]))]
 pub struct ApiKeyUpdateArgs {
     /// Name or ID (ApiKey-...) of the API key
     #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(api_key_candidates))]
@@ -1260,6 +1391,10 @@ pub struct ApiKeyUpdateArgs {
     /// New description
     #[arg(short, long, value_name = "DESCRIPTION")]
     pub description: Option<String>,
+
+    /// What IAM does if it finds the key leaked
+    #[arg(long, value_name = "ACTION", value_enum, ignore_case = true)]
+    pub action_if_leaked: Option<LeakAction>,
 
     /// Accepted for compatibility with ibmcloud scripts; updates do not ask for confirmation
     #[arg(short, long)]
@@ -1305,6 +1440,10 @@ pub struct TrustedProfileCreateArgs {
     #[arg(short, long, value_name = "DESCRIPTION")]
     pub description: Option<String>,
 
+    /// Email address of the trusted profile
+    #[arg(short, long, value_name = "EMAIL_ADDRESS")]
+    pub email: Option<String>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -1335,7 +1474,7 @@ pub struct TrustedProfileArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description"]))]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description", "email"]))]
 pub struct TrustedProfileUpdateArgs {
     /// Name or ID (Profile-...) of the trusted profile
     #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(profile_candidates))]
@@ -1349,6 +1488,14 @@ pub struct TrustedProfileUpdateArgs {
     #[arg(short, long, value_name = "DESCRIPTION")]
     pub description: Option<String>,
 
+    /// New email address (empty removes it)
+    #[arg(short, long, value_name = "EMAIL_ADDRESS")]
+    pub email: Option<String>,
+
+    /// Accepted for compatibility with ibmcloud scripts; updates do not ask for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -1361,6 +1508,71 @@ pub struct TrustedProfileChangeArgs {
 
     #[command(flatten)]
     pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `trusted-profile-links`.
+#[derive(Debug, Args)]
+pub struct TrustedProfileLinksArgs {
+    /// Name or ID (Profile-...) of the trusted profile
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+
+    /// Print only the links' IDs, one per line
+    #[arg(long, conflicts_with = "output")]
+    pub id: bool,
+
+    /// Fail if several profiles have the name (IBM's flag; iamctl always does)
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `trusted-profile-identities`.
+#[derive(Debug, Args)]
+pub struct TrustedProfileIdentitiesArgs {
+    /// Name or ID (Profile-...) of the trusted profile
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+
+    /// Only identities of this kind
+    #[arg(long, value_name = "TYPE", value_enum, ignore_case = true)]
+    pub id_type: Option<IdentityType>,
+
+    /// Print only the identities' identifiers, one per line
+    #[arg(long, conflicts_with = "output")]
+    pub id: bool,
+
+    /// Fail if several profiles have the name (IBM's flag; iamctl always does)
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `trusted-profile-identity`: one identity, by its identifier.
+#[derive(Debug, Args)]
+pub struct TrustedProfileIdentityArgs {
+    /// Name or ID (Profile-...) of the trusted profile
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+
+    /// The identity: a user's IAM ID, a service ID's ID, or a CRN
+    #[arg(value_name = "IDENTIFIER")]
+    pub identifier: String,
+
+    /// Kind of identity
+    #[arg(long, value_name = "TYPE", value_enum, ignore_case = true)]
+    pub id_type: IdentityType,
+
+    /// Print only the identity's identifier
+    #[arg(long, conflicts_with = "output")]
+    pub id: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -1428,6 +1640,10 @@ pub struct TrustedProfileLinkCreateArgs {
     #[arg(long, value_name = "NAME")]
     pub link_name: Option<String>,
 
+    /// Fail if several profiles have the name (IBM's flag; iamctl always does)
+    #[arg(short, long)]
+    pub force: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -1480,8 +1696,9 @@ pub struct TrustedProfileIdentityCreateArgs {
     #[arg(long, value_name = "TYPE", value_enum, ignore_case = true)]
     pub id_type: IdentityType,
 
-    /// The identity: a user's IAM ID, a service ID's ID, or a CRN
-    #[arg(long, value_name = "ID")]
+    /// The identity: a user's IAM ID, a service ID's ID, or a CRN (IBM's flag; --identifier
+    /// works too)
+    #[arg(long = "id", alias = "identifier", value_name = "IDENTIFIER")]
     pub identifier: String,
 
     /// For a user: an account from which the user may assume the profile (repeatable)
@@ -1502,13 +1719,22 @@ pub struct TrustedProfileIdentityDeleteArgs {
     #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
     pub profile: String,
 
+    /// The identity: a user's IAM ID, a service ID's ID, or a CRN
+    #[arg(value_name = "IDENTIFIER", required_unless_present = "old_identifier")]
+    pub identifier: Option<String>,
+
+    /// The identity, as earlier iamctl releases took it
+    #[arg(
+        long = "identifier",
+        value_name = "IDENTIFIER",
+        hide = true,
+        conflicts_with = "identifier"
+    )]
+    pub old_identifier: Option<String>,
+
     /// Kind of identity
     #[arg(long, value_name = "TYPE", value_enum, ignore_case = true)]
     pub id_type: IdentityType,
-
-    /// The identity: a user's IAM ID, a service ID's ID, or a CRN
-    #[arg(long, value_name = "ID")]
-    pub identifier: String,
 
     #[command(flatten)]
     pub force: ForceArgs,

@@ -98,6 +98,8 @@ fn run(ctx: &Context, settings: Settings) -> error::Result<()> {
         S::ApiKeyDelete(owner, s) => api_keys::delete(ctx, owner, s),
         S::ApiKeyLock(owner, s) => api_keys::set_lock(ctx, owner, s, true),
         S::ApiKeyUnlock(owner, s) => api_keys::set_lock(ctx, owner, s, false),
+        S::ApiKeyDisable(owner, s) => api_keys::set_disabled(ctx, owner, s, true),
+        S::ApiKeyEnable(owner, s) => api_keys::set_disabled(ctx, owner, s, false),
         S::StoredKeys => stored_keys::list(ctx),
         S::StoredKeyDelete(s) => stored_keys::delete(ctx, s),
         S::ProfileCreate(s) => trusted_profiles::create(ctx, s),
@@ -106,10 +108,11 @@ fn run(ctx: &Context, settings: Settings) -> error::Result<()> {
         S::ProfileUpdate(s) => trusted_profiles::update(ctx, s),
         S::ProfileDelete(s) => trusted_profiles::delete(ctx, s),
         S::LinkCreate(s) => trusted_profiles::link_create(ctx, s),
-        S::Links(profile) => trusted_profiles::links(ctx, profile),
+        S::Links(s) => trusted_profiles::links(ctx, s),
         S::LinkDelete(s) => trusted_profiles::link_delete(ctx, s),
         S::IdentityCreate(s) => trusted_profiles::identity_create(ctx, s),
-        S::Identities(profile) => trusted_profiles::identities(ctx, profile),
+        S::Identities(s) => trusted_profiles::identities(ctx, s),
+        S::Identity(s) => trusted_profiles::identity(ctx, s),
         S::IdentityDelete(s) => trusted_profiles::identity_delete(ctx, s),
     }
 }

@@ -168,6 +168,12 @@ impl From<EndpointError> for CliError {
                 Some("use https://, or http:// only for a local server (127.0.0.1, ::1, localhost)")
             }
             EndpointError::Scheme { .. } => Some("use an https:// URL"),
+            EndpointError::PrivateRegion { .. } => Some(
+                "target one with -r us-south or -r us-east, or add --vpc to use the private endpoints from a VPC",
+            ),
+            EndpointError::VpcNotPrivate { .. } => {
+                Some("use -a private.cloud.ibm.com --vpc, or leave out --vpc")
+            }
             _ => None,
         };
         let from = match e.place() {
@@ -319,7 +325,8 @@ impl From<AuthError> for CliError {
             AuthError::NoSuchAccount { want, accounts } => CliError::usage(format!(
                 "Account '{want}' (given with -c) is not one this user can use."
             ))
-            .hint(accounts_hint(&accounts)),
+            .hint(accounts_hint(&accounts))
+            .hint("invited to it? accept the invitation from its email first (iamctl cannot accept invitations, even with --accept)"),
             AuthError::AccountChoiceNeeded { accounts } => CliError::usage(format!(
                 "This user can use {} accounts; without a terminal iamctl cannot ask which one.",
                 accounts.len()
@@ -389,7 +396,7 @@ impl From<StoredKeyError> for CliError {
             StoredKeyError::Exists(ref name) => {
                 let remove = format!("or remove it first: 'iamctl stored-key-delete {name}'");
                 CliError::failed(e.to_string())
-                    .hint("pass -f to replace it (its old secret is then forgotten), or choose another name")
+                    .hint("pass --replace to replace it (its old secret is then forgotten), or choose another name")
                     .hint(remove)
             }
             StoredKeyError::OtherEndpoint { ref key_api, .. } => {

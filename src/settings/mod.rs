@@ -12,8 +12,9 @@ use crate::cli::{Command, IamCommand};
 use crate::complete::CompletionShell;
 use crate::context::Context;
 use crate::error::Result;
+use crate::output::TokenFormat;
 use identity::{Change, Create, IdentityCreate, IdentityDelete, KeyCreate, LinkCreate, LinkDelete};
-use identity::{List, Owner, Show, Update};
+use identity::{Identities, IdentityShow, Links, List, Owner, Show, Update};
 
 /// What `lib.rs` dispatches: one variant per command.
 pub enum Settings {
@@ -43,6 +44,8 @@ pub enum Settings {
     ApiKeyDelete(Owner, Change),
     ApiKeyLock(Owner, Change),
     ApiKeyUnlock(Owner, Change),
+    ApiKeyDisable(Owner, Change),
+    ApiKeyEnable(Owner, Change),
     StoredKeys,
     StoredKeyDelete(Change),
     ProfileCreate(Create),
@@ -51,10 +54,11 @@ pub enum Settings {
     ProfileUpdate(Update),
     ProfileDelete(Change),
     LinkCreate(LinkCreate),
-    Links(String),
+    Links(Links),
     LinkDelete(LinkDelete),
     IdentityCreate(IdentityCreate),
-    Identities(String),
+    Identities(Identities),
+    Identity(IdentityShow),
     IdentityDelete(IdentityDelete),
 }
 
@@ -80,22 +84,33 @@ fn iam(command: IamCommand) -> Result<Settings> {
     let service = Owner::ServiceId;
     Ok(match command {
         C::OauthTokens(a) => Settings::OauthTokens(tokens::oauth_tokens(a)?),
+        C::BearerToken(_) => {
+            Settings::OauthTokens(tokens::OauthTokens::new(TokenFormat::Raw, None)?)
+        }
         C::ServiceIdCreate(a) => Settings::ServiceIdCreate(a.into()),
         C::ServiceIds(a) => Settings::ServiceIds(a.into()),
         C::ServiceId(a) => Settings::ServiceId(Show {
             target: a.service_id,
             ids_only: a.uuid,
         }),
-        C::ServiceIdUpdate(a) => Settings::ServiceIdUpdate(Update {
-            target: a.service_id,
-            new_name: a.new_name,
-            description: a.description,
-        }),
+        C::ServiceIdUpdate(a) => {
+            Settings::ServiceIdUpdate(Update::new(a.service_id, a.new_name, a.description))
+        }
         C::ServiceIdDelete(a) => Settings::ServiceIdDelete(change(a.service_id, a.force.force)),
         C::ServiceIdLock(a) => Settings::ServiceIdLock(change(a.service_id, a.force.force)),
         C::ServiceIdUnlock(a) => Settings::ServiceIdUnlock(change(a.service_id, a.force.force)),
         C::ServiceApiKeyCreate(a) => Settings::ApiKeyCreate(service(a.service_id), a.key.into()),
-        C::ServiceApiKeys(a) => Settings::ApiKeys(service(a.service_id), List { ids_only: false }),
+        C::ServiceApiKeys(a) => Settings::ApiKeys(
+            match a.service_id {
+                Some(sid) if !a.all => service(sid),
+                _ => Owner::AllServiceIds,
+            },
+            List {
+                ids_only: false,
+                filter: a.filter.into(),
+                can_assume: false,
+            },
+        ),
         C::ServiceApiKey(a) => Settings::ApiKey(
             service(a.service_id),
             Show {
@@ -106,9 +121,8 @@ fn iam(command: IamCommand) -> Result<Settings> {
         C::ServiceApiKeyUpdate(a) => Settings::ApiKeyUpdate(
             service(a.service_id),
             Update {
-                target: a.key,
-                new_name: a.new_name,
-                description: a.description,
+                action_if_leaked: a.action_if_leaked.map(|l| l.as_str()),
+                ..Update::new(a.key, a.new_name, a.description)
             },
         ),
         C::ServiceApiKeyDelete(a) => {
@@ -119,6 +133,12 @@ fn iam(command: IamCommand) -> Result<Settings> {
         }
         C::ServiceApiKeyUnlock(a) => {
             Settings::ApiKeyUnlock(service(a.service_id), change(a.key, a.force.force))
+        }
+        C::ServiceApiKeyDisable(a) => {
+            Settings::ApiKeyDisable(service(a.service_id), change(a.key, a.force.force))
+        }
+        C::ServiceApiKeyEnable(a) => {
+            Settings::ApiKeyEnable(service(a.service_id), change(a.key, a.force.force))
         }
         C::ApiKeyCreate(a) => Settings::ApiKeyCreate(Owner::User, a.key.into()),
         C::ApiKeys(a) => Settings::ApiKeys(Owner::User, a.into()),
@@ -132,14 +152,15 @@ fn iam(command: IamCommand) -> Result<Settings> {
         C::ApiKeyUpdate(a) => Settings::ApiKeyUpdate(
             Owner::User,
             Update {
-                target: a.key,
-                new_name: a.new_name,
-                description: a.description,
+                action_if_leaked: a.action_if_leaked.map(|l| l.as_str()),
+                ..Update::new(a.key, a.new_name, a.description)
             },
         ),
         C::ApiKeyDelete(a) => Settings::ApiKeyDelete(Owner::User, change(a.key, a.force.force)),
         C::ApiKeyLock(a) => Settings::ApiKeyLock(Owner::User, change(a.key, a.force.force)),
         C::ApiKeyUnlock(a) => Settings::ApiKeyUnlock(Owner::User, change(a.key, a.force.force)),
+        C::ApiKeyDisable(a) => Settings::ApiKeyDisable(Owner::User, change(a.key, a.force.force)),
+        C::ApiKeyEnable(a) => Settings::ApiKeyEnable(Owner::User, change(a.key, a.force.force)),
         C::StoredKeys(_) => Settings::StoredKeys,
         C::StoredKeyDelete(a) => Settings::StoredKeyDelete(change(a.name, a.force.force)),
         C::TrustedProfileCreate(a) => Settings::ProfileCreate(a.into()),
@@ -149,16 +170,16 @@ fn iam(command: IamCommand) -> Result<Settings> {
             ids_only: a.id,
         }),
         C::TrustedProfileUpdate(a) => Settings::ProfileUpdate(Update {
-            target: a.profile,
-            new_name: a.new_name,
-            description: a.description,
+            email: a.email,
+            ..Update::new(a.profile, a.new_name, a.description)
         }),
         C::TrustedProfileDelete(a) => Settings::ProfileDelete(change(a.profile, a.force.force)),
         C::TrustedProfileLinkCreate(a) => Settings::LinkCreate(a.into()),
-        C::TrustedProfileLinks(a) => Settings::Links(a.profile),
+        C::TrustedProfileLinks(a) => Settings::Links(a.into()),
         C::TrustedProfileLinkDelete(a) => Settings::LinkDelete(a.into()),
         C::TrustedProfileIdentityCreate(a) => Settings::IdentityCreate(a.into()),
-        C::TrustedProfileIdentities(a) => Settings::Identities(a.profile),
+        C::TrustedProfileIdentities(a) => Settings::Identities(a.into()),
+        C::TrustedProfileIdentity(a) => Settings::Identity(a.into()),
         C::TrustedProfileIdentityDelete(a) => Settings::IdentityDelete(a.into()),
     })
 }
