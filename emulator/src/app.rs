@@ -143,6 +143,8 @@ pub struct App {
     /// The only source of "now" for tokens, sessions, passcodes and entity times.
     pub clock: Clock,
     pub world: RwLock<World>,
+    /// Access to the emulator's own APIs is decided by policies (`access::enforce`).
+    pub enforce_access: bool,
     pub sessions: Mutex<Sessions>,
     pub delegations: Mutex<Delegations>,
     pub passcodes: Mutex<HashMap<String, Passcode>>,
@@ -177,6 +179,7 @@ impl App {
             url,
             signer: signer.into(),
             clock,
+            enforce_access: world.enforce_access,
             world: RwLock::new(world),
             sessions: Mutex::new(sessions),
             delegations: Mutex::new(HashMap::new()),
@@ -193,6 +196,12 @@ impl App {
             session_inserts: AtomicU64::new(0),
             delegation_inserts: AtomicU64::new(0),
         }
+    }
+
+    /// Enforcement is on if the world's seed asked for it or `on` says so.
+    pub fn with_enforcement(mut self, on: bool) -> App {
+        self.enforce_access |= on;
+        self
     }
 
     /// The delegated refresh tokens a state file brought back.

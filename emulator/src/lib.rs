@@ -11,6 +11,7 @@
 //! The binary (`iam-emulator`) wraps [`Server`]; its contract and the HTTP API are documented
 //! in `docs/emulator.md`.
 
+mod access;
 mod accounts;
 mod admin;
 mod app;
@@ -90,6 +91,10 @@ pub struct Config {
     pub token_ttl: u64,
     /// Refresh token lifetime in seconds (taken as 1 s to 100 years).
     pub refresh_token_ttl: u64,
+    /// Decide every call of the emulator's own APIs from the caller's access policies (a
+    /// seed's `"enforce_access": true` does the same); off, everyone in an account may manage
+    /// its IAM entities, as before.
+    pub enforce_access: bool,
 }
 
 impl Default for Config {
@@ -100,6 +105,7 @@ impl Default for Config {
             state: None,
             token_ttl: 3600,
             refresh_token_ttl: 30 * 24 * 3600,
+            enforce_access: false,
         }
     }
 }
@@ -328,7 +334,8 @@ impl Server {
                 config.refresh_token_ttl.clamp(1, MAX_SPAN as u64),
                 config.state.clone(),
             )
-            .with_delegations(delegations),
+            .with_delegations(delegations)
+            .with_enforcement(config.enforce_access),
         );
         if fresh && config.state.is_some() {
             // Persist the new key before any token signed with it leaves the process.

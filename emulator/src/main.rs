@@ -31,6 +31,10 @@ struct Args {
     /// Refresh token lifetime (at most 100 years are used).
     #[arg(long, value_name = "SECONDS", default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(u64).range(1..))]
     refresh_token_ttl: u64,
+    /// Decide every call of IAM Identity, policies and access groups from the caller's
+    /// access policies (the account owner may do everything).
+    #[arg(long)]
+    enforce_access: bool,
     /// Largest request body accepted; larger ones are answered 413.
     #[arg(long, value_name = "BYTES", default_value_t = iam_emulator::Limits::default().max_body_bytes)]
     max_body_bytes: usize,
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
         state: args.state,
         token_ttl: args.token_ttl,
         refresh_token_ttl: args.refresh_token_ttl,
+        enforce_access: args.enforce_access,
     };
     let limits = iam_emulator::Limits {
         max_body_bytes: args.max_body_bytes,

@@ -368,3 +368,32 @@ def assert_v1_error(resp, statuses, code=None):
 
 def basic(client_id, secret):
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def assert_access_error(resp, statuses, code=None):
+    """The error of IBM's policy and access group services: {"trace", "errors": [{"code",
+    "message"}], "status_code"} (IAM Policy Management's ErrorObject requires code and
+    message)."""
+    if isinstance(statuses, int):
+        statuses = (statuses,)
+    assert resp.status_code in statuses, f"expected HTTP {statuses}, got {resp.status_code}: {resp.text}"
+    assert "json" in resp.headers.get("Content-Type", ""), f"error body is not JSON: {resp.headers}"
+    body = resp.json()
+    assert isinstance(body.get("errors"), list) and body["errors"], f"error body lacks errors[]: {body}"
+    err = body["errors"][0]
+    assert isinstance(err.get("code"), str) and err["code"], body
+    assert isinstance(err.get("message"), str) and err["message"], body
+    assert body.get("status_code") == resp.status_code, f"status_code != HTTP status: {body}"
+    assert isinstance(body.get("trace"), str) and body["trace"], f"error lacks trace: {body}"
+    if code is not None:
+        assert err["code"] == code, f"expected {code}: {body}"
+    return body
+
+
+def sdk_error(call, *args, **kwargs):
+    """Calls an IBM SDK operation that must fail; returns the ApiException."""
+    from ibm_cloud_sdk_core import ApiException
+
+    with pytest.raises(ApiException) as exc_info:
+        call(*args, **kwargs)
+    return exc_info.value

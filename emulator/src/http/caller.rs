@@ -1,6 +1,6 @@
 //! Who is calling a platform API: the bearer token, which must be one of our own access tokens
 //! (users', service IDs' and trusted profiles'), checked for signature, expiry and an identity
-//! that still exists.
+//! that still exists; and what access decisions need to know of the caller.
 //! Compute-resource and instance identity tokens are signed under other key ids and so never
 //! pass.
 
@@ -22,6 +22,10 @@ pub struct Caller {
     /// The account the token is scoped to; entities of other accounts are off limits.
     pub account_id: String,
     pub accounts: Vec<String>,
+    /// The owner of the token's account: may do anything in it.
+    pub owner: bool,
+    /// Access is decided by policies (`--enforce-access`).
+    pub enforce: bool,
 }
 
 impl FromRequestParts<Arc<App>> for Caller {
@@ -70,9 +74,14 @@ fn authenticate(app: &App, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let principal = world.principal(&claims.iam_id).ok_or_else(invalid)?;
     // A trusted profile's token acts in the profile's account only.
     let accounts = principal.accounts();
+    let owner = world
+        .account(&claims.account.bss)
+        .is_some_and(|a| a.owner_iam_id == claims.iam_id);
     Ok(Caller {
         iam_id: claims.iam_id,
         account_id: claims.account.bss,
         accounts,
+        owner,
+        enforce: app.enforce_access,
     })
 }

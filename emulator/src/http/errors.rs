@@ -1,6 +1,7 @@
-//! IBM's two error body shapes: the token service's (`errorCode`, `errorMessage`, ...) and the
-//! platform APIs' (`{"errors": [...], "status_code", "trace", "context"}`), plus the request
-//! context both carry. Every code the emulator can answer with is named here, so
+//! IBM's error body shapes: the token service's (`errorCode`, `errorMessage`, ...), the
+//! platform APIs' (`{"errors": [...], "status_code", "trace", "context"}`) and, a leaner one,
+//! the policy and access group APIs' (`{"trace", "errors": [{"code", "message"}],
+//! "status_code"}`), plus the request context they carry. Every code the emulator can answer with is named here, so
 //! `docs/emulator.md` can list them from one place.
 
 use std::time::Instant;
@@ -48,6 +49,33 @@ pub const STALE_ETAG: &str = "BXNIM0512E"; // chosen
 pub const CONFLICT: &str = "BXNIM0514E"; // chosen: duplicate API key value
 pub const NAME_TAKEN: &str = "BXNIM0515E"; // chosen: a profile name taken in the account
 pub const ALREADY_EXISTS: &str = "BXNIM0516E"; // chosen: the same link or identity twice
+
+// Policy management and access groups: `code`s only, IBM's where its SDKs name them
+// (`ErrorObject.code` of IAM Policy Management, spelling included), else chosen.
+pub const INVALID_BODY: &str = "invalid_body";
+pub const MISSING_QUERY: &str = "missing_required_query_parameter";
+pub const POLICY_NOT_FOUND: &str = "policy_not_found";
+pub const ROLE_NOT_FOUND: &str = "role_not_found";
+pub const POLICY_CONFLICT: &str = "policy_conflict_error";
+pub const ROLE_CONFLICT: &str = "role_conflict_error";
+pub const INSUFFICIENT_PERMISSIONS: &str = "insufficent_permissions";
+pub const PRECONDITION_FAILED: &str = "precondition_failed"; // chosen: a stale If-Match
+pub const PRECONDITION_REQUIRED: &str = "precondition_required"; // chosen: no If-Match
+pub const GROUP_INVALID: &str = "invalid_request"; // chosen: access groups' 400
+pub const GROUP_NOT_FOUND: &str = "not_found";
+pub const GROUP_CONFLICT: &str = "conflict"; // chosen: a group name taken in the account
+
+/// Whether a path is one of the APIs that answer in the policy service's leaner error shape.
+pub fn access_api(path: &str) -> bool {
+    ["/v1/policies", "/v2/policies", "/v2/roles", "/v2/groups"]
+        .iter()
+        .any(|p| {
+            path == *p
+                || path
+                    .strip_prefix(p)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+}
 
 /// What every error body repeats about the request. `router::render_errors` takes it when the
 /// request arrives, so handlers never carry it and every error gets the same context.
@@ -164,7 +192,8 @@ impl TokenError {
     }
 }
 
-/// An error of the platform APIs (IAM Identity v1, accounts, resource groups, admin faults).
+/// An error of the platform APIs (IAM Identity v1, accounts, resource groups, admin faults,
+/// policies, access groups).
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
@@ -172,6 +201,8 @@ pub struct ApiError {
     pub message_code: &'static str,
     pub message: String,
     pub details: Option<String>,
+    /// The policy service's structured `details` (`{"conflicts_with": ...}`).
+    pub details_object: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -187,11 +218,22 @@ impl ApiError {
             message_code,
             message: message.into(),
             details: None,
+            details_object: None,
         }
+    }
+
+    /// An error of the policy or access group APIs, which carry no BXNIM message code.
+    pub fn access(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::new(status, code, "", message)
     }
 
     pub fn details(mut self, details: impl Into<String>) -> Self {
         self.details = Some(details.into());
+        self
+    }
+
+    pub fn details_object(mut self, details: serde_json::Value) -> Self {
+        self.details_object = Some(details);
         self
     }
 
@@ -227,6 +269,9 @@ impl ApiError {
     }
 
     pub fn respond(&self, ctx: &Ctx) -> Response {
+        if access_api(&ctx.path) {
+            return self.respond_lean();
+        }
         let trace = random_hex32();
         let end = ctx.end();
         let error = json!({
@@ -252,6 +297,33 @@ impl ApiError {
                 "elapsed_time": ctx.elapsed_ms().to_string(),
                 "cluster_name": "iam-emulator",
             }
+        });
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"IBM Cloud IAM\""),
+            );
+        }
+        resp
+    }
+}
+
+impl ApiError {
+    /// The policy service's body: `trace`, `errors` of `code` and `message` (and structured
+    /// `details` when there are some), `status_code`; no context, no BXNIM code.
+    fn respond_lean(&self) -> Response {
+        let mut error = json!({"code": self.code, "message": self.message});
+        if let Some(d) = &self.details_object {
+            error["details"] = d.clone();
+        } else if let Some(d) = &self.details {
+            // A refusal's reason has no structured form; IBM's SDKs read `more_info` as text.
+            error["more_info"] = json!(d);
+        }
+        let body = json!({
+            "trace": random_hex32(),
+            "errors": [error],
+            "status_code": self.status.as_u16(),
         });
         let mut resp = (self.status, axum::Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
@@ -298,6 +370,26 @@ impl IntoResponse for TokenError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lean_shape_is_for_the_policy_and_group_apis_only() {
+        for p in [
+            "/v1/policies",
+            "/v1/policies/x",
+            "/v2/roles/r",
+            "/v2/groups/_allgroups/members/i",
+        ] {
+            assert!(access_api(p), "{p}");
+        }
+        for p in [
+            "/v1/policiesx",
+            "/v2/resource_groups",
+            "/v1/apikeys",
+            "/v2/groupsettings",
+        ] {
+            assert!(!access_api(p), "{p}");
+        }
+    }
 
     #[test]
     fn context_times_are_ibms() {

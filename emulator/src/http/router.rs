@@ -19,7 +19,7 @@ use super::server::{ConnActivity, ConnKill};
 use crate::app::{App, FaultKind, GrantCounted};
 use crate::token::vpc::VpcError;
 use crate::token::{endpoint as token, form, passcode, vpc};
-use crate::{accounts, admin, identity};
+use crate::{access, accounts, admin, identity};
 
 /// What the middleware shares: the app and the body limit.
 #[derive(Clone)]
@@ -55,6 +55,7 @@ pub fn router(app: Arc<App>, limits: &Limits) -> Router {
             get(accounts::get_resource_group),
         )
         .merge(identity::routes())
+        .merge(access::routes())
         // The VPC instance metadata service of the virtual server the emulator plays, in both
         // API versions' paths.
         .route(

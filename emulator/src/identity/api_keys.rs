@@ -11,15 +11,17 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::entity::{
-    self, Entity, Lockable, Switch, Tracking, entity_tag, history, history_json, ibm_minute,
+    self, Entity, Lockable, Op, Switch, Tracking, entity_tag, history, history_json, ibm_minute,
     other_account, with_etag,
 };
 use super::pagination::{Listing, SortKey};
-use super::params::{header_flag, json_body, opt_bool, opt_string, query_flag, req_string};
+use super::service_ids::service_id_target;
+use crate::access::enforce::{self, Need, Target};
 use crate::app::{App, read, write};
 use crate::crypto::random::random_token;
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::http::params::{header_flag, json_body, opt_bool, opt_string, query_flag, req_string};
 use crate::model::world::{ApiKey, Principal, World};
 
 impl Entity for ApiKey {
@@ -74,6 +76,29 @@ impl Entity for ApiKey {
             modified_at: &mut self.modified_at,
             version: &mut self.version,
             history: &mut self.history,
+        }
+    }
+
+    /// A user manages their own keys; a service ID's keys are checked against the service ID;
+    /// another user's keys are the account owner's alone, or, with enforcement, need
+    /// `iam-identity.apikey.manage` (IBM: users manage only their own user API keys).
+    fn need(&self, caller: &Caller, op: Op) -> Need {
+        if self.iam_id == caller.iam_id {
+            return Need::Free;
+        }
+        match self.iam_id.strip_prefix("iam-") {
+            Some(service_id) if service_id.starts_with("ServiceId-") => {
+                let action = match op {
+                    Op::Read => "iam-identity.apikey.get",
+                    Op::Update => "iam-identity.apikey.update",
+                    Op::Delete => "iam-identity.apikey.delete",
+                };
+                Need::Action(action, service_id_target(&self.account_id, service_id))
+            }
+            _ => Need::OwnerOnly(
+                "iam-identity.apikey.manage",
+                Target::service(&self.account_id, "iam-identity"),
+            ),
         }
     }
 }
@@ -289,6 +314,11 @@ pub async fn create(
             if s.account_id != account_id {
                 return Err(other_account("service ID", &s.id));
             }
+            let need = Need::Action(
+                "iam-identity.apikey.create",
+                service_id_target(&account_id, &s.id),
+            );
+            enforce::require(&world, &caller, &need)?;
         }
         Some(Principal::Profile(_)) => {
             return Err(ApiError::bad_request(

@@ -15,10 +15,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::pagination::{Listing, SortKey, page, page_size, sort_by};
-use super::params::query_flag;
+use crate::access::enforce::{self, Need};
 use crate::app::{App, read, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::http::params::query_flag;
 use crate::model::clock::timestamp;
 use crate::model::world::stable_uuid;
 use crate::model::world::{History, World};
@@ -50,6 +51,17 @@ pub trait Entity: Sized + Send + Sync + 'static {
     fn to_json(&self, include_history: bool) -> Value;
     /// What every change touches.
     fn tracking(&mut self) -> Tracking<'_>;
+    /// What the caller needs to be allowed `op` on this entity.
+    fn need(&self, caller: &Caller, op: Op) -> Need;
+}
+
+/// What is done to an entity, for the access check (lock, unlock, disable and enable are
+/// updates, as IBM's actions have them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Read,
+    Update,
+    Delete,
 }
 
 pub struct Tracking<'a> {
@@ -88,12 +100,13 @@ pub fn with_etag(status: StatusCode, tag: &str, body: Value) -> Response {
     resp
 }
 
-/// Finds an entity for the caller: 404 when unknown, 403 when it belongs to another account
-/// than the token's.
+/// Finds an entity for the caller to do `op` to: 404 when unknown, 403 when it belongs to
+/// another account than the token's or the caller may not (`access::enforce`).
 pub fn for_caller<'w, E: Entity>(
     world: &'w World,
     caller: &Caller,
     id: &str,
+    op: Op,
 ) -> Result<&'w E, ApiError> {
     let e = E::table(world)
         .get(id)
@@ -101,6 +114,7 @@ pub fn for_caller<'w, E: Entity>(
     if e.account_id() != caller.account_id {
         return Err(other_account(E::KIND_IN_SENTENCE, id));
     }
+    enforce::require(world, caller, &e.need(caller, op))?;
     Ok(e)
 }
 
@@ -109,8 +123,9 @@ pub fn for_caller_mut<'w, E: Entity>(
     world: &'w mut World,
     caller: &Caller,
     id: &str,
+    op: Op,
 ) -> Result<&'w mut E, ApiError> {
-    for_caller::<E>(world, caller, id)?;
+    for_caller::<E>(world, caller, id, op)?;
     E::table_mut(world)
         .get_mut(id)
         .ok_or_else(|| ApiError::not_found(E::KIND, id))
@@ -211,7 +226,7 @@ pub async fn get<E: Entity>(
     let include_history = query_flag(&q, "include_history")? || E::HISTORY_ON_GET;
     query_flag(&q, "include_activity")?;
     let world = read(&app.world);
-    let e = for_caller::<E>(&world, &caller, &id)?;
+    let e = for_caller::<E>(&world, &caller, &id, Op::Read)?;
     Ok(with_etag(
         StatusCode::OK,
         &tag_of(e),
@@ -243,7 +258,7 @@ pub fn update_checked<E: Entity>(
     change: impl FnOnce(&mut E),
 ) -> ApiResult {
     let mut world = write(&app.world);
-    let current = for_caller::<E>(&world, caller, id)?;
+    let current = for_caller::<E>(&world, caller, id, Op::Update)?;
     if current.locked() {
         return Err(locked(E::KIND, id));
     }
@@ -274,7 +289,7 @@ pub async fn delete<E: Entity>(
     caller: Caller,
 ) -> ApiResult {
     let mut world = write(&app.world);
-    if for_caller::<E>(&world, &caller, &id)?.locked() {
+    if for_caller::<E>(&world, &caller, &id, Op::Delete)?.locked() {
         return Err(locked(E::KIND, &id));
     }
     E::remove(&mut world, &id);
@@ -311,7 +326,7 @@ pub fn switch<E: Entity>(
     value: bool,
 ) -> ApiResult {
     let mut world = write(&app.world);
-    for_caller::<E>(&world, caller, id)?;
+    for_caller::<E>(&world, caller, id, Op::Update)?;
     if let Some(e) = E::table_mut(&mut world).get_mut(id) {
         let field = (switch.field)(e);
         if *field != value {
@@ -372,6 +387,8 @@ pub fn list<E: Entity>(
         .filter(|e| e.account_id() == l.account_id)
         .filter(|e| l.name.as_ref().is_none_or(|n| e.sort_key().name == n))
         .filter(|e| keep(e))
+        // Only what the caller may read is listed, as IBM lists it.
+        .filter(|e| enforce::permits(&world, caller, &e.need(caller, Op::Read)))
         .collect();
     sort_by(&mut items, l, E::sort_key);
     let all = items.into_iter().map(|e| e.to_json(l.history)).collect();

@@ -6,7 +6,6 @@
 mod api_keys;
 mod entity;
 pub(crate) mod pagination;
-mod params;
 mod profile_identities;
 mod profile_links;
 mod profiles;

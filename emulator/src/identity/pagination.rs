@@ -7,8 +7,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::params::query_flag;
 use crate::http::errors::ApiError;
+use crate::http::params::query_flag;
 
 /// Everything needed to continue a listing; the `pagetoken` is this, base64url JSON, so a
 /// page token alone (as IBM's SDKs send it) suffices. Short field names keep the URLs short.

@@ -12,11 +12,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 
-use super::entity::{check_if_match, entity_tag, for_caller, for_caller_mut, with_etag};
-use super::params::{json_body, opt_string, opt_strings};
+use super::entity::{Op, check_if_match, entity_tag, for_caller, for_caller_mut, with_etag};
 use crate::app::{App, read, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::http::params::{json_body, opt_string, opt_strings};
 use crate::model::trust::{self, ProfileIdentity};
 use crate::model::world::{TrustedProfile, World};
 
@@ -118,7 +118,7 @@ pub async fn list(
     caller: Caller,
 ) -> ApiResult {
     let world = read(&app.world);
-    let p = for_caller::<TrustedProfile>(&world, &caller, &profile_id)?;
+    let p = for_caller::<TrustedProfile>(&world, &caller, &profile_id, Op::Read)?;
     Ok(with_etag(StatusCode::OK, &identities_tag(p), list_json(p)))
 }
 
@@ -150,7 +150,7 @@ pub async fn replace(
         }
     };
     let mut world = write(&app.world);
-    let current = for_caller::<TrustedProfile>(&world, &caller, &profile_id)?;
+    let current = for_caller::<TrustedProfile>(&world, &caller, &profile_id, Op::Update)?;
     check_if_match(&headers, &identities_tag(current))?;
     let mut identities: Vec<ProfileIdentity> = Vec::new();
     for spec in &specs {
@@ -160,7 +160,7 @@ pub async fn replace(
         }
         identities.push(i);
     }
-    let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id)?;
+    let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id, Op::Update)?;
     p.identities = identities;
     p.identities_version = p.identities_version.saturating_add(1);
     let (tag, out) = (identities_tag(p), list_json(p));
@@ -180,9 +180,9 @@ pub async fn add(
     let body = json_body(&bytes)?;
     trust::check_identity_type(&kind).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let mut world = write(&app.world);
-    for_caller::<TrustedProfile>(&world, &caller, &profile_id)?;
+    for_caller::<TrustedProfile>(&world, &caller, &profile_id, Op::Update)?;
     let identity = identity_from(&world, &body, Some(&kind))?;
-    let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id)?;
+    let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id, Op::Update)?;
     if p.identities.iter().any(|o| o.iam_id == identity.iam_id) {
         return Err(already_trusted(&profile_id, &identity));
     }
@@ -203,7 +203,7 @@ pub async fn get(
 ) -> ApiResult {
     trust::check_identity_type(&kind).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let world = read(&app.world);
-    let p = for_caller::<TrustedProfile>(&world, &caller, &profile_id)?;
+    let p = for_caller::<TrustedProfile>(&world, &caller, &profile_id, Op::Read)?;
     let i = p
         .identities
         .iter()
@@ -220,7 +220,7 @@ pub async fn delete(
 ) -> ApiResult {
     trust::check_identity_type(&kind).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let mut world = write(&app.world);
-    let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id)?;
+    let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id, Op::Update)?;
     let before = p.identities.len();
     p.identities.retain(|i| !matches(i, &kind, &identifier));
     if p.identities.len() == before {

@@ -11,11 +11,11 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 
-use super::entity::{entity_tag, for_caller, for_caller_mut, ibm_minute, with_etag};
-use super::params::{json_body, opt_bool, opt_string, req_string};
+use super::entity::{Op, entity_tag, for_caller, for_caller_mut, ibm_minute, with_etag};
 use crate::app::{App, read, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::http::params::{json_body, opt_bool, opt_string, req_string};
 use crate::model::trust::{self, LinkTarget, ProfileLink};
 use crate::model::world::TrustedProfile;
 
@@ -80,7 +80,7 @@ pub async fn create(
     let name = opt_string(&body, "name")?.filter(|n| !n.is_empty());
     let is_cross_account = opt_bool(&body, "is_cross_account")?.unwrap_or(false);
     let mut world = write(&app.world);
-    let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id)?;
+    let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id, Op::Update)?;
     trust::check_link(&cr_type, &target, is_cross_account, &p.account_id)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let t = app.now();
@@ -120,7 +120,7 @@ pub async fn list(
     caller: Caller,
 ) -> ApiResult {
     let world = read(&app.world);
-    let p = for_caller::<TrustedProfile>(&world, &caller, &profile_id)?;
+    let p = for_caller::<TrustedProfile>(&world, &caller, &profile_id, Op::Read)?;
     let links: Vec<Value> = p.links.iter().map(link_json).collect();
     Ok(axum::Json(json!({ "links": links })).into_response())
 }
@@ -132,7 +132,7 @@ pub async fn get(
     caller: Caller,
 ) -> ApiResult {
     let world = read(&app.world);
-    let p = for_caller::<TrustedProfile>(&world, &caller, &profile_id)?;
+    let p = for_caller::<TrustedProfile>(&world, &caller, &profile_id, Op::Read)?;
     let l = p
         .links
         .iter()
@@ -152,7 +152,7 @@ pub async fn delete(
     caller: Caller,
 ) -> ApiResult {
     let mut world = write(&app.world);
-    let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id)?;
+    let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id, Op::Update)?;
     let before = p.links.len();
     p.links.retain(|l| l.id != link_id);
     if p.links.len() == before {
@@ -176,7 +176,7 @@ pub async fn delete_by_parameters(
         return Err(ApiError::missing("type"));
     };
     let mut world = write(&app.world);
-    let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id)?;
+    let p = for_caller_mut::<TrustedProfile>(&mut world, &caller, &profile_id, Op::Update)?;
     let same = |given: Option<&str>, have: Option<&str>| given.is_none_or(|g| have == Some(g));
     let before = p.links.len();
     p.links.retain(|l| {

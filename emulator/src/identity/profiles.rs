@@ -11,13 +11,14 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 use super::entity::{
-    self, Entity, Tracking, entity_tag, history, history_json, ibm_minute, with_etag,
+    self, Entity, Op, Tracking, entity_tag, history, history_json, ibm_minute, with_etag,
 };
 use super::pagination::{Listing, SortKey};
-use super::params::{json_body, opt_string, req_string};
+use crate::access::enforce::{self, Need, Target};
 use crate::app::{App, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};
+use crate::http::params::{json_body, opt_string, req_string};
 use crate::model::world::{TrustedProfile, World};
 
 impl Entity for TrustedProfile {
@@ -36,9 +37,11 @@ impl Entity for TrustedProfile {
     }
 
     /// Its links and trusted identities live in it and go with it; its tokens stop working
-    /// because their identity is gone.
+    /// because their identity is gone; its policies and group memberships go too.
     fn remove(world: &mut World, id: &str) {
-        world.profiles.remove(id);
+        if let Some(p) = world.profiles.remove(id) {
+            world.forget_identity(&p.iam_id);
+        }
     }
 
     fn id(&self) -> &str {
@@ -77,6 +80,19 @@ impl Entity for TrustedProfile {
             version: &mut self.version,
             history: &mut self.history,
         }
+    }
+
+    /// Links and trusted identities are the profile's: changing them updates it.
+    fn need(&self, _caller: &Caller, op: Op) -> Need {
+        let action = match op {
+            Op::Read => "iam-identity.profile.get",
+            Op::Update => "iam-identity.profile.update",
+            Op::Delete => "iam-identity.profile.delete",
+        };
+        Need::Action(
+            action,
+            Target::entity(&self.account_id, "iam-identity", "profile", &self.id),
+        )
     }
 }
 
@@ -149,6 +165,11 @@ pub async fn create(State(app): State<Arc<App>>, caller: Caller, bytes: Bytes) -
     if world.account(&account_id).is_none() {
         return Err(ApiError::not_found("Account", &account_id));
     }
+    let need = Need::Action(
+        "iam-identity.profile.create",
+        Target::service(&account_id, "iam-identity"),
+    );
+    enforce::require(&world, &caller, &need)?;
     if world.profile_by_name(&account_id, &name).is_some() {
         return Err(name_taken(&account_id, &name));
     }

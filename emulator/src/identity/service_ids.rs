@@ -11,13 +11,14 @@ use serde_json::{Value, json};
 
 use super::api_keys::{api_key_json, new_api_key};
 use super::entity::{
-    self, Entity, Lockable, Tracking, entity_tag, history, history_json, ibm_minute, with_etag,
+    self, Entity, Lockable, Op, Tracking, entity_tag, history, history_json, ibm_minute, with_etag,
 };
 use super::pagination::{Listing, SortKey};
-use super::params::{header_flag, json_body, opt_string, opt_strings, req_string};
+use crate::access::enforce::{self, Need, Target};
 use crate::app::{App, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{ApiError, ApiResult};
+use crate::http::params::{header_flag, json_body, opt_string, opt_strings, req_string};
 use crate::model::world::{ServiceId, World};
 
 impl Entity for ServiceId {
@@ -37,6 +38,8 @@ impl Entity for ServiceId {
         let Some(s) = world.service_ids.remove(id) else {
             return;
         };
+        // Its policies and group memberships go too, as at IBM.
+        world.forget_identity(&s.iam_id);
         // Its keys go with it, at once: IBM's window in which deleting answers 409 "keys
         // being removed" has no use in an emulator.
         let keys: Vec<String> = world
@@ -87,6 +90,20 @@ impl Entity for ServiceId {
             history: &mut self.history,
         }
     }
+
+    fn need(&self, _caller: &Caller, op: Op) -> Need {
+        let action = match op {
+            Op::Read => "iam-identity.serviceid.get",
+            Op::Update => "iam-identity.serviceid.update",
+            Op::Delete => "iam-identity.serviceid.delete",
+        };
+        Need::Action(action, service_id_target(&self.account_id, &self.id))
+    }
+}
+
+/// A service ID as the resource of an access check; its API keys are checked against it too.
+pub fn service_id_target(account_id: &str, id: &str) -> Target {
+    Target::entity(account_id, "iam-identity", "serviceid", id)
 }
 
 impl Lockable for ServiceId {
@@ -170,6 +187,11 @@ pub async fn create(
     if world.account(&account_id).is_none() {
         return Err(ApiError::not_found("Account", &account_id));
     }
+    let need = Need::Action(
+        "iam-identity.serviceid.create",
+        Target::service(&account_id, "iam-identity"),
+    );
+    enforce::require(&world, &caller, &need)?;
     let t = app.now();
     let id = format!("ServiceId-{}", uuid::Uuid::new_v4());
     let seq = world.take_seq();

@@ -1,16 +1,19 @@
 //! The built-in demo world (what the emulator serves without `--seed`) and its fixed ids and
 //! secrets, which scripts and users' CI rely on.
 
+use std::collections::BTreeMap;
+
 use crate::model::seed::{
-    Seed, SeedAccount, SeedApiKey, SeedLinkTarget, SeedProfile, SeedProfileIdentity,
-    SeedProfileLink, SeedResourceGroup, SeedServiceId, SeedUser,
+    Seed, SeedAccessGroup, SeedAccount, SeedApiKey, SeedLinkTarget, SeedPolicy, SeedProfile,
+    SeedProfileIdentity, SeedProfileLink, SeedResourceGroup, SeedServiceId, SeedUser,
 };
 
 impl Seed {
     /// The built-in world: three accounts (one linked to IMS), a password user in two of them
     /// with an API key, a federated user in two, a single-account user, a service ID with a
-    /// key, and `Default` plus more resource groups everywhere. Everything is fixed so users'
-    /// CI can rely on it.
+    /// key, `Default` plus more resource groups everywhere, a trusted profile, and in the Demo
+    /// Account an `Administrators` access group and three policies. Everything is fixed so
+    /// users' CI can rely on it.
     pub fn demo() -> Seed {
         let s = |v: &str| v.to_owned();
         Seed {
@@ -208,8 +211,54 @@ impl Seed {
                 ],
             }],
             vpc_instance_crn: Some(s(DEMO_VPC_INSTANCE_CRN)),
+            // Users only (by IAM ID): iamctl's tests drop the demo world's service IDs.
+            access_groups: vec![SeedAccessGroup {
+                id: Some(s(DEMO_ADMINS_GROUP_ID)),
+                account_id: s(DEMO_ACCOUNT),
+                name: s("Administrators"),
+                description: Some(s("Administrators of the Demo Account")),
+                members: vec![s(DEMO_USER_IAM_ID)],
+            }],
+            custom_roles: vec![],
+            policies: vec![
+                SeedPolicy {
+                    id: Some(s(DEMO_ADMINS_POLICY_ID)),
+                    account_id: s(DEMO_ACCOUNT),
+                    kind: s("access"),
+                    description: Some(s("Administrators manage all account management services")),
+                    subject: attrs(&[("access_group_id", DEMO_ADMINS_GROUP_ID)]),
+                    roles: vec![s("Administrator")],
+                    resource: attrs(&[("serviceType", "platform_service")]),
+                },
+                SeedPolicy {
+                    id: Some(s(DEMO_VIEWER_POLICY_ID)),
+                    account_id: s(DEMO_ACCOUNT),
+                    kind: s("access"),
+                    description: Some(s("The federated user views the account's IAM identities")),
+                    subject: attrs(&[("iam_id", "IBMid-6650002SSO")]),
+                    roles: vec![s("Viewer")],
+                    resource: attrs(&[("serviceName", "iam-identity")]),
+                },
+                SeedPolicy {
+                    id: Some(s(DEMO_AUTHORIZATION_POLICY_ID)),
+                    account_id: s(DEMO_ACCOUNT),
+                    kind: s("authorization"),
+                    description: Some(s("Cloud Object Storage reads Key Protect keys")),
+                    subject: attrs(&[("serviceName", "cloud-object-storage")]),
+                    roles: vec![s("Reader")],
+                    resource: attrs(&[("serviceName", "kms")]),
+                },
+            ],
+            enforce_access: false,
         }
     }
+}
+
+fn attrs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }
 
 fn rg(id: &str, account: &str, name: &str, default: bool) -> SeedResourceGroup {
@@ -245,6 +294,15 @@ pub const DEMO_PROFILE_NAME: &str = "demo-workload";
 pub const DEMO_IKS_CLUSTER_CRN: &str = "crn:v1:bluemix:public:containers-kubernetes:us-south:a/b028e1c4a7d94f3e8c6f2a1d5e7b9793:cdemo0iks0cluster0001::";
 pub const DEMO_IKS_NAMESPACE: &str = "default";
 pub const DEMO_IKS_SERVICE_ACCOUNT: &str = "demo-sa";
+/// The demo world's access group `Administrators` (Demo Account): the demo user, with
+/// Administrator on all account management services.
+pub const DEMO_ADMINS_GROUP_ID: &str = "AccessGroupId-3c1d5e7f-9a2b-4c6d-8e0f-1a2b3c4d5e6f";
+/// Its policy.
+pub const DEMO_ADMINS_POLICY_ID: &str = "7d4a1f2e-3b5c-4e6d-9f80-a1b2c3d4e5f6";
+/// The federated user's Viewer policy on IAM Identity (Demo Account).
+pub const DEMO_VIEWER_POLICY_ID: &str = "8e5b2a3f-4c6d-4f7e-a091-b2c3d4e5f607";
+/// Cloud Object Storage's authorization to read Key Protect (Demo Account).
+pub const DEMO_AUTHORIZATION_POLICY_ID: &str = "9f6c3b4a-5d7e-4a8f-b1a2-c3d4e5f60718";
 /// The virtual server the VPC metadata service plays in the demo world (Demo Account).
 pub const DEMO_VPC_INSTANCE_CRN: &str = "crn:v1:bluemix:public:is:us-south-1:a/b028e1c4a7d94f3e8c6f2a1d5e7b9793::instance:0717_5d2f8c1a-3b4e-4f6a-9c8d-7e6f5a4b3c21";
 

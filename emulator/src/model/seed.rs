@@ -1,10 +1,12 @@
 //! The seed file format (`--seed FILE`) and reading it. The built-in demo world (`demo.rs`) is
 //! a seed too, so that both go through the same validation and id derivation (`seeding.rs`).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::access::{CustomRoleProblem, PolicyProblem};
 use crate::model::trust::{IdentityError, LinkError};
 
 /// A world to start from. Every list may be omitted. Ids that are not given are derived from
@@ -29,6 +31,81 @@ pub struct Seed {
     /// in the first account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_instance_crn: Option<String>,
+    /// Access groups with their members.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_groups: Vec<SeedAccessGroup>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custom_roles: Vec<SeedCustomRole>,
+    /// Access and authorization policies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<SeedPolicy>,
+    /// Decide every call of the emulator's own APIs from policies, as `--enforce-access` does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub enforce_access: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedAccessGroup {
+    /// `AccessGroupId-<uuid>`; derived from account and name when omitted.
+    #[serde(default)]
+    pub id: Option<String>,
+    pub account_id: String,
+    /// Unique in the account, ignoring case.
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Users (IAM ID, username or email), service IDs (ID, IAM ID or name) and trusted
+    /// profiles (ID, IAM ID or name) of the account.
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedCustomRole {
+    /// Derived from account and name when omitted.
+    #[serde(default)]
+    pub id: Option<String>,
+    pub account_id: String,
+    /// Alphanumeric and capitalised (the end of its CRN); unique in the account.
+    pub name: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub service_name: String,
+    pub actions: Vec<String>,
+}
+
+/// A policy, written as attributes rather than IBM's attribute lists:
+/// `{"subject": {"iam_id": "ci@example.com"}, "roles": ["Viewer"], "resource": {"serviceName": "iam-identity"}}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedPolicy {
+    /// A UUID; derived from the policy when omitted.
+    #[serde(default)]
+    pub id: Option<String>,
+    pub account_id: String,
+    /// `access` (the default) or `authorization`.
+    #[serde(rename = "type", default = "access_kind")]
+    pub kind: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Access: `iam_id` (a user, service ID or trusted profile, named as for group members)
+    /// or `access_group_id` (a group's ID or name, or `Public Access`). Authorization: the
+    /// source's attributes (`serviceName`, `serviceInstance`, ...). `accountId` defaults to the
+    /// policy's account.
+    pub subject: BTreeMap<String, String>,
+    /// Role CRNs, or role names as IBM displays them (`Viewer`, `Reader`, `Content Reader`,
+    /// a custom role's name or display name) on the resource's service.
+    pub roles: Vec<String>,
+    /// `serviceName`, `serviceType`, `service_group_id`, `resourceGroupId`, `resourceType`,
+    /// `resource`, ...; `accountId` defaults to the policy's account.
+    pub resource: BTreeMap<String, String>,
+}
+
+fn access_kind() -> String {
+    "access".into()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -317,6 +394,41 @@ pub enum SeedProblem {
         profile: String,
         identity: String,
     },
+    /// Access group names are unique in an account, ignoring case.
+    GroupNameTwice {
+        name: String,
+        account: String,
+    },
+    UnknownMember {
+        group: String,
+        member: String,
+    },
+    CustomRole {
+        role: String,
+        problem: CustomRoleProblem,
+    },
+    CustomRoleNameTwice {
+        name: String,
+        account: String,
+    },
+    /// A policy `type` other than `access` and `authorization`.
+    PolicyType {
+        policy: String,
+        kind: String,
+    },
+    UnknownSubject {
+        policy: String,
+        subject: String,
+    },
+    /// A role name no role of the policy's service has.
+    UnknownRole {
+        policy: String,
+        role: String,
+    },
+    Policy {
+        policy: String,
+        problem: PolicyProblem,
+    },
 }
 
 impl std::fmt::Display for SeedProblem {
@@ -371,6 +483,33 @@ impl std::fmt::Display for SeedProblem {
                     "trusted profile {profile}: identity {identity} is listed twice"
                 )
             }
+            GroupNameTwice { name, account } => {
+                write!(
+                    f,
+                    "access group {name} is listed twice in account {account}"
+                )
+            }
+            UnknownMember { group, member } => write!(
+                f,
+                "access group {group}: member {member} is no user, service ID or trusted profile of its account"
+            ),
+            CustomRole { role, problem } => write!(f, "custom role {role}: {problem}"),
+            CustomRoleNameTwice { name, account } => {
+                write!(f, "custom role {name} is listed twice in account {account}")
+            }
+            PolicyType { policy, kind } => write!(
+                f,
+                "policy {policy}: type {kind} is neither access nor authorization"
+            ),
+            UnknownSubject { policy, subject } => write!(
+                f,
+                "policy {policy}: subject {subject} is no identity or access group of its account"
+            ),
+            UnknownRole { policy, role } => write!(
+                f,
+                "policy {policy}: role {role} is not a role of the policy's service"
+            ),
+            Policy { policy, problem } => write!(f, "policy {policy}: {problem}"),
         }
     }
 }
@@ -380,6 +519,8 @@ impl std::error::Error for SeedProblem {
         match self {
             SeedProblem::Link { error, .. } => Some(error),
             SeedProblem::Identity { error, .. } => Some(error),
+            SeedProblem::CustomRole { problem, .. } => Some(problem),
+            SeedProblem::Policy { problem, .. } => Some(problem),
             _ => None,
         }
     }

@@ -1,8 +1,15 @@
 //! Building the world a seed describes: every reference checked, ids not given derived from
 //! names (so the same seed always gives the same ids), and everything created at the seed
-//! epoch.
+//! epoch. Access groups, custom roles and policies come last, since they name the rest.
 
-use crate::model::seed::{Seed, SeedProblem, SeedProfile};
+use crate::model::access::{
+    self, AccessGroup, Attr, CustomRole, Member, MemberKind, Origin, PolicyKind, PolicyProblem,
+    PolicyState,
+};
+use crate::model::catalog;
+use crate::model::seed::{
+    Seed, SeedAccessGroup, SeedCustomRole, SeedPolicy, SeedProblem, SeedProfile,
+};
 use crate::model::trust::{self, LinkTarget, ProfileIdentity, ProfileLink};
 use crate::model::world::{
     Account, ApiKey, ResourceGroup, ServiceId, TrustedProfile, User, World,
@@ -245,6 +252,16 @@ impl World {
         for p in &seed.profiles {
             w.seed_profile(p)?;
         }
+        for g in &seed.access_groups {
+            w.seed_group(g)?;
+        }
+        for r in &seed.custom_roles {
+            w.seed_custom_role(r)?;
+        }
+        for p in &seed.policies {
+            w.seed_policy(p)?;
+        }
+        w.enforce_access = seed.enforce_access;
         if let Some(crn) = &seed.vpc_instance_crn {
             if trust::crn_account(crn).is_none() {
                 return Err(VpcInstanceCrn(crn.clone()));
@@ -373,6 +390,340 @@ impl World {
                 identities_version: 1,
             },
         );
+        Ok(())
+    }
+}
+
+impl World {
+    /// An identity a seed names as a group member or policy subject: a user (IAM ID, username
+    /// or email), a service ID (ID, IAM ID or name) or a trusted profile (ID, IAM ID or name)
+    /// of the account. A user's IAM ID the seed does not define is taken as it is, as IBM
+    /// takes IBMids it cannot see (and iamctl's tests drop some of the demo world).
+    fn identity_ref(&self, account_id: &str, r: &str) -> Option<(String, MemberKind)> {
+        if let Some(u) = self.user_by_login(r) {
+            return u
+                .accounts
+                .iter()
+                .any(|a| a == account_id)
+                .then(|| (u.iam_id.clone(), MemberKind::User));
+        }
+        if let Some(s) = self
+            .service_id_by_ref(r)
+            .filter(|s| s.account_id == account_id)
+        {
+            return Some((s.iam_id.clone(), MemberKind::Service));
+        }
+        let id = r.strip_prefix("iam-").unwrap_or(r);
+        if let Some(p) = self
+            .profiles
+            .get(id)
+            .or_else(|| self.profile_by_name(account_id, r))
+            .filter(|p| p.account_id == account_id)
+        {
+            return Some((p.iam_id.clone(), MemberKind::Profile));
+        }
+        r.starts_with("IBMid-")
+            .then(|| (r.to_owned(), MemberKind::User))
+    }
+
+    fn seed_group(&mut self, g: &SeedAccessGroup) -> Result<(), SeedProblem> {
+        use SeedProblem::*;
+        if self.account(&g.account_id).is_none() {
+            return Err(InUnknownAccount {
+                kind: "access group",
+                name: g.name.clone(),
+                account: g.account_id.clone(),
+            });
+        }
+        if g.name.trim().is_empty() {
+            return Err(Empty {
+                kind: "access group",
+                field: "name",
+            });
+        }
+        let taken = g.name.eq_ignore_ascii_case(access::PUBLIC_ACCESS_NAME)
+            || self
+                .access_groups
+                .values()
+                .any(|o| o.account_id == g.account_id && o.name.eq_ignore_ascii_case(&g.name));
+        if taken {
+            return Err(GroupNameTwice {
+                name: g.name.clone(),
+                account: g.account_id.clone(),
+            });
+        }
+        let id = g.id.clone().unwrap_or_else(|| {
+            format!(
+                "AccessGroupId-{}",
+                stable_uuid(&["access-group", &g.account_id, &g.name])
+            )
+        });
+        if self.access_groups.contains_key(&id) || id == access::PUBLIC_ACCESS_GROUP {
+            return Err(Twice {
+                kind: "access group",
+                id,
+            });
+        }
+        let owner = self
+            .account(&g.account_id)
+            .map(|a| a.owner_iam_id.clone())
+            .unwrap_or_default();
+        let mut members: Vec<Member> = Vec::new();
+        for m in &g.members {
+            let (iam_id, kind) =
+                self.identity_ref(&g.account_id, m)
+                    .ok_or_else(|| UnknownMember {
+                        group: g.name.clone(),
+                        member: m.clone(),
+                    })?;
+            if !members.iter().any(|o| o.iam_id == iam_id) {
+                members.push(Member {
+                    iam_id,
+                    kind,
+                    created_at: SEED_EPOCH,
+                    created_by_id: owner.clone(),
+                });
+            }
+        }
+        let seq = self.take_seq();
+        self.access_groups.insert(
+            id.clone(),
+            AccessGroup {
+                id,
+                account_id: g.account_id.clone(),
+                name: g.name.clone(),
+                description: g.description.clone().unwrap_or_default(),
+                members,
+                created_at: SEED_EPOCH,
+                created_by_id: owner.clone(),
+                last_modified_at: SEED_EPOCH,
+                last_modified_by_id: owner,
+                version: 1,
+                seq,
+            },
+        );
+        Ok(())
+    }
+
+    fn seed_custom_role(&mut self, r: &SeedCustomRole) -> Result<(), SeedProblem> {
+        use SeedProblem::*;
+        if self.account(&r.account_id).is_none() {
+            return Err(InUnknownAccount {
+                kind: "custom role",
+                name: r.name.clone(),
+                account: r.account_id.clone(),
+            });
+        }
+        access::check_custom_role(&r.name, &r.service_name, &r.actions).map_err(|problem| {
+            CustomRole {
+                role: r.name.clone(),
+                problem,
+            }
+        })?;
+        if self
+            .custom_roles
+            .values()
+            .any(|o| o.account_id == r.account_id && o.name == r.name)
+        {
+            return Err(CustomRoleNameTwice {
+                name: r.name.clone(),
+                account: r.account_id.clone(),
+            });
+        }
+        let id = r
+            .id
+            .clone()
+            .unwrap_or_else(|| stable_uuid(&["custom-role", &r.account_id, &r.name]).to_string());
+        if self.custom_roles.contains_key(&id) {
+            return Err(Twice {
+                kind: "custom role",
+                id,
+            });
+        }
+        let owner = self
+            .account(&r.account_id)
+            .map(|a| a.owner_iam_id.clone())
+            .unwrap_or_default();
+        let seq = self.take_seq();
+        self.custom_roles.insert(
+            id.clone(),
+            access::CustomRole {
+                id,
+                account_id: r.account_id.clone(),
+                name: r.name.clone(),
+                display_name: r.display_name.clone(),
+                description: r.description.clone(),
+                service_name: r.service_name.clone(),
+                actions: r.actions.clone(),
+                created_at: SEED_EPOCH,
+                created_by_id: owner.clone(),
+                last_modified_at: SEED_EPOCH,
+                last_modified_by_id: owner,
+                version: 1,
+                seq,
+            },
+        );
+        Ok(())
+    }
+
+    /// A role a seed names on the policy's resource: its CRN, or its name or display name
+    /// among the roles the resource's service (or service group, or type) offers, custom
+    /// roles of the account included.
+    fn role_ref(
+        &self,
+        account_id: &str,
+        kind: PolicyKind,
+        resource: &[Attr],
+        r: &str,
+    ) -> Option<String> {
+        if r.starts_with("crn:") {
+            return Some(r.to_owned());
+        }
+        let named = |crn: &str, display: &str| {
+            display.eq_ignore_ascii_case(r) || catalog::role_name(crn).eq_ignore_ascii_case(r)
+        };
+        let service = access::attr(resource, "serviceName").and_then(catalog::service);
+        let mut candidates: Vec<&catalog::RoleDef> = Vec::new();
+        match (kind, service) {
+            (PolicyKind::Authorization, Some(s)) => candidates.extend(s.service_roles),
+            (PolicyKind::Authorization, None) => {}
+            (PolicyKind::Access, Some(s)) => {
+                candidates.extend(s.platform_roles);
+                candidates.extend(s.service_roles);
+            }
+            (PolicyKind::Access, None) => {
+                candidates.extend(&catalog::SYSTEM_ROLES);
+                candidates.extend(&catalog::GENERIC_SERVICE_ROLES);
+                if access::attr(resource, "service_group_id").is_some() {
+                    candidates.extend(catalog::iam_group_service_roles());
+                }
+            }
+        }
+        if let Some(d) = candidates.iter().find(|d| named(d.crn, d.display_name)) {
+            return Some(d.crn.to_owned());
+        }
+        self.custom_roles
+            .values()
+            .filter(|c: &&CustomRole| c.account_id == account_id)
+            .filter(|c| service.is_none_or(|s| s.name == c.service_name))
+            .find(|c| named(&c.crn(), &c.display_name))
+            .map(CustomRole::crn)
+    }
+
+    fn seed_policy(&mut self, p: &SeedPolicy) -> Result<(), SeedProblem> {
+        use SeedProblem::*;
+        let label = p.id.clone().unwrap_or_else(|| {
+            let roles = p.roles.join(",");
+            format!("({} {roles})", p.kind)
+        });
+        let problem = |problem: PolicyProblem| Policy {
+            policy: label.clone(),
+            problem,
+        };
+        if self.account(&p.account_id).is_none() {
+            return Err(InUnknownAccount {
+                kind: "policy",
+                name: label.clone(),
+                account: p.account_id.clone(),
+            });
+        }
+        let kind = PolicyKind::parse(&p.kind).ok_or_else(|| PolicyType {
+            policy: label.clone(),
+            kind: p.kind.clone(),
+        })?;
+        // accountId first, as IBM's own policies list it.
+        let attrs = |given: &std::collections::BTreeMap<String, String>| {
+            let mut out = vec![Attr::equals(
+                "accountId",
+                given.get("accountId").unwrap_or(&p.account_id),
+            )];
+            out.extend(
+                given
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "accountId")
+                    .map(|(k, v)| Attr::equals(k, v)),
+            );
+            out
+        };
+        let resource = attrs(&p.resource);
+        let subject = match kind {
+            PolicyKind::Authorization => attrs(&p.subject),
+            PolicyKind::Access => {
+                let mut pairs = p.subject.iter();
+                let (key, value) = match (pairs.next(), pairs.next()) {
+                    (Some(pair), None) => pair,
+                    _ => return Err(problem(PolicyProblem::AccessSubject)),
+                };
+                let unknown = || UnknownSubject {
+                    policy: label.clone(),
+                    subject: value.clone(),
+                };
+                let resolved = match key.as_str() {
+                    "iam_id" => {
+                        self.identity_ref(&p.account_id, value)
+                            .ok_or_else(unknown)?
+                            .0
+                    }
+                    "access_group_id" => {
+                        self.group_ref(&p.account_id, value).ok_or_else(unknown)?
+                    }
+                    other => {
+                        return Err(problem(PolicyProblem::UnknownSubjectAttribute(
+                            other.to_owned(),
+                        )));
+                    }
+                };
+                vec![Attr::equals(key, &resolved)]
+            }
+        };
+        let roles = p
+            .roles
+            .iter()
+            .map(|r| {
+                self.role_ref(&p.account_id, kind, &resource, r)
+                    .ok_or_else(|| UnknownRole {
+                        policy: label.clone(),
+                        role: r.clone(),
+                    })
+            })
+            .collect::<Result<Vec<String>, SeedProblem>>()?;
+        let id = p.id.clone().unwrap_or_else(|| {
+            let spec = format!("{subject:?}{resource:?}{roles:?}");
+            stable_uuid(&["policy", &p.account_id, &spec]).to_string()
+        });
+        if self.policies.contains_key(&id) {
+            return Err(Twice { kind: "policy", id });
+        }
+        let owner = self
+            .account(&p.account_id)
+            .map(|a| a.owner_iam_id.clone())
+            .unwrap_or_default();
+        let seq = self.take_seq();
+        let policy = access::Policy {
+            id: id.clone(),
+            account_id: p.account_id.clone(),
+            kind,
+            description: p.description.clone(),
+            subject,
+            resource,
+            tags: vec![],
+            roles,
+            rule: None,
+            pattern: None,
+            state: PolicyState::Active,
+            origin: Origin::V1,
+            created_at: SEED_EPOCH,
+            created_by_id: owner.clone(),
+            last_modified_at: SEED_EPOCH,
+            last_modified_by_id: owner,
+            version: 1,
+            seq,
+        };
+        self.check_policy(&policy).map_err(|problem| Policy {
+            policy: label.clone(),
+            problem,
+        })?;
+        self.policies.insert(id, policy);
         Ok(())
     }
 }
@@ -523,5 +874,145 @@ mod tests {
                 .to_string()
                 .contains("unknown account")
         );
+    }
+
+    #[test]
+    fn demo_world_has_its_access_data() {
+        use crate::model::demo::{
+            DEMO_ADMINS_GROUP_ID, DEMO_AUTHORIZATION_POLICY_ID, DEMO_USER_IAM_ID,
+        };
+        let w = World::from_seed(&Seed::demo()).unwrap();
+        let g = w.access_group(DEMO_ADMINS_GROUP_ID).unwrap();
+        assert_eq!(g.name, "Administrators");
+        assert!(g.has_member(DEMO_USER_IAM_ID));
+        assert_eq!(w.policies.len(), 3);
+        let auth = &w.policies[DEMO_AUTHORIZATION_POLICY_ID];
+        assert_eq!(auth.kind, PolicyKind::Authorization);
+        assert_eq!(
+            auth.roles,
+            ["crn:v1:bluemix:public:iam::::serviceRole:Reader"]
+        );
+        assert_eq!(auth.subject_value("accountId"), Some(DEMO_ACCOUNT));
+        assert!(!w.enforce_access);
+    }
+
+    #[test]
+    fn seeded_access_data_names_resolve() {
+        let text = r#"{"accounts":[{"id":"acc1","name":"One"}],
+            "users":[{"username":"a@b.c","accounts":["acc1"]}],
+            "service_ids":[{"account_id":"acc1","name":"svc"}],
+            "access_groups":[{"account_id":"acc1","name":"ops","members":["a@b.c","svc","IBMid-ELSEWHERE"]}],
+            "custom_roles":[{"account_id":"acc1","name":"KeyLister","display_name":"Key lister",
+                "service_name":"kms","actions":["kms.secrets.list"]}],
+            "policies":[
+              {"account_id":"acc1","subject":{"access_group_id":"ops"},"roles":["Editor","Service ID creator"],
+               "resource":{"service_group_id":"IAM"}},
+              {"account_id":"acc1","subject":{"iam_id":"svc"},"roles":["Key lister","ReaderPlus"],
+               "resource":{"serviceName":"kms"}}],
+            "enforce_access":true}"#;
+        let seed: Seed = serde_json::from_str(text).unwrap();
+        let w = World::from_seed(&seed).unwrap();
+        assert!(w.enforce_access);
+        let g = w.access_groups.values().next().unwrap();
+        assert_eq!(g.members.len(), 3);
+        assert_eq!(g.members[1].kind, MemberKind::Service);
+        let mut roles: Vec<&String> = w.policies.values().flat_map(|p| &p.roles).collect();
+        roles.sort();
+        assert_eq!(
+            roles,
+            [
+                "crn:v1:bluemix:public:iam-identity::::serviceRole:ServiceIdCreator",
+                "crn:v1:bluemix:public:iam::::role:Editor",
+                "crn:v1:bluemix:public:iam::a/acc1::customRole:KeyLister",
+                "crn:v1:bluemix:public:kms::::serviceRole:ReaderPlus",
+            ]
+        );
+        let again = World::from_seed(&seed).unwrap();
+        assert_eq!(
+            w.policies.keys().collect::<Vec<_>>(),
+            again.policies.keys().collect::<Vec<_>>(),
+            "ids derive from the seed"
+        );
+    }
+
+    #[test]
+    fn seeded_access_data_is_checked() {
+        let base = r#"{"accounts":[{"id":"acc1","name":"One"}],
+            "users":[{"username":"a@b.c","accounts":["acc1"]}], MORE}"#;
+        let ops = r#""access_groups":[{"account_id":"acc1","name":"ops"}]"#;
+        for (bad, why) in [
+            (
+                r#""access_groups":[{"account_id":"acc1","name":"ops"},{"account_id":"acc1","name":"OPS"}]"#,
+                "listed twice",
+            ),
+            (
+                r#""access_groups":[{"account_id":"acc1","name":"Public Access"}]"#,
+                "listed twice",
+            ),
+            (
+                r#""access_groups":[{"account_id":"acc1","name":"ops","members":["who@b.c"]}]"#,
+                "member who@b.c",
+            ),
+            (
+                r#""custom_roles":[{"account_id":"acc1","name":"lower","display_name":"x","service_name":"kms","actions":["kms.secrets.list"]}]"#,
+                "capital",
+            ),
+            (
+                r#""custom_roles":[{"account_id":"acc1","name":"Mine","display_name":"x","service_name":"nope","actions":["nope.x"]}]"#,
+                "service name",
+            ),
+            (
+                r#""custom_roles":[{"account_id":"acc1","name":"Mine","display_name":"x","service_name":"kms","actions":["iam.policy.create"]}]"#,
+                "not an action",
+            ),
+            (
+                r#""policies":[{"account_id":"acc1","subject":{"iam_id":"who@b.c"},"roles":["Viewer"],"resource":{"serviceName":"kms"}}]"#,
+                "subject who@b.c",
+            ),
+            (
+                r#""policies":[{"account_id":"acc1","subject":{"access_group_id":"devs"},"roles":["Viewer"],"resource":{"serviceName":"kms"}}]"#,
+                "subject devs",
+            ),
+            (
+                r#""policies":[{"account_id":"acc1","subject":{"iam_id":"a@b.c"},"roles":["Lord"],"resource":{"serviceName":"kms"}}]"#,
+                "role Lord",
+            ),
+            (
+                r#""policies":[{"account_id":"acc1","subject":{"iam_id":"a@b.c"},"roles":["Operator"],"resource":{"serviceName":"iam-groups"}}]"#,
+                "role Operator is not a role",
+            ),
+            (
+                r#""policies":[{"account_id":"acc1","subject":{"iam_id":"a@b.c"},"roles":["crn:v1:bluemix:public:iam::::role:Viewer"],"resource":{"serviceName":"nope"}}]"#,
+                "Invalid service name",
+            ),
+            (
+                r#""policies":[{"account_id":"acc1","subject":{"iam_id":"a@b.c"},"roles":["Viewer"],"resource":{"region":"us-south"}}]"#,
+                "serviceType",
+            ),
+            (
+                r#""policies":[{"account_id":"acc1","type":"deny","subject":{"iam_id":"a@b.c"},"roles":["Viewer"],"resource":{"serviceName":"kms"}}]"#,
+                "neither access",
+            ),
+            (
+                r#""policies":[{"account_id":"acc1","type":"authorization","subject":{"serviceName":"cloud-object-storage"},"roles":["crn:v1:bluemix:public:iam::::role:Viewer"],"resource":{"serviceName":"kms"}}]"#,
+                "Invalid role(s)",
+            ),
+            (
+                r#""policies":[{"account_id":"nope","subject":{"iam_id":"a@b.c"},"roles":["Viewer"],"resource":{"serviceName":"kms"}}]"#,
+                "unknown account",
+            ),
+        ] {
+            let more = if bad.starts_with(r#""access_groups""#) {
+                bad.to_owned()
+            } else {
+                format!("{ops}, {bad}")
+            };
+            let seed: Seed = serde_json::from_str(&base.replace("MORE", &more)).unwrap();
+            let err = World::from_seed(&seed)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains(why), "{why}: {err:?}");
+        }
     }
 }

@@ -1,11 +1,13 @@
-//! The world: accounts, users, service IDs, API keys, resource groups, trusted profiles and
-//! the virtual server the metadata service plays, with the lookups every endpoint makes. Built
-//! from a seed (`seeding.rs`), saved whole in the state file (`state.rs`).
+//! The world: accounts, users, service IDs, API keys, resource groups, trusted profiles, the
+//! virtual server the metadata service plays, and the access data (`access.rs`: policies,
+//! custom roles, access groups), with the lookups every endpoint makes. Built from a seed
+//! (`seeding.rs`), saved whole in the state file (`state.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::access::{AccessGroup, CustomRole, Policy};
 use crate::model::trust::{self, IdentityError, ProfileIdentity, ProfileLink};
 
 /// A name-based UUID: the same names give the same id every run (seeded entities without
@@ -231,6 +233,19 @@ pub struct World {
     /// first account when a seed or an older state file does not name one).
     #[serde(default)]
     pub vpc_instance_crn: String,
+    /// Access policies and authorization policies (deleted ones too, restorable); absent, like
+    /// custom roles and access groups, in state files written before access management.
+    #[serde(default)]
+    pub policies: BTreeMap<String, Policy>,
+    #[serde(default)]
+    pub custom_roles: BTreeMap<String, CustomRole>,
+    /// The account's own groups; the Public Access group of every account is not stored.
+    #[serde(default)]
+    pub access_groups: BTreeMap<String, AccessGroup>,
+    /// The seed asked for access enforcement (`"enforce_access": true`); the flag
+    /// `--enforce-access` turns it on too.
+    #[serde(default)]
+    pub enforce_access: bool,
     pub next_seq: u64,
     /// API key value -> key id: the token endpoint's hot lookup.
     #[serde(skip)]
@@ -364,6 +379,17 @@ impl World {
                 Ok(())
             }
         };
+        let filed_plain = |kind: &'static str, key: &str, id: &str| {
+            if key == id {
+                Ok(())
+            } else {
+                Err(FiledUnder {
+                    kind,
+                    id: id.to_owned(),
+                    key: key.to_owned(),
+                })
+            }
+        };
         for (key, s) in &self.service_ids {
             filed("service ID", key, &s.id, &s.iam_id)?;
         }
@@ -410,6 +436,18 @@ impl World {
         }
         for p in self.profiles.values() {
             known("trusted profile", &p.id, &p.account_id)?;
+        }
+        for (key, p) in &self.policies {
+            filed_plain("policy", key, &p.id)?;
+            known("policy", &p.id, &p.account_id)?;
+        }
+        for (key, r) in &self.custom_roles {
+            filed_plain("custom role", key, &r.id)?;
+            known("custom role", &r.id, &r.account_id)?;
+        }
+        for (key, g) in &self.access_groups {
+            filed_plain("access group", key, &g.id)?;
+            known("access group", &g.id, &g.account_id)?;
         }
         for k in self.api_keys.values() {
             known("API key", &k.id, &k.account_id)?;

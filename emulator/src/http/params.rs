@@ -1,5 +1,6 @@
-//! Reading a v1 request: its JSON body, query flags and boolean headers, each refused with
-//! IAM's 400 (`invalid_request` for a wrong type, `missing_property` for an absent one).
+//! Reading a platform API request (IAM Identity, policies, access groups): its JSON body,
+//! query flags and boolean headers, each refused with IAM's 400 (`invalid_request` for a wrong
+//! type, `missing_property` for an absent one).
 
 use std::collections::HashMap;
 
