@@ -56,6 +56,11 @@ fn get(ctx: &IamCtx, id: &str, version: ApiVersion) -> Result<Value> {
         .access()
         .get_policy(version, id)
         .map_err(|e| e.into_cli(&format!("Could not get authorization policy {id}")))?;
+    if got.value.get("state").and_then(Value::as_str) == Some("deleted") {
+        return Err(CliError::failed(format!(
+            "Authorization policy {id} was deleted."
+        )));
+    }
     if !is_authorization(&got.value) {
         return Err(CliError::failed(format!(
             "Policy {id} is an access policy, not an authorization policy."

@@ -200,6 +200,17 @@ fn get_own(
         .get_policy(version, id)
         .map_err(|e| e.into_cli(&format!("Could not get policy {id}")))?;
     check_owner(whose, &got.value, id)?;
+    // IAM keeps a deleted policy (it can be restored) and still answers for it.
+    if got.value.get("state").and_then(Value::as_str) == Some("deleted") {
+        return Err(CliError::failed(format!(
+            "Policy {id} of {} {} was deleted.",
+            whose.noun, whose.name
+        ))
+        .hint(format!(
+            "list the policies in effect with 'iamctl {}'",
+            list_command(whose)
+        )));
+    }
     Ok(got)
 }
 
