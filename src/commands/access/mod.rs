@@ -12,7 +12,7 @@ pub mod roles;
 use super::identity::{IamCtx, ambiguous, is_id};
 use crate::completion_cache::{self, PoliciesLearnt, PolicyEntry};
 use crate::error::{CliError, Result};
-use crate::iam::access::{AccessGroup, RoleQuery, Roles};
+use crate::iam::access::{AccessGroup, RoleQuery, Roles, User};
 use crate::iam::policy::{self, Attr};
 use crate::output::Out;
 use crate::settings::access::Subject;
@@ -46,27 +46,36 @@ impl Whose {
     }
 }
 
+/// Whether a user argument is a user name (an email, looked up) rather than an IAM ID.
+fn is_user_name(arg: &str) -> bool {
+    arg.contains('@')
+}
+
+/// The IAM ID of the user with this user name or email, in any case.
+fn find_user(users: &[User], name: &str) -> Option<String> {
+    users
+        .iter()
+        .find(|u| u.email.eq_ignore_ascii_case(name) || u.user_id.eq_ignore_ascii_case(name))
+        .map(|u| u.iam_id.clone())
+}
+
 /// A user's IAM ID: an IAM ID is used as given; a user name (with `@`) is looked up among
 /// the account's users.
 pub fn resolve_user(ctx: &IamCtx, arg: &str) -> Result<String> {
-    if !arg.contains('@') {
+    if !is_user_name(arg) {
         return Ok(arg.to_string());
     }
     let users = ctx.access().list_users(ctx.account_id()).map_err(|e| {
         e.into_cli(&format!("Could not look up user {arg}"))
             .hint("name the user by IAM ID (IBMid-...) instead")
     })?;
-    users
-        .into_iter()
-        .find(|u| u.email.eq_ignore_ascii_case(arg) || u.user_id.eq_ignore_ascii_case(arg))
-        .map(|u| u.iam_id)
-        .ok_or_else(|| {
-            CliError::failed(format!(
-                "User '{arg}' was not found in account {}.",
-                ctx.account_id()
-            ))
-            .hint("invite the user to the account first, or name the user by IAM ID (IBMid-...)")
-        })
+    find_user(&users, arg).ok_or_else(|| {
+        CliError::failed(format!(
+            "User '{arg}' was not found in account {}.",
+            ctx.account_id()
+        ))
+        .hint("invite the user to the account first, or name the user by IAM ID (IBMid-...)")
+    })
 }
 
 /// The subject of a policy command, resolved in the targeted account.
@@ -357,6 +366,44 @@ mod tests {
     use super::*;
     use crate::output::Format;
     use serde_json::json;
+
+    #[test]
+    fn users_are_named_by_iam_id_or_by_user_name_in_any_case() {
+        assert!(is_user_name("Name@Example.com"));
+        assert!(!is_user_name("IBMid-6650001DMO"));
+        let users: Vec<User> = serde_json::from_value(json!([
+            {"iam_id": "IBMid-1", "user_id": "first@example.com", "email": "first@example.com"},
+            {"iam_id": "IBMid-2", "user_id": "second", "email": "Second@Example.com"}
+        ]))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            find_user(&users, "FIRST@example.com").as_deref(),
+            Some("IBMid-1")
+        );
+        assert_eq!(
+            find_user(&users, "second@example.com").as_deref(),
+            Some("IBMid-2")
+        );
+        assert_eq!(find_user(&users, "third@example.com"), None);
+    }
+
+    #[test]
+    fn policy_nouns_are_ibms() {
+        let whose = |noun| Whose {
+            noun,
+            name: "x".into(),
+            attr: Attr::new("iam_id", "i"),
+            names: vec![],
+        };
+        assert_eq!(whose("service ID").policy_noun(), "Service policy");
+        assert_eq!(whose("user").policy_noun(), "User policy");
+        assert_eq!(
+            whose("trusted profile").policy_noun(),
+            "Trusted profile policy"
+        );
+        assert_eq!(whose("access group").policy_noun(), "Access group policy");
+        assert_eq!(whose("user").label(&Out::new(true, Format::Text)), "user x");
+    }
 
     #[test]
     fn policies_read_like_ibms() {
