@@ -1,6 +1,6 @@
 """`--seed FILE`: a custom world (the example from docs/emulator.md, "Seed format") as IBM's
-clients see it: the ready line, tokens, service IDs, API keys, resource groups, and the trusted
-profile with its links and identities."""
+clients see it: the ready line, tokens, service IDs, API keys, resource groups, the trusted
+profile with its links and identities, and its access groups, custom role and policies."""
 
 import json
 
@@ -12,7 +12,9 @@ from ibm_cloud_sdk_core.authenticators import (
     IAMAuthenticator,
     VPCInstanceAuthenticator,
 )
-from ibm_platform_services import IamIdentityV1, ResourceManagerV2
+from ibm_platform_services import IamAccessGroupsV2, IamIdentityV1, IamPolicyManagementV1, ResourceManagerV2
+from ibm_platform_services.iam_access_groups_v2 import GroupMembersList, GroupsList
+from ibm_platform_services.iam_policy_management_v1 import PolicyCollection, RoleCollection
 from ibm_platform_services.iam_identity_v1 import ApiKey, ProfileIdentitiesResponse, ProfileLinkList, ServiceId
 from ibm_platform_services.resource_manager_v2 import ResourceGroupList
 
@@ -87,6 +89,45 @@ SEED = {
         }
     ],
     "vpc_instance_crn": "crn:v1:bluemix:public:is:us-south-1:a/acc-main::instance:0717_ci",
+    "access_groups": [
+        {
+            "account_id": "acc-main",
+            "name": "deployers",
+            "description": "CI deployers",
+            "members": ["ci@example.com", "deployer", "ci-workload"],
+        }
+    ],
+    "custom_roles": [
+        {
+            "account_id": "acc-main",
+            "name": "KeyLister",
+            "display_name": "Key lister",
+            "service_name": "kms",
+            "actions": ["kms.secrets.list"],
+        }
+    ],
+    "policies": [
+        {
+            "account_id": "acc-main",
+            "subject": {"access_group_id": "deployers"},
+            "roles": ["Editor", "Service ID creator"],
+            "resource": {"service_group_id": "IAM"},
+        },
+        {
+            "account_id": "acc-main",
+            "subject": {"iam_id": "ci@example.com"},
+            "roles": ["Key lister", "Reader"],
+            "resource": {"serviceName": "kms"},
+        },
+        {
+            "account_id": "acc-main",
+            "type": "authorization",
+            "subject": {"serviceName": "cloud-object-storage"},
+            "roles": ["Reader"],
+            "resource": {"serviceName": "kms"},
+        },
+    ],
+    "enforce_access": False,
 }
 
 
@@ -168,3 +209,31 @@ def test_seeded_trusted_profile(seeded, tmp_path):
     # The deployer's key (the seed's service ID is trusted) assumes the profile.
     assume = IAMAssumeAuthenticator("deployer-fixed-key-value-00000000000000", iam_profile_id=emu["profile_id"], url=emu.url)
     assert claims(sdk_bearer(assume))["authn"]["sub_type"] == "ServiceId"
+
+
+def test_seeded_access(seeded):
+    emu = seeded
+    ag = IamAccessGroupsV2(authenticator=IAMAuthenticator(emu["apikey"], url=emu.url))
+    ag.set_service_url(emu.url)
+    pm = IamPolicyManagementV1(authenticator=IAMAuthenticator(emu["apikey"], url=emu.url))
+    pm.set_service_url(emu.url)
+    groups = GroupsList.from_dict(ag.list_access_groups(account_id="acc-main", hide_public_access=True).get_result())
+    assert [(g.name, g.description) for g in groups.groups] == [("deployers", "CI deployers")]
+    members = GroupMembersList.from_dict(ag.list_access_group_members(access_group_id=groups.groups[0].id).get_result())
+    assert [(m.iam_id, m.type) for m in members.members] == [
+        ("IBMid-CI00000001", "user"),
+        ("iam-ServiceId-00000000-0000-4000-8000-000000000001", "service"),
+        ("iam-" + emu["profile_id"], "profile"),
+    ]
+    roles = RoleCollection.from_dict(pm.list_roles(account_id="acc-main", service_name="kms").get_result())
+    assert [(r.name, r.crn) for r in roles.custom_roles] == [
+        ("KeyLister", "crn:v1:bluemix:public:iam::a/acc-main::customRole:KeyLister")
+    ]
+    policies = PolicyCollection.from_dict(pm.list_policies(account_id="acc-main").get_result()).policies
+    assert [(p.type, [r.display_name for r in p.roles]) for p in policies] == [
+        ("access", ["Editor", "Service ID creator"]),
+        ("access", ["Key lister", "Reader"]),
+        ("authorization", ["Reader"]),
+    ]
+    assert policies[0].subjects[0].attributes[0].value == groups.groups[0].id
+    assert policies[0].created_at.year == 2024

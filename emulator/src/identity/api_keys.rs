@@ -12,10 +12,9 @@ use serde_json::{Map, Value, json};
 
 use super::entity::{
     self, Entity, Lockable, Op, Switch, Tracking, entity_tag, history, history_json, ibm_minute,
-    other_account, with_etag,
+    other_account, service_id_target, with_etag,
 };
 use super::pagination::{Listing, SortKey};
-use super::service_ids::service_id_target;
 use crate::access::enforce::{self, Need, Target};
 use crate::app::{App, read, write};
 use crate::crypto::random::random_token;

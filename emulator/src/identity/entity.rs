@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::pagination::{Listing, SortKey, page, page_size, sort_by};
-use crate::access::enforce::{self, Need};
+use crate::access::enforce::{self, Need, Target};
 use crate::app::{App, read, write};
 use crate::http::caller::Caller;
 use crate::http::errors::{self as codes, ApiError, ApiResult};
@@ -53,6 +53,11 @@ pub trait Entity: Sized + Send + Sync + 'static {
     fn tracking(&mut self) -> Tracking<'_>;
     /// What the caller needs to be allowed `op` on this entity.
     fn need(&self, caller: &Caller, op: Op) -> Need;
+}
+
+/// A service ID as the resource of an access check: its own checks and its API keys'.
+pub fn service_id_target(account_id: &str, id: &str) -> Target {
+    Target::entity(account_id, "iam-identity", "serviceid", id)
 }
 
 /// What is done to an entity, for the access check (lock, unlock, disable and enable are

@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 
 use super::api_keys::{api_key_json, new_api_key};
 use super::entity::{
-    self, Entity, Lockable, Op, Tracking, entity_tag, history, history_json, ibm_minute, with_etag,
+    self, Entity, Lockable, Op, Tracking, entity_tag, history, history_json, ibm_minute,
+    service_id_target, with_etag,
 };
 use super::pagination::{Listing, SortKey};
 use crate::access::enforce::{self, Need, Target};
@@ -99,11 +100,6 @@ impl Entity for ServiceId {
         };
         Need::Action(action, service_id_target(&self.account_id, &self.id))
     }
-}
-
-/// A service ID as the resource of an access check; its API keys are checked against it too.
-pub fn service_id_target(account_id: &str, id: &str) -> Target {
-    Target::entity(account_id, "iam-identity", "serviceid", id)
 }
 
 impl Lockable for ServiceId {

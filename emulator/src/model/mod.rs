@@ -5,6 +5,7 @@
 //! time is read from. It imports nothing outside itself but `crypto` (the state file holds the key).
 
 pub mod access;
+pub mod access_rules;
 pub mod catalog;
 pub mod clock;
 pub mod demo;

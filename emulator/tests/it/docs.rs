@@ -81,3 +81,43 @@ fn the_coproc_example_stops_the_emulator_it_started() {
         "the example left the emulator running:\n{example}"
     );
 }
+
+/// "A group, a member and a policy for the group": the example creates all three, as written,
+/// with the owner's token in `$TOKEN`.
+#[test]
+fn the_access_group_example_runs_as_written() {
+    let example = sh_example("/v2/groups?account_id=");
+    let emu = crate::common::start();
+    let token = crate::common::access_token(&emu);
+    let out = Command::new("bash")
+        .args(["-c", &format!("set -e\n{example}")])
+        .env("URL", emu.url())
+        .env("TOKEN", &token)
+        .output()
+        .unwrap_or_else(|e| panic!("bash: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the example failed: {:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Two answers, back to back: the member's results, then the policy.
+    let answers: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&stdout)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+    let [added, policy] = answers.as_slice() else {
+        panic!("two answers expected: {stdout}");
+    };
+    assert_eq!(added["members"][0]["status_code"], 200, "{added}");
+    assert_eq!(policy["type"], "access", "{policy}");
+    assert_eq!(
+        policy["roles"][0]["role_id"],
+        "crn:v1:bluemix:public:iam::::role:Operator"
+    );
+    assert_eq!(
+        policy["subjects"][0]["attributes"][0]["name"],
+        "access_group_id"
+    );
+}

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod access;
 mod accounts_admin;
 mod clock;
 mod delegated;
