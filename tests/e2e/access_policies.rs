@@ -767,7 +767,12 @@ fn tab_offers_the_roles_of_the_service_on_the_line_and_policy_ids() {
     assert!(services.lines().any(|l| l == "kms"), "{services}");
     assert_eq!(env.requests(), before, "TAB sent requests to IAM");
     // Access groups, once a command listed them.
-    env.iamctl(["access-group-create", "tab-group"]).run().success();
+    env.iamctl(["access-group-create", "tab-group"])
+        .run()
+        .success();
     let groups = tab(&["access-group-users", ""]);
-    assert!(groups.lines().any(|l| l.starts_with("tab-group\t")), "{groups}");
+    assert!(
+        groups.lines().any(|l| l.starts_with("tab-group\t")),
+        "{groups}"
+    );
 }
