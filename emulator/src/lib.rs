@@ -28,6 +28,7 @@ mod token;
 
 /// The seed file format (`--seed FILE`), and the demo world's fixed ids and secrets.
 pub mod seed {
+    pub use crate::model::access::{CustomRoleProblem, PolicyProblem};
     pub use crate::model::demo::*;
     pub use crate::model::seed::*;
     pub use crate::model::trust::{IdentityError, LinkError};

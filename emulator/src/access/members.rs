@@ -380,7 +380,14 @@ pub async fn remove_many(
     let results: Vec<Value> = ids
         .iter()
         .map(|v| {
-            let iam_id = v.as_str().unwrap_or("");
+            let Some(iam_id) = v.as_str() else {
+                let f = failure(
+                    400,
+                    codes::GROUP_INVALID,
+                    "A member to remove is an IAM ID (a string).",
+                );
+                return failed(json!({"iam_id": v}), f);
+            };
             let base = json!({"iam_id": iam_id});
             if leave(&mut world, &id, iam_id, now) {
                 json!({"iam_id": iam_id, "trace": trace(), "status_code": 204})
