@@ -114,6 +114,26 @@ fn run(ctx: &Context, settings: Settings) -> error::Result<()> {
         S::Identities(s) => trusted_profiles::identities(ctx, s),
         S::Identity(s) => trusted_profiles::identity(ctx, s),
         S::IdentityDelete(s) => trusted_profiles::identity_delete(ctx, s),
+        // Access: policies, roles, access groups, authorizations.
+        S::PolicyCreate(s) => commands::access::policies::create(ctx, s),
+        S::PolicyUpdate(s) => commands::access::policies::update(ctx, s),
+        S::PolicyDelete(s) => commands::access::policies::delete(ctx, s),
+        S::Policies(s) => commands::access::policies::list(ctx, s),
+        S::Policy(s) => commands::access::policies::show(ctx, s),
+        S::Roles(s) => commands::access::roles::run(ctx, s),
+        S::AccessGroups(s) => commands::access::groups::list(ctx, s),
+        S::AccessGroup(s) => commands::access::groups::show(ctx, s),
+        S::AccessGroupCreate(s) => commands::access::groups::create(ctx, s),
+        S::AccessGroupUpdate(s) => commands::access::groups::update(ctx, s),
+        S::AccessGroupDelete(s) => commands::access::groups::delete(ctx, s),
+        S::MembersAdd(s) => commands::access::groups::add(ctx, s),
+        S::MemberRemove(s) => commands::access::groups::remove(ctx, s),
+        S::Members(s) => commands::access::groups::list_members(ctx, s),
+        S::MemberPurge(s) => commands::access::groups::purge(ctx, s),
+        S::AuthorizationCreate(s) => commands::access::authorizations::create(ctx, s),
+        S::AuthorizationDelete(s) => commands::access::authorizations::delete(ctx, s),
+        S::Authorization(s) => commands::access::authorizations::show(ctx, s),
+        S::Authorizations(v) => commands::access::authorizations::list(ctx, v),
     }
 }
 

@@ -83,6 +83,21 @@ impl From<FileError> for CliError {
     }
 }
 
+impl From<crate::iam::policy::PolicyFileError> for CliError {
+    fn from(e: crate::iam::policy::PolicyFileError) -> Self {
+        use crate::iam::policy::FileProblem;
+        let hint = match &e.problem {
+            FileProblem::Version { found, .. } => {
+                format!("pass --api-version {} to send it as it is", found.name())
+            }
+            FileProblem::Syntax(_) | FileProblem::Field { .. } => {
+                "the file holds one policy in the API's shape: {\"roles\": [{\"role_id\": ...}], \"resources\": [{\"attributes\": [...]}]} (v1), or {\"control\": {\"grant\": {\"roles\": [...]}}, \"resource\": {\"attributes\": [...]}} (v2)".to_string()
+            }
+        };
+        CliError::failed(e.to_string()).hint(hint)
+    }
+}
+
 impl From<SessionError> for CliError {
     fn from(e: SessionError) -> Self {
         match e {

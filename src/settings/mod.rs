@@ -3,6 +3,7 @@
 //! `Context` and their settings, and never see clap. Whatever can be refused is refused
 //! here, before anything changes.
 
+pub mod access;
 pub mod identity;
 pub mod login;
 pub mod session;
@@ -60,6 +61,26 @@ pub enum Settings {
     Identities(Identities),
     Identity(IdentityShow),
     IdentityDelete(IdentityDelete),
+    // Access: policies, roles, access groups, authorizations.
+    PolicyCreate(access::PolicyCreate),
+    PolicyUpdate(access::PolicyUpdate),
+    PolicyDelete(access::PolicyRef),
+    Policies(access::Policies),
+    Policy(access::PolicyRef),
+    Roles(access::Roles),
+    AccessGroups(access::GroupList),
+    AccessGroup(access::GroupShow),
+    AccessGroupCreate(access::GroupCreate),
+    AccessGroupUpdate(access::GroupUpdate),
+    AccessGroupDelete(access::GroupDelete),
+    MembersAdd(access::MembersAdd),
+    MemberRemove(access::MemberRemove),
+    Members(access::Members),
+    MemberPurge(access::MemberPurge),
+    AuthorizationCreate(access::AuthorizationCreate),
+    AuthorizationDelete(access::AuthorizationRef),
+    Authorization(access::AuthorizationRef),
+    Authorizations(access::ApiVersion),
 }
 
 pub fn resolve(command: Command, ctx: &Context) -> Result<Settings> {
@@ -181,11 +202,182 @@ fn iam(command: IamCommand) -> Result<Settings> {
         C::TrustedProfileIdentities(a) => Settings::Identities(a.into()),
         C::TrustedProfileIdentity(a) => Settings::Identity(a.into()),
         C::TrustedProfileIdentityDelete(a) => Settings::IdentityDelete(a.into()),
+        // Access: policies, roles, access groups, authorizations.
+        C::UserPolicyCreate(a) => Settings::PolicyCreate(access::create(a)?),
+        C::ServicePolicyCreate(a) => Settings::PolicyCreate(access::create(a)?),
+        C::TrustedProfilePolicyCreate(a) => Settings::PolicyCreate(access::create(a)?),
+        C::AccessGroupPolicyCreate(a) => Settings::PolicyCreate(access::group_create(a)?),
+        C::UserPolicyUpdate(a) => Settings::PolicyUpdate(access::update(a)?),
+        C::ServicePolicyUpdate(a) => Settings::PolicyUpdate(access::update(a)?),
+        C::TrustedProfilePolicyUpdate(a) => Settings::PolicyUpdate(access::update(a)?),
+        C::AccessGroupPolicyUpdate(a) => Settings::PolicyUpdate(access::group_update(a)?),
+        C::UserPolicyDelete(a) => {
+            Settings::PolicyDelete(policy_ref(a.subject, a.policy_id, a.force.force, &a.api))
+        }
+        C::ServicePolicyDelete(a) => {
+            Settings::PolicyDelete(policy_ref(a.subject, a.policy_id, a.force.force, &a.api))
+        }
+        C::TrustedProfilePolicyDelete(a) => {
+            Settings::PolicyDelete(policy_ref(a.subject, a.policy_id, a.force.force, &a.api))
+        }
+        C::AccessGroupPolicyDelete(a) => {
+            Settings::PolicyDelete(policy_ref(a.subject, a.policy_id, a.force.force, &a.api))
+        }
+        C::UserPolicies(a) => Settings::Policies(policies(a.subject, &a.api)),
+        C::ServicePolicies(a) => Settings::Policies(policies(a.subject, &a.api)),
+        C::TrustedProfilePolicies(a) => Settings::Policies(policies(a.subject, &a.api)),
+        C::AccessGroupPolicies(a) => Settings::Policies(policies(a.subject, &a.api)),
+        C::UserPolicy(a) => Settings::Policy(policy_ref(a.subject, a.policy_id, a.force, &a.api)),
+        C::ServicePolicy(a) => {
+            Settings::Policy(policy_ref(a.subject, a.policy_id, a.force, &a.api))
+        }
+        C::TrustedProfilePolicy(a) => {
+            Settings::Policy(policy_ref(a.subject, a.policy_id, a.force, &a.api))
+        }
+        C::AccessGroupPolicy(a) => {
+            Settings::Policy(policy_ref(a.subject, a.policy_id, a.force, &a.api))
+        }
+        C::Roles(a) => Settings::Roles(access::Roles {
+            service: a.service,
+            roles: a.roles,
+            source_service: a.source_service,
+        }),
+        C::AccessGroups(a) => Settings::AccessGroups(a.into()),
+        C::AccessGroup(a) => Settings::AccessGroup(access::GroupShow {
+            group: a.group.group,
+            id_only: a.id,
+        }),
+        C::AccessGroupCreate(a) => Settings::AccessGroupCreate(access::GroupCreate {
+            name: a.name,
+            description: a.description,
+        }),
+        C::AccessGroupUpdate(a) => Settings::AccessGroupUpdate(access::GroupUpdate {
+            group: a.group.group,
+            new_name: a.new_name,
+            description: a.description,
+        }),
+        C::AccessGroupDelete(a) => Settings::AccessGroupDelete(access::GroupDelete {
+            group: a.group.group,
+            force: a.force.force,
+            recursive: a.recursive,
+            all: a.all,
+        }),
+        C::AccessGroupUserAdd(a) => Settings::MembersAdd(access::MembersAdd {
+            group: a.group.group,
+            kind: access::MemberKind::User,
+            members: a.users,
+            iam_ids: a.iam_ids,
+        }),
+        C::AccessGroupServiceIdAdd(a) => Settings::MembersAdd(access::MembersAdd {
+            group: a.group.group,
+            kind: access::MemberKind::ServiceId,
+            members: a.service_ids,
+            iam_ids: Vec::new(),
+        }),
+        C::AccessGroupTrustedProfileAdd(a) => Settings::MembersAdd(access::MembersAdd {
+            group: a.group.group,
+            kind: access::MemberKind::Profile,
+            members: a.profiles,
+            iam_ids: Vec::new(),
+        }),
+        C::AccessGroupUserRemove(a) => {
+            Settings::MemberRemove(member_remove(a.group, access::MemberKind::User, a.user))
+        }
+        C::AccessGroupServiceIdRemove(a) => Settings::MemberRemove(member_remove(
+            a.group,
+            access::MemberKind::ServiceId,
+            a.service_id,
+        )),
+        C::AccessGroupTrustedProfileRemove(a) => Settings::MemberRemove(member_remove(
+            a.group,
+            access::MemberKind::Profile,
+            a.profile,
+        )),
+        C::AccessGroupUsers(a) => Settings::Members(members(a.group, access::MemberKind::User)),
+        C::AccessGroupServiceIds(a) => {
+            Settings::Members(members(a.group, access::MemberKind::ServiceId))
+        }
+        C::AccessGroupTrustedProfiles(a) => {
+            Settings::Members(members(a.group, access::MemberKind::Profile))
+        }
+        C::AccessGroupUserPurge(a) => Settings::MemberPurge(access::MemberPurge {
+            kind: access::MemberKind::User,
+            member: a.user,
+            force: a.force.force,
+        }),
+        C::AccessGroupServiceIdPurge(a) => Settings::MemberPurge(access::MemberPurge {
+            kind: access::MemberKind::ServiceId,
+            member: a.service_id,
+            force: a.force.force,
+        }),
+        C::AccessGroupTrustedProfilePurge(a) => Settings::MemberPurge(access::MemberPurge {
+            kind: access::MemberKind::Profile,
+            member: a.profile,
+            force: a.force.force,
+        }),
+        C::AuthorizationPolicyCreate(a) => {
+            Settings::AuthorizationCreate(access::authorization_create(a)?)
+        }
+        C::AuthorizationPolicyDelete(a) => {
+            Settings::AuthorizationDelete(access::AuthorizationRef {
+                id: a.policy_id,
+                force: a.force.force,
+                version: access::ApiVersion::V1,
+            })
+        }
+        C::AuthorizationPolicy(a) => Settings::Authorization(access::AuthorizationRef {
+            id: a.policy_id,
+            force: false,
+            version: access::version(&a.api),
+        }),
+        C::AuthorizationPolicies(a) => Settings::Authorizations(access::version(&a.api)),
     })
 }
 
 fn change(target: String, force: bool) -> Change {
     Change { target, force }
+}
+
+// ---- access -------------------------------------------------------------------------------
+
+fn policy_ref(
+    subject: impl access::SubjectArg,
+    id: String,
+    force: bool,
+    api: &crate::cli::PolicyApiArgs,
+) -> access::PolicyRef {
+    access::PolicyRef {
+        subject: subject.subject(),
+        id,
+        force,
+        version: access::version(api),
+    }
+}
+
+fn policies(subject: impl access::SubjectArg, api: &crate::cli::PolicyApiArgs) -> access::Policies {
+    access::Policies {
+        subject: subject.subject(),
+        version: access::version(api),
+    }
+}
+
+fn member_remove(
+    group: crate::cli::GroupSubject,
+    kind: access::MemberKind,
+    member: String,
+) -> access::MemberRemove {
+    access::MemberRemove {
+        group: group.group,
+        kind,
+        member,
+    }
+}
+
+fn members(group: crate::cli::GroupSubject, kind: access::MemberKind) -> access::Members {
+    access::Members {
+        group: group.group,
+        kind,
+    }
 }
 
 /// The region of `-r`: a known one, or a well-formed name iamctl does not know yet, which

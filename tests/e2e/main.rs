@@ -8,6 +8,10 @@
 
 mod fixtures;
 
+mod access_enforce;
+mod access_groups;
+mod access_guide;
+mod access_policies;
 mod bounded_input;
 // Reads /proc for every process's arguments.
 #[cfg(target_os = "linux")]
