@@ -2405,6 +2405,10 @@ pub struct RolesArgs {
     #[arg(long, value_name = "ROLE_NAME1,ROLE_NAME2...", value_delimiter = ',', add = ArgValueCandidates::new(role_candidates))]
     pub roles: Vec<String>,
 
+    /// Roles of a resource type of --service: not supported (IAM's role listing takes no
+    /// resource type); refused, naming the listing without it
+    #[arg(long, value_name = "RESOURCE_TYPE", requires = "service")]
+    pub resource_type: Option<String>,
     /// The source service of an authorization: list the roles it may be given on --service
     #[arg(long, value_name = "SOURCE_SERVICE_NAME", requires = "service", add = ArgValueCandidates::new(service_name_candidates))]
     pub source_service: Option<String>,
@@ -2673,6 +2677,21 @@ pub struct AuthorizationPolicyCreateArgs {
     /// Account GUID of the source service, when it is in another account
     #[arg(long, value_name = "ACCOUNT_GUID")]
     pub source_service_account: Option<String>,
+    /// Source service instance by name: not supported (IBM's CLI looks names up in the
+    /// resource controller, which iamctl does not use); give --source-service-instance-id
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with = "source_service_instance_id"
+    )]
+    pub source_service_instance_name: Option<String>,
+    /// Target service instance by name: not supported; give --target-service-instance-id
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with = "target_service_instance_id"
+    )]
+    pub target_service_instance_name: Option<String>,
 
     /// Source resource group ID
     #[arg(long, value_name = "RESOURCE_GROUP_ID")]

@@ -8,7 +8,7 @@
 use crate::cli::{
     AccessGroupsArgs, AuthorizationPolicyCreateArgs, GroupPolicyCreateArgs, GroupPolicyUpdateArgs,
     GroupSubject, PolicyApiArgs, PolicyApiVersion, PolicyCreateArgs, PolicyDefinitionArgs,
-    PolicyUpdateArgs, ProfileSubject, ServiceIdSubject, UserSubject,
+    PolicyUpdateArgs, ProfileSubject, RolesArgs, ServiceIdSubject, UserSubject,
 };
 use crate::error::{CliError, Result};
 pub use crate::iam::policy::ApiVersion;
@@ -417,7 +417,43 @@ pub struct AuthorizationSpec {
     pub target_attrs: Vec<Attr>,
 }
 
+/// `roles`: `--resource-type` is refused before anything is sent.
+pub fn roles(a: RolesArgs) -> Result<Roles> {
+    if let Some(t) = a.resource_type {
+        let service = a.service.unwrap_or_default();
+        return Err(CliError::usage(format!(
+            "--resource-type {t} is not supported: IAM lists a service's roles, not a resource type's."
+        ))
+        .hint(format!("list the roles of the service: 'iamctl roles --service {service}'")));
+    }
+    Ok(Roles {
+        service: a.service,
+        roles: a.roles,
+        source_service: a.source_service,
+    })
+}
+
 pub fn authorization_create(a: AuthorizationPolicyCreateArgs) -> Result<AuthorizationCreate> {
+    for (flag, given) in [
+        (
+            "--source-service-instance-name",
+            &a.source_service_instance_name,
+        ),
+        (
+            "--target-service-instance-name",
+            &a.target_service_instance_name,
+        ),
+    ] {
+        if given.is_some() {
+            return Err(CliError::usage(format!(
+                "{flag} is not supported: iamctl does not look service instances up by name."
+            ))
+            .hint(format!(
+                "give the instance's ID with {}",
+                flag.replace("-name", "-id")
+            )));
+        }
+    }
     if let Some(f) = a.file {
         return Ok(AuthorizationCreate::File(read_policy_file(
             &f,

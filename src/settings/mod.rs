@@ -237,11 +237,7 @@ fn iam(command: IamCommand) -> Result<Settings> {
         C::AccessGroupPolicy(a) => {
             Settings::Policy(policy_ref(a.subject, a.policy_id, a.force, &a.api))
         }
-        C::Roles(a) => Settings::Roles(access::Roles {
-            service: a.service,
-            roles: a.roles,
-            source_service: a.source_service,
-        }),
+        C::Roles(a) => Settings::Roles(access::roles(a)?),
         C::AccessGroups(a) => Settings::AccessGroups(a.into()),
         C::AccessGroup(a) => Settings::AccessGroup(access::GroupShow {
             group: a.group.group,

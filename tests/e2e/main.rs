@@ -26,6 +26,7 @@ mod guide_transcripts;
 mod help_examples;
 mod hostile;
 mod hot_path;
+mod ibm_flags;
 mod identity_api_keys;
 mod identity_keyring;
 mod identity_pty;
