@@ -111,6 +111,8 @@ fn run(ctx: &Context, settings: Settings) -> error::Result<()> {
         S::IdentityCreate(s) => trusted_profiles::identity_create(ctx, s),
         S::Identities(profile) => trusted_profiles::identities(ctx, profile),
         S::IdentityDelete(s) => trusted_profiles::identity_delete(ctx, s),
+        S::ProfileAssume(s) => commands::assume::assume(ctx, s),
+        S::ProfileLeave => commands::assume::leave(ctx),
     }
 }
 

@@ -34,6 +34,7 @@ pub use flow::{
     find_resource_group,
 };
 pub use kinds::{Credential, Expired};
+pub use profile::profile_id;
 pub use record::{Login, Session};
 pub use start::rescope;
 pub use vault::{Vault, VaultOpening};

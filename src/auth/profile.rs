@@ -22,23 +22,21 @@ use super::{AuthError, Credentials, Result, Warning, apply_tokens};
 use crate::iam::{Account, Client, ProfileRef, ResourceGroup, TokenResponse, jwt};
 use crate::session::{SessionLock, now};
 
-/// A session that assumed or left a profile.
-pub struct Switched {
-    /// The session as saved.
-    pub session: Session,
-    /// The login it replaced.
-    pub before: Login,
-}
-
 impl Credentials {
     /// The session acts as `profile` from now on: IAM's assume grant with the caller's
     /// token (the session's own, or, while a profile is assumed, a fresh one of that
     /// profile's caller). A name is looked up in the session's account.
-    pub fn assume(&self, profile: &ProfileRef) -> Result<Switched> {
+    pub fn assume(&self, profile: &ProfileRef) -> Result<Session> {
         let lock = self.store.lock()?;
         let (session, before) = self.logged_in()?;
         let client = self.client(&session)?;
-        let vault = self.vault_of(&before)?;
+        // The secret store is opened only for a renewal: a fresh token of the session's own
+        // login needs none.
+        let renews = matches!(before.kind, LoginKind::Assume(_)) || before.needs_refresh(now());
+        let vault = match renews {
+            true => self.vault_of(&before)?,
+            false => None,
+        };
         let slots = self.slots(vault.as_ref(), &session, &before);
         let mut secrets = before.secrets.clone();
         let (caller, returns_to, token) = match &before.kind {
@@ -114,7 +112,7 @@ impl Credentials {
 
     /// The session returns to the caller of the profile it acts as: a fresh token by the
     /// caller's rule, and what the caller targeted before it assumed the profile.
-    pub fn leave(&self) -> Result<Switched> {
+    pub fn leave(&self) -> Result<Session> {
         let lock = self.store.lock()?;
         let (session, before) = self.logged_in()?;
         let LoginKind::Assume(a) = &before.kind else {
@@ -164,7 +162,7 @@ impl Credentials {
         tokens: &TokenResponse,
         claims: &jwt::Claims,
         (account, resource_group): (Option<Account>, Option<ResourceGroup>),
-    ) -> Result<Switched> {
+    ) -> Result<Session> {
         let mut login = Login {
             kind,
             user: claims.display_user(),
@@ -184,7 +182,7 @@ impl Credentials {
         apply_tokens(&mut login, tokens);
         session.login = Some(login);
         self.store.save(&lock, &session)?;
-        Ok(Switched { session, before })
+        Ok(session)
     }
 
     /// The store of the login's secrets, if it keeps any.
@@ -347,9 +345,8 @@ mod tests {
         let profile = ProfileRef::parse(&w.info().profile_name);
 
         let switched = ok(w.creds().assume(&profile));
-        assert_eq!(switched.before, user);
-        let assumed = login_of(&switched.session);
-        assert_eq!(w.on_disk(), switched.session);
+        let assumed = login_of(&switched);
+        assert_eq!(w.on_disk(), switched);
         assert_eq!(assumed.iam_id, format!("iam-{}", w.info().profile_id));
         assert_eq!(assumed.sub_type.as_deref(), Some("Profile"));
         assert_eq!(
@@ -383,8 +380,8 @@ mod tests {
         );
 
         let left = ok(w.creds().leave());
-        let back = login_of(&left.session);
-        assert_eq!(w.on_disk(), left.session);
+        let back = login_of(&left);
+        assert_eq!(w.on_disk(), left);
         assert_eq!(back.kind, user.kind);
         assert_eq!(back.iam_id, user.iam_id);
         assert_eq!(back.user, user.user);
@@ -414,6 +411,7 @@ mod tests {
         ok(w.log_in(w.api_key()));
         let before = w.file_bytes();
         let secrets = store(&w);
+        let opens = w.memory.opens.load(std::sync::atomic::Ordering::SeqCst);
         match w.creds().assume(&ProfileRef::parse("no-such-profile")) {
             Err(AuthError::ProfileRefused { profile, .. }) => {
                 assert_eq!(profile, "no-such-profile")
@@ -422,6 +420,11 @@ mod tests {
         }
         assert_eq!(w.file_bytes(), before);
         assert_eq!(store(&w), secrets);
+        // A fresh token of the session's own login is the caller's: no secret was needed.
+        assert_eq!(
+            w.memory.opens.load(std::sync::atomic::Ordering::SeqCst),
+            opens
+        );
 
         // Refused while another profile is assumed: that one stays.
         ok(w.creds().assume(&ProfileRef::parse(&w.info().profile_name)));
@@ -447,11 +450,10 @@ mod tests {
         let user = login_of(&ok(w.log_in(w.api_key())));
         let (id, name) = profile_trusting(&w, &user.iam_id);
         let secrets: Vec<String> = store(&w).into_keys().collect();
-        let first =
-            login_of(&ok(w.creds().assume(&ProfileRef::parse(&w.info().profile_name))).session);
-        let switched = ok(w.creds().assume(&ProfileRef::parse(&name)));
-        assert_eq!(switched.before, first);
-        let second = login_of(&switched.session);
+        let first = login_of(&ok(w
+            .creds()
+            .assume(&ProfileRef::parse(&w.info().profile_name))));
+        let second = login_of(&ok(w.creds().assume(&ProfileRef::parse(&name))));
         assert_eq!(second.iam_id, format!("iam-{id}"));
         match (&first.kind, &second.kind) {
             (LoginKind::Assume(a), LoginKind::Assume(b)) => {
@@ -466,7 +468,7 @@ mod tests {
         assert_eq!(second.secrets_iam_id(), user.iam_id);
         assert_eq!(store(&w).into_keys().collect::<Vec<_>>(), secrets);
         // One leave returns to the user.
-        let back = login_of(&ok(w.creds().leave()).session);
+        let back = login_of(&ok(w.creds().leave()));
         assert_eq!(back.iam_id, user.iam_id);
         assert_eq!(back.secrets, user.secrets);
         assert!(matches!(
@@ -538,7 +540,7 @@ mod tests {
         // Its secrets were stored when it logged in, named after the profile.
         assert_eq!(profile.secrets_iam_id(), profile.iam_id);
         let secrets = store(&w);
-        let back = login_of(&ok(w.creds().leave()).session);
+        let back = login_of(&ok(w.creds().leave()));
         assert_eq!(back.kind, LoginKind::Apikey(apikey::ApiKey {}));
         assert!(back.iam_id.starts_with("IBMid-"), "{}", back.iam_id);
         assert_eq!(back.account, profile.account);
@@ -568,13 +570,14 @@ mod tests {
             w.log_in_to(w.password(), AccountChoice::Given(demo.clone()))
         ));
         assert!(user.secrets.keeps(&REFRESH_TOKEN));
-        let assumed =
-            login_of(&ok(w.creds().assume(&ProfileRef::parse(&w.info().profile_id))).session);
+        let assumed = login_of(&ok(w
+            .creds()
+            .assume(&ProfileRef::parse(&w.info().profile_id))));
         assert_eq!(
             assumed.account.as_ref().map(|a| a.guid.as_str()),
             Some(demo.as_str())
         );
-        let back = login_of(&ok(w.creds().leave()).session);
+        let back = login_of(&ok(w.creds().leave()));
         assert_eq!(back.account, user.account);
         assert_eq!(back.iam_id, user.iam_id);
         // Its refresh token was renewed by leaving and still renews.

@@ -3,6 +3,7 @@
 //! errors of the layers below into `CliError`s.
 
 pub mod api_keys;
+pub mod assume;
 pub mod completion;
 pub mod config;
 pub mod credential;

@@ -56,6 +56,8 @@ pub enum Settings {
     IdentityCreate(IdentityCreate),
     Identities(String),
     IdentityDelete(IdentityDelete),
+    ProfileAssume(session::Assume),
+    ProfileLeave,
 }
 
 pub fn resolve(command: Command, ctx: &Context) -> Result<Settings> {
@@ -160,6 +162,8 @@ fn iam(command: IamCommand) -> Result<Settings> {
         C::TrustedProfileIdentityCreate(a) => Settings::IdentityCreate(a.into()),
         C::TrustedProfileIdentities(a) => Settings::Identities(a.profile),
         C::TrustedProfileIdentityDelete(a) => Settings::IdentityDelete(a.into()),
+        C::TrustedProfileAssume(a) => Settings::ProfileAssume(session::assume(a)?),
+        C::TrustedProfileLeave(_) => Settings::ProfileLeave,
     })
 }
 

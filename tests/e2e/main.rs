@@ -8,6 +8,7 @@
 
 mod fixtures;
 
+mod assume;
 mod bounded_input;
 // Reads /proc for every process's arguments.
 #[cfg(target_os = "linux")]
