@@ -369,3 +369,40 @@ fn a_workloads_session_is_a_profile_already_and_has_no_caller_to_return_to() {
     assert_eq!(session_bytes(&env), before);
     assert_eq!(env.keyring_entries(), Vec::<String>::new());
 }
+
+#[test]
+fn a_profile_that_stops_trusting_the_caller_ends_the_assumption_and_leave_still_returns() {
+    let env = TestEnv::logged_in();
+    let user_iam_id = env.token_claims()["iam_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let name = env.info().profile_name.clone();
+    // Tokens live 5 s: the profile's is renewed (assumed again) by every command.
+    env.set_ttl(5, 86_400);
+    env.iamctl(["trusted-profile-assume", &name])
+        .run()
+        .success();
+    // The profile stops trusting the user (done by the profile itself: access is not
+    // enforced in the demo world).
+    env.iamctl([
+        "trusted-profile-identity-delete",
+        &name,
+        "--id-type",
+        "user",
+    ])
+    .args(["--identifier", &user_iam_id, "-f"])
+    .run()
+    .success();
+    env.iamctl(["oauth-tokens"])
+        .run()
+        .code(3)
+        .stderr_contains("Session expired and could not be renewed: ")
+        .stderr_contains(&format!(
+            "Tip: check that the profile still trusts this identity: 'iamctl trusted-profile-identities {}'",
+            env.info().profile_id
+        ))
+        .stderr_contains("Tip: or act as that identity again: 'iamctl trusted-profile-leave'");
+    env.iamctl(["trusted-profile-leave"]).run().success();
+    assert_eq!(env.token_claims()["iam_id"], user_iam_id);
+}
