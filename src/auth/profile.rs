@@ -629,4 +629,25 @@ mod tests {
         ok(edit.save());
         assert_eq!(w.file_bytes(), assumed);
     }
+
+    #[test]
+    fn a_new_login_while_assumed_takes_over_or_deletes_the_callers_secrets() {
+        let w = World::new();
+        ok(w.log_in(w.api_key()));
+        ok(w.creds().assume(&ProfileRef::parse(&w.info().profile_name)));
+        let names: Vec<String> = store(&w).into_keys().collect();
+        // The same user again: its secrets are overwritten where they are.
+        let again = login_of(&ok(w.log_in(w.api_key())));
+        assert_eq!(store(&w).into_keys().collect::<Vec<_>>(), names);
+        assert_eq!(again.secrets_iam_id(), again.iam_id);
+        assert!(w.on_disk().pending_deletes.is_empty());
+        // Assumed again, then another identity logs in: the user's secrets go.
+        ok(w.creds().assume(&ProfileRef::parse(&w.info().profile_name)));
+        let service = login_of(&ok(w.log_in(Credential::ApiKey(apikey::Given {
+            key: w.info().service_apikey.clone(),
+        }))));
+        let left: Vec<String> = store(&w).into_keys().collect();
+        assert_eq!(left.len(), 2, "{left:?}");
+        assert!(left.iter().all(|k| k.contains(&service.iam_id)), "{left:?}");
+    }
 }
