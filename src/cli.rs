@@ -452,6 +452,32 @@ pub enum IamCommand {
             iamctl iam trusted-profile-identity-delete deployer ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07 --id-type serviceid -f"
     )]
     TrustedProfileIdentityDelete(TrustedProfileIdentityDeleteArgs),
+    /// Assume a trusted profile, or show the one the session has assumed
+    #[command(
+        name = "trusted-profile-assume",
+        long_about = "Assume a trusted profile: the session's tokens become the profile's (for \
+                      oauth-tokens, exec and every IAM command), renewed with the caller's \
+                      login, which the session keeps to return to with \
+                      'iamctl trusted-profile-leave'. The profile must trust the caller \
+                      ('iamctl trusted-profile-identity-create'); a name is looked up in the \
+                      targeted account. Assuming another profile switches to it; the caller \
+                      stays the same.\n\n\
+                      Without NAME|ID: show the trusted profile the session has assumed.",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-assume deployer\n  \
+            iamctl iam trusted-profile-assume Profile-0b9c3f6e-2a1d-4e8b-9c7f-5a3d1e2b4c6f -q\n  \
+            iamctl iam trusted-profile-assume\n  \
+            iamctl iam trusted-profile-assume --output json | jq -r .trusted_profile.id"
+    )]
+    TrustedProfileAssume(TrustedProfileAssumeArgs),
+    /// Leave the trusted profile the session assumed, returning to its caller
+    #[command(
+        name = "trusted-profile-leave",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-leave\n  \
+            iamctl iam trusted-profile-leave -q"
+    )]
+    TrustedProfileLeave(TrustedProfileLeaveArgs),
 
     /// Create an access policy for a user in the current account
     #[command(
@@ -900,6 +926,8 @@ impl IamCommand {
             C::AuthorizationPolicyDelete(a) => a.output.output,
             C::AuthorizationPolicy(a) => a.output.output,
             C::AuthorizationPolicies(a) => a.output.output,
+            C::TrustedProfileAssume(a) => a.output.output,
+            C::TrustedProfileLeave(_) => Format::Text,
         }
     }
 }
@@ -2767,6 +2795,20 @@ pub struct AuthorizationPoliciesArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 }
+
+#[derive(Debug, Args)]
+pub struct TrustedProfileAssumeArgs {
+    /// Name or ID (Profile-...) of the trusted profile to assume; without it, show the one
+    /// the session has assumed
+    #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustedProfileLeaveArgs {}
 
 #[cfg(test)]
 mod tests {

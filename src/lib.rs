@@ -134,6 +134,8 @@ fn run(ctx: &Context, settings: Settings) -> error::Result<()> {
         S::AuthorizationDelete(s) => commands::access::authorizations::delete(ctx, s),
         S::Authorization(s) => commands::access::authorizations::show(ctx, s),
         S::Authorizations(v) => commands::access::authorizations::list(ctx, v),
+        S::ProfileAssume(s) => commands::assume::assume(ctx, s),
+        S::ProfileLeave => commands::assume::leave(ctx),
     }
 }
 

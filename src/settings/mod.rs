@@ -81,6 +81,8 @@ pub enum Settings {
     AuthorizationDelete(access::AuthorizationRef),
     Authorization(access::AuthorizationRef),
     Authorizations(access::ApiVersion),
+    ProfileAssume(session::Assume),
+    ProfileLeave,
 }
 
 pub fn resolve(command: Command, ctx: &Context) -> Result<Settings> {
@@ -327,6 +329,8 @@ fn iam(command: IamCommand) -> Result<Settings> {
             version: access::version(&a.api),
         }),
         C::AuthorizationPolicies(a) => Settings::Authorizations(access::version(&a.api)),
+        C::TrustedProfileAssume(a) => Settings::ProfileAssume(session::assume(a)?),
+        C::TrustedProfileLeave(_) => Settings::ProfileLeave,
     })
 }
 

@@ -12,6 +12,7 @@ mod access_enforce;
 mod access_groups;
 mod access_guide;
 mod access_policies;
+mod assume;
 mod bounded_input;
 // Reads /proc for every process's arguments.
 #[cfg(target_os = "linux")]
