@@ -589,6 +589,16 @@ pub enum IamCommand {
             iamctl iam roles --source-service cloud-object-storage --service kms"
     )]
     Roles(RolesArgs),
+    /// Create a custom role: a name for a set of actions of one service, which policies on
+    /// that service can then grant
+    #[command(
+        name = "role-create",
+        after_help = "Examples:\n  \
+            iamctl iam role-create KeyWrapper --display-name \"Key Wrapper\" --service-name kms --actions kms.secrets.wrap,kms.secrets.unwrap\n  \
+            iamctl iam role-create ServiceIDCreator --display-name \"Service ID Creator\" --service-name iam-identity --actions iam-identity.serviceid.create --description \"Can only create service IDs\"\n  \
+            iamctl iam role-create PreviewCDCI --display-name \"Preview Toolchains\" --service-name toolchain -a toolchain.dashboard.view --output json | jq -r .crn"
+    )]
+    RoleCreate(RoleCreateArgs),
 
     /// List the access groups of the current account (or those an identity belongs to)
     #[command(
@@ -877,6 +887,7 @@ impl IamCommand {
             C::TrustedProfilePolicy(a) => a.output.output,
             C::AccessGroupPolicy(a) => a.output.output,
             C::Roles(a) => a.output.output,
+            C::RoleCreate(a) => a.output.output,
             C::AccessGroups(a) => a.output.output,
             C::AccessGroup(a) => a.output.output,
             C::AccessGroupCreate(a) => a.output.output,
@@ -2408,6 +2419,38 @@ pub struct RolesArgs {
     /// The source service of an authorization: list the roles it may be given on --service
     #[arg(long, value_name = "SOURCE_SERVICE_NAME", requires = "service", add = ArgValueCandidates::new(service_name_candidates))]
     pub source_service: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RoleCreateArgs {
+    /// Name of the role, used in its CRN: alphanumeric, starting with a capital letter
+    #[arg(value_name = "ROLE_NAME")]
+    pub name: String,
+
+    /// The name of the role that the console shows
+    #[arg(long, value_name = "DISPLAY_NAME", required = true)]
+    pub display_name: String,
+
+    /// The service whose actions the role grants
+    #[arg(long, value_name = "SERVICE_NAME", required = true, add = ArgValueCandidates::new(service_name_candidates))]
+    pub service_name: String,
+
+    /// The actions the role grants, comma-separated (at least one; the actions of a
+    /// service's roles: 'iamctl roles --service SERVICE_NAME --output json')
+    #[arg(
+        short,
+        long,
+        value_name = "ROLE_ACTION1,ROLE_ACTION2...",
+        value_delimiter = ','
+    )]
+    pub actions: Vec<String>,
+
+    /// Description of the role
+    #[arg(short, long, value_name = "DESCRIPTION")]
+    pub description: Option<String>,
 
     #[command(flatten)]
     pub output: OutputArgs,

@@ -355,6 +355,26 @@ pub fn remember_roles(
     });
 }
 
+/// A custom role just created (`role-create`): added to its service's roles if TAB knows
+/// them (a list of that one role would hide the others), and the service remembered.
+pub fn add_role(
+    home: &Home,
+    iam_endpoint: &str,
+    account_id: &str,
+    service: &str,
+    role: (&str, &str),
+) {
+    update(home, |c| {
+        let in_account = key(iam_endpoint, account_id);
+        if let Some(list) = c.roles.get_mut(&key(&in_account, service)) {
+            let others = list.iter().filter(|e| e.id != role.0);
+            let pairs = others.map(|e| (e.id.as_str(), e.name.as_str()));
+            *list = entries(pairs.chain([role]).collect::<Vec<_>>());
+        }
+        add_services(c, &in_account, &[service]);
+    });
+}
+
 /// Service names seen (in policies, on the command line of a command that succeeded).
 pub fn remember_services(home: &Home, iam_endpoint: &str, account_id: &str, names: &[&str]) {
     if names.is_empty() {

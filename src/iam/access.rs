@@ -391,6 +391,18 @@ impl<'a> Access<'a> {
         Client::json(resp, "roles")
     }
 
+    /// Creates a custom role (`POST /v2/roles`); its answer as IAM sent it.
+    pub fn create_role(&self, body: &Value) -> Result<Value, IamError> {
+        let resp = self.send(
+            Method::POST,
+            self.iam("/v2/roles", &[])?,
+            &[],
+            Some(body),
+            false,
+        )?;
+        Client::json(resp, "role")
+    }
+
     // ---- access groups --------------------------------------------------------------------
 
     /// The account's access groups; with `iam_id`, only those it is a member of.

@@ -8,7 +8,7 @@
 use crate::cli::{
     AccessGroupsArgs, AuthorizationPolicyCreateArgs, GroupPolicyCreateArgs, GroupPolicyUpdateArgs,
     GroupSubject, PolicyApiArgs, PolicyApiVersion, PolicyCreateArgs, PolicyDefinitionArgs,
-    PolicyUpdateArgs, ProfileSubject, ServiceIdSubject, UserSubject,
+    PolicyUpdateArgs, ProfileSubject, RoleCreateArgs, ServiceIdSubject, UserSubject,
 };
 use crate::error::{CliError, Result};
 pub use crate::iam::policy::ApiVersion;
@@ -126,6 +126,14 @@ pub struct Policies {
     pub version: ApiVersion,
 }
 
+/// The items of a comma-separated list flag, trimmed; empty ones (`a,,b`, `a,`) dropped.
+fn items(list: Vec<String>) -> Vec<String> {
+    list.into_iter()
+        .map(|x| x.trim().to_string())
+        .filter(|x| !x.is_empty())
+        .collect()
+}
+
 /// `name=value,name=value`; a value may hold `=` (only the first splits).
 pub fn attributes(text: &str) -> Result<Vec<Attr>> {
     text.split(',')
@@ -213,12 +221,7 @@ fn definition(
         None => None,
     };
     Ok(Definition {
-        roles: d
-            .roles
-            .into_iter()
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty())
-            .collect(),
+        roles: items(d.roles),
         resource,
         resource_group_name: d.resource_group_name,
         account_management: d.account_management,
@@ -310,6 +313,51 @@ pub struct Roles {
     pub service: Option<String>,
     pub roles: Vec<String>,
     pub source_service: Option<String>,
+}
+
+/// `role-create`: a custom role, its name and actions checked as IBM's API wants them.
+pub struct RoleCreate {
+    /// The name in the role's CRN: alphanumeric, capitalised.
+    pub name: String,
+    pub display_name: String,
+    pub service_name: String,
+    pub actions: Vec<String>,
+    pub description: Option<String>,
+}
+
+pub fn role_create(a: RoleCreateArgs) -> Result<RoleCreate> {
+    let name = a.name.trim().to_string();
+    let capitalised = name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric());
+    if !capitalised {
+        return Err(CliError::usage(format!(
+            "The role name '{name}' is not valid: it is alphanumeric and starts with a capital letter."
+        ))
+        .hint("name the role like IBM's examples, for example CloudDBAdmin; --display-name takes the name shown in the console"));
+    }
+    let nonempty = |flag: &str, v: String| {
+        let v = v.trim().to_string();
+        if v.is_empty() {
+            return Err(CliError::usage(format!("The value of --{flag} is empty.")));
+        }
+        Ok(v)
+    };
+    let display_name = nonempty("display-name", a.display_name)?;
+    let service_name = nonempty("service-name", a.service_name)?;
+    let actions = items(a.actions);
+    if actions.is_empty() {
+        return Err(CliError::usage(
+            "No actions given: a custom role grants at least one action of its service.",
+        )
+        .hint(format!("name them with -a ACTION1,ACTION2 (the actions of {service_name}'s roles: 'iamctl roles --service {service_name} --output json')")));
+    }
+    Ok(RoleCreate {
+        name,
+        display_name,
+        service_name,
+        actions,
+        description: a.description,
+    })
 }
 
 /// The kinds of access-group member.
@@ -430,12 +478,7 @@ pub fn authorization_create(a: AuthorizationPolicyCreateArgs) -> Result<Authoriz
             "Name the source and target services and the roles: SOURCE_SERVICE_NAME TARGET_SERVICE_NAME ROLE_NAME1,ROLE_NAME2...",
         ));
     };
-    let roles: Vec<String> = a
-        .roles
-        .into_iter()
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty())
-        .collect();
+    let roles = items(a.roles);
     if roles.is_empty() {
         return Err(CliError::usage("No roles given: an authorization grants at least one role.")
             .hint(format!("list the roles {source} may get on {target}: 'iamctl roles --source-service {source} --service {target}'")));
@@ -504,6 +547,34 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!((t[1].name.as_str(), t[1].value.as_str()), ("team", "ci"));
         assert!(tags("env=dev").is_err());
+    }
+
+    #[test]
+    fn custom_roles_are_named_as_ibm_says_and_grant_an_action() {
+        let args = |name: &str, actions: &[&str]| RoleCreateArgs {
+            name: name.to_string(),
+            display_name: " Key Wrapper ".to_string(),
+            service_name: "kms".to_string(),
+            actions: actions.iter().map(|a| a.to_string()).collect(),
+            description: None,
+            output: crate::cli::OutputArgs {
+                output: crate::output::Format::Text,
+            },
+        };
+        let r = role_create(args("KeyWrapper2", &[" kms.secrets.wrap", ""]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.display_name, "Key Wrapper");
+        assert_eq!(r.actions, ["kms.secrets.wrap"]);
+        for bad in ["keyWrapper", "Key_Wrapper", "2Key", "Kéy", ""] {
+            let e = role_create(args(bad, &["kms.secrets.wrap"]))
+                .err()
+                .unwrap_or_else(|| panic!("{bad} accepted"));
+            assert_eq!(e.exit_code(), 2);
+        }
+        let e = role_create(args("KeyWrapper", &[" "]))
+            .err()
+            .unwrap_or_else(|| panic!("no actions accepted"));
+        assert!(e.render().contains("-a ACTION1,ACTION2"), "{}", e.render());
     }
 
     #[test]

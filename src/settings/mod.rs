@@ -68,6 +68,7 @@ pub enum Settings {
     Policies(access::Policies),
     Policy(access::PolicyRef),
     Roles(access::Roles),
+    RoleCreate(access::RoleCreate),
     AccessGroups(access::GroupList),
     AccessGroup(access::GroupShow),
     AccessGroupCreate(access::GroupCreate),
@@ -242,6 +243,7 @@ fn iam(command: IamCommand) -> Result<Settings> {
             roles: a.roles,
             source_service: a.source_service,
         }),
+        C::RoleCreate(a) => Settings::RoleCreate(access::role_create(a)?),
         C::AccessGroups(a) => Settings::AccessGroups(a.into()),
         C::AccessGroup(a) => Settings::AccessGroup(access::GroupShow {
             group: a.group.group,

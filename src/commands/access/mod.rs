@@ -345,6 +345,17 @@ impl IamCtx {
         );
     }
 
+    /// A custom role created for a service, for TAB's `--roles`.
+    pub fn remember_custom_role(&self, service: &str, crn: &str, display_name: &str) {
+        completion_cache::add_role(
+            self.home(),
+            &self.session.iam_endpoint,
+            self.account_id(),
+            service,
+            (crn, display_name),
+        );
+    }
+
     /// The roles listed for a service (`""`: none named), for TAB's `--roles`.
     pub fn remember_roles(&self, service: &str, roles: &Roles) {
         let pairs: Vec<(&str, &str)> = roles
