@@ -599,6 +599,26 @@ pub enum IamCommand {
             iamctl iam role-create PreviewCDCI --display-name \"Preview Toolchains\" --service-name toolchain -a toolchain.dashboard.view --output json | jq -r .crn"
     )]
     RoleCreate(RoleCreateArgs),
+    /// List the access policies of the current account: of users, service IDs, access
+    /// groups and trusted profiles
+    #[command(
+        name = "access-policies",
+        after_help = "Examples:\n  \
+            iamctl iam access-policies\n  \
+            iamctl iam access-policies --type service_id\n  \
+            iamctl iam access-policies --type user --sort-by -last_modified_at\n  \
+            iamctl iam access-policies -t trusted_profile --api-version v2 --output json | jq -r '.[].id'"
+    )]
+    AccessPolicies(AccessPoliciesArgs),
+    /// List every policy of the current account: access and authorization policies
+    #[command(
+        name = "account-policies",
+        after_help = "Examples:\n  \
+            iamctl iam account-policies\n  \
+            iamctl iam account-policies -t auth\n  \
+            iamctl iam account-policies -t access --output json | jq -r '.[].id'"
+    )]
+    AccountPolicies(AccountPoliciesArgs),
 
     /// List the access groups of the current account (or those an identity belongs to)
     #[command(
@@ -888,6 +908,8 @@ impl IamCommand {
             C::AccessGroupPolicy(a) => a.output.output,
             C::Roles(a) => a.output.output,
             C::RoleCreate(a) => a.output.output,
+            C::AccessPolicies(a) => a.output.output,
+            C::AccountPolicies(a) => a.output.output,
             C::AccessGroups(a) => a.output.output,
             C::AccessGroup(a) => a.output.output,
             C::AccessGroupCreate(a) => a.output.output,
@@ -2451,6 +2473,52 @@ pub struct RoleCreateArgs {
     /// Description of the role
     #[arg(short, long, value_name = "DESCRIPTION")]
     pub description: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessPoliciesArgs {
+    /// Only the policies of one kind of subject
+    #[arg(
+        short = 't',
+        long = "type",
+        value_name = "user|service_id|access_group|trusted_profile",
+        add = ArgValueCandidates::new(crate::complete::subject_kind_candidates)
+    )]
+    pub subject_type: Option<String>,
+
+    /// Sort by id, type, href, created_at, created_by_id, last_modified_at,
+    /// last_modified_by_id or state; a '-' before the field reverses the order
+    #[arg(
+        long,
+        value_name = "ATTRIBUTE",
+        allow_hyphen_values = true,
+        add = ArgValueCandidates::new(crate::complete::policy_sort_candidates)
+    )]
+    pub sort_by: Option<String>,
+
+    #[command(flatten)]
+    pub api: PolicyApiArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountPoliciesArgs {
+    /// Only the policies of one type: access, or auth (authorization)
+    #[arg(
+        short = 't',
+        long = "type",
+        value_name = "access|auth",
+        add = ArgValueCandidates::new(crate::complete::policy_type_candidates)
+    )]
+    pub policy_type: Option<String>,
+
+    #[command(flatten)]
+    pub api: PolicyApiArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,

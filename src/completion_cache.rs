@@ -299,6 +299,9 @@ pub enum PoliciesLearnt<'a> {
     },
     /// Some that exist now (created, updated, shown).
     Seen(Vec<PolicyEntry>),
+    /// Some that exist now, listed without their subject's names (the account's listings):
+    /// one already known keeps its entry.
+    Listed(Vec<PolicyEntry>),
     Deleted(&'a str),
 }
 
@@ -328,6 +331,13 @@ pub fn remember_policies(home: &Home, iam_endpoint: &str, account_id: &str, what
             PoliciesLearnt::Seen(seen) => {
                 list.retain(|p| !seen.iter().any(|s| s.id == p.id));
                 list.extend(seen);
+            }
+            PoliciesLearnt::Listed(listed) => {
+                let new: Vec<PolicyEntry> = listed
+                    .into_iter()
+                    .filter(|l| !list.iter().any(|p| p.id == l.id))
+                    .collect();
+                list.extend(new);
             }
             PoliciesLearnt::Deleted(id) => list.retain(|p| p.id != id),
         }

@@ -141,6 +141,8 @@ pub struct PolicyFilter<'a> {
     pub access_group_id: Option<&'a str>,
     /// `access` or `authorization`.
     pub kind: Option<&'a str>,
+    /// A field to sort by, `-` before it for descending (IAM sorts across pages).
+    pub sort: Option<&'a str>,
 }
 
 /// The outcome of adding one member (IAM answers 207 with one per member).
@@ -305,6 +307,9 @@ impl<'a> Access<'a> {
         }
         if let Some(t) = filter.kind {
             query.push(("type", t));
+        }
+        if let Some(s) = filter.sort {
+            query.push(("sort", s));
         }
         let mut all = Vec::new();
         let mut start: Option<String> = None;

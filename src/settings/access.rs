@@ -6,13 +6,14 @@
 //! is refused, all before anything is sent.
 
 use crate::cli::{
-    AccessGroupsArgs, AuthorizationPolicyCreateArgs, GroupPolicyCreateArgs, GroupPolicyUpdateArgs,
-    GroupSubject, PolicyApiArgs, PolicyApiVersion, PolicyCreateArgs, PolicyDefinitionArgs,
-    PolicyUpdateArgs, ProfileSubject, RoleCreateArgs, ServiceIdSubject, UserSubject,
+    AccessGroupsArgs, AccessPoliciesArgs, AccountPoliciesArgs, AuthorizationPolicyCreateArgs,
+    GroupPolicyCreateArgs, GroupPolicyUpdateArgs, GroupSubject, PolicyApiArgs, PolicyApiVersion,
+    PolicyCreateArgs, PolicyDefinitionArgs, PolicyUpdateArgs, ProfileSubject, RoleCreateArgs,
+    ServiceIdSubject, UserSubject,
 };
 use crate::error::{CliError, Result};
 pub use crate::iam::policy::ApiVersion;
-use crate::iam::policy::{self, Attr, PolicyType, Tag};
+use crate::iam::policy::{self, Attr, PolicyType, SORT_FIELDS, SubjectKind, Tag};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 
@@ -360,6 +361,79 @@ pub fn role_create(a: RoleCreateArgs) -> Result<RoleCreate> {
     })
 }
 
+/// `access-policies` and `account-policies`: the account's policies, of one type, of one
+/// kind of subject, sorted.
+pub struct AccountPolicies {
+    /// `None`: access and authorization policies.
+    pub kind: Option<PolicyType>,
+    /// Only access policies of this kind of subject.
+    pub subject: Option<SubjectKind>,
+    /// The API's `sort`: one of `SORT_FIELDS`, `-` before it for descending.
+    pub sort: Option<String>,
+    pub version: ApiVersion,
+}
+
+/// The one of `values` that `given` names (in any case), or a usage error naming `flag`
+/// and the valid values.
+fn one_of<T: Copy>(flag: &str, given: &str, values: &[(&'static str, T)]) -> Result<T> {
+    values
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(given.trim()))
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = values.iter().map(|(n, _)| *n).collect();
+            CliError::usage(format!(
+                "Invalid value '{given}' for {flag}; valid values: {}.",
+                names.join(", ")
+            ))
+        })
+}
+
+pub fn access_policies(a: AccessPoliciesArgs) -> Result<AccountPolicies> {
+    let kinds = SubjectKind::ALL.map(|k| (k.as_str(), k));
+    let subject = match &a.subject_type {
+        Some(t) => Some(one_of("-t, --type", t, &kinds)?),
+        None => None,
+    };
+    let sort = match &a.sort_by {
+        Some(s) => {
+            let (desc, field) = match s.trim().strip_prefix('-') {
+                Some(f) => ("-", f),
+                None => ("", s.trim()),
+            };
+            let Some(field) = SORT_FIELDS.iter().find(|f| f.eq_ignore_ascii_case(field)) else {
+                return Err(CliError::usage(format!(
+                    "Invalid value '{s}' for --sort-by; valid values: {}.",
+                    SORT_FIELDS.join(", ")
+                ))
+                .hint("put a '-' before the field to sort in reverse, for example --sort-by -last_modified_at"));
+            };
+            Some(format!("{desc}{field}"))
+        }
+        None => None,
+    };
+    Ok(AccountPolicies {
+        kind: Some(PolicyType::Access),
+        subject,
+        sort,
+        version: version(&a.api),
+    })
+}
+
+pub fn account_policies(a: AccountPoliciesArgs) -> Result<AccountPolicies> {
+    let types = PolicyType::ALL.map(|t| (t.short_name(), t));
+    let kind = match &a.policy_type {
+        Some(t) => Some(one_of("-t, --type", t, &types)?),
+        None => None,
+    };
+    Ok(AccountPolicies {
+        kind,
+        subject: None,
+        sort: None,
+        version: version(&a.api),
+    })
+}
+
 /// The kinds of access-group member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MemberKind {
@@ -547,6 +621,65 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!((t[1].name.as_str(), t[1].value.as_str()), ("team", "ci"));
         assert!(tags("env=dev").is_err());
+    }
+
+    fn policies_args(kind: Option<&str>, sort: Option<&str>) -> AccessPoliciesArgs {
+        AccessPoliciesArgs {
+            subject_type: kind.map(str::to_string),
+            sort_by: sort.map(str::to_string),
+            api: PolicyApiArgs {
+                api_version: PolicyApiVersion::V2,
+            },
+            output: crate::cli::OutputArgs {
+                output: crate::output::Format::Text,
+            },
+        }
+    }
+
+    #[test]
+    fn access_policies_take_ibms_types_and_sort_fields_in_any_case() {
+        let s = access_policies(policies_args(Some("Service_ID"), Some("-Created_At")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.kind, Some(PolicyType::Access));
+        assert_eq!(s.subject, Some(SubjectKind::ServiceId));
+        assert_eq!(s.sort.as_deref(), Some("-created_at"));
+        assert_eq!(s.version, ApiVersion::V2);
+        let s =
+            access_policies(policies_args(None, Some("state"))).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((s.subject, s.sort.as_deref()), (None, Some("state")));
+        for (kind, sort, flag) in [
+            (Some("group"), None, "-t, --type"),
+            (None, Some("name"), "--sort-by"),
+            (None, Some("--id"), "--sort-by"),
+            (None, Some("-"), "--sort-by"),
+        ] {
+            let e = access_policies(policies_args(kind, sort))
+                .err()
+                .unwrap_or_else(|| panic!("{kind:?} {sort:?} accepted"));
+            assert_eq!(e.exit_code(), 2);
+            assert!(
+                e.render().lines().next().is_some_and(|l| l.contains(flag)),
+                "{}",
+                e.render()
+            );
+        }
+    }
+
+    #[test]
+    fn account_policies_take_access_or_auth() {
+        let args = |t: &str| AccountPoliciesArgs {
+            policy_type: Some(t.to_string()),
+            api: PolicyApiArgs {
+                api_version: PolicyApiVersion::V1,
+            },
+            output: crate::cli::OutputArgs {
+                output: crate::output::Format::Json,
+            },
+        };
+        let kind = |t: &str| account_policies(args(t)).map(|s| s.kind);
+        assert_eq!(kind("auth").ok(), Some(Some(PolicyType::Authorization)));
+        assert_eq!(kind("ACCESS").ok(), Some(Some(PolicyType::Access)));
+        assert!(kind("authorization").is_err());
     }
 
     #[test]

@@ -69,6 +69,7 @@ pub enum Settings {
     Policy(access::PolicyRef),
     Roles(access::Roles),
     RoleCreate(access::RoleCreate),
+    AccountPolicies(access::AccountPolicies),
     AccessGroups(access::GroupList),
     AccessGroup(access::GroupShow),
     AccessGroupCreate(access::GroupCreate),
@@ -244,6 +245,8 @@ fn iam(command: IamCommand) -> Result<Settings> {
             source_service: a.source_service,
         }),
         C::RoleCreate(a) => Settings::RoleCreate(access::role_create(a)?),
+        C::AccessPolicies(a) => Settings::AccountPolicies(access::access_policies(a)?),
+        C::AccountPolicies(a) => Settings::AccountPolicies(access::account_policies(a)?),
         C::AccessGroups(a) => Settings::AccessGroups(a.into()),
         C::AccessGroup(a) => Settings::AccessGroup(access::GroupShow {
             group: a.group.group,
