@@ -8,6 +8,7 @@
 
 mod fixtures;
 
+mod access_account;
 mod access_enforce;
 mod access_groups;
 mod access_guide;
