@@ -388,6 +388,45 @@ fn service_key_list_show_update_delete_text_and_json() {
     assert!(service_key_names(&env, "svc").is_empty());
 }
 
+/// Issue 20's fix: a member of the account (the federated user, by one-time code) cannot
+/// read, change, disable or delete the owner's own API key, which stays as it was.
+#[test]
+fn a_member_cannot_touch_another_users_api_key() {
+    let env = TestEnv::logged_in();
+    let key = env
+        .iamctl(["api-key-create", "owners-key", "--output", "json"])
+        .run()
+        .success()
+        .json();
+    let id = key["id"].as_str().unwrap_or_default().to_string();
+    let sso = env.info().sso_user.clone();
+    let code = env.passcode(&sso);
+    let url = env.url();
+    env.iamctl(["--session", "member", "login", "-a", &url, "--sso"])
+        .args(["-c", DEMO_ACCOUNT, "--no-region"])
+        .stdin(format!("{code}\n"))
+        .run()
+        .success();
+    for args in [
+        vec!["api-key", id.as_str()],
+        vec!["api-key-update", id.as_str(), "-d", "mine now"],
+        vec!["api-key-disable", id.as_str(), "-f"],
+        vec!["api-key-lock", id.as_str(), "-f"],
+        vec!["api-key-delete", id.as_str(), "-f"],
+    ] {
+        let out = env.iamctl(["--session", "member"]).args(&args).run();
+        assert_ne!(out.code, Some(0), "{args:?} succeeded:\n{}", out.out());
+    }
+    let after = env
+        .iamctl(["api-key", &id, "--output", "json"])
+        .run()
+        .success()
+        .json();
+    for field in ["description", "disabled", "locked", "entity_tag"] {
+        assert_eq!(after[field], key[field], "{field} changed: {after}");
+    }
+}
+
 #[test]
 fn locked_keys_refuse_changes_with_the_unlock_hint() {
     let env = TestEnv::logged_in();
