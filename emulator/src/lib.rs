@@ -24,6 +24,7 @@ mod http;
 mod identity;
 mod model;
 mod persist;
+mod tls;
 mod token;
 
 /// The seed file format (`--seed FILE`), and the demo world's fixed ids and secrets.
@@ -53,6 +54,7 @@ pub use crate::model::seed::Seed;
 pub use crate::model::state::StateError;
 use crate::model::world::{self, World};
 use crate::model::{state, trust};
+pub use crate::tls::{Tls, TlsError};
 
 /// Where the initial world comes from when there is no state file to resume.
 #[derive(Debug, Clone)]
@@ -96,6 +98,12 @@ pub struct Config {
     /// seed's `"enforce_access": true` does the same); off, everyone in an account may manage
     /// its IAM entities, as before.
     pub enforce_access: bool,
+    /// Serve HTTPS (`--tls-cert`/`--tls-key`, or `--tls`); `None` serves plain HTTP.
+    pub tls: Option<Tls>,
+    /// The names clients reach the emulator by (`--hostname`): the first is the host of its
+    /// URL (the ready line's, the token issuer's, the `next` links'); all go in a generated
+    /// certificate. Empty: the listen address.
+    pub hostnames: Vec<String>,
 }
 
 impl Default for Config {
@@ -107,6 +115,8 @@ impl Default for Config {
             token_ttl: 3600,
             refresh_token_ttl: 30 * 24 * 3600,
             enforce_access: false,
+            tls: None,
+            hostnames: Vec::new(),
         }
     }
 }
@@ -121,6 +131,8 @@ pub enum Error {
     FinalWrite(tokio::task::JoinError),
     Key(KeyError),
     Runtime(std::io::Error),
+    /// HTTPS cannot be set up: a certificate or key file, a host name, the CA file.
+    Tls(TlsError),
 }
 
 impl std::fmt::Display for Error {
@@ -133,6 +145,7 @@ impl std::fmt::Display for Error {
             Error::FinalWrite(e) => write!(f, "{e}"),
             Error::Key(e) => write!(f, "signing key: {e}"),
             Error::Runtime(e) => write!(f, "cannot start the async runtime: {e}"),
+            Error::Tls(e) => write!(f, "TLS: {e}"),
         }
     }
 }
@@ -145,6 +158,7 @@ impl std::error::Error for Error {
             Error::Seed(e) => Some(e),
             Error::State(e) => Some(e),
             Error::FinalWrite(e) => Some(e),
+            Error::Tls(e) => Some(e),
         }
     }
 }
@@ -159,8 +173,12 @@ pub struct AccountInfo {
 /// has no value for (a seed without a federated user, say) are empty strings.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ReadyInfo {
-    /// `http://HOST:PORT`, no trailing slash: the IAM, account and resource-controller URL.
+    /// `http://HOST:PORT` (`https://` with TLS), no trailing slash: the IAM, account and
+    /// resource-controller URL. HOST is the first `--hostname`, else the listen address.
     pub url: String,
+    /// With `--tls` (a generated CA): the absolute path of the CA certificate (PEM) clients
+    /// must trust. Empty otherwise.
+    pub ca_file: String,
     /// API key of the password user `username`, scoped to that user's first account.
     pub apikey: String,
     pub username: String,
@@ -187,7 +205,7 @@ pub struct ReadyInfo {
 }
 
 impl ReadyInfo {
-    fn from_world(url: &str, w: &World) -> ReadyInfo {
+    fn from_world(url: &str, ca_file: &str, w: &World) -> ReadyInfo {
         let user = w
             .users
             .iter()
@@ -224,6 +242,7 @@ impl ReadyInfo {
         let sa = workload.and_then(|p| service_account_link(p));
         ReadyInfo {
             url: url.to_owned(),
+            ca_file: ca_file.to_owned(),
             apikey,
             username: user.map(|u| u.username.clone()).unwrap_or_default(),
             password: user.and_then(|u| u.password.clone()).unwrap_or_default(),
@@ -268,6 +287,7 @@ pub struct Server {
     listener: std::net::TcpListener,
     info: ReadyInfo,
     limits: Limits,
+    tls: Option<tls::ServerTls>,
 }
 
 impl Server {
@@ -307,6 +327,17 @@ impl Server {
                 (world, signer, sessions, delegations, Clock::default(), true)
             }
         };
+        let hosts = config
+            .hostnames
+            .iter()
+            .map(|n| tls::Host::parse(n))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(Error::Tls)?;
+        // Before the port is bound: a bad certificate leaves nothing listening.
+        let server_tls = match &config.tls {
+            Some(t) => Some(tls::ServerTls::prepare(t, &hosts).map_err(Error::Tls)?),
+            None => None,
+        };
         let listener = std::net::TcpListener::bind(config.listen)
             .map_err(|e| Error::Bind(config.listen, e))?;
         listener
@@ -322,8 +353,21 @@ impl Server {
                 IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
             });
         }
-        let url = format!("http://{addr}");
-        let info = ReadyInfo::from_world(&url, &world);
+        let scheme = if server_tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let url = match hosts.first() {
+            Some(host) => format!("{scheme}://{}:{}", host.in_url(), addr.port()),
+            None => format!("{scheme}://{addr}"),
+        };
+        let ca_file = server_tls
+            .as_ref()
+            .and_then(|t| t.ca_file.as_ref())
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let info = ReadyInfo::from_world(&url, &ca_file, &world);
         let app = Arc::new(
             App::new(
                 url,
@@ -347,6 +391,7 @@ impl Server {
             listener,
             info,
             limits: Limits::default(),
+            tls: server_tls,
         })
     }
 
@@ -386,8 +431,14 @@ impl Server {
         }
         let flusher = tokio::spawn(persist::flusher(self.app.clone()));
         let router = router::router(self.app.clone(), &limits);
-        server::serve(listener, router, limits, shutdown).await;
+        let acceptor = self
+            .tls
+            .as_ref()
+            .map(|t| tokio_rustls::TlsAcceptor::from(t.config.clone()));
+        server::serve(listener, router, limits, acceptor, shutdown).await;
         flusher.abort();
+        // The generated CA's temporary directory, if any, goes with the server.
+        drop(self.tls);
         let app = self.app.clone();
         tokio::task::spawn_blocking(move || persist::flush(&app, false))
             .await

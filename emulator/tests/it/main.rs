@@ -14,6 +14,7 @@ mod limits;
 mod persistence;
 mod profiles;
 mod state_file;
+mod tls;
 mod token;
 mod workload;
 
