@@ -782,6 +782,10 @@ pub struct LoginArgs {
     #[arg(long)]
     pub skip_ssl_validation: bool,
 
+    /// Also trust the CA certificates in this PEM file, such as iam-emulator's (remembered)
+    #[arg(long, value_name = "FILE", env = "IAMCTL_CA_CERT", value_hint = clap::ValueHint::FilePath)]
+    pub ca_cert: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -35,6 +35,7 @@ mod secrets;
 mod session_files;
 mod sessions;
 mod spinner;
+mod tls_trust;
 mod token_output;
 mod trace;
 mod workload;
