@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
 use clap::builder::TypedValueParser as _;
+use clap::{CommandFactory as _, FromArgMatches as _, Parser};
 
 /// A local IBM Cloud IAM that IBM's official SDKs accept.
 #[derive(Parser, Debug)]
@@ -55,9 +55,10 @@ struct Args {
     /// Serve HTTPS with a CA made at start and a certificate it signs for the --hostname
     /// names, localhost, 127.0.0.1 and ::1; the ready line's ca_file names the CA's
     /// certificate.
-    #[arg(long, env = "IAM_EMULATOR_TLS", conflicts_with_all = ["tls_cert", "tls_key"])]
+    #[arg(long, env = "IAM_EMULATOR_TLS")]
     tls: bool,
-    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first).
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first); wins
+    /// over IAM_EMULATOR_TLS (the container image's default), not over --tls.
     #[arg(
         long,
         env = "IAM_EMULATOR_TLS_CERT",
@@ -94,7 +95,21 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let matches = Args::command().get_matches();
+    let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // A certificate of one's own replaces the image's IAM_EMULATOR_TLS=true, but --tls and
+    // --tls-cert on one command line contradict each other.
+    if args.tls
+        && args.tls_cert.is_some()
+        && matches.value_source("tls") == Some(clap::parser::ValueSource::CommandLine)
+    {
+        Args::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--tls (a generated CA) and --tls-cert (your certificate) cannot be used together",
+            )
+            .exit();
+    }
     let config = iam_emulator::Config {
         listen: args.listen,
         seed: args.seed.map(Into::into),
@@ -103,6 +118,7 @@ fn main() -> ExitCode {
         refresh_token_ttl: args.refresh_token_ttl,
         enforce_access: args.enforce_access,
         tls: match (args.tls, args.tls_cert, args.tls_key) {
+            // --tls-cert requires --tls-key: clap refuses one without the other.
             (_, Some(cert), Some(key)) => Some(iam_emulator::Tls::Files { cert, key }),
             (true, _, _) => Some(iam_emulator::Tls::Generate {
                 ca_out: args.tls_ca_out,

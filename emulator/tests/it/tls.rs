@@ -352,7 +352,9 @@ fn the_binary_serves_https_with_the_ca_its_ready_line_names() {
 fn the_binary_refuses_a_bad_key_before_it_listens() {
     let dir = TempDir::new("tls-bin-bad");
     std::fs::write(dir.path("cert.pem"), "nothing").expect("write");
+    // The image's IAM_EMULATOR_TLS=true gives way to a certificate of one's own.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_iam-emulator"))
+        .env("IAM_EMULATOR_TLS", "true")
         .args(["--tls-cert"])
         .arg(dir.path("cert.pem"))
         .arg("--tls-key")
@@ -365,5 +367,19 @@ fn the_binary_refuses_a_bad_key_before_it_listens() {
     assert!(
         stderr.starts_with("iam-emulator: TLS: ") && stderr.contains("holds no PEM certificate"),
         "{stderr}"
+    );
+    // Both on the command line contradict each other: a usage error.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_iam-emulator"))
+        .args(["--tls", "--tls-cert"])
+        .arg(dir.path("cert.pem"))
+        .arg("--tls-key")
+        .arg(dir.path("key.pem"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot be used together"),
+        "{out:?}"
     );
 }
