@@ -26,12 +26,54 @@ fn tempfile_dir() -> std::path::PathBuf {
     dir
 }
 
+/// What a bash script printed, and how it ended.
+struct Ran {
+    status: std::process::ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `script` with bash in a process group of its own; whatever it leaves behind is killed
+/// once it ends. Output goes to files, not pipes: an emulator the script leaves behind would
+/// keep a pipe open, and reading to its end would wait for that emulator forever.
+#[cfg(unix)]
+fn run_bash(script: &str) -> Ran {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile_dir();
+    let (out_path, err_path) = (dir.join("stdout"), dir.join("stderr"));
+    let file = |p: &std::path::Path| std::fs::File::create(p).unwrap_or_else(|e| panic!("{e}"));
+    let mut child = Command::new("bash")
+        .args(["-c", script])
+        .process_group(0)
+        .stdout(file(&out_path))
+        .stderr(file(&err_path))
+        .spawn()
+        .unwrap_or_else(|e| panic!("bash: {e}"));
+    let group = child.id() as i32;
+    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    // Whatever the script left behind is in its process group: end it.
+    // SAFETY: kill(2) with a negative pid signals that process group only, and it is the
+    // group this test created for the script.
+    unsafe {
+        libc::kill(-group, libc::SIGKILL);
+    }
+    let read = |p: &std::path::Path| {
+        String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned()
+    };
+    let ran = Ran {
+        status,
+        stdout: read(&out_path),
+        stderr: read(&err_path),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    ran
+}
+
 /// "A shell script can start it like this": the script must stop the emulator it started
 /// (with `coproc NAME { CMD; }`, `$NAME_PID` is a subshell's unless CMD is `exec`ed).
 #[cfg(unix)]
 #[test]
 fn the_coproc_example_stops_the_emulator_it_started() {
-    use std::os::unix::process::CommandExt;
     let example = sh_example("coproc").replace(
         "target/release/iam-emulator",
         env!("CARGO_BIN_EXE_iam-emulator"),
@@ -42,43 +84,51 @@ fn the_coproc_example_stops_the_emulator_it_started() {
          if curl -s -m 2 -o /dev/null \"$URL/identity/.well-known/openid-configuration\"; \
          then echo STILL-RUNNING; else echo STOPPED; fi\n"
     );
-    // Output goes to files, not pipes: an emulator the example leaves behind would keep a
-    // pipe open, and reading to its end would wait for that emulator forever.
-    let dir = tempfile_dir();
-    let (out_path, err_path) = (dir.join("stdout"), dir.join("stderr"));
-    let file = |p: &std::path::Path| std::fs::File::create(p).unwrap_or_else(|e| panic!("{e}"));
-    let mut child = Command::new("bash")
-        .args(["-c", &script])
-        .process_group(0)
-        .stdout(file(&out_path))
-        .stderr(file(&err_path))
-        .spawn()
-        .unwrap_or_else(|e| panic!("bash: {e}"));
-    let group = child.id() as i32;
-    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
-    // Whatever the example left behind is in the script's process group: end it.
-    // SAFETY: kill(2) with a negative pid signals that process group only, and it is the
-    // group this test created for the script.
-    unsafe {
-        libc::kill(-group, libc::SIGKILL);
-    }
-    let read = |p: &std::path::Path| std::fs::read(p).unwrap_or_default();
-    let out = std::process::Output {
-        status,
-        stdout: read(&out_path),
-        stderr: read(&err_path),
-    };
-    let _ = std::fs::remove_dir_all(&dir);
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let out = run_bash(&script);
     assert!(
-        out.status.success() && stdout.contains("\"access_token\""),
-        "the example did not run: {:?}\n{stdout}\n{}",
+        out.status.success() && out.stdout.contains("\"access_token\""),
+        "the example did not run: {:?}\n{}\n{}",
         out.status,
-        String::from_utf8_lossy(&out.stderr)
+        out.stdout,
+        out.stderr
     );
     assert!(
-        stdout.trim_end().ends_with("STOPPED"),
+        out.stdout.trim_end().ends_with("STOPPED"),
         "the example left the emulator running:\n{example}"
+    );
+}
+
+/// "HTTPS": the example gets a token over HTTPS, trusting the CA the ready line names, and
+/// stops the emulator, which removes the CA's temporary directory.
+#[cfg(unix)]
+#[test]
+fn the_https_example_trusts_the_ca_of_the_ready_line() {
+    let example = sh_example("--cacert \"$CA\"").replace(
+        "target/release/iam-emulator",
+        env!("CARGO_BIN_EXE_iam-emulator"),
+    );
+    let script = format!(
+        "{example}\necho \"URL=$URL\"\n\
+         for i in $(seq 50); do [ -e \"$CA\" ] || break; sleep 0.1; done\n\
+         if [ -e \"$CA\" ]; then echo CA-LEFT; else echo CA-GONE; fi\n"
+    );
+    let out = run_bash(&script);
+    assert!(
+        out.status.success() && out.stdout.contains("\"access_token\""),
+        "the example did not run: {:?}\n{}\n{}",
+        out.status,
+        out.stdout,
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("URL=https://localhost:"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.trim_end().ends_with("CA-GONE"),
+        "the example left the emulator running:\n{}",
+        out.stdout
     );
 }
 
