@@ -5,8 +5,10 @@
 //! new IAM commands are one variant each.
 
 use crate::complete::{
-    CompletionShell, account_candidates, api_key_candidates, profile_candidates, region_candidates,
-    resource_group_candidates, service_id_candidates, session_candidates, stored_key_candidates,
+    CompletionShell, access_group_candidates, account_candidates, api_key_candidates,
+    policy_candidates, profile_candidates, region_candidates, resource_group_candidates,
+    role_candidates, service_id_candidates, service_name_candidates, session_candidates,
+    stored_key_candidates,
 };
 use crate::output::{Format, TokenFormat};
 use clap::{Args, CommandFactory, Parser, Subcommand};
@@ -131,6 +133,15 @@ pub enum IamCommand {
     /// Print the current IAM access token, refreshing it first if it is about to expire
     #[command(name = "oauth-tokens")]
     OauthTokens(OauthTokensArgs),
+    /// Print the current IAM access token alone (no 'Bearer'), refreshing it first if it is
+    /// about to expire
+    #[command(
+        name = "bearer-token",
+        after_help = "Examples:\n  \
+            iamctl iam bearer-token | cut -d . -f 2\n  \
+            printf 'Authorization: Bearer %s\\n' \"$(iamctl iam bearer-token)\" | curl -sH @- https://iam.cloud.ibm.com/v1/apikeys"
+    )]
+    BearerToken(BearerTokenArgs),
 
     /// Create a service ID in the current account
     #[command(
@@ -146,6 +157,7 @@ pub enum IamCommand {
         after_help = "Examples:\n  \
             iamctl iam service-ids\n  \
             iamctl iam service-ids --uuid\n  \
+            iamctl iam service-ids -n deploy\n  \
             iamctl iam service-ids --output json | jq -r '.[] | select(.name == \"my-service-id\") | .id'"
     )]
     ServiceIds(UuidListArgs),
@@ -205,6 +217,7 @@ pub enum IamCommand {
         name = "service-api-keys",
         after_help = "Examples:\n  \
             iamctl iam service-api-keys my-service-id\n  \
+            iamctl iam service-api-keys --all -n deploy\n  \
             iamctl iam service-api-keys my-service-id --output json | jq -r '.[].id'"
     )]
     ServiceApiKeys(ServiceApiKeysArgs),
@@ -249,6 +262,22 @@ pub enum IamCommand {
             iamctl iam service-api-key-unlock ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 my-service-id -f"
     )]
     ServiceApiKeyUnlock(ServiceApiKeyChangeArgs),
+    /// Disable an API key of a service ID: it can no longer log in until enabled again
+    #[command(
+        name = "service-api-key-disable",
+        after_help = "Examples:\n  \
+            iamctl iam service-api-key-disable deploy-key my-service-id\n  \
+            iamctl iam service-api-key-disable ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 my-service-id -f"
+    )]
+    ServiceApiKeyDisable(ServiceApiKeyChangeArgs),
+    /// Enable a disabled API key of a service ID
+    #[command(
+        name = "service-api-key-enable",
+        after_help = "Examples:\n  \
+            iamctl iam service-api-key-enable deploy-key my-service-id\n  \
+            iamctl iam service-api-key-enable ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 my-service-id -f"
+    )]
+    ServiceApiKeyEnable(ServiceApiKeyChangeArgs),
 
     /// Create an API key for yourself (the logged-in identity)
     #[command(
@@ -264,6 +293,7 @@ pub enum IamCommand {
         after_help = "Examples:\n  \
             iamctl iam api-keys\n  \
             iamctl iam api-keys --uuid\n  \
+            iamctl iam api-keys -d laptop\n  \
             iamctl iam api-keys --output json | jq -r '.[] | select(.locked | not) | .name'"
     )]
     ApiKeys(UuidListArgs),
@@ -306,6 +336,22 @@ pub enum IamCommand {
             iamctl iam api-key-unlock ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 -f"
     )]
     ApiKeyUnlock(ApiKeyChangeArgs),
+    /// Disable one of your API keys: it can no longer log in until enabled again
+    #[command(
+        name = "api-key-disable",
+        after_help = "Examples:\n  \
+            iamctl iam api-key-disable laptop-key\n  \
+            iamctl iam api-key-disable ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 -f"
+    )]
+    ApiKeyDisable(ApiKeyChangeArgs),
+    /// Enable one of your disabled API keys
+    #[command(
+        name = "api-key-enable",
+        after_help = "Examples:\n  \
+            iamctl iam api-key-enable laptop-key\n  \
+            iamctl iam api-key-enable ApiKey-3c9e5b1d-8f2a-4e7b-a6d0-1b4c7e9f2a58 -f"
+    )]
+    ApiKeyEnable(ApiKeyChangeArgs),
 
     /// Create a trusted profile in the current account
     #[command(
@@ -321,6 +367,7 @@ pub enum IamCommand {
         after_help = "Examples:\n  \
             iamctl iam trusted-profiles\n  \
             iamctl iam trusted-profiles --id\n  \
+            iamctl iam trusted-profiles --can-assume\n  \
             iamctl iam trusted-profiles --output json | jq -r '.[].name'"
     )]
     TrustedProfiles(ProfileListArgs),
@@ -361,9 +408,10 @@ pub enum IamCommand {
         name = "trusted-profile-links",
         after_help = "Examples:\n  \
             iamctl iam trusted-profile-links ci-workload\n  \
+            iamctl iam trusted-profile-links ci-workload --id\n  \
             iamctl iam trusted-profile-links ci-workload --output json | jq -r '.[].link.crn'"
     )]
-    TrustedProfileLinks(TrustedProfileArgs),
+    TrustedProfileLinks(TrustedProfileLinksArgs),
     /// Delete a compute-resource link of a trusted profile
     #[command(
         name = "trusted-profile-link-delete",
@@ -376,8 +424,8 @@ pub enum IamCommand {
     #[command(
         name = "trusted-profile-identity-create",
         after_help = "Examples:\n  \
-            iamctl iam trusted-profile-identity-create deployer --id-type serviceid --identifier ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07\n  \
-            iamctl iam trusted-profile-identity-create deployer --id-type user --identifier IBMid-6650001ABC --account b0281c1d6e0b4a49a6f0d4c6c9a4f793"
+            iamctl iam trusted-profile-identity-create deployer --id-type serviceid --id ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07\n  \
+            iamctl iam trusted-profile-identity-create deployer --id-type user --id IBMid-6650001ABC --account b0281c1d6e0b4a49a6f0d4c6c9a4f793"
     )]
     TrustedProfileIdentityCreate(TrustedProfileIdentityCreateArgs),
     /// List the identities that may assume a trusted profile
@@ -385,16 +433,365 @@ pub enum IamCommand {
         name = "trusted-profile-identities",
         after_help = "Examples:\n  \
             iamctl iam trusted-profile-identities deployer\n  \
+            iamctl iam trusted-profile-identities deployer --id-type serviceid --id\n  \
             iamctl iam trusted-profile-identities deployer --output json | jq -r '.[].iam_id'"
     )]
-    TrustedProfileIdentities(TrustedProfileArgs),
+    TrustedProfileIdentities(TrustedProfileIdentitiesArgs),
+    /// Show one identity that may assume a trusted profile
+    #[command(
+        name = "trusted-profile-identity",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-identity deployer ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07 --id-type serviceid\n  \
+            iamctl iam trusted-profile-identity deployer IBMid-6650001ABC --id-type user --output json"
+    )]
+    TrustedProfileIdentity(TrustedProfileIdentityArgs),
     /// Stop letting an identity assume a trusted profile
     #[command(
         name = "trusted-profile-identity-delete",
         after_help = "Examples:\n  \
-            iamctl iam trusted-profile-identity-delete deployer --id-type serviceid --identifier ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07 -f"
+            iamctl iam trusted-profile-identity-delete deployer ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07 --id-type serviceid -f"
     )]
     TrustedProfileIdentityDelete(TrustedProfileIdentityDeleteArgs),
+
+    /// Create an access policy for a user in the current account
+    #[command(
+        name = "user-policy-create",
+        after_help = "Examples:\n  \
+            iamctl iam user-policy-create name@example.com --roles Viewer --service-name kms\n  \
+            iamctl iam user-policy-create name@example.com --roles Editor,Manager --service-name kms --region us-south\n  \
+            iamctl iam user-policy-create IBMid-6650001DMO --roles Viewer --resource-group-name Default\n  \
+            iamctl iam user-policy-create name@example.com --file @policy.json"
+    )]
+    UserPolicyCreate(PolicyCreateArgs<UserSubject>),
+    /// Replace an access policy of a user
+    #[command(
+        name = "user-policy-update",
+        after_help = "Examples:\n  \
+            iamctl iam user-policy-update name@example.com 0bb730daa --roles Editor --service-name kms\n  \
+            iamctl iam user-policy-update name@example.com 0bb730daa --file @policy.json"
+    )]
+    UserPolicyUpdate(PolicyUpdateArgs<UserSubject>),
+    /// Delete an access policy of a user
+    #[command(
+        name = "user-policy-delete",
+        after_help = "Examples:\n  \
+            iamctl iam user-policy-delete name@example.com 0bb730daa\n  \
+            iamctl iam user-policy-delete name@example.com 0bb730daa -f"
+    )]
+    UserPolicyDelete(PolicyDeleteArgs<UserSubject>),
+    /// List the access policies of a user
+    #[command(
+        name = "user-policies",
+        after_help = "Examples:\n  \
+            iamctl iam user-policies name@example.com\n  \
+            iamctl iam user-policies name@example.com --output json | jq -r '.[].id'"
+    )]
+    UserPolicies(PoliciesArgs<UserSubject>),
+    /// Show an access policy of a user
+    #[command(
+        name = "user-policy",
+        after_help = "Examples:\n  \
+            iamctl iam user-policy name@example.com 0bb730daa\n  \
+            iamctl iam user-policy name@example.com 0bb730daa --api-version v2 --output json"
+    )]
+    UserPolicy(PolicyShowArgs<UserSubject>),
+
+    /// Create an access policy for a service ID
+    #[command(
+        name = "service-policy-create",
+        after_help = "Examples:\n  \
+            iamctl iam service-policy-create my-service-id --roles Writer --service-name kms\n  \
+            iamctl iam service-policy-create my-service-id --roles Administrator --account-management\n  \
+            iamctl iam service-policy-create my-service-id --roles Viewer --service-name is --attributes \"instanceId=*\"\n  \
+            iamctl iam service-policy-create ServiceId-cb258cb9-8de3-4ac0-9aec-b2b2d27ac976 --file @policy.json"
+    )]
+    ServicePolicyCreate(PolicyCreateArgs<ServiceIdSubject>),
+    /// Replace an access policy of a service ID
+    #[command(
+        name = "service-policy-update",
+        after_help = "Examples:\n  \
+            iamctl iam service-policy-update my-service-id 140798e2-8ea7db3 --roles Reader,Writer --service-name kms\n  \
+            iamctl iam service-policy-update my-service-id 140798e2-8ea7db3 --file @policy.json"
+    )]
+    ServicePolicyUpdate(PolicyUpdateArgs<ServiceIdSubject>),
+    /// Delete an access policy of a service ID
+    #[command(
+        name = "service-policy-delete",
+        after_help = "Examples:\n  \
+            iamctl iam service-policy-delete my-service-id 140798e2-8ea7db3\n  \
+            iamctl iam service-policy-delete ServiceId-cb258cb9-8de3-4ac0-9aec-b2b2d27ac976 140798e2-8ea7db3 -f"
+    )]
+    ServicePolicyDelete(PolicyDeleteArgs<ServiceIdSubject>),
+    /// List the access policies of a service ID
+    #[command(
+        name = "service-policies",
+        after_help = "Examples:\n  \
+            iamctl iam service-policies my-service-id\n  \
+            iamctl iam service-policies my-service-id --api-version v2 --output json | jq -r '.[].id'"
+    )]
+    ServicePolicies(PoliciesArgs<ServiceIdSubject>),
+    /// Show an access policy of a service ID
+    #[command(
+        name = "service-policy",
+        after_help = "Examples:\n  \
+            iamctl iam service-policy my-service-id 140798e2-8ea7db3\n  \
+            iamctl iam service-policy my-service-id 140798e2-8ea7db3 --output json"
+    )]
+    ServicePolicy(PolicyShowArgs<ServiceIdSubject>),
+
+    /// Create an access policy for a trusted profile
+    #[command(
+        name = "trusted-profile-policy-create",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-policy-create my-profile --roles Viewer\n  \
+            iamctl iam trusted-profile-policy-create my-profile --roles Viewer --resource-group-name Default\n  \
+            iamctl iam trusted-profile-policy-create my-profile --file @policy.json"
+    )]
+    TrustedProfilePolicyCreate(PolicyCreateArgs<ProfileSubject>),
+    /// Replace an access policy of a trusted profile
+    #[command(
+        name = "trusted-profile-policy-update",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-policy-update my-profile 85f3a4d6-c2e1-417e-b2d5-7199d610c160 --roles Administrator --account-management\n  \
+            iamctl iam trusted-profile-policy-update my-profile bdf62c30-35dd-4852-bcb8-2f0dd3929701 --file @policy.json"
+    )]
+    TrustedProfilePolicyUpdate(PolicyUpdateArgs<ProfileSubject>),
+    /// Delete an access policy of a trusted profile
+    #[command(
+        name = "trusted-profile-policy-delete",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-policy-delete my-profile bdf62c30-35dd-4852-bcb8-2f0dd3929701 -f"
+    )]
+    TrustedProfilePolicyDelete(PolicyDeleteArgs<ProfileSubject>),
+    /// List the access policies of a trusted profile
+    #[command(
+        name = "trusted-profile-policies",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-policies my-profile\n  \
+            iamctl iam trusted-profile-policies Profile-bdf62c30-35dd-4852-bcb8-2f0dd3929701 --output json"
+    )]
+    TrustedProfilePolicies(PoliciesArgs<ProfileSubject>),
+    /// Show an access policy of a trusted profile
+    #[command(
+        name = "trusted-profile-policy",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-policy my-profile bdf62c30-35dd-4852-bcb8-2f0dd3929701"
+    )]
+    TrustedProfilePolicy(PolicyShowArgs<ProfileSubject>),
+
+    /// List the roles of a service (without --service, the platform roles)
+    #[command(
+        name = "roles",
+        after_help = "Examples:\n  \
+            iamctl iam roles\n  \
+            iamctl iam roles --service kms\n  \
+            iamctl iam roles --service cloud-object-storage --roles Writer --output json\n  \
+            iamctl iam roles --source-service cloud-object-storage --service kms"
+    )]
+    Roles(RolesArgs),
+
+    /// List the access groups of the current account (or those an identity belongs to)
+    #[command(
+        name = "access-groups",
+        after_help = "Examples:\n  \
+            iamctl iam access-groups\n  \
+            iamctl iam access-groups -s my-service-id\n  \
+            iamctl iam access-groups -p test_profile --output json | jq -r '.[].name'"
+    )]
+    AccessGroups(AccessGroupsArgs),
+    /// Show an access group
+    #[command(
+        name = "access-group",
+        after_help = "Examples:\n  \
+            iamctl iam access-group example_group\n  \
+            iamctl iam access-group example_group --id"
+    )]
+    AccessGroup(AccessGroupShowArgs),
+    /// Create an access group
+    #[command(
+        name = "access-group-create",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-create example_group -d \"example access group\"\n  \
+            iamctl iam access-group-create deployers --output json | jq -r .id"
+    )]
+    AccessGroupCreate(AccessGroupCreateArgs),
+    /// Rename an access group or change its description
+    #[command(
+        name = "access-group-update",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-update example_group --name hello_world_group\n  \
+            iamctl iam access-group-update example_group -d \"Deploys from CI\""
+    )]
+    AccessGroupUpdate(AccessGroupUpdateArgs),
+    /// Delete an access group
+    #[command(
+        name = "access-group-delete",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-delete example_group\n  \
+            iamctl iam access-group-delete example_group --force --recursive"
+    )]
+    AccessGroupDelete(AccessGroupDeleteArgs),
+    /// Add users to an access group
+    #[command(
+        name = "access-group-user-add",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-user-add example_group name@example.com\n  \
+            iamctl iam access-group-user-add example_group --iam-ids IBMid-6650001DMO,IBMid-6650003OTH"
+    )]
+    AccessGroupUserAdd(AccessGroupUserAddArgs),
+    /// Remove a user from an access group
+    #[command(
+        name = "access-group-user-remove",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-user-remove example_group name@example.com"
+    )]
+    AccessGroupUserRemove(AccessGroupUserRemoveArgs),
+    /// Remove a user from every access group of the account
+    #[command(
+        name = "access-group-user-purge",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-user-purge name@example.com -f"
+    )]
+    AccessGroupUserPurge(AccessGroupUserPurgeArgs),
+    /// List the users of an access group
+    #[command(
+        name = "access-group-users",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-users example_group\n  \
+            iamctl iam access-group-users example_group --output json | jq -r '.[].email'"
+    )]
+    AccessGroupUsers(AccessGroupArgs),
+    /// Add service IDs to an access group
+    #[command(
+        name = "access-group-service-id-add",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-service-id-add example_group example-service\n  \
+            iamctl iam access-group-service-id-add example_group ServiceId-cb258cb9-8de3-4ac0-9aec-b2b2d27ac976 other-service"
+    )]
+    AccessGroupServiceIdAdd(AccessGroupServiceIdAddArgs),
+    /// Remove a service ID from an access group
+    #[command(
+        name = "access-group-service-id-remove",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-service-id-remove example_group example-service"
+    )]
+    AccessGroupServiceIdRemove(AccessGroupServiceIdRemoveArgs),
+    /// Remove a service ID from every access group of the account
+    #[command(
+        name = "access-group-service-id-purge",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-service-id-purge example-service --force"
+    )]
+    AccessGroupServiceIdPurge(AccessGroupServiceIdPurgeArgs),
+    /// List the service IDs of an access group
+    #[command(
+        name = "access-group-service-ids",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-service-ids example_group\n  \
+            iamctl iam access-group-service-ids example_group --output json | jq -r '.[].iam_id'"
+    )]
+    AccessGroupServiceIds(AccessGroupArgs),
+    /// Add trusted profiles to an access group
+    #[command(
+        name = "access-group-trusted-profile-add",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-trusted-profile-add example_group my-profile\n  \
+            iamctl iam access-group-trusted-profile-add example_group Profile-bdf62c30-35dd-4852-bcb8-2f0dd3929701 --output json"
+    )]
+    AccessGroupTrustedProfileAdd(AccessGroupProfileAddArgs),
+    /// Remove a trusted profile from an access group
+    #[command(
+        name = "access-group-trusted-profile-remove",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-trusted-profile-remove example_group my-profile"
+    )]
+    AccessGroupTrustedProfileRemove(AccessGroupProfileRemoveArgs),
+    /// Remove a trusted profile from every access group of the account
+    #[command(
+        name = "access-group-trusted-profile-purge",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-trusted-profile-purge my-profile -f"
+    )]
+    AccessGroupTrustedProfilePurge(AccessGroupProfilePurgeArgs),
+    /// List the trusted profiles of an access group
+    #[command(
+        name = "access-group-trusted-profiles",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-trusted-profiles example_group"
+    )]
+    AccessGroupTrustedProfiles(AccessGroupArgs),
+    /// Create an access policy for an access group
+    #[command(
+        name = "access-group-policy-create",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-policy-create example_group --roles Administrator --service-name kms\n  \
+            iamctl iam access-group-policy-create example_group --roles Viewer --resource-group-name Default\n  \
+            iamctl iam access-group-policy-create example_group -f @policy.json"
+    )]
+    AccessGroupPolicyCreate(GroupPolicyCreateArgs),
+    /// Replace an access policy of an access group
+    #[command(
+        name = "access-group-policy-update",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-policy-update example_group b8638ceb-5c4d-4d58-ae06-7ad95a10c4d4 --roles Viewer\n  \
+            iamctl iam access-group-policy-update example_group b8638ceb-5c4d-4d58-ae06-7ad95a10c4d4 -f @policy.json"
+    )]
+    AccessGroupPolicyUpdate(GroupPolicyUpdateArgs),
+    /// Delete an access policy of an access group
+    #[command(
+        name = "access-group-policy-delete",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-policy-delete example_group 51b9717e-76b0-4f6a-bda7-b8132431f926 -f"
+    )]
+    AccessGroupPolicyDelete(PolicyDeleteArgs<GroupSubject>),
+    /// List the access policies of an access group
+    #[command(
+        name = "access-group-policies",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-policies example_group\n  \
+            iamctl iam access-group-policies example_group --output json | jq -r '.[].id'"
+    )]
+    AccessGroupPolicies(PoliciesArgs<GroupSubject>),
+    /// Show an access policy of an access group
+    #[command(
+        name = "access-group-policy",
+        after_help = "Examples:\n  \
+            iamctl iam access-group-policy example_group 51b9717e-76b0-4f6a-bda7-b8132431f926"
+    )]
+    AccessGroupPolicy(PolicyShowArgs<GroupSubject>),
+
+    /// Let a service (or its instances) access another service: an authorization policy
+    #[command(
+        name = "authorization-policy-create",
+        after_help = "Examples:\n  \
+            iamctl iam authorization-policy-create cloud-object-storage kms Reader\n  \
+            iamctl iam authorization-policy-create cloud-object-storage kms Reader --source-service-instance-id 123e4567-e89b-12d3-a456-426614174000\n  \
+            iamctl iam authorization-policy-create --file @authorization.json"
+    )]
+    AuthorizationPolicyCreate(AuthorizationPolicyCreateArgs),
+    /// Delete an authorization policy
+    #[command(
+        name = "authorization-policy-delete",
+        after_help = "Examples:\n  \
+            iamctl iam authorization-policy-delete 5a1e3c5d-8f2a-4e7b-a6d0-1b4c7e9f2a58 -f"
+    )]
+    AuthorizationPolicyDelete(AuthorizationPolicyDeleteArgs),
+    /// Show an authorization policy
+    #[command(
+        name = "authorization-policy",
+        after_help = "Examples:\n  \
+            iamctl iam authorization-policy 5a1e3c5d-8f2a-4e7b-a6d0-1b4c7e9f2a58\n  \
+            iamctl iam authorization-policy 5a1e3c5d-8f2a-4e7b-a6d0-1b4c7e9f2a58 --output json"
+    )]
+    AuthorizationPolicy(AuthorizationPolicyShowArgs),
+    /// List the authorization policies of the current account
+    #[command(
+        name = "authorization-policies",
+        after_help = "Examples:\n  \
+            iamctl iam authorization-policies\n  \
+            iamctl iam authorization-policies --output json | jq -r '.[].id'"
+    )]
+    AuthorizationPolicies(AuthorizationPoliciesArgs),
 
     /// List the API keys kept in the OS keyring with --keyring (never their secrets)
     #[command(
@@ -424,6 +821,7 @@ impl IamCommand {
         use IamCommand as C;
         match self {
             C::OauthTokens(a) => a.output.base(),
+            C::BearerToken(_) => Format::Text,
             C::ServiceIdCreate(a) => a.output.output,
             C::ServiceIds(a) | C::ApiKeys(a) => a.output.output,
             C::StoredKeys(a) => a.output.output,
@@ -434,13 +832,19 @@ impl IamCommand {
             C::ServiceApiKeys(a) => a.output.output,
             C::ServiceApiKey(a) => a.output.output,
             C::ServiceApiKeyUpdate(a) => a.output.output,
-            C::ServiceApiKeyDelete(a) | C::ServiceApiKeyLock(a) | C::ServiceApiKeyUnlock(a) => {
-                a.output.output
-            }
+            C::ServiceApiKeyDelete(a)
+            | C::ServiceApiKeyLock(a)
+            | C::ServiceApiKeyUnlock(a)
+            | C::ServiceApiKeyDisable(a)
+            | C::ServiceApiKeyEnable(a) => a.output.output,
             C::ApiKeyCreate(a) => a.key.output.output,
             C::ApiKey(a) => a.output.output,
             C::ApiKeyUpdate(a) => a.output.output,
-            C::ApiKeyDelete(a) | C::ApiKeyLock(a) | C::ApiKeyUnlock(a) => a.output.output,
+            C::ApiKeyDelete(a)
+            | C::ApiKeyLock(a)
+            | C::ApiKeyUnlock(a)
+            | C::ApiKeyDisable(a)
+            | C::ApiKeyEnable(a) => a.output.output,
             C::StoredKeyDelete(a) => a.output.output,
             C::TrustedProfileCreate(a) => a.output.output,
             C::TrustedProfiles(a) => a.output.output,
@@ -448,10 +852,54 @@ impl IamCommand {
             C::TrustedProfileUpdate(a) => a.output.output,
             C::TrustedProfileDelete(a) => a.output.output,
             C::TrustedProfileLinkCreate(a) => a.output.output,
-            C::TrustedProfileLinks(a) | C::TrustedProfileIdentities(a) => a.output.output,
+            C::TrustedProfileLinks(a) => a.output.output,
+            C::TrustedProfileIdentities(a) => a.output.output,
+            C::TrustedProfileIdentity(a) => a.output.output,
             C::TrustedProfileLinkDelete(a) => a.output.output,
             C::TrustedProfileIdentityCreate(a) => a.output.output,
             C::TrustedProfileIdentityDelete(a) => a.output.output,
+            C::UserPolicyCreate(a) => a.output.output,
+            C::ServicePolicyCreate(a) => a.output.output,
+            C::TrustedProfilePolicyCreate(a) => a.output.output,
+            C::UserPolicyUpdate(a) => a.output.output,
+            C::ServicePolicyUpdate(a) => a.output.output,
+            C::TrustedProfilePolicyUpdate(a) => a.output.output,
+            C::UserPolicyDelete(a) => a.output.output,
+            C::ServicePolicyDelete(a) => a.output.output,
+            C::TrustedProfilePolicyDelete(a) => a.output.output,
+            C::AccessGroupPolicyDelete(a) => a.output.output,
+            C::UserPolicies(a) => a.output.output,
+            C::ServicePolicies(a) => a.output.output,
+            C::TrustedProfilePolicies(a) => a.output.output,
+            C::AccessGroupPolicies(a) => a.output.output,
+            C::UserPolicy(a) => a.output.output,
+            C::ServicePolicy(a) => a.output.output,
+            C::TrustedProfilePolicy(a) => a.output.output,
+            C::AccessGroupPolicy(a) => a.output.output,
+            C::Roles(a) => a.output.output,
+            C::AccessGroups(a) => a.output.output,
+            C::AccessGroup(a) => a.output.output,
+            C::AccessGroupCreate(a) => a.output.output,
+            C::AccessGroupUpdate(a) => a.output.output,
+            C::AccessGroupDelete(a) => a.output.output,
+            C::AccessGroupUserAdd(a) => a.output.output,
+            C::AccessGroupUserRemove(a) => a.output.output,
+            C::AccessGroupUserPurge(a) => a.output.output,
+            C::AccessGroupUsers(a)
+            | C::AccessGroupServiceIds(a)
+            | C::AccessGroupTrustedProfiles(a) => a.output.output,
+            C::AccessGroupServiceIdAdd(a) => a.output.output,
+            C::AccessGroupServiceIdRemove(a) => a.output.output,
+            C::AccessGroupServiceIdPurge(a) => a.output.output,
+            C::AccessGroupTrustedProfileAdd(a) => a.output.output,
+            C::AccessGroupTrustedProfileRemove(a) => a.output.output,
+            C::AccessGroupTrustedProfilePurge(a) => a.output.output,
+            C::AccessGroupPolicyCreate(a) => a.output.output,
+            C::AccessGroupPolicyUpdate(a) => a.output.output,
+            C::AuthorizationPolicyCreate(a) => a.output.output,
+            C::AuthorizationPolicyDelete(a) => a.output.output,
+            C::AuthorizationPolicy(a) => a.output.output,
+            C::AuthorizationPolicies(a) => a.output.output,
         }
     }
 }
@@ -478,7 +926,7 @@ pub struct Fast {
     pub command: FastCommand,
 }
 
-/// `[--session NAME] oauth-tokens [--output FORMAT]` (also under `iam`),
+/// `[--session NAME] oauth-tokens [--output FORMAT]` and `bearer-token` (also under `iam`),
 /// `[--session NAME] credential kubectl` and `[--session NAME] credential docker ACTION`, and
 /// nothing else. Anything else, including `-q` and every error, goes through clap as usual;
 /// a unit test keeps this in step with clap's parse.
@@ -498,6 +946,7 @@ pub fn fast_path(args: &[OsString]) -> Option<Fast> {
         ["credential", "docker", action] => {
             FastCommand::Docker(DockerAction::from_str(action, false).ok()?)
         }
+        ["bearer-token"] | ["iam", "bearer-token"] => FastCommand::OauthTokens(TokenFormat::Raw),
         ["oauth-tokens", rest @ ..] | ["iam", "oauth-tokens", rest @ ..] => {
             let value = match rest {
                 [] => "text",
@@ -525,6 +974,9 @@ pub fn clap_fast(argv: &[&str]) -> Option<Fast> {
     let command = match cli.command {
         Command::Iam(IamCommand::OauthTokens(a)) | Command::IamFlat(IamCommand::OauthTokens(a)) => {
             FastCommand::OauthTokens(a.output)
+        }
+        Command::Iam(IamCommand::BearerToken(_)) | Command::IamFlat(IamCommand::BearerToken(_)) => {
+            FastCommand::OauthTokens(TokenFormat::Raw)
         }
         Command::Credential(CredentialCommand::Kubectl(a)) if !a.install => FastCommand::Kubectl,
         Command::Credential(CredentialCommand::Docker(DockerArgs {
@@ -752,6 +1204,10 @@ pub struct LoginArgs {
     #[arg(long)]
     pub no_account: bool,
 
+    /// Accept an invitation to join the account given with -c
+    #[arg(long, requires = "account")]
+    pub accept: bool,
+
     /// Region to target (IBM documents -r; --region is the same)
     #[arg(
         short = 'r',
@@ -785,6 +1241,11 @@ pub struct LoginArgs {
     /// Also trust the CA certificates in this PEM file, such as iam-emulator's (remembered)
     #[arg(long, value_name = "FILE", env = "IAMCTL_CA_CERT", value_hint = clap::ValueHint::FilePath)]
     pub ca_cert: Option<std::path::PathBuf>,
+
+    /// Reach a private API endpoint (-a private.cloud.ibm.com) from VPC: IBM's global
+    /// private endpoints, instead of Classic infrastructure's per-region ones
+    #[arg(long)]
+    pub vpc: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -858,6 +1319,10 @@ pub struct OauthTokensArgs {
     #[arg(long, value_name = "CLIENT[,CLIENT]")]
     pub delegate_to: Option<String>,
 }
+
+/// `bearer-token`: IBM documents no flags.
+#[derive(Debug, Args)]
+pub struct BearerTokenArgs {}
 
 #[derive(Debug, Args)]
 #[command(
@@ -1006,12 +1471,27 @@ pub struct ListArgs {
     pub output: OutputArgs,
 }
 
+/// IBM's list filters: keep the entries whose name or description includes a string.
+#[derive(Debug, Clone, Args)]
+pub struct FilterArgs {
+    /// Only those whose name includes STRING (case-sensitive)
+    #[arg(short = 'n', long = "name", value_name = "STRING")]
+    pub name: Option<String>,
+
+    /// Only those whose description includes STRING (case-sensitive)
+    #[arg(short = 'd', long = "description", value_name = "STRING")]
+    pub description: Option<String>,
+}
+
 /// A list whose IDs alone `--uuid` prints, as `ibmcloud iam service-ids --uuid` does.
 #[derive(Debug, Args)]
 pub struct UuidListArgs {
     /// Print only the IDs, one per line
     #[arg(long, conflicts_with = "output")]
     pub uuid: bool,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -1023,6 +1503,13 @@ pub struct ProfileListArgs {
     /// Print only the IDs, one per line
     #[arg(long, alias = "uuid", conflicts_with = "output")]
     pub id: bool,
+
+    /// Only the profiles you (the logged-in identity) may assume
+    #[arg(long)]
+    pub can_assume: bool,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -1137,6 +1624,11 @@ pub struct KeyCreateArgs {
     pub keyring: Option<String>,
 
     /// Replace an existing --file, or an existing --keyring entry of that name
+    #[arg(long)]
+    pub replace: bool,
+
+    /// Create without confirmation (IBM's flag; iamctl never asks before creating a key,
+    /// so it changes nothing: --replace is what overwrites)
     #[arg(short, long)]
     pub force: bool,
 
@@ -1171,8 +1663,23 @@ pub struct ApiKeyCreateArgs {
 #[derive(Debug, Args)]
 pub struct ServiceApiKeysArgs {
     /// Name or ID (ServiceId-...) of the service ID
-    #[arg(value_name = "SERVICE_ID", add = ArgValueCandidates::new(service_id_candidates))]
-    pub service_id: String,
+    #[arg(
+        value_name = "SERVICE_ID",
+        required_unless_present = "all",
+        add = ArgValueCandidates::new(service_id_candidates)
+    )]
+    pub service_id: Option<String>,
+
+    /// The API keys of every service ID of the account
+    #[arg(short, long, conflicts_with = "service_id")]
+    pub all: bool,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    /// Accepted for compatibility with ibmcloud scripts; listing never asks for confirmation
+    #[arg(short, long)]
+    pub force: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -1192,12 +1699,16 @@ pub struct ServiceApiKeyShowArgs {
     #[arg(long, conflicts_with = "output")]
     pub uuid: bool,
 
+    /// Accepted for compatibility with ibmcloud scripts; showing never asks for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description"]))]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description", "action_if_leaked"]))]
 pub struct ServiceApiKeyUpdateArgs {
     /// Name or ID (ApiKey-...) of the API key
     #[arg(value_name = "NAME|ID")]
@@ -1214,6 +1725,10 @@ pub struct ServiceApiKeyUpdateArgs {
     /// New description
     #[arg(short, long, value_name = "DESCRIPTION")]
     pub description: Option<String>,
+
+    /// What IAM does if it finds the key leaked
+    #[arg(long, value_name = "ACTION", value_enum, ignore_case = true)]
+    pub action_if_leaked: Option<LeakAction>,
 
     /// Accepted for compatibility with ibmcloud scripts; updates do not ask for confirmation
     #[arg(short, long)]
@@ -1251,7 +1766,7 @@ pub struct ApiKeyShowArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description"]))]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description", "action_if_leaked"]))]
 pub struct ApiKeyUpdateArgs {
     /// Name or ID (ApiKey-...) of the API key
     #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(api_key_candidates))]
@@ -1264,6 +1779,10 @@ pub struct ApiKeyUpdateArgs {
     /// New description
     #[arg(short, long, value_name = "DESCRIPTION")]
     pub description: Option<String>,
+
+    /// What IAM does if it finds the key leaked
+    #[arg(long, value_name = "ACTION", value_enum, ignore_case = true)]
+    pub action_if_leaked: Option<LeakAction>,
 
     /// Accepted for compatibility with ibmcloud scripts; updates do not ask for confirmation
     #[arg(short, long)]
@@ -1309,6 +1828,10 @@ pub struct TrustedProfileCreateArgs {
     #[arg(short, long, value_name = "DESCRIPTION")]
     pub description: Option<String>,
 
+    /// Email address of the trusted profile
+    #[arg(short, long, value_name = "EMAIL_ADDRESS")]
+    pub email: Option<String>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -1339,7 +1862,7 @@ pub struct TrustedProfileArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description"]))]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description", "email"]))]
 pub struct TrustedProfileUpdateArgs {
     /// Name or ID (Profile-...) of the trusted profile
     #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(profile_candidates))]
@@ -1353,6 +1876,14 @@ pub struct TrustedProfileUpdateArgs {
     #[arg(short, long, value_name = "DESCRIPTION")]
     pub description: Option<String>,
 
+    /// New email address (empty removes it)
+    #[arg(short, long, value_name = "EMAIL_ADDRESS")]
+    pub email: Option<String>,
+
+    /// Accepted for compatibility with ibmcloud scripts; updates do not ask for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -1365,6 +1896,71 @@ pub struct TrustedProfileChangeArgs {
 
     #[command(flatten)]
     pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `trusted-profile-links`.
+#[derive(Debug, Args)]
+pub struct TrustedProfileLinksArgs {
+    /// Name or ID (Profile-...) of the trusted profile
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+
+    /// Print only the links' IDs, one per line
+    #[arg(long, conflicts_with = "output")]
+    pub id: bool,
+
+    /// Fail if several profiles have the name (IBM's flag; iamctl always does)
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `trusted-profile-identities`.
+#[derive(Debug, Args)]
+pub struct TrustedProfileIdentitiesArgs {
+    /// Name or ID (Profile-...) of the trusted profile
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+
+    /// Only identities of this kind
+    #[arg(long, value_name = "TYPE", value_enum, ignore_case = true)]
+    pub id_type: Option<IdentityType>,
+
+    /// Print only the identities' identifiers, one per line
+    #[arg(long, conflicts_with = "output")]
+    pub id: bool,
+
+    /// Fail if several profiles have the name (IBM's flag; iamctl always does)
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `trusted-profile-identity`: one identity, by its identifier.
+#[derive(Debug, Args)]
+pub struct TrustedProfileIdentityArgs {
+    /// Name or ID (Profile-...) of the trusted profile
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+
+    /// The identity: a user's IAM ID, a service ID's ID, or a CRN
+    #[arg(value_name = "IDENTIFIER")]
+    pub identifier: String,
+
+    /// Kind of identity
+    #[arg(long, value_name = "TYPE", value_enum, ignore_case = true)]
+    pub id_type: IdentityType,
+
+    /// Print only the identity's identifier
+    #[arg(long, conflicts_with = "output")]
+    pub id: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -1432,6 +2028,10 @@ pub struct TrustedProfileLinkCreateArgs {
     #[arg(long, value_name = "NAME")]
     pub link_name: Option<String>,
 
+    /// Fail if several profiles have the name (IBM's flag; iamctl always does)
+    #[arg(short, long)]
+    pub force: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -1484,8 +2084,9 @@ pub struct TrustedProfileIdentityCreateArgs {
     #[arg(long, value_name = "TYPE", value_enum, ignore_case = true)]
     pub id_type: IdentityType,
 
-    /// The identity: a user's IAM ID, a service ID's ID, or a CRN
-    #[arg(long, value_name = "ID")]
+    /// The identity: a user's IAM ID, a service ID's ID, or a CRN (IBM's flag; --identifier
+    /// works too)
+    #[arg(long = "id", alias = "identifier", value_name = "IDENTIFIER")]
     pub identifier: String,
 
     /// For a user: an account from which the user may assume the profile (repeatable)
@@ -1506,16 +2107,666 @@ pub struct TrustedProfileIdentityDeleteArgs {
     #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
     pub profile: String,
 
+    /// The identity: a user's IAM ID, a service ID's ID, or a CRN
+    #[arg(value_name = "IDENTIFIER", required_unless_present = "old_identifier")]
+    pub identifier: Option<String>,
+
+    /// The identity, as earlier iamctl releases took it
+    #[arg(
+        long = "identifier",
+        value_name = "IDENTIFIER",
+        hide = true,
+        conflicts_with = "identifier"
+    )]
+    pub old_identifier: Option<String>,
+
     /// Kind of identity
     #[arg(long, value_name = "TYPE", value_enum, ignore_case = true)]
     pub id_type: IdentityType,
 
-    /// The identity: a user's IAM ID, a service ID's ID, or a CRN
-    #[arg(long, value_name = "ID")]
-    pub identifier: String,
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+// ---- Access: policies, roles, access groups, authorizations (issue 20) ----------------------
+
+/// `--api-version`: which Policy Management API a policy command uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PolicyApiVersion {
+    V1,
+    V2,
+}
+
+/// The flags every policy command shares.
+#[derive(Debug, Args)]
+pub struct PolicyApiArgs {
+    /// Version of the access policy API: v1 (/v1/policies) or v2 (/v2/policies)
+    #[arg(long, value_name = "v1|v2", value_enum, ignore_case = true, default_value_t = PolicyApiVersion::V1)]
+    pub api_version: PolicyApiVersion,
+}
+
+/// A user, by user name (email) or IAM ID.
+#[derive(Debug, Args)]
+pub struct UserSubject {
+    /// The user: user name (email) or IAM ID (IBMid-...)
+    #[arg(value_name = "USER_NAME")]
+    pub user: String,
+}
+
+/// A service ID, by name or ID.
+#[derive(Debug, Args)]
+pub struct ServiceIdSubject {
+    /// Name or ID (ServiceId-...) of the service ID
+    #[arg(value_name = "SERVICE_ID", add = ArgValueCandidates::new(service_id_candidates))]
+    pub service_id: String,
+}
+
+/// A trusted profile, by name or ID.
+#[derive(Debug, Args)]
+pub struct ProfileSubject {
+    /// Name or ID (Profile-...) of the trusted profile
+    #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+}
+
+/// An access group, by name or ID.
+#[derive(Debug, Args)]
+pub struct GroupSubject {
+    /// Name or ID (AccessGroupId-...) of the access group
+    #[arg(value_name = "GROUP_NAME", add = ArgValueCandidates::new(access_group_candidates))]
+    pub group: String,
+}
+
+/// What a policy grants, from flags (exclusive with --file).
+#[derive(Debug, Args)]
+pub struct PolicyDefinitionArgs {
+    /// Role names of the policy definition, comma-separated ('iamctl roles --service
+    /// SERVICE_NAME' lists a service's roles)
+    #[arg(
+        short = 'r',
+        long,
+        value_name = "ROLE_NAME1,ROLE_NAME2...",
+        value_delimiter = ',',
+        conflicts_with = "file",
+        add = ArgValueCandidates::new(role_candidates)
+    )]
+    pub roles: Vec<String>,
+
+    /// Service name of the policy definition
+    #[arg(
+        long,
+        value_name = "SERVICE_NAME",
+        conflicts_with_all = ["file", "account_management"],
+        add = ArgValueCandidates::new(service_name_candidates)
+    )]
+    pub service_name: Option<String>,
+
+    /// GUID of the service instance of the policy definition
+    #[arg(long, value_name = "SERVICE_INSTANCE_GUID", conflicts_with = "file")]
+    pub service_instance: Option<String>,
+
+    /// Region of the policy definition
+    #[arg(long, value_name = "REGION", conflicts_with = "file", add = ArgValueCandidates::new(region_candidates))]
+    pub region: Option<String>,
+
+    /// Resource type of the policy definition
+    #[arg(long, value_name = "RESOURCE_TYPE", conflicts_with = "file")]
+    pub resource_type: Option<String>,
+
+    /// Resource of the policy definition
+    #[arg(long, value_name = "RESOURCE", conflicts_with = "file")]
+    pub resource: Option<String>,
+
+    /// Name of the resource group ('*': all resource groups)
+    #[arg(
+        long,
+        value_name = "RESOURCE_GROUP_NAME",
+        conflicts_with_all = ["file", "resource_group_id"],
+        add = ArgValueCandidates::new(resource_group_candidates)
+    )]
+    pub resource_group_name: Option<String>,
+
+    /// ID of the resource group ('*': all resource groups)
+    #[arg(long, value_name = "RESOURCE_GROUP_ID", conflicts_with = "file")]
+    pub resource_group_id: Option<String>,
+
+    /// Give access to all account management services
+    #[arg(long, conflicts_with = "file")]
+    pub account_management: bool,
+
+    /// Resource attributes, as name=value,name=value... ('*' in a value is a wildcard)
+    #[arg(long, value_name = "name=value,name=value...", conflicts_with = "file")]
+    pub attributes: Option<String>,
+
+    /// Access tags of the resource, as name:value,name:value...
+    #[arg(long, value_name = "name:value,name:value...", conflicts_with = "file")]
+    pub tags: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyCreateArgs<S: clap::Args> {
+    #[command(flatten)]
+    pub subject: S,
+
+    #[command(flatten)]
+    pub definition: PolicyDefinitionArgs,
+
+    /// JSON file of the policy definition, in the API's shape (@FILE or FILE); exclusive
+    /// with the flags above
+    #[arg(long, value_name = "@JSON_FILE")]
+    pub file: Option<String>,
+
+    /// Accepted for compatibility with ibmcloud scripts; creating asks for no confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub api: PolicyApiArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyUpdateArgs<S: clap::Args> {
+    #[command(flatten)]
+    pub subject: S,
+
+    /// ID of the policy
+    #[arg(value_name = "POLICY_ID", add = ArgValueCandidates::new(policy_candidates))]
+    pub policy_id: String,
+
+    #[command(flatten)]
+    pub definition: PolicyDefinitionArgs,
+
+    /// JSON file of the policy definition, in the API's shape (@FILE or FILE); exclusive
+    /// with the flags above
+    #[arg(long, value_name = "@JSON_FILE")]
+    pub file: Option<String>,
+
+    /// Accepted for compatibility with ibmcloud scripts; updating asks for no confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub api: PolicyApiArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `access-group-policy-create`: IBM's `-f` is `--file` here.
+#[derive(Debug, Args)]
+pub struct GroupPolicyCreateArgs {
+    #[command(flatten)]
+    pub subject: GroupSubject,
+
+    #[command(flatten)]
+    pub definition: PolicyDefinitionArgs,
+
+    /// JSON file of the policy definition, in the API's shape (@FILE or FILE); exclusive
+    /// with the flags above
+    #[arg(short = 'f', long, value_name = "@JSON_FILE")]
+    pub file: Option<String>,
+
+    #[command(flatten)]
+    pub api: PolicyApiArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `access-group-policy-update`: IBM's `-f` is `--file` here.
+#[derive(Debug, Args)]
+pub struct GroupPolicyUpdateArgs {
+    #[command(flatten)]
+    pub subject: GroupSubject,
+
+    /// ID of the policy
+    #[arg(value_name = "POLICY_ID", add = ArgValueCandidates::new(policy_candidates))]
+    pub policy_id: String,
+
+    #[command(flatten)]
+    pub definition: PolicyDefinitionArgs,
+
+    /// JSON file of the policy definition, in the API's shape (@FILE or FILE); exclusive
+    /// with the flags above
+    #[arg(short = 'f', long, value_name = "@JSON_FILE")]
+    pub file: Option<String>,
+
+    #[command(flatten)]
+    pub api: PolicyApiArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyDeleteArgs<S: clap::Args> {
+    #[command(flatten)]
+    pub subject: S,
+
+    /// ID of the policy
+    #[arg(value_name = "POLICY_ID", add = ArgValueCandidates::new(policy_candidates))]
+    pub policy_id: String,
 
     #[command(flatten)]
     pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub api: PolicyApiArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PoliciesArgs<S: clap::Args> {
+    #[command(flatten)]
+    pub subject: S,
+
+    /// Accepted for compatibility with ibmcloud scripts; listing asks for no confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub api: PolicyApiArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyShowArgs<S: clap::Args> {
+    #[command(flatten)]
+    pub subject: S,
+
+    /// ID of the policy
+    #[arg(value_name = "POLICY_ID", add = ArgValueCandidates::new(policy_candidates))]
+    pub policy_id: String,
+
+    /// Accepted for compatibility with ibmcloud scripts; showing asks for no confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub api: PolicyApiArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RolesArgs {
+    /// Name of the service (without it: the platform roles only)
+    #[arg(long, value_name = "SERVICE_NAME", add = ArgValueCandidates::new(service_name_candidates))]
+    pub service: Option<String>,
+
+    /// Show only these roles, comma-separated
+    #[arg(long, value_name = "ROLE_NAME1,ROLE_NAME2...", value_delimiter = ',', add = ArgValueCandidates::new(role_candidates))]
+    pub roles: Vec<String>,
+
+    /// Roles of a resource type of --service: not supported (IAM's role listing takes no
+    /// resource type); refused, naming the listing without it
+    #[arg(long, value_name = "RESOURCE_TYPE", requires = "service")]
+    pub resource_type: Option<String>,
+    /// The source service of an authorization: list the roles it may be given on --service
+    #[arg(long, value_name = "SOURCE_SERVICE_NAME", requires = "service", add = ArgValueCandidates::new(service_name_candidates))]
+    pub source_service: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("member").multiple(false).args(["user", "service_id", "profile"]))]
+pub struct AccessGroupsArgs {
+    /// Only the access groups this user (user name or IAM ID) belongs to
+    #[arg(short = 'u', value_name = "USER_NAME")]
+    pub user: Option<String>,
+
+    /// Only the access groups this service ID (name or ID) belongs to
+    #[arg(short = 's', value_name = "SERVICE_ID_NAME", add = ArgValueCandidates::new(service_id_candidates))]
+    pub service_id: Option<String>,
+
+    /// Only the access groups this trusted profile (name or ID) belongs to
+    #[arg(short = 'p', value_name = "PROFILE_NAME|PROFILE_ID", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessGroupShowArgs {
+    #[command(flatten)]
+    pub group: GroupSubject,
+
+    /// Print only the group's ID
+    #[arg(long, conflicts_with = "output")]
+    pub id: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessGroupCreateArgs {
+    /// Name of the new access group (unique in the account)
+    #[arg(value_name = "GROUP_NAME")]
+    pub name: String,
+
+    /// Description of the access group
+    #[arg(short, long, value_name = "DESCRIPTION")]
+    pub description: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["new_name", "description"]))]
+pub struct AccessGroupUpdateArgs {
+    #[command(flatten)]
+    pub group: GroupSubject,
+
+    /// New name
+    #[arg(short = 'n', long = "name", value_name = "NEW_NAME")]
+    pub new_name: Option<String>,
+
+    /// New description
+    #[arg(short, long, value_name = "NEW_DESCRIPTION")]
+    pub description: Option<String>,
+
+    /// Accepted for compatibility with ibmcloud scripts; updates do not ask for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessGroupDeleteArgs {
+    #[command(flatten)]
+    pub group: GroupSubject,
+
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    /// Delete the group even if it has members
+    #[arg(short, long)]
+    pub recursive: bool,
+
+    /// Delete every access group with this name
+    #[arg(short, long)]
+    pub all: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// A command about one access group's members.
+#[derive(Debug, Args)]
+pub struct AccessGroupArgs {
+    #[command(flatten)]
+    pub group: GroupSubject,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("who").required(true).multiple(true).args(["users", "iam_ids"]))]
+pub struct AccessGroupUserAddArgs {
+    #[command(flatten)]
+    pub group: GroupSubject,
+
+    /// The users to add, by user name (email) or IAM ID
+    #[arg(value_name = "USER_NAME")]
+    pub users: Vec<String>,
+
+    /// The users to add, by IAM ID, comma-separated
+    #[arg(long, value_name = "IAM_ID1,IAM_ID2,...", value_delimiter = ',')]
+    pub iam_ids: Vec<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessGroupUserRemoveArgs {
+    #[command(flatten)]
+    pub group: GroupSubject,
+
+    /// The user to remove, by user name (email) or IAM ID
+    #[arg(value_name = "USER_NAME")]
+    pub user: String,
+
+    /// Accepted for compatibility with ibmcloud scripts; removing from one group asks for no
+    /// confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessGroupUserPurgeArgs {
+    /// The user to remove from every access group, by user name (email) or IAM ID
+    #[arg(value_name = "USER_NAME")]
+    pub user: String,
+
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessGroupServiceIdAddArgs {
+    #[command(flatten)]
+    pub group: GroupSubject,
+
+    /// The service IDs to add, by name or ID (ServiceId-...)
+    #[arg(value_name = "SERVICE_ID_NAME", required = true, add = ArgValueCandidates::new(service_id_candidates))]
+    pub service_ids: Vec<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessGroupServiceIdRemoveArgs {
+    #[command(flatten)]
+    pub group: GroupSubject,
+
+    /// The service ID to remove, by name or ID (ServiceId-...)
+    #[arg(value_name = "SERVICE_ID_NAME", add = ArgValueCandidates::new(service_id_candidates))]
+    pub service_id: String,
+
+    /// Accepted for compatibility with ibmcloud scripts; removing from one group asks for no
+    /// confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessGroupServiceIdPurgeArgs {
+    /// The service ID to remove from every access group, by name or ID (ServiceId-...)
+    #[arg(value_name = "SERVICE_ID_NAME", add = ArgValueCandidates::new(service_id_candidates))]
+    pub service_id: String,
+
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessGroupProfileAddArgs {
+    #[command(flatten)]
+    pub group: GroupSubject,
+
+    /// The trusted profiles to add, by name or ID (Profile-...)
+    #[arg(value_name = "PROFILE_NAME|PROFILE_ID", required = true, add = ArgValueCandidates::new(profile_candidates))]
+    pub profiles: Vec<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessGroupProfileRemoveArgs {
+    #[command(flatten)]
+    pub group: GroupSubject,
+
+    /// The trusted profile to remove, by name or ID (Profile-...)
+    #[arg(value_name = "PROFILE_NAME|PROFILE_ID", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+
+    /// Accepted for compatibility with ibmcloud scripts; removing from one group asks for no
+    /// confirmation
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessGroupProfilePurgeArgs {
+    /// The trusted profile to remove from every access group, by name or ID (Profile-...)
+    #[arg(value_name = "PROFILE_NAME|PROFILE_ID", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuthorizationPolicyCreateArgs {
+    /// The source service, whose instances are given access
+    #[arg(value_name = "SOURCE_SERVICE_NAME", required_unless_present = "file", conflicts_with = "file", add = ArgValueCandidates::new(service_name_candidates))]
+    pub source: Option<String>,
+
+    /// The target service, which the source may access
+    #[arg(value_name = "TARGET_SERVICE_NAME", required_unless_present = "file", add = ArgValueCandidates::new(service_name_candidates))]
+    pub target: Option<String>,
+
+    /// The roles the source gets on the target, comma-separated
+    #[arg(value_name = "ROLE_NAME1,ROLE_NAME2...", required_unless_present = "file", value_delimiter = ',', add = ArgValueCandidates::new(role_candidates))]
+    pub roles: Vec<String>,
+
+    /// Source service instance ID (default: every instance of the source service)
+    #[arg(
+        long,
+        value_name = "SOURCE_SERVICE_INSTANCE_ID",
+        conflicts_with = "source_resource_group_id"
+    )]
+    pub source_service_instance_id: Option<String>,
+
+    /// Account GUID of the source service, when it is in another account
+    #[arg(long, value_name = "ACCOUNT_GUID")]
+    pub source_service_account: Option<String>,
+    /// Source service instance by name: not supported (IBM's CLI looks names up in the
+    /// resource controller, which iamctl does not use); give --source-service-instance-id
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with = "source_service_instance_id"
+    )]
+    pub source_service_instance_name: Option<String>,
+    /// Target service instance by name: not supported; give --target-service-instance-id
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with = "target_service_instance_id"
+    )]
+    pub target_service_instance_name: Option<String>,
+
+    /// Source resource group ID
+    #[arg(long, value_name = "RESOURCE_GROUP_ID")]
+    pub source_resource_group_id: Option<String>,
+
+    /// Resource type of the source service
+    #[arg(long, value_name = "RESOURCE_TYPE")]
+    pub source_resource_type: Option<String>,
+
+    /// Resource of the source service
+    #[arg(long, value_name = "RESOURCE")]
+    pub source_resource: Option<String>,
+
+    /// Target service instance ID (default: every instance of the target service)
+    #[arg(
+        long,
+        value_name = "TARGET_SERVICE_INSTANCE_ID",
+        conflicts_with = "target_resource_group_id"
+    )]
+    pub target_service_instance_id: Option<String>,
+
+    /// Target resource group ID
+    #[arg(long, value_name = "RESOURCE_GROUP_ID")]
+    pub target_resource_group_id: Option<String>,
+
+    /// Resource type of the target service
+    #[arg(long, value_name = "RESOURCE_TYPE")]
+    pub target_resource_type: Option<String>,
+
+    /// Resource of the target service
+    #[arg(long, value_name = "RESOURCE")]
+    pub target_resource: Option<String>,
+
+    /// JSON file of the policy definition, in the v1 API's shape (@FILE or FILE)
+    #[arg(long, value_name = "@JSON_FILE")]
+    pub file: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuthorizationPolicyDeleteArgs {
+    /// ID of the authorization policy
+    #[arg(value_name = "AUTHORIZATION_POLICY_ID", add = ArgValueCandidates::new(policy_candidates))]
+    pub policy_id: String,
+
+    #[command(flatten)]
+    pub force: ForceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuthorizationPolicyShowArgs {
+    /// ID of the authorization policy
+    #[arg(value_name = "AUTHORIZATION_POLICY_ID", add = ArgValueCandidates::new(policy_candidates))]
+    pub policy_id: String,
+
+    #[command(flatten)]
+    pub api: PolicyApiArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuthorizationPoliciesArgs {
+    #[command(flatten)]
+    pub api: PolicyApiArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,

@@ -283,6 +283,124 @@ pub fn profile_candidates() -> Vec<CompletionCandidate> {
     account_scoped(InAccount::TrustedProfiles)
 }
 
+// ---- access: groups, policies, roles, services -------------------------------------------
+
+/// IBM's platform roles, offered for `--roles` before any role list was seen.
+const PLATFORM_ROLES: [&str; 4] = ["Administrator", "Editor", "Operator", "Viewer"];
+/// IAM-enabled services offered for `--service-name` besides those seen.
+const WELL_KNOWN_SERVICES: [&str; 12] = [
+    "cloud-object-storage",
+    "containers-kubernetes",
+    "codeengine",
+    "databases-for-postgresql",
+    "hs-crypto",
+    "iam-access-management",
+    "iam-groups",
+    "iam-identity",
+    "is",
+    "kms",
+    "resource-controller",
+    "secrets-manager",
+];
+
+/// Every access-group `GROUP_NAME`: the targeted account's access groups, by name.
+pub fn access_group_candidates() -> Vec<CompletionCandidate> {
+    account_scoped(InAccount::AccessGroups)
+}
+
+/// The words of the command line being completed, after the `--` the scripts put first.
+fn words() -> Vec<String> {
+    let args: Vec<String> = std::env::args_os()
+        .filter_map(|a| a.into_string().ok())
+        .collect();
+    let start = args.iter().position(|w| w == "--").map_or(0, |i| i + 1);
+    args[start..].to_vec()
+}
+
+/// The value of `--flag VALUE` or `--flag=VALUE` among the words (the last one given).
+fn flag_value(words: &[String], flag: &str) -> Option<String> {
+    let mut found = None;
+    for (i, w) in words.iter().enumerate() {
+        if w == flag {
+            found = words.get(i + 1).cloned();
+        } else if let Some(v) = w.strip_prefix(&format!("{flag}=")) {
+            found = Some(v.to_string());
+        }
+    }
+    found.filter(|v| !v.is_empty())
+}
+
+/// `--service-name`, `--service`: the services seen in this account, and well-known ones.
+pub fn service_name_candidates() -> Vec<CompletionCandidate> {
+    let mut names: Vec<String> = context()
+        .and_then(|ctx| {
+            let (iam, account) = (ctx.iam_endpoint()?, ctx.account_id()?);
+            Some(completion_cache::services(&ctx.home, iam, account))
+        })
+        .unwrap_or_default();
+    names.extend(WELL_KNOWN_SERVICES.iter().map(|s| s.to_string()));
+    names.sort();
+    names.dedup();
+    names.into_iter().map(CompletionCandidate::new).collect()
+}
+
+/// `--roles`: the roles of the service named on the command line (`--service-name`, or
+/// `--service` for `roles`) as a role listing or a policy command last saw them; else the
+/// platform's roles.
+pub fn role_candidates() -> Vec<CompletionCandidate> {
+    let words = words();
+    let service = flag_value(&words, "--service-name")
+        .or_else(|| flag_value(&words, "--service"))
+        .unwrap_or_default();
+    let cached = context()
+        .and_then(|ctx| {
+            let (iam, account) = (ctx.iam_endpoint()?, ctx.account_id()?);
+            Some(completion_cache::roles(&ctx.home, iam, account, &service))
+        })
+        .unwrap_or_default();
+    if cached.is_empty() {
+        return PLATFORM_ROLES
+            .iter()
+            .map(|r| CompletionCandidate::new(*r))
+            .collect();
+    }
+    cached
+        .into_iter()
+        .map(|e| CompletionCandidate::new(e.name).help(Some(e.id.into())))
+        .collect()
+}
+
+/// `POLICY_ID`: the policies seen in the targeted account; those of the subject on the
+/// command line (the word after the command) when it names one that was seen.
+pub fn policy_candidates() -> Vec<CompletionCandidate> {
+    let Some(ctx) = context() else {
+        return Vec::new();
+    };
+    let (Some(iam), Some(account)) = (ctx.iam_endpoint(), ctx.account_id()) else {
+        return Vec::new();
+    };
+    let all = completion_cache::policies(&ctx.home, iam, account);
+    let words = words();
+    let subject = words
+        .iter()
+        .position(|w| w.contains("polic"))
+        .and_then(|i| words.get(i + 1))
+        .filter(|w| !w.starts_with('-'));
+    let mine: Vec<_> = match subject {
+        Some(s) => all.iter().filter(|p| p.subject.contains(s)).collect(),
+        None => Vec::new(),
+    };
+    let chosen = if mine.is_empty() {
+        all.iter().collect()
+    } else {
+        mine
+    };
+    chosen
+        .into_iter()
+        .map(|p| CompletionCandidate::new(&p.id).help(Some(p.summary.clone().into())))
+        .collect()
+}
+
 /// A cached list of the targeted account, for the session's identity.
 fn account_scoped(what: InAccount) -> Vec<CompletionCandidate> {
     let Some(ctx) = context() else {

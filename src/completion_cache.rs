@@ -48,6 +48,18 @@ pub struct Cache {
     /// Trusted profiles, by `<iam endpoint>|<account id>`.
     #[serde(default)]
     trusted_profiles: BTreeMap<String, Vec<Entry>>,
+    /// Access groups, by `<iam endpoint>|<account id>`.
+    #[serde(default)]
+    access_groups: BTreeMap<String, Vec<Entry>>,
+    /// Policies (access and authorization), by `<iam endpoint>|<account id>`.
+    #[serde(default)]
+    policies: BTreeMap<String, Vec<PolicyEntry>>,
+    /// The roles of a service (`""`: the platform's), by `<iam endpoint>|<account id>|<service>`.
+    #[serde(default)]
+    roles: BTreeMap<String, Vec<Entry>>,
+    /// Service names seen in policies and role lists, by `<iam endpoint>|<account id>`.
+    #[serde(default)]
+    services: BTreeMap<String, Vec<String>>,
 }
 
 fn key(iam_endpoint: &str, id: &str) -> String {
@@ -256,6 +268,140 @@ pub fn remember_api_keys(
     });
 }
 
+// ---- access: groups, policies, roles, services -------------------------------------------
+
+impl Named for crate::iam::access::AccessGroup {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// A policy TAB offers: its ID, whose it is (the names the subject was given by: name and
+/// ID), and a summary for the help text.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PolicyEntry {
+    pub id: String,
+    #[serde(default)]
+    pub subject: Vec<String>,
+    #[serde(default)]
+    pub summary: String,
+}
+
+/// What a command learnt about policies.
+pub enum PoliciesLearnt<'a> {
+    /// Every policy of one subject (`user-policies`, ...): replaces that subject's.
+    AllOf {
+        subject: &'a [String],
+        policies: Vec<PolicyEntry>,
+    },
+    /// Some that exist now (created, updated, shown).
+    Seen(Vec<PolicyEntry>),
+    Deleted(&'a str),
+}
+
+pub fn remember_access_groups(
+    home: &Home,
+    iam_endpoint: &str,
+    account_id: &str,
+    what: Learnt<crate::iam::access::AccessGroup>,
+) {
+    update(home, |c| {
+        what.apply(
+            c.access_groups
+                .entry(key(iam_endpoint, account_id))
+                .or_default(),
+        );
+    });
+}
+
+pub fn remember_policies(home: &Home, iam_endpoint: &str, account_id: &str, what: PoliciesLearnt) {
+    update(home, |c| {
+        let list = c.policies.entry(key(iam_endpoint, account_id)).or_default();
+        match what {
+            PoliciesLearnt::AllOf { subject, policies } => {
+                list.retain(|p| !p.subject.iter().any(|s| subject.contains(s)));
+                list.extend(policies);
+            }
+            PoliciesLearnt::Seen(seen) => {
+                list.retain(|p| !seen.iter().any(|s| s.id == p.id));
+                list.extend(seen);
+            }
+            PoliciesLearnt::Deleted(id) => list.retain(|p| p.id != id),
+        }
+        list.sort_by(|a, b| a.id.cmp(&b.id));
+        list.dedup_by(|a, b| a.id == b.id);
+        list.truncate(MAX_ENTRIES);
+    });
+}
+
+/// The roles `/v2/roles` listed for a service (`""`: no service), and the service's name.
+pub fn remember_roles(
+    home: &Home,
+    iam_endpoint: &str,
+    account_id: &str,
+    service: &str,
+    roles: &[(&str, &str)],
+) {
+    update(home, |c| {
+        let in_account = key(iam_endpoint, account_id);
+        c.roles
+            .insert(key(&in_account, service), entries(roles.iter().copied()));
+        if !service.is_empty() {
+            add_services(c, &in_account, &[service]);
+        }
+    });
+}
+
+/// Service names seen (in policies, on the command line of a command that succeeded).
+pub fn remember_services(home: &Home, iam_endpoint: &str, account_id: &str, names: &[&str]) {
+    if names.is_empty() {
+        return;
+    }
+    update(home, |c| {
+        add_services(c, &key(iam_endpoint, account_id), names)
+    });
+}
+
+fn add_services(c: &mut Cache, in_account: &str, names: &[&str]) {
+    let list = c.services.entry(in_account.to_string()).or_default();
+    list.extend(
+        names
+            .iter()
+            .filter(|n| !n.is_empty())
+            .map(|n| n.to_string()),
+    );
+    list.sort();
+    list.dedup();
+    list.truncate(MAX_ENTRIES);
+}
+
+pub fn policies(home: &Home, iam_endpoint: &str, account_id: &str) -> Vec<PolicyEntry> {
+    read_cache(home)
+        .policies
+        .get(&key(iam_endpoint, account_id))
+        .cloned()
+        .unwrap_or_default()
+}
+
+pub fn roles(home: &Home, iam_endpoint: &str, account_id: &str, service: &str) -> Vec<Entry> {
+    read_cache(home)
+        .roles
+        .get(&key(&key(iam_endpoint, account_id), service))
+        .cloned()
+        .unwrap_or_default()
+}
+
+pub fn services(home: &Home, iam_endpoint: &str, account_id: &str) -> Vec<String> {
+    read_cache(home)
+        .services
+        .get(&key(iam_endpoint, account_id))
+        .cloned()
+        .unwrap_or_default()
+}
+
 // ---- what TAB reads -------------------------------------------------------------------------
 
 /// The accounts an identity can use; with no identity (logged out), those of every identity
@@ -288,6 +434,7 @@ pub enum InAccount {
     /// The identity's own API keys.
     ApiKeys,
     TrustedProfiles,
+    AccessGroups,
 }
 
 /// An account-scoped list for the identity `iam_id` in `account_id`.
@@ -305,6 +452,7 @@ pub fn in_account(
         InAccount::ServiceIds => cache.service_ids.get(&in_account),
         InAccount::ApiKeys => cache.api_keys.get(&own_keys_key(&in_account, iam_id)),
         InAccount::TrustedProfiles => cache.trusted_profiles.get(&in_account),
+        InAccount::AccessGroups => cache.access_groups.get(&in_account),
     };
     list.cloned().unwrap_or_default()
 }
@@ -402,8 +550,13 @@ mod tests {
             #[test]
             fn the_cache_survives_its_file(
                 (accounts, resource_groups, service_ids) in (lists(), lists(), lists()),
-                (api_keys, trusted_profiles) in (lists(), lists()),
+                (api_keys, trusted_profiles, access_groups, roles) in (lists(), lists(), lists(), lists()),
+                policy in (any::<String>(), vec(any::<String>(), 0..3), any::<String>()),
+                services in btree_map(any::<String>(), vec(any::<String>(), 0..3), 0..3),
             ) {
+                let (id, subject, summary) = policy;
+                let mut policies = BTreeMap::new();
+                policies.insert(id.clone(), vec![PolicyEntry { id, subject, summary }]);
                 let cache = Cache {
                     version: CACHE_VERSION,
                     accounts,
@@ -411,6 +564,10 @@ mod tests {
                     service_ids,
                     api_keys,
                     trusted_profiles,
+                    access_groups,
+                    policies,
+                    roles,
+                    services,
                 };
                 let bytes = encode(&cache).ok_or_else(|| TestCaseError::fail("no bytes"))?;
                 prop_assert_eq!(parse(&bytes), Some(cache));

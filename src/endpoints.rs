@@ -51,6 +51,30 @@ pub enum EndpointError {
         input: String,
         place: Place,
     },
+    /// A private endpoint on Classic infrastructure without one of the regions that serve it.
+    PrivateRegion {
+        input: String,
+        region: Option<String>,
+    },
+    /// The VPC's private endpoints asked for with an endpoint that is not private.
+    VpcNotPrivate {
+        input: String,
+    },
+}
+
+/// The regions whose Classic private endpoints serve the CLI (IBM's "Using private endpoints").
+pub const CLASSIC_PRIVATE_REGIONS: [&str; 2] = ["us-south", "us-east"];
+
+/// How a private API endpoint (`private.cloud.ibm.com`) is reached: from Classic
+/// infrastructure, per region, or from a VPC, through IBM's global private endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach<'a> {
+    /// Not said: a private endpoint maps to the global private hosts (for showing one).
+    Any,
+    Classic {
+        region: Option<&'a str>,
+    },
+    Vpc,
 }
 
 impl EndpointError {
@@ -61,6 +85,9 @@ impl EndpointError {
             | EndpointError::PlainHttp { place, .. }
             | EndpointError::Scheme { place, .. }
             | EndpointError::NoHost { place, .. } => *place,
+            EndpointError::PrivateRegion { .. } | EndpointError::VpcNotPrivate { .. } => {
+                Place::ApiEndpoint
+            }
         }
     }
 
@@ -81,6 +108,25 @@ impl EndpointError {
             EndpointError::NoHost { input, .. } => {
                 format!("'{input}' given with {from} has no host.")
             }
+            EndpointError::PrivateRegion {
+                input,
+                region: None,
+            } => format!(
+                "The private endpoint '{input}' ({from}) serves Classic infrastructure per \
+                 region, and no region is targeted."
+            ),
+            EndpointError::PrivateRegion {
+                input,
+                region: Some(r),
+            } => format!(
+                "The private endpoint '{input}' ({from}) serves Classic infrastructure in {} \
+                 only, not in {r}.",
+                CLASSIC_PRIVATE_REGIONS.join(" and ")
+            ),
+            EndpointError::VpcNotPrivate { input } => format!(
+                "--vpc reaches IBM's private endpoints from a VPC, but '{input}' ({from}) is \
+                 not a private endpoint."
+            ),
         }
     }
 }
@@ -116,9 +162,19 @@ pub struct Endpoints {
 impl Endpoints {
     /// Resolves the service URLs for an API endpoint. `iam_override` is `IAM_ENDPOINT`.
     pub fn resolve(api_endpoint: &str, iam_override: Option<&str>) -> Result<Endpoints> {
+        Self::resolve_on(api_endpoint, iam_override, Reach::Any)
+    }
+
+    /// As `resolve`, with IBM's rules for private endpoints: Classic ones are per region
+    /// (`private.us-south.iam.cloud.ibm.com`), VPC ones global (`private.iam.cloud.ibm.com`).
+    pub fn resolve_on(
+        api_endpoint: &str,
+        iam_override: Option<&str>,
+        reach: Reach<'_>,
+    ) -> Result<Endpoints> {
         let api = parse_endpoint(api_endpoint, Place::ApiEndpoint)?;
         let api_str = origin_string(&api);
-        let (iam, accounts, resource_controller) = match ibm_hosts(&api) {
+        let (iam, accounts, resource_controller) = match ibm_hosts(&api, reach)? {
             Some(hosts) => hosts,
             None => (api_str.clone(), api_str.clone(), api_str.clone()),
         };
@@ -141,20 +197,60 @@ fn is_ibm_host(host: &str) -> bool {
 
 /// `cloud.ibm.com`, `test.cloud.ibm.com`, `private.cloud.ibm.com`,
 /// `private.test.cloud.ibm.com` (and the legacy `api.` prefix) -> the service hosts.
-fn ibm_hosts(api: &Url) -> Option<(String, String, String)> {
-    let host = api.host_str()?.to_ascii_lowercase();
-    if !is_ibm_host(&host) {
-        return None;
-    }
+fn ibm_hosts(api: &Url, reach: Reach<'_>) -> Result<Option<(String, String, String)>> {
+    let input = origin_string(api);
+    let Some(host) = api.host_str().map(str::to_ascii_lowercase) else {
+        return Ok(None);
+    };
+    let ibm = is_ibm_host(&host);
     let (private, rest) = match host.strip_prefix("private.") {
         Some(rest) => (true, rest.to_string()),
         None => (false, host.clone()),
     };
+    if reach == Reach::Vpc && !(ibm && private) {
+        return Err(EndpointError::VpcNotPrivate { input });
+    }
+    if !ibm {
+        return Ok(None);
+    }
+    let prefix = match (private, reach) {
+        (false, _) => String::new(),
+        (true, Reach::Any | Reach::Vpc) => "private.".to_string(),
+        (true, Reach::Classic { region: Some(r) }) if CLASSIC_PRIVATE_REGIONS.contains(&r) => {
+            format!("private.{r}.")
+        }
+        (true, Reach::Classic { region }) => {
+            return Err(EndpointError::PrivateRegion {
+                input,
+                region: region.map(str::to_string),
+            });
+        }
+    };
     let base = rest.strip_prefix("api.").unwrap_or(&rest).to_string();
-    let prefix = if private { "private." } else { "" };
     let port = api.port().map(|p| format!(":{p}")).unwrap_or_default();
     let svc = |name: &str| format!("https://{prefix}{name}.{base}{port}");
-    Some((svc("iam"), svc("accounts"), svc("resource-controller")))
+    Ok(Some((
+        svc("iam"),
+        svc("accounts"),
+        svc("resource-controller"),
+    )))
+}
+
+/// Whether an API endpoint (as given: the scheme may be missing) is one of IBM's private ones.
+pub fn is_private(api_endpoint: &str) -> bool {
+    parse_endpoint(api_endpoint, Place::ApiEndpoint)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .is_some_and(|h| is_ibm_host(&h) && h.starts_with("private."))
+}
+
+/// Whether an API endpoint is IBM's private one reached from Classic infrastructure, whose
+/// service hosts depend on the targeted region.
+pub fn is_classic_private(api_endpoint: &str, iam_endpoint: &str) -> bool {
+    is_private(api_endpoint)
+        && CLASSIC_PRIVATE_REGIONS
+            .iter()
+            .any(|r| iam_endpoint.contains(&format!("://private.{r}.")))
 }
 
 /// Parses a user-given endpoint: adds `https://` when no scheme is given, refuses
@@ -322,6 +418,47 @@ mod tests {
         );
         let pt = r("https://private.test.cloud.ibm.com");
         assert_eq!(pt.iam, "https://private.iam.test.cloud.ibm.com");
+    }
+
+    #[test]
+    fn private_endpoints_follow_ibms_rules_for_classic_and_vpc() {
+        let on = |api: &str, reach| Endpoints::resolve_on(api, None, reach);
+        let classic = |region| Reach::Classic { region };
+        let e = match on("private.cloud.ibm.com", classic(Some("us-east"))) {
+            Ok(e) => e,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(e.iam, "https://private.us-east.iam.cloud.ibm.com");
+        assert_eq!(e.accounts, "https://private.us-east.accounts.cloud.ibm.com");
+        assert!(is_classic_private(&e.api, &e.iam));
+        let v = match on("private.cloud.ibm.com", Reach::Vpc) {
+            Ok(e) => e,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(v.iam, "https://private.iam.cloud.ibm.com");
+        assert!(!is_classic_private(&v.api, &v.iam));
+        assert!(matches!(
+            on("private.cloud.ibm.com", classic(None)),
+            Err(EndpointError::PrivateRegion { region: None, .. })
+        ));
+        assert!(matches!(
+            on("private.cloud.ibm.com", classic(Some("eu-de"))),
+            Err(EndpointError::PrivateRegion {
+                region: Some(_),
+                ..
+            })
+        ));
+        assert!(matches!(
+            on("cloud.ibm.com", Reach::Vpc),
+            Err(EndpointError::VpcNotPrivate { .. })
+        ));
+        assert!(matches!(
+            on("http://127.0.0.1:8080", Reach::Vpc),
+            Err(EndpointError::VpcNotPrivate { .. })
+        ));
+        // Public endpoints and other servers need no region.
+        assert!(on("cloud.ibm.com", classic(None)).is_ok());
+        assert!(on("http://127.0.0.1:8080", classic(None)).is_ok());
     }
 
     #[test]

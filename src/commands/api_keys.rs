@@ -5,7 +5,7 @@
 //! for the secret (`--file`, `--keyring`) is made ready before IAM is asked for the key. If
 //! the secret still cannot be saved afterwards, it is shown once rather than lost.
 
-use super::entity::{self, Kind, Lockable};
+use super::entity::{self, Disableable, Kind, Lockable};
 use super::identity::{IamCtx, ambiguous, is_id};
 use super::service_ids::resolve_service_id;
 use crate::auth::stored_keys;
@@ -14,7 +14,7 @@ use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::home::Beside;
 use crate::iam::IamError;
-use crate::iam::identity::{ApiKey, NewApiKey, Tagged};
+use crate::iam::identity::{ApiKey, Changes, NewApiKey, Tagged};
 use crate::output::Out;
 use crate::settings::identity::{Change, KeyCreate, List, Owner, Show, Update};
 use serde::Serialize;
@@ -135,10 +135,9 @@ impl Kind for Scope {
         ctx: &IamCtx,
         id: &str,
         etag: &str,
-        name: Option<&str>,
-        description: Option<&str>,
+        changes: &Changes<'_>,
     ) -> Result<ApiKey, IamError> {
-        ctx.api().update_api_key(id, etag, name, description)
+        ctx.api().update_api_key(id, etag, changes)
     }
 
     fn delete(&self, ctx: &IamCtx, id: &str) -> Result<(), IamError> {
@@ -153,6 +152,12 @@ impl Kind for Scope {
 impl Lockable for Scope {
     fn set_lock(&self, ctx: &IamCtx, id: &str, lock: bool) -> Result<(), IamError> {
         ctx.api().set_api_key_lock(id, lock)
+    }
+}
+
+impl Disableable for Scope {
+    fn set_disabled(&self, ctx: &IamCtx, id: &str, disabled: bool) -> Result<(), IamError> {
+        ctx.api().set_api_key_disabled(id, disabled)
     }
 }
 
@@ -228,6 +233,10 @@ fn key_table(out: &Out, key: &ApiKey, secret: Option<&str>, extra: &[(&str, Stri
         rows.push(("API Key", s.to_string()));
     }
     rows.push(("Locked", key.locked.to_string()));
+    // Only when it is: IBM's table has no such row, and scripts read it by position.
+    if key.disabled {
+        rows.push(("Disabled", "true".to_string()));
+    }
     rows.extend(extra.iter().cloned());
     out.key_values(&rows)
 }
@@ -243,7 +252,7 @@ enum KeyFile {
     /// killed in between (the IAM request is most of a create) would leave it there: a key
     /// file is complete or absent.
     New(Beside),
-    /// `--force` over an existing file, renamed over it at the end, so the old file stays
+    /// `--replace` over an existing file, renamed over it at the end, so the old file stays
     /// intact until the new content is complete.
     Replace(Beside),
 }
@@ -252,17 +261,17 @@ const KEY_TEMP_PREFIX: &str = ".iamctl-key-";
 
 impl KeyFile {
     /// Refuses (before any key exists) what cannot be written: an existing file without
-    /// `-f`, anything but a regular file, a missing or unwritable directory.
-    fn prepare(path: &Path, force: bool) -> Result<KeyFile> {
+    /// `--replace`, anything but a regular file, a missing or unwritable directory.
+    fn prepare(path: &Path, replace: bool) -> Result<KeyFile> {
         let shown = path.display();
         let dir = key_dir(path);
         match std::fs::symlink_metadata(path) {
             Ok(meta) => {
-                if !force {
+                if !replace {
                     return Err(CliError::failed(format!(
                         "The file {shown} already exists; iamctl does not overwrite key files."
                     ))
-                    .hint("pass -f to replace it, or choose another --file"));
+                    .hint("pass --replace to replace it, or choose another --file"));
                 }
                 if !(meta.is_file() || meta.file_type().is_symlink()) {
                     return Err(CliError::failed(format!(
@@ -386,13 +395,13 @@ enum Destination {
 fn create_key(ctx: &IamCtx, scope: &Scope, args: &KeyCreate) -> Result<()> {
     let out = &ctx.out;
     let dest = if let Some(path) = &args.file {
-        Destination::File(KeyFile::prepare(path, args.force)?)
+        Destination::File(KeyFile::prepare(path, args.replace)?)
     } else if let Some(name) = &args.keyring {
         Destination::Keyring(Box::new(stored_keys::Pending::prepare(
             ctx.home(),
             ctx.services(),
             name,
-            args.force,
+            args.replace,
             &ctx.session,
         )?))
     } else {
@@ -530,8 +539,9 @@ fn show_new_key(out: &Out, key: &ApiKey, secret: &str, created_line: &str) {
 }
 
 /// `ids_only` (`--uuid`): the keys' IDs alone, one per line.
-fn list_scope(ctx: &IamCtx, scope: &Scope, ids_only: bool) -> Result<()> {
+fn list_scope(ctx: &IamCtx, scope: &Scope, args: &List) -> Result<()> {
     let out = &ctx.out;
+    let ids_only = args.ids_only;
     match &scope.service {
         _ if ids_only => {}
         Some(s) => out.say(&format!(
@@ -546,37 +556,65 @@ fn list_scope(ctx: &IamCtx, scope: &Scope, ids_only: bool) -> Result<()> {
             out.em(ctx.user())
         )),
     }
-    let keys = list_keys(ctx, scope)?;
+    let mut keys = list_keys(ctx, scope)?;
+    keys.retain(|k| args.filter.keeps(&k.name, k.description.as_deref()));
+    print_keys(out, &keys, ids_only, false);
+    Ok(())
+}
+
+/// `service-api-keys --all`: the keys of every service ID of the account.
+fn list_all_service_keys(ctx: &IamCtx, args: &List) -> Result<()> {
+    let out = &ctx.out;
+    out.say(&format!(
+        "Getting all API keys of all service IDs under account {} as {}...",
+        out.em(ctx.account_id()),
+        out.em(ctx.user())
+    ));
+    let mut keys = ctx
+        .api()
+        .list_service_id_api_keys(ctx.account_id())
+        .map_err(|e| e.into_cli("Could not list API keys"))?;
+    keys.retain(|k| args.filter.keeps(&k.name, k.description.as_deref()));
+    print_keys(out, &keys, args.ids_only, true);
+    Ok(())
+}
+
+/// A list of keys as IDs, JSON or a table; `owners` adds the column of whose each key is.
+fn print_keys(out: &Out, keys: &[ApiKey], ids_only: bool, owners: bool) {
     if ids_only {
         out.ids(keys.iter().map(|k| k.id.as_str()));
-        return Ok(());
+        return;
     }
     if out.json() {
         out.print_json(&keys);
-        return Ok(());
+        return;
     }
     out.ok();
     if keys.is_empty() {
         out.say("No API keys found.");
-        return Ok(());
+        return;
     }
     let rows: Vec<Vec<String>> = keys
         .iter()
         .map(|k| {
-            vec![
+            let mut row = vec![
                 k.id.clone(),
                 k.name.clone(),
                 k.description.clone().unwrap_or_default(),
                 k.created_at.clone(),
                 k.locked.to_string(),
-            ]
+            ];
+            if owners {
+                row.push(k.iam_id.clone());
+            }
+            row
         })
         .collect();
-    out.data(&out.table(
-        &["ID", "Name", "Description", "Created At", "Locked"],
-        &rows,
-    ));
-    Ok(())
+    let mut headers = vec!["ID", "Name", "Description", "Created At", "Locked"];
+    if owners {
+        headers.push("Owner");
+    }
+    out.data(&out.table(&headers, &rows));
 }
 
 /// `ids_only` (`--uuid`): the key's ID alone.
@@ -617,6 +655,11 @@ fn open(cx: &Context, owner: &Owner) -> Result<(IamCtx, Scope)> {
     let scope = match owner {
         Owner::User => Scope::user(&ctx),
         Owner::ServiceId(sid) => Scope::service(&ctx, sid)?,
+        Owner::AllServiceIds => {
+            return Err(CliError::internal(
+                "only listing takes the keys of every service ID",
+            ));
+        }
     };
     Ok((ctx, scope))
 }
@@ -627,8 +670,11 @@ pub fn create(cx: &Context, owner: Owner, args: KeyCreate) -> Result<()> {
 }
 
 pub fn list(cx: &Context, owner: Owner, args: List) -> Result<()> {
+    if let Owner::AllServiceIds = owner {
+        return list_all_service_keys(&IamCtx::open(cx)?, &args);
+    }
     let (ctx, scope) = open(cx, &owner)?;
-    list_scope(&ctx, &scope, args.ids_only)
+    list_scope(&ctx, &scope, &args)
 }
 
 pub fn show(cx: &Context, owner: Owner, args: Show) -> Result<()> {
@@ -649,6 +695,11 @@ pub fn delete(cx: &Context, owner: Owner, args: Change) -> Result<()> {
 pub fn set_lock(cx: &Context, owner: Owner, args: Change, lock: bool) -> Result<()> {
     let (ctx, scope) = open(cx, &owner)?;
     entity::set_lock(&scope, &ctx, &args, lock)
+}
+
+pub fn set_disabled(cx: &Context, owner: Owner, args: Change, disabled: bool) -> Result<()> {
+    let (ctx, scope) = open(cx, &owner)?;
+    entity::set_disabled(&scope, &ctx, &args, disabled)
 }
 
 #[cfg(test)]
@@ -707,7 +758,7 @@ mod tests {
             Err(e) => e,
             Ok(_) => panic!("existing file accepted"),
         };
-        assert!(err.render().contains("pass -f"), "{}", err.render());
+        assert!(err.render().contains("pass --replace"), "{}", err.render());
     }
 
     #[test]

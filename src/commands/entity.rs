@@ -9,7 +9,7 @@ use super::identity::{IamCtx, change_error};
 use crate::completion_cache::{Learnt, Named};
 use crate::error::Result;
 use crate::iam::IamError;
-use crate::iam::identity::Tagged;
+use crate::iam::identity::{Changes, Tagged};
 use crate::output::Out;
 use crate::settings::identity::{Change, Update};
 use serde::Serialize;
@@ -65,8 +65,7 @@ pub trait Kind {
         ctx: &IamCtx,
         id: &str,
         etag: &str,
-        name: Option<&str>,
-        description: Option<&str>,
+        changes: &Changes<'_>,
     ) -> Result<Self::Item, IamError>;
     fn delete(&self, ctx: &IamCtx, id: &str) -> Result<(), IamError>;
     /// Updates what TAB offers for this kind.
@@ -88,6 +87,32 @@ pub trait Lockable: Kind {
     fn set_lock(&self, ctx: &IamCtx, id: &str, lock: bool) -> Result<(), IamError>;
 }
 
+/// The kinds that can be disabled (API keys).
+pub trait Disableable: Kind {
+    fn set_disabled(&self, ctx: &IamCtx, id: &str, disabled: bool) -> Result<(), IamError>;
+}
+
+/// A state an entity is switched into, in IBM's words.
+#[derive(Clone, Copy)]
+enum Switch {
+    Lock,
+    Unlock,
+    Disable,
+    Enable,
+}
+
+impl Switch {
+    /// The verb, its progressive and its participle: `lock`, `Locking`, `locked`.
+    fn words(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Switch::Lock => ("lock", "Locking", "locked"),
+            Switch::Unlock => ("unlock", "Unlocking", "unlocked"),
+            Switch::Disable => ("disable", "Disabling", "disabled"),
+            Switch::Enable => ("enable", "Enabling", "enabled"),
+        }
+    }
+}
+
 /// Renames an entity or changes its description, sending back the ETag read just before.
 pub fn update<K: Kind>(kind: &K, ctx: &IamCtx, args: &Update) -> Result<()> {
     let out = &ctx.out;
@@ -104,23 +129,21 @@ pub fn update<K: Kind>(kind: &K, ctx: &IamCtx, args: &Update) -> Result<()> {
         kind.subject(ctx, out, arg),
         out.em(ctx.user())
     ));
-    let updated = kind
-        .put(
-            ctx,
-            current.id(),
-            &etag,
-            args.new_name.as_deref(),
-            args.description.as_deref(),
+    let changes = Changes {
+        name: args.new_name.as_deref(),
+        description: args.description.as_deref(),
+        email: args.email.as_deref(),
+        action_when_leaked: args.action_if_leaked,
+    };
+    let updated = kind.put(ctx, current.id(), &etag, &changes).map_err(|e| {
+        let locked = kind.locked_now(ctx, &current, &e);
+        change_error(
+            e,
+            &format!("Could not update {} {arg}", kind.noun()),
+            locked,
+            &kind.unlock_command(current.id()),
         )
-        .map_err(|e| {
-            let locked = kind.locked_now(ctx, &current, &e);
-            change_error(
-                e,
-                &format!("Could not update {} {arg}", kind.noun()),
-                locked,
-                &kind.unlock_command(current.id()),
-            )
-        })?;
+    })?;
     kind.remember(ctx, Learnt::Seen(std::slice::from_ref(&updated)));
     if out.json() {
         out.print_json(&updated);
@@ -172,13 +195,37 @@ pub fn delete<K: Kind>(kind: &K, ctx: &IamCtx, args: &Change) -> Result<()> {
 
 /// Locks (`lock`) or unlocks an entity.
 pub fn set_lock<K: Lockable>(kind: &K, ctx: &IamCtx, args: &Change, lock: bool) -> Result<()> {
+    let switch = if lock { Switch::Lock } else { Switch::Unlock };
+    flip(kind, ctx, args, switch, |id| kind.set_lock(ctx, id, lock))
+}
+
+/// Disables (`disabled`) or enables an entity.
+pub fn set_disabled<K: Disableable>(
+    kind: &K,
+    ctx: &IamCtx,
+    args: &Change,
+    disabled: bool,
+) -> Result<()> {
+    let switch = if disabled {
+        Switch::Disable
+    } else {
+        Switch::Enable
+    };
+    flip(kind, ctx, args, switch, |id| {
+        kind.set_disabled(ctx, id, disabled)
+    })
+}
+
+fn flip<K: Kind>(
+    kind: &K,
+    ctx: &IamCtx,
+    args: &Change,
+    switch: Switch,
+    call: impl Fn(&str) -> Result<(), IamError>,
+) -> Result<()> {
     let out = &ctx.out;
     let arg = args.target.as_str();
-    let (verb, doing, done) = if lock {
-        ("lock", "Locking", "locked")
-    } else {
-        ("unlock", "Unlocking", "unlocked")
-    };
+    let (verb, doing, done) = switch.words();
     let item = kind.resolve(ctx, arg)?;
     ask(kind, &item, verb, arg, args.force)?;
     out.say(&format!(
@@ -186,8 +233,7 @@ pub fn set_lock<K: Lockable>(kind: &K, ctx: &IamCtx, args: &Change, lock: bool) 
         kind.subject(ctx, out, arg),
         out.em(ctx.user())
     ));
-    kind.set_lock(ctx, item.id(), lock)
-        .map_err(|e| e.into_cli(&format!("Could not {verb} {} {arg}", kind.noun())))?;
+    call(item.id()).map_err(|e| e.into_cli(&format!("Could not {verb} {} {arg}", kind.noun())))?;
     kind.remember(ctx, Learnt::Seen(std::slice::from_ref(&item)));
     if out.json() {
         let now = kind

@@ -84,6 +84,21 @@ impl From<FileError> for CliError {
     }
 }
 
+impl From<crate::iam::policy::PolicyFileError> for CliError {
+    fn from(e: crate::iam::policy::PolicyFileError) -> Self {
+        use crate::iam::policy::FileProblem;
+        let hint = match &e.problem {
+            FileProblem::Version { found, .. } => {
+                format!("pass --api-version {} to send it as it is", found.name())
+            }
+            FileProblem::Syntax(_) | FileProblem::Field { .. } => {
+                "the file holds one policy in the API's shape: {\"roles\": [{\"role_id\": ...}], \"resources\": [{\"attributes\": [...]}]} (v1), or {\"control\": {\"grant\": {\"roles\": [...]}}, \"resource\": {\"attributes\": [...]}} (v2)".to_string()
+            }
+        };
+        CliError::failed(e.to_string()).hint(hint)
+    }
+}
+
 impl From<SessionError> for CliError {
     fn from(e: SessionError) -> Self {
         match e {
@@ -169,6 +184,12 @@ impl From<EndpointError> for CliError {
                 Some("use https://, or http:// only for a local server (127.0.0.1, ::1, localhost)")
             }
             EndpointError::Scheme { .. } => Some("use an https:// URL"),
+            EndpointError::PrivateRegion { .. } => Some(
+                "target one with -r us-south or -r us-east, or add --vpc to use the private endpoints from a VPC",
+            ),
+            EndpointError::VpcNotPrivate { .. } => {
+                Some("use -a private.cloud.ibm.com --vpc, or leave out --vpc")
+            }
             _ => None,
         };
         let from = match e.place() {
@@ -346,7 +367,8 @@ impl From<AuthError> for CliError {
             AuthError::NoSuchAccount { want, accounts } => CliError::usage(format!(
                 "Account '{want}' (given with -c) is not one this user can use."
             ))
-            .hint(accounts_hint(&accounts)),
+            .hint(accounts_hint(&accounts))
+            .hint("invited to it? accept the invitation from its email first (iamctl cannot accept invitations, even with --accept)"),
             AuthError::AccountChoiceNeeded { accounts } => CliError::usage(format!(
                 "This user can use {} accounts; without a terminal iamctl cannot ask which one.",
                 accounts.len()
@@ -416,7 +438,7 @@ impl From<StoredKeyError> for CliError {
             StoredKeyError::Exists(ref name) => {
                 let remove = format!("or remove it first: 'iamctl stored-key-delete {name}'");
                 CliError::failed(e.to_string())
-                    .hint("pass -f to replace it (its old secret is then forgotten), or choose another name")
+                    .hint("pass --replace to replace it (its old secret is then forgotten), or choose another name")
                     .hint(remove)
             }
             StoredKeyError::OtherEndpoint { ref key_api, .. } => {

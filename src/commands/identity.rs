@@ -65,6 +65,11 @@ impl IamCtx {
         Identity::new(&self.client, &self.bearer)
     }
 
+    /// IAM Policy Management, Access Groups and the account's users, with the same token.
+    pub fn access(&self) -> crate::iam::access::Access<'_> {
+        crate::iam::access::Access::new(&self.client, &self.bearer)
+    }
+
     pub fn user(&self) -> &str {
         &self.login.user
     }

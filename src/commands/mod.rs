@@ -2,6 +2,7 @@
 //! JSON, account and resource-group lookups, and confirmations. `errors.rs` turns the typed
 //! errors of the layers below into `CliError`s.
 
+pub mod access;
 pub mod api_keys;
 pub mod completion;
 pub mod config;

@@ -8,7 +8,7 @@ use crate::completion_cache::Learnt;
 use crate::context::Context;
 use crate::error::Result;
 use crate::iam::IamError;
-use crate::iam::identity::{ServiceId, Tagged};
+use crate::iam::identity::{Changes, ServiceId, Tagged};
 use crate::output::Out;
 use crate::settings::identity::{Change, Create, List, Show, Update};
 
@@ -60,10 +60,9 @@ impl Kind for ServiceIds {
         ctx: &IamCtx,
         id: &str,
         etag: &str,
-        name: Option<&str>,
-        description: Option<&str>,
+        changes: &Changes<'_>,
     ) -> Result<ServiceId, IamError> {
-        ctx.api().update_service_id(id, etag, name, description)
+        ctx.api().update_service_id(id, etag, changes)
     }
 
     fn delete(&self, ctx: &IamCtx, id: &str) -> Result<(), IamError> {
@@ -171,11 +170,12 @@ pub fn list(cx: &Context, args: List) -> Result<()> {
             out.em(ctx.user())
         ));
     }
-    let all = ctx
+    let mut all = ctx
         .api()
         .list_service_ids(ctx.account_id(), None)
         .map_err(|e| e.into_cli("Could not list service IDs"))?;
     ctx.remember_service_ids(Learnt::All(&all));
+    all.retain(|s| args.filter.keeps(&s.name, s.description.as_deref()));
     if args.ids_only {
         out.ids(all.iter().map(|s| s.id.as_str()));
         return Ok(());

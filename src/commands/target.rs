@@ -4,9 +4,11 @@
 use super::errors::login_needed;
 use super::identity::RenewOnce;
 use super::{account_label, print_summary};
+use crate::auth::Session;
 use crate::auth::{self, Edit};
 use crate::completion_cache;
 use crate::context::Context;
+use crate::endpoints::{Endpoints, Reach, is_classic_private};
 use crate::error::{CliError, Result};
 use crate::settings::session::Target;
 
@@ -21,9 +23,18 @@ pub fn run(ctx: &Context, args: Target) -> Result<()> {
         return Ok(());
     }
     let region = args.region.clone();
+    let (current, _) = creds
+        .logged_in()
+        .map_err(|e| login_needed(ctx, &creds, e))?;
+    let moved = classic_private_move(&current, &args)?;
     // A valid token first (refreshing if needed), then the change under the lock.
     creds.fresh().map_err(|e| login_needed(ctx, &creds, e))?;
     let mut edit = creds.edit()?;
+    if let Some(e) = moved {
+        edit.session.iam_endpoint = e.iam;
+        edit.session.accounts_endpoint = e.accounts;
+        edit.session.resource_controller_endpoint = e.resource_controller;
+    }
     // Said only once every change has succeeded and is saved: a failed -g must not claim
     // that the region it was given with was targeted.
     let mut done: Vec<String> = Vec::new();
@@ -112,4 +123,30 @@ fn renewing(edit: &mut Edit) -> RenewOnce<'_> {
         edit.renew_refused()?;
         Ok(edit.login.access_token.clone())
     })
+}
+
+/// A session on IBM's Classic private endpoints reaches IAM through its region's hosts: a
+/// new region moves them (to the other region that has them), and none cannot be had.
+fn classic_private_move(session: &Session, args: &Target) -> Result<Option<Endpoints>> {
+    if !is_classic_private(&session.api_endpoint, &session.iam_endpoint) {
+        return Ok(None);
+    }
+    let region = match (&args.region, args.unset_region) {
+        (Some(r), _) => r.as_str(),
+        (None, true) => {
+            return Err(CliError::usage(
+                "A session on a Classic private endpoint needs a region: --unset-region cannot be used.",
+            )
+            .hint("target the other region that serves it (-r us-south or -r us-east), or log in again with --vpc"));
+        }
+        (None, false) => return Ok(None),
+    };
+    let reach = Reach::Classic {
+        region: Some(region),
+    };
+    Ok(Some(Endpoints::resolve_on(
+        &session.api_endpoint,
+        None,
+        reach,
+    )?))
 }

@@ -9,10 +9,13 @@ use crate::completion_cache::Learnt;
 use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::iam::IamError;
-use crate::iam::identity::{NewLink, ProfileIdentity, ProfileLink, Tagged, TrustedProfile};
+use crate::iam::identity::{
+    Changes, NewLink, ProfileIdentity, ProfileLink, Tagged, TrustedProfile,
+};
 use crate::output::Out;
 use crate::settings::identity::{
-    Change, Create, IdentityCreate, IdentityDelete, LinkCreate, LinkDelete, List, Show, Update,
+    Change, Create, Identities, IdentityCreate, IdentityDelete, IdentityShow, LinkCreate,
+    LinkDelete, Links, List, Show, Update,
 };
 use serde_json::json;
 
@@ -41,7 +44,7 @@ pub fn resolve_profile(ctx: &IamCtx, arg: &str) -> Result<TrustedProfile> {
 
 /// The table IBM-style commands print for one profile.
 fn profile_table(out: &Out, p: &TrustedProfile) -> String {
-    out.key_values(&[
+    let mut rows = vec![
         ("ID", p.id.clone()),
         ("Name", p.name.clone()),
         ("Description", p.description.clone().unwrap_or_default()),
@@ -49,7 +52,12 @@ fn profile_table(out: &Out, p: &TrustedProfile) -> String {
         ("IAM ID", p.iam_id.clone()),
         ("Version", p.entity_tag.clone()),
         ("Created At", p.created_at.clone()),
-    ])
+    ];
+    // Only when it has one, so that the rows scripts read stay where they were.
+    if let Some(email) = &p.email {
+        rows.push(("Email", email.clone()));
+    }
+    out.key_values(&rows)
 }
 
 /// Trusted profiles, for the shared update and delete.
@@ -99,10 +107,9 @@ impl Kind for Profiles {
         ctx: &IamCtx,
         id: &str,
         etag: &str,
-        name: Option<&str>,
-        description: Option<&str>,
+        changes: &Changes<'_>,
     ) -> Result<TrustedProfile, IamError> {
-        ctx.api().update_profile(id, etag, name, description)
+        ctx.api().update_profile(id, etag, changes)
     }
 
     fn delete(&self, ctx: &IamCtx, id: &str) -> Result<(), IamError> {
@@ -124,7 +131,12 @@ pub fn create(cx: &Context, args: Create) -> Result<()> {
     ));
     let created = ctx
         .api()
-        .create_profile(ctx.account_id(), &args.name, args.description.as_deref())
+        .create_profile(
+            ctx.account_id(),
+            &args.name,
+            args.description.as_deref(),
+            args.email.as_deref(),
+        )
         .map_err(|e| e.into_cli(&format!("Could not create trusted profile {}", args.name)))?;
     ctx.remember_profiles(Learnt::Seen(std::slice::from_ref(&created)));
     if out.json() {
@@ -150,11 +162,15 @@ pub fn list(cx: &Context, args: List) -> Result<()> {
             out.em(ctx.user())
         ));
     }
-    let all = ctx
+    let mut all = ctx
         .api()
         .list_profiles(ctx.account_id(), None)
         .map_err(|e| e.into_cli("Could not list trusted profiles"))?;
     ctx.remember_profiles(Learnt::All(&all));
+    all.retain(|p| args.filter.keeps(&p.name, p.description.as_deref()));
+    if args.can_assume {
+        all = assumable(&ctx, all)?;
+    }
     if args.ids_only {
         out.ids(all.iter().map(|p| p.id.as_str()));
         return Ok(());
@@ -274,20 +290,48 @@ pub fn link_create(cx: &Context, args: LinkCreate) -> Result<()> {
     Ok(())
 }
 
-/// `trusted-profile-links PROFILE`.
-pub fn links(cx: &Context, profile_arg: String) -> Result<()> {
+/// The profiles the logged-in identity may assume: those that trust its IAM ID, from this
+/// account (a user's trust may name the accounts it holds from).
+fn assumable(ctx: &IamCtx, profiles: Vec<TrustedProfile>) -> Result<Vec<TrustedProfile>> {
+    let me = ctx.login.iam_id.as_str();
+    let mut kept = Vec::new();
+    for p in profiles {
+        let identities = ctx
+            .api()
+            .list_identities(&p.id)
+            .map_err(|e| e.into_cli(&format!("Could not list the identities of {}", p.name)))?;
+        let trusts_me = identities.iter().any(|i| {
+            i.iam_id == me
+                && (i.accounts.is_empty() || i.accounts.iter().any(|a| a == ctx.account_id()))
+        });
+        if trusts_me {
+            kept.push(p);
+        }
+    }
+    Ok(kept)
+}
+
+/// `trusted-profile-links PROFILE [--id]`.
+pub fn links(cx: &Context, args: Links) -> Result<()> {
     let ctx = IamCtx::open(cx)?;
     let out = &ctx.out;
+    let profile_arg = args.profile;
     let profile = resolve_profile(&ctx, &profile_arg)?;
-    out.say(&format!(
-        "Getting links of trusted profile {} as {}...",
-        out.em(&profile_arg),
-        out.em(ctx.user())
-    ));
+    if !args.ids_only {
+        out.say(&format!(
+            "Getting links of trusted profile {} as {}...",
+            out.em(&profile_arg),
+            out.em(ctx.user())
+        ));
+    }
     let links = ctx
         .api()
         .list_links(&profile.id)
         .map_err(|e| e.into_cli("Could not list links"))?;
+    if args.ids_only {
+        out.ids(links.iter().map(|l| l.id.as_str()));
+        return Ok(());
+    }
     if out.json() {
         out.print_json(&links);
         return Ok(());
@@ -402,20 +446,30 @@ pub fn identity_create(cx: &Context, args: IdentityCreate) -> Result<()> {
     Ok(())
 }
 
-/// `trusted-profile-identities PROFILE`.
-pub fn identities(cx: &Context, profile_arg: String) -> Result<()> {
+/// `trusted-profile-identities PROFILE [--id-type TYPE] [--id]`.
+pub fn identities(cx: &Context, args: Identities) -> Result<()> {
     let ctx = IamCtx::open(cx)?;
     let out = &ctx.out;
+    let profile_arg = args.profile;
     let profile = resolve_profile(&ctx, &profile_arg)?;
-    out.say(&format!(
-        "Getting the identities that may assume trusted profile {} as {}...",
-        out.em(&profile_arg),
-        out.em(ctx.user())
-    ));
-    let all = ctx
+    if !args.ids_only {
+        out.say(&format!(
+            "Getting the identities that may assume trusted profile {} as {}...",
+            out.em(&profile_arg),
+            out.em(ctx.user())
+        ));
+    }
+    let mut all = ctx
         .api()
         .list_identities(&profile.id)
         .map_err(|e| e.into_cli("Could not list trusted identities"))?;
+    if let Some(kind) = args.id_type {
+        all.retain(|i| i.kind.eq_ignore_ascii_case(kind));
+    }
+    if args.ids_only {
+        out.ids(all.iter().map(|i| i.identifier.as_str()));
+        return Ok(());
+    }
     if out.json() {
         out.print_json(&all);
         return Ok(());
@@ -425,22 +479,59 @@ pub fn identities(cx: &Context, profile_arg: String) -> Result<()> {
         out.say("No identities may assume this trusted profile.");
         return Ok(());
     }
-    let rows: Vec<Vec<String>> = all
-        .iter()
-        .map(|i| {
-            vec![
-                i.kind.clone(),
-                i.identifier.clone(),
-                i.iam_id.clone(),
-                i.accounts.join(","),
-                i.description.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    out.data(&out.table(
-        &["Type", "Identifier", "IAM ID", "Accounts", "Description"],
-        &rows,
-    ));
+    let rows: Vec<Vec<String>> = all.iter().map(identity_row).collect();
+    out.data(&out.table(&IDENTITY_HEADERS, &rows));
+    Ok(())
+}
+
+const IDENTITY_HEADERS: [&str; 5] = ["Type", "Identifier", "IAM ID", "Accounts", "Description"];
+
+fn identity_row(i: &ProfileIdentity) -> Vec<String> {
+    vec![
+        i.kind.clone(),
+        i.identifier.clone(),
+        i.iam_id.clone(),
+        i.accounts.join(","),
+        i.description.clone().unwrap_or_default(),
+    ]
+}
+
+/// `trusted-profile-identity PROFILE IDENTIFIER --id-type TYPE [--id]`.
+pub fn identity(cx: &Context, args: IdentityShow) -> Result<()> {
+    let ctx = IamCtx::open(cx)?;
+    let out = &ctx.out;
+    let profile = resolve_profile(&ctx, &args.profile)?;
+    if !args.ids_only {
+        out.say(&format!(
+            "Getting {} {} of trusted profile {} as {}...",
+            args.id_type,
+            out.em(&args.identifier),
+            out.em(&args.profile),
+            out.em(ctx.user())
+        ));
+    }
+    let found = ctx
+        .api()
+        .get_identity(&profile.id, args.id_type, &args.identifier)
+        .map_err(|e| {
+            e.into_cli(&format!(
+                "Could not get {} {} of trusted profile {}",
+                args.id_type, args.identifier, args.profile
+            ))
+        })?;
+    if args.ids_only {
+        out.ids([found.identifier.as_str()]);
+        return Ok(());
+    }
+    if out.json() {
+        out.print_json(&found);
+        return Ok(());
+    }
+    out.ok();
+    out.blank();
+    let row = identity_row(&found);
+    let pairs: Vec<(&str, String)> = IDENTITY_HEADERS.iter().copied().zip(row).collect();
+    out.data(&out.key_values(&pairs));
     Ok(())
 }
 

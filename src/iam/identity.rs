@@ -47,6 +47,17 @@ pub struct ServiceId {
     pub rest: Map<String, Value>,
 }
 
+/// What an update of a service ID, API key or trusted profile changes: the fields given.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Changes<'a> {
+    pub name: Option<&'a str>,
+    pub description: Option<&'a str>,
+    /// Trusted profiles only.
+    pub email: Option<&'a str>,
+    /// API keys only.
+    pub action_when_leaked: Option<&'a str>,
+}
+
 /// An API key. No `Debug`: a freshly created one holds the secret.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct ApiKey {
@@ -57,6 +68,8 @@ pub struct ApiKey {
     pub crn: String,
     #[serde(default)]
     pub locked: bool,
+    #[serde(default)]
+    pub disabled: bool,
     #[serde(default)]
     pub created_at: String,
     #[serde(default)]
@@ -98,6 +111,8 @@ pub struct TrustedProfile {
     pub iam_id: String,
     #[serde(default)]
     pub account_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     #[serde(default)]
     pub created_at: String,
     #[serde(default)]
@@ -367,10 +382,9 @@ impl<'a> Identity<'a> {
         &self,
         id: &str,
         etag: &str,
-        name: Option<&str>,
-        description: Option<&str>,
+        changes: &Changes<'_>,
     ) -> Result<ServiceId, IamError> {
-        self.update_entity(SERVICE_IDS, id, etag, name, description, "service ID")
+        self.update_entity(SERVICE_IDS, id, etag, changes, "service ID")
     }
 
     pub fn delete_service_id(&self, id: &str) -> Result<(), IamError> {
@@ -418,10 +432,9 @@ impl<'a> Identity<'a> {
         &self,
         id: &str,
         etag: &str,
-        name: Option<&str>,
-        description: Option<&str>,
+        changes: &Changes<'_>,
     ) -> Result<ApiKey, IamError> {
-        self.update_entity(API_KEYS, id, etag, name, description, "API key")
+        self.update_entity(API_KEYS, id, etag, changes, "API key")
     }
 
     pub fn delete_api_key(&self, id: &str) -> Result<(), IamError> {
@@ -430,6 +443,27 @@ impl<'a> Identity<'a> {
 
     pub fn set_api_key_lock(&self, id: &str, lock: bool) -> Result<(), IamError> {
         self.set_entity_lock(API_KEYS, id, lock)
+    }
+
+    /// `POST /v1/apikeys/{id}/disable` disables a key, `DELETE` of it enables it again.
+    pub fn set_api_key_disabled(&self, id: &str, disabled: bool) -> Result<(), IamError> {
+        let url = self.entity_url(API_KEYS, id, "/disable")?;
+        let method = if disabled {
+            Method::POST
+        } else {
+            Method::DELETE
+        };
+        Self::no_content(self.send(method, url, &[], None, true)?)
+    }
+
+    /// Every API key of every service ID of an account (`scope=account`, `type=serviceid`).
+    pub fn list_service_id_api_keys(&self, account_id: &str) -> Result<Vec<ApiKey>, IamError> {
+        let q = [
+            ("account_id", account_id),
+            ("scope", "account"),
+            ("type", "serviceid"),
+        ];
+        self.list_all(API_KEYS, &q, "apikeys")
     }
 
     // ---- trusted profiles -------------------------------------------------------------------
@@ -462,10 +496,14 @@ impl<'a> Identity<'a> {
         account_id: &str,
         name: &str,
         description: Option<&str>,
+        email: Option<&str>,
     ) -> Result<TrustedProfile, IamError> {
         let mut body = json!({ "account_id": account_id, "name": name });
         if let Some(d) = description {
             body["description"] = json!(d);
+        }
+        if let Some(e) = email {
+            body["email"] = json!(e);
         }
         let resp = self.send(
             Method::POST,
@@ -481,10 +519,9 @@ impl<'a> Identity<'a> {
         &self,
         id: &str,
         etag: &str,
-        name: Option<&str>,
-        description: Option<&str>,
+        changes: &Changes<'_>,
     ) -> Result<TrustedProfile, IamError> {
-        self.update_entity(PROFILES, id, etag, name, description, "trusted profile")
+        self.update_entity(PROFILES, id, etag, changes, "trusted profile")
     }
 
     pub fn delete_profile(&self, id: &str) -> Result<(), IamError> {
@@ -551,18 +588,39 @@ impl<'a> Identity<'a> {
         Client::json(resp, "identity")
     }
 
+    /// One identity that may assume the profile, by its type and identifier.
+    pub fn get_identity(
+        &self,
+        profile_id: &str,
+        kind: &str,
+        identifier: &str,
+    ) -> Result<ProfileIdentity, IamError> {
+        let url = self.identity_url(profile_id, kind, identifier)?;
+        let resp = self.send(Method::GET, url, &[], None, true)?;
+        Client::json(resp, "identity")
+    }
+
+    fn identity_url(
+        &self,
+        profile_id: &str,
+        kind: &str,
+        identifier: &str,
+    ) -> Result<Url, IamError> {
+        let suffix = format!(
+            "/identities/{}/{}",
+            encode_path(kind),
+            encode_path(identifier)
+        );
+        self.entity_url(PROFILES, profile_id, &suffix)
+    }
+
     pub fn delete_identity(
         &self,
         profile_id: &str,
         kind: &str,
         identifier: &str,
     ) -> Result<(), IamError> {
-        let suffix = format!(
-            "/identities/{}/{}",
-            encode_path(kind),
-            encode_path(identifier)
-        );
-        let url = self.entity_url(PROFILES, profile_id, &suffix)?;
+        let url = self.identity_url(profile_id, kind, identifier)?;
         Self::no_content(self.send(Method::DELETE, url, &[], None, false)?)
     }
 
@@ -610,16 +668,20 @@ impl<'a> Identity<'a> {
         collection: &str,
         id: &str,
         etag: &str,
-        name: Option<&str>,
-        description: Option<&str>,
+        changes: &Changes<'_>,
         what: &str,
     ) -> Result<T, IamError> {
         let mut body = json!({});
-        if let Some(n) = name {
-            body["name"] = json!(n);
-        }
-        if let Some(d) = description {
-            body["description"] = json!(d);
+        let fields = [
+            ("name", changes.name),
+            ("description", changes.description),
+            ("email", changes.email),
+            ("action_when_leaked", changes.action_when_leaked),
+        ];
+        for (field, value) in fields {
+            if let Some(v) = value {
+                body[field] = json!(v);
+            }
         }
         let url = self.entity_url(collection, id, "")?;
         let resp = self.send(Method::PUT, url, &[("If-Match", etag)], Some(&body), false)?;

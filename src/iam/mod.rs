@@ -7,11 +7,13 @@
 //! and is where the HTTP trace (`trace::`, with its redaction) and the spinner
 //! (`progress::`) hook in, so every request gets both without its caller doing anything.
 
+pub mod access;
 pub mod errors;
 pub mod identity;
 pub mod jwt;
 pub mod metadata;
 mod model;
+pub mod policy;
 pub mod trace;
 pub mod trust;
 

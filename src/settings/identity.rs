@@ -3,9 +3,11 @@
 //! where the commands do the same thing: create, list, show, update, delete, lock, unlock.
 
 use crate::cli::{
-    CrType, IdentityType, KeyCreateArgs, ProfileListArgs, ServiceIdCreateArgs,
-    TrustedProfileCreateArgs, TrustedProfileIdentityCreateArgs, TrustedProfileIdentityDeleteArgs,
-    TrustedProfileLinkCreateArgs, TrustedProfileLinkDeleteArgs, UuidListArgs,
+    CrType, FilterArgs, IdentityType, KeyCreateArgs, ProfileListArgs, ServiceIdCreateArgs,
+    TrustedProfileCreateArgs, TrustedProfileIdentitiesArgs, TrustedProfileIdentityArgs,
+    TrustedProfileIdentityCreateArgs, TrustedProfileIdentityDeleteArgs,
+    TrustedProfileLinkCreateArgs, TrustedProfileLinkDeleteArgs, TrustedProfileLinksArgs,
+    UuidListArgs,
 };
 use std::path::PathBuf;
 
@@ -15,6 +17,8 @@ pub struct Create {
     pub description: Option<String>,
     /// Service IDs only.
     pub lock: bool,
+    /// Trusted profiles only.
+    pub email: Option<String>,
 }
 
 impl From<ServiceIdCreateArgs> for Create {
@@ -23,6 +27,7 @@ impl From<ServiceIdCreateArgs> for Create {
             name: a.name,
             description: a.description,
             lock: a.lock,
+            email: None,
         }
     }
 }
@@ -33,6 +38,7 @@ impl From<TrustedProfileCreateArgs> for Create {
             name: a.name,
             description: a.description,
             lock: false,
+            email: a.email,
         }
     }
 }
@@ -40,17 +46,54 @@ impl From<TrustedProfileCreateArgs> for Create {
 pub struct List {
     /// `--uuid` (`--id` for trusted profiles): the IDs alone, one per line.
     pub ids_only: bool,
+    pub filter: Filter,
+    /// Trusted profiles only: those the logged-in identity may assume.
+    pub can_assume: bool,
+}
+
+/// `-n STRING`, `-d STRING`: entries whose name, description includes the string.
+#[derive(Default)]
+pub struct Filter {
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+impl Filter {
+    pub fn keeps(&self, name: &str, description: Option<&str>) -> bool {
+        self.name.as_deref().is_none_or(|n| name.contains(n))
+            && self
+                .description
+                .as_deref()
+                .is_none_or(|d| description.unwrap_or_default().contains(d))
+    }
+}
+
+impl From<FilterArgs> for Filter {
+    fn from(a: FilterArgs) -> Filter {
+        Filter {
+            name: a.name,
+            description: a.description,
+        }
+    }
 }
 
 impl From<UuidListArgs> for List {
     fn from(a: UuidListArgs) -> List {
-        List { ids_only: a.uuid }
+        List {
+            ids_only: a.uuid,
+            filter: a.filter.into(),
+            can_assume: false,
+        }
     }
 }
 
 impl From<ProfileListArgs> for List {
     fn from(a: ProfileListArgs) -> List {
-        List { ids_only: a.id }
+        List {
+            ids_only: a.id,
+            filter: a.filter.into(),
+            can_assume: a.can_assume,
+        }
     }
 }
 
@@ -64,6 +107,22 @@ pub struct Update {
     pub target: String,
     pub new_name: Option<String>,
     pub description: Option<String>,
+    /// Trusted profiles only; empty removes it.
+    pub email: Option<String>,
+    /// API keys only: IAM's `action_when_leaked`.
+    pub action_if_leaked: Option<&'static str>,
+}
+
+impl Update {
+    pub fn new(target: String, new_name: Option<String>, description: Option<String>) -> Update {
+        Update {
+            target,
+            new_name,
+            description,
+            email: None,
+            action_if_leaked: None,
+        }
+    }
 }
 
 /// Delete, lock, unlock.
@@ -73,10 +132,12 @@ pub struct Change {
     pub force: bool,
 }
 
-/// Whose API keys: the user's own, or a service ID's (by name or ID).
+/// Whose API keys: the user's own, a service ID's (by name or ID), or (listing only) every
+/// service ID's in the account.
 pub enum Owner {
     User,
     ServiceId(String),
+    AllServiceIds,
 }
 
 pub struct KeyCreate {
@@ -84,7 +145,8 @@ pub struct KeyCreate {
     pub description: Option<String>,
     pub file: Option<PathBuf>,
     pub keyring: Option<String>,
-    pub force: bool,
+    /// `--replace`: an existing `--file` or `--keyring` entry may be replaced.
+    pub replace: bool,
     pub lock: bool,
     /// IAM's `action_when_leaked`: `none`, `disable`, `delete`.
     pub action_if_leaked: Option<&'static str>,
@@ -97,7 +159,7 @@ impl From<KeyCreateArgs> for KeyCreate {
             description: a.description,
             file: a.file,
             keyring: a.keyring,
-            force: a.force,
+            replace: a.replace,
             lock: a.lock,
             action_if_leaked: a.action_if_leaked.map(|l| l.as_str()),
         }
@@ -180,7 +242,7 @@ impl From<TrustedProfileIdentityDeleteArgs> for IdentityDelete {
         IdentityDelete {
             profile: a.profile,
             id_type: id_type(a.id_type),
-            identifier: a.identifier,
+            identifier: a.identifier.or(a.old_identifier).unwrap_or_default(),
             force: a.force.force,
         }
     }
@@ -188,4 +250,72 @@ impl From<TrustedProfileIdentityDeleteArgs> for IdentityDelete {
 
 fn id_type(t: IdentityType) -> &'static str {
     t.as_str()
+}
+
+/// `trusted-profile-links PROFILE [--id]`.
+pub struct Links {
+    pub profile: String,
+    pub ids_only: bool,
+}
+
+impl From<TrustedProfileLinksArgs> for Links {
+    fn from(a: TrustedProfileLinksArgs) -> Links {
+        Links {
+            profile: a.profile,
+            ids_only: a.id,
+        }
+    }
+}
+
+/// `trusted-profile-identities PROFILE [--id-type TYPE] [--id]`.
+pub struct Identities {
+    pub profile: String,
+    pub id_type: Option<&'static str>,
+    pub ids_only: bool,
+}
+
+impl From<TrustedProfileIdentitiesArgs> for Identities {
+    fn from(a: TrustedProfileIdentitiesArgs) -> Identities {
+        Identities {
+            profile: a.profile,
+            id_type: a.id_type.map(id_type),
+            ids_only: a.id,
+        }
+    }
+}
+
+/// `trusted-profile-identity PROFILE IDENTIFIER --id-type TYPE [--id]`.
+pub struct IdentityShow {
+    pub profile: String,
+    pub id_type: &'static str,
+    pub identifier: String,
+    pub ids_only: bool,
+}
+
+impl From<TrustedProfileIdentityArgs> for IdentityShow {
+    fn from(a: TrustedProfileIdentityArgs) -> IdentityShow {
+        IdentityShow {
+            profile: a.profile,
+            id_type: id_type(a.id_type),
+            identifier: a.identifier,
+            ids_only: a.id,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_keep_what_includes_the_strings() {
+        let f = Filter {
+            name: Some("dep".into()),
+            description: Some("CI".into()),
+        };
+        assert!(f.keeps("deployer", Some("from CI")));
+        assert!(!f.keeps("Deployer", Some("from CI")));
+        assert!(!f.keeps("deployer", None));
+        assert!(Filter::default().keeps("x", None));
+    }
 }

@@ -13,7 +13,7 @@ use crate::auth::stored_keys::{self, StoredKey};
 use crate::auth::{AccountChoice, Credential, Expired, RegionChoice, Session};
 use crate::cli::LoginArgs;
 use crate::context::Context;
-use crate::endpoints::{DEFAULT_API_ENDPOINT, Endpoints};
+use crate::endpoints::{DEFAULT_API_ENDPOINT, Endpoints, Reach, is_classic_private, is_private};
 use crate::error::{CliError, Result};
 use crate::home::read_secret_file;
 use crate::iam::trust::{self, Trust};
@@ -146,7 +146,30 @@ pub fn resolve(args: LoginArgs, ctx: &Context) -> Result<Login> {
         (None, None) => IamChosen::Implied,
     };
     let iam_override = variable.or(remembered_iam);
-    let endpoints = Endpoints::resolve(&api_input, iam_override.as_deref())?;
+    let given_region = match &args.region {
+        Some(r) if !args.no_region => Some(super::region(r, ctx)?),
+        _ => None,
+    };
+    // IBM's private endpoints: from a VPC (--vpc, or a session that used it) global, from
+    // Classic infrastructure per region, so a region is needed before the first request.
+    let previous_reach = previous
+        .as_ref()
+        .filter(|_| args.api_endpoint.is_none())
+        .map(|s| is_classic_private(&s.api_endpoint, &s.iam_endpoint));
+    let reach_region = match (&given_region, args.no_region) {
+        (Some(r), _) => Some(r.clone()),
+        (None, false) => previous.as_ref().and_then(|s| s.region.clone()),
+        (None, true) => None,
+    };
+    let reach = match (args.vpc, previous_reach) {
+        (true, _) => Reach::Vpc,
+        (false, Some(false)) if is_private(&api_input) => Reach::Vpc,
+        _ => Reach::Classic {
+            region: reach_region.as_deref(),
+        },
+    };
+    let endpoints = Endpoints::resolve_on(&api_input, iam_override.as_deref(), reach)?;
+    let classic_private = is_classic_private(&endpoints.api, &endpoints.iam);
     // Said before anything is sent: a local server on plain http fails TLS, which used to
     // show only as a protocol error once every retry had run.
     if args
@@ -161,7 +184,7 @@ pub fn resolve(args: LoginArgs, ctx: &Context) -> Result<Login> {
         ));
     }
     // The same IAM, however it was named, is no override worth a word.
-    let iam_chosen = match Endpoints::resolve(&api_input, None) {
+    let iam_chosen = match Endpoints::resolve_on(&api_input, None, reach) {
         Ok(implied) if implied.iam == endpoints.iam => IamChosen::Implied,
         _ => iam_chosen,
     };
@@ -178,8 +201,11 @@ pub fn resolve(args: LoginArgs, ctx: &Context) -> Result<Login> {
     };
     let region = if args.no_region {
         RegionChoice::None
-    } else if let Some(r) = &args.region {
-        RegionChoice::Given(super::region(r, ctx)?)
+    } else if let Some(r) = given_region {
+        RegionChoice::Given(r)
+    } else if let (true, Some(r)) = (classic_private, reach_region) {
+        // The endpoints are that region's: asking for another would leave them wrong.
+        RegionChoice::Given(r)
     } else {
         RegionChoice::Ask {
             otherwise: previous.as_ref().and_then(|s| s.region.clone()),

@@ -317,7 +317,7 @@ fn normalise(text: &str, scene: &Scene) -> String {
         (r"[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}", "<date>"),
         (r"\b1[789]\d{8}\b", "<epoch>"),
         (r"valid \d+m", "valid <n>m"),
-        (r"\((now|in [^)]*)\)", "(<when>)"),
+        (r"\((now|in [^)]*|[^)]* ago)\)", "(<when>)"),
         (r"Elapsed: \d+ms", "Elapsed: <n>ms"),
         (r"Content-Length: \d+", "Content-Length: <n>"),
         (r"(?m)^(-[rwx-]{9}) \d+ \S+ \S+ ", "$1 1 <owner> <group> "),

@@ -190,7 +190,14 @@ fn existing_files_are_refused_without_force_and_replaced_with_it() {
         "orphan key created"
     );
 
+    // -f is IBM's "no confirmation": it replaces nothing.
     env.iamctl(["service-api-key-create", "k", "s", "-f", "--file"])
+        .arg(&file)
+        .run()
+        .code(1)
+        .stderr_contains("pass --replace to replace it");
+    assert_eq!(std::fs::read(&file).ok(), Some(b"precious".to_vec()));
+    env.iamctl(["service-api-key-create", "k", "s", "--replace", "--file"])
         .arg(&file)
         .run()
         .success();
@@ -245,7 +252,7 @@ fn unwritable_paths_are_refused_before_any_key_exists() {
     for (path, force) in &bad {
         let mut args = vec!["service-api-key-create", "k", "s"];
         if *force {
-            args.push("-f");
+            args.push("--replace");
         }
         args.push("--file");
         let out = env.iamctl(args).arg(path).run().code(1);

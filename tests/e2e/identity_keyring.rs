@@ -178,9 +178,15 @@ fn user_keys_in_json_a_taken_name_and_force() {
         .json();
     assert_eq!(before, after, "a key was created anyway");
 
-    // -f replaces the entry (and its secret).
+    // -f is IBM's "no confirmation" and replaces nothing; --replace replaces the entry (and
+    // its secret).
+    env.iamctl(["api-key-create", "mine2", "--keyring", "me", "-f"])
+        .run()
+        .code(1)
+        .stderr_contains("pass --replace");
+    assert_eq!(keyring_secret(&env, "me"), secret1);
     let second = env
-        .iamctl(["api-key-create", "mine2", "--keyring", "me", "-f"])
+        .iamctl(["api-key-create", "mine2", "--keyring", "me", "--replace"])
         .run()
         .success();
     let secret2 = keyring_secret(&env, "me");

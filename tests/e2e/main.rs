@@ -8,6 +8,10 @@
 
 mod fixtures;
 
+mod access_enforce;
+mod access_groups;
+mod access_guide;
+mod access_policies;
 mod bounded_input;
 // Reads /proc for every process's arguments.
 #[cfg(target_os = "linux")]
@@ -25,6 +29,7 @@ mod guide_transcripts;
 mod help_examples;
 mod hostile;
 mod hot_path;
+mod ibm_flags;
 mod identity_api_keys;
 mod identity_keyring;
 mod identity_pty;

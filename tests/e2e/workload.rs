@@ -269,7 +269,7 @@ fn trusted_profiles_links_and_identities_from_create_to_delete() {
         "ci-pods",
         "--id-type",
         "serviceid",
-        "--identifier",
+        "--id",
         &sid,
     ])
     .run()
@@ -295,10 +295,9 @@ fn trusted_profiles_links_and_identities_from_create_to_delete() {
     env.iamctl([
         "trusted-profile-identity-delete",
         "ci-runners",
+        &sid,
         "--id-type",
         "serviceid",
-        "--identifier",
-        &sid,
         "-f",
     ])
     .run()
