@@ -2,7 +2,7 @@
 //! (users', service IDs' and trusted profiles'), checked for signature, expiry and an identity
 //! that still exists; and what access decisions need to know of the caller.
 //! Compute-resource and instance identity tokens are signed under other key ids and so never
-//! pass.
+//! pass; ID tokens share the access tokens' key id and are told apart by their audience.
 
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 
 use crate::app::{App, read};
-use crate::crypto::claims::Claims;
+use crate::crypto::claims::{NotAccess, access_claims};
 use crate::http::errors::{self as codes, ApiError};
 
 /// The authenticated caller of a platform API. As an extractor it refuses the request with
@@ -63,7 +63,11 @@ fn authenticate(app: &App, headers: &HeaderMap) -> Result<Caller, ApiError> {
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(invalid());
     }
-    let claims: Claims = app.signer.verify(token.trim()).ok_or_else(invalid)?;
+    let claims = access_claims(&app.signer, token.trim()).map_err(|e| match e {
+        NotAccess::IdToken => invalid()
+            .details("The token is an ID token; only access tokens are accepted as bearer tokens."),
+        NotAccess::Invalid => invalid(),
+    })?;
     if claims.exp <= app.now() {
         return Err(unauthorized(
             codes::TOKEN_EXPIRED,
