@@ -139,7 +139,7 @@ async fn render_errors(State(edge): State<Edge>, req: Request, next: Next) -> Re
     );
     let resp = next.run(req).await;
     let resp = reshape_rejection(resp, &ctx.path, edge.max_body).await;
-    render(resp, &ctx, &app.url)
+    render(resp, &ctx)
 }
 
 /// Which error body an endpoint answers with.
