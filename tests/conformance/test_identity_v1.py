@@ -29,6 +29,7 @@ from iamconf import (
     bearer,
     claims,
     post_token,
+    sdk_error,
     unique,
     user_token,
 )
@@ -489,6 +490,41 @@ def test_api_keys_pagination(emu, iam, account_id):
         for k in p:
             check_api_key(k, account_id)
     _check_next_urls(emu, pager, "/v1/apikeys")
+
+
+def test_each_list_sorts_by_what_ibms_sdk_documents(iam, account_id):
+    """Issue 22: IBM's generated SDK documents `sort` per list: API keys by name, description,
+    created_at and created_by; service IDs and trusted profiles by name, description, created_at
+    and modified_at. The emulator refused created_by on API keys."""
+    sid = create_sid(iam, account_id)
+    create_key(iam, sid["iam_id"], account_id)
+    asc = iam.list_api_keys(account_id=account_id, scope="account", pagesize=100, sort="created_by").get_result()
+    by = [k["created_by"] for k in asc["apikeys"]]
+    assert len(set(by)) >= 2, f"keys of one creator cannot show an order: {by}"
+    assert by == sorted(by)
+    desc = iam.list_api_keys(
+        account_id=account_id, scope="account", pagesize=100, sort="created_by", order="desc"
+    ).get_result()
+    assert [k["created_by"] for k in desc["apikeys"]] == sorted(by, reverse=True)
+    for sort in ("name", "description", "created_at"):
+        iam.list_api_keys(account_id=account_id, scope="account", sort=sort).get_result()
+    for sort in ("name", "description", "created_at", "modified_at"):
+        iam.list_service_ids(account_id=account_id, sort=sort).get_result()
+        iam.list_profiles(account_id=account_id, sort=sort).get_result()
+    for call, sort in ((iam.list_api_keys, "modified_at"), (iam.list_service_ids, "created_by"), (iam.list_profiles, "created_by")):
+        e = sdk_error(call, account_id=account_id, sort=sort)
+        assert_v1_error(e.http_response, 400, "BXNIM0106E")
+        assert sort in e.message
+
+
+def test_filter_is_refused_alike_on_every_list(iam, account_id):
+    """Issue 22: IBM's lists take a SCIM-like `filter` whose grammar IBM does not publish. The
+    emulator ignored it on API keys and service IDs (answering the whole list as if filtered)
+    and refused it on profiles; now every list refuses it the same way."""
+    for call in (iam.list_api_keys, iam.list_service_ids, iam.list_profiles):
+        e = sdk_error(call, account_id=account_id, filter='name co "demo"')
+        assert_v1_error(e.http_response, 400, "BXNIM0106E")
+        assert "filter" in e.message
 
 
 def test_list_sorting_by_name(iam, account_id):
