@@ -16,6 +16,7 @@ from ibm_platform_services.iam_identity_v1 import (
     ApiKeyList,
     ServiceId,
     ServiceIdList,
+    TrustedProfile,
 )
 
 from iamconf import (
@@ -203,6 +204,31 @@ def test_service_id_history_parses(iam, account_id):
     model = check_service_id(got, account_id)
     assert isinstance(got.get("history"), list), "include_history=true must return a history array"
     assert model.history is not None
+
+
+def test_seeded_entities_carry_their_creation_in_their_history(emu, iam, me, account_id):
+    """Issue 22: entities from the seed had an empty history, where IBM's always begin with
+    their creation. Read through IBM's models (EnityHistoryRecord requires every field): the
+    demo service ID, its API key, the demo user's key and the demo profile each have one
+    'create' entry first, by the account's owner (a user's own key: the user), at the seed's time."""
+    owner = me["iam_id"]
+    service_key = iam.get_api_keys_details(iam_api_key=emu["service_apikey"], include_history=True).get_result()
+    user_key = iam.get_api_keys_details(iam_api_key=emu["apikey"], include_history=True).get_result()
+    sid_id = service_key["iam_id"].removeprefix("iam-")
+    service_id = iam.get_service_id(sid_id, include_history=True).get_result()
+    profile = iam.get_profile(emu["profile_id"], include_activity=False).get_result()
+    for entity, by, message in (
+        (service_id, owner, "Service ID created"),
+        (ServiceId.from_dict(service_id), owner, "Service ID created"),
+        (ApiKey.from_dict(service_key), service_key["created_by"], "API key created"),
+        (ApiKey.from_dict(user_key), owner, "API key created"),
+        (TrustedProfile.from_dict(profile), owner, "Trusted profile created"),
+    ):
+        history = entity["history"] if isinstance(entity, dict) else [h.to_dict() for h in entity.history]
+        assert history, "a seeded entity's history begins with its creation"
+        h = history[0]
+        assert (h["action"], h["message"], h["iam_id"], h["iam_id_account"]) == ("create", message, by, account_id), h
+        assert h["timestamp"] == "2024-01-15T10:00+0000" and h["params"] == [], h
 
 
 def test_update_service_id_with_if_match(iam, account_id):

@@ -12,7 +12,7 @@ use crate::model::seed::{
 };
 use crate::model::trust::{self, LinkTarget, ProfileIdentity, ProfileLink};
 use crate::model::world::{
-    Account, ApiKey, ResourceGroup, ServiceId, TrustedProfile, User, World,
+    Account, ApiKey, History, ResourceGroup, ServiceId, TrustedProfile, User, World,
     default_vpc_instance_crn, stable_uuid,
 };
 
@@ -122,10 +122,18 @@ impl World {
                 });
             }
             let seq = w.take_seq();
+            let iam_id = format!("iam-{id}");
+            let by = w.creator_in(&s.account_id, &iam_id);
             w.service_ids.insert(
                 id.clone(),
                 ServiceId {
-                    iam_id: format!("iam-{id}"),
+                    history: vec![History::created(
+                        SEED_EPOCH,
+                        &by,
+                        &s.account_id,
+                        "Service ID created",
+                    )],
+                    iam_id,
                     id,
                     account_id: s.account_id.clone(),
                     name: s.name.clone(),
@@ -136,7 +144,6 @@ impl World {
                     modified_at: SEED_EPOCH,
                     version: 1,
                     seq,
-                    history: vec![],
                 },
             );
         }
@@ -185,6 +192,12 @@ impl World {
             }
             let seq = w.take_seq();
             let created_by = owner_iam_id.clone();
+            let history = vec![History::created(
+                SEED_EPOCH,
+                &created_by,
+                &account_id,
+                "API key created",
+            )];
             w.insert_api_key(ApiKey {
                 id,
                 account_id,
@@ -203,7 +216,7 @@ impl World {
                 created_by,
                 version: 1,
                 seq,
-                history: vec![],
+                history,
             });
         }
         for g in &seed.resource_groups {
@@ -371,10 +384,18 @@ impl World {
             identities.push(identity);
         }
         let seq = self.take_seq();
+        let iam_id = format!("iam-{id}");
+        let by = self.creator_in(&p.account_id, &iam_id);
         self.profiles.insert(
             id.clone(),
             TrustedProfile {
-                iam_id: format!("iam-{id}"),
+                history: vec![History::created(
+                    SEED_EPOCH,
+                    &by,
+                    &p.account_id,
+                    "Trusted profile created",
+                )],
+                iam_id,
                 id,
                 account_id: p.account_id.clone(),
                 name: p.name.clone(),
@@ -384,7 +405,6 @@ impl World {
                 modified_at: SEED_EPOCH,
                 version: 1,
                 seq,
-                history: vec![],
                 links,
                 identities,
                 identities_version: 1,
