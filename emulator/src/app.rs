@@ -42,6 +42,17 @@ pub struct Passcode {
 /// can watch a code expire without waiting five minutes.
 pub const PASSCODE_TTL: u64 = 300;
 
+/// Passcodes kept at once (unexpired, or expired less than a lifetime ago): anyone who can
+/// reach the admin API or knows a password can ask for them, and `passcode_ttl` may be a
+/// century.
+pub const MAX_PASSCODES: usize = 10_000;
+
+/// A store of the emulator that takes no more entries until some go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreFull {
+    pub limit: usize,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
@@ -299,13 +310,19 @@ impl App {
         n
     }
 
-    pub fn new_passcode(&self, iam_id: &str) -> String {
+    /// A new one-time passcode for `iam_id`, unless `MAX_PASSCODES` are kept already.
+    pub fn new_passcode(&self, iam_id: &str) -> Result<String, StoreFull> {
         let code = random_code(10);
         let t = self.now();
         let ttl = self.passcode_ttl() as i64;
         let mut codes = lock(&self.passcodes);
         // Expired codes linger one more lifetime so a late exchange is told "expired".
         codes.retain(|_, p| p.expires_at > t - ttl);
+        if codes.len() >= MAX_PASSCODES {
+            return Err(StoreFull {
+                limit: MAX_PASSCODES,
+            });
+        }
         codes.insert(
             code.clone(),
             Passcode {
@@ -314,7 +331,7 @@ impl App {
                 used: false,
             },
         );
-        code
+        Ok(code)
     }
 }
 

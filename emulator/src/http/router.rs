@@ -74,27 +74,7 @@ pub fn router(app: Arc<App>, limits: &Limits) -> Router {
             "/identity/v1/iam_tokens",
             post(vpc::create_iam_token).fallback(vpc::method_not_allowed),
         )
-        .route("/emulator/passcodes", post(admin::create_passcode))
-        .route("/emulator/cr-tokens", post(admin::create_cr_token))
-        .route("/emulator/stats", get(admin::stats))
-        .route(
-            "/emulator/faults",
-            post(admin::add_fault)
-                .get(admin::list_faults)
-                .delete(admin::clear_faults),
-        )
-        .route(
-            "/emulator/config",
-            get(admin::get_config).put(admin::put_config),
-        )
-        .route(
-            "/emulator/refresh-tokens/revoke",
-            post(admin::revoke_refresh_tokens),
-        )
-        .route(
-            "/emulator/clock",
-            get(admin::get_clock).post(admin::advance_clock),
-        )
+        .merge(admin::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Bodies sent chunked are counted as they arrive (the extractors refuse one past the

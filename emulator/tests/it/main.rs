@@ -6,6 +6,7 @@ mod common;
 
 mod access;
 mod accounts_admin;
+mod admin_bounds;
 mod clock;
 mod delegated;
 mod docs;
