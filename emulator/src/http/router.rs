@@ -38,6 +38,7 @@ pub fn router(app: Arc<App>, limits: &Limits) -> Router {
             "/identity/token",
             post(token::token).fallback(token::method_not_allowed),
         )
+        .route("/health", get(health))
         .route("/identity/keys", get(token::keys))
         .route(
             "/identity/.well-known/openid-configuration",
@@ -85,6 +86,18 @@ pub fn router(app: Arc<App>, limits: &Limits) -> Router {
         // Outermost, so that faults' errors get their context in the same place as handlers'.
         .layer(middleware::from_fn_with_state(edge, render_errors))
         .with_state(app)
+}
+
+/// `GET /health`: the emulator answers. No token, no state read, for a container's health
+/// check or a script waiting for the port.
+async fn health() -> Response {
+    axum::Json(json!({"status": "ok"})).into_response()
+}
+
+/// Paths that are not part of what the emulator emulates nor of the admin API: neither
+/// counted nor faulted (nor, below, journaled), so probing them changes nothing.
+fn is_probe(path: &str) -> bool {
+    path == "/health"
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {
@@ -252,7 +265,7 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
 async fn observe(State(edge): State<Edge>, req: Request, next: Next) -> Response {
     let app = &edge.app;
     let path = req.uri().path().to_owned();
-    if path.starts_with("/emulator/") {
+    if path.starts_with("/emulator/") || is_probe(&path) {
         return next.run(req).await;
     }
     app.count_request(&path);

@@ -10,6 +10,7 @@ mod admin_bounds;
 mod clock;
 mod delegated;
 mod docs;
+mod health;
 mod identity;
 mod limits;
 mod persistence;
