@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 
 use crate::crypto::jwt::Signer;
 use crate::crypto::random::random_code;
+use crate::crypto::secret::SecretDigest;
 use crate::model::clock::Clock;
 use crate::model::session::{Delegation, Delegations, Session, Sessions};
 use crate::model::world::World;
@@ -171,6 +172,8 @@ pub struct App {
     pub flush_lock: Mutex<()>,
     session_inserts: AtomicU64,
     delegation_inserts: AtomicU64,
+    /// The admin API's bearer token, when it needs one.
+    pub admin_token: Option<SecretDigest>,
 }
 
 impl App {
@@ -206,7 +209,14 @@ impl App {
             flush_lock: Mutex::new(()),
             session_inserts: AtomicU64::new(0),
             delegation_inserts: AtomicU64::new(0),
+            admin_token: None,
         }
+    }
+
+    /// The admin API requires this token (`None`: it is open).
+    pub fn with_admin_token(mut self, token: Option<SecretDigest>) -> App {
+        self.admin_token = token;
+        self
     }
 
     /// Enforcement is on if the world's seed asked for it or `on` says so.

@@ -47,6 +47,17 @@ struct Args {
     /// Close a connection on which nothing moved for this long.
     #[arg(long, value_name = "SECONDS", default_value_t = iam_emulator::Limits::default().idle_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..=86_400))]
     idle_timeout: u64,
+    /// Require `Authorization: Bearer TOKEN` on the admin API (/emulator/). Without it the
+    /// admin API is open on loopback, and beyond loopback gets a generated token (printed in
+    /// the ready line as admin_token). Prefer the environment variable: arguments are visible
+    /// to other users.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "IAM_EMULATOR_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    admin_token: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -58,6 +69,7 @@ fn main() -> ExitCode {
         token_ttl: args.token_ttl,
         refresh_token_ttl: args.refresh_token_ttl,
         enforce_access: args.enforce_access,
+        admin_token: args.admin_token,
     };
     let limits = iam_emulator::Limits {
         max_body_bytes: args.max_body_bytes,

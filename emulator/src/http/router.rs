@@ -83,8 +83,11 @@ pub fn router(app: Arc<App>, limits: &Limits) -> Router {
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(middleware::from_fn_with_state(edge.clone(), limit_body))
         .layer(middleware::from_fn_with_state(edge.clone(), observe))
-        // Outermost, so that faults' errors get their context in the same place as handlers'.
-        .layer(middleware::from_fn_with_state(edge, render_errors))
+        // Outside the faults, so that faults' errors get their context in the same place as
+        // handlers'.
+        .layer(middleware::from_fn_with_state(edge.clone(), render_errors))
+        // Before anything reads an admin request's body.
+        .layer(middleware::from_fn_with_state(edge, admin_auth))
         .with_state(app)
 }
 
@@ -242,6 +245,46 @@ async fn reshape_rejection(resp: Response, path: &str, max_body: usize) -> Respo
     refuse(path, status, message)
 }
 
+/// Whether a path is the admin API's (`/emulator` and below).
+fn is_admin(path: &str) -> bool {
+    path == "/emulator" || path.starts_with("/emulator/")
+}
+
+/// The admin API, when it has a token (given, or generated for a listener beyond loopback),
+/// answers only requests that bear it; everything else passes.
+async fn admin_auth(State(edge): State<Edge>, req: Request, next: Next) -> Response {
+    let Some(expected) = edge.app.admin_token.as_ref() else {
+        return next.run(req).await;
+    };
+    if !is_admin(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    let message = match given {
+        Some(token) if expected.matches(token) => return next.run(req).await,
+        Some(_) => "the admin token is not this emulator's",
+        None => {
+            "the admin API needs Authorization: Bearer <admin token> (the ready line's admin_token)"
+        }
+    };
+    let mut resp = (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({ "error": message })),
+    )
+        .into_response();
+    resp.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"iam-emulator admin\""),
+    );
+    resp
+}
+
 /// A request whose declared length is over the limit is refused before its body is read.
 async fn limit_body(State(edge): State<Edge>, req: Request, next: Next) -> Response {
     if declared_length(req.headers()).is_some_and(|n| n > edge.max_body as u64) {
@@ -265,7 +308,7 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
 async fn observe(State(edge): State<Edge>, req: Request, next: Next) -> Response {
     let app = &edge.app;
     let path = req.uri().path().to_owned();
-    if path.starts_with("/emulator/") || is_probe(&path) {
+    if is_admin(&path) || is_probe(&path) {
         return next.run(req).await;
     }
     app.count_request(&path);

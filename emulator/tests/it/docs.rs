@@ -26,29 +26,19 @@ fn tempfile_dir() -> std::path::PathBuf {
     dir
 }
 
-/// "A shell script can start it like this": the script must stop the emulator it started
-/// (with `coproc NAME { CMD; }`, `$NAME_PID` is a subshell's unless CMD is `exec`ed).
+/// Runs a bash script in a process group of its own and returns what it printed; whatever
+/// the script leaves behind (an emulator it did not stop) is killed with the group. Output
+/// goes to files, not pipes: an emulator left behind would keep a pipe open, and reading to
+/// its end would wait for that emulator forever.
 #[cfg(unix)]
-#[test]
-fn the_coproc_example_stops_the_emulator_it_started() {
+fn run_in_own_group(script: &str, env: &[(&str, &str)]) -> std::process::Output {
     use std::os::unix::process::CommandExt;
-    let example = sh_example("coproc").replace(
-        "target/release/iam-emulator",
-        env!("CARGO_BIN_EXE_iam-emulator"),
-    );
-    // After the example: is anything still answering at the URL it read?
-    let script = format!(
-        "{example}\nsleep 0.5\n\
-         if curl -s -m 2 -o /dev/null \"$URL/identity/.well-known/openid-configuration\"; \
-         then echo STILL-RUNNING; else echo STOPPED; fi\n"
-    );
-    // Output goes to files, not pipes: an emulator the example leaves behind would keep a
-    // pipe open, and reading to its end would wait for that emulator forever.
     let dir = tempfile_dir();
     let (out_path, err_path) = (dir.join("stdout"), dir.join("stderr"));
     let file = |p: &std::path::Path| std::fs::File::create(p).unwrap_or_else(|e| panic!("{e}"));
     let mut child = Command::new("bash")
-        .args(["-c", &script])
+        .args(["-c", script])
+        .envs(env.iter().copied())
         .process_group(0)
         .stdout(file(&out_path))
         .stderr(file(&err_path))
@@ -56,9 +46,8 @@ fn the_coproc_example_stops_the_emulator_it_started() {
         .unwrap_or_else(|e| panic!("bash: {e}"));
     let group = child.id() as i32;
     let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
-    // Whatever the example left behind is in the script's process group: end it.
     // SAFETY: kill(2) with a negative pid signals that process group only, and it is the
-    // group this test created for the script.
+    // group this function created for the script.
     unsafe {
         libc::kill(-group, libc::SIGKILL);
     }
@@ -69,6 +58,25 @@ fn the_coproc_example_stops_the_emulator_it_started() {
         stderr: read(&err_path),
     };
     let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+/// "A shell script can start it like this": the script must stop the emulator it started
+/// (with `coproc NAME { CMD; }`, `$NAME_PID` is a subshell's unless CMD is `exec`ed).
+#[cfg(unix)]
+#[test]
+fn the_coproc_example_stops_the_emulator_it_started() {
+    let example = sh_example("coproc").replace(
+        "target/release/iam-emulator",
+        env!("CARGO_BIN_EXE_iam-emulator"),
+    );
+    // After the example: is anything still answering at the URL it read?
+    let script = format!(
+        "{example}\nsleep 0.5\n\
+         if curl -s -m 2 -o /dev/null \"$URL/identity/.well-known/openid-configuration\"; \
+         then echo STILL-RUNNING; else echo STOPPED; fi\n"
+    );
+    let out = run_in_own_group(&script, &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success() && stdout.contains("\"access_token\""),
@@ -120,4 +128,33 @@ fn the_access_group_example_runs_as_written() {
         policy["subjects"][0]["attributes"][0]["name"],
         "access_group_id"
     );
+}
+
+/// "Admin token": beyond loopback the admin API refuses a request without the token (401) and
+/// answers one that bears it, sent as the example sends it; the example stops its emulator.
+#[cfg(unix)]
+#[test]
+fn the_admin_token_example_runs_as_written() {
+    let example = sh_example("IAM_EMULATOR_ADMIN_TOKEN=$(").replace(
+        "target/release/iam-emulator",
+        env!("CARGO_BIN_EXE_iam-emulator"),
+    );
+    let script = format!(
+        "set -e\n{example}\necho\nsleep 0.5\n\
+         if curl -s -m 2 -o /dev/null \"$URL/health\"; then echo STILL-RUNNING; else echo STOPPED; fi\n"
+    );
+    let out = run_in_own_group(&script, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        out.status.success() && lines.len() == 3,
+        "the example did not run: {:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(lines[0], "401");
+    let clock: serde_json::Value =
+        serde_json::from_str(lines[1]).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(clock["offset_seconds"], 0, "{clock}");
+    assert_eq!(lines[2], "STOPPED");
 }

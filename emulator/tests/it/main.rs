@@ -7,6 +7,7 @@ mod common;
 mod access;
 mod accounts_admin;
 mod admin_bounds;
+mod admin_token;
 mod clock;
 mod delegated;
 mod docs;
