@@ -14,6 +14,7 @@ use crate::crypto::jwt::Signer;
 use crate::crypto::random::random_code;
 use crate::crypto::secret::SecretDigest;
 use crate::model::clock::Clock;
+use crate::model::journal::Journal;
 use crate::model::session::{Delegation, Delegations, Session, Sessions};
 use crate::model::world::World;
 
@@ -174,6 +175,8 @@ pub struct App {
     delegation_inserts: AtomicU64,
     /// The admin API's bearer token, when it needs one.
     pub admin_token: Option<SecretDigest>,
+    /// The last requests answered (`GET /emulator/requests`).
+    pub journal: Journal,
 }
 
 impl App {
@@ -210,7 +213,14 @@ impl App {
             session_inserts: AtomicU64::new(0),
             delegation_inserts: AtomicU64::new(0),
             admin_token: None,
+            journal: Journal::new(true),
         }
+    }
+
+    /// Keeps a request journal or not (`--no-journal`).
+    pub fn with_journal(mut self, on: bool) -> App {
+        self.journal = Journal::new(on);
+        self
     }
 
     /// The admin API requires this token (`None`: it is open).

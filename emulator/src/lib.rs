@@ -101,6 +101,8 @@ pub struct Config {
     /// The bearer token the admin API (`/emulator/`) requires. `None`: open on a loopback
     /// address; beyond loopback one is generated (and named in the ready line).
     pub admin_token: Option<String>,
+    /// Keep the request journal (`GET /emulator/requests`); `false` is `--no-journal`.
+    pub journal: bool,
 }
 
 impl Default for Config {
@@ -113,6 +115,7 @@ impl Default for Config {
             refresh_token_ttl: 30 * 24 * 3600,
             enforce_access: false,
             admin_token: None,
+            journal: true,
         }
     }
 }
@@ -401,7 +404,8 @@ impl Server {
             )
             .with_delegations(delegations)
             .with_enforcement(config.enforce_access)
-            .with_admin_token(admin_token.as_deref().map(SecretDigest::of)),
+            .with_admin_token(admin_token.as_deref().map(SecretDigest::of))
+            .with_journal(config.journal),
         );
         if fresh && config.state.is_some() {
             // Persist the new key before any token signed with it leaves the process.

@@ -58,6 +58,9 @@ struct Args {
         hide_env_values = true
     )]
     admin_token: Option<String>,
+    /// Keep no journal of the requests answered (GET /emulator/requests answers 404).
+    #[arg(long)]
+    no_journal: bool,
 }
 
 fn main() -> ExitCode {
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         refresh_token_ttl: args.refresh_token_ttl,
         enforce_access: args.enforce_access,
         admin_token: args.admin_token,
+        journal: !args.no_journal,
     };
     let limits = iam_emulator::Limits {
         max_body_bytes: args.max_body_bytes,

@@ -1,10 +1,11 @@
 //! The emulator's own API under `/emulator/`: passcodes for automation, stats, fault
 //! injection, token lifetimes, refresh-token revocation, the clock and compute-resource tokens
-//! (`tools.rs`, `faults.rs`). Open on loopback unless an admin token is set
+//! (`tools.rs`, `faults.rs`), and the request journal (`journal.rs`). Open on loopback unless an admin token is set
 //! (`http::router::admin_auth`), so whatever it keeps is bounded: every string a request brings
 //! is at most `MAX_FIELD_BYTES`, every list `MAX_LIST_ITEMS`, and each store has its own cap.
 
 mod faults;
+pub mod journal;
 mod tools;
 
 use std::sync::Arc;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<Arc<App>> {
             "/emulator/clock",
             get(tools::get_clock).post(tools::advance_clock),
         )
+        .route(journal::PATH, get(journal::list).delete(journal::clear))
 }
 
 /// Why the admin API refuses a request; each is answered `{"error": "<Display>"}`.

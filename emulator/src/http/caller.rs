@@ -4,7 +4,7 @@
 //! Compute-resource and instance identity tokens are signed under other key ids and so never
 //! pass; ID tokens share the access tokens' key id and are told apart by their audience.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -28,11 +28,27 @@ pub struct Caller {
     pub enforce: bool,
 }
 
+/// Where the request journal learns who called: the router puts an empty one on every
+/// request, and the bearer check fills it once it has accepted the token, so the journal
+/// names only callers the emulator verified, without checking a signature twice.
+#[derive(Debug, Clone, Default)]
+pub struct CallerSlot(Arc<OnceLock<String>>);
+
+impl CallerSlot {
+    pub fn iam_id(&self) -> Option<String> {
+        self.0.get().cloned()
+    }
+}
+
 impl FromRequestParts<Arc<App>> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
-        authenticate(app, &parts.headers)
+        let caller = authenticate(app, &parts.headers)?;
+        if let Some(slot) = parts.extensions.get::<CallerSlot>() {
+            let _ = slot.0.set(caller.iam_id.clone());
+        }
+        Ok(caller)
     }
 }
 

@@ -3,7 +3,7 @@
 //! and applies armed faults.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -13,10 +13,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde_json::json;
 
+use super::caller::CallerSlot;
 use super::errors::{self as codes, ApiError, Ctx, TokenError, render};
 use super::limits::Limits;
 use super::server::{ConnActivity, ConnKill};
 use crate::app::{App, FaultKind, GrantCounted};
+use crate::model::journal::{Entry, redact_path, redact_query};
 use crate::token::vpc::VpcError;
 use crate::token::{endpoint as token, form, passcode, vpc};
 use crate::{access, accounts, admin, identity};
@@ -87,7 +89,9 @@ pub fn router(app: Arc<App>, limits: &Limits) -> Router {
         // handlers'.
         .layer(middleware::from_fn_with_state(edge.clone(), render_errors))
         // Before anything reads an admin request's body.
-        .layer(middleware::from_fn_with_state(edge, admin_auth))
+        .layer(middleware::from_fn_with_state(edge.clone(), admin_auth))
+        // Outermost: the journal sees every answer as it leaves, refusals included.
+        .layer(middleware::from_fn_with_state(edge, journal))
         .with_state(app)
 }
 
@@ -98,7 +102,7 @@ async fn health() -> Response {
 }
 
 /// Paths that are not part of what the emulator emulates nor of the admin API: neither
-/// counted nor faulted (nor, below, journaled), so probing them changes nothing.
+/// counted, faulted nor journaled, so probing them changes nothing.
 fn is_probe(path: &str) -> bool {
     path == "/health"
 }
@@ -243,6 +247,68 @@ async fn reshape_rejection(resp: Response, path: &str, max_body: usize) -> Respo
         text
     };
     refuse(path, status, message)
+}
+
+/// Journals every request but the health probe and the journal's own: method, path and
+/// query (secrets redacted), status, the verified caller, time. A request whose connection is
+/// dropped before it is answered (a `drop` fault, a client that left) is journaled with
+/// status 0, when its future is dropped.
+async fn journal(State(edge): State<Edge>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if !edge.app.journal.enabled() || is_probe(path) || path == admin::journal::PATH {
+        return next.run(req).await;
+    }
+    let (path, query) = (redact_path(path), req.uri().query().map(redact_query));
+    let slot = CallerSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let mut pending = Pending {
+        entry: Some(Entry {
+            seq: 0,
+            time: edge
+                .app
+                .clock
+                .timestamp()
+                .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string(),
+            method: req.method().to_string(),
+            path,
+            query,
+            status: 0,
+            iam_id: None,
+            duration_ms: 0,
+        }),
+        app: edge.app.clone(),
+        slot,
+        started: Instant::now(),
+    };
+    let resp = next.run(req).await;
+    pending.finish(resp.status().as_u16());
+    resp
+}
+
+/// A request on its way through: journaled when answered, or when dropped unanswered.
+struct Pending {
+    app: Arc<App>,
+    slot: CallerSlot,
+    started: Instant,
+    entry: Option<Entry>,
+}
+
+impl Pending {
+    fn finish(&mut self, status: u16) {
+        if let Some(mut e) = self.entry.take() {
+            e.status = status;
+            e.iam_id = self.slot.iam_id();
+            e.duration_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            self.app.journal.record(e);
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.finish(0);
+    }
 }
 
 /// Whether a path is the admin API's (`/emulator` and below).

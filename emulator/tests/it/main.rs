@@ -13,6 +13,7 @@ mod delegated;
 mod docs;
 mod health;
 mod identity;
+mod journal;
 mod limits;
 mod persistence;
 mod profiles;
