@@ -15,6 +15,7 @@ use crate::crypto::random::random_code;
 use crate::crypto::secret::SecretDigest;
 use crate::model::clock::Clock;
 use crate::model::journal::Journal;
+use crate::model::saved::{Saved, Snapshots};
 use crate::model::session::{Delegation, Delegations, Session, Sessions};
 use crate::model::world::World;
 
@@ -177,6 +178,8 @@ pub struct App {
     pub admin_token: Option<SecretDigest>,
     /// The last requests answered (`GET /emulator/requests`).
     pub journal: Journal,
+    /// What a reset restores: the start, and the snapshots tests took.
+    pub snapshots: Mutex<Snapshots>,
 }
 
 impl App {
@@ -214,6 +217,7 @@ impl App {
             delegation_inserts: AtomicU64::new(0),
             admin_token: None,
             journal: Journal::new(true),
+            snapshots: Mutex::new(Snapshots::default()),
         }
     }
 
@@ -328,6 +332,53 @@ impl App {
         drop(delegations);
         self.mark_dirty();
         n
+    }
+
+    /// A copy of everything a reset restores, as it is now.
+    pub fn save_point(&self) -> Saved {
+        // Each store is copied under its own lock; a reset or snapshot taken while requests
+        // run sees each of them whole.
+        let world = read(&self.world).clone();
+        let sessions = lock(&self.sessions).clone();
+        let delegations = lock(&self.delegations).clone();
+        Saved {
+            world,
+            sessions,
+            delegations,
+            clock_offset: self.clock.offset(),
+            token_ttl: self.token_ttl(),
+            refresh_ttl: self.refresh_ttl(),
+            passcode_ttl: self.passcode_ttl(),
+            taken_at: self.now(),
+        }
+    }
+
+    /// Remembers the world the emulator started with, for `POST /emulator/reset`.
+    pub fn remember_start(&self) {
+        let start = Arc::new(self.save_point());
+        lock(&self.snapshots).start = Some(start);
+    }
+
+    /// Puts back what `saved` holds, and throws away what no reset keeps: armed faults,
+    /// passcodes, stats and the journal. Then moves to a new key id, so that no token signed
+    /// before (access, ID, cr or instance identity token) is accepted any more: a test after a
+    /// reset cannot lean on one from before. Returns the new key id.
+    pub fn restore(&self, saved: &Saved) -> String {
+        *write(&self.world) = saved.world.clone();
+        *lock(&self.sessions) = saved.sessions.clone();
+        *lock(&self.delegations) = saved.delegations.clone();
+        self.clock.set_offset(saved.clock_offset);
+        self.token_ttl.store(saved.token_ttl, Ordering::Relaxed);
+        self.refresh_ttl.store(saved.refresh_ttl, Ordering::Relaxed);
+        self.passcode_ttl
+            .store(saved.passcode_ttl, Ordering::Relaxed);
+        lock(&self.passcodes).clear();
+        lock(&self.faults).clear();
+        *lock(&self.stats) = Stats::default();
+        self.journal.clear();
+        let kid = self.signer.rotate_kid();
+        self.mark_dirty();
+        kid
     }
 
     /// A new one-time passcode for `iam_id`, unless `MAX_PASSCODES` are kept already.

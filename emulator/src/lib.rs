@@ -407,6 +407,7 @@ impl Server {
             .with_admin_token(admin_token.as_deref().map(SecretDigest::of))
             .with_journal(config.journal),
         );
+        app.remember_start();
         if fresh && config.state.is_some() {
             // Persist the new key before any token signed with it leaves the process.
             persist::flush(&app, true).map_err(Error::State)?;

@@ -1,11 +1,13 @@
 //! The emulator's own API under `/emulator/`: passcodes for automation, stats, fault
 //! injection, token lifetimes, refresh-token revocation, the clock and compute-resource tokens
-//! (`tools.rs`, `faults.rs`), and the request journal (`journal.rs`). Open on loopback unless an admin token is set
+//! (`tools.rs`, `faults.rs`), the request journal (`journal.rs`), and resets to the start
+//! or to a snapshot (`reset.rs`). Open on loopback unless an admin token is set
 //! (`http::router::admin_auth`), so whatever it keeps is bounded: every string a request brings
 //! is at most `MAX_FIELD_BYTES`, every list `MAX_LIST_ITEMS`, and each store has its own cap.
 
 mod faults;
 pub mod journal;
+mod reset;
 mod tools;
 
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -48,6 +50,9 @@ pub fn routes() -> Router<Arc<App>> {
             get(tools::get_clock).post(tools::advance_clock),
         )
         .route(journal::PATH, get(journal::list).delete(journal::clear))
+        .route("/emulator/reset", post(reset::reset))
+        .route("/emulator/snapshots", post(reset::take).get(reset::list))
+        .route("/emulator/snapshots/{name}", delete(reset::delete))
 }
 
 /// Why the admin API refuses a request; each is answered `{"error": "<Display>"}`.

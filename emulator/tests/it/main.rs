@@ -17,6 +17,7 @@ mod journal;
 mod limits;
 mod persistence;
 mod profiles;
+mod reset;
 mod state_file;
 mod token;
 mod workload;
