@@ -15,7 +15,7 @@ use crate::crypto::random::random_code;
 use crate::crypto::secret::SecretDigest;
 use crate::model::clock::Clock;
 use crate::model::journal::Journal;
-use crate::model::saved::{Saved, Snapshots};
+use crate::model::saved::{Added, Saved, Snapshots};
 use crate::model::session::{Delegation, Delegations, Session, Sessions};
 use crate::model::world::World;
 
@@ -180,6 +180,8 @@ pub struct App {
     pub journal: Journal,
     /// What a reset restores: the start, and the snapshots tests took.
     pub snapshots: Mutex<Snapshots>,
+    /// What the admin API has added to the world, against its budget.
+    pub added: Mutex<Added>,
 }
 
 impl App {
@@ -218,6 +220,7 @@ impl App {
             admin_token: None,
             journal: Journal::new(true),
             snapshots: Mutex::new(Snapshots::default()),
+            added: Mutex::new(Added::default()),
         }
     }
 
@@ -342,6 +345,7 @@ impl App {
         let sessions = lock(&self.sessions).clone();
         let delegations = lock(&self.delegations).clone();
         Saved {
+            added: *lock(&self.added),
             world,
             sessions,
             delegations,
@@ -365,6 +369,7 @@ impl App {
     /// reset cannot lean on one from before. Returns the new key id.
     pub fn restore(&self, saved: &Saved) -> String {
         *write(&self.world) = saved.world.clone();
+        *lock(&self.added) = saved.added;
         *lock(&self.sessions) = saved.sessions.clone();
         *lock(&self.delegations) = saved.delegations.clone();
         self.clock.set_offset(saved.clock_offset);

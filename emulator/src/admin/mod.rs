@@ -1,7 +1,8 @@
 //! The emulator's own API under `/emulator/`: passcodes for automation, stats, fault
 //! injection, token lifetimes, refresh-token revocation, the clock and compute-resource tokens
-//! (`tools.rs`, `faults.rs`), the request journal (`journal.rs`), and resets to the start
-//! or to a snapshot (`reset.rs`). Open on loopback unless an admin token is set
+//! (`tools.rs`, `faults.rs`), the request journal (`journal.rs`), resets to the start or to
+//! a snapshot (`reset.rs`), and accounts, users, resource groups and API keys added at
+//! runtime (`world.rs`). Open on loopback unless an admin token is set
 //! (`http::router::admin_auth`), so whatever it keeps is bounded: every string a request brings
 //! is at most `MAX_FIELD_BYTES`, every list `MAX_LIST_ITEMS`, and each store has its own cap.
 
@@ -9,6 +10,7 @@ mod faults;
 pub mod journal;
 mod reset;
 mod tools;
+mod world;
 
 use std::sync::Arc;
 
@@ -53,6 +55,10 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/emulator/reset", post(reset::reset))
         .route("/emulator/snapshots", post(reset::take).get(reset::list))
         .route("/emulator/snapshots/{name}", delete(reset::delete))
+        .route("/emulator/accounts", post(world::add_account))
+        .route("/emulator/users", post(world::add_user))
+        .route("/emulator/resource-groups", post(world::add_resource_group))
+        .route("/emulator/apikeys", post(world::add_api_key))
 }
 
 /// Why the admin API refuses a request; each is answered `{"error": "<Display>"}`.
@@ -75,6 +81,8 @@ pub enum AdminError {
     /// A value the endpoint does not take.
     Invalid(String),
     NotFound(String),
+    /// What the request would add is there already (an id, a name, a key's value).
+    Conflict(String),
     Internal(String),
 }
 
@@ -85,6 +93,7 @@ impl AdminError {
             AdminError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AdminError::Full { .. } => StatusCode::TOO_MANY_REQUESTS,
             AdminError::NotFound(_) => StatusCode::NOT_FOUND,
+            AdminError::Conflict(_) => StatusCode::CONFLICT,
             AdminError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -107,9 +116,10 @@ impl std::fmt::Display for AdminError {
             AdminError::Full { what, limit, hint } => {
                 write!(f, "at most {limit} {what} are kept; {hint}")
             }
-            AdminError::Invalid(m) | AdminError::NotFound(m) | AdminError::Internal(m) => {
-                f.write_str(m)
-            }
+            AdminError::Invalid(m)
+            | AdminError::NotFound(m)
+            | AdminError::Conflict(m)
+            | AdminError::Internal(m) => f.write_str(m),
         }
     }
 }

@@ -14,8 +14,18 @@ pub const MAX_SNAPSHOTS: usize = 16;
 /// The longest snapshot name.
 pub const MAX_SNAPSHOT_NAME: usize = 64;
 
+/// What the admin API has added to the world (`POST /emulator/accounts`, ...): how many
+/// things and how many bytes of request bodies. Kept with the world, so that going back to a
+/// snapshot does not make room for more than one budget's worth.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Added {
+    pub count: usize,
+    pub bytes: usize,
+}
+
 #[derive(Debug, Clone)]
 pub struct Saved {
+    pub added: Added,
     pub world: World,
     pub sessions: Sessions,
     pub delegations: Delegations,

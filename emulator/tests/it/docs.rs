@@ -158,3 +158,82 @@ fn the_admin_token_example_runs_as_written() {
     assert_eq!(clock["offset_seconds"], 0, "{clock}");
     assert_eq!(lines[2], "STOPPED");
 }
+
+/// Runs an example against an emulator at `$URL` (bash, `set -e`) and returns its stdout.
+fn run_against(emu: &iam_emulator::Running, example: &str) -> String {
+    let out = Command::new("bash")
+        .args(["-c", &format!("set -e\n{example}")])
+        .env("URL", emu.url())
+        .output()
+        .unwrap_or_else(|e| panic!("bash: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "the example failed: {:?}\n{example}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The JSON answers an example printed, back to back.
+fn answers(stdout: &str) -> Vec<serde_json::Value> {
+    serde_json::Deserializer::from_str(stdout)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+}
+
+/// "Health", "The world at runtime", "Request journal" and "Reset and snapshots": each runs
+/// as written, in the order a test would use them.
+#[test]
+fn the_admin_examples_run_as_written() {
+    let emu = crate::common::start();
+    // Health: the wait loop ends at once.
+    assert_eq!(run_against(&emu, &sh_example("until curl -sf")), "");
+    // A snapshot of the start, then the world built at runtime: four additions and a login
+    // with the added key.
+    let reset = sh_example("/emulator/snapshots\" -d");
+    let (snapshot, rest) = reset.split_once('\n').expect("the snapshot line");
+    let taken = answers(&run_against(&emu, snapshot));
+    assert_eq!(taken[0]["name"], "after-setup");
+    let world = answers(&run_against(&emu, &sh_example("/emulator/resource-groups")));
+    let [account, user, fed, group, login] = world.as_slice() else {
+        panic!("five answers expected: {world:?}");
+    };
+    assert_eq!(account["resource_groups"][0]["name"], "Default");
+    assert!(user["iam_id"].as_str().unwrap().starts_with("IBMid-"));
+    assert_eq!(fed["federated"], true);
+    assert_eq!(group["name"], "ci");
+    assert_eq!(
+        crate::common::claims(login["access_token"].as_str().unwrap())["account"]["bss"],
+        "acc-ci"
+    );
+    // A refused login, then the journal example names it.
+    let (status, _) = crate::common::token(
+        &emu,
+        &[
+            ("grant_type", crate::common::APIKEY_GRANT),
+            ("apikey", "not-a-key-of-this-emulator-0000000000"),
+        ],
+        false,
+    );
+    assert_eq!(status, 400);
+    let journal = run_against(&emu, &sh_example("/emulator/requests?path="));
+    assert_eq!(journal, "400 POST /identity/token\n");
+    // Reset to the snapshot (the added world goes), then to the start.
+    let restored = answers(&run_against(&emu, rest));
+    assert_eq!(restored.len(), 2, "{restored:?}");
+    assert_eq!(restored[0]["restored"], "after-setup");
+    assert_eq!(restored[1]["restored"], "start");
+    let (status, _) = crate::common::token(
+        &emu,
+        &[
+            ("grant_type", "password"),
+            ("username", "ci@example.com"),
+            ("password", "ci-pass"),
+        ],
+        true,
+    );
+    assert_eq!(status, 400, "the added user is gone");
+}

@@ -21,6 +21,7 @@ mod reset;
 mod state_file;
 mod token;
 mod workload;
+mod world;
 
 /// Every file here must be a module of this binary: a file without its `mod` line is never
 /// compiled, and its tests would silently not run (jj's guard, from its `tests/runner.rs`).
