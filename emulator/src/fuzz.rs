@@ -458,7 +458,10 @@ impl Http {
     /// Runs the requests of one input (after a reset) and checks every answer.
     pub async fn run(&self, input: &[u8]) {
         self.reset();
-        let passcode = self.app.new_passcode("IBMid-6650002SSO");
+        let passcode = self
+            .app
+            .new_passcode("IBMid-6650002SSO")
+            .unwrap_or_default();
         let mut vars = self.vars.clone();
         vars.push(("$PASSCODE", passcode));
         vars.push(("$LAST_ID", String::new()));
@@ -492,7 +495,10 @@ impl Http {
     /// the input is the `Authorization` header (empty: none), the rest the form body.
     pub fn token(&self, input: &[u8]) {
         self.reset();
-        let passcode = self.app.new_passcode("IBMid-6650002SSO");
+        let passcode = self
+            .app
+            .new_passcode("IBMid-6650002SSO")
+            .unwrap_or_default();
         let mut vars = self.vars.clone();
         vars.push(("$PASSCODE", passcode));
         let input = substitute(input, &vars);

@@ -47,6 +47,8 @@ use serde::Serialize;
 use crate::app::App;
 use crate::crypto::jwt;
 pub use crate::crypto::jwt::KeyError;
+use crate::crypto::random::random_token;
+use crate::crypto::secret::SecretDigest;
 pub use crate::http::limits::Limits;
 use crate::http::{limits, router, server};
 use crate::model::clock::{Clock, MAX_SPAN};
@@ -104,6 +106,11 @@ pub struct Config {
     /// URL (the ready line's, the token issuer's, the `next` links'); all go in a generated
     /// certificate. Empty: the listen address.
     pub hostnames: Vec<String>,
+    /// The bearer token the admin API (`/emulator/`) requires. `None`: open on a loopback
+    /// address; beyond loopback one is generated (and named in the ready line).
+    pub admin_token: Option<String>,
+    /// Keep the request journal (`GET /emulator/requests`); `false` is `--no-journal`.
+    pub journal: bool,
 }
 
 impl Default for Config {
@@ -117,6 +124,8 @@ impl Default for Config {
             enforce_access: false,
             tls: None,
             hostnames: Vec::new(),
+            admin_token: None,
+            journal: true,
         }
     }
 }
@@ -133,6 +142,47 @@ pub enum Error {
     Runtime(std::io::Error),
     /// HTTPS cannot be set up: a certificate or key file, a host name, the CA file.
     Tls(TlsError),
+    /// The admin token given is no usable bearer token.
+    AdminToken(AdminTokenError),
+}
+
+/// Why an admin token (`--admin-token`, `Config::admin_token`) is refused at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminTokenError {
+    /// Shorter than `MIN_ADMIN_TOKEN` characters: guessable.
+    TooShort,
+    /// A character that cannot travel in an `Authorization: Bearer` header unchanged (only
+    /// visible ASCII is taken).
+    NotPrintable,
+}
+
+/// The shortest admin token taken.
+pub const MIN_ADMIN_TOKEN: usize = 16;
+
+impl std::fmt::Display for AdminTokenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AdminTokenError::TooShort => write!(
+                f,
+                "the admin token must be at least {MIN_ADMIN_TOKEN} characters long"
+            ),
+            AdminTokenError::NotPrintable => f.write_str(
+                "the admin token may hold only visible ASCII characters (no spaces), as it travels in an Authorization header",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for AdminTokenError {}
+
+fn check_admin_token(token: &str) -> Result<(), AdminTokenError> {
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AdminTokenError::NotPrintable);
+    }
+    if token.len() < MIN_ADMIN_TOKEN {
+        return Err(AdminTokenError::TooShort);
+    }
+    Ok(())
 }
 
 impl std::fmt::Display for Error {
@@ -146,6 +196,7 @@ impl std::fmt::Display for Error {
             Error::Key(e) => write!(f, "signing key: {e}"),
             Error::Runtime(e) => write!(f, "cannot start the async runtime: {e}"),
             Error::Tls(e) => write!(f, "TLS: {e}"),
+            Error::AdminToken(e) => write!(f, "{e}"),
         }
     }
 }
@@ -159,6 +210,7 @@ impl std::error::Error for Error {
             Error::State(e) => Some(e),
             Error::FinalWrite(e) => Some(e),
             Error::Tls(e) => Some(e),
+            Error::AdminToken(e) => Some(e),
         }
     }
 }
@@ -202,6 +254,9 @@ pub struct ReadyInfo {
     pub iks_cluster_crn: String,
     pub iks_namespace: String,
     pub iks_service_account: String,
+    /// The bearer token the admin API (`/emulator/`) requires: the one given, or the one
+    /// generated for a listener beyond loopback; empty when the admin API is open.
+    pub admin_token: String,
 }
 
 impl ReadyInfo {
@@ -272,6 +327,7 @@ impl ReadyInfo {
                 .as_ref()
                 .and_then(|l| l.target.name.clone())
                 .unwrap_or_default(),
+            admin_token: String::new(),
         }
     }
 
@@ -294,6 +350,16 @@ impl Server {
     /// Loads the state file (or the seed, or the demo world), prepares the signing key and
     /// binds the listen address.
     pub fn bind(config: Config) -> Result<Server, Error> {
+        // Beyond loopback anyone who reaches the port could mint tokens and move the clock:
+        // the admin API then needs a token, one of ours if none was given.
+        let admin_token = match &config.admin_token {
+            Some(t) => {
+                check_admin_token(t).map_err(Error::AdminToken)?;
+                Some(t.clone())
+            }
+            None if !config.listen.ip().is_loopback() => Some(random_token(32)),
+            None => None,
+        };
         let resumed = match &config.state {
             Some(path) => state::load(path).map_err(Error::State)?,
             None => None,
@@ -367,7 +433,8 @@ impl Server {
             .and_then(|t| t.ca_file.as_ref())
             .map(|p| p.display().to_string())
             .unwrap_or_default();
-        let info = ReadyInfo::from_world(&url, &ca_file, &world);
+        let mut info = ReadyInfo::from_world(&url, &ca_file, &world);
+        info.admin_token = admin_token.clone().unwrap_or_default();
         let app = Arc::new(
             App::new(
                 url,
@@ -380,8 +447,11 @@ impl Server {
                 config.state.clone(),
             )
             .with_delegations(delegations)
-            .with_enforcement(config.enforce_access),
+            .with_enforcement(config.enforce_access)
+            .with_admin_token(admin_token.as_deref().map(SecretDigest::of))
+            .with_journal(config.journal),
         );
+        app.remember_start();
         if fresh && config.state.is_some() {
             // Persist the new key before any token signed with it leaves the process.
             persist::flush(&app, true).map_err(Error::State)?;

@@ -92,6 +92,20 @@ struct Args {
         value_delimiter = ','
     )]
     hostnames: Vec<String>,
+    /// Require `Authorization: Bearer TOKEN` on the admin API (/emulator/). Without it the
+    /// admin API is open on loopback, and beyond loopback gets a generated token (printed in
+    /// the ready line as admin_token). Prefer the environment variable: arguments are visible
+    /// to other users.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "IAM_EMULATOR_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    admin_token: Option<String>,
+    /// Keep no journal of the requests answered (GET /emulator/requests answers 404).
+    #[arg(long, env = "IAM_EMULATOR_NO_JOURNAL")]
+    no_journal: bool,
 }
 
 fn main() -> ExitCode {
@@ -126,6 +140,8 @@ fn main() -> ExitCode {
             _ => None,
         },
         hostnames: args.hostnames,
+        admin_token: args.admin_token,
+        journal: !args.no_journal,
     };
     let limits = iam_emulator::Limits {
         max_body_bytes: args.max_body_bytes,
