@@ -1,8 +1,10 @@
 //! The iam-emulator container image (emulator/Containerfile, built by scripts/image) under
 //! podman, as a CI service container is used: reached over HTTPS by a host name that is not
 //! localhost (a hosts entry in a private mount namespace), its CA handed out through a volume,
-//! iamctl logging in verifying it. All traffic stays on loopback: `--network=host`, the
-//! emulator listening on 127.0.0.1. Fails (never skips) without podman: scripts/test installs it.
+//! iamctl logging in verifying it; then its admin API refused without its token and answered
+//! with it, a reset, and the request journal, which holds no secret. All traffic stays on
+//! loopback: `--network=host`, the emulator listening on 127.0.0.1. Fails (never skips)
+//! without podman: scripts/test installs it.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -168,6 +170,16 @@ fn ready_line(child: &mut Child, limit: Duration) -> Value {
     })
 }
 
+/// `n` random bytes from the system, as hex.
+fn random_hex(n: usize) -> String {
+    use std::io::Read as _;
+    let mut bytes = vec![0u8; n];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .unwrap_or_else(|e| panic!("/dev/urandom: {e}"));
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -177,7 +189,7 @@ fn unique(prefix: &str) -> String {
 }
 
 #[test]
-fn the_image_serves_https_by_host_name_and_iamctl_logs_in_verifying_its_ca() {
+fn the_image_over_https_by_host_name_logs_in_guards_its_admin_api_resets_and_journals() {
     let podman = Podman::new();
     let env = TestEnv::new();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -215,8 +227,12 @@ fn the_image_serves_https_by_host_name_and_iamctl_logs_in_verifying_its_ca() {
     // Run as a CI service would be, but on loopback: host network, 127.0.0.1, a free port.
     let ca_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let name = unique("iam-emulator-e2e");
+    // The admin token travels as podman's own environment (`--env NAME` without a value), so
+    // it is in no process's arguments.
+    let admin_token = random_hex(24);
     let child = podman
         .command()
+        .env("IAM_EMULATOR_ADMIN_TOKEN", &admin_token)
         .args([
             "run",
             "--rm",
@@ -226,6 +242,7 @@ fn the_image_serves_https_by_host_name_and_iamctl_logs_in_verifying_its_ca() {
             "--name",
             &name,
         ])
+        .args(["--env", "IAM_EMULATOR_ADMIN_TOKEN"])
         .arg("--volume")
         .arg(format!("{}:/ca", ca_dir.path().display()))
         .args([&image.tag, "--listen", "127.0.0.1:0", "--hostname", HOST])
@@ -273,8 +290,102 @@ fn the_image_serves_https_by_host_name_and_iamctl_logs_in_verifying_its_ca() {
         out.stdout,
         out.stderr
     );
-    let token = out.stdout.lines().last().unwrap_or_default();
-    assert_eq!(jwt_claims(token)["iss"], format!("{url}/identity"));
+    let token = out.stdout.lines().last().unwrap_or_default().to_string();
+    assert_eq!(jwt_claims(&token)["iss"], format!("{url}/identity"));
+
+    // The admin API over the same HTTPS, from this process (its own resolver entry for HOST).
+    let port: u16 = url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let pem = std::fs::read(&ca).unwrap_or_else(|e| panic!("{e}"));
+    let roots = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_else(|e| panic!("{e}"));
+    let http = reqwest::blocking::Client::builder()
+        .tls_certs_only(roots)
+        .resolve(HOST, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let admin = |method: reqwest::Method, path: &str, bearer: Option<&str>| {
+        let mut req = http.request(method.clone(), format!("{url}{path}"));
+        if let Some(t) = bearer {
+            req = req.bearer_auth(t);
+        }
+        let resp = req
+            .send()
+            .unwrap_or_else(|e| panic!("{method} {path}: {e:?}"));
+        let status = resp.status().as_u16();
+        (status, resp.text().unwrap_or_default())
+    };
+    let health = admin(reqwest::Method::GET, "/health", None);
+    assert_eq!(health.0, 200, "{health:?}");
+    // Without the admin token, with another one, with an IAM access token: refused.
+    for bearer in [
+        None,
+        Some("not-the-admin-token-at-all"),
+        Some(token.as_str()),
+    ] {
+        let (status, body) = admin(reqwest::Method::GET, "/emulator/stats", bearer);
+        assert_eq!(status, 401, "the admin API without its token: {body}");
+    }
+    let (status, body) = admin(reqwest::Method::GET, "/emulator/stats", Some(&admin_token));
+    assert_eq!(status, 200, "{body}");
+    let (status, journal) = admin(
+        reqwest::Method::GET,
+        "/emulator/requests",
+        Some(&admin_token),
+    );
+    assert_eq!(status, 200, "{journal}");
+    let entries: Value =
+        serde_json::from_str(&journal).unwrap_or_else(|e| panic!("{e}: {journal}"));
+    let seen = |method: &str, path: &str, status: u64| {
+        entries["requests"].as_array().is_some_and(|all| {
+            all.iter()
+                .any(|r| r["method"] == method && r["path"] == path && r["status"] == status)
+        })
+    };
+    assert!(
+        seen("POST", "/identity/token", 200),
+        "iamctl's login: {journal}"
+    );
+    assert!(
+        seen("GET", "/emulator/stats", 401),
+        "the refused admin calls: {journal}"
+    );
+    for secret in [
+        apikey.as_str(),
+        admin_token.as_str(),
+        token.as_str(),
+        "not-the-admin-token-at-all",
+    ] {
+        assert!(
+            !journal.contains(secret),
+            "a secret in the journal: {journal}"
+        );
+    }
+    let (status, reset) = admin(reqwest::Method::POST, "/emulator/reset", Some(&admin_token));
+    assert_eq!(status, 200, "{reset}");
+    assert!(reset.contains("\"restored\":\"start\""), "{reset}");
+    let (_, journal) = admin(
+        reqwest::Method::GET,
+        "/emulator/requests",
+        Some(&admin_token),
+    );
+    let entries: Value =
+        serde_json::from_str(&journal).unwrap_or_else(|e| panic!("{e}: {journal}"));
+    let paths: Vec<&str> = entries["requests"]
+        .as_array()
+        .map(|all| all.iter().filter_map(|r| r["path"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        paths,
+        ["/emulator/reset"],
+        "the reset emptied the journal: {journal}"
+    );
+    // A token from before the reset is refused: the emulator went back to its start.
+    let (status, body) = admin(reqwest::Method::GET, "/v1/serviceids", Some(&token));
+    assert_eq!(status, 401, "{body}");
 
     // SIGTERM (podman stop) reaches the emulator as PID 1: it stops cleanly, exit 0.
     podman.run(
