@@ -453,6 +453,32 @@ pub enum IamCommand {
             iamctl iam trusted-profile-identity-delete deployer ServiceId-7a4f1e2c-0b9d-4c1e-9f3a-2d6b8e5c1a07 --id-type serviceid -f"
     )]
     TrustedProfileIdentityDelete(TrustedProfileIdentityDeleteArgs),
+    /// Assume a trusted profile, or show the one the session has assumed
+    #[command(
+        name = "trusted-profile-assume",
+        long_about = "Assume a trusted profile: the session's tokens become the profile's (for \
+                      oauth-tokens, exec and every IAM command), renewed with the caller's \
+                      login, which the session keeps to return to with \
+                      'iamctl trusted-profile-leave'. The profile must trust the caller \
+                      ('iamctl trusted-profile-identity-create'); a name is looked up in the \
+                      targeted account. Assuming another profile switches to it; the caller \
+                      stays the same.\n\n\
+                      Without NAME|ID: show the trusted profile the session has assumed.",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-assume deployer\n  \
+            iamctl iam trusted-profile-assume Profile-0b9c3f6e-2a1d-4e8b-9c7f-5a3d1e2b4c6f -q\n  \
+            iamctl iam trusted-profile-assume\n  \
+            iamctl iam trusted-profile-assume --output json | jq -r .trusted_profile.id"
+    )]
+    TrustedProfileAssume(TrustedProfileAssumeArgs),
+    /// Leave the trusted profile the session assumed, returning to its caller
+    #[command(
+        name = "trusted-profile-leave",
+        after_help = "Examples:\n  \
+            iamctl iam trusted-profile-leave\n  \
+            iamctl iam trusted-profile-leave -q"
+    )]
+    TrustedProfileLeave(TrustedProfileLeaveArgs),
 
     /// Create an access policy for a user in the current account
     #[command(
@@ -590,6 +616,36 @@ pub enum IamCommand {
             iamctl iam roles --source-service cloud-object-storage --service kms"
     )]
     Roles(RolesArgs),
+    /// Create a custom role: a name for a set of actions of one service, which policies on
+    /// that service can then grant
+    #[command(
+        name = "role-create",
+        after_help = "Examples:\n  \
+            iamctl iam role-create KeyWrapper --display-name \"Key Wrapper\" --service-name kms --actions kms.secrets.wrap,kms.secrets.unwrap\n  \
+            iamctl iam role-create ServiceIDCreator --display-name \"Service ID Creator\" --service-name iam-identity --actions iam-identity.serviceid.create --description \"Can only create service IDs\"\n  \
+            iamctl iam role-create PreviewCDCI --display-name \"Preview Toolchains\" --service-name toolchain -a toolchain.dashboard.view --output json | jq -r .crn"
+    )]
+    RoleCreate(RoleCreateArgs),
+    /// List the access policies of the current account: of users, service IDs, access
+    /// groups and trusted profiles
+    #[command(
+        name = "access-policies",
+        after_help = "Examples:\n  \
+            iamctl iam access-policies\n  \
+            iamctl iam access-policies --type service_id\n  \
+            iamctl iam access-policies --type user --sort-by -last_modified_at\n  \
+            iamctl iam access-policies -t trusted_profile --api-version v2 --output json | jq -r '.[].id'"
+    )]
+    AccessPolicies(AccessPoliciesArgs),
+    /// List every policy of the current account: access and authorization policies
+    #[command(
+        name = "account-policies",
+        after_help = "Examples:\n  \
+            iamctl iam account-policies\n  \
+            iamctl iam account-policies -t auth\n  \
+            iamctl iam account-policies -t access --output json | jq -r '.[].id'"
+    )]
+    AccountPolicies(AccountPoliciesArgs),
 
     /// List the access groups of the current account (or those an identity belongs to)
     #[command(
@@ -878,6 +934,9 @@ impl IamCommand {
             C::TrustedProfilePolicy(a) => a.output.output,
             C::AccessGroupPolicy(a) => a.output.output,
             C::Roles(a) => a.output.output,
+            C::RoleCreate(a) => a.output.output,
+            C::AccessPolicies(a) => a.output.output,
+            C::AccountPolicies(a) => a.output.output,
             C::AccessGroups(a) => a.output.output,
             C::AccessGroup(a) => a.output.output,
             C::AccessGroupCreate(a) => a.output.output,
@@ -901,6 +960,8 @@ impl IamCommand {
             C::AuthorizationPolicyDelete(a) => a.output.output,
             C::AuthorizationPolicy(a) => a.output.output,
             C::AuthorizationPolicies(a) => a.output.output,
+            C::TrustedProfileAssume(a) => a.output.output,
+            C::TrustedProfileLeave(_) => Format::Text,
         }
     }
 }
@@ -2423,6 +2484,84 @@ pub struct RolesArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RoleCreateArgs {
+    /// Name of the role, used in its CRN: alphanumeric, starting with a capital letter
+    #[arg(value_name = "ROLE_NAME")]
+    pub name: String,
+
+    /// The name of the role that the console shows
+    #[arg(long, value_name = "DISPLAY_NAME", required = true)]
+    pub display_name: String,
+
+    /// The service whose actions the role grants
+    #[arg(long, value_name = "SERVICE_NAME", required = true, add = ArgValueCandidates::new(service_name_candidates))]
+    pub service_name: String,
+
+    /// The actions the role grants, comma-separated (at least one; the actions of a
+    /// service's roles: 'iamctl roles --service SERVICE_NAME --output json')
+    #[arg(
+        short,
+        long,
+        value_name = "ROLE_ACTION1,ROLE_ACTION2...",
+        value_delimiter = ','
+    )]
+    pub actions: Vec<String>,
+
+    /// Description of the role
+    #[arg(short, long, value_name = "DESCRIPTION")]
+    pub description: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessPoliciesArgs {
+    /// Only the policies of one kind of subject
+    #[arg(
+        short = 't',
+        long = "type",
+        value_name = "user|service_id|access_group|trusted_profile",
+        add = ArgValueCandidates::new(crate::complete::subject_kind_candidates)
+    )]
+    pub subject_type: Option<String>,
+
+    /// Sort by id, type, href, created_at, created_by_id, last_modified_at,
+    /// last_modified_by_id or state; a '-' before the field reverses the order
+    #[arg(
+        long,
+        value_name = "ATTRIBUTE",
+        allow_hyphen_values = true,
+        add = ArgValueCandidates::new(crate::complete::policy_sort_candidates)
+    )]
+    pub sort_by: Option<String>,
+
+    #[command(flatten)]
+    pub api: PolicyApiArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountPoliciesArgs {
+    /// Only the policies of one type: access, or auth (authorization)
+    #[arg(
+        short = 't',
+        long = "type",
+        value_name = "access|auth",
+        add = ArgValueCandidates::new(crate::complete::policy_type_candidates)
+    )]
+    pub policy_type: Option<String>,
+
+    #[command(flatten)]
+    pub api: PolicyApiArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("member").multiple(false).args(["user", "service_id", "profile"]))]
 pub struct AccessGroupsArgs {
     /// Only the access groups this user (user name or IAM ID) belongs to
@@ -2772,6 +2911,20 @@ pub struct AuthorizationPoliciesArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 }
+
+#[derive(Debug, Args)]
+pub struct TrustedProfileAssumeArgs {
+    /// Name or ID (Profile-...) of the trusted profile to assume; without it, show the one
+    /// the session has assumed
+    #[arg(value_name = "NAME|ID", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustedProfileLeaveArgs {}
 
 #[cfg(test)]
 mod tests {

@@ -12,6 +12,7 @@ use crate::auth::stored_keys;
 use crate::auth::{Login, Session};
 use crate::completion_cache::{self, Entry, InAccount};
 use crate::home::Home;
+use crate::iam::policy::{PolicyType, SORT_FIELDS, SubjectKind};
 use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::EnvCompleter;
 use std::ffi::OsString;
@@ -398,6 +399,31 @@ pub fn policy_candidates() -> Vec<CompletionCandidate> {
     chosen
         .into_iter()
         .map(|p| CompletionCandidate::new(&p.id).help(Some(p.summary.clone().into())))
+        .collect()
+}
+
+/// `access-policies --type`: the kinds of subject, as IBM's CLI names them.
+pub fn subject_kind_candidates() -> Vec<CompletionCandidate> {
+    SubjectKind::ALL
+        .iter()
+        .map(|k| CompletionCandidate::new(k.as_str()))
+        .collect()
+}
+
+/// `access-policies --sort-by`: the fields, ascending, then each reversed (`-field`).
+pub fn policy_sort_candidates() -> Vec<CompletionCandidate> {
+    let up = SORT_FIELDS.iter().map(|f| (f.to_string(), "ascending"));
+    let down = SORT_FIELDS.iter().map(|f| (format!("-{f}"), "descending"));
+    up.chain(down)
+        .map(|(f, order)| CompletionCandidate::new(f).help(Some(order.into())))
+        .collect()
+}
+
+/// `account-policies --type`: `access` and `auth`.
+pub fn policy_type_candidates() -> Vec<CompletionCandidate> {
+    PolicyType::ALL
+        .iter()
+        .map(|t| CompletionCandidate::new(t.short_name()).help(Some(t.as_str().into())))
         .collect()
 }
 

@@ -299,6 +299,9 @@ pub enum PoliciesLearnt<'a> {
     },
     /// Some that exist now (created, updated, shown).
     Seen(Vec<PolicyEntry>),
+    /// Some that exist now, listed without their subject's names (the account's listings):
+    /// one already known keeps its entry.
+    Listed(Vec<PolicyEntry>),
     Deleted(&'a str),
 }
 
@@ -329,6 +332,13 @@ pub fn remember_policies(home: &Home, iam_endpoint: &str, account_id: &str, what
                 list.retain(|p| !seen.iter().any(|s| s.id == p.id));
                 list.extend(seen);
             }
+            PoliciesLearnt::Listed(listed) => {
+                let new: Vec<PolicyEntry> = listed
+                    .into_iter()
+                    .filter(|l| !list.iter().any(|p| p.id == l.id))
+                    .collect();
+                list.extend(new);
+            }
             PoliciesLearnt::Deleted(id) => list.retain(|p| p.id != id),
         }
         list.sort_by(|a, b| a.id.cmp(&b.id));
@@ -352,6 +362,26 @@ pub fn remember_roles(
         if !service.is_empty() {
             add_services(c, &in_account, &[service]);
         }
+    });
+}
+
+/// A custom role just created (`role-create`): added to its service's roles if TAB knows
+/// them (a list of that one role would hide the others), and the service remembered.
+pub fn add_role(
+    home: &Home,
+    iam_endpoint: &str,
+    account_id: &str,
+    service: &str,
+    role: (&str, &str),
+) {
+    update(home, |c| {
+        let in_account = key(iam_endpoint, account_id);
+        if let Some(list) = c.roles.get_mut(&key(&in_account, service)) {
+            let others = list.iter().filter(|e| e.id != role.0);
+            let pairs = others.map(|e| (e.id.as_str(), e.name.as_str()));
+            *list = entries(pairs.chain([role]).collect::<Vec<_>>());
+        }
+        add_services(c, &in_account, &[service]);
     });
 }
 

@@ -121,6 +121,8 @@ fn run(ctx: &Context, settings: Settings) -> error::Result<()> {
         S::Policies(s) => commands::access::policies::list(ctx, s),
         S::Policy(s) => commands::access::policies::show(ctx, s),
         S::Roles(s) => commands::access::roles::run(ctx, s),
+        S::RoleCreate(s) => commands::access::roles::create(ctx, s),
+        S::AccountPolicies(s) => commands::access::policies::list_account(ctx, s),
         S::AccessGroups(s) => commands::access::groups::list(ctx, s),
         S::AccessGroup(s) => commands::access::groups::show(ctx, s),
         S::AccessGroupCreate(s) => commands::access::groups::create(ctx, s),
@@ -134,6 +136,8 @@ fn run(ctx: &Context, settings: Settings) -> error::Result<()> {
         S::AuthorizationDelete(s) => commands::access::authorizations::delete(ctx, s),
         S::Authorization(s) => commands::access::authorizations::show(ctx, s),
         S::Authorizations(v) => commands::access::authorizations::list(ctx, v),
+        S::ProfileAssume(s) => commands::assume::assume(ctx, s),
+        S::ProfileLeave => commands::assume::leave(ctx),
     }
 }
 

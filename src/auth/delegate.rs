@@ -65,7 +65,7 @@ impl Credentials {
         }
         let vault = self.vault(login.secrets.store)?;
         let rt = vault
-            .of(&session.iam_endpoint, self.name(), &login.iam_id)
+            .of(&session.iam_endpoint, self.name(), login.secrets_iam_id())
             .get(&REFRESH_TOKEN)?
             .ok_or_else(no_delegation)?;
         let tokens = client

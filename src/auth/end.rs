@@ -67,7 +67,7 @@ impl Credentials {
             todo.extend(login.secrets.slots().map(|slot| PendingDelete {
                 store: login.secrets.store,
                 iam_endpoint: session.iam_endpoint.clone(),
-                iam_id: login.iam_id.clone(),
+                iam_id: login.secrets_iam_id().to_string(),
                 kind: slot.clone(),
             }));
         }

@@ -4,8 +4,9 @@
 //! token, VPC instance identity, an assumed trusted profile), secrets it keeps in the secret
 //! store (a refresh token, and what the kind keeps to log in again) and one rule for
 //! renewing its token. Commands go through [`Credentials`] to log in (`flow.rs`, which saves
-//! with `start.rs`), to get a fresh token (`renew.rs`), to re-scope it to an account, and to
-//! end it (`end.rs`: logout and session-delete share one path). They never build a secret's
+//! with `start.rs`), to get a fresh token (`renew.rs`), to re-scope it to an account, to act
+//! as a trusted profile and back (`profile.rs`), and to end it (`end.rs`: logout and
+//! session-delete share one path). They never build a secret's
 //! name or touch the secret store: `vault.rs` does, and so does `stored_keys.rs` for keys
 //! kept with `--keyring`. What a session file holds is `record.rs`.
 //!
@@ -16,6 +17,7 @@ mod delegate;
 mod end;
 mod flow;
 pub mod kinds;
+mod profile;
 pub mod record;
 mod renew;
 mod start;
@@ -32,6 +34,7 @@ pub use flow::{
     find_resource_group,
 };
 pub use kinds::{Credential, Expired};
+pub use profile::profile_id;
 pub use record::{Login, Session};
 pub use start::rescope;
 pub use vault::{Vault, VaultOpening};
@@ -59,6 +62,12 @@ pub enum AuthError {
     ProfileRefused {
         profile: String,
         source: ApiError,
+    },
+    /// `trusted-profile-leave` in a session that assumed no profile: it is its own identity,
+    /// or (`acts_as`) a workload's trusted profile, logged in by `how`, with no caller.
+    NotAssumed {
+        acts_as: Option<crate::iam::ProfileRef>,
+        how: &'static str,
     },
     /// IAM would not re-scope the session to this account.
     AccountRefused {
@@ -132,6 +141,16 @@ impl std::fmt::Display for AuthError {
                 f,
                 "IAM did not let this identity assume trusted profile {profile}: {}",
                 source.line()
+            ),
+            AuthError::NotAssumed { acts_as: None, .. } => f.write_str(
+                "This session has not assumed a trusted profile, so there is none to leave.",
+            ),
+            AuthError::NotAssumed {
+                acts_as: Some(profile),
+                how,
+            } => write!(
+                f,
+                "This session logged in as trusted profile {profile} itself (with a {how}); it assumed no profile and has no other identity to return to."
             ),
             AuthError::AccountRefused { account, source } => write!(
                 f,

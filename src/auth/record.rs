@@ -124,19 +124,27 @@ fn needs_refresh(issued_at: i64, expires_at: i64, now: i64) -> bool {
     now >= refresh_at || now >= expires_at - 10
 }
 
-/// The secrets a login keeps, by slot, and the store they are in. In the file, a map of
-/// `store` and one `"<slot>": true` per secret: the shape files had when each slot was a
-/// field of its own, so files of every iamctl read alike.
+/// The secrets a login keeps, by slot, the store they are in, and the identity whose name
+/// they are stored under when it is not the login's own. In the file, a map of `store`,
+/// that `iam_id` if any, and one `"<slot>": true` per secret: the shape files had when each
+/// slot was a field of its own, so files of every iamctl read alike.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "KeptFile", from = "KeptFile")]
 pub struct Kept {
     pub store: StoreKind,
+    /// The identity the secrets are named after, when the login has become another one
+    /// since they were stored: a profile assumed in the session (`trusted-profile-assume`)
+    /// keeps its caller's secrets where they were, and so does a session that left the
+    /// profile it logged in as. `None`: the login's own `iam_id`.
+    iam_id: Option<String>,
     slots: BTreeSet<Slot>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct KeptFile {
     store: StoreKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    iam_id: Option<String>,
     #[serde(flatten)]
     slots: BTreeMap<String, bool>,
 }
@@ -145,6 +153,7 @@ impl From<Kept> for KeptFile {
     fn from(k: Kept) -> KeptFile {
         KeptFile {
             store: k.store,
+            iam_id: k.iam_id,
             slots: k.slots.into_iter().map(|s| (s.to_string(), true)).collect(),
         }
     }
@@ -154,6 +163,7 @@ impl From<KeptFile> for Kept {
     fn from(f: KeptFile) -> Kept {
         Kept {
             store: f.store,
+            iam_id: f.iam_id,
             slots: f
                 .slots
                 .into_iter()
@@ -168,7 +178,17 @@ impl Kept {
     pub fn none(store: StoreKind) -> Kept {
         Kept {
             store,
+            iam_id: None,
             slots: BTreeSet::new(),
+        }
+    }
+
+    /// The same secrets, kept where they are for a login that becomes `new_iam_id`: they
+    /// stay named after `stored_as`, the identity they were stored for.
+    pub fn moved_to(&self, stored_as: &str, new_iam_id: &str) -> Kept {
+        Kept {
+            iam_id: (stored_as != new_iam_id).then(|| stored_as.to_string()),
+            ..self.clone()
         }
     }
 
@@ -191,6 +211,12 @@ impl Kept {
 }
 
 impl Login {
+    /// The identity the login's secrets are named after in the secret store: its own, or,
+    /// for a login that became another identity in the session, the one they were stored for.
+    pub fn secrets_iam_id(&self) -> &str {
+        self.secrets.iam_id.as_deref().unwrap_or(&self.iam_id)
+    }
+
     /// Refresh window: 80% of the lifetime gone, or under 10 s left.
     pub fn needs_refresh(&self, now: i64) -> bool {
         needs_refresh(self.token_issued_at, self.token_expires_at, now)
@@ -373,11 +399,12 @@ pub(crate) mod tests {
                 )),
                 access_token in text(),
                 times in (any::<i64>(), any::<i64>(), of(any::<i64>()), any::<i64>()),
-                secrets in (store(), proptest::collection::btree_set(any_slot(), 0..4)),
+                secrets in (store(), of(text()), proptest::collection::btree_set(any_slot(), 0..4)),
                 delegated in btree_map(text(), cached(), 0..3),
             ) -> Login {
-                let (store, slots) = secrets;
+                let (store, stored_as, slots) = secrets;
                 let mut kept = Kept::none(store);
+                kept.iam_id = stored_as;
                 for slot in slots {
                     kept.mark(slot);
                 }
@@ -462,5 +489,26 @@ pub(crate) mod tests {
         let slots: Vec<&str> = back.slots().map(|s| s.as_str()).collect();
         assert_eq!(slots, ["later_slot", "refresh_token"]);
         assert_eq!(back.store, StoreKind::File);
+    }
+
+    #[test]
+    fn secrets_kept_for_another_identity_name_it_and_read_back() {
+        let mut l = login(1, 2);
+        assert_eq!(l.secrets_iam_id(), "IBMid-1");
+        // The login becomes a profile; its secrets stay the user's.
+        l.secrets = l.secrets.moved_to("IBMid-1", "iam-Profile-1");
+        l.iam_id = "iam-Profile-1".into();
+        assert_eq!(l.secrets_iam_id(), "IBMid-1");
+        let text = serde_json::to_string(&l.secrets).unwrap_or_default();
+        assert_eq!(
+            text,
+            r#"{"store":"keyring","iam_id":"IBMid-1","refresh_token":true}"#
+        );
+        let back: Kept = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, l.secrets);
+        assert_eq!(back.slots().count(), 1, "the identity is no slot");
+        // Back to the identity they were stored for: the file names none again.
+        let home = l.secrets.moved_to("IBMid-1", "IBMid-1");
+        assert_eq!(home, login(1, 2).secrets);
     }
 }

@@ -2,7 +2,7 @@
 //! else a renewal by the login kind's rule, single-flight across processes.
 
 use super::kinds::{REFRESH_TOKEN, Renewal, Stop};
-use super::record::{Login, Session};
+use super::record::{Kept, Login, Session};
 use super::vault::Slots;
 use super::{AuthError, Credentials, Result, Warning, apply_tokens};
 use crate::session::{SessionLock, now};
@@ -70,7 +70,7 @@ impl Credentials {
             vault.as_ref(),
             &session.iam_endpoint,
             self.name(),
-            &login.iam_id,
+            login.secrets_iam_id(),
         );
         let renewal = Renewal {
             client: &client,
@@ -96,19 +96,8 @@ impl Credentials {
         };
         apply_tokens(&mut login, &renewed.tokens);
         if let Some(new_rt) = &renewed.refresh_token {
-            // IAM may have retired the old refresh token already: keep the new access token
-            // even if the keyring refuses the new refresh token now.
-            let kept = match &vault {
-                Some(_) => slots.set(&REFRESH_TOKEN, new_rt),
-                None => self.vault(login.secrets.store).and_then(|v| {
-                    v.of(&session.iam_endpoint, self.name(), &login.iam_id)
-                        .set(&REFRESH_TOKEN, new_rt)
-                }),
-            };
-            match kept {
-                Ok(()) => login.secrets.mark(REFRESH_TOKEN),
-                Err(e) => self.warn(Warning::RenewedRefreshTokenLost(e)),
-            }
+            let owner = login.secrets_iam_id().to_string();
+            self.keep_refresh_token(&slots, &session, &owner, &mut login.secrets, new_rt);
         }
         session.login = Some(login.clone());
         self.store.save(lock, &session)?;
@@ -117,6 +106,39 @@ impl Credentials {
 }
 
 impl Credentials {
+    /// Stores a refresh token a renewal got, in `slots` (or, for a login that kept no secret
+    /// so far, in its store, named after `owner`), and marks it in `kept`. IAM may have
+    /// retired the old refresh token already, so the new access token is kept even if the
+    /// store refuses this one now: a warning says so. Returns whether `kept` names the slot
+    /// now and did not before.
+    pub(super) fn keep_refresh_token(
+        &self,
+        slots: &Slots<'_>,
+        session: &Session,
+        owner: &str,
+        kept: &mut Kept,
+        refresh_token: &str,
+    ) -> bool {
+        let stored = match slots.has_store() {
+            true => slots.set(&REFRESH_TOKEN, refresh_token),
+            false => self.vault(kept.store).and_then(|v| {
+                v.of(&session.iam_endpoint, self.name(), owner)
+                    .set(&REFRESH_TOKEN, refresh_token)
+            }),
+        };
+        match stored {
+            Ok(()) => {
+                let new = !kept.keeps(&REFRESH_TOKEN);
+                kept.mark(REFRESH_TOKEN);
+                new
+            }
+            Err(e) => {
+                self.warn(Warning::RenewedRefreshTokenLost(e));
+                false
+            }
+        }
+    }
+
     /// The session's refresh token, handed to a program that renews by itself (`exec
     /// --with-refresh-token`); `None` for logins that renew without one.
     pub fn export_refresh_token(&self) -> Result<Option<String>> {
@@ -126,7 +148,7 @@ impl Credentials {
         }
         let vault = self.vault(login.secrets.store)?;
         vault
-            .of(&session.iam_endpoint, self.name(), &login.iam_id)
+            .of(&session.iam_endpoint, self.name(), login.secrets_iam_id())
             .get(&REFRESH_TOKEN)
     }
 }

@@ -225,7 +225,7 @@ impl Credentials {
 /// Whether two logins name the same secrets: one identity at one IAM endpoint in one store.
 fn same_slots(prev: Option<&Session>, old: &Login, new_session: &Session, new: &Login) -> bool {
     prev.is_some_and(|p| p.iam_endpoint == new_session.iam_endpoint)
-        && old.iam_id == new.iam_id
+        && old.secrets_iam_id() == new.secrets_iam_id()
         && old.secrets.store == new.secrets.store
 }
 
@@ -250,7 +250,7 @@ fn stale_secrets(
         .map(|slot| PendingDelete {
             store: old.secrets.store,
             iam_endpoint: prev.iam_endpoint.clone(),
-            iam_id: old.iam_id.clone(),
+            iam_id: old.secrets_iam_id().to_string(),
             kind: slot.clone(),
         })
         .collect()
@@ -258,12 +258,24 @@ fn stale_secrets(
 
 impl Edit {
     /// Re-scopes the session's token to another account with its refresh token (`target -c`).
+    /// A trusted profile's session stays in the profile's account: a refresh token it keeps
+    /// is its caller's, which would make the session the caller.
     pub fn switch_account(&mut self, client: &Client, account: &Account) -> Result<()> {
+        if self.login.kind.profile().is_some() {
+            let own = self.login.account.as_ref().map(|a| a.guid.as_str());
+            if own == Some(account.guid.as_str()) {
+                return Ok(());
+            }
+            return Err(AuthError::ProfileInOtherAccount {
+                own: own.unwrap_or("-").to_string(),
+                want: account.guid.clone(),
+            });
+        }
         let vault = self.creds.vault(self.login.secrets.store)?;
         let slots = vault.of(
             &self.session.iam_endpoint,
             self.creds.name(),
-            &self.login.iam_id,
+            self.login.secrets_iam_id(),
         );
         let rt = slots
             .get(&REFRESH_TOKEN)?

@@ -87,6 +87,11 @@ impl<'a> Slots<'a> {
         )
     }
 
+    /// Whether the slots are in an open store (a login that keeps no secret has none).
+    pub fn has_store(&self) -> bool {
+        self.vault.is_some()
+    }
+
     fn store(&self) -> Result<&'a Vault> {
         self.vault.ok_or(AuthError::Internal(
             "a login that keeps no secret wrote one",

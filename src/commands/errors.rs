@@ -332,6 +332,11 @@ impl From<AuthError> for CliError {
             // The profile is part of what `login` was given, as the credential is: whichever
             // kind of login names one IAM does not know, the exit code is the same.
             e @ AuthError::ProfileRefused { .. } => CliError::auth(e.to_string()),
+            // The session is as it was; only another command changes what it is.
+            e @ AuthError::NotAssumed { acts_as: None, .. } => CliError::failed(e.to_string())
+                .hint("'iamctl trusted-profile-assume' with no argument shows what the session acts as"),
+            e @ AuthError::NotAssumed { .. } => CliError::failed(e.to_string())
+                .hint("to act as a user or service ID instead, log in as one: 'iamctl login'"),
             e @ (AuthError::AccountRefused { .. } | AuthError::NoRefreshToken) => {
                 CliError::failed(e.to_string())
             }

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod api_keys;
+pub mod assume;
 pub mod completion;
 pub mod config;
 pub mod credential;

@@ -141,6 +141,8 @@ pub struct PolicyFilter<'a> {
     pub access_group_id: Option<&'a str>,
     /// `access` or `authorization`.
     pub kind: Option<&'a str>,
+    /// A field to sort by, `-` before it for descending (IAM sorts across pages).
+    pub sort: Option<&'a str>,
 }
 
 /// The outcome of adding one member (IAM answers 207 with one per member).
@@ -306,6 +308,9 @@ impl<'a> Access<'a> {
         if let Some(t) = filter.kind {
             query.push(("type", t));
         }
+        if let Some(s) = filter.sort {
+            query.push(("sort", s));
+        }
         let mut all = Vec::new();
         let mut start: Option<String> = None;
         let mut seen = HashSet::new();
@@ -389,6 +394,18 @@ impl<'a> Access<'a> {
         }
         let resp = self.send(Method::GET, self.iam("/v2/roles", &query)?, &[], None, true)?;
         Client::json(resp, "roles")
+    }
+
+    /// Creates a custom role (`POST /v2/roles`); its answer as IAM sent it.
+    pub fn create_role(&self, body: &Value) -> Result<Value, IamError> {
+        let resp = self.send(
+            Method::POST,
+            self.iam("/v2/roles", &[])?,
+            &[],
+            Some(body),
+            false,
+        )?;
+        Client::json(resp, "role")
     }
 
     // ---- access groups --------------------------------------------------------------------

@@ -40,13 +40,80 @@ pub enum PolicyType {
 }
 
 impl PolicyType {
+    pub const ALL: [PolicyType; 2] = [PolicyType::Access, PolicyType::Authorization];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PolicyType::Access => "access",
             PolicyType::Authorization => "authorization",
         }
     }
+
+    /// The word of IBM's `account-policies --type`: `access` or `auth`.
+    pub fn short_name(self) -> &'static str {
+        match self {
+            PolicyType::Access => "access",
+            PolicyType::Authorization => "auth",
+        }
+    }
 }
+
+/// Whose an access policy is, in the words of IBM's `access-policies --type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectKind {
+    User,
+    ServiceId,
+    AccessGroup,
+    TrustedProfile,
+}
+
+impl SubjectKind {
+    pub const ALL: [SubjectKind; 4] = [
+        SubjectKind::User,
+        SubjectKind::ServiceId,
+        SubjectKind::AccessGroup,
+        SubjectKind::TrustedProfile,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectKind::User => "user",
+            SubjectKind::ServiceId => "service_id",
+            SubjectKind::AccessGroup => "access_group",
+            SubjectKind::TrustedProfile => "trusted_profile",
+        }
+    }
+
+    /// Whose an access policy's subject is: an access group's by `access_group_id`, a
+    /// service ID's or a trusted profile's by the prefix IAM gives their IAM IDs
+    /// (`iam-ServiceId-`, `iam-Profile-`), a user's for any other IAM ID.
+    pub fn of(subject: &[Attr]) -> Option<SubjectKind> {
+        if attr(subject, "access_group_id").is_some() {
+            return Some(SubjectKind::AccessGroup);
+        }
+        let iam_id = attr(subject, "iam_id")?;
+        Some(if iam_id.starts_with("iam-ServiceId-") {
+            SubjectKind::ServiceId
+        } else if iam_id.starts_with("iam-Profile-") {
+            SubjectKind::TrustedProfile
+        } else {
+            SubjectKind::User
+        })
+    }
+}
+
+/// The fields IBM's CLI sorts a policy listing by (`--sort-by`, the API's `sort`); a `-`
+/// before one reverses the order.
+pub const SORT_FIELDS: [&str; 8] = [
+    "id",
+    "type",
+    "href",
+    "created_at",
+    "created_by_id",
+    "last_modified_at",
+    "last_modified_by_id",
+    "state",
+];
 
 pub const STRING_EQUALS: &str = "stringEquals";
 pub const STRING_MATCH: &str = "stringMatch";
@@ -697,5 +764,30 @@ mod tests {
         assert_eq!(v.roles, ["Viewer"]);
         assert_eq!(v.id, "p");
         assert!(v.resource.is_empty());
+    }
+
+    #[test]
+    fn subjects_are_told_apart_as_ibms_access_policies_type_names_them() {
+        let kind = |key: &str, value: &str| SubjectKind::of(&[Attr::new(key, value)]);
+        assert_eq!(kind("iam_id", "IBMid-6650001DMO"), Some(SubjectKind::User));
+        assert_eq!(
+            kind("iam_id", "iam-ServiceId-5e0b3c0a"),
+            Some(SubjectKind::ServiceId)
+        );
+        assert_eq!(
+            kind("iam_id", "iam-Profile-9b1c2d3e"),
+            Some(SubjectKind::TrustedProfile)
+        );
+        assert_eq!(
+            kind("access_group_id", "AccessGroupId-PublicAccess"),
+            Some(SubjectKind::AccessGroup)
+        );
+        // An authorization's subject is a service: no kind of access subject.
+        assert_eq!(kind("serviceName", "kms"), None);
+        let names: Vec<&str> = SubjectKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(
+            names,
+            ["user", "service_id", "access_group", "trusted_profile"]
+        );
     }
 }

@@ -6,13 +6,14 @@
 //! is refused, all before anything is sent.
 
 use crate::cli::{
-    AccessGroupsArgs, AuthorizationPolicyCreateArgs, GroupPolicyCreateArgs, GroupPolicyUpdateArgs,
-    GroupSubject, PolicyApiArgs, PolicyApiVersion, PolicyCreateArgs, PolicyDefinitionArgs,
-    PolicyUpdateArgs, ProfileSubject, RolesArgs, ServiceIdSubject, UserSubject,
+    AccessGroupsArgs, AccessPoliciesArgs, AccountPoliciesArgs, AuthorizationPolicyCreateArgs,
+    GroupPolicyCreateArgs, GroupPolicyUpdateArgs, GroupSubject, PolicyApiArgs, PolicyApiVersion,
+    PolicyCreateArgs, PolicyDefinitionArgs, PolicyUpdateArgs, ProfileSubject, RoleCreateArgs,
+    RolesArgs, ServiceIdSubject, UserSubject,
 };
 use crate::error::{CliError, Result};
 pub use crate::iam::policy::ApiVersion;
-use crate::iam::policy::{self, Attr, PolicyType, Tag};
+use crate::iam::policy::{self, Attr, PolicyType, SORT_FIELDS, SubjectKind, Tag};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 
@@ -126,6 +127,14 @@ pub struct Policies {
     pub version: ApiVersion,
 }
 
+/// The items of a comma-separated list flag, trimmed; empty ones (`a,,b`, `a,`) dropped.
+fn items(list: Vec<String>) -> Vec<String> {
+    list.into_iter()
+        .map(|x| x.trim().to_string())
+        .filter(|x| !x.is_empty())
+        .collect()
+}
+
 /// `name=value,name=value`; a value may hold `=` (only the first splits).
 pub fn attributes(text: &str) -> Result<Vec<Attr>> {
     text.split(',')
@@ -213,12 +222,7 @@ fn definition(
         None => None,
     };
     Ok(Definition {
-        roles: d
-            .roles
-            .into_iter()
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty())
-            .collect(),
+        roles: items(d.roles),
         resource,
         resource_group_name: d.resource_group_name,
         account_management: d.account_management,
@@ -310,6 +314,124 @@ pub struct Roles {
     pub service: Option<String>,
     pub roles: Vec<String>,
     pub source_service: Option<String>,
+}
+
+/// `role-create`: a custom role, its name and actions checked as IBM's API wants them.
+pub struct RoleCreate {
+    /// The name in the role's CRN: alphanumeric, capitalised.
+    pub name: String,
+    pub display_name: String,
+    pub service_name: String,
+    pub actions: Vec<String>,
+    pub description: Option<String>,
+}
+
+pub fn role_create(a: RoleCreateArgs) -> Result<RoleCreate> {
+    let name = a.name.trim().to_string();
+    let capitalised = name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric());
+    if !capitalised {
+        return Err(CliError::usage(format!(
+            "The role name '{name}' is not valid: it is alphanumeric and starts with a capital letter."
+        ))
+        .hint("name the role like IBM's examples, for example CloudDBAdmin; --display-name takes the name shown in the console"));
+    }
+    let nonempty = |flag: &str, v: String| {
+        let v = v.trim().to_string();
+        if v.is_empty() {
+            return Err(CliError::usage(format!("The value of --{flag} is empty.")));
+        }
+        Ok(v)
+    };
+    let display_name = nonempty("display-name", a.display_name)?;
+    let service_name = nonempty("service-name", a.service_name)?;
+    let actions = items(a.actions);
+    if actions.is_empty() {
+        return Err(CliError::usage(
+            "No actions given: a custom role grants at least one action of its service.",
+        )
+        .hint(format!("name them with -a ACTION1,ACTION2 (the actions of {service_name}'s roles: 'iamctl roles --service {service_name} --output json')")));
+    }
+    Ok(RoleCreate {
+        name,
+        display_name,
+        service_name,
+        actions,
+        description: a.description,
+    })
+}
+
+/// `access-policies` and `account-policies`: the account's policies, of one type, of one
+/// kind of subject, sorted.
+pub struct AccountPolicies {
+    /// `None`: access and authorization policies.
+    pub kind: Option<PolicyType>,
+    /// Only access policies of this kind of subject.
+    pub subject: Option<SubjectKind>,
+    /// The API's `sort`: one of `SORT_FIELDS`, `-` before it for descending.
+    pub sort: Option<String>,
+    pub version: ApiVersion,
+}
+
+/// The one of `values` that `given` names (in any case), or a usage error naming `flag`
+/// and the valid values.
+fn one_of<T: Copy>(flag: &str, given: &str, values: &[(&'static str, T)]) -> Result<T> {
+    values
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(given.trim()))
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = values.iter().map(|(n, _)| *n).collect();
+            CliError::usage(format!(
+                "Invalid value '{given}' for {flag}; valid values: {}.",
+                names.join(", ")
+            ))
+        })
+}
+
+pub fn access_policies(a: AccessPoliciesArgs) -> Result<AccountPolicies> {
+    let kinds = SubjectKind::ALL.map(|k| (k.as_str(), k));
+    let subject = match &a.subject_type {
+        Some(t) => Some(one_of("-t, --type", t, &kinds)?),
+        None => None,
+    };
+    let sort = match &a.sort_by {
+        Some(s) => {
+            let (desc, field) = match s.trim().strip_prefix('-') {
+                Some(f) => ("-", f),
+                None => ("", s.trim()),
+            };
+            let Some(field) = SORT_FIELDS.iter().find(|f| f.eq_ignore_ascii_case(field)) else {
+                return Err(CliError::usage(format!(
+                    "Invalid value '{s}' for --sort-by; valid values: {}.",
+                    SORT_FIELDS.join(", ")
+                ))
+                .hint("put a '-' before the field to sort in reverse, for example --sort-by -last_modified_at"));
+            };
+            Some(format!("{desc}{field}"))
+        }
+        None => None,
+    };
+    Ok(AccountPolicies {
+        kind: Some(PolicyType::Access),
+        subject,
+        sort,
+        version: version(&a.api),
+    })
+}
+
+pub fn account_policies(a: AccountPoliciesArgs) -> Result<AccountPolicies> {
+    let types = PolicyType::ALL.map(|t| (t.short_name(), t));
+    let kind = match &a.policy_type {
+        Some(t) => Some(one_of("-t, --type", t, &types)?),
+        None => None,
+    };
+    Ok(AccountPolicies {
+        kind,
+        subject: None,
+        sort: None,
+        version: version(&a.api),
+    })
 }
 
 /// The kinds of access-group member.
@@ -466,12 +588,7 @@ pub fn authorization_create(a: AuthorizationPolicyCreateArgs) -> Result<Authoriz
             "Name the source and target services and the roles: SOURCE_SERVICE_NAME TARGET_SERVICE_NAME ROLE_NAME1,ROLE_NAME2...",
         ));
     };
-    let roles: Vec<String> = a
-        .roles
-        .into_iter()
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty())
-        .collect();
+    let roles = items(a.roles);
     if roles.is_empty() {
         return Err(CliError::usage("No roles given: an authorization grants at least one role.")
             .hint(format!("list the roles {source} may get on {target}: 'iamctl roles --source-service {source} --service {target}'")));
@@ -540,6 +657,93 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!((t[1].name.as_str(), t[1].value.as_str()), ("team", "ci"));
         assert!(tags("env=dev").is_err());
+    }
+
+    fn policies_args(kind: Option<&str>, sort: Option<&str>) -> AccessPoliciesArgs {
+        AccessPoliciesArgs {
+            subject_type: kind.map(str::to_string),
+            sort_by: sort.map(str::to_string),
+            api: PolicyApiArgs {
+                api_version: PolicyApiVersion::V2,
+            },
+            output: crate::cli::OutputArgs {
+                output: crate::output::Format::Text,
+            },
+        }
+    }
+
+    #[test]
+    fn access_policies_take_ibms_types_and_sort_fields_in_any_case() {
+        let s = access_policies(policies_args(Some("Service_ID"), Some("-Created_At")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.kind, Some(PolicyType::Access));
+        assert_eq!(s.subject, Some(SubjectKind::ServiceId));
+        assert_eq!(s.sort.as_deref(), Some("-created_at"));
+        assert_eq!(s.version, ApiVersion::V2);
+        let s =
+            access_policies(policies_args(None, Some("state"))).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((s.subject, s.sort.as_deref()), (None, Some("state")));
+        for (kind, sort, flag) in [
+            (Some("group"), None, "-t, --type"),
+            (None, Some("name"), "--sort-by"),
+            (None, Some("--id"), "--sort-by"),
+            (None, Some("-"), "--sort-by"),
+        ] {
+            let e = access_policies(policies_args(kind, sort))
+                .err()
+                .unwrap_or_else(|| panic!("{kind:?} {sort:?} accepted"));
+            assert_eq!(e.exit_code(), 2);
+            assert!(
+                e.render().lines().next().is_some_and(|l| l.contains(flag)),
+                "{}",
+                e.render()
+            );
+        }
+    }
+
+    #[test]
+    fn account_policies_take_access_or_auth() {
+        let args = |t: &str| AccountPoliciesArgs {
+            policy_type: Some(t.to_string()),
+            api: PolicyApiArgs {
+                api_version: PolicyApiVersion::V1,
+            },
+            output: crate::cli::OutputArgs {
+                output: crate::output::Format::Json,
+            },
+        };
+        let kind = |t: &str| account_policies(args(t)).map(|s| s.kind);
+        assert_eq!(kind("auth").ok(), Some(Some(PolicyType::Authorization)));
+        assert_eq!(kind("ACCESS").ok(), Some(Some(PolicyType::Access)));
+        assert!(kind("authorization").is_err());
+    }
+
+    #[test]
+    fn custom_roles_are_named_as_ibm_says_and_grant_an_action() {
+        let args = |name: &str, actions: &[&str]| RoleCreateArgs {
+            name: name.to_string(),
+            display_name: " Key Wrapper ".to_string(),
+            service_name: "kms".to_string(),
+            actions: actions.iter().map(|a| a.to_string()).collect(),
+            description: None,
+            output: crate::cli::OutputArgs {
+                output: crate::output::Format::Text,
+            },
+        };
+        let r = role_create(args("KeyWrapper2", &[" kms.secrets.wrap", ""]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.display_name, "Key Wrapper");
+        assert_eq!(r.actions, ["kms.secrets.wrap"]);
+        for bad in ["keyWrapper", "Key_Wrapper", "2Key", "Kéy", ""] {
+            let e = role_create(args(bad, &["kms.secrets.wrap"]))
+                .err()
+                .unwrap_or_else(|| panic!("{bad} accepted"));
+            assert_eq!(e.exit_code(), 2);
+        }
+        let e = role_create(args("KeyWrapper", &[" "]))
+            .err()
+            .unwrap_or_else(|| panic!("no actions accepted"));
+        assert!(e.render().contains("-a ACTION1,ACTION2"), "{}", e.render());
     }
 
     #[test]

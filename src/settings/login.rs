@@ -629,9 +629,12 @@ pub fn expired_hints(e: &Expired) -> Vec<String> {
         Expired::VpcCri(vpc::Dead::Refused { .. }) => vec![
             "check that this virtual server is still linked to the trusted profile, then 'iamctl login --vpc-cri'".into(),
         ],
-        Expired::Assume(assume::Dead::Refused { profile, .. }) => vec![format!(
-            "check that the profile still trusts this identity: 'iamctl trusted-profile-identities {profile}'"
-        )],
+        Expired::Assume(assume::Dead::Refused { profile, .. }) => vec![
+            format!(
+                "check that the profile still trusts this identity: 'iamctl trusted-profile-identities {profile}'"
+            ),
+            "or act as that identity again: 'iamctl trusted-profile-leave'".into(),
+        ],
     }
 }
 

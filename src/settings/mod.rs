@@ -68,6 +68,8 @@ pub enum Settings {
     Policies(access::Policies),
     Policy(access::PolicyRef),
     Roles(access::Roles),
+    RoleCreate(access::RoleCreate),
+    AccountPolicies(access::AccountPolicies),
     AccessGroups(access::GroupList),
     AccessGroup(access::GroupShow),
     AccessGroupCreate(access::GroupCreate),
@@ -81,6 +83,8 @@ pub enum Settings {
     AuthorizationDelete(access::AuthorizationRef),
     Authorization(access::AuthorizationRef),
     Authorizations(access::ApiVersion),
+    ProfileAssume(session::Assume),
+    ProfileLeave,
 }
 
 pub fn resolve(command: Command, ctx: &Context) -> Result<Settings> {
@@ -238,6 +242,9 @@ fn iam(command: IamCommand) -> Result<Settings> {
             Settings::Policy(policy_ref(a.subject, a.policy_id, a.force, &a.api))
         }
         C::Roles(a) => Settings::Roles(access::roles(a)?),
+        C::RoleCreate(a) => Settings::RoleCreate(access::role_create(a)?),
+        C::AccessPolicies(a) => Settings::AccountPolicies(access::access_policies(a)?),
+        C::AccountPolicies(a) => Settings::AccountPolicies(access::account_policies(a)?),
         C::AccessGroups(a) => Settings::AccessGroups(a.into()),
         C::AccessGroup(a) => Settings::AccessGroup(access::GroupShow {
             group: a.group.group,
@@ -327,6 +334,8 @@ fn iam(command: IamCommand) -> Result<Settings> {
             version: access::version(&a.api),
         }),
         C::AuthorizationPolicies(a) => Settings::Authorizations(access::version(&a.api)),
+        C::TrustedProfileAssume(a) => Settings::ProfileAssume(session::assume(a)?),
+        C::TrustedProfileLeave(_) => Settings::ProfileLeave,
     })
 }
 

@@ -1,10 +1,14 @@
 //! The settings of the commands that change or show sessions and iamctl's configuration:
-//! `logout`, `target`, `sessions`, `session-switch`, `session-delete`, `config`.
+//! `logout`, `target`, `sessions`, `session-switch`, `session-delete`, `config`,
+//! `trusted-profile-assume`.
 
 use crate::auth::StoreKind;
-use crate::cli::{ConfigCommand, RegistryChange, SecretStoreChoice, TargetArgs};
+use crate::cli::{
+    ConfigCommand, RegistryChange, SecretStoreChoice, TargetArgs, TrustedProfileAssumeArgs,
+};
 use crate::context::Context;
 use crate::error::{CliError, Result};
+use crate::iam::ProfileRef;
 use crate::session::validate_name;
 
 pub struct Target {
@@ -39,6 +43,23 @@ pub fn target(args: TargetArgs, ctx: &Context) -> Result<Target> {
         unset_region: args.unset_region,
         unset_resource_group: args.unset_resource_group,
     })
+}
+
+/// `trusted-profile-assume`: the profile the session is to act as, or `None` to show the
+/// one it has assumed.
+pub struct Assume {
+    pub profile: Option<ProfileRef>,
+}
+
+pub fn assume(args: TrustedProfileAssumeArgs) -> Result<Assume> {
+    let profile = match args.profile {
+        Some(p) if p.trim().is_empty() => {
+            return Err(CliError::usage("The trusted profile to assume is empty.")
+                .hint("give its name or ID: 'iamctl trusted-profile-assume NAME|ID' (without one, the command shows the assumed profile)"));
+        }
+        p => p.as_deref().map(ProfileRef::parse),
+    };
+    Ok(Assume { profile })
 }
 
 /// A session named on the command line (`session-switch`, `session-delete`), validated.

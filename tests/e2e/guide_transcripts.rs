@@ -150,6 +150,7 @@ fn scene_for(t: &Transcript) -> Scene {
             Scene::logged_in(&["-r", "us-south"])
         }
         "iamctl trusted-profile-links demo-workload" => Scene::logged_in(&["--no-region"]),
+        "iamctl trusted-profile-assume demo-workload" => Scene::logged_in(&["-r", "us-south"]),
         "iamctl credential kubectl --install --cluster mycluster --kubeconfig ~/.kube/config" => {
             let scene = Scene::logged_in(&["--no-region"]);
             let kube = scene.env.user_home().join(".kube");

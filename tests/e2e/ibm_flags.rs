@@ -807,16 +807,19 @@ fn every_flag_ibm_documents_for_a_mirrored_command_parses() {
             r.command
         );
         for s in &r.spellings {
-            let parses = [vec![s.as_str(), "x"], vec![s.as_str()]]
-                .iter()
-                .any(|extra| {
-                    std::process::Command::new(BIN)
-                        .args(argv(&r.command))
-                        .args(extra)
-                        .arg("--help")
-                        .output()
-                        .is_ok_and(|o| o.status.success())
-                });
+            // No value, or one of IBM's documented values for the flags that take a set.
+            let values = ["x", "json", "v2", "delete", "user", "VSI"];
+            let tries: Vec<Vec<&str>> = std::iter::once(vec![s.as_str()])
+                .chain(values.iter().map(|v| vec![s.as_str(), v]))
+                .collect();
+            let parses = tries.iter().any(|extra| {
+                std::process::Command::new(BIN)
+                    .args(argv(&r.command))
+                    .args(extra)
+                    .arg("--help")
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            });
             if !parses {
                 refused.push(format!("{} {s} (docs/ibm-flags.tsv:{})", r.command, r.line));
             }

@@ -8,10 +8,12 @@
 
 mod fixtures;
 
+mod access_account;
 mod access_enforce;
 mod access_groups;
 mod access_guide;
 mod access_policies;
+mod assume;
 mod bounded_input;
 // Reads /proc for every process's arguments.
 #[cfg(target_os = "linux")]

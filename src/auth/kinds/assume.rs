@@ -1,10 +1,12 @@
-//! A trusted profile assumed by another login, the caller. No refresh token of its own:
-//! the caller's token is renewed by the caller's rule, then the profile assumed again; the
-//! session keeps the caller's refresh token and secrets.
+//! A trusted profile assumed by another login, the caller: at login (`login --profile`), or
+//! by a logged-in session (`trusted-profile-assume`, `auth/profile.rs`), which records the
+//! session it returns to. No refresh token of its own: the caller's token is renewed by the
+//! caller's rule, then the profile assumed again; the session keeps the caller's refresh
+//! token and secrets.
 
 use super::{Authenticated, Credential, Expired, Kind, LoginKind, Renewal, Renewed, Stop};
 use crate::auth::AuthError;
-use crate::iam::{Client, Grant, IamError, ProfileRef, TokenResponse, jwt};
+use crate::iam::{Account, Client, Grant, IamError, ProfileRef, ResourceGroup, TokenResponse, jwt};
 use serde::{Deserialize, Serialize};
 
 pub struct Given {
@@ -29,6 +31,7 @@ impl Given {
             profile: self.profile.clone(),
             account,
             caller: Box::new(self.caller.kind(claims)),
+            returns_to: None,
         }
     }
 
@@ -66,6 +69,23 @@ pub struct Assume {
     )]
     pub account: Option<String>,
     pub caller: Box<LoginKind>,
+    /// The session the profile was assumed from (`trusted-profile-assume`), which leaving
+    /// it returns to; `None` for a session that logged in as the profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returns_to: Option<Box<Caller>>,
+}
+
+/// Who the caller was before it assumed the profile, and what it targeted: what leaving the
+/// profile returns to. The identity is read again from the caller's renewed token then; this
+/// copy says who the session will return to, and keeps the targets to go back to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Caller {
+    pub user: String,
+    pub iam_id: String,
+    #[serde(default)]
+    pub account: Option<Account>,
+    #[serde(default)]
+    pub resource_group: Option<ResourceGroup>,
 }
 
 /// Why the profile can no longer be assumed.
@@ -129,8 +149,9 @@ impl Kind for Assume {
     }
 }
 
-/// The assume grant: the caller's token for the profile's.
-fn assume(
+/// The assume grant: the caller's token for the profile's. IAM refusing it (the profile
+/// does not trust the caller, or there is no such profile) is `ProfileRefused`.
+pub(in crate::auth) fn assume(
     client: &Client,
     access_token: &str,
     profile: &ProfileRef,

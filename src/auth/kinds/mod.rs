@@ -337,11 +337,30 @@ pub(crate) mod tests {
                 profile: ProfileRef::parse("crn:v1:x"),
                 account: None,
                 caller: Box::new(LoginKind::Sso(passcode::Sso {})),
+                returns_to: None,
             }),
             LoginKind::Assume(assume::Assume {
                 profile: ProfileRef::parse("deployer"),
                 account: Some("acc".into()),
                 caller: Box::new(LoginKind::Apikey(apikey::ApiKey {})),
+                returns_to: None,
+            }),
+            // Assumed by a logged-in session, which it returns to.
+            LoginKind::Assume(assume::Assume {
+                profile: ProfileRef::parse("Profile-1"),
+                account: None,
+                caller: Box::new(LoginKind::Password(password::Password {})),
+                returns_to: Some(Box::new(assume::Caller {
+                    user: "a@b.c".into(),
+                    iam_id: "IBMid-1".into(),
+                    account: Some(Account {
+                        guid: "acc".into(),
+                        name: "A".into(),
+                        owner: "IBMid-1".into(),
+                        ims: None,
+                    }),
+                    resource_group: None,
+                })),
             }),
         ]
     }
@@ -373,15 +392,35 @@ pub(crate) mod tests {
                 })
             }),
         ];
-        // An assumed profile's caller is any other login, assumed ones included.
-        leaf.prop_recursive(3, 4, 1, move |caller| {
-            (profile(), of(text()), caller).prop_map(|(profile, account, caller)| {
-                LoginKind::Assume(assume::Assume {
-                    profile,
-                    account,
-                    caller: Box::new(caller),
+        let returns_to = move || {
+            of((text(), text(), of((text(), text())))).prop_map(|c| {
+                c.map(|(user, iam_id, account)| {
+                    Box::new(assume::Caller {
+                        user,
+                        iam_id,
+                        account: account.map(|(guid, name)| Account {
+                            guid,
+                            name,
+                            owner: String::new(),
+                            ims: None,
+                        }),
+                        resource_group: None,
+                    })
                 })
             })
+        };
+        // An assumed profile's caller is any other login, assumed ones included.
+        leaf.prop_recursive(3, 4, 1, move |caller| {
+            (profile(), of(text()), caller, returns_to()).prop_map(
+                |(profile, account, caller, returns_to)| {
+                    LoginKind::Assume(assume::Assume {
+                        profile,
+                        account,
+                        caller: Box::new(caller),
+                        returns_to,
+                    })
+                },
+            )
         })
     }
 
@@ -392,7 +431,7 @@ pub(crate) mod tests {
             Just(apikey::SLOT),
             Just(cr_token::SLOT),
             "[a-z_]{1,12}"
-                .prop_filter("the store's own field", |s| s != "store")
+                .prop_filter("the store's own fields", |s| s != "store" && s != "iam_id")
                 .prop_map(Slot::named),
         ]
     }
@@ -419,6 +458,7 @@ pub(crate) mod tests {
             profile: ProfileRef::parse("p"),
             account: None,
             caller: Box::new(LoginKind::Apikey(apikey::ApiKey {})),
+            returns_to: None,
         });
         assert!(!assumed.own_refresh_token());
         assert_eq!(assumed.profile(), Some(&ProfileRef::parse("p")));

@@ -1,55 +1,15 @@
 //! `authorization-policy-create`, `-delete`, `authorization-policy`, `authorization-policies`:
 //! policies that let one service (or its instances) act on another.
 
-use super::role_ids;
+use super::{authorization_block, is_authorization, role_ids};
 use crate::commands::confirm;
 use crate::commands::identity::IamCtx;
 use crate::context::Context;
 use crate::error::{CliError, Result};
-use crate::iam::access::{PolicyFilter, RoleQuery};
+use crate::iam::access::RoleQuery;
 use crate::iam::policy::{self, ApiVersion, Attr, Draft, PolicyType};
-use crate::output::aligned;
-use crate::settings::access::{AuthorizationCreate, AuthorizationRef};
+use crate::settings::access::{AccountPolicies, AuthorizationCreate, AuthorizationRef};
 use serde_json::{Value, json};
-
-/// IBM's text for an authorization policy.
-fn block(p: &Value) -> String {
-    let v = policy::view(p);
-    let instance = |attrs: &[Attr]| {
-        policy::attr(attrs, "serviceInstance")
-            .unwrap_or("All instances")
-            .to_string()
-    };
-    let mut rows = vec![
-        ("ID", v.id.clone()),
-        (
-            "Source service name",
-            policy::attr(&v.subject, "serviceName")
-                .unwrap_or("")
-                .to_string(),
-        ),
-        ("Source service instance", instance(&v.subject)),
-    ];
-    if let Some(g) = policy::attr(&v.subject, "resourceGroupId") {
-        rows.push(("Source resource group ID", g.to_string()));
-    }
-    rows.push((
-        "Target service name",
-        policy::attr(&v.resource, "serviceName")
-            .unwrap_or("")
-            .to_string(),
-    ));
-    rows.push(("Target service instance", instance(&v.resource)));
-    if let Some(g) = policy::attr(&v.resource, "resourceGroupId") {
-        rows.push(("Target resource group ID", g.to_string()));
-    }
-    rows.push(("Roles", v.roles.join(", ")));
-    aligned(&rows)
-}
-
-fn is_authorization(p: &Value) -> bool {
-    policy::view(p).kind == PolicyType::Authorization.as_str()
-}
 
 fn get(ctx: &IamCtx, id: &str, version: ApiVersion) -> Result<Value> {
     let got = ctx
@@ -134,7 +94,7 @@ pub fn create(cx: &Context, args: AuthorizationCreate) -> Result<()> {
         out.em(&policy::view(&created.value).id)
     ));
     out.blank();
-    out.data(&block(&created.value));
+    out.data(&authorization_block(&created.value));
     Ok(())
 }
 
@@ -195,63 +155,19 @@ pub fn show(cx: &Context, args: AuthorizationRef) -> Result<()> {
     }
     out.ok();
     out.blank();
-    out.data(&block(&p));
+    out.data(&authorization_block(&p));
     Ok(())
 }
 
+/// `authorization-policies`: `account-policies -t auth`.
 pub fn list(cx: &Context, version: ApiVersion) -> Result<()> {
-    let ctx = IamCtx::open(cx)?;
-    let out = &ctx.out;
-    out.say(&format!(
-        "Getting authorization policies under current account as {}...",
-        out.em(ctx.user())
-    ));
-    let filter = PolicyFilter {
-        kind: Some("authorization"),
-        ..PolicyFilter::default()
-    };
-    let mut all = ctx
-        .access()
-        .list_policies(version, ctx.account_id(), &filter)
-        .map_err(|e| e.into_cli("Could not list authorization policies"))?;
-    all.retain(is_authorization);
-    ctx.remember_policies(None, &all, false);
-    if out.json() {
-        out.print_json(&all);
-        return Ok(());
-    }
-    out.ok();
-    if all.is_empty() {
-        out.say("No authorization policy found.");
-        return Ok(());
-    }
-    out.blank();
-    let blocks: Vec<String> = all.iter().map(block).collect();
-    out.data(&blocks.join("\n"));
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn authorizations_read_like_ibms() {
-        let p = json!({
-            "id": "5a1e", "type": "authorization",
-            "subjects": [{"attributes": [{"name": "accountId", "value": "a"}, {"name": "serviceName", "value": "cloud-object-storage"}]}],
-            "roles": [{"role_id": "crn:v1:bluemix:public:iam::::serviceRole:Reader", "display_name": "Reader"}],
-            "resources": [{"attributes": [{"name": "accountId", "value": "a"}, {"name": "serviceName", "value": "kms"}]}]
-        });
-        assert_eq!(
-            block(&p),
-            "ID:                        5a1e\n\
-             Source service name:       cloud-object-storage\n\
-             Source service instance:   All instances\n\
-             Target service name:       kms\n\
-             Target service instance:   All instances\n\
-             Roles:                     Reader\n"
-        );
-        assert!(is_authorization(&p));
-    }
+    super::policies::list_account(
+        cx,
+        AccountPolicies {
+            kind: Some(PolicyType::Authorization),
+            subject: None,
+            sort: None,
+            version,
+        },
+    )
 }

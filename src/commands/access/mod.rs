@@ -13,7 +13,7 @@ use super::identity::{IamCtx, ambiguous, is_id};
 use crate::completion_cache::{self, PoliciesLearnt, PolicyEntry};
 use crate::error::{CliError, Result};
 use crate::iam::access::{AccessGroup, RoleQuery, Roles, User};
-use crate::iam::policy::{self, Attr};
+use crate::iam::policy::{self, Attr, PolicyType, SubjectKind};
 use crate::output::Out;
 use crate::settings::access::Subject;
 use serde_json::Value;
@@ -224,13 +224,46 @@ pub fn resource_group_id(ctx: &IamCtx, name: &str) -> Result<String> {
     }
 }
 
+/// The kind of an access policy's subject, the attribute that names it and its ID (an IAM
+/// ID or an access group's ID).
+fn subject_of(v: &policy::View) -> Option<(SubjectKind, &'static str, &str)> {
+    let kind = SubjectKind::of(&v.subject)?;
+    let key = match kind {
+        SubjectKind::AccessGroup => "access_group_id",
+        _ => "iam_id",
+    };
+    Some((kind, key, policy::attr(&v.subject, key)?))
+}
+
 /// IBM's text for a policy: ID, version (the ETag, when known), roles, the resource's
 /// attributes (all but the account), tags, description.
 pub fn policy_block(out: &Out, policy: &Value, etag: Option<&str>) -> String {
+    block(out, policy, etag, false)
+}
+
+/// IBM's text for a policy of any subject (the account's listings): `policy_block` with
+/// whose it is, as `Subject:   <IAM ID or access group ID> (<kind>)`.
+pub fn policy_block_with_subject(out: &Out, policy: &Value) -> String {
+    block(out, policy, None, true)
+}
+
+fn block(out: &Out, policy: &Value, etag: Option<&str>, with_subject: bool) -> String {
     let v = policy::view(policy);
     let mut rows: Vec<(&str, String)> = vec![("Policy ID", v.id.clone())];
     if let Some(e) = etag.filter(|e| *e != "*") {
         rows.push(("Version", e.to_string()));
+    }
+    if with_subject {
+        let subject = match subject_of(&v) {
+            Some((kind, _, id)) => format!("{id} ({})", kind.as_str()),
+            None => v
+                .subject
+                .iter()
+                .map(|a| format!("{}={}", a.key, a.value))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        rows.push(("Subject", subject));
     }
     rows.push(("Roles", v.roles.join(", ")));
     let resource: Vec<(String, String)> = v
@@ -271,6 +304,45 @@ pub fn policy_block(out: &Out, policy: &Value, etag: Option<&str>) -> String {
     text
 }
 
+/// IBM's text for an authorization policy.
+pub fn authorization_block(p: &Value) -> String {
+    let v = policy::view(p);
+    let instance = |attrs: &[Attr]| {
+        policy::attr(attrs, "serviceInstance")
+            .unwrap_or("All instances")
+            .to_string()
+    };
+    let mut rows = vec![
+        ("ID", v.id.clone()),
+        (
+            "Source service name",
+            policy::attr(&v.subject, "serviceName")
+                .unwrap_or("")
+                .to_string(),
+        ),
+        ("Source service instance", instance(&v.subject)),
+    ];
+    if let Some(g) = policy::attr(&v.subject, "resourceGroupId") {
+        rows.push(("Source resource group ID", g.to_string()));
+    }
+    rows.push((
+        "Target service name",
+        policy::attr(&v.resource, "serviceName")
+            .unwrap_or("")
+            .to_string(),
+    ));
+    rows.push(("Target service instance", instance(&v.resource)));
+    if let Some(g) = policy::attr(&v.resource, "resourceGroupId") {
+        rows.push(("Target resource group ID", g.to_string()));
+    }
+    rows.push(("Roles", v.roles.join(", ")));
+    crate::output::aligned(&rows)
+}
+
+pub fn is_authorization(p: &Value) -> bool {
+    policy::view(p).kind == PolicyType::Authorization.as_str()
+}
+
 /// What TAB shows beside a policy's ID.
 fn summary(whose: Option<&Whose>, policy: &Value) -> String {
     let v = policy::view(policy);
@@ -291,6 +363,25 @@ fn entry(whose: Option<&Whose>, policy: &Value) -> PolicyEntry {
         subject: whose.map(|w| w.names.clone()).unwrap_or_default(),
         summary: summary(whose, policy),
     }
+}
+
+/// Whose a policy of the account's listings is, named by its subject's ID (looking up names
+/// would cost a request per subject); `None` for an authorization.
+fn whose_by_id(policy: &Value) -> Option<Whose> {
+    let v = policy::view(policy);
+    let (kind, key, id) = subject_of(&v)?;
+    let noun = match kind {
+        SubjectKind::User => "user",
+        SubjectKind::ServiceId => "service ID",
+        SubjectKind::TrustedProfile => "trusted profile",
+        SubjectKind::AccessGroup => "access group",
+    };
+    Some(Whose {
+        noun,
+        name: id.to_string(),
+        attr: Attr::new(key, id),
+        names: vec![id.to_string()],
+    })
 }
 
 /// The service names policies are on, for TAB's `--service-name`.
@@ -329,6 +420,21 @@ impl IamCtx {
             },
             _ => PoliciesLearnt::Seen(entries),
         };
+        self.learn_policies(learnt, policies);
+    }
+
+    /// Policies of the account's listings, of any subject: known by their subject's ID only,
+    /// so one TAB already knows by its subject's names keeps them.
+    pub fn remember_account_policies(&self, policies: &[Value]) {
+        let entries: Vec<PolicyEntry> = policies
+            .iter()
+            .map(|p| entry(whose_by_id(p).as_ref(), p))
+            .collect();
+        self.learn_policies(PoliciesLearnt::Listed(entries), policies);
+    }
+
+    /// What TAB learns from policies: their IDs, and the services they are on.
+    fn learn_policies(&self, learnt: PoliciesLearnt, policies: &[Value]) {
         let (home, iam, account) = (self.home(), &self.session.iam_endpoint, self.account_id());
         completion_cache::remember_policies(home, iam, account, learnt);
         let services = services_of(policies);
@@ -342,6 +448,17 @@ impl IamCtx {
             &self.session.iam_endpoint,
             self.account_id(),
             PoliciesLearnt::Deleted(id),
+        );
+    }
+
+    /// A custom role created for a service, for TAB's `--roles`.
+    pub fn remember_custom_role(&self, service: &str, crn: &str, display_name: &str) {
+        completion_cache::add_role(
+            self.home(),
+            &self.session.iam_endpoint,
+            self.account_id(),
+            service,
+            (crn, display_name),
         );
     }
 
@@ -437,5 +554,25 @@ mod tests {
             ),
             "authorization cloud-object-storage -> kms: Reader"
         );
+    }
+
+    #[test]
+    fn authorizations_read_like_ibms() {
+        let p = json!({
+            "id": "5a1e", "type": "authorization",
+            "subjects": [{"attributes": [{"name": "accountId", "value": "a"}, {"name": "serviceName", "value": "cloud-object-storage"}]}],
+            "roles": [{"role_id": "crn:v1:bluemix:public:iam::::serviceRole:Reader", "display_name": "Reader"}],
+            "resources": [{"attributes": [{"name": "accountId", "value": "a"}, {"name": "serviceName", "value": "kms"}]}]
+        });
+        assert_eq!(
+            authorization_block(&p),
+            "ID:                        5a1e\n\
+             Source service name:       cloud-object-storage\n\
+             Source service instance:   All instances\n\
+             Target service name:       kms\n\
+             Target service instance:   All instances\n\
+             Roles:                     Reader\n"
+        );
+        assert!(is_authorization(&p));
     }
 }

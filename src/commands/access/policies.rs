@@ -1,14 +1,19 @@
 //! `user-policy*`, `service-policy*`, `trusted-profile-policy*`, `access-group-policy*`: one
 //! implementation for the four kinds of subject, on either API version.
 
-use super::{Whose, policy_block, resolve_subject, resource_group_id, role_ids};
+use super::{
+    Whose, authorization_block, is_authorization, policy_block, policy_block_with_subject,
+    resolve_subject, resource_group_id, role_ids,
+};
 use crate::commands::confirm;
 use crate::commands::identity::IamCtx;
 use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::iam::access::{PolicyFilter, RoleQuery};
-use crate::iam::policy::{self, ApiVersion, Attr, Draft, PolicyType};
-use crate::settings::access::{Definition, Policies, PolicyCreate, PolicyRef, PolicyUpdate};
+use crate::iam::policy::{self, ApiVersion, Attr, Draft, PolicyType, SubjectKind};
+use crate::settings::access::{
+    AccountPolicies, Definition, Policies, PolicyCreate, PolicyRef, PolicyUpdate,
+};
 use serde_json::{Value, json};
 
 /// The resource attributes flags name, with the account first; resource groups by name
@@ -369,5 +374,62 @@ pub fn show(cx: &Context, args: PolicyRef) -> Result<()> {
     out.ok();
     out.blank();
     out.data(&policy_block(out, &got.value, Some(&got.etag)));
+    Ok(())
+}
+
+/// `access-policies`, `account-policies` (and `authorization-policies`): the account's
+/// policies of a type, filtered and sorted by IAM; of one kind of subject, filtered here (the
+/// API filters by one subject, not by a kind of subject).
+pub fn list_account(cx: &Context, args: AccountPolicies) -> Result<()> {
+    let ctx = IamCtx::open(cx)?;
+    let out = &ctx.out;
+    let kind = args
+        .kind
+        .map(|t| format!("{} ", t.as_str()))
+        .unwrap_or_default();
+    let of_type = args
+        .subject
+        .map(|k| format!(" of type {}", k.as_str()))
+        .unwrap_or_default();
+    let all_of = if args.kind.is_none() { "all " } else { "" };
+    out.say(&format!(
+        "Getting {all_of}{kind}policies{of_type} under current account as {}...",
+        out.em(ctx.user())
+    ));
+    let filter = PolicyFilter {
+        kind: args.kind.map(PolicyType::as_str),
+        sort: args.sort.as_deref(),
+        ..PolicyFilter::default()
+    };
+    let mut all = ctx
+        .access()
+        .list_policies(args.version, ctx.account_id(), &filter)
+        .map_err(|e| e.into_cli(&format!("Could not list {all_of}{kind}policies")))?;
+    all.retain(|p| {
+        let v = policy::view(p);
+        args.kind.is_none_or(|t| v.kind == t.as_str())
+            && args
+                .subject
+                .is_none_or(|k| SubjectKind::of(&v.subject) == Some(k))
+    });
+    ctx.remember_account_policies(&all);
+    if out.json() {
+        out.print_json(&all);
+        return Ok(());
+    }
+    out.ok();
+    if all.is_empty() {
+        out.say(&format!("No {kind}policy{of_type} found."));
+        return Ok(());
+    }
+    out.blank();
+    let blocks: Vec<String> = all
+        .iter()
+        .map(|p| match is_authorization(p) {
+            true => authorization_block(p),
+            false => policy_block_with_subject(out, p),
+        })
+        .collect();
+    out.data(&blocks.join("\n"));
     Ok(())
 }

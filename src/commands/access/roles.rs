@@ -1,11 +1,12 @@
-//! `roles`: the roles a policy may grant, for a service or the platform.
+//! `roles`: the roles a policy may grant, for a service or the platform; `role-create`: a
+//! custom role.
 
 use crate::commands::identity::IamCtx;
 use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::iam::access::RoleQuery;
-use crate::settings::access::Roles;
-use serde_json::json;
+use crate::settings::access::{RoleCreate, Roles};
+use serde_json::{Value, json};
 
 pub fn run(cx: &Context, args: Roles) -> Result<()> {
     let ctx = IamCtx::open(cx)?;
@@ -83,5 +84,71 @@ pub fn run(cx: &Context, args: Roles) -> Result<()> {
         })
         .collect();
     out.data(&out.table(&["Name", "Type", "Role ID", "Description"], &rows));
+    Ok(())
+}
+
+/// `role-create`: `POST /v2/roles` in the current account.
+pub fn create(cx: &Context, args: RoleCreate) -> Result<()> {
+    let ctx = IamCtx::open(cx)?;
+    let out = &ctx.out;
+    let mut body = json!({
+        "name": args.name,
+        "display_name": args.display_name,
+        "service_name": args.service_name,
+        "account_id": ctx.account_id(),
+        "actions": args.actions,
+    });
+    if let Some(d) = &args.description {
+        body["description"] = json!(d);
+    }
+    out.say(&format!(
+        "Creating role {} for service {} under current account as {}...",
+        out.em(&args.name),
+        out.em(&args.service_name),
+        out.em(ctx.user())
+    ));
+    let role = ctx.access().create_role(&body).map_err(|e| {
+        let status = match &e {
+            crate::iam::IamError::Rejected(api) => api.status,
+            _ => 0,
+        };
+        let err = e.into_cli(&format!("Could not create role {}", args.name));
+        let service = &args.service_name;
+        match status {
+            400 => err.hint(format!(
+                "the actions of {service}'s roles: 'iamctl roles --service {service} --output json'"
+            )),
+            409 => err.hint(format!(
+                "the account's custom roles of {service}: 'iamctl roles --service {service}'"
+            )),
+            _ => err,
+        }
+    })?;
+    let text = |key: &str| role.get(key).and_then(Value::as_str).unwrap_or("");
+    ctx.remember_custom_role(&args.service_name, text("crn"), text("display_name"));
+    if out.json() {
+        out.print_json(&role);
+        return Ok(());
+    }
+    out.ok();
+    out.say(&format!(
+        "Role {} is created successfully",
+        out.em(text("name"))
+    ));
+    out.blank();
+    let actions: Vec<&str> = role
+        .get("actions")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    out.data(&out.key_values(&[
+        ("Name", text("name").to_string()),
+        ("ID", text("id").to_string()),
+        ("Display Name", text("display_name").to_string()),
+        ("Description", text("description").to_string()),
+        ("Service Name", text("service_name").to_string()),
+        ("Actions", actions.join(", ")),
+        ("CRN", text("crn").to_string()),
+    ]));
     Ok(())
 }
