@@ -335,6 +335,8 @@ pub fn check(method: &Method, path: &str, a: &Answer, faults_armed: bool) {
 pub struct Http {
     app: Arc<App>,
     router: Router,
+    /// The key id the tokens were minted under: an input's `POST /emulator/reset` moves it on.
+    kid: String,
     fresh: World,
     sessions: Sessions,
     delegations: Delegations,
@@ -428,6 +430,7 @@ impl Http {
         let delegations = lock(&app.delegations).clone();
         let router = router::router(app.clone(), &Limits::default());
         let http = Http {
+            kid: app.signer.kid(),
             app,
             router,
             fresh,
@@ -453,6 +456,10 @@ impl Http {
         app.token_ttl.store(3600, Relaxed);
         app.refresh_ttl.store(30 * 24 * 3600, Relaxed);
         app.passcode_ttl.store(crate::app::PASSCODE_TTL, Relaxed);
+        app.journal.clear();
+        *lock(&app.snapshots) = Default::default();
+        *lock(&app.added) = Default::default();
+        app.signer.set_kid(&self.kid);
     }
 
     /// Runs the requests of one input (after a reset) and checks every answer.
