@@ -81,7 +81,7 @@ pub async fn seed(data: &[u8]) {
         return;
     };
     world.reindex();
-    let _ = ReadyInfo::from_world(URL, &world);
+    let _ = ReadyInfo::from_world(URL, "", &world);
     let app = Arc::new(new_app(world, signer(), HashMap::new(), Clock::default()));
     exercise(&app).await;
 }
@@ -113,7 +113,7 @@ pub async fn state(data: &[u8]) {
     } = loaded;
     let sessions = snapshot.sessions();
     let delegations = snapshot.delegations();
-    let _ = ReadyInfo::from_world(URL, &snapshot.world);
+    let _ = ReadyInfo::from_world(URL, "", &snapshot.world);
     let app = Arc::new(
         new_app(snapshot.world, signer, sessions, clock).with_delegations(delegations.clone()),
     );
