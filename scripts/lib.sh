@@ -53,6 +53,23 @@ ensure_base_packages() {
         secret-tool:libsecret-tools curl:curl jq:jq
 }
 
+# Podman and the OCI runtime it is run with here (runc: Debian's podman would pick crun, which
+# is not installed). scripts/test installs them for the container image test.
+ensure_podman() {
+    ensure_debian_packages podman:podman runc:runc
+}
+
+# Points podman at a private containers.conf (unless CONTAINERS_CONF already names one): runc,
+# no default ulimits (a container here may not raise them), and cgroupfs (no systemd to ask for
+# a cgroup). /etc is left alone.
+podman_env() {
+    [[ -n ${CONTAINERS_CONF:-} ]] && return 0
+    local conf=$ROOT/target/image/containers.conf
+    mkdir -p "$(dirname "$conf")"
+    printf '[containers]\ndefault_ulimits = []\n\n[engine]\ncgroup_manager = "cgroupfs"\nruntime = "runc"\n' >"$conf"
+    export CONTAINERS_CONF=$conf
+}
+
 # Runs "$@" on a private D-Bus session with an unlocked gnome-keyring whose data lives in a
 # throwaway directory, so tests never touch the developer's own login keyring.
 with_secret_service() {

@@ -37,11 +37,12 @@ use std::ffi::OsString;
         IAMCTL_TRACE, IBMCLOUD_TRACE=true|PATH\n                              \
         trace HTTP to stderr or PATH, secrets hidden (IAMCTL_TRACE wins)\n  \
         IAM_ENDPOINT=URL            the IAM 'login' uses instead of the one -a implies\n  \
+        IAMCTL_CA_CERT=FILE         CA certificates 'login' trusts beside the system's (--ca-cert)\n  \
         Also read: IBMCLOUD_HTTP_TIMEOUT, IAMCTL_KEYRING_TIMEOUT, IBMCLOUD_QUIET, IBMCLOUD_COLOR,\n  \
         NO_COLOR, TERM, IBMCLOUD_CR_TOKEN, IBMCLOUD_CR_PROFILE, IBMCLOUD_CR_VPC_URL, HTTPS_PROXY,\n  \
-        HTTP_PROXY, ALL_PROXY, NO_PROXY, DISPLAY, WAYLAND_DISPLAY, SSH_CONNECTION, BROWSER,\n  \
-        DBUS_SESSION_BUS_ADDRESS, XDG_CONFIG_HOME, XDG_RUNTIME_DIR, HOME, TZ, GITHUB_ENV,\n  \
-        IAMCTL_COMPLETE"
+        HTTP_PROXY, ALL_PROXY, NO_PROXY, SSL_CERT_FILE, SSL_CERT_DIR, DISPLAY, WAYLAND_DISPLAY,\n  \
+        SSH_CONNECTION, BROWSER, DBUS_SESSION_BUS_ADDRESS, XDG_CONFIG_HOME, XDG_RUNTIME_DIR, HOME,\n  \
+        TZ, GITHUB_ENV, IAMCTL_COMPLETE"
 )]
 pub struct Cli {
     /// Print only data and errors
@@ -1298,6 +1299,10 @@ pub struct LoginArgs {
     /// Do not verify TLS certificates (remembered; warns on every use)
     #[arg(long)]
     pub skip_ssl_validation: bool,
+
+    /// Also trust the CA certificates in this PEM file, such as iam-emulator's (remembered)
+    #[arg(long, value_name = "FILE", env = "IAMCTL_CA_CERT", value_hint = clap::ValueHint::FilePath)]
+    pub ca_cert: Option<std::path::PathBuf>,
 
     /// Reach a private API endpoint (-a private.cloud.ibm.com) from VPC: IBM's global
     /// private endpoints, instead of Classic infrastructure's per-region ones

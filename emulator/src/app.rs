@@ -12,7 +12,10 @@ use tokio::sync::Notify;
 
 use crate::crypto::jwt::Signer;
 use crate::crypto::random::random_code;
+use crate::crypto::secret::SecretDigest;
 use crate::model::clock::Clock;
+use crate::model::journal::Journal;
+use crate::model::saved::{Added, Saved, Snapshots};
 use crate::model::session::{Delegation, Delegations, Session, Sessions};
 use crate::model::world::World;
 
@@ -41,6 +44,17 @@ pub struct Passcode {
 /// Default lifetime of a one-time passcode; `PUT /emulator/config` can change it so tests
 /// can watch a code expire without waiting five minutes.
 pub const PASSCODE_TTL: u64 = 300;
+
+/// Passcodes kept at once (unexpired, or expired less than a lifetime ago): anyone who can
+/// reach the admin API or knows a password can ask for them, and `passcode_ttl` may be a
+/// century.
+pub const MAX_PASSCODES: usize = 10_000;
+
+/// A store of the emulator that takes no more entries until some go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreFull {
+    pub limit: usize,
+}
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -160,6 +174,14 @@ pub struct App {
     pub flush_lock: Mutex<()>,
     session_inserts: AtomicU64,
     delegation_inserts: AtomicU64,
+    /// The admin API's bearer token, when it needs one.
+    pub admin_token: Option<SecretDigest>,
+    /// The last requests answered (`GET /emulator/requests`).
+    pub journal: Journal,
+    /// What a reset restores: the start, and the snapshots tests took.
+    pub snapshots: Mutex<Snapshots>,
+    /// What the admin API has added to the world, against its budget.
+    pub added: Mutex<Added>,
 }
 
 impl App {
@@ -195,7 +217,23 @@ impl App {
             flush_lock: Mutex::new(()),
             session_inserts: AtomicU64::new(0),
             delegation_inserts: AtomicU64::new(0),
+            admin_token: None,
+            journal: Journal::new(true),
+            snapshots: Mutex::new(Snapshots::default()),
+            added: Mutex::new(Added::default()),
         }
+    }
+
+    /// Keeps a request journal or not (`--no-journal`).
+    pub fn with_journal(mut self, on: bool) -> App {
+        self.journal = Journal::new(on);
+        self
+    }
+
+    /// The admin API requires this token (`None`: it is open).
+    pub fn with_admin_token(mut self, token: Option<SecretDigest>) -> App {
+        self.admin_token = token;
+        self
     }
 
     /// Enforcement is on if the world's seed asked for it or `on` says so.
@@ -299,13 +337,68 @@ impl App {
         n
     }
 
-    pub fn new_passcode(&self, iam_id: &str) -> String {
+    /// A copy of everything a reset restores, as it is now.
+    pub fn save_point(&self) -> Saved {
+        // Each store is copied under its own lock; a reset or snapshot taken while requests
+        // run sees each of them whole.
+        let world = read(&self.world).clone();
+        let sessions = lock(&self.sessions).clone();
+        let delegations = lock(&self.delegations).clone();
+        Saved {
+            added: *lock(&self.added),
+            world,
+            sessions,
+            delegations,
+            clock_offset: self.clock.offset(),
+            token_ttl: self.token_ttl(),
+            refresh_ttl: self.refresh_ttl(),
+            passcode_ttl: self.passcode_ttl(),
+            taken_at: self.now(),
+        }
+    }
+
+    /// Remembers the world the emulator started with, for `POST /emulator/reset`.
+    pub fn remember_start(&self) {
+        let start = Arc::new(self.save_point());
+        lock(&self.snapshots).start = Some(start);
+    }
+
+    /// Puts back what `saved` holds, and throws away what no reset keeps: armed faults,
+    /// passcodes, stats and the journal. Then moves to a new key id, so that no token signed
+    /// before (access, ID, cr or instance identity token) is accepted any more: a test after a
+    /// reset cannot lean on one from before. Returns the new key id.
+    pub fn restore(&self, saved: &Saved) -> String {
+        *write(&self.world) = saved.world.clone();
+        *lock(&self.added) = saved.added;
+        *lock(&self.sessions) = saved.sessions.clone();
+        *lock(&self.delegations) = saved.delegations.clone();
+        self.clock.set_offset(saved.clock_offset);
+        self.token_ttl.store(saved.token_ttl, Ordering::Relaxed);
+        self.refresh_ttl.store(saved.refresh_ttl, Ordering::Relaxed);
+        self.passcode_ttl
+            .store(saved.passcode_ttl, Ordering::Relaxed);
+        lock(&self.passcodes).clear();
+        lock(&self.faults).clear();
+        *lock(&self.stats) = Stats::default();
+        self.journal.clear();
+        let kid = self.signer.rotate_kid();
+        self.mark_dirty();
+        kid
+    }
+
+    /// A new one-time passcode for `iam_id`, unless `MAX_PASSCODES` are kept already.
+    pub fn new_passcode(&self, iam_id: &str) -> Result<String, StoreFull> {
         let code = random_code(10);
         let t = self.now();
         let ttl = self.passcode_ttl() as i64;
         let mut codes = lock(&self.passcodes);
         // Expired codes linger one more lifetime so a late exchange is told "expired".
         codes.retain(|_, p| p.expires_at > t - ttl);
+        if codes.len() >= MAX_PASSCODES {
+            return Err(StoreFull {
+                limit: MAX_PASSCODES,
+            });
+        }
         codes.insert(
             code.clone(),
             Passcode {
@@ -314,7 +407,7 @@ impl App {
                 used: false,
             },
         );
-        code
+        Ok(code)
     }
 }
 

@@ -24,6 +24,7 @@ mod http;
 mod identity;
 mod model;
 mod persist;
+mod tls;
 mod token;
 
 /// The seed file format (`--seed FILE`), and the demo world's fixed ids and secrets.
@@ -46,6 +47,8 @@ use serde::Serialize;
 use crate::app::App;
 use crate::crypto::jwt;
 pub use crate::crypto::jwt::KeyError;
+use crate::crypto::random::random_token;
+use crate::crypto::secret::SecretDigest;
 pub use crate::http::limits::Limits;
 use crate::http::{limits, router, server};
 use crate::model::clock::{Clock, MAX_SPAN};
@@ -53,6 +56,7 @@ pub use crate::model::seed::Seed;
 pub use crate::model::state::StateError;
 use crate::model::world::{self, World};
 use crate::model::{state, trust};
+pub use crate::tls::{Tls, TlsError};
 
 /// Where the initial world comes from when there is no state file to resume.
 #[derive(Debug, Clone)]
@@ -96,6 +100,17 @@ pub struct Config {
     /// seed's `"enforce_access": true` does the same); off, everyone in an account may manage
     /// its IAM entities, as before.
     pub enforce_access: bool,
+    /// Serve HTTPS (`--tls-cert`/`--tls-key`, or `--tls`); `None` serves plain HTTP.
+    pub tls: Option<Tls>,
+    /// The names clients reach the emulator by (`--hostname`): the first is the host of its
+    /// URL (the ready line's, the token issuer's, the `next` links'); all go in a generated
+    /// certificate. Empty: the listen address.
+    pub hostnames: Vec<String>,
+    /// The bearer token the admin API (`/emulator/`) requires. `None`: open on a loopback
+    /// address; beyond loopback one is generated (and named in the ready line).
+    pub admin_token: Option<String>,
+    /// Keep the request journal (`GET /emulator/requests`); `false` is `--no-journal`.
+    pub journal: bool,
 }
 
 impl Default for Config {
@@ -107,6 +122,10 @@ impl Default for Config {
             token_ttl: 3600,
             refresh_token_ttl: 30 * 24 * 3600,
             enforce_access: false,
+            tls: None,
+            hostnames: Vec::new(),
+            admin_token: None,
+            journal: true,
         }
     }
 }
@@ -121,6 +140,49 @@ pub enum Error {
     FinalWrite(tokio::task::JoinError),
     Key(KeyError),
     Runtime(std::io::Error),
+    /// HTTPS cannot be set up: a certificate or key file, a host name, the CA file.
+    Tls(TlsError),
+    /// The admin token given is no usable bearer token.
+    AdminToken(AdminTokenError),
+}
+
+/// Why an admin token (`--admin-token`, `Config::admin_token`) is refused at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminTokenError {
+    /// Shorter than `MIN_ADMIN_TOKEN` characters: guessable.
+    TooShort,
+    /// A character that cannot travel in an `Authorization: Bearer` header unchanged (only
+    /// visible ASCII is taken).
+    NotPrintable,
+}
+
+/// The shortest admin token taken.
+pub const MIN_ADMIN_TOKEN: usize = 16;
+
+impl std::fmt::Display for AdminTokenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AdminTokenError::TooShort => write!(
+                f,
+                "the admin token must be at least {MIN_ADMIN_TOKEN} characters long"
+            ),
+            AdminTokenError::NotPrintable => f.write_str(
+                "the admin token may hold only visible ASCII characters (no spaces), as it travels in an Authorization header",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for AdminTokenError {}
+
+fn check_admin_token(token: &str) -> Result<(), AdminTokenError> {
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AdminTokenError::NotPrintable);
+    }
+    if token.len() < MIN_ADMIN_TOKEN {
+        return Err(AdminTokenError::TooShort);
+    }
+    Ok(())
 }
 
 impl std::fmt::Display for Error {
@@ -133,6 +195,8 @@ impl std::fmt::Display for Error {
             Error::FinalWrite(e) => write!(f, "{e}"),
             Error::Key(e) => write!(f, "signing key: {e}"),
             Error::Runtime(e) => write!(f, "cannot start the async runtime: {e}"),
+            Error::Tls(e) => write!(f, "TLS: {e}"),
+            Error::AdminToken(e) => write!(f, "{e}"),
         }
     }
 }
@@ -145,6 +209,8 @@ impl std::error::Error for Error {
             Error::Seed(e) => Some(e),
             Error::State(e) => Some(e),
             Error::FinalWrite(e) => Some(e),
+            Error::Tls(e) => Some(e),
+            Error::AdminToken(e) => Some(e),
         }
     }
 }
@@ -159,8 +225,12 @@ pub struct AccountInfo {
 /// has no value for (a seed without a federated user, say) are empty strings.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ReadyInfo {
-    /// `http://HOST:PORT`, no trailing slash: the IAM, account and resource-controller URL.
+    /// `http://HOST:PORT` (`https://` with TLS), no trailing slash: the IAM, account and
+    /// resource-controller URL. HOST is the first `--hostname`, else the listen address.
     pub url: String,
+    /// With `--tls` (a generated CA): the absolute path of the CA certificate (PEM) clients
+    /// must trust. Empty otherwise.
+    pub ca_file: String,
     /// API key of the password user `username`, scoped to that user's first account.
     pub apikey: String,
     pub username: String,
@@ -184,10 +254,13 @@ pub struct ReadyInfo {
     pub iks_cluster_crn: String,
     pub iks_namespace: String,
     pub iks_service_account: String,
+    /// The bearer token the admin API (`/emulator/`) requires: the one given, or the one
+    /// generated for a listener beyond loopback; empty when the admin API is open.
+    pub admin_token: String,
 }
 
 impl ReadyInfo {
-    fn from_world(url: &str, w: &World) -> ReadyInfo {
+    fn from_world(url: &str, ca_file: &str, w: &World) -> ReadyInfo {
         let user = w
             .users
             .iter()
@@ -224,6 +297,7 @@ impl ReadyInfo {
         let sa = workload.and_then(|p| service_account_link(p));
         ReadyInfo {
             url: url.to_owned(),
+            ca_file: ca_file.to_owned(),
             apikey,
             username: user.map(|u| u.username.clone()).unwrap_or_default(),
             password: user.and_then(|u| u.password.clone()).unwrap_or_default(),
@@ -253,6 +327,7 @@ impl ReadyInfo {
                 .as_ref()
                 .and_then(|l| l.target.name.clone())
                 .unwrap_or_default(),
+            admin_token: String::new(),
         }
     }
 
@@ -268,12 +343,23 @@ pub struct Server {
     listener: std::net::TcpListener,
     info: ReadyInfo,
     limits: Limits,
+    tls: Option<tls::ServerTls>,
 }
 
 impl Server {
     /// Loads the state file (or the seed, or the demo world), prepares the signing key and
     /// binds the listen address.
     pub fn bind(config: Config) -> Result<Server, Error> {
+        // Beyond loopback anyone who reaches the port could mint tokens and move the clock:
+        // the admin API then needs a token, one of ours if none was given.
+        let admin_token = match &config.admin_token {
+            Some(t) => {
+                check_admin_token(t).map_err(Error::AdminToken)?;
+                Some(t.clone())
+            }
+            None if !config.listen.ip().is_loopback() => Some(random_token(32)),
+            None => None,
+        };
         let resumed = match &config.state {
             Some(path) => state::load(path).map_err(Error::State)?,
             None => None,
@@ -307,6 +393,17 @@ impl Server {
                 (world, signer, sessions, delegations, Clock::default(), true)
             }
         };
+        let hosts = config
+            .hostnames
+            .iter()
+            .map(|n| tls::Host::parse(n))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(Error::Tls)?;
+        // Before the port is bound: a bad certificate leaves nothing listening.
+        let server_tls = match &config.tls {
+            Some(t) => Some(tls::ServerTls::prepare(t, &hosts).map_err(Error::Tls)?),
+            None => None,
+        };
         let listener = std::net::TcpListener::bind(config.listen)
             .map_err(|e| Error::Bind(config.listen, e))?;
         listener
@@ -322,8 +419,22 @@ impl Server {
                 IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
             });
         }
-        let url = format!("http://{addr}");
-        let info = ReadyInfo::from_world(&url, &world);
+        let scheme = if server_tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let url = match hosts.first() {
+            Some(host) => format!("{scheme}://{}:{}", host.in_url(), addr.port()),
+            None => format!("{scheme}://{addr}"),
+        };
+        let ca_file = server_tls
+            .as_ref()
+            .and_then(|t| t.ca_file.as_ref())
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let mut info = ReadyInfo::from_world(&url, &ca_file, &world);
+        info.admin_token = admin_token.clone().unwrap_or_default();
         let app = Arc::new(
             App::new(
                 url,
@@ -336,8 +447,11 @@ impl Server {
                 config.state.clone(),
             )
             .with_delegations(delegations)
-            .with_enforcement(config.enforce_access),
+            .with_enforcement(config.enforce_access)
+            .with_admin_token(admin_token.as_deref().map(SecretDigest::of))
+            .with_journal(config.journal),
         );
+        app.remember_start();
         if fresh && config.state.is_some() {
             // Persist the new key before any token signed with it leaves the process.
             persist::flush(&app, true).map_err(Error::State)?;
@@ -347,6 +461,7 @@ impl Server {
             listener,
             info,
             limits: Limits::default(),
+            tls: server_tls,
         })
     }
 
@@ -386,8 +501,14 @@ impl Server {
         }
         let flusher = tokio::spawn(persist::flusher(self.app.clone()));
         let router = router::router(self.app.clone(), &limits);
-        server::serve(listener, router, limits, shutdown).await;
+        let acceptor = self
+            .tls
+            .as_ref()
+            .map(|t| tokio_rustls::TlsAcceptor::from(t.config.clone()));
+        server::serve(listener, router, limits, acceptor, shutdown).await;
         flusher.abort();
+        // The generated CA's temporary directory, if any, goes with the server.
+        drop(self.tls);
         let app = self.app.clone();
         tokio::task::spawn_blocking(move || persist::flush(&app, false))
             .await

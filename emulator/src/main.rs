@@ -8,49 +8,122 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
 use clap::builder::TypedValueParser as _;
+use clap::{CommandFactory as _, FromArgMatches as _, Parser};
 
 /// A local IBM Cloud IAM that IBM's official SDKs accept.
 #[derive(Parser, Debug)]
 #[command(name = "iam-emulator", version, about)]
 struct Args {
     /// Address to listen on; port 0 picks a free port.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    #[arg(
+        long,
+        env = "IAM_EMULATOR_LISTEN",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:0"
+    )]
     listen: SocketAddr,
     /// JSON file describing the world (accounts, users, service IDs, API keys, resource
     /// groups); default: the built-in demo world.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, env = "IAM_EMULATOR_SEED", value_name = "FILE")]
     seed: Option<PathBuf>,
     /// Persist everything (signing key included) in FILE and resume from it on start.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, env = "IAM_EMULATOR_STATE", value_name = "FILE")]
     state: Option<PathBuf>,
     /// Access token lifetime (at most 100 years are used).
-    #[arg(long, value_name = "SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "IAM_EMULATOR_TOKEN_TTL", value_name = "SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
     token_ttl: u64,
     /// Refresh token lifetime (at most 100 years are used).
-    #[arg(long, value_name = "SECONDS", default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "IAM_EMULATOR_REFRESH_TOKEN_TTL", value_name = "SECONDS", default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(u64).range(1..))]
     refresh_token_ttl: u64,
     /// Decide every call of IAM Identity, policies and access groups from the caller's
     /// access policies (the account owner may do everything).
-    #[arg(long)]
+    #[arg(long, env = "IAM_EMULATOR_ENFORCE_ACCESS")]
     enforce_access: bool,
     /// Largest request body accepted; larger ones are answered 413.
-    #[arg(long, value_name = "BYTES", default_value_t = iam_emulator::Limits::default().max_body_bytes)]
+    #[arg(long, env = "IAM_EMULATOR_MAX_BODY_BYTES", value_name = "BYTES", default_value_t = iam_emulator::Limits::default().max_body_bytes)]
     max_body_bytes: usize,
     /// Largest request line and headers accepted; larger ones are answered 431.
-    #[arg(long, value_name = "BYTES", default_value_t = iam_emulator::Limits::default().max_header_bytes, value_parser = clap::value_parser!(u32).range(1024..).map(|n| n as usize))]
+    #[arg(long, env = "IAM_EMULATOR_MAX_HEADER_BYTES", value_name = "BYTES", default_value_t = iam_emulator::Limits::default().max_header_bytes, value_parser = clap::value_parser!(u32).range(1024..).map(|n| n as usize))]
     max_header_bytes: usize,
     /// Connections served at once; more wait until one closes.
-    #[arg(long, value_name = "N", default_value_t = iam_emulator::Limits::default().max_connections, value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize))]
+    #[arg(long, env = "IAM_EMULATOR_MAX_CONNECTIONS", value_name = "N", default_value_t = iam_emulator::Limits::default().max_connections, value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize))]
     max_connections: usize,
     /// Close a connection on which nothing moved for this long.
-    #[arg(long, value_name = "SECONDS", default_value_t = iam_emulator::Limits::default().idle_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    #[arg(long, env = "IAM_EMULATOR_IDLE_TIMEOUT", value_name = "SECONDS", default_value_t = iam_emulator::Limits::default().idle_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..=86_400))]
     idle_timeout: u64,
+    /// Serve HTTPS with a CA made at start and a certificate it signs for the --hostname
+    /// names, localhost, 127.0.0.1 and ::1; the ready line's ca_file names the CA's
+    /// certificate.
+    #[arg(long, env = "IAM_EMULATOR_TLS")]
+    tls: bool,
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first); wins
+    /// over IAM_EMULATOR_TLS (the container image's default), not over --tls.
+    #[arg(
+        long,
+        env = "IAM_EMULATOR_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(
+        long,
+        env = "IAM_EMULATOR_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    tls_key: Option<PathBuf>,
+    /// Where --tls writes its CA's certificate (default: ca.pem in a new private temporary
+    /// directory, removed when the emulator stops).
+    #[arg(
+        long,
+        env = "IAM_EMULATOR_TLS_CA_OUT",
+        value_name = "FILE",
+        requires = "tls"
+    )]
+    tls_ca_out: Option<PathBuf>,
+    /// A name clients reach the emulator by (repeatable; the variable takes a comma-separated
+    /// list): the first is the host of its URL, and --tls's certificate names them all.
+    #[arg(
+        long = "hostname",
+        env = "IAM_EMULATOR_HOSTNAME",
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
+    hostnames: Vec<String>,
+    /// Require `Authorization: Bearer TOKEN` on the admin API (/emulator/). Without it the
+    /// admin API is open on loopback, and beyond loopback gets a generated token (printed in
+    /// the ready line as admin_token). Prefer the environment variable: arguments are visible
+    /// to other users.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "IAM_EMULATOR_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    admin_token: Option<String>,
+    /// Keep no journal of the requests answered (GET /emulator/requests answers 404).
+    #[arg(long, env = "IAM_EMULATOR_NO_JOURNAL")]
+    no_journal: bool,
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let matches = Args::command().get_matches();
+    let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // A certificate of one's own replaces the image's IAM_EMULATOR_TLS=true, but --tls and
+    // --tls-cert on one command line contradict each other.
+    if args.tls
+        && args.tls_cert.is_some()
+        && matches.value_source("tls") == Some(clap::parser::ValueSource::CommandLine)
+    {
+        Args::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--tls (a generated CA) and --tls-cert (your certificate) cannot be used together",
+            )
+            .exit();
+    }
     let config = iam_emulator::Config {
         listen: args.listen,
         seed: args.seed.map(Into::into),
@@ -58,6 +131,17 @@ fn main() -> ExitCode {
         token_ttl: args.token_ttl,
         refresh_token_ttl: args.refresh_token_ttl,
         enforce_access: args.enforce_access,
+        tls: match (args.tls, args.tls_cert, args.tls_key) {
+            // --tls-cert requires --tls-key: clap refuses one without the other.
+            (_, Some(cert), Some(key)) => Some(iam_emulator::Tls::Files { cert, key }),
+            (true, _, _) => Some(iam_emulator::Tls::Generate {
+                ca_out: args.tls_ca_out,
+            }),
+            _ => None,
+        },
+        hostnames: args.hostnames,
+        admin_token: args.admin_token,
+        journal: !args.no_journal,
     };
     let limits = iam_emulator::Limits {
         max_body_bytes: args.max_body_bytes,

@@ -14,7 +14,7 @@ use crate::iam::{Account, Client, ResourceGroup, jwt};
 /// What `login` asks for.
 pub struct LoginRequest {
     pub endpoints: Endpoints,
-    pub skip_ssl_validation: bool,
+    pub trust: crate::iam::trust::Trust,
     pub credential: Credential,
     pub account: AccountChoice,
     pub region: RegionChoice,
@@ -153,7 +153,7 @@ impl Credentials {
             previous,
             NewLogin {
                 endpoints: req.endpoints,
-                skip_ssl_validation: req.skip_ssl_validation,
+                trust: req.trust,
                 region,
                 credential: &req.credential,
                 claims: &claims,

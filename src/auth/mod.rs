@@ -368,7 +368,7 @@ impl Credentials {
 
     /// An HTTP client for the session's endpoints.
     pub fn client(&self, session: &Session) -> Result<Client> {
-        self.client_for(session.endpoints(), session.skip_ssl_validation)
+        self.client_for(session.endpoints(), &session.trust())
     }
 
     /// An HTTP client for the session's endpoints whose requests, retries included, take at
@@ -378,17 +378,16 @@ impl Credentials {
             timeout: self.services.http.timeout.min(limit),
             ..self.services.http.clone()
         };
-        Client::new(session.endpoints(), session.skip_ssl_validation, &options)
-            .map_err(AuthError::Http)
+        Client::new(session.endpoints(), &session.trust(), &options).map_err(AuthError::Http)
     }
 
     /// An HTTP client for `endpoints`, its warnings reported as the layer's own.
     pub fn client_for(
         &self,
         endpoints: crate::endpoints::Endpoints,
-        skip_ssl_validation: bool,
+        trust: &crate::iam::trust::Trust,
     ) -> Result<Client> {
-        Client::new(endpoints, skip_ssl_validation, &self.services.http).map_err(AuthError::Http)
+        Client::new(endpoints, trust, &self.services.http).map_err(AuthError::Http)
     }
 
     /// The secret store of `kind`.

@@ -27,6 +27,10 @@ pub struct Session {
     /// Remembered from `login --skip-ssl-validation`; warns on every network use.
     #[serde(default)]
     pub skip_ssl_validation: bool,
+    /// Remembered from `login --ca-cert` (absolute): CA certificates trusted beside the
+    /// system's, read again whenever the session connects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<std::path::PathBuf>,
     #[serde(default)]
     pub region: Option<String>,
     /// `None` once logged out (endpoint and region stay).
@@ -224,6 +228,14 @@ impl Login {
 }
 
 impl Session {
+    /// How the session's connections are verified.
+    pub fn trust(&self) -> crate::iam::trust::Trust {
+        crate::iam::trust::Trust {
+            skip_validation: self.skip_ssl_validation,
+            ca_cert: self.ca_cert.clone(),
+        }
+    }
+
     /// The service URLs the session talks to.
     pub fn endpoints(&self) -> Endpoints {
         let or_api = |v: &str| {
@@ -418,6 +430,7 @@ pub(crate) mod tests {
             fn a_session()(
                 endpoints in (text(), text(), text(), text()),
                 skip_ssl_validation in any::<bool>(),
+                ca_cert in of(text()),
                 region in of(text()),
                 login in of(a_login()),
                 pending_deletes in proptest::collection::vec(
@@ -434,6 +447,7 @@ pub(crate) mod tests {
                     accounts_endpoint: endpoints.2,
                     resource_controller_endpoint: endpoints.3,
                     skip_ssl_validation,
+                    ca_cert: ca_cert.map(Into::into),
                     region,
                     login,
                     pending_deletes,

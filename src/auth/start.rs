@@ -45,7 +45,7 @@ fn rescope_with(client: &Client, refresh_token: &str, account: &Account) -> Resu
 /// Everything a new login is made of, once IAM has accepted the credential.
 pub(super) struct NewLogin<'a> {
     pub endpoints: Endpoints,
-    pub skip_ssl_validation: bool,
+    pub trust: crate::iam::trust::Trust,
     pub region: Option<String>,
     pub credential: &'a Credential,
     pub claims: &'a jwt::Claims,
@@ -79,7 +79,8 @@ impl Credentials {
             iam_endpoint: new.endpoints.iam.clone(),
             accounts_endpoint: new.endpoints.accounts.clone(),
             resource_controller_endpoint: new.endpoints.resource_controller.clone(),
-            skip_ssl_validation: new.skip_ssl_validation,
+            skip_ssl_validation: new.trust.skip_validation,
+            ca_cert: new.trust.ca_cert,
             region: new.region,
             login: None,
             // Secrets an earlier logout could not delete stay listed for the next logout.

@@ -183,13 +183,13 @@ impl World {
     ) -> Result<Session> {
         let creds = self.creds();
         let endpoints = ok(Endpoints::resolve(self.emu.url(), None));
-        let client = creds.client_for(endpoints.clone(), false)?;
+        let client = creds.client_for(endpoints.clone(), &Default::default())?;
         let previous = creds.previous()?.0;
         let store = Store::Opening(creds.open_vault_in_background());
         let done = creds.log_in(
             LoginRequest {
                 endpoints,
-                skip_ssl_validation: false,
+                trust: Default::default(),
                 credential,
                 account,
                 region: RegionChoice::Given("us-south".into()),
@@ -307,12 +307,12 @@ fn a_store_that_takes_no_writes_stops_the_login_before_it_says_ok() {
     *locked(&w.memory.takes_no_writes) = true;
     let creds = w.creds();
     let endpoints = ok(Endpoints::resolve(w.emu.url(), None));
-    let client = ok(creds.client_for(endpoints.clone(), false));
+    let client = ok(creds.client_for(endpoints.clone(), &Default::default()));
     let ui = Watching(std::cell::Cell::new(false));
     let e = creds.log_in(
         LoginRequest {
             endpoints,
-            skip_ssl_validation: false,
+            trust: Default::default(),
             credential: w.api_key(),
             account: AccountChoice::Choose,
             region: RegionChoice::None,

@@ -11,7 +11,8 @@ use crate::context::Context;
 use crate::endpoints::{EndpointError, Place};
 use crate::error::{CliError, ErrorKind};
 use crate::home::{FileError, Home, NoHome};
-use crate::iam::IamError;
+use crate::iam::trust::{CaError, CaSource};
+use crate::iam::{IamError, TlsFailure};
 use crate::regions::UnknownRegion;
 use crate::secrets::{HAS_SECRET_SERVICE, SecretError};
 use crate::session::{Selection, SessionError};
@@ -223,7 +224,13 @@ impl From<IamError> for CliError {
     fn from(e: IamError) -> Self {
         match e {
             IamError::Unreachable {
-                tls: true,
+                tls: Some(TlsFailure::Certificate),
+                ..
+            } => CliError::network(e.to_string()).hint(
+                "if the server's certificate is signed by your own CA (iam-emulator's ca_file, a company proxy's), trust it: 'iamctl login --ca-cert FILE' or IAMCTL_CA_CERT=FILE (SSL_CERT_FILE replaces the system's CAs); --skip-ssl-validation only as a last resort",
+            ),
+            IamError::Unreachable {
+                tls: Some(TlsFailure::Protocol),
                 ref url,
                 ..
             } => {
@@ -239,10 +246,30 @@ impl From<IamError> for CliError {
                 "check the API endpoint: 'iamctl login -a URL' (IBM Cloud's is https://cloud.ibm.com)",
             ),
             e @ IamError::BadTimeout(_) => CliError::usage(e.to_string()),
+            IamError::Ca(e) => ca_error(e),
             e @ (IamError::Rejected(_) | IamError::Unexpected { .. } | IamError::Setup(_)) => {
                 CliError::failed(e.to_string())
             }
         }
+    }
+}
+
+/// A CA file that cannot be used, with where it came from and how to fix it.
+fn ca_error(e: CaError) -> CliError {
+    let path = e.path.display();
+    match e.source {
+        CaSource::Session => CliError::failed(format!(
+            "Could not use the CA certificate file {path} remembered from login --ca-cert: {}",
+            e.problem
+        ))
+        .hint(
+            "log in again with --ca-cert FILE naming a PEM file of CA certificates (or with -a and without it, to trust the system's only)",
+        ),
+        CaSource::SslCertFile => CliError::failed(format!(
+            "Could not use the CA certificate file {path} named by SSL_CERT_FILE: {}",
+            e.problem
+        ))
+        .hint("set SSL_CERT_FILE to a PEM file of CA certificates, or unset it to use the system's"),
     }
 }
 

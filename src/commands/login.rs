@@ -60,7 +60,7 @@ pub fn run(ctx: &Context, s: Login) -> Result<()> {
     if let Some(notice) = &s.plan.notice {
         out.say(notice);
     }
-    let client = creds.client_for(s.endpoints.clone(), s.skip_ssl_validation)?;
+    let client = creds.client_for(s.endpoints.clone(), &s.trust)?;
     let credential = super::login_credential::read(
         s.plan.how,
         ctx,
@@ -76,7 +76,7 @@ pub fn run(ctx: &Context, s: Login) -> Result<()> {
     let logged_in = creds.log_in(
         LoginRequest {
             endpoints: s.endpoints,
-            skip_ssl_validation: s.skip_ssl_validation,
+            trust: s.trust,
             credential,
             account: s.account,
             region: s.region,

@@ -15,6 +15,7 @@ pub mod metadata;
 mod model;
 pub mod policy;
 pub mod trace;
+pub mod trust;
 
 pub use model::{Account, ProfileRef, ResourceGroup};
 
@@ -52,9 +53,8 @@ pub enum IamError {
         url: String,
         /// The innermost cause, or "timed out".
         cause: String,
-        /// TLS failed: the server is not speaking TLS (plain http behind `https://`), or
-        /// speaks it with a certificate that is not trusted.
-        tls: bool,
+        /// TLS failed, and how: `None` when it was not TLS that failed.
+        tls: Option<TlsFailure>,
         source: reqwest::Error,
     },
     /// A 3xx, which iamctl never follows.
@@ -69,6 +69,18 @@ pub enum IamError {
     Setup(String),
     /// `IBMCLOUD_HTTP_TIMEOUT` is not a positive number of seconds (up to a day).
     BadTimeout(String),
+    /// A CA certificate file to trust cannot be used (checked before anything is sent).
+    Ca(trust::CaError),
+}
+
+/// How a TLS handshake failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsFailure {
+    /// The server's certificate did not verify: signed by a CA iamctl does not trust, not for
+    /// the host asked, expired.
+    Certificate,
+    /// Anything else: most often a server speaking plain http behind `https://`.
+    Protocol,
 }
 
 impl std::fmt::Display for IamError {
@@ -90,6 +102,7 @@ impl std::fmt::Display for IamError {
                 crate::error::one_line(detail)
             ),
             IamError::Setup(what) => f.write_str(what),
+            IamError::Ca(e) => write!(f, "{e}"),
             IamError::BadTimeout(v) => write!(
                 f,
                 "IBMCLOUD_HTTP_TIMEOUT must be a positive number of seconds, not '{v}'."
@@ -102,6 +115,7 @@ impl std::error::Error for IamError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             IamError::Unreachable { source, .. } => Some(source),
+            IamError::Ca(e) => Some(e),
             _ => None,
         }
     }
@@ -319,31 +333,39 @@ fn network_error(url: &str, err: reqwest::Error) -> IamError {
     IamError::Unreachable {
         url: url.to_string(),
         cause,
-        tls: is_tls_failure(&err),
+        tls: tls_failure(&err),
         source: err,
     }
 }
 
 /// Whether a failed request failed in TLS, which trying again does not mend.
 fn is_tls_failure(err: &reqwest::Error) -> bool {
+    tls_failure(err).is_some()
+}
+
+/// How a failed request failed in TLS, if it did.
+fn tls_failure(err: &reqwest::Error) -> Option<TlsFailure> {
     /// The error itself, or one an io::Error wraps (an io::Error's `source` skips it; the
     /// TLS stream's errors come wrapped twice).
-    fn is_rustls(e: &(dyn std::error::Error + 'static)) -> bool {
-        if e.downcast_ref::<rustls::Error>().is_some() {
-            return true;
+    fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
         }
         e.downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
-            .is_some_and(|inner| is_rustls(inner))
+            .and_then(|inner| rustls_error(inner))
     }
     let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
     while let Some(s) = src {
-        if is_rustls(s) {
-            return true;
+        if let Some(tls) = rustls_error(s) {
+            return Some(match tls {
+                rustls::Error::InvalidCertificate(_) => TlsFailure::Certificate,
+                _ => TlsFailure::Protocol,
+            });
         }
         src = s.source();
     }
-    false
+    None
 }
 
 /// Redirects are never followed: the request carries an API key, a password or a token, and
@@ -376,9 +398,10 @@ impl Client {
     /// hot path never does.
     pub fn new(
         endpoints: Endpoints,
-        skip_ssl_validation: bool,
+        trust: &trust::Trust,
         options: &ClientOptions,
     ) -> Result<Client> {
+        let skip_ssl_validation = trust.skip_validation;
         let timeout = options.timeout;
         if let Some((open, limit)) = crate::home::descriptors_short() {
             return Err(IamError::Setup(crate::home::descriptors_message(
@@ -407,6 +430,23 @@ impl Client {
             // this client never speaks TLS: skip loading the system's CA certificates, which
             // costs several milliseconds per run.
             builder = builder.tls_certs_only(std::iter::empty());
+        } else if !skip_ssl_validation {
+            // Checked here, before any request: a broken CA file is the user's to fix, not a
+            // handshake failure to puzzle over.
+            trust::check_ssl_cert_file().map_err(IamError::Ca)?;
+            if let Some(path) = &trust.ca_cert {
+                let certs = trust::read_ca_file(path).map_err(|problem| {
+                    IamError::Ca(trust::CaError {
+                        path: path.clone(),
+                        source: trust::CaSource::Session,
+                        problem,
+                    })
+                })?;
+                let certs = certs
+                    .iter()
+                    .filter_map(|der| reqwest::Certificate::from_der(der).ok());
+                builder = builder.tls_certs_merge(certs);
+            }
         }
         // Loopback never goes through a proxy: a proxy set for the outside world would be
         // handed a local IAM's traffic, API keys included, in clear.

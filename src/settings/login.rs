@@ -16,6 +16,7 @@ use crate::context::Context;
 use crate::endpoints::{DEFAULT_API_ENDPOINT, Endpoints, Reach, is_classic_private, is_private};
 use crate::error::{CliError, Result};
 use crate::home::read_secret_file;
+use crate::iam::trust::{self, Trust};
 use crate::iam::{ProfileRef, jwt, metadata};
 use std::path::{Path, PathBuf};
 
@@ -44,7 +45,8 @@ pub struct Login {
     pub corrupt: bool,
     pub endpoints: Endpoints,
     pub iam_chosen: IamChosen,
-    pub skip_ssl_validation: bool,
+    /// `--skip-ssl-validation` and `--ca-cert`, given or remembered.
+    pub trust: Trust,
     pub account: AccountChoice,
     pub region: RegionChoice,
     pub resource_group: Option<String>,
@@ -189,6 +191,14 @@ pub fn resolve(args: LoginArgs, ctx: &Context) -> Result<Login> {
     let skip_ssl_validation = args.skip_ssl_validation
         || (args.api_endpoint.is_none()
             && previous.as_ref().is_some_and(|s| s.skip_ssl_validation));
+    // Remembered like --skip-ssl-validation: a later login without -a keeps it.
+    let ca_cert = match &args.ca_cert {
+        Some(path) => Some(ca_cert(path)?),
+        None => previous
+            .as_ref()
+            .filter(|_| args.api_endpoint.is_none())
+            .and_then(|s| s.ca_cert.clone()),
+    };
     let region = if args.no_region {
         RegionChoice::None
     } else if let Some(r) = given_region {
@@ -217,13 +227,35 @@ pub fn resolve(args: LoginArgs, ctx: &Context) -> Result<Login> {
         corrupt,
         endpoints,
         iam_chosen,
-        skip_ssl_validation,
+        trust: Trust {
+            skip_validation: skip_ssl_validation,
+            ca_cert,
+        },
         account,
         region,
         resource_group: args.resource_group.clone(),
         plan,
         no_browser: args.no_browser,
     })
+}
+
+/// `--ca-cert FILE` (or `IAMCTL_CA_CERT`): read and checked now, so a file that cannot be used
+/// stops the login before anything is sent; remembered as an absolute path, so the session
+/// finds it from any directory.
+fn ca_cert(given: &Path) -> Result<PathBuf> {
+    let refuse = |why: String| {
+        CliError::failed(format!(
+            "Could not use the CA certificate file {} given with --ca-cert: {why}",
+            crate::error::one_line(given.display())
+        ))
+        .hint("give a PEM file of CA certificates (iam-emulator's ready line names its own in ca_file)")
+    };
+    let path = std::path::absolute(given).map_err(|e| refuse(e.to_string()))?;
+    if path.to_str().is_none() {
+        return Err(refuse("its path is not UTF-8".into()));
+    }
+    trust::read_ca_file(&path).map_err(|problem| refuse(problem.to_string()))?;
+    Ok(path)
 }
 
 /// Decides the login's credential.

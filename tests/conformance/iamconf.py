@@ -61,7 +61,10 @@ class EmulatorInfo(dict):
         return self["url"]
 
     def admin(self, method, path, **kwargs):
+        """A request to the admin API, bearing the ready line's admin token when it has one."""
         kwargs.setdefault("timeout", HTTP_TIMEOUT)
+        if self.get("admin_token"):
+            kwargs["headers"] = {"Authorization": "Bearer " + self["admin_token"], **kwargs.get("headers", {})}
         return requests.request(method, self.url + path, **kwargs)
 
     def new_passcode(self, user=None):

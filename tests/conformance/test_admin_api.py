@@ -188,3 +188,23 @@ def test_sdk_gets_401_once_the_clock_passes_the_token_exp(start_emulator):
     assert exc_info.value.status_code == 401
     body = assert_v1_error(exc_info.value.http_response, 401)
     assert body["errors"][0]["message_code"] == "BXNIM0303E", body
+
+
+def test_an_admin_token_guards_the_admin_api_and_nothing_else(start_emulator):
+    """With --admin-token the admin API answers only requests bearing it (401 otherwise, and a
+    refused request changes nothing); IBM's SDKs keep working against IAM's own APIs, and the
+    suite's helpers send the ready line's admin_token."""
+    token = "conformance-admin-token-0123456789"
+    emu = start_emulator("--admin-token", token)
+    assert emu["admin_token"] == token
+    r = requests.post(emu.url + "/emulator/clock", json={"advance_seconds": 500}, timeout=HTTP_TIMEOUT)
+    assert r.status_code == 401 and "Authorization: Bearer" in r.json()["error"]
+    assert r.headers["WWW-Authenticate"] == 'Bearer realm="iam-emulator admin"'
+    r = requests.get(emu.url + "/emulator/stats", headers={"Authorization": "Bearer " + token[:-1]}, timeout=HTTP_TIMEOUT)
+    assert r.status_code == 401
+    assert emu.admin("GET", "/emulator/clock").json()["offset_seconds"] == 0
+    assert emu.advance_clock(60)["offset_seconds"] == 60
+    iam = IamIdentityV1(authenticator=IAMAuthenticator(emu["apikey"], url=emu.url))
+    iam.set_service_url(emu.url)
+    assert iam.get_api_keys_details(iam_api_key=emu["apikey"]).get_status_code() == 200
+    assert requests.get(emu.url + "/health", timeout=HTTP_TIMEOUT).json() == {"status": "ok"}

@@ -9,6 +9,8 @@ import base64
 import jwt
 import requests
 from ibm_botocore.credentials import DelegatedTokenManager
+from ibm_cloud_sdk_core.authenticators import BearerTokenAuthenticator
+from ibm_platform_services import IamIdentityV1
 
 from iamconf import (
     BX,
@@ -16,8 +18,10 @@ from iamconf import (
     GRANT_REFRESH,
     HTTP_TIMEOUT,
     assert_token_error,
+    assert_v1_error,
     post_token,
     refresh_grant,
+    sdk_error,
 )
 
 GRANT_DELEGATED = "urn:ibm:params:oauth:grant-type:delegated-refresh-token"
@@ -91,6 +95,36 @@ def test_cos_sdk_delegated_token_manager_gets_a_token_kube_redeems(emu):
     id_claims = _assert_kube_answer(emu, _kube_redeem(emu, delegated))
     assert id_claims["email"] == emu["username"]
     assert id_claims["sub"] == emu["username"]
+
+
+def test_the_receivers_id_token_is_refused_by_iam_identity_and_its_access_token_taken(emu):
+    """Issue 23: the ID token kube gets (what a cluster is handed) must not act on IAM's APIs:
+    IBM's IAM Identity SDK with it as a bearer token gets 401; with the access token of the same
+    answer, the delegating user's keys are listed."""
+    manager = DelegatedTokenManager(
+        api_key_id=emu["apikey"], auth_endpoint=emu.url + "/identity/token", receiver_client_ids="kube"
+    )
+    try:
+        delegated = manager.get_token()
+    finally:
+        manager.stop_refresh_thread()
+    answer = _kube_redeem(emu, delegated)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+
+    def identity(token):
+        service = IamIdentityV1(authenticator=BearerTokenAuthenticator(token))
+        service.set_service_url(emu.url)
+        return service
+
+    user = jwt.decode(body["access_token"], options={"verify_signature": False})["iam_id"]
+    e = sdk_error(identity(body["id_token"]).create_api_key, name="from-a-cluster", iam_id=user)
+    assert e.status_code == 401
+    assert_v1_error(e.http_response, 401, "BXNIM0302E")
+    e = sdk_error(identity(body["id_token"]).list_api_keys)
+    assert e.status_code == 401
+    keys = identity(body["access_token"]).list_api_keys().get_result()["apikeys"]
+    assert any(k["iam_id"] == user for k in keys), keys
 
 
 def test_ibms_kubernetes_api_flow_from_a_refresh_token(emu):

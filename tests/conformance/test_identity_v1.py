@@ -16,6 +16,7 @@ from ibm_platform_services.iam_identity_v1 import (
     ApiKeyList,
     ServiceId,
     ServiceIdList,
+    TrustedProfile,
 )
 
 from iamconf import (
@@ -29,6 +30,7 @@ from iamconf import (
     bearer,
     claims,
     post_token,
+    sdk_error,
     unique,
     user_token,
 )
@@ -202,6 +204,31 @@ def test_service_id_history_parses(iam, account_id):
     model = check_service_id(got, account_id)
     assert isinstance(got.get("history"), list), "include_history=true must return a history array"
     assert model.history is not None
+
+
+def test_seeded_entities_carry_their_creation_in_their_history(emu, iam, me, account_id):
+    """Issue 22: entities from the seed had an empty history, where IBM's always begin with
+    their creation. Read through IBM's models (EnityHistoryRecord requires every field): the
+    demo service ID, its API key, the demo user's key and the demo profile each have one
+    'create' entry first, by the account's owner (a user's own key: the user), at the seed's time."""
+    owner = me["iam_id"]
+    service_key = iam.get_api_keys_details(iam_api_key=emu["service_apikey"], include_history=True).get_result()
+    user_key = iam.get_api_keys_details(iam_api_key=emu["apikey"], include_history=True).get_result()
+    sid_id = service_key["iam_id"].removeprefix("iam-")
+    service_id = iam.get_service_id(sid_id, include_history=True).get_result()
+    profile = iam.get_profile(emu["profile_id"], include_activity=False).get_result()
+    for entity, by, message in (
+        (service_id, owner, "Service ID created"),
+        (ServiceId.from_dict(service_id), owner, "Service ID created"),
+        (ApiKey.from_dict(service_key), service_key["created_by"], "API key created"),
+        (ApiKey.from_dict(user_key), owner, "API key created"),
+        (TrustedProfile.from_dict(profile), owner, "Trusted profile created"),
+    ):
+        history = entity["history"] if isinstance(entity, dict) else [h.to_dict() for h in entity.history]
+        assert history, "a seeded entity's history begins with its creation"
+        h = history[0]
+        assert (h["action"], h["message"], h["iam_id"], h["iam_id_account"]) == ("create", message, by, account_id), h
+        assert h["timestamp"] == "2024-01-15T10:00+0000" and h["params"] == [], h
 
 
 def test_update_service_id_with_if_match(iam, account_id):
@@ -489,6 +516,41 @@ def test_api_keys_pagination(emu, iam, account_id):
         for k in p:
             check_api_key(k, account_id)
     _check_next_urls(emu, pager, "/v1/apikeys")
+
+
+def test_each_list_sorts_by_what_ibms_sdk_documents(iam, account_id):
+    """Issue 22: IBM's generated SDK documents `sort` per list: API keys by name, description,
+    created_at and created_by; service IDs and trusted profiles by name, description, created_at
+    and modified_at. The emulator refused created_by on API keys."""
+    sid = create_sid(iam, account_id)
+    create_key(iam, sid["iam_id"], account_id)
+    asc = iam.list_api_keys(account_id=account_id, scope="account", pagesize=100, sort="created_by").get_result()
+    by = [k["created_by"] for k in asc["apikeys"]]
+    assert len(set(by)) >= 2, f"keys of one creator cannot show an order: {by}"
+    assert by == sorted(by)
+    desc = iam.list_api_keys(
+        account_id=account_id, scope="account", pagesize=100, sort="created_by", order="desc"
+    ).get_result()
+    assert [k["created_by"] for k in desc["apikeys"]] == sorted(by, reverse=True)
+    for sort in ("name", "description", "created_at"):
+        iam.list_api_keys(account_id=account_id, scope="account", sort=sort).get_result()
+    for sort in ("name", "description", "created_at", "modified_at"):
+        iam.list_service_ids(account_id=account_id, sort=sort).get_result()
+        iam.list_profiles(account_id=account_id, sort=sort).get_result()
+    for call, sort in ((iam.list_api_keys, "modified_at"), (iam.list_service_ids, "created_by"), (iam.list_profiles, "created_by")):
+        e = sdk_error(call, account_id=account_id, sort=sort)
+        assert_v1_error(e.http_response, 400, "BXNIM0106E")
+        assert sort in e.message
+
+
+def test_filter_is_refused_alike_on_every_list(iam, account_id):
+    """Issue 22: IBM's lists take a SCIM-like `filter` whose grammar IBM does not publish. The
+    emulator ignored it on API keys and service IDs (answering the whole list as if filtered)
+    and refused it on profiles; now every list refuses it the same way."""
+    for call in (iam.list_api_keys, iam.list_service_ids, iam.list_profiles):
+        e = sdk_error(call, account_id=account_id, filter='name co "demo"')
+        assert_v1_error(e.http_response, 400, "BXNIM0106E")
+        assert "filter" in e.message
 
 
 def test_list_sorting_by_name(iam, account_id):

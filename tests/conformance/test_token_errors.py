@@ -3,10 +3,13 @@ IBM's error code where the facts file documents one, and IBM's error body shape 
 errorMessage, errorDetails, context with requestType incoming.Identity_Token). Also refresh-grant
 re-scoping to another account of the user, and its refusal for foreign accounts."""
 
+import re
 import time
 
 import pytest
 import requests
+from ibm_cloud_sdk_core import ApiException
+from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
 
 from iamconf import (
     BX,
@@ -80,6 +83,28 @@ def test_unknown_api_key(emu):
     r = post_token(emu.url, {"grant_type": GRANT_APIKEY, "apikey": "not-a-real-key-" + "x" * 30})
     body = assert_token_error(r, 400, "BXNIM0415E")
     assert "could not be found" in body["errorMessage"].lower()
+
+
+def test_a_refused_grant_names_ibms_token_service_in_its_context(emu):
+    """Issue 22: IBM's token service answers a refusal with `context.url` naming itself
+    (https://iam.cloud.ibm.com), not the URL it was reached at, and IBM's Node SDK core tells an
+    IAM error from another service's by "iam" in that URL (request-wrapper.js,
+    isAuthenticationError). Asked through IBM's Python IAMAuthenticator, the body must carry
+    IBM's context: its url, a request id shaped like IBM's and UTC times."""
+    auth = IAMAuthenticator("not-a-real-key-" + "x" * 30, url=emu.url)
+    with pytest.raises(ApiException) as info:
+        auth.token_manager.get_token()
+    body = info.value.http_response.json()
+    ctx = body["context"]
+    assert ctx["url"] == "https://iam.cloud.ibm.com", ctx
+    assert "iam" in ctx["url"]
+    assert re.fullmatch(r"[A-Za-z0-9+/]+-[0-9a-f]{32}", ctx["requestId"]), ctx
+    for key in ("startTime", "endTime"):
+        assert re.fullmatch(r"\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2}:\d{3} UTC", ctx[key]), ctx
+    assert ctx["instanceId"] == ctx["host"], ctx
+    # Whatever endpoint refuses (another grant, a fault): the same context.
+    r = post_token(emu.url, {"grant_type": GRANT_PASSWORD, "username": "nobody", "password": "x"}, auth=BX)
+    assert assert_token_error(r, 400)["context"]["url"] == "https://iam.cloud.ibm.com"
 
 
 # (A disabled API key is exercised end to end in test_identity_v1.py::test_disabled_api_key_cannot_log_in.)

@@ -147,6 +147,27 @@ def test_iam_authenticator_renews_a_token_the_moved_clock_made_old(start_emulato
     verify_token(emu, second)
 
 
+def test_the_documented_clock_offset_makes_the_sdk_renew_yet_leaves_cos_its_window(start_emulator):
+    """docs/emulator.md's example, `advance_seconds -3000` with the default TTL: a new token has
+    600 s left by real time, past 80% of its lifetime, so IBM's Python core renews it on its
+    next use, while it is still far from the 15 s below which IBM's Node COS SDK counts a
+    token as expired (its expiryWindow): the example suits both."""
+    emu = start_emulator()
+
+    def grants():
+        return emu.stats()["token_grants"].get(GRANT_APIKEY, 0)
+
+    emu.advance_clock(-3000)
+    auth = IAMAuthenticator(emu["apikey"], url=emu.url)
+    first = sdk_bearer(auth)
+    left = claims(first)["exp"] - time.time()
+    assert 590 <= left <= 603, f"{left} s left: more than the 15 s COS needs, less than 20% of 3600"
+    before = grants()
+    second = sdk_bearer(auth)
+    assert second != first and grants() > before, "past 80% of its lifetime the SDK renews"
+    assert claims(second)["exp"] - time.time() > 15
+
+
 def test_iam_authenticator_bad_apikey_raises_api_exception(emu):
     auth = IAMAuthenticator("this-key-does-not-exist-0123456789abcdef", url=emu.url)
     with pytest.raises(ApiException) as exc_info:

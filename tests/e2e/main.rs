@@ -20,6 +20,9 @@ mod bounded_input;
 mod canary;
 mod compat;
 mod completions;
+// Runs the iam-emulator image under podman, and iamctl in a private mount namespace.
+#[cfg(target_os = "linux")]
+mod container_image;
 mod credential_docker;
 mod credential_kubectl;
 mod exec;
@@ -42,6 +45,7 @@ mod secrets;
 mod session_files;
 mod sessions;
 mod spinner;
+mod tls_trust;
 mod token_output;
 mod trace;
 mod workload;

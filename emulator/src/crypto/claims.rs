@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::crypto::jwt::Signer;
 use crate::model::trust::{ComputeResource, crn_account};
 use crate::model::world::{Account, ServiceId, TrustedProfile, User};
 
@@ -106,6 +107,30 @@ pub struct Claims {
     pub client_id: String,
     pub acr: u8,
     pub amr: Vec<String>,
+}
+
+/// Why a bearer token is not an access token of this emulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotAccess {
+    /// An OpenID Connect ID token (what a client such as `kube` gets beside its access
+    /// token, and what `iamctl credential kubectl` hands a cluster).
+    IdToken,
+    /// Not signed by this emulator as an access token, or not its claim set.
+    Invalid,
+}
+
+/// The claims of an access token of this emulator. ID tokens are signed under the access
+/// tokens' key id, since relying parties verify them with the published JWKS, so the
+/// signature cannot tell the two apart; the audience can: an ID token names the client it
+/// is for (`aud`), an access token never has one. An ID token proves who logged in to the
+/// client that holds it and grants nothing, so it is refused wherever an access token is
+/// asked for.
+pub fn access_claims(signer: &Signer, token: &str) -> Result<Claims, NotAccess> {
+    let value: serde_json::Value = signer.verify(token).ok_or(NotAccess::Invalid)?;
+    if value.get("aud").is_some() {
+        return Err(NotAccess::IdToken);
+    }
+    serde_json::from_value(value).map_err(|_| NotAccess::Invalid)
 }
 
 /// What an access token says besides whom it is for: its session and account, when it was

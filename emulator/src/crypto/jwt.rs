@@ -13,6 +13,7 @@ use aws_lc_rs::signature::{self, KeyPair as _, RSA_PKCS1_SHA256, UnparsedPublicK
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
+use std::sync::{RwLock, RwLockReadGuard};
 
 /// Why the signing key cannot be made, or read back from a state file.
 #[derive(Debug)]
@@ -108,16 +109,60 @@ impl Kind {
 }
 
 pub struct Signer {
-    kid: String,
+    /// The key ids change when the emulator is reset (`rotate_kid`): every token signed
+    /// before no longer verifies, while the key, and so the JWKS's `n` and `e`, stay.
+    ids: RwLock<KeyIds>,
     pair: KeyPair,
     rng: SystemRandom,
     pkcs8: Vec<u8>,
     /// PKCS#1 RSAPublicKey, what verification wants.
     public: Vec<u8>,
-    /// `base64url(header) + "."` of each kind, the same for every token of that kind.
-    header_prefixes: [String; 3],
     n: String,
     e: String,
+}
+
+/// The key id and what follows from it.
+struct KeyIds {
+    kid: String,
+    /// `base64url(header) + "."` of each kind, the same for every token of that kind.
+    header_prefixes: [String; 3],
+}
+
+impl KeyIds {
+    fn new(kid: String) -> KeyIds {
+        let header_prefixes = Kind::ALL.map(|k| {
+            let header = match k {
+                Kind::Access => serde_json::json!({"kid": kid, "alg": "RS256"}),
+                _ => serde_json::json!({"kid": k.kid(&kid), "alg": "RS256", "typ": "JWT"}),
+            };
+            format!("{}.", URL_SAFE_NO_PAD.encode(header.to_string()))
+        });
+        KeyIds {
+            kid,
+            header_prefixes,
+        }
+    }
+}
+
+/// IBM's key ids are the minute the key was made (`202110180819`).
+const KID_FORMAT: &str = "%Y%m%d%H%M";
+
+/// The key id after `previous`: the current minute, or, when that is not later (two resets in
+/// a minute), the minute after `previous`, so that no key id comes back.
+fn next_kid(previous: &str, now: jiff::Timestamp) -> String {
+    let current = now.strftime(KID_FORMAT).to_string();
+    if current.len() == previous.len() && current.as_str() > previous {
+        return current;
+    }
+    match jiff::civil::DateTime::strptime(KID_FORMAT, previous) {
+        Ok(t) => t
+            .checked_add(jiff::SignedDuration::from_mins(1))
+            .map(|t| t.strftime(KID_FORMAT).to_string())
+            .unwrap_or_else(|_| format!("{previous}1")),
+        // Not a minute (a hand-written state file): anything else will do.
+        Err(_) if current != previous => current,
+        Err(_) => format!("{previous}1"),
+    }
 }
 
 /// The persisted form of the signing key.
@@ -132,7 +177,7 @@ impl Signer {
     pub fn generate() -> Result<Signer, KeyError> {
         let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| KeyError::Generate)?;
         let der = pair.as_der().map_err(|_| KeyError::Encode)?;
-        let kid = jiff::Timestamp::now().strftime("%Y%m%d%H%M").to_string();
+        let kid = jiff::Timestamp::now().strftime(KID_FORMAT).to_string();
         Ok(Signer::from_parts(kid, pair, der.as_ref().to_vec()))
     }
 
@@ -147,18 +192,10 @@ impl Signer {
     fn from_parts(kid: String, pair: KeyPair, pkcs8: Vec<u8>) -> Signer {
         let public = pair.public_key().as_ref().to_vec();
         let comps = PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
-        let header_prefixes = Kind::ALL.map(|k| {
-            let header = match k {
-                Kind::Access => serde_json::json!({"kid": kid, "alg": "RS256"}),
-                _ => serde_json::json!({"kid": k.kid(&kid), "alg": "RS256", "typ": "JWT"}),
-            };
-            format!("{}.", URL_SAFE_NO_PAD.encode(header.to_string()))
-        });
         Signer {
-            header_prefixes,
+            ids: RwLock::new(KeyIds::new(kid)),
             n: URL_SAFE_NO_PAD.encode(&comps.n),
             e: URL_SAFE_NO_PAD.encode(&comps.e),
-            kid,
             pair,
             rng: SystemRandom::new(),
             pkcs8,
@@ -166,9 +203,36 @@ impl Signer {
         }
     }
 
+    // The key ids are replaced whole under the write lock, so a panic elsewhere cannot leave
+    // them half-changed: poisoning is ignored.
+    fn ids(&self) -> RwLockReadGuard<'_, KeyIds> {
+        self.ids.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The access tokens' key id, as the JWKS publishes it.
+    pub fn kid(&self) -> String {
+        self.ids().kid.clone()
+    }
+
+    /// Moves to a new key id (a reset): tokens of every kind signed before no longer verify.
+    /// Returns the new key id.
+    pub fn rotate_kid(&self) -> String {
+        let mut ids = self.ids.write().unwrap_or_else(|e| e.into_inner());
+        let kid = next_kid(&ids.kid, jiff::Timestamp::now());
+        *ids = KeyIds::new(kid.clone());
+        kid
+    }
+
+    /// Puts a key id back (the http fuzz target, whose minted tokens must outlive an input's
+    /// reset).
+    #[cfg(fuzzing)]
+    pub(crate) fn set_kid(&self, kid: &str) {
+        *self.ids.write().unwrap_or_else(|e| e.into_inner()) = KeyIds::new(kid.to_owned());
+    }
+
     pub fn stored(&self) -> StoredKey {
         StoredKey {
-            kid: self.kid.clone(),
+            kid: self.kid(),
             pkcs8: STANDARD.encode(&self.pkcs8),
         }
     }
@@ -186,9 +250,9 @@ impl Signer {
     /// Signs any payload bytes as a token of `kind` (the fuzz targets sign what they make up, to
     /// reach the code behind the signature check).
     pub(crate) fn sign_payload(&self, kind: Kind, payload: &[u8]) -> Result<String, SignError> {
-        let prefix = &self.header_prefixes[kind.index()];
+        let prefix = self.ids().header_prefixes[kind.index()].clone();
         let mut token = String::with_capacity(prefix.len() + payload.len() * 2 + 400);
-        token.push_str(prefix);
+        token.push_str(&prefix);
         URL_SAFE_NO_PAD.encode_string(payload, &mut token);
         let mut sig = vec![0u8; self.pair.public_modulus_len()];
         self.pair
@@ -215,7 +279,7 @@ impl Signer {
         let header: serde_json::Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
         if header.get("alg")?.as_str()? != "RS256"
-            || header.get("kid")?.as_str()? != kind.kid(&self.kid)
+            || header.get("kid")?.as_str()? != kind.kid(&self.ids().kid)
         {
             return None;
         }
@@ -234,7 +298,7 @@ impl Signer {
                 "n": self.n,
                 "e": self.e,
                 "alg": "RS256",
-                "kid": self.kid,
+                "kid": self.kid(),
                 "use": "sig",
             }]
         })
@@ -260,6 +324,29 @@ mod tests {
         let forged = other.sign(&serde_json::json!({"sub": "x"})).unwrap();
         // Same kid within one minute: the signature check must still refuse it.
         assert!(s.verify::<serde_json::Value>(&forged).is_none());
+    }
+
+    #[test]
+    fn a_new_kid_retires_every_token_signed_before_and_never_comes_back() {
+        let s = Signer::generate().unwrap();
+        let claims = serde_json::json!({"sub": "x"});
+        let old: Vec<String> = Kind::ALL.map(|k| s.sign_as(k, &claims).unwrap()).into();
+        let before = s.kid();
+        let after = s.rotate_kid();
+        assert_ne!(after, before);
+        assert_eq!(s.jwks()["keys"][0]["kid"], after.as_str());
+        for (kind, token) in Kind::ALL.iter().zip(&old) {
+            assert!(s.verify_as::<serde_json::Value>(*kind, token).is_none());
+            let fresh = s.sign_as(*kind, &claims).unwrap();
+            assert!(s.verify_as::<serde_json::Value>(*kind, &fresh).is_some());
+        }
+        let third = s.rotate_kid();
+        assert!(third != after && third != before);
+        let t = jiff::Timestamp::from_second(1_705_312_800).unwrap();
+        assert_eq!(next_kid("202401150959", t), "202401151000");
+        assert_eq!(next_kid("202401151000", t), "202401151001");
+        assert_eq!(next_kid("202401151007", t), "202401151008");
+        assert_eq!(next_kid("hand-written", t), "202401151000");
     }
 
     #[test]

@@ -122,11 +122,11 @@ impl Ctx {
 
 /// Turns an error a handler returned (carried as a response extension: the handler does not
 /// know the request's context) into IBM's error body. Other responses pass unchanged.
-pub fn render(mut resp: Response, ctx: &Ctx, base_url: &str) -> Response {
+pub fn render(mut resp: Response, ctx: &Ctx) -> Response {
     let mut out = if let Some(e) = resp.extensions_mut().remove::<ApiError>() {
         e.respond(ctx)
     } else if let Some(e) = resp.extensions_mut().remove::<TokenError>() {
-        e.respond(ctx, base_url)
+        e.respond(ctx)
     } else {
         return resp;
     };
@@ -167,20 +167,22 @@ impl TokenError {
         self
     }
 
-    pub fn respond(&self, ctx: &Ctx, base_url: &str) -> Response {
+    pub fn respond(&self, ctx: &Ctx) -> Response {
         let end = ctx.end();
         let body = json!({
             "errorCode": self.code,
             "errorMessage": self.message,
             "errorDetails": self.details,
             "context": {
-                "requestId": random_hex32(),
+                "requestId": token_request_id(),
                 "requestType": "incoming.Identity_Token",
                 "userAgent": ctx.user_agent,
-                "url": base_url,
-                "instanceId": "iam-emulator-0",
+                // IBM's token service names itself, not the URL it was reached at; IBM's Node
+                // SDK core tells an IAM error from another service's by "iam" in this URL.
+                "url": IAM_URL,
+                "instanceId": TOKEN_INSTANCE,
                 "threadId": "1",
-                "host": "iam-emulator",
+                "host": TOKEN_INSTANCE,
                 "startTime": context_time(ctx.start),
                 "endTime": context_time(end),
                 "elapsedTime": ctx.elapsed_ms().to_string(),
@@ -339,9 +341,25 @@ impl ApiError {
 /// The outcome of a platform-API handler.
 pub type ApiResult<T = Response> = Result<T, ApiError>;
 
-/// The token service's error `context` times (`23.11.2025 09:05:12:123 GMT`).
+/// What the token service's error `context` calls its URL: IBM's, whatever URL the emulator
+/// was reached at.
+pub const IAM_URL: &str = "https://iam.cloud.ibm.com";
+/// The token service's `instanceId` and `host` (at IBM both are the serving pod's name).
+const TOKEN_INSTANCE: &str = "iam-emulator-0";
+
+/// The token service's error `context` times (`23.11.2025 09:05:12:123 UTC`, as IBM's answers
+/// have written them since 2022; GMT before).
 fn context_time(t: Timestamp) -> String {
-    t.strftime("%d.%m.%Y %H:%M:%S:%3f GMT").to_string()
+    t.strftime("%d.%m.%Y %H:%M:%S:%3f UTC").to_string()
+}
+
+/// A token-service request id as IBM's look (`YnA4N2o-238821a41f6f40c48ef98917a695fe7c`): the
+/// base64 of the last five characters of the serving instance's name, a dash, 32 hex digits.
+fn token_request_id() -> String {
+    use base64::Engine as _;
+    let tail = &TOKEN_INSTANCE[TOKEN_INSTANCE.len().saturating_sub(5)..];
+    let prefix = base64::engine::general_purpose::STANDARD_NO_PAD.encode(tail);
+    format!("{prefix}-{}", random_hex32())
 }
 
 /// A request or trace id as IBM's look: 32 hex digits.
@@ -394,6 +412,17 @@ mod tests {
     #[test]
     fn context_times_are_ibms() {
         let t = Timestamp::from_millisecond(1_705_312_800 * 1000 + 42).unwrap();
-        assert_eq!(context_time(t), "15.01.2024 10:00:00:042 GMT");
+        assert_eq!(context_time(t), "15.01.2024 10:00:00:042 UTC");
+    }
+
+    #[test]
+    fn request_ids_are_shaped_like_ibms() {
+        let id = token_request_id();
+        let (prefix, hex) = id.split_once('-').unwrap();
+        assert_eq!(prefix, "dG9yLTA", "base64 of the instance name's tail");
+        assert!(
+            hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit()),
+            "{id}"
+        );
     }
 }

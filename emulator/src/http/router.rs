@@ -3,7 +3,7 @@
 //! and applies armed faults.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -13,10 +13,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde_json::json;
 
+use super::caller::CallerSlot;
 use super::errors::{self as codes, ApiError, Ctx, TokenError, render};
 use super::limits::Limits;
 use super::server::{ConnActivity, ConnKill};
 use crate::app::{App, FaultKind, GrantCounted};
+use crate::model::journal::{Entry, redact_path, redact_query};
 use crate::token::vpc::VpcError;
 use crate::token::{endpoint as token, form, passcode, vpc};
 use crate::{access, accounts, admin, identity};
@@ -38,6 +40,7 @@ pub fn router(app: Arc<App>, limits: &Limits) -> Router {
             "/identity/token",
             post(token::token).fallback(token::method_not_allowed),
         )
+        .route("/health", get(health))
         .route("/identity/keys", get(token::keys))
         .route(
             "/identity/.well-known/openid-configuration",
@@ -74,27 +77,7 @@ pub fn router(app: Arc<App>, limits: &Limits) -> Router {
             "/identity/v1/iam_tokens",
             post(vpc::create_iam_token).fallback(vpc::method_not_allowed),
         )
-        .route("/emulator/passcodes", post(admin::create_passcode))
-        .route("/emulator/cr-tokens", post(admin::create_cr_token))
-        .route("/emulator/stats", get(admin::stats))
-        .route(
-            "/emulator/faults",
-            post(admin::add_fault)
-                .get(admin::list_faults)
-                .delete(admin::clear_faults),
-        )
-        .route(
-            "/emulator/config",
-            get(admin::get_config).put(admin::put_config),
-        )
-        .route(
-            "/emulator/refresh-tokens/revoke",
-            post(admin::revoke_refresh_tokens),
-        )
-        .route(
-            "/emulator/clock",
-            get(admin::get_clock).post(admin::advance_clock),
-        )
+        .merge(admin::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Bodies sent chunked are counted as they arrive (the extractors refuse one past the
@@ -102,9 +85,26 @@ pub fn router(app: Arc<App>, limits: &Limits) -> Router {
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(middleware::from_fn_with_state(edge.clone(), limit_body))
         .layer(middleware::from_fn_with_state(edge.clone(), observe))
-        // Outermost, so that faults' errors get their context in the same place as handlers'.
-        .layer(middleware::from_fn_with_state(edge, render_errors))
+        // Outside the faults, so that faults' errors get their context in the same place as
+        // handlers'.
+        .layer(middleware::from_fn_with_state(edge.clone(), render_errors))
+        // Before anything reads an admin request's body.
+        .layer(middleware::from_fn_with_state(edge.clone(), admin_auth))
+        // Outermost: the journal sees every answer as it leaves, refusals included.
+        .layer(middleware::from_fn_with_state(edge, journal))
         .with_state(app)
+}
+
+/// `GET /health`: the emulator answers. No token, no state read, for a container's health
+/// check or a script waiting for the port.
+async fn health() -> Response {
+    axum::Json(json!({"status": "ok"})).into_response()
+}
+
+/// Paths that are not part of what the emulator emulates nor of the admin API: neither
+/// counted, faulted nor journaled, so probing them changes nothing.
+fn is_probe(path: &str) -> bool {
+    path == "/health"
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {
@@ -139,7 +139,7 @@ async fn render_errors(State(edge): State<Edge>, req: Request, next: Next) -> Re
     );
     let resp = next.run(req).await;
     let resp = reshape_rejection(resp, &ctx.path, edge.max_body).await;
-    render(resp, &ctx, &app.url)
+    render(resp, &ctx)
 }
 
 /// Which error body an endpoint answers with.
@@ -249,6 +249,108 @@ async fn reshape_rejection(resp: Response, path: &str, max_body: usize) -> Respo
     refuse(path, status, message)
 }
 
+/// Journals every request but the health probe and the journal's own: method, path and
+/// query (secrets redacted), status, the verified caller, time. A request whose connection is
+/// dropped before it is answered (a `drop` fault, a client that left) is journaled with
+/// status 0, when its future is dropped.
+async fn journal(State(edge): State<Edge>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if !edge.app.journal.enabled() || is_probe(path) || path == admin::journal::PATH {
+        return next.run(req).await;
+    }
+    let (path, query) = (redact_path(path), req.uri().query().map(redact_query));
+    let slot = CallerSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let mut pending = Pending {
+        entry: Some(Entry {
+            seq: 0,
+            time: edge
+                .app
+                .clock
+                .timestamp()
+                .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string(),
+            method: req.method().to_string(),
+            path,
+            query,
+            status: 0,
+            iam_id: None,
+            duration_ms: 0,
+        }),
+        app: edge.app.clone(),
+        slot,
+        started: Instant::now(),
+    };
+    let resp = next.run(req).await;
+    pending.finish(resp.status().as_u16());
+    resp
+}
+
+/// A request on its way through: journaled when answered, or when dropped unanswered.
+struct Pending {
+    app: Arc<App>,
+    slot: CallerSlot,
+    started: Instant,
+    entry: Option<Entry>,
+}
+
+impl Pending {
+    fn finish(&mut self, status: u16) {
+        if let Some(mut e) = self.entry.take() {
+            e.status = status;
+            e.iam_id = self.slot.iam_id();
+            e.duration_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            self.app.journal.record(e);
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.finish(0);
+    }
+}
+
+/// Whether a path is the admin API's (`/emulator` and below).
+fn is_admin(path: &str) -> bool {
+    path == "/emulator" || path.starts_with("/emulator/")
+}
+
+/// The admin API, when it has a token (given, or generated for a listener beyond loopback),
+/// answers only requests that bear it; everything else passes.
+async fn admin_auth(State(edge): State<Edge>, req: Request, next: Next) -> Response {
+    let Some(expected) = edge.app.admin_token.as_ref() else {
+        return next.run(req).await;
+    };
+    if !is_admin(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    let message = match given {
+        Some(token) if expected.matches(token) => return next.run(req).await,
+        Some(_) => "the admin token is not this emulator's",
+        None => {
+            "the admin API needs Authorization: Bearer <admin token> (the ready line's admin_token)"
+        }
+    };
+    let mut resp = (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({ "error": message })),
+    )
+        .into_response();
+    resp.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"iam-emulator admin\""),
+    );
+    resp
+}
+
 /// A request whose declared length is over the limit is refused before its body is read.
 async fn limit_body(State(edge): State<Edge>, req: Request, next: Next) -> Response {
     if declared_length(req.headers()).is_some_and(|n| n > edge.max_body as u64) {
@@ -272,7 +374,7 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
 async fn observe(State(edge): State<Edge>, req: Request, next: Next) -> Response {
     let app = &edge.app;
     let path = req.uri().path().to_owned();
-    if path.starts_with("/emulator/") {
+    if is_admin(&path) || is_probe(&path) {
         return next.run(req).await;
     }
     app.count_request(&path);

@@ -1,5 +1,6 @@
 //! The accept loop, hand-rolled rather than `axum::serve` so that a `drop` fault can cut a
-//! connection without answering, and so that connections are bounded in number and idle time.
+//! connection without answering, so that connections are bounded in number and idle time, and
+//! so that HTTPS is the same loop with a TLS handshake first.
 
 use std::future::Future;
 use std::io;
@@ -16,6 +17,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
 use super::limits::Limits;
@@ -158,14 +160,32 @@ impl AsyncWrite for Tracked {
     }
 }
 
-/// Serves connections until `shutdown` completes; open connections are closed then. At most
-/// `limits.max_connections` are served at once: the next is accepted when one closes, so
-/// clients beyond the bound wait in the listen queue and the process never runs out of file
-/// descriptors on their account.
+/// Serves one connection until it ends, the handler kills it (a `drop` fault), the server
+/// stops, or nothing moves on it for `idle`.
+async fn until_closed(
+    conn: impl Future,
+    kill: &Notify,
+    stop: &mut watch::Receiver<bool>,
+    activity: &Activity,
+    idle: Duration,
+) {
+    tokio::select! {
+        _ = conn => {}
+        _ = kill.notified() => {}
+        _ = stop.changed() => {}
+        _ = activity.idle(idle) => {}
+    }
+}
+
+/// Serves connections (over TLS when `tls` is given) until `shutdown` completes; open
+/// connections are closed then. At most `limits.max_connections` are served at once: the next
+/// is accepted when one closes, so clients beyond the bound wait in the listen queue and the
+/// process never runs out of file descriptors on their account.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: Limits,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) {
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -208,6 +228,7 @@ pub async fn serve(
         let http = http.clone();
         let mut stop = stop_rx.clone();
         let idle = limits.idle_timeout;
+        let tls = tls.clone();
         tokio::spawn(async move {
             let _slot = slot;
             let kill = Arc::new(Notify::new());
@@ -218,17 +239,24 @@ pub async fn serve(
                 req.extensions_mut().insert(handles.1.clone());
                 req
             });
+            let svc = TowerToHyperService::new(svc);
             let io = Tracked {
                 stream,
                 activity: activity.clone(),
             };
-            let conn = http.serve_connection(TokioIo::new(io), TowerToHyperService::new(svc));
-            tokio::select! {
-                _ = conn => {}
-                _ = kill.notified() => {}
-                _ = stop.changed() => {}
-                _ = activity.idle(idle) => {}
-            }
+            let Some(tls) = tls else {
+                let conn = http.serve_connection(TokioIo::new(io), svc);
+                return until_closed(conn, &kill, &mut stop, &activity, idle).await;
+            };
+            // The handshake is bounded like any silence: a client that connects and says
+            // nothing (or speaks plain HTTP and waits) is dropped after the idle timeout.
+            let handshake = tokio::select! {
+                done = tokio::time::timeout(idle, tls.accept(io)) => done,
+                _ = stop.changed() => return,
+            };
+            let Ok(Ok(io)) = handshake else { return };
+            let conn = http.serve_connection(TokioIo::new(io), svc);
+            until_closed(conn, &kill, &mut stop, &activity, idle).await;
         });
     }
     let _ = stop_tx.send(true);

@@ -14,7 +14,7 @@ use super::entity::{
     self, Entity, Lockable, Op, Switch, Tracking, entity_tag, history, history_json, ibm_minute,
     other_account, service_id_target, with_etag,
 };
-use super::pagination::{Listing, SortKey};
+use super::pagination::{self, Listing, SortKey};
 use crate::access::enforce::{self, Need, Target};
 use crate::app::{App, read, write};
 use crate::crypto::random::random_token;
@@ -27,6 +27,7 @@ impl Entity for ApiKey {
     const KIND: &'static str = "API key";
     const KIND_IN_SENTENCE: &'static str = "API key";
     const KINDS: &'static str = "API keys";
+    const SORTS: &'static [&'static str] = pagination::API_KEY_SORTS;
 
     fn table(world: &World) -> &BTreeMap<String, ApiKey> {
         &world.api_keys
@@ -62,6 +63,7 @@ impl Entity for ApiKey {
             description: self.description.as_deref().unwrap_or(""),
             created_at: self.created_at,
             modified_at: self.modified_at,
+            created_by: &self.created_by,
             seq: self.seq,
         }
     }

@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::pagination::{Listing, SortKey, page, page_size, sort_by};
+use super::pagination::{self, Listing, SortKey, page, page_size, sort_by};
 use crate::access::enforce::{self, Need, Target};
 use crate::app::{App, read, write};
 use crate::http::caller::Caller;
@@ -34,6 +34,8 @@ pub trait Entity: Sized + Send + Sync + 'static {
     /// Whether a single entity (GET, create, update) always shows its history: for kinds whose
     /// GET takes no `include_history` (trusted profiles).
     const HISTORY_ON_GET: bool = false;
+    /// The values its list takes for `sort`.
+    const SORTS: &'static [&'static str] = pagination::SORTS;
 
     fn table(world: &World) -> &BTreeMap<String, Self>;
     fn table_mut(world: &mut World) -> &mut BTreeMap<String, Self>;
@@ -384,7 +386,15 @@ pub fn list<E: Entity>(
             l.account_id
         )));
     }
-    l.check_sort()?;
+    // IBM documents a SCIM-like `filter` on these lists but not its grammar; refused alike on
+    // every kind rather than ignored on some, so a client never reads an unfiltered list as a
+    // filtered one.
+    if q.get("filter").is_some_and(|f| !f.is_empty()) {
+        return Err(ApiError::bad_request(
+            "The 'filter' parameter is not supported by this emulator; use 'name'.",
+        ));
+    }
+    l.check_sort(E::SORTS)?;
     let size = page_size(q)?;
     let world = read(&app.world);
     let mut items: Vec<&E> = E::table(&world)

@@ -71,14 +71,17 @@ impl Listing {
             .ok_or_else(|| ApiError::bad_request("The pagetoken is not valid."))
     }
 
-    pub fn check_sort(&self) -> Result<(), ApiError> {
-        match self.sort.as_deref() {
-            None | Some("name" | "description" | "created_at" | "modified_at") => {}
-            Some(other) => {
-                return Err(ApiError::bad_request(format!(
-                    "Invalid value '{other}' for 'sort'; valid values: name, description, created_at, modified_at."
-                )));
-            }
+    /// `sort` must be one of the kind's `sorts` (IBM's generated SDKs list them per list:
+    /// API keys sort by `created_by`, service IDs and profiles by `modified_at`), `order`
+    /// `asc` or `desc`.
+    pub fn check_sort(&self, sorts: &[&str]) -> Result<(), ApiError> {
+        if let Some(sort) = self.sort.as_deref()
+            && !sorts.contains(&sort)
+        {
+            return Err(ApiError::bad_request(format!(
+                "Invalid value '{sort}' for 'sort'; valid values: {}.",
+                sorts.join(", ")
+            )));
         }
         match self.order.as_deref() {
             None | Some("asc" | "desc") => Ok(()),
@@ -101,12 +104,19 @@ pub fn page_size(q: &HashMap<String, String>) -> Result<usize, ApiError> {
     }
 }
 
+/// The `sort` values of service IDs and trusted profiles.
+pub const SORTS: &[&str] = &["name", "description", "created_at", "modified_at"];
+/// The `sort` values of API keys.
+pub const API_KEY_SORTS: &[&str] = &["name", "description", "created_at", "created_by"];
+
 /// What `sort` can order by; `seq` (creation order) breaks ties so pages never overlap.
 pub struct SortKey<'a> {
     pub name: &'a str,
     pub description: &'a str,
     pub created_at: i64,
     pub modified_at: i64,
+    /// The creator's IAM ID (API keys; empty for kinds that do not sort by it).
+    pub created_by: &'a str,
     pub seq: u64,
 }
 
@@ -117,6 +127,7 @@ pub fn sort_by<T>(items: &mut [&T], l: &Listing, key: impl Fn(&T) -> SortKey<'_>
             Some("name") => a.name.cmp(b.name),
             Some("description") => a.description.cmp(b.description),
             Some("modified_at") => a.modified_at.cmp(&b.modified_at),
+            Some("created_by") => a.created_by.cmp(b.created_by),
             _ => a.created_at.cmp(&b.created_at),
         };
         primary.then(a.seq.cmp(&b.seq))
@@ -173,7 +184,7 @@ pub(crate) fn check_page_links(query: &[u8]) {
     let Ok((listing, _)) = Listing::from_query(&q) else {
         return;
     };
-    let (Ok(()), Ok(size)) = (listing.check_sort(), page_size(&q)) else {
+    let (Ok(()), Ok(size)) = (listing.check_sort(SORTS), page_size(&q)) else {
         return;
     };
     let total = usize::from(query.first().copied().unwrap_or(0));
@@ -296,7 +307,8 @@ mod tests {
             )
         ) {
             if let Ok((l, _)) = Listing::from_query(&q) {
-                let _ = l.check_sort();
+                let _ = l.check_sort(SORTS);
+                let _ = l.check_sort(API_KEY_SORTS);
             }
             if let Err(e) = page_size(&q) {
                 prop_assert_eq!(e.status.as_u16(), 400);

@@ -66,6 +66,7 @@ impl Entity for TrustedProfile {
             description: self.description.as_deref().unwrap_or(""),
             created_at: self.created_at,
             modified_at: self.modified_at,
+            created_by: "",
             seq: self.seq,
         }
     }
@@ -137,11 +138,6 @@ pub async fn list(
     Query(q): Query<HashMap<String, String>>,
     caller: Caller,
 ) -> ApiResult {
-    if q.get("filter").is_some_and(|f| !f.is_empty()) {
-        return Err(ApiError::bad_request(
-            "The 'filter' parameter is not supported by this emulator; use 'name'.",
-        ));
-    }
     let (l, _) = Listing::from_query(&q)?;
     if l.account_id.is_empty() {
         return Err(ApiError::missing("account_id"));

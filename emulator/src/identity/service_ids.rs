@@ -76,6 +76,7 @@ impl Entity for ServiceId {
             description: self.description.as_deref().unwrap_or(""),
             created_at: self.created_at,
             modified_at: self.modified_at,
+            created_by: "",
             seq: self.seq,
         }
     }

@@ -82,6 +82,12 @@ impl Clock {
         }
     }
 
+    /// Puts the offset back to one it had (a reset); `with_offset` checked it then.
+    pub fn set_offset(&self, offset: i64) {
+        self.offset
+            .store(offset.clamp(-MAX_SPAN, MAX_SPAN), Ordering::Release);
+    }
+
     /// Moves the clock by `seconds` (back when negative); offsets add up. Refused, leaving the
     /// clock as it was, when the total would exceed `MAX_SPAN`.
     pub fn advance(&self, seconds: i64) -> Result<Reading, ClockError> {

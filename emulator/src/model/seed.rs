@@ -378,6 +378,10 @@ pub enum SeedProblem {
     },
     /// `vpc_instance_crn` names no account.
     VpcInstanceCrn(String),
+    /// An account has one default resource group.
+    DefaultGroupTwice {
+        account: String,
+    },
     Link {
         profile: String,
         error: LinkError,
@@ -468,6 +472,9 @@ impl std::fmt::Display for SeedProblem {
                 f,
                 "API key {key}: owner {owner} does not belong to account {account}"
             ),
+            DefaultGroupTwice { account } => {
+                write!(f, "account {account} has a default resource group already")
+            }
             VpcInstanceCrn(crn) => write!(
                 f,
                 "vpc_instance_crn '{crn}' is not a CRN with an account scope (crn:v1:...:a/<account>:...)"

@@ -8,11 +8,12 @@ use crate::model::access::{
 };
 use crate::model::catalog;
 use crate::model::seed::{
-    Seed, SeedAccessGroup, SeedCustomRole, SeedPolicy, SeedProblem, SeedProfile,
+    Seed, SeedAccessGroup, SeedAccount, SeedApiKey, SeedCustomRole, SeedPolicy, SeedProblem,
+    SeedProfile, SeedResourceGroup, SeedUser,
 };
 use crate::model::trust::{self, LinkTarget, ProfileIdentity, ProfileLink};
 use crate::model::world::{
-    Account, ApiKey, ResourceGroup, ServiceId, TrustedProfile, User, World,
+    Account, ApiKey, History, ResourceGroup, ServiceId, TrustedProfile, User, World,
     default_vpc_instance_crn, stable_uuid,
 };
 
@@ -25,81 +26,16 @@ impl World {
         use SeedProblem::*;
         let mut w = World::default();
         for a in &seed.accounts {
-            if a.id.trim().is_empty() {
-                return Err(Empty {
-                    kind: "account",
-                    field: "id",
-                });
-            }
-            if w.account(&a.id).is_some() {
-                return Err(Twice {
-                    kind: "account",
-                    id: a.id.clone(),
-                });
-            }
-            w.accounts.push(Account {
-                id: a.id.clone(),
-                name: a.name.clone(),
-                ims: a.ims_account.clone().filter(|s| !s.is_empty()),
-                owner_iam_id: String::new(),
-                owner_email: String::new(),
-                created_at: SEED_EPOCH,
-            });
+            w.seed_account(a, SEED_EPOCH)?;
         }
-        for (i, u) in seed.users.iter().enumerate() {
-            if u.username.trim().is_empty() {
-                return Err(Empty {
-                    kind: "user",
-                    field: "username",
-                });
-            }
-            if w.user_by_login(&u.username).is_some() {
-                return Err(Twice {
-                    kind: "user",
-                    id: u.username.clone(),
-                });
-            }
-            for acc in &u.accounts {
-                if w.account(acc).is_none() {
-                    return Err(UserInUnknownAccount {
-                        user: u.username.clone(),
-                        account: acc.clone(),
-                    });
-                }
-            }
-            if u.accounts.is_empty() {
-                return Err(UserWithoutAccount(u.username.clone()));
-            }
-            let iam_id = u.iam_id.clone().unwrap_or_else(|| {
-                let hex = stable_uuid(&["user", &u.username]).simple().to_string();
-                format!("IBMid-{}", hex[..10].to_uppercase())
-            });
-            w.users.push(User {
-                iam_id,
-                username: u.username.clone(),
-                email: u.email.clone().unwrap_or_else(|| u.username.clone()),
-                given_name: u.given_name.clone().unwrap_or_default(),
-                family_name: u.family_name.clone().unwrap_or_default(),
-                password: u.password.clone(),
-                federated: u.federated,
-                accounts: u.accounts.clone(),
-                ims_user_id: u.ims_user_id.unwrap_or(7_000_000 + i as u64 + 1),
-            });
+        for u in &seed.users {
+            w.seed_user(u)?;
         }
-        for (i, a) in seed.accounts.iter().enumerate() {
-            let owner = match &a.owner {
-                Some(login) => w.user_by_login(login).ok_or_else(|| UnknownAccountOwner {
-                    account: a.id.clone(),
-                    owner: login.clone(),
-                })?,
-                None => match w.users.iter().find(|u| u.accounts.contains(&a.id)) {
-                    Some(u) => u,
-                    None => continue,
-                },
-            };
-            let (iam_id, email) = (owner.iam_id.clone(), owner.email.clone());
-            w.accounts[i].owner_iam_id = iam_id;
-            w.accounts[i].owner_email = email;
+        // Named owners win over the first member, which `seed_user` made the owner.
+        for a in &seed.accounts {
+            if let Some(login) = &a.owner {
+                w.set_owner(&a.id, login)?;
+            }
         }
         for s in &seed.service_ids {
             if w.account(&s.account_id).is_none() {
@@ -122,10 +58,18 @@ impl World {
                 });
             }
             let seq = w.take_seq();
+            let iam_id = format!("iam-{id}");
+            let by = w.creator_in(&s.account_id, &iam_id);
             w.service_ids.insert(
                 id.clone(),
                 ServiceId {
-                    iam_id: format!("iam-{id}"),
+                    history: vec![History::created(
+                        SEED_EPOCH,
+                        &by,
+                        &s.account_id,
+                        "Service ID created",
+                    )],
+                    iam_id,
                     id,
                     account_id: s.account_id.clone(),
                     name: s.name.clone(),
@@ -136,119 +80,16 @@ impl World {
                     modified_at: SEED_EPOCH,
                     version: 1,
                     seq,
-                    history: vec![],
                 },
             );
         }
         for k in &seed.api_keys {
-            if k.apikey.is_empty() {
-                return Err(EmptyApiKey(k.name.clone()));
-            }
-            if w.value_taken(&k.apikey) {
-                return Err(RepeatedApiKey(k.name.clone()));
-            }
-            let (owner_iam_id, home) = if let Some(u) = w.user_by_login(&k.owner) {
-                (
-                    u.iam_id.clone(),
-                    u.accounts.first().cloned().unwrap_or_default(),
-                )
-            } else if let Some(s) = w.service_id_by_ref(&k.owner) {
-                (s.iam_id.clone(), s.account_id.clone())
-            } else {
-                return Err(UnknownApiKeyOwner {
-                    key: k.name.clone(),
-                    owner: k.owner.clone(),
-                });
-            };
-            let account_id = k.account_id.clone().unwrap_or(home);
-            let allowed = w
-                .principal(&owner_iam_id)
-                .is_some_and(|p| p.belongs_to(&account_id));
-            if !allowed {
-                return Err(ApiKeyOutsideAccount {
-                    key: k.name.clone(),
-                    owner: k.owner.clone(),
-                    account: account_id,
-                });
-            }
-            let id = k.id.clone().unwrap_or_else(|| {
-                format!(
-                    "ApiKey-{}",
-                    stable_uuid(&["apikey", &owner_iam_id, &account_id, &k.name])
-                )
-            });
-            if w.api_keys.contains_key(&id) {
-                return Err(Twice {
-                    kind: "API key",
-                    id,
-                });
-            }
-            let seq = w.take_seq();
-            let created_by = owner_iam_id.clone();
-            w.insert_api_key(ApiKey {
-                id,
-                account_id,
-                iam_id: owner_iam_id,
-                name: k.name.clone(),
-                description: k.description.clone(),
-                value: k.apikey.clone(),
-                store_value: k.store_value,
-                locked: k.locked,
-                disabled: k.disabled,
-                support_sessions: false,
-                action_when_leaked: "none".into(),
-                expires_at: None,
-                created_at: SEED_EPOCH,
-                modified_at: SEED_EPOCH,
-                created_by,
-                version: 1,
-                seq,
-                history: vec![],
-            });
+            w.seed_api_key(k, SEED_EPOCH)?;
         }
         for g in &seed.resource_groups {
-            if w.account(&g.account_id).is_none() {
-                return Err(InUnknownAccount {
-                    kind: "resource group",
-                    name: g.name.clone(),
-                    account: g.account_id.clone(),
-                });
-            }
-            let id = g.id.clone().unwrap_or_else(|| {
-                stable_uuid(&["rg", &g.account_id, &g.name])
-                    .simple()
-                    .to_string()
-            });
-            w.resource_groups.push(ResourceGroup {
-                id,
-                account_id: g.account_id.clone(),
-                name: g.name.clone(),
-                default: g.default,
-                created_at: SEED_EPOCH,
-            });
+            w.seed_resource_group(g, SEED_EPOCH)?;
         }
-        // Every IBM account has a default resource group; seeds need not spell it out.
-        let missing: Vec<String> = w
-            .accounts
-            .iter()
-            .filter(|a| {
-                !w.resource_groups
-                    .iter()
-                    .any(|g| g.account_id == a.id && g.default)
-            })
-            .map(|a| a.id.clone())
-            .collect();
-        for account_id in missing {
-            w.resource_groups.push(ResourceGroup {
-                id: stable_uuid(&["rg", &account_id, "Default"])
-                    .simple()
-                    .to_string(),
-                account_id,
-                name: "Default".into(),
-                default: true,
-                created_at: SEED_EPOCH,
-            });
-        }
+        w.add_default_groups(SEED_EPOCH);
         for p in &seed.profiles {
             w.seed_profile(p)?;
         }
@@ -271,6 +112,266 @@ impl World {
             w.vpc_instance_crn = default_vpc_instance_crn(&a.id);
         }
         Ok(w)
+    }
+
+    /// An account as a seed (or the admin API) lists it, created at `at`. Its owner is the
+    /// first user added to it, unless `set_owner` names another.
+    pub fn seed_account(&mut self, a: &SeedAccount, at: i64) -> Result<(), SeedProblem> {
+        use SeedProblem::*;
+        if a.id.trim().is_empty() {
+            return Err(Empty {
+                kind: "account",
+                field: "id",
+            });
+        }
+        if self.account(&a.id).is_some() {
+            return Err(Twice {
+                kind: "account",
+                id: a.id.clone(),
+            });
+        }
+        self.accounts.push(Account {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            ims: a.ims_account.clone().filter(|s| !s.is_empty()),
+            owner_iam_id: String::new(),
+            owner_email: String::new(),
+            created_at: at,
+        });
+        Ok(())
+    }
+
+    /// Makes the user `login` (username, email or IAM ID) the owner of `account_id`.
+    pub fn set_owner(&mut self, account_id: &str, login: &str) -> Result<(), SeedProblem> {
+        let owner = self
+            .user_by_login(login)
+            .map(|u| (u.iam_id.clone(), u.email.clone()))
+            .ok_or_else(|| SeedProblem::UnknownAccountOwner {
+                account: account_id.to_owned(),
+                owner: login.to_owned(),
+            })?;
+        if let Some(a) = self.accounts.iter_mut().find(|a| a.id == account_id) {
+            (a.owner_iam_id, a.owner_email) = owner;
+        }
+        Ok(())
+    }
+
+    /// A user as a seed (or the admin API) lists it; returns its IAM ID. It becomes the owner
+    /// of those of its accounts that have none yet.
+    pub fn seed_user(&mut self, u: &SeedUser) -> Result<String, SeedProblem> {
+        use SeedProblem::*;
+        if u.username.trim().is_empty() {
+            return Err(Empty {
+                kind: "user",
+                field: "username",
+            });
+        }
+        if self.user_by_login(&u.username).is_some() {
+            return Err(Twice {
+                kind: "user",
+                id: u.username.clone(),
+            });
+        }
+        for acc in &u.accounts {
+            if self.account(acc).is_none() {
+                return Err(UserInUnknownAccount {
+                    user: u.username.clone(),
+                    account: acc.clone(),
+                });
+            }
+        }
+        if u.accounts.is_empty() {
+            return Err(UserWithoutAccount(u.username.clone()));
+        }
+        let iam_id = u.iam_id.clone().unwrap_or_else(|| {
+            let hex = stable_uuid(&["user", &u.username]).simple().to_string();
+            format!("IBMid-{}", hex[..10].to_uppercase())
+        });
+        if self.user(&iam_id).is_some() {
+            return Err(Twice {
+                kind: "user",
+                id: iam_id,
+            });
+        }
+        let email = u.email.clone().unwrap_or_else(|| u.username.clone());
+        let ims_user_id = u
+            .ims_user_id
+            .unwrap_or(7_000_000 + self.users.len() as u64 + 1);
+        for a in self
+            .accounts
+            .iter_mut()
+            .filter(|a| a.owner_iam_id.is_empty() && u.accounts.contains(&a.id))
+        {
+            a.owner_iam_id = iam_id.clone();
+            a.owner_email = email.clone();
+        }
+        self.users.push(User {
+            iam_id: iam_id.clone(),
+            username: u.username.clone(),
+            email,
+            given_name: u.given_name.clone().unwrap_or_default(),
+            family_name: u.family_name.clone().unwrap_or_default(),
+            password: u.password.clone(),
+            federated: u.federated,
+            accounts: u.accounts.clone(),
+            ims_user_id,
+        });
+        Ok(iam_id)
+    }
+
+    /// An API key as a seed (or the admin API) lists it, created at `at`; returns its id.
+    pub fn seed_api_key(&mut self, k: &SeedApiKey, at: i64) -> Result<String, SeedProblem> {
+        use SeedProblem::*;
+        if k.apikey.is_empty() {
+            return Err(EmptyApiKey(k.name.clone()));
+        }
+        if self.value_taken(&k.apikey) {
+            return Err(RepeatedApiKey(k.name.clone()));
+        }
+        let (owner_iam_id, home) = if let Some(u) = self.user_by_login(&k.owner) {
+            (
+                u.iam_id.clone(),
+                u.accounts.first().cloned().unwrap_or_default(),
+            )
+        } else if let Some(s) = self.service_id_by_ref(&k.owner) {
+            (s.iam_id.clone(), s.account_id.clone())
+        } else {
+            return Err(UnknownApiKeyOwner {
+                key: k.name.clone(),
+                owner: k.owner.clone(),
+            });
+        };
+        let account_id = k.account_id.clone().unwrap_or(home);
+        let allowed = self
+            .principal(&owner_iam_id)
+            .is_some_and(|p| p.belongs_to(&account_id));
+        if !allowed {
+            return Err(ApiKeyOutsideAccount {
+                key: k.name.clone(),
+                owner: k.owner.clone(),
+                account: account_id,
+            });
+        }
+        let id = k.id.clone().unwrap_or_else(|| {
+            format!(
+                "ApiKey-{}",
+                stable_uuid(&["apikey", &owner_iam_id, &account_id, &k.name])
+            )
+        });
+        if self.api_keys.contains_key(&id) {
+            return Err(Twice {
+                kind: "API key",
+                id,
+            });
+        }
+        let seq = self.take_seq();
+        let created_by = owner_iam_id.clone();
+        let history = vec![History::created(
+            at,
+            &created_by,
+            &account_id,
+            "API key created",
+        )];
+        self.insert_api_key(ApiKey {
+            id: id.clone(),
+            account_id,
+            iam_id: owner_iam_id,
+            name: k.name.clone(),
+            description: k.description.clone(),
+            value: k.apikey.clone(),
+            store_value: k.store_value,
+            locked: k.locked,
+            disabled: k.disabled,
+            support_sessions: false,
+            action_when_leaked: "none".into(),
+            expires_at: None,
+            created_at: at,
+            modified_at: at,
+            created_by,
+            version: 1,
+            seq,
+            history,
+        });
+        Ok(id)
+    }
+
+    /// A resource group as a seed (or the admin API) lists it, created at `at`; returns its
+    /// id. An account has one default group.
+    pub fn seed_resource_group(
+        &mut self,
+        g: &SeedResourceGroup,
+        at: i64,
+    ) -> Result<String, SeedProblem> {
+        use SeedProblem::*;
+        if self.account(&g.account_id).is_none() {
+            return Err(InUnknownAccount {
+                kind: "resource group",
+                name: g.name.clone(),
+                account: g.account_id.clone(),
+            });
+        }
+        if g.name.trim().is_empty() {
+            return Err(Empty {
+                kind: "resource group",
+                field: "name",
+            });
+        }
+        let id = g.id.clone().unwrap_or_else(|| {
+            stable_uuid(&["rg", &g.account_id, &g.name])
+                .simple()
+                .to_string()
+        });
+        if self.resource_groups.iter().any(|o| o.id == id) {
+            return Err(Twice {
+                kind: "resource group",
+                id,
+            });
+        }
+        let has_default = |w: &World| {
+            w.resource_groups
+                .iter()
+                .any(|o| o.account_id == g.account_id && o.default)
+        };
+        if g.default && has_default(self) {
+            return Err(DefaultGroupTwice {
+                account: g.account_id.clone(),
+            });
+        }
+        self.resource_groups.push(ResourceGroup {
+            id: id.clone(),
+            account_id: g.account_id.clone(),
+            name: g.name.clone(),
+            default: g.default,
+            created_at: at,
+        });
+        Ok(id)
+    }
+
+    /// Every IBM account has a default resource group; seeds need not spell it out, and an
+    /// account the admin API adds has one at once.
+    pub fn add_default_groups(&mut self, at: i64) {
+        let missing: Vec<String> = self
+            .accounts
+            .iter()
+            .filter(|a| {
+                !self
+                    .resource_groups
+                    .iter()
+                    .any(|g| g.account_id == a.id && g.default)
+            })
+            .map(|a| a.id.clone())
+            .collect();
+        for account_id in missing {
+            self.resource_groups.push(ResourceGroup {
+                id: stable_uuid(&["rg", &account_id, "Default"])
+                    .simple()
+                    .to_string(),
+                account_id,
+                name: "Default".into(),
+                default: true,
+                created_at: at,
+            });
+        }
     }
 
     fn seed_profile(&mut self, p: &SeedProfile) -> Result<(), SeedProblem> {
@@ -371,10 +472,18 @@ impl World {
             identities.push(identity);
         }
         let seq = self.take_seq();
+        let iam_id = format!("iam-{id}");
+        let by = self.creator_in(&p.account_id, &iam_id);
         self.profiles.insert(
             id.clone(),
             TrustedProfile {
-                iam_id: format!("iam-{id}"),
+                history: vec![History::created(
+                    SEED_EPOCH,
+                    &by,
+                    &p.account_id,
+                    "Trusted profile created",
+                )],
+                iam_id,
                 id,
                 account_id: p.account_id.clone(),
                 name: p.name.clone(),
@@ -384,7 +493,6 @@ impl World {
                 modified_at: SEED_EPOCH,
                 version: 1,
                 seq,
-                history: vec![],
                 links,
                 identities,
                 identities_version: 1,

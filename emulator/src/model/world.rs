@@ -61,6 +61,20 @@ pub struct History {
     pub message: String,
 }
 
+impl History {
+    /// The first entry of every entity's history: who created it, in which account, when.
+    pub fn created(at: i64, by: &str, account: &str, message: &str) -> History {
+        History {
+            timestamp: at,
+            iam_id: by.to_owned(),
+            iam_id_account: account.to_owned(),
+            action: "create".into(),
+            params: vec![],
+            message: message.into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServiceId {
     pub id: String,
@@ -467,6 +481,16 @@ impl World {
 
     pub fn account(&self, id: &str) -> Option<&Account> {
         self.accounts.iter().find(|a| a.id == id)
+    }
+
+    /// Who a seed's (or the admin API's) entity of `account` was created by, for its history:
+    /// the account's owner, or `fallback` (the entity itself) in an account without users.
+    pub fn creator_in(&self, account: &str, fallback: &str) -> String {
+        self.account(account)
+            .map(|a| a.owner_iam_id.as_str())
+            .filter(|o| !o.is_empty())
+            .unwrap_or(fallback)
+            .to_owned()
     }
 
     pub fn account_by_ims(&self, ims: &str) -> Option<&Account> {

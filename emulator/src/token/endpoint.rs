@@ -237,7 +237,7 @@ mod tests {
     #[test]
     fn expired_passcodes_are_refused() {
         let app = app();
-        let code = app.new_passcode("IBMid-6650002SSO");
+        let code = app.new_passcode("IBMid-6650002SSO").unwrap();
         app.clock.advance(301).unwrap();
         let err = handle(
             &app,
@@ -248,7 +248,7 @@ mod tests {
         assert_eq!(err.code, codes::PASSCODE_INVALID);
         assert!(err.details.contains("expired"), "{}", err.details);
 
-        let fresh = app.new_passcode("IBMid-6650002SSO");
+        let fresh = app.new_passcode("IBMid-6650002SSO").unwrap();
         let expires = lock(&app.passcodes)[&fresh].expires_at;
         assert!((expires - app.now() - 300).abs() <= 1);
     }

@@ -111,7 +111,14 @@ pub async fn sign_in(State(app): State<Arc<App>>, body: Bytes) -> Response {
     let Some((iam_id, email)) = user else {
         return form(Some("The IBMid or password is incorrect."), username);
     };
-    let code = app.new_passcode(&iam_id);
+    let Ok(code) = app.new_passcode(&iam_id) else {
+        return html(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Log in",
+            r#"<h1>Log in to IBM Cloud</h1>
+<p class="error" id="error" role="alert">Too many one-time passcodes are waiting to be used. Use one, or try again once some have expired.</p>"#,
+        );
+    };
     let body = format!(
         r#"<h1>Your one-time passcode</h1>
 <p class="note">Signed in as <span id="user">{}</span>. Enter this code at the command line prompt.</p>

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use crate::app::App;
-use crate::crypto::claims::{Authn, Claims, CrClaims};
+use crate::crypto::claims::{Authn, CrClaims, NotAccess, access_claims};
 use crate::crypto::jwt::Kind;
 use crate::http::errors::{self as codes, TokenError};
 use crate::model::trust::crn_account;
@@ -193,18 +193,26 @@ pub fn assume_grant(
             details,
         )
     };
-    let Some(claims) = app.signer.verify::<Claims>(token) else {
-        return Err(invalid(
-            if app
-                .signer
-                .verify_as::<serde_json::Value>(Kind::ComputeResource, token)
-                .is_some()
-            {
-                "The access_token is a compute resource token; use the cr-token grant for it."
-            } else {
-                "The access_token is not an access token issued by this IAM."
-            },
-        ));
+    let claims = match access_claims(&app.signer, token) {
+        Ok(claims) => claims,
+        Err(NotAccess::IdToken) => {
+            return Err(invalid(
+                "The access_token is an ID token; assume with the access token of the same answer.",
+            ));
+        }
+        Err(NotAccess::Invalid) => {
+            return Err(invalid(
+                if app
+                    .signer
+                    .verify_as::<serde_json::Value>(Kind::ComputeResource, token)
+                    .is_some()
+                {
+                    "The access_token is a compute resource token; use the cr-token grant for it."
+                } else {
+                    "The access_token is not an access token issued by this IAM."
+                },
+            ));
+        }
     };
     if claims.exp <= app.now() {
         return Err(TokenError::new(

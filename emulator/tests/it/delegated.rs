@@ -545,3 +545,84 @@ fn discovery_names_the_delegated_grant() {
         "{doc}"
     );
 }
+
+/// Issue 23: the ID token a receiver gets (what `iamctl credential kubectl` hands a cluster)
+/// was accepted as a bearer token by IAM Identity and created a permanent API key. It proves
+/// a login to `kube` and grants nothing: every IAM API refuses it (401 BXNIM0302E), as does
+/// the assume grant, while the receiver's access token from the same answer still works.
+#[test]
+fn an_id_token_is_no_bearer_token() {
+    let emu = start();
+    let drt = delegated_only(delegate(&emu, &bx_refresh_token(&emu), &[]));
+    let (status, body) = redeem(&emu, &drt, KUBE);
+    assert_eq!(status, 200, "{body}");
+    let id_token = body["id_token"].as_str().expect("id_token").to_owned();
+    let access = body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned();
+    assert_eq!(verify_jwt(&emu, &id_token)["aud"], "kube");
+
+    let create_key = |bearer: &str| {
+        let me = claims(bearer)["iam_id"].as_str().unwrap().to_owned();
+        json(
+            api(&emu, Method::POST, "/v1/apikeys", bearer)
+                .json(&serde_json::json!({"name": "from-a-cluster", "iam_id": me}))
+                .send()
+                .unwrap(),
+        )
+    };
+    let refused = create_key(&id_token);
+    assert_api_error(&refused, 401, "BXNIM0302E");
+    assert!(
+        refused.1["errors"][0]["details"]
+            .as_str()
+            .is_some_and(|d| d.contains("ID token")),
+        "{}",
+        refused.1
+    );
+    let reads = [
+        format!("/v1/apikeys?account_id={DEMO_ACCOUNT}"),
+        format!("/v1/serviceids/?account_id={DEMO_ACCOUNT}"),
+        format!("/v1/profiles?account_id={DEMO_ACCOUNT}"),
+        "/coe/v2/accounts".to_owned(),
+        format!("/v2/resource_groups?account_id={DEMO_ACCOUNT}"),
+    ];
+    for path in &reads {
+        let got = json(api(&emu, Method::GET, path, &id_token).send().unwrap());
+        assert_api_error(&got, 401, "BXNIM0302E");
+    }
+    for path in [
+        format!("/v1/policies?account_id={DEMO_ACCOUNT}"),
+        format!("/v2/groups?account_id={DEMO_ACCOUNT}"),
+    ] {
+        let (status, body) = json(api(&emu, Method::GET, &path, &id_token).send().unwrap());
+        assert_eq!(status, 401, "{path}: {body}");
+        assert_eq!(body["errors"][0]["code"], "invalid_token", "{body}");
+    }
+    let assume = token(
+        &emu,
+        &[
+            ("grant_type", ASSUME_GRANT),
+            ("access_token", &id_token),
+            ("profile_id", &emu.info().profile_id),
+        ],
+        false,
+    );
+    assert_token_error(&assume, 400, "BXNIM0454E");
+    assert!(
+        assume.1["errorDetails"]
+            .as_str()
+            .is_some_and(|d| d.contains("ID token")),
+        "{}",
+        assume.1
+    );
+
+    // The receiver's access token is an access token: it acts for the delegating user.
+    let (status, body) = create_key(&access);
+    assert_eq!(status, 201, "{body}");
+    for path in &reads {
+        let (status, body) = json(api(&emu, Method::GET, path, &access).send().unwrap());
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+}

@@ -324,6 +324,8 @@ fn list_service_ids_paginates_with_next_urls() {
         "pagesize=101",
         "pagesize=x",
         "sort=bogus",
+        "sort=created_by",
+        "filter=name%20co%20%22page%22",
         "order=up",
         "pagetoken=%21%21",
     ] {
@@ -874,5 +876,94 @@ fn switches_are_recorded_in_the_history_without_a_new_version() {
             .collect();
         assert_eq!(history, expected);
         assert_eq!(&got["entity_tag"], tag, "{path}");
+    }
+}
+
+/// API keys sort by what IBM's SDK documents for them (`created_by` included, `modified_at`
+/// not), and their list refuses `filter` as the others do instead of ignoring it.
+#[test]
+fn api_key_lists_sort_by_creator_and_refuse_filter() {
+    let emu = start();
+    let t = access_token(&emu);
+    let list = |query: &str| {
+        json(
+            req(
+                &emu,
+                Method::GET,
+                &format!("/v1/apikeys?account_id={DEMO_ACCOUNT}&scope=account&{query}"),
+                &t,
+            )
+            .send()
+            .unwrap(),
+        )
+    };
+    for order in ["asc", "desc"] {
+        let (status, body) = list(&format!("sort=created_by&order={order}"));
+        assert_eq!(status, 200, "{body}");
+        let by: Vec<&str> = body["apikeys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["created_by"].as_str().unwrap())
+            .collect();
+        let mut sorted = by.clone();
+        sorted.sort();
+        if order == "desc" {
+            sorted.reverse();
+        }
+        assert!(by.len() >= 2 && by == sorted, "{order}: {by:?}");
+    }
+    assert_api_error(&list("sort=modified_at"), 400, "BXNIM0106E");
+    assert_api_error(&list("filter=name%20co%20%22x%22"), 400, "BXNIM0106E");
+}
+
+/// Issue 22: seeded service IDs, API keys and trusted profiles had an empty history; IBM's
+/// begin with the creation, so the seed's do too: by the account's owner (a key by its
+/// `created_by`), in the entity's account, at the seed's time.
+#[test]
+fn seeded_entities_begin_their_history_with_their_creation() {
+    use iam_emulator::seed::{DEMO_PROFILE_ID, DEMO_SERVICE_ID, DEMO_USER_IAM_ID};
+    let emu = start();
+    let t = access_token(&emu);
+    let (_, keys) = json(
+        req(
+            &emu,
+            Method::GET,
+            &format!("/v1/apikeys?account_id={DEMO_ACCOUNT}&scope=account&include_history=true"),
+            &t,
+        )
+        .send()
+        .unwrap(),
+    );
+    let keys = keys["apikeys"].as_array().unwrap().clone();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let mut seen = vec![];
+    for k in &keys {
+        seen.push((
+            k["history"].clone(),
+            k["created_by"].as_str().unwrap().to_owned(),
+            "API key created",
+        ));
+    }
+    for (path, message) in [
+        (
+            format!("/v1/serviceids/{DEMO_SERVICE_ID}?include_history=true"),
+            "Service ID created",
+        ),
+        (
+            format!("/v1/profiles/{DEMO_PROFILE_ID}"),
+            "Trusted profile created",
+        ),
+    ] {
+        let (status, got) = json(req(&emu, Method::GET, &path, &t).send().unwrap());
+        assert_eq!(status, 200, "{got}");
+        seen.push((got["history"].clone(), DEMO_USER_IAM_ID.to_owned(), message));
+    }
+    for (history, by, message) in seen {
+        assert_eq!(
+            history,
+            json!([{"timestamp": "2024-01-15T10:00+0000", "iam_id": by, "iam_id_account": DEMO_ACCOUNT,
+                    "action": "create", "params": [], "message": message}]),
+        );
     }
 }

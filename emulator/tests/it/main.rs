@@ -6,16 +6,23 @@ mod common;
 
 mod access;
 mod accounts_admin;
+mod admin_bounds;
+mod admin_token;
 mod clock;
 mod delegated;
 mod docs;
+mod health;
 mod identity;
+mod journal;
 mod limits;
 mod persistence;
 mod profiles;
+mod reset;
 mod state_file;
+mod tls;
 mod token;
 mod workload;
+mod world;
 
 /// Every file here must be a module of this binary: a file without its `mod` line is never
 /// compiled, and its tests would silently not run (jj's guard, from its `tests/runner.rs`).
