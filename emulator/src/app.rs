@@ -45,9 +45,9 @@ pub struct Passcode {
 /// can watch a code expire without waiting five minutes.
 pub const PASSCODE_TTL: u64 = 300;
 
-/// Passcodes kept at once (unexpired, or expired less than a lifetime ago): anyone who can
-/// reach the admin API or knows a password can ask for them, and `passcode_ttl` may be a
-/// century.
+/// Passcodes waiting to be used (unused and unexpired) at once: anyone who can reach the
+/// admin API or knows a password can ask for them, and `passcode_ttl` may be a century.
+/// Used and expired ones are kept only for a clearer refusal, and make way when needed.
 pub const MAX_PASSCODES: usize = 10_000;
 
 /// A store of the emulator that takes no more entries until some go.
@@ -394,6 +394,10 @@ impl App {
         let mut codes = lock(&self.passcodes);
         // Expired codes linger one more lifetime so a late exchange is told "expired".
         codes.retain(|_, p| p.expires_at > t - ttl);
+        if codes.len() >= MAX_PASSCODES {
+            // A used or expired code answers BXNIM0420E forgotten too, only less precisely.
+            codes.retain(|_, p| !p.used && p.expires_at > t);
+        }
         if codes.len() >= MAX_PASSCODES {
             return Err(StoreFull {
                 limit: MAX_PASSCODES,

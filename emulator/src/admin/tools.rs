@@ -50,7 +50,7 @@ pub async fn create_passcode(State(app): State<Arc<App>>, bytes: Bytes) -> Admin
         }
     };
     let code = app.new_passcode(&iam_id).map_err(|full| AdminError::Full {
-        what: "unexpired passcodes",
+        what: "passcodes waiting to be used",
         limit: full.limit,
         hint: "use some, wait for them to expire, or lower passcode_ttl (PUT /emulator/config)",
     })?;

@@ -105,10 +105,11 @@ fn at_most_a_hundred_faults_are_armed_and_clearing_makes_room() {
     assert_eq!(slow.0, 400, "{}", slow.1);
 }
 
-/// 10,000 unexpired passcodes, from the admin API and the passcode page alike; then both
-/// refuse until codes expire (the clock moves them out).
+/// 10,000 passcodes waiting to be used, from the admin API and the passcode page alike; then
+/// both refuse until codes are used or expire (the clock moves them out). A code that was
+/// used makes way at once.
 #[test]
-fn at_most_ten_thousand_passcodes_are_kept() {
+fn at_most_ten_thousand_passcodes_wait_to_be_used() {
     let emu = start();
     let url = emu.url().to_owned();
     let workers: Vec<_> = (0..4)
@@ -116,6 +117,7 @@ fn at_most_ten_thousand_passcodes_are_kept() {
             let url = url.clone();
             std::thread::spawn(move || {
                 let c = client();
+                let mut last = String::new();
                 for _ in 0..2500 {
                     let r = c
                         .post(format!("{url}/emulator/passcodes"))
@@ -123,20 +125,30 @@ fn at_most_ten_thousand_passcodes_are_kept() {
                         .send()
                         .unwrap();
                     assert_eq!(r.status().as_u16(), 200);
+                    let v: Value = r.json().unwrap();
+                    last = v["passcode"].as_str().unwrap().to_owned();
                 }
+                last
             })
         })
         .collect();
-    for w in workers {
-        w.join().unwrap();
-    }
+    let codes: Vec<String> = workers.into_iter().map(|w| w.join().unwrap()).collect();
     let full = admin(&emu, Method::POST, "/emulator/passcodes", None);
     assert_eq!(full.0, 429, "{}", full.1);
     assert!(
-        error_of(&full).contains("at most 10000 unexpired passcodes"),
+        error_of(&full).contains("at most 10000 passcodes waiting to be used"),
         "{}",
         full.1
     );
+    let (status, used) = token(
+        &emu,
+        &[("grant_type", PASSCODE_GRANT), ("passcode", &codes[0])],
+        true,
+    );
+    assert_eq!(status, 200, "{used}");
+    passcode_for(&emu, None);
+    let again = admin(&emu, Method::POST, "/emulator/passcodes", None);
+    assert_eq!(again.0, 429, "one used code made room for one: {}", again.1);
     let page = client()
         .post(format!("{url}/identity/passcode"))
         .form(&[
