@@ -254,8 +254,9 @@ pub struct ReadyInfo {
     pub iks_cluster_crn: String,
     pub iks_namespace: String,
     pub iks_service_account: String,
-    /// The bearer token the admin API (`/emulator/`) requires: the one given, or the one
-    /// generated for a listener beyond loopback; empty when the admin API is open.
+    /// The bearer token the admin API (`/emulator/`) requires when the emulator generated it
+    /// (a listener beyond loopback given none); empty when the admin API is open or the token
+    /// was given, which is never echoed.
     pub admin_token: String,
 }
 
@@ -434,7 +435,11 @@ impl Server {
             .map(|p| p.display().to_string())
             .unwrap_or_default();
         let mut info = ReadyInfo::from_world(&url, &ca_file, &world);
-        info.admin_token = admin_token.clone().unwrap_or_default();
+        // Only a token of ours: one the operator chose is a secret they already hold, and the
+        // ready line ends up in container and CI logs.
+        if config.admin_token.is_none() {
+            info.admin_token = admin_token.clone().unwrap_or_default();
+        }
         let app = Arc::new(
             App::new(
                 url,
